@@ -2,8 +2,8 @@
  * Generated code, one place: TypeScript types from each adapter's openapi.yaml (openapi-typescript).
  * `npm run generate` writes them; the staleness test compares what is committed with what this produces.
  */
-import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import openapiTS, { astToString } from 'openapi-typescript';
 
@@ -16,8 +16,8 @@ export interface GeneratedFile {
   contents: string;
 }
 
-export async function generatedFiles(): Promise<GeneratedFile[]> {
-  const adaptersDir = join(ROOT, 'adapters');
+export async function generatedFiles(root = ROOT): Promise<GeneratedFile[]> {
+  const adaptersDir = join(root, 'adapters');
   const files: GeneratedFile[] = [];
   for (const entry of readdirSync(adaptersDir, { withFileTypes: true })) {
     const spec = join(adaptersDir, entry.name, 'openapi.yaml');
@@ -26,4 +26,11 @@ export async function generatedFiles(): Promise<GeneratedFile[]> {
     files.push({ path: join(adaptersDir, entry.name, 'api.d.ts'), contents: HEADER + astToString(ast) });
   }
   return files;
+}
+
+/** Generated files whose committed text differs from what the generator now produces, relative to `root`. */
+export async function staleGeneratedFiles(root = ROOT): Promise<string[]> {
+  return (await generatedFiles(root))
+    .filter((file) => !existsSync(file.path) || readFileSync(file.path, 'utf8') !== file.contents)
+    .map((file) => relative(root, file.path));
 }

@@ -17,6 +17,15 @@ const FaultsInput = z
   })
   .strict();
 
+/** The settings of a simulator run on its own (adapters/serve.ts). */
+export const SimulatorEnv = z.object({
+  PORT: z.coerce.number().int().min(0).max(65_535).default(4101),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  POPULATION_SEED: z.coerce.number().int().default(20261101),
+  POPULATION_SIZE: z.coerce.number().int().min(10).max(100_000).default(2000),
+  SIMULATOR_FAULTS: z.string().default(''),
+});
+
 export interface SimulatorDefinition {
   agency: string;
   /** Absolute path of the agency's openapi.yaml, served at /openapi.yaml. */

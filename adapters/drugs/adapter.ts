@@ -1,0 +1,110 @@
+/**
+ * The drugs adapter: the drug service's identity feed as partnership identity records, and its case records
+ * mapped onto the unified schema's `DrugServiceRecord` (schema.graphql).
+ */
+import { canonicalIdentifier, IDENTIFIER_KINDS, type IdentifierKind } from '../../schema/identifiers.js';
+import type { AdapterOptions, AgencyAdapter, IdentityRecord } from '../kit/contract.js';
+import { AgencyUnavailableError } from '../kit/errors.js';
+import { BATCH_LIMIT, createDrugServiceApi, type ServiceUser, type ServiceUserIdentity } from './client.js';
+
+export type DrugSubstance = ServiceUser['testsOnArrest'][number]['substancesDetected'][number];
+export type TreatmentModality = 'OPIOID_SUBSTITUTION' | 'PSYCHOSOCIAL' | 'DETOX' | 'RESIDENTIAL';
+export type ConsentScope = 'IOM_PARTNERS' | 'PROBATION_ONLY';
+
+export interface StaffContact {
+  name: string;
+  team: string | null;
+  phone: string | null;
+  email: string | null;
+}
+
+/** The `DrugServiceRecord` section: property names are the SDL field names. */
+export interface DrugServiceRecord {
+  testsOnArrest: { testedOn: string; result: 'POSITIVE' | 'NEGATIVE'; substances: DrugSubstance[] }[];
+  requiredAssessment: { required: boolean; attended: boolean | null; date: string | null };
+  treatmentEngagement: { engaged: boolean; since: string | null };
+  treatmentModality: TreatmentModality | null;
+  treatmentOutcomes: { reviewedOn: string; opiateDays: number; crackDays: number; alcoholDays: number; injecting: boolean }[];
+  consent: { recorded: boolean; recordedOn: string | null; scope: ConsentScope | null };
+  keyworker: StaffContact | null;
+}
+
+const MODALITY: Record<NonNullable<ServiceUser['treatmentEpisode']['interventionType']>, TreatmentModality> = {
+  PHARMACOLOGICAL: 'OPIOID_SUBSTITUTION',
+  PSYCHOSOCIAL: 'PSYCHOSOCIAL',
+  INPATIENT_DETOX: 'DETOX',
+  RESIDENTIAL_REHAB: 'RESIDENTIAL',
+};
+
+const CONSENT_SCOPE: Record<NonNullable<ServiceUser['consent']['consentScope']>, ConsentScope> = {
+  IOM_PARTNERSHIP: 'IOM_PARTNERS',
+  PROBATION_ONLY: 'PROBATION_ONLY',
+};
+
+/** ISO dates compare correctly as strings; most recent first. */
+const newestFirst = <T>(date: (item: T) => string) => (a: T, b: T) => date(b).localeCompare(date(a));
+
+export function toDrugServiceRecord(user: ServiceUser): DrugServiceRecord {
+  const { requiredAssessment, treatmentEpisode: episode, consent } = user;
+  return {
+    testsOnArrest: user.testsOnArrest
+      .map((t) => ({ testedOn: t.testDate, result: t.result, substances: [...t.substancesDetected] }))
+      .sort(newestFirst((t) => t.testedOn)),
+    requiredAssessment: { required: requiredAssessment.required, attended: requiredAssessment.attended, date: requiredAssessment.appointmentDate },
+    treatmentEngagement: { engaged: episode.inTreatment, since: episode.episodeStartDate },
+    treatmentModality: episode.interventionType && MODALITY[episode.interventionType],
+    treatmentOutcomes: user.topReviews
+      .map((r) => ({ reviewedOn: r.topDate, opiateDays: r.opiateDays, crackDays: r.crackDays, alcoholDays: r.alcoholDays, injecting: r.injectedLast28Days }))
+      .sort(newestFirst((r) => r.reviewedOn)),
+    consent: { recorded: consent.consentGiven, recordedOn: consent.consentDate, scope: consent.consentScope && CONSENT_SCOPE[consent.consentScope] },
+    keyworker: episode.keyworker && { name: episode.keyworker.name, team: episode.keyworker.team, phone: episode.keyworker.phone, email: episode.keyworker.email },
+  };
+}
+
+export function toIdentityRecord(item: ServiceUserIdentity): IdentityRecord {
+  const held: Record<IdentifierKind, string | null> = { pnc: item.pncId, cro: item.croNumber, nomsNumber: item.nomsNumber, crn: item.crn };
+  const identifiers: IdentityRecord['identifiers'] = {};
+  for (const kind of IDENTIFIER_KINDS) {
+    const value = held[kind];
+    if (value === null) continue;
+    // A number that fails validation is a data-quality fault at the service; linking on it would be a guess.
+    const canonical = canonicalIdentifier(kind, value);
+    if (canonical.ok) identifiers[kind] = canonical.value;
+  }
+  return { agency: 'drugs', key: item.serviceUserRef, identifiers, givenName: item.firstName, familyName: item.lastName, dateOfBirth: item.dob };
+}
+
+export function createDrugsAdapter(options: AdapterOptions): AgencyAdapter<DrugServiceRecord> {
+  const api = createDrugServiceApi(options);
+  return {
+    async identities() {
+      const records: IdentityRecord[] = [];
+      const seen = new Set<string>();
+      let cursor: string | null = null;
+      do {
+        const page = await api.identityPage(cursor ?? undefined);
+        records.push(...page.items.map(toIdentityRecord));
+        cursor = page.nextCursor;
+        if (cursor !== null) {
+          // A cursor that comes round again would page for ever.
+          if (seen.has(cursor)) throw new AgencyUnavailableError('drugs', 'malformed-payload', `the identity feed repeated cursor ${cursor}`);
+          seen.add(cursor);
+        }
+      } while (cursor !== null);
+      return records;
+    },
+
+    async records(keys) {
+      const wanted = [...new Set(keys)];
+      const chunks: string[][] = [];
+      for (let i = 0; i < wanted.length; i += BATCH_LIMIT) chunks.push(wanted.slice(i, i + BATCH_LIMIT));
+      const batches = await Promise.all(chunks.map((chunk) => api.serviceUsersBatch(chunk)));
+      const asked = new Set(wanted);
+      const result = new Map<string, DrugServiceRecord>();
+      for (const user of batches.flat()) {
+        if (asked.has(user.serviceUserRef)) result.set(user.serviceUserRef, toDrugServiceRecord(user));
+      }
+      return result;
+    },
+  };
+}

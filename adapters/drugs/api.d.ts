@@ -1,0 +1,206 @@
+// Generated from openapi.yaml by openapi-typescript (npm run generate). Do not edit by hand.
+
+export interface paths {
+    "/identities": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Page through every service user's identifying details. */
+        get: operations["listServiceUserIdentities"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/service-users/batch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Case records for up to 100 service users by service reference.
+         * @description References the service does not hold are left out of the answer.
+         */
+        post: operations["getServiceUsersBatch"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+}
+export type webhooks = Record<string, never>;
+export interface components {
+    schemas: {
+        ServiceUserIdentityPage: {
+            items: components["schemas"]["ServiceUserIdentity"][];
+            /** @description Pass as cursor for the next page; null on the last page. */
+            nextCursor: string | null;
+        };
+        ServiceUserIdentity: {
+            /** @description The service's own reference. */
+            serviceUserRef: string;
+            firstName: string;
+            lastName: string;
+            /** Format: date */
+            dob: string;
+            /** @description PNC ID as received from custody. */
+            pncId: string | null;
+            croNumber: string | null;
+            nomsNumber: string | null;
+            crn: string | null;
+        };
+        BatchRequest: {
+            /** @description Service references. */
+            keys: string[];
+        };
+        ServiceUserBatch: {
+            records: components["schemas"]["ServiceUser"][];
+        };
+        ServiceUser: {
+            serviceUserRef: string;
+            testsOnArrest: components["schemas"]["TestOnArrest"][];
+            requiredAssessment: components["schemas"]["RequiredAssessment"];
+            treatmentEpisode: components["schemas"]["TreatmentEpisode"];
+            topReviews: components["schemas"]["TopReview"][];
+            consent: components["schemas"]["ConsentToShare"];
+        };
+        TestOnArrest: {
+            /** Format: date */
+            testDate: string;
+            /** @enum {string} */
+            result: "POSITIVE" | "NEGATIVE";
+            substancesDetected: components["schemas"]["Substance"][];
+        };
+        /** @enum {string} */
+        Substance: "OPIATES" | "COCAINE" | "CRACK" | "CANNABIS" | "ALCOHOL" | "BENZODIAZEPINES";
+        RequiredAssessment: {
+            /** @description Whether a required assessment was imposed after a positive test on arrest. */
+            required: boolean;
+            /** @description Null until the appointment has been kept or missed. */
+            attended: boolean | null;
+            /** Format: date */
+            appointmentDate: string | null;
+        };
+        TreatmentEpisode: {
+            inTreatment: boolean;
+            /** Format: date */
+            episodeStartDate: string | null;
+            /**
+             * @description PHARMACOLOGICAL opioid substitution therapy; PSYCHOSOCIAL psychosocial interventions; INPATIENT_DETOX inpatient detoxification; RESIDENTIAL_REHAB residential rehabilitation.
+             * @enum {string|null}
+             */
+            interventionType: "PHARMACOLOGICAL" | "PSYCHOSOCIAL" | "INPATIENT_DETOX" | "RESIDENTIAL_REHAB" | null;
+            keyworker: components["schemas"]["Keyworker"];
+        };
+        Keyworker: {
+            name: string;
+            team: string;
+            phone: string;
+            email: string;
+        } | null;
+        /** @description A Treatment Outcomes Profile review; day counts are of the last 28 days. */
+        TopReview: {
+            /** Format: date */
+            topDate: string;
+            opiateDays: number;
+            crackDays: number;
+            alcoholDays: number;
+            injectedLast28Days: boolean;
+        };
+        ConsentToShare: {
+            consentGiven: boolean;
+            /** Format: date */
+            consentDate: string | null;
+            /** @enum {string|null} */
+            consentScope: "IOM_PARTNERSHIP" | "PROBATION_ONLY" | null;
+        };
+        Problem: {
+            error: string;
+        };
+    };
+    responses: never;
+    parameters: never;
+    requestBodies: never;
+    headers: never;
+    pathItems: never;
+}
+export type $defs = Record<string, never>;
+export interface operations {
+    listServiceUserIdentities: {
+        parameters: {
+            query?: {
+                /** @description The nextCursor of the previous page; omit for the first page. */
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of service-user identities. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServiceUserIdentityPage"];
+                };
+            };
+            /** @description The cursor or limit is not valid. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getServiceUsersBatch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BatchRequest"];
+            };
+        };
+        responses: {
+            /** @description The service users found. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServiceUserBatch"];
+                };
+            };
+            /** @description The request body is not valid. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+}

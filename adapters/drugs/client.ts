@@ -1,0 +1,107 @@
+/**
+ * Typed calls to the community drug and alcohol service's case-record system. Every payload is parsed with the
+ * zod schemas below, each checked against the types generated from openapi.yaml, so a contract change that the
+ * code does not follow fails the type check.
+ */
+import { z } from 'zod';
+import type { AdapterOptions } from '../kit/contract.js';
+import { createUpstream } from '../kit/upstream.js';
+import type { components } from './api.js';
+
+type Schemas = components['schemas'];
+
+/** The most references one batch call may carry (openapi.yaml, BatchRequest.keys.maxItems). */
+export const BATCH_LIMIT = 100;
+/** The largest identity page the system serves. */
+export const IDENTITY_PAGE_LIMIT = 500;
+
+const isoDate = z.iso.date();
+const daysOf28 = z.number().int().min(0).max(28);
+
+export const ServiceUserIdentity = z.object({
+  serviceUserRef: z.string().min(1),
+  firstName: z.string(),
+  lastName: z.string(),
+  dob: isoDate,
+  pncId: z.string().nullable(),
+  croNumber: z.string().nullable(),
+  nomsNumber: z.string().nullable(),
+  crn: z.string().nullable(),
+}) satisfies z.ZodType<Schemas['ServiceUserIdentity']>;
+
+export const ServiceUserIdentityPage = z.object({
+  items: z.array(ServiceUserIdentity),
+  nextCursor: z.string().min(1).nullable(),
+}) satisfies z.ZodType<Schemas['ServiceUserIdentityPage']>;
+
+export const BatchRequest = z.object({
+  keys: z.array(z.string().min(1)).min(1).max(BATCH_LIMIT),
+}) satisfies z.ZodType<Schemas['BatchRequest']>;
+
+const Substance = z.enum(['OPIATES', 'COCAINE', 'CRACK', 'CANNABIS', 'ALCOHOL', 'BENZODIAZEPINES']) satisfies z.ZodType<Schemas['Substance']>;
+
+const TestOnArrest = z.object({
+  testDate: isoDate,
+  result: z.enum(['POSITIVE', 'NEGATIVE']),
+  substancesDetected: z.array(Substance),
+}) satisfies z.ZodType<Schemas['TestOnArrest']>;
+
+const RequiredAssessment = z.object({
+  required: z.boolean(),
+  attended: z.boolean().nullable(),
+  appointmentDate: isoDate.nullable(),
+}) satisfies z.ZodType<Schemas['RequiredAssessment']>;
+
+const Keyworker = z
+  .object({ name: z.string(), team: z.string(), phone: z.string(), email: z.string() })
+  .nullable() satisfies z.ZodType<Schemas['Keyworker']>;
+
+const TreatmentEpisode = z.object({
+  inTreatment: z.boolean(),
+  episodeStartDate: isoDate.nullable(),
+  interventionType: z.enum(['PHARMACOLOGICAL', 'PSYCHOSOCIAL', 'INPATIENT_DETOX', 'RESIDENTIAL_REHAB']).nullable(),
+  keyworker: Keyworker,
+}) satisfies z.ZodType<Schemas['TreatmentEpisode']>;
+
+const TopReview = z.object({
+  topDate: isoDate,
+  opiateDays: daysOf28,
+  crackDays: daysOf28,
+  alcoholDays: daysOf28,
+  injectedLast28Days: z.boolean(),
+}) satisfies z.ZodType<Schemas['TopReview']>;
+
+const ConsentToShare = z.object({
+  consentGiven: z.boolean(),
+  consentDate: isoDate.nullable(),
+  consentScope: z.enum(['IOM_PARTNERSHIP', 'PROBATION_ONLY']).nullable(),
+}) satisfies z.ZodType<Schemas['ConsentToShare']>;
+
+export const ServiceUser = z.object({
+  serviceUserRef: z.string().min(1),
+  testsOnArrest: z.array(TestOnArrest),
+  requiredAssessment: RequiredAssessment,
+  treatmentEpisode: TreatmentEpisode,
+  topReviews: z.array(TopReview),
+  consent: ConsentToShare,
+}) satisfies z.ZodType<Schemas['ServiceUser']>;
+
+export const ServiceUserBatch = z.object({ records: z.array(ServiceUser) }) satisfies z.ZodType<Schemas['ServiceUserBatch']>;
+
+export type ServiceUserIdentity = z.infer<typeof ServiceUserIdentity>;
+export type ServiceUser = z.infer<typeof ServiceUser>;
+
+export interface DrugServiceApi {
+  /** One page of the identity feed; `cursor` is the previous page's `nextCursor`. */
+  identityPage(cursor: string | undefined): Promise<z.infer<typeof ServiceUserIdentityPage>>;
+  /** Service users for at most BATCH_LIMIT service references; unknown references are left out. */
+  serviceUsersBatch(keys: readonly string[]): Promise<ServiceUser[]>;
+}
+
+export function createDrugServiceApi(options: AdapterOptions): DrugServiceApi {
+  const upstream = createUpstream({ agency: 'drugs', ...options });
+  return {
+    identityPage: (cursor) => upstream.get('/identities', { cursor, limit: IDENTITY_PAGE_LIMIT }, ServiceUserIdentityPage),
+    serviceUsersBatch: async (keys) => (await upstream.post('/service-users/batch', { keys }, ServiceUserBatch)).records,
+  };
+}

@@ -1,0 +1,118 @@
+/**
+ * A stand-in for the community drug and alcohol service's case-record system: serves openapi.yaml from the
+ * synthetic population, each service user with the name and identifiers the service records (wrinkles included).
+ */
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import type { SimulatorApp } from '../kit/contract.js';
+import { createSimulatorApp } from '../kit/simulator.js';
+import { asSeenBy, type DrugsFacts, type Population } from '../population/types.js';
+import type { components } from './api.js';
+import { BatchRequest, IDENTITY_PAGE_LIMIT } from './client.js';
+
+type Schemas = components['schemas'];
+
+const IdentityQuery = z.object({
+  cursor: z.string().regex(/^\d+$/, 'cursor must be a nextCursor from a previous page').transform(Number).optional(),
+  limit: z.coerce.number().int().min(1).max(IDENTITY_PAGE_LIMIT).default(100),
+});
+
+const SUBSTANCE: Record<DrugsFacts['testsOnArrest'][number]['substances'][number], Schemas['Substance']> = {
+  opiates: 'OPIATES',
+  cocaine: 'COCAINE',
+  crack: 'CRACK',
+  cannabis: 'CANNABIS',
+  alcohol: 'ALCOHOL',
+  benzodiazepines: 'BENZODIAZEPINES',
+};
+
+const INTERVENTION: Record<NonNullable<DrugsFacts['treatment']['modality']>, NonNullable<Schemas['TreatmentEpisode']['interventionType']>> = {
+  'opioid-substitution': 'PHARMACOLOGICAL',
+  psychosocial: 'PSYCHOSOCIAL',
+  detox: 'INPATIENT_DETOX',
+  residential: 'RESIDENTIAL_REHAB',
+};
+
+const CONSENT_SCOPE: Record<NonNullable<DrugsFacts['consent']['scope']>, NonNullable<Schemas['ConsentToShare']['consentScope']>> = {
+  'iom-partners': 'IOM_PARTNERSHIP',
+  'probation-only': 'PROBATION_ONLY',
+};
+
+function toServiceUser(facts: DrugsFacts): Schemas['ServiceUser'] {
+  const { requiredAssessment, treatment, consent } = facts;
+  return {
+    serviceUserRef: facts.reference,
+    testsOnArrest: facts.testsOnArrest.map((t) => ({
+      testDate: t.testedOn,
+      result: t.result === 'positive' ? 'POSITIVE' : 'NEGATIVE',
+      substancesDetected: t.substances.map((s) => SUBSTANCE[s]),
+    })),
+    requiredAssessment: { required: requiredAssessment.required, attended: requiredAssessment.attended, appointmentDate: requiredAssessment.date },
+    treatmentEpisode: {
+      inTreatment: treatment.engaged,
+      episodeStartDate: treatment.since,
+      interventionType: treatment.modality && INTERVENTION[treatment.modality],
+      keyworker: treatment.keyworker && { ...treatment.keyworker },
+    },
+    topReviews: facts.outcomeReviews.map((r) => ({
+      topDate: r.date,
+      opiateDays: r.opiateDays,
+      crackDays: r.crackDays,
+      alcoholDays: r.alcoholDays,
+      injectedLast28Days: r.injecting,
+    })),
+    consent: { consentGiven: consent.recorded, consentDate: consent.recordedOn, consentScope: consent.scope && CONSENT_SCOPE[consent.scope] },
+  };
+}
+
+/** First zod issue as a sentence a developer can act on. */
+function problem(error: z.ZodError): string {
+  const first = error.issues[0];
+  return first ? `${first.path.join('.') || '(body)'}: ${first.message}` : 'invalid request';
+}
+
+export function createDrugsSimulator(population: Population): SimulatorApp {
+  const identities: Schemas['ServiceUserIdentity'][] = [];
+  const serviceUsers = new Map<string, Schemas['ServiceUser']>();
+  for (const person of population.people) {
+    if (!person.drugs) continue;
+    const seen = asSeenBy(person, 'drugs');
+    identities.push({
+      serviceUserRef: person.drugs.reference,
+      firstName: seen.givenName,
+      lastName: seen.familyName,
+      dob: seen.dateOfBirth,
+      pncId: seen.pnc,
+      croNumber: seen.cro,
+      nomsNumber: seen.nomsNumber,
+      crn: seen.crn,
+    });
+    serviceUsers.set(person.drugs.reference, toServiceUser(person.drugs));
+  }
+
+  return createSimulatorApp({
+    agency: 'drugs',
+    openapiPath: fileURLToPath(new URL('./openapi.yaml', import.meta.url)),
+    routes(router) {
+      router.get('/identities', (req, res) => {
+        const query = IdentityQuery.safeParse(req.query);
+        if (!query.success) {
+          res.status(400).json({ error: `bad identity query: ${problem(query.error)}` });
+          return;
+        }
+        const start = query.data.cursor ?? 0;
+        const end = start + query.data.limit;
+        res.json({ items: identities.slice(start, end), nextCursor: end < identities.length ? String(end) : null } satisfies Schemas['ServiceUserIdentityPage']);
+      });
+      router.post('/service-users/batch', (req, res) => {
+        const body = BatchRequest.safeParse(req.body);
+        if (!body.success) {
+          res.status(400).json({ error: `the body must be {"keys": [1 to 100 service references]}; ${problem(body.error)}` });
+          return;
+        }
+        const records = body.data.keys.flatMap((key) => serviceUsers.get(key) ?? []);
+        res.json({ records } satisfies Schemas['ServiceUserBatch']);
+      });
+    },
+  });
+}

@@ -1,0 +1,116 @@
+/**
+ * The housing adapter: the council's identity feed as partnership identity records, and its case
+ * records mapped onto the unified schema's `HousingRecord` (schema.graphql).
+ */
+import { canonicalIdentifier, IDENTIFIER_KINDS, type IdentifierKind } from '../../schema/identifiers.js';
+import type { AdapterOptions, AgencyAdapter, IdentityRecord } from '../kit/contract.js';
+import { AgencyUnavailableError } from '../kit/errors.js';
+import { BATCH_LIMIT, type Client, type ClientIdentity, createHousingApi } from './client.js';
+
+export type AccommodationStatus = 'SETTLED' | 'TEMPORARY' | 'SUPPORTED' | 'ROUGH_SLEEPING' | 'NO_FIXED_ABODE';
+export type SupportReferralStatus = 'OPEN' | 'ACCEPTED' | 'DECLINED' | 'CLOSED';
+export type StaffSafetyFlagType = 'VIOLENCE_TO_STAFF' | 'THREATENING_BEHAVIOUR' | 'DOG_ON_PREMISES' | 'WEAPONS';
+
+export interface StaffContact {
+  name: string;
+  team: string | null;
+  phone: string | null;
+  email: string | null;
+}
+
+/** The `HousingRecord` section: property names are the SDL field names. */
+export interface HousingRecord {
+  accommodationStatus: AccommodationStatus;
+  accommodationStatusSince: string;
+  address: { line1: string; town: string; postcode: string } | null;
+  supportReferrals: { service: string; referredOn: string; status: SupportReferralStatus }[];
+  staffSafetyFlags: { type: StaffSafetyFlagType; addedOn: string; note: string }[];
+  housingOfficer: StaffContact;
+}
+
+const ACCOMMODATION_STATUS: Record<Client['accommodation']['statusCode'], AccommodationStatus> = {
+  SETTLED: 'SETTLED',
+  TEMP: 'TEMPORARY',
+  SUPPORTED: 'SUPPORTED',
+  ROUGH_SLEEPER: 'ROUGH_SLEEPING',
+  NFA: 'NO_FIXED_ABODE',
+};
+
+const FLAG_TYPE: Record<Client['staffSafetyAlerts'][number]['alertCode'], StaffSafetyFlagType> = {
+  VTS: 'VIOLENCE_TO_STAFF',
+  THR: 'THREATENING_BEHAVIOUR',
+  DOG: 'DOG_ON_PREMISES',
+  WPN: 'WEAPONS',
+};
+
+/** ISO dates compare correctly as strings; most recent first. */
+const newestFirst = <T>(date: (item: T) => string) => (a: T, b: T) => date(b).localeCompare(date(a));
+
+export function toHousingRecord(client: Client): HousingRecord {
+  const { accommodation, currentAddress, caseOfficer } = client;
+  return {
+    accommodationStatus: ACCOMMODATION_STATUS[accommodation.statusCode],
+    accommodationStatusSince: accommodation.statusDate,
+    address: currentAddress && { line1: currentAddress.addressLine1, town: currentAddress.town, postcode: currentAddress.postcode },
+    supportReferrals: client.supportReferrals
+      .map((r) => ({ service: r.provider, referredOn: r.referralDate, status: r.referralStatus }))
+      .sort(newestFirst((r) => r.referredOn)),
+    staffSafetyFlags: client.staffSafetyAlerts
+      .map((a) => ({ type: FLAG_TYPE[a.alertCode], addedOn: a.dateAdded, note: a.comment }))
+      .sort(newestFirst((f) => f.addedOn)),
+    housingOfficer: { name: caseOfficer.officerName, team: caseOfficer.teamName, phone: caseOfficer.telephone, email: caseOfficer.email },
+  };
+}
+
+export function toIdentityRecord(item: ClientIdentity): IdentityRecord {
+  const held: Record<IdentifierKind, string | null> = {
+    pnc: item.pncId,
+    cro: item.croNumber,
+    nomsNumber: item.prisonNumber,
+    crn: item.probationCrn,
+  };
+  const identifiers: IdentityRecord['identifiers'] = {};
+  for (const kind of IDENTIFIER_KINDS) {
+    const value = held[kind];
+    if (value === null) continue;
+    // A number that fails validation is a data-quality fault at the council; linking on it would be a guess.
+    const canonical = canonicalIdentifier(kind, value);
+    if (canonical.ok) identifiers[kind] = canonical.value;
+  }
+  return { agency: 'housing', key: item.housingRef, identifiers, givenName: item.forename, familyName: item.surname, dateOfBirth: item.dateOfBirth };
+}
+
+export function createHousingAdapter(options: AdapterOptions): AgencyAdapter<HousingRecord> {
+  const api = createHousingApi(options);
+  return {
+    async identities() {
+      const records: IdentityRecord[] = [];
+      const seen = new Set<string>();
+      let cursor: string | null = null;
+      do {
+        const page = await api.identityPage(cursor ?? undefined);
+        records.push(...page.items.map(toIdentityRecord));
+        cursor = page.nextCursor;
+        if (cursor !== null) {
+          // A cursor that comes round again would page for ever.
+          if (seen.has(cursor)) throw new AgencyUnavailableError('housing', 'malformed-payload', `the identity feed repeated cursor ${cursor}`);
+          seen.add(cursor);
+        }
+      } while (cursor !== null);
+      return records;
+    },
+
+    async records(keys) {
+      const wanted = [...new Set(keys)];
+      const chunks: string[][] = [];
+      for (let i = 0; i < wanted.length; i += BATCH_LIMIT) chunks.push(wanted.slice(i, i + BATCH_LIMIT));
+      const batches = await Promise.all(chunks.map((chunk) => api.clientsBatch(chunk)));
+      const asked = new Set(wanted);
+      const result = new Map<string, HousingRecord>();
+      for (const client of batches.flat()) {
+        if (asked.has(client.housingRef)) result.set(client.housingRef, toHousingRecord(client));
+      }
+      return result;
+    },
+  };
+}

@@ -1,0 +1,198 @@
+// Generated from openapi.yaml by openapi-typescript (npm run generate). Do not edit by hand.
+
+export interface paths {
+    "/identities": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Page through every client's identifying details. */
+        get: operations["listClientIdentities"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/clients/batch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Full case details for up to 100 clients by housing reference.
+         * @description References the system does not hold are left out of the answer.
+         */
+        post: operations["getClientsBatch"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+}
+export type webhooks = Record<string, never>;
+export interface components {
+    schemas: {
+        ClientIdentityPage: {
+            items: components["schemas"]["ClientIdentity"][];
+            /** @description Pass as cursor for the next page; null on the last page. */
+            nextCursor: string | null;
+        };
+        ClientIdentity: {
+            /** @description The council's housing reference. */
+            housingRef: string;
+            forename: string;
+            surname: string;
+            /** Format: date */
+            dateOfBirth: string;
+            /** @description Probation case reference number, where probation shared it. */
+            probationCrn: string | null;
+            pncId: string | null;
+            croNumber: string | null;
+            prisonNumber: string | null;
+        };
+        BatchRequest: {
+            /** @description Housing references. */
+            keys: string[];
+        };
+        ClientBatch: {
+            records: components["schemas"]["Client"][];
+        };
+        Client: {
+            housingRef: string;
+            accommodation: components["schemas"]["Accommodation"];
+            currentAddress: components["schemas"]["Address"];
+            supportReferrals: components["schemas"]["SupportReferral"][];
+            staffSafetyAlerts: components["schemas"]["StaffSafetyAlert"][];
+            caseOfficer: components["schemas"]["CaseOfficer"];
+        };
+        Accommodation: {
+            /**
+             * @description SETTLED settled accommodation; TEMP temporary accommodation; SUPPORTED supported housing; ROUGH_SLEEPER verified rough sleeper; NFA no fixed abode.
+             * @enum {string}
+             */
+            statusCode: "SETTLED" | "TEMP" | "SUPPORTED" | "ROUGH_SLEEPER" | "NFA";
+            /**
+             * Format: date
+             * @description When the current status was recorded.
+             */
+            statusDate: string;
+        };
+        /** @description The client's current address; null when they have none. */
+        Address: {
+            addressLine1: string;
+            town: string;
+            postcode: string;
+        } | null;
+        SupportReferral: {
+            /** @description The support service referred to. */
+            provider: string;
+            /** Format: date */
+            referralDate: string;
+            /** @enum {string} */
+            referralStatus: "OPEN" | "ACCEPTED" | "DECLINED" | "CLOSED";
+        };
+        StaffSafetyAlert: {
+            /**
+             * @description VTS violence to staff; THR threatening behaviour; DOG dog on premises; WPN weapons.
+             * @enum {string}
+             */
+            alertCode: "VTS" | "THR" | "DOG" | "WPN";
+            /** Format: date */
+            dateAdded: string;
+            comment: string;
+        };
+        CaseOfficer: {
+            officerName: string;
+            teamName: string;
+            telephone: string;
+            email: string;
+        };
+        Problem: {
+            error: string;
+        };
+    };
+    responses: never;
+    parameters: never;
+    requestBodies: never;
+    headers: never;
+    pathItems: never;
+}
+export type $defs = Record<string, never>;
+export interface operations {
+    listClientIdentities: {
+        parameters: {
+            query?: {
+                /** @description The nextCursor of the previous page; omit for the first page. */
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of client identities. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClientIdentityPage"];
+                };
+            };
+            /** @description The cursor or limit is not valid. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getClientsBatch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BatchRequest"];
+            };
+        };
+        responses: {
+            /** @description The clients found. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClientBatch"];
+                };
+            };
+            /** @description The request body is not valid. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+}

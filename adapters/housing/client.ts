@@ -1,0 +1,95 @@
+/**
+ * Typed calls to the council's housing-options system. Every payload is parsed with the zod schemas below,
+ * each checked against the types generated from openapi.yaml, so a contract change that the code does not
+ * follow fails the type check.
+ */
+import { z } from 'zod';
+import type { AdapterOptions } from '../kit/contract.js';
+import { createUpstream } from '../kit/upstream.js';
+import type { components } from './api.js';
+
+type Schemas = components['schemas'];
+
+/** The most references one batch call may carry (openapi.yaml, BatchRequest.keys.maxItems). */
+export const BATCH_LIMIT = 100;
+/** The largest identity page the system serves. */
+export const IDENTITY_PAGE_LIMIT = 500;
+
+const isoDate = z.iso.date();
+
+export const ClientIdentity = z.object({
+  housingRef: z.string().min(1),
+  forename: z.string(),
+  surname: z.string(),
+  dateOfBirth: isoDate,
+  probationCrn: z.string().nullable(),
+  pncId: z.string().nullable(),
+  croNumber: z.string().nullable(),
+  prisonNumber: z.string().nullable(),
+}) satisfies z.ZodType<Schemas['ClientIdentity']>;
+
+export const ClientIdentityPage = z.object({
+  items: z.array(ClientIdentity),
+  nextCursor: z.string().min(1).nullable(),
+}) satisfies z.ZodType<Schemas['ClientIdentityPage']>;
+
+export const BatchRequest = z.object({
+  keys: z.array(z.string().min(1)).min(1).max(BATCH_LIMIT),
+}) satisfies z.ZodType<Schemas['BatchRequest']>;
+
+const Accommodation = z.object({
+  statusCode: z.enum(['SETTLED', 'TEMP', 'SUPPORTED', 'ROUGH_SLEEPER', 'NFA']),
+  statusDate: isoDate,
+}) satisfies z.ZodType<Schemas['Accommodation']>;
+
+const Address = z
+  .object({ addressLine1: z.string(), town: z.string(), postcode: z.string() })
+  .nullable() satisfies z.ZodType<Schemas['Address']>;
+
+const SupportReferral = z.object({
+  provider: z.string(),
+  referralDate: isoDate,
+  referralStatus: z.enum(['OPEN', 'ACCEPTED', 'DECLINED', 'CLOSED']),
+}) satisfies z.ZodType<Schemas['SupportReferral']>;
+
+const StaffSafetyAlert = z.object({
+  alertCode: z.enum(['VTS', 'THR', 'DOG', 'WPN']),
+  dateAdded: isoDate,
+  comment: z.string(),
+}) satisfies z.ZodType<Schemas['StaffSafetyAlert']>;
+
+const CaseOfficer = z.object({
+  officerName: z.string(),
+  teamName: z.string(),
+  telephone: z.string(),
+  email: z.string(),
+}) satisfies z.ZodType<Schemas['CaseOfficer']>;
+
+export const Client = z.object({
+  housingRef: z.string().min(1),
+  accommodation: Accommodation,
+  currentAddress: Address,
+  supportReferrals: z.array(SupportReferral),
+  staffSafetyAlerts: z.array(StaffSafetyAlert),
+  caseOfficer: CaseOfficer,
+}) satisfies z.ZodType<Schemas['Client']>;
+
+export const ClientBatch = z.object({ records: z.array(Client) }) satisfies z.ZodType<Schemas['ClientBatch']>;
+
+export type ClientIdentity = z.infer<typeof ClientIdentity>;
+export type Client = z.infer<typeof Client>;
+
+export interface HousingApi {
+  /** One page of the identity feed; `cursor` is the previous page's `nextCursor`. */
+  identityPage(cursor: string | undefined): Promise<z.infer<typeof ClientIdentityPage>>;
+  /** Clients for at most BATCH_LIMIT housing references; unknown references are left out. */
+  clientsBatch(keys: readonly string[]): Promise<Client[]>;
+}
+
+export function createHousingApi(options: AdapterOptions): HousingApi {
+  const upstream = createUpstream({ agency: 'housing', ...options });
+  return {
+    identityPage: (cursor) => upstream.get('/identities', { cursor, limit: IDENTITY_PAGE_LIMIT }, ClientIdentityPage),
+    clientsBatch: async (keys) => (await upstream.post('/clients/batch', { keys }, ClientBatch)).records,
+  };
+}

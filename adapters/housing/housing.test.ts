@@ -1,0 +1,244 @@
+import { readFileSync } from 'node:fs';
+import {
+  buildSchema,
+  getNamedType,
+  graphql,
+  type GraphQLObjectType,
+  type GraphQLSchema,
+  isObjectType,
+  Kind,
+  parse,
+  visit,
+} from 'graphql';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { canonicalIdentifier, IDENTIFIER_KINDS, mintPnc } from '../../schema/identifiers.js';
+import { AgencyUnavailableError } from '../kit/errors.js';
+import { type RunningSimulator, startSimulator } from '../kit/simulator.js';
+import { createPopulation } from '../population/generate.js';
+import { asSeenBy, type Population, type SyntheticPerson } from '../population/types.js';
+import type { HousingRecord } from './adapter.js';
+import housing from './index.js';
+
+const population = createPopulation({ seed: 20260101, size: 1500 });
+const housed = population.people.filter((p): p is SyntheticPerson & { housing: NonNullable<SyntheticPerson['housing']> } => p.housing !== null);
+
+/** Population facts are kebab-case; the SDL's enum values are the same words in UPPER_SNAKE_CASE. */
+const upperSnake = (value: string) => value.toUpperCase().replace(/-/g, '_');
+const newestFirst = <T>(date: (item: T) => string) => (a: T, b: T) => date(b).localeCompare(date(a));
+
+let sim: RunningSimulator;
+const adapter = (timeoutMs = 2_000) => housing.createAdapter({ baseUrl: sim.url, timeoutMs });
+
+beforeAll(async () => {
+  sim = await startSimulator(housing.createSimulator(population));
+});
+afterAll(() => sim.close());
+afterEach(() => {
+  sim.app.faults.set({ mode: 'normal', latencyMs: 0 });
+  sim.app.stats.reset();
+});
+
+describe('housing identity feed', () => {
+  it('pages through every client, with the name and identifiers the council records, canonical', async () => {
+    expect(housed.length).toBeGreaterThan(500);
+    const records = await adapter().identities();
+
+    expect(sim.app.stats.counts()['GET /identities']).toBe(Math.ceil(housed.length / 500));
+    expect(records).toHaveLength(housed.length);
+    const byKey = new Map(records.map((r) => [r.key, r]));
+    for (const person of housed) {
+      const seen = asSeenBy(person, 'housing');
+      const expected: Record<string, string> = {};
+      for (const kind of IDENTIFIER_KINDS) if (seen[kind] !== null) expected[kind] = seen[kind] as string;
+      expect(byKey.get(person.housing.reference)).toEqual({
+        agency: 'housing',
+        key: person.housing.reference,
+        identifiers: expected,
+        givenName: seen.givenName,
+        familyName: seen.familyName,
+        dateOfBirth: person.dateOfBirth,
+      });
+    }
+    for (const record of records) {
+      for (const [kind, value] of Object.entries(record.identifiers)) {
+        expect(canonicalIdentifier(kind as (typeof IDENTIFIER_KINDS)[number], value)).toEqual({ ok: true, value });
+      }
+    }
+  });
+
+  it('canonicalises identifiers the council keyed loosely and drops ones that fail validation', async () => {
+    const subject = housed[0]!;
+    const loose: SyntheticPerson = {
+      ...subject,
+      // 19/12345X is the short form of a valid PNC ID; the CRO number's check letter is wrong.
+      identifiers: { pnc: mintPnc(2019, 12345).replace(/^20(\d\d)\/0+/, '$1/'), cro: '123456/19A', nomsNumber: ' a1234bc', crn: 'x123456' },
+      missingAt: {},
+    };
+    const wrinkled: Population = { ...population, people: [loose] };
+    const local = await startSimulator(housing.createSimulator(wrinkled));
+    try {
+      const [record] = await housing.createAdapter({ baseUrl: local.url, timeoutMs: 2_000 }).identities();
+      expect(record?.identifiers).toEqual({ pnc: mintPnc(2019, 12345), nomsNumber: 'A1234BC', crn: 'X123456' });
+    } finally {
+      await local.close();
+    }
+  });
+});
+
+describe('housing records', () => {
+  it('fetches 150 clients in two upstream requests', async () => {
+    const keys = housed.slice(0, 150).map((p) => p.housing.reference);
+    const records = await adapter().records(keys);
+    expect([...records.keys()].sort()).toEqual([...keys].sort());
+    expect(sim.app.stats.counts()).toEqual({ 'POST /clients/batch': 2 });
+  });
+
+  it('leaves out references the council does not hold', async () => {
+    const known = housed[1]!.housing.reference;
+    const records = await adapter().records(['NOT-A-HOUSING-REF', known]);
+    expect([...records.keys()]).toEqual([known]);
+  });
+
+  it('asks nothing upstream for no keys', async () => {
+    expect((await adapter().records([])).size).toBe(0);
+    expect(sim.app.stats.total()).toBe(0);
+  });
+
+  it('maps a client field by field from the population facts', async () => {
+    // The richest record: an address, referrals and staff-safety flags to compare.
+    const person = [...housed].sort(
+      (a, b) =>
+        Number(b.housing.address !== null) + b.housing.supportReferrals.length + b.housing.staffSafetyFlags.length -
+        (Number(a.housing.address !== null) + a.housing.supportReferrals.length + a.housing.staffSafetyFlags.length),
+    )[0]!;
+    const facts = person.housing;
+    const record = (await adapter().records([facts.reference])).get(facts.reference);
+    expect(record).toBeDefined();
+    const section = record as HousingRecord;
+
+    expect(section.accommodationStatus).toBe(upperSnake(facts.accommodationStatus));
+    expect(section.accommodationStatusSince).toBe(facts.statusSince);
+    expect(section.address).toEqual(facts.address);
+    expect(section.supportReferrals).toEqual(
+      facts.supportReferrals
+        .map((r) => ({ service: r.service, referredOn: r.referredOn, status: upperSnake(r.status) }))
+        .sort(newestFirst((r) => r.referredOn)),
+    );
+    expect(section.staffSafetyFlags).toEqual(
+      facts.staffSafetyFlags.map((f) => ({ type: upperSnake(f.type), addedOn: f.addedOn, note: f.note })).sort(newestFirst((f) => f.addedOn)),
+    );
+    expect(section.housingOfficer).toEqual(facts.housingOfficer);
+    expect(Object.keys(section).sort()).toEqual(
+      ['accommodationStatus', 'accommodationStatusSince', 'address', 'housingOfficer', 'staffSafetyFlags', 'supportReferrals'].sort(),
+    );
+  });
+
+  it('gives every status, referral and flag a value the schema accepts', async () => {
+    const records = await adapter().records(housed.map((p) => p.housing.reference));
+    const schema = buildSchema(readFileSync(new URL('../../schema/person.graphql', import.meta.url), 'utf8') + housing.typeDefs);
+    const query = `query { person { housing ${selection(schema, schema.getType('HousingRecord') as GraphQLObjectType)} } }`;
+    for (const section of records.values()) {
+      const result = await graphql({ schema, source: query, rootValue: { person: () => ({ id: 'p', housing: section }) } });
+      expect(result.errors).toBeUndefined();
+      expect(JSON.parse(JSON.stringify(result.data))).toEqual({ person: { housing: section } });
+    }
+  });
+});
+
+describe('housing system faults', () => {
+  it('down: the adapter says the agency answered with an error status', async () => {
+    sim.app.faults.set({ mode: 'down' });
+    await expect(adapter().records([housed[0]!.housing.reference])).rejects.toMatchObject({ agency: 'housing', reason: 'error-status' });
+    await expect(adapter().identities()).rejects.toBeInstanceOf(AgencyUnavailableError);
+  });
+
+  it('malformed: the adapter reports a malformed payload', async () => {
+    sim.app.faults.set({ mode: 'malformed' });
+    await expect(adapter().records([housed[0]!.housing.reference])).rejects.toMatchObject({ reason: 'malformed-payload' });
+    await expect(adapter().identities()).rejects.toMatchObject({ reason: 'malformed-payload' });
+  });
+
+  it('slower than the timeout: the adapter gives up with a timeout', async () => {
+    sim.app.faults.set({ latencyMs: 400 });
+    const started = Date.now();
+    await expect(adapter(100).records([housed[0]!.housing.reference])).rejects.toMatchObject({ reason: 'timeout' });
+    expect(Date.now() - started).toBeLessThan(400);
+  });
+});
+
+describe('housing simulator input', () => {
+  const post = (body: string) => fetch(`${sim.url}/clients/batch`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+
+  it.each([
+    ['no keys', '{"keys": []}'],
+    ['keys not a list', '{"keys": "H1"}'],
+    ['a key not a string', '{"keys": [42]}'],
+    ['more than 100 keys', JSON.stringify({ keys: Array.from({ length: 101 }, (_, i) => `H${i}`) })],
+    ['no body', '{}'],
+    ['not JSON', '{"keys": ['],
+  ])('rejects %s with 400 and a reason', async (_case, body) => {
+    const response = await post(body);
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { error: string }).error).toMatch(/keys|JSON/);
+  });
+
+  it.each(['limit=0', 'limit=501', 'limit=ten', 'cursor=abc'])('rejects the identity query %s with 400', async (query) => {
+    const response = await fetch(`${sim.url}/identities?${query}`);
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { error: string }).error).toMatch(/limit|cursor/);
+  });
+});
+
+describe('housing module', () => {
+  const sdl = housing.typeDefs;
+
+  it('declares exactly the data items its schema uses, all housing items', () => {
+    const used = new Set<string>();
+    visit(parse(sdl), {
+      Directive(node) {
+        const name = node.arguments?.find((a) => a.name.value === 'name')?.value;
+        if (node.name.value === 'dataItem' && name?.kind === Kind.STRING) used.add(name.value);
+      },
+    });
+    expect([...used].sort()).toEqual(Object.keys(housing.dataItems).sort());
+    expect(Object.keys(housing.dataItems).sort()).toEqual(
+      ['housing.accommodationStatus', 'housing.address', 'housing.housingOfficer', 'housing.staffSafetyFlags', 'housing.supportReferrals'].sort(),
+    );
+  });
+
+  it('extends Person with a section whose every field carries a data item, and nested types carry none', () => {
+    const schema = buildSchema(readFileSync(new URL('../../schema/person.graphql', import.meta.url), 'utf8') + sdl);
+    const person = schema.getType('Person') as GraphQLObjectType;
+    expect(String(person.getFields()['housing']?.type)).toBe('HousingRecord');
+    const section = schema.getType('HousingRecord') as GraphQLObjectType;
+    for (const field of Object.values(section.getFields())) {
+      expect(field.astNode?.directives?.map((d) => d.name.value), `HousingRecord.${field.name}`).toEqual(['dataItem']);
+    }
+    const nested = new Set<string>();
+    const collect = (type: GraphQLObjectType) => {
+      for (const field of Object.values(type.getFields())) {
+        const named = getNamedType(field.type);
+        if (isObjectType(named) && named.name !== 'StaffContact' && !nested.has(named.name)) {
+          nested.add(named.name);
+          collect(named);
+        }
+      }
+    };
+    collect(section);
+    expect(nested.size).toBeGreaterThan(0);
+    for (const name of nested) {
+      for (const field of Object.values((schema.getType(name) as GraphQLObjectType).getFields())) {
+        expect(field.astNode?.directives ?? [], `${name}.${field.name}`).toEqual([]);
+      }
+    }
+  });
+});
+
+/** A selection set asking for every field of `type`, recursively. */
+function selection(schema: GraphQLSchema, type: GraphQLObjectType): string {
+  const fields = Object.values(type.getFields()).map((field) => {
+    const named = getNamedType(field.type);
+    return isObjectType(named) ? `${field.name} ${selection(schema, named)}` : field.name;
+  });
+  return `{ ${fields.join(' ')} }`;
+}

@@ -1,0 +1,108 @@
+/**
+ * A stand-in for the council's housing-options system: serves openapi.yaml from the synthetic population,
+ * each client with the name and identifiers the council records (wrinkles included).
+ */
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import type { SimulatorApp } from '../kit/contract.js';
+import { createSimulatorApp } from '../kit/simulator.js';
+import { asSeenBy, type HousingFacts, type Population } from '../population/types.js';
+import type { components } from './api.js';
+import { BatchRequest, IDENTITY_PAGE_LIMIT } from './client.js';
+
+type Schemas = components['schemas'];
+
+const IdentityQuery = z.object({
+  cursor: z.string().regex(/^\d+$/, 'cursor must be a nextCursor from a previous page').transform(Number).optional(),
+  limit: z.coerce.number().int().min(1).max(IDENTITY_PAGE_LIMIT).default(100),
+});
+
+const STATUS_CODE: Record<HousingFacts['accommodationStatus'], Schemas['Accommodation']['statusCode']> = {
+  settled: 'SETTLED',
+  temporary: 'TEMP',
+  supported: 'SUPPORTED',
+  'rough-sleeping': 'ROUGH_SLEEPER',
+  'no-fixed-abode': 'NFA',
+};
+
+const REFERRAL_STATUS: Record<HousingFacts['supportReferrals'][number]['status'], Schemas['SupportReferral']['referralStatus']> = {
+  open: 'OPEN',
+  accepted: 'ACCEPTED',
+  declined: 'DECLINED',
+  closed: 'CLOSED',
+};
+
+const ALERT_CODE: Record<HousingFacts['staffSafetyFlags'][number]['type'], Schemas['StaffSafetyAlert']['alertCode']> = {
+  'violence-to-staff': 'VTS',
+  'threatening-behaviour': 'THR',
+  'dog-on-premises': 'DOG',
+  weapons: 'WPN',
+};
+
+function toClient(facts: HousingFacts): Schemas['Client'] {
+  return {
+    housingRef: facts.reference,
+    accommodation: { statusCode: STATUS_CODE[facts.accommodationStatus], statusDate: facts.statusSince },
+    currentAddress: facts.address && { addressLine1: facts.address.line1, town: facts.address.town, postcode: facts.address.postcode },
+    supportReferrals: facts.supportReferrals.map((r) => ({ provider: r.service, referralDate: r.referredOn, referralStatus: REFERRAL_STATUS[r.status] })),
+    staffSafetyAlerts: facts.staffSafetyFlags.map((f) => ({ alertCode: ALERT_CODE[f.type], dateAdded: f.addedOn, comment: f.note })),
+    caseOfficer: {
+      officerName: facts.housingOfficer.name,
+      teamName: facts.housingOfficer.team,
+      telephone: facts.housingOfficer.phone,
+      email: facts.housingOfficer.email,
+    },
+  };
+}
+
+/** First zod issue as a sentence a developer can act on. */
+function problem(error: z.ZodError): string {
+  const first = error.issues[0];
+  return first ? `${first.path.join('.') || '(body)'}: ${first.message}` : 'invalid request';
+}
+
+export function createHousingSimulator(population: Population): SimulatorApp {
+  const identities: Schemas['ClientIdentity'][] = [];
+  const clients = new Map<string, Schemas['Client']>();
+  for (const person of population.people) {
+    if (!person.housing) continue;
+    const seen = asSeenBy(person, 'housing');
+    identities.push({
+      housingRef: person.housing.reference,
+      forename: seen.givenName,
+      surname: seen.familyName,
+      dateOfBirth: seen.dateOfBirth,
+      probationCrn: seen.crn,
+      pncId: seen.pnc,
+      croNumber: seen.cro,
+      prisonNumber: seen.nomsNumber,
+    });
+    clients.set(person.housing.reference, toClient(person.housing));
+  }
+
+  return createSimulatorApp({
+    agency: 'housing',
+    openapiPath: fileURLToPath(new URL('./openapi.yaml', import.meta.url)),
+    routes(router) {
+      router.get('/identities', (req, res) => {
+        const query = IdentityQuery.safeParse(req.query);
+        if (!query.success) {
+          res.status(400).json({ error: `bad identity query: ${problem(query.error)}` });
+          return;
+        }
+        const start = query.data.cursor ?? 0;
+        const end = start + query.data.limit;
+        res.json({ items: identities.slice(start, end), nextCursor: end < identities.length ? String(end) : null } satisfies Schemas['ClientIdentityPage']);
+      });
+      router.post('/clients/batch', (req, res) => {
+        const body = BatchRequest.safeParse(req.body);
+        if (!body.success) {
+          res.status(400).json({ error: `the body must be {"keys": [1 to 100 housing references]}; ${problem(body.error)}` });
+          return;
+        }
+        const records = body.data.keys.flatMap((key) => clients.get(key) ?? []);
+        res.json({ records } satisfies Schemas['ClientBatch']);
+      });
+    },
+  });
+}

@@ -1,0 +1,227 @@
+// Generated from openapi.yaml by openapi-typescript (npm run generate). Do not edit by hand.
+
+export interface paths {
+    "/identities": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Page through every nominal's identifying details. */
+        get: operations["listNominalIdentities"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/nominals/batch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Full nominal records for up to 100 PNC IDs.
+         * @description PNC IDs the force does not hold are left out of the answer.
+         */
+        post: operations["getNominalsBatch"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+}
+export type webhooks = Record<string, never>;
+export interface components {
+    schemas: {
+        NominalIdentityPage: {
+            items: components["schemas"]["NominalIdentity"][];
+            /** @description Pass as cursor for the next page; null on the last page. */
+            nextCursor: string | null;
+        };
+        NominalIdentity: {
+            /** @description PNC ID, YYYY/NNNNNNNC; the nominal's key. */
+            pncId: string;
+            /** @description Criminal Records Office number, where one was issued. */
+            croNumber: string | null;
+            forenames: string;
+            surname: string;
+            /** Format: date */
+            dateOfBirth: string;
+        };
+        BatchRequest: {
+            /** @description PNC IDs. */
+            keys: string[];
+        };
+        NominalBatch: {
+            records: components["schemas"]["Nominal"][];
+        };
+        Nominal: {
+            pncId: string;
+            arrests: components["schemas"]["Arrest"][];
+            charges: components["schemas"]["Charge"][];
+            courtDisposals: components["schemas"]["CourtDisposal"][];
+            warningSignals: components["schemas"]["WarningSignal"][];
+            wantedReport: components["schemas"]["WantedReport"];
+            missingReport: components["schemas"]["MissingReport"];
+            /** @description The force manages the nominal as a prolific and priority offender. */
+            ppoFlag: boolean;
+            offenderManager: components["schemas"]["PoliceOfficer"];
+        };
+        /**
+         * @description The force's crime-recording category for the offence.
+         * @enum {string}
+         */
+        OffenceCategory: "burglary" | "robbery" | "theft-from-person" | "vehicle-theft" | "shoplifting" | "violence" | "drugs" | "criminal-damage" | "domestic-abuse" | "public-order" | "weapons";
+        Arrest: {
+            /** @description The arrest/summons number (ASN). */
+            arrestSummonsNumber: string;
+            /** Format: date */
+            arrestDate: string;
+            offenceDescription: string;
+            offenceCategory: components["schemas"]["OffenceCategory"];
+            /**
+             * @description CHARGED charged; RUI released under investigation; NFA no further action; CAUTIONED cautioned.
+             * @enum {string}
+             */
+            arrestOutcome: "CHARGED" | "RUI" | "NFA" | "CAUTIONED";
+        };
+        Charge: {
+            chargeId: string;
+            /** @description The arrest the charge followed. */
+            arrestSummonsNumber: string;
+            /** Format: date */
+            chargeDate: string;
+            offenceDescription: string;
+            offenceCategory: components["schemas"]["OffenceCategory"];
+            /** @enum {string} */
+            chargeStatus: "AWAITING_TRIAL" | "CONVICTED" | "ACQUITTED" | "DISCONTINUED";
+        };
+        CourtDisposal: {
+            disposalId: string;
+            /** @description The charge the court dealt with. */
+            chargeId: string;
+            /** Format: date */
+            hearingDate: string;
+            courtName: string;
+            offenceDescription: string;
+            offenceCategory: components["schemas"]["OffenceCategory"];
+            /** @enum {string} */
+            adjudication: "GUILTY" | "NOT_GUILTY";
+            /** @description The sentence or order, e.g. "Community order 12 months". */
+            disposalText: string;
+        };
+        WarningSignal: {
+            /**
+             * @description VI violent; WE weapons; DR drugs; MH mental health; SH self-harm; ES escaper; CO contagion.
+             * @enum {string}
+             */
+            code: "VI" | "WE" | "DR" | "MH" | "SH" | "ES" | "CO";
+            /** Format: date */
+            dateAdded: string;
+        };
+        /** @description The nominal is circulated as wanted; null when not. */
+        WantedReport: {
+            /** Format: date */
+            circulatedOn: string;
+            offenceDescription: string;
+        } | null;
+        /** @description The nominal is reported missing; null when not. */
+        MissingReport: {
+            /** Format: date */
+            reportedOn: string;
+        } | null;
+        /** @description The police offender manager; null when none is allocated. */
+        PoliceOfficer: {
+            name: string;
+            unit: string;
+            telephone: string;
+            email: string;
+        } | null;
+        Problem: {
+            error: string;
+        };
+    };
+    responses: never;
+    parameters: never;
+    requestBodies: never;
+    headers: never;
+    pathItems: never;
+}
+export type $defs = Record<string, never>;
+export interface operations {
+    listNominalIdentities: {
+        parameters: {
+            query?: {
+                /** @description The nextCursor of the previous page; omit for the first page. */
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of nominal identities. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NominalIdentityPage"];
+                };
+            };
+            /** @description The cursor or limit is not valid. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getNominalsBatch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BatchRequest"];
+            };
+        };
+        responses: {
+            /** @description The nominals found. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NominalBatch"];
+                };
+            };
+            /** @description The request body is not valid. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+}

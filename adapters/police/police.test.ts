@@ -1,0 +1,287 @@
+import { readFileSync } from 'node:fs';
+import { buildASTSchema, concatAST, graphql, isObjectType, Kind, parse, visit } from 'graphql';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { canonicalCro, canonicalPnc, mintPnc } from '../../schema/identifiers.js';
+import { AgencyUnavailableError } from '../kit/errors.js';
+import { type RunningSimulator, startSimulator } from '../kit/simulator.js';
+import { createPopulation } from '../population/generate.js';
+import { asSeenBy, type Population, type SyntheticPerson } from '../population/types.js';
+import type { PoliceRecord } from './adapter.js';
+import police from './index.js';
+
+const population = createPopulation({ seed: 20240611, size: 1500 });
+const known = population.people.filter((p) => p.police !== null && p.identifiers.pnc !== null);
+const pncOf = (person: SyntheticPerson): string => person.identifiers.pnc as string;
+
+let sim: RunningSimulator;
+beforeAll(async () => {
+  sim = await startSimulator(police.createSimulator(population));
+});
+afterAll(async () => {
+  await sim.close();
+});
+afterEach(() => {
+  sim.app.faults.set({ mode: 'normal', latencyMs: 0 });
+  sim.app.stats.reset();
+});
+
+const adapter = () => police.createAdapter({ baseUrl: sim.url, timeoutMs: 2_000 });
+
+describe('police identity feed', () => {
+  it('returns every nominal once, paged 500 at a time, with canonical identifiers and the police spelling', async () => {
+    // The suite needs more than one page to prove the cursor is followed.
+    expect(known.length).toBeGreaterThan(500);
+    const identities = await adapter().identities();
+
+    expect(identities.map((i) => i.key).sort()).toEqual(known.map(pncOf).sort());
+    expect(sim.app.stats.counts()['GET /identities']).toBe(Math.ceil(known.length / 500));
+    const byKey = new Map(identities.map((i) => [i.key, i]));
+    for (const person of known) {
+      const seen = asSeenBy(person, 'police');
+      const identity = byKey.get(pncOf(person));
+      expect(identity).toEqual({
+        agency: 'police',
+        key: pncOf(person),
+        identifiers: seen.cro === null ? { pnc: pncOf(person) } : { pnc: pncOf(person), cro: seen.cro },
+        givenName: seen.givenName,
+        familyName: seen.familyName,
+        dateOfBirth: person.dateOfBirth,
+      });
+    }
+    for (const identity of identities) {
+      const { pnc, cro } = identity.identifiers;
+      expect(pnc && canonicalPnc(pnc)).toEqual({ ok: true, value: pnc });
+      if (cro !== undefined) expect(canonicalCro(cro)).toEqual({ ok: true, value: cro });
+    }
+  });
+
+  it('canonicalises a short-form PNC ID and drops a CRO number whose check letter fails', async () => {
+    const [first, second] = known.filter((p) => asSeenBy(p, 'police').cro !== null) as [SyntheticPerson, SyntheticPerson];
+    const pnc = pncOf(first);
+    const shortPnc = `${pnc.slice(2, 4)}/${Number(pnc.slice(5, 12))}${pnc.slice(12)}`;
+    const cro = asSeenBy(second, 'police').cro as string;
+    const badCro = cro.slice(0, -1) + (cro.endsWith('A') ? 'B' : 'A');
+    const wrinkled: Population = {
+      ...population,
+      people: [
+        { ...first, identifiers: { ...first.identifiers, pnc: shortPnc } },
+        { ...second, identifiers: { ...second.identifiers, cro: badCro } },
+      ],
+    };
+    const local = await startSimulator(police.createSimulator(wrinkled));
+    try {
+      const localAdapter = police.createAdapter({ baseUrl: local.url, timeoutMs: 2_000 });
+      const [a, b] = await localAdapter.identities();
+      // The key stays as the force holds it (records are fetched by it); the identifier is canonical.
+      expect(a?.key).toBe(shortPnc);
+      expect(a?.identifiers.pnc).toBe(pnc);
+      expect(b?.identifiers).toEqual({ pnc: pncOf(second) });
+      expect((await localAdapter.records([shortPnc])).has(shortPnc)).toBe(true);
+    } finally {
+      await local.close();
+    }
+  });
+});
+
+describe('police records', () => {
+  it('fetches 150 nominals in 2 upstream requests', async () => {
+    const keys = known.slice(0, 150).map(pncOf);
+    const records = await adapter().records(keys);
+    expect([...records.keys()].sort()).toEqual([...keys].sort());
+    expect(sim.app.stats.counts()).toEqual({ 'POST /nominals/batch': 2 });
+  });
+
+  it('leaves out PNC IDs the force does not hold, and asks nothing for no keys', async () => {
+    const held = new Set(known.map(pncOf));
+    const unknown = [mintPnc(1987, 4242424), mintPnc(1988, 4242425)].filter((k) => !held.has(k));
+    expect(unknown).toHaveLength(2);
+    const keys = [pncOf(known[0] as SyntheticPerson), ...unknown, 'not-a-pnc'];
+    const records = await adapter().records(keys);
+    expect([...records.keys()]).toEqual([keys[0]]);
+    expect(await adapter().records([])).toEqual(new Map());
+    expect(sim.app.stats.total()).toBe(1);
+  });
+
+  it('maps one nominal field by field from the population facts', async () => {
+    const richest = [...known].sort((a, b) => richness(b) - richness(a))[0] as SyntheticPerson;
+    const facts = richest.police as NonNullable<SyntheticPerson['police']>;
+    expect(facts.arrests.length).toBeGreaterThan(1);
+    const record = (await adapter().records([pncOf(richest)])).get(pncOf(richest)) as PoliceRecord;
+
+    const outcome = { charged: 'CHARGED', 'released-under-investigation': 'RELEASED_UNDER_INVESTIGATION', 'no-further-action': 'NO_FURTHER_ACTION', cautioned: 'CAUTIONED' };
+    const category = (c: string) => c.toUpperCase().replaceAll('-', '_');
+    expect(record.arrests).toHaveLength(facts.arrests.length);
+    for (const arrest of record.arrests) {
+      const fact = facts.arrests.find((a) => a.id === arrest.reference);
+      expect(arrest).toEqual({
+        reference: fact?.id,
+        arrestedOn: fact?.date,
+        offence: fact?.offence,
+        offenceCategory: category(fact?.category ?? ''),
+        outcome: fact && outcome[fact.outcome],
+      });
+    }
+    expect(record.charges).toHaveLength(facts.charges.length);
+    for (const charge of record.charges) {
+      const fact = facts.charges.find((c) => c.id === charge.reference);
+      expect(charge).toEqual({
+        reference: fact?.id,
+        arrestReference: fact?.arrestId,
+        chargedOn: fact?.date,
+        offence: fact?.offence,
+        offenceCategory: category(fact?.category ?? ''),
+        status: category(fact?.status ?? ''),
+      });
+    }
+    expect(record.courtOutcomes).toHaveLength(facts.courtOutcomes.length);
+    for (const court of record.courtOutcomes) {
+      const fact = facts.courtOutcomes.find((o) => o.id === court.reference);
+      expect(court).toEqual({
+        reference: fact?.id,
+        chargeReference: fact?.chargeId,
+        decidedOn: fact?.date,
+        court: fact?.court,
+        offence: fact?.offence,
+        offenceCategory: category(fact?.category ?? ''),
+        verdict: fact?.verdict === 'guilty' ? 'GUILTY' : 'NOT_GUILTY',
+        disposal: fact?.disposal,
+      });
+    }
+    for (const list of [record.arrests.map((a) => a.arrestedOn), record.charges.map((c) => c.chargedOn), record.courtOutcomes.map((o) => o.decidedOn)]) {
+      expect(list).toEqual([...list].sort().reverse());
+    }
+    expect(record.warningMarkers).toEqual(facts.warningMarkers.map((w) => ({ type: category(w.type), addedOn: w.addedOn })));
+    expect(record.wantedMissing).toEqual({
+      wanted: facts.wanted !== null,
+      wantedSince: facts.wanted?.since ?? null,
+      wantedFor: facts.wanted?.offence ?? null,
+      missing: facts.missing !== null,
+      missingSince: facts.missing?.since ?? null,
+    });
+    expect(record.prolificPriorityOffender).toBe(facts.prolificPriorityOffender);
+    const om = facts.offenderManager;
+    expect(record.offenderManager).toEqual(om && { name: om.name, team: om.team, phone: om.phone, email: om.email });
+  });
+
+  it('maps wanted, missing and PPO status for whoever has them', async () => {
+    const wanted = known.find((p) => p.police?.wanted);
+    const missing = known.find((p) => p.police?.missing);
+    const ppo = known.find((p) => p.police?.prolificPriorityOffender);
+    const people = [wanted, missing, ppo].filter((p): p is SyntheticPerson => p !== undefined);
+    expect(people.length).toBeGreaterThan(0);
+    const records = await adapter().records(people.map(pncOf));
+    if (wanted) expect(records.get(pncOf(wanted))?.wantedMissing).toMatchObject({ wanted: true, wantedSince: wanted.police?.wanted?.since, wantedFor: wanted.police?.wanted?.offence });
+    if (missing) expect(records.get(pncOf(missing))?.wantedMissing).toMatchObject({ missing: true, missingSince: missing.police?.missing?.since });
+    if (ppo) expect(records.get(pncOf(ppo))?.prolificPriorityOffender).toBe(true);
+  });
+});
+
+describe('police section schema', () => {
+  const core = parse(readFileSync(new URL('../../schema/person.graphql', import.meta.url), 'utf8'));
+  const section = parse(police.typeDefs);
+
+  it('classifies every PoliceRecord field with a police data item, and names exactly the module\'s data items', () => {
+    const used = new Set<string>();
+    visit(section, {
+      Directive(node) {
+        const name = node.arguments?.find((a) => a.name.value === 'name')?.value;
+        if (node.name.value === 'dataItem' && name?.kind === Kind.STRING) used.add(name.value);
+      },
+    });
+    expect([...used].sort()).toEqual(Object.keys(police.dataItems).sort());
+
+    const schema = buildASTSchema(concatAST([core, section]));
+    const type = schema.getType('PoliceRecord');
+    if (!isObjectType(type)) throw new Error('PoliceRecord is not an object type');
+    for (const field of Object.values(type.getFields())) {
+      const item = field.astNode?.directives?.find((d) => d.name.value === 'dataItem');
+      expect(item, field.name).toBeDefined();
+    }
+  });
+
+  it('serves a mapped record through GraphQL unchanged: property names and enum values are the SDL\'s', async () => {
+    const schema = buildASTSchema(concatAST([core, section]));
+    const type = schema.getType('PoliceRecord');
+    if (!isObjectType(type)) throw new Error('PoliceRecord is not an object type');
+    const person = [...known].sort((a, b) => richness(b) - richness(a))[0] as SyntheticPerson;
+    const record = (await adapter().records([pncOf(person)])).get(pncOf(person)) as PoliceRecord;
+    expect(Object.keys(record).sort()).toEqual(Object.keys(type.getFields()).sort());
+
+    const result = await graphql({
+      schema,
+      source: `{ person(pnc: "x") { police {
+        arrests { reference arrestedOn offence offenceCategory outcome }
+        charges { reference arrestReference chargedOn offence offenceCategory status }
+        courtOutcomes { reference chargeReference decidedOn court offence offenceCategory verdict disposal }
+        warningMarkers { type addedOn }
+        wantedMissing { wanted wantedSince wantedFor missing missingSince }
+        prolificPriorityOffender
+        offenderManager { name team phone email }
+      } } }`,
+      rootValue: { person: () => ({ id: 'p1', police: record }) },
+    });
+    expect(result.errors).toBeUndefined();
+    expect(result.data).toEqual({ person: { police: JSON.parse(JSON.stringify(record)) } });
+  });
+});
+
+describe('police faults', () => {
+  it('reports the force system down as error-status', async () => {
+    sim.app.faults.set({ mode: 'down' });
+    await expect(adapter().records([pncOf(known[0] as SyntheticPerson)])).rejects.toMatchObject({
+      name: 'AgencyUnavailableError',
+      agency: 'police',
+      reason: 'error-status',
+    });
+    await expect(adapter().identities()).rejects.toBeInstanceOf(AgencyUnavailableError);
+  });
+
+  it('reports a payload that breaks the contract as malformed-payload', async () => {
+    sim.app.faults.set({ mode: 'malformed' });
+    await expect(adapter().records([pncOf(known[0] as SyntheticPerson)])).rejects.toMatchObject({ reason: 'malformed-payload' });
+    await expect(adapter().identities()).rejects.toMatchObject({ reason: 'malformed-payload' });
+  });
+
+  it('gives up after timeoutMs', async () => {
+    sim.app.faults.set({ latencyMs: 1_000 });
+    const slow = police.createAdapter({ baseUrl: sim.url, timeoutMs: 100 });
+    const started = Date.now();
+    await expect(slow.records([pncOf(known[0] as SyntheticPerson)])).rejects.toMatchObject({ agency: 'police', reason: 'timeout' });
+    expect(Date.now() - started).toBeLessThan(900);
+  });
+});
+
+describe('police simulator contract', () => {
+  const post = (body: string) =>
+    fetch(`${sim.url}/nominals/batch`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+
+  it('answers 400 with a reason to a bad batch body', async () => {
+    const tooMany = JSON.stringify({ keys: Array.from({ length: 101 }, (_, i) => mintPnc(2001, i + 1)) });
+    for (const body of ['{}', '{"keys": []}', '{"keys": "2019/0012345X"}', '{"keys": [7]}', tooMany, '{"keys": ']) {
+      const response = await post(body);
+      expect(response.status, body).toBe(400);
+      const answer = (await response.json()) as { error?: unknown };
+      expect(typeof answer.error, body).toBe('string');
+    }
+    const response = await post(tooMany);
+    expect(((await response.json()) as { error: string }).error).toMatch(/100/);
+  });
+
+  it('answers 400 to a bad cursor or limit', async () => {
+    for (const query of ['limit=0', 'limit=501', 'limit=ten', 'cursor=abc', 'cursor=99999999']) {
+      const response = await fetch(`${sim.url}/identities?${query}`);
+      expect(response.status, query).toBe(400);
+    }
+  });
+
+  it('serves its OpenAPI contract', async () => {
+    const response = await fetch(`${sim.url}/openapi.yaml`);
+    expect(await response.text()).toContain('/nominals/batch');
+  });
+});
+
+function richness(person: SyntheticPerson): number {
+  const f = person.police;
+  if (!f) return 0;
+  return f.arrests.length + f.charges.length + f.courtOutcomes.length + f.warningMarkers.length + (f.offenderManager ? 1 : 0);
+}

@@ -1,0 +1,140 @@
+/**
+ * A stand-in for the police nominal record API (openapi.yaml), serving the people of the synthetic
+ * population whom the police know, under the name and identifiers the police record for them.
+ */
+import { fileURLToPath } from 'node:url';
+import type { Router } from 'express';
+import { z } from 'zod';
+import type { SimulatorApp } from '../kit/contract.js';
+import { createSimulatorApp } from '../kit/simulator.js';
+import { asSeenBy, type PoliceFacts, type Population, type WarningMarkerType } from '../population/types.js';
+import type { components } from './api.js';
+import { BatchRequest } from './client.js';
+
+type Schemas = components['schemas'];
+
+const ARREST_OUTCOMES: Record<PoliceFacts['arrests'][number]['outcome'], Schemas['Arrest']['arrestOutcome']> = {
+  charged: 'CHARGED',
+  'released-under-investigation': 'RUI',
+  'no-further-action': 'NFA',
+  cautioned: 'CAUTIONED',
+};
+
+const CHARGE_STATUSES: Record<PoliceFacts['charges'][number]['status'], Schemas['Charge']['chargeStatus']> = {
+  'awaiting-trial': 'AWAITING_TRIAL',
+  convicted: 'CONVICTED',
+  acquitted: 'ACQUITTED',
+  discontinued: 'DISCONTINUED',
+};
+
+const WARNING_SIGNALS: Record<WarningMarkerType, Schemas['WarningSignal']['code']> = {
+  violence: 'VI',
+  weapons: 'WE',
+  drugs: 'DR',
+  'mental-health': 'MH',
+  'self-harm': 'SH',
+  escaper: 'ES',
+  contagion: 'CO',
+};
+
+function toNominal(pncId: string, facts: PoliceFacts): Schemas['Nominal'] {
+  return {
+    pncId,
+    arrests: facts.arrests.map((a) => ({
+      arrestSummonsNumber: a.id,
+      arrestDate: a.date,
+      offenceDescription: a.offence,
+      offenceCategory: a.category,
+      arrestOutcome: ARREST_OUTCOMES[a.outcome],
+    })),
+    charges: facts.charges.map((c) => ({
+      chargeId: c.id,
+      arrestSummonsNumber: c.arrestId,
+      chargeDate: c.date,
+      offenceDescription: c.offence,
+      offenceCategory: c.category,
+      chargeStatus: CHARGE_STATUSES[c.status],
+    })),
+    courtDisposals: facts.courtOutcomes.map((o) => ({
+      disposalId: o.id,
+      chargeId: o.chargeId,
+      hearingDate: o.date,
+      courtName: o.court,
+      offenceDescription: o.offence,
+      offenceCategory: o.category,
+      adjudication: o.verdict === 'guilty' ? 'GUILTY' : 'NOT_GUILTY',
+      disposalText: o.disposal,
+    })),
+    warningSignals: facts.warningMarkers.map((w) => ({ code: WARNING_SIGNALS[w.type], dateAdded: w.addedOn })),
+    wantedReport: facts.wanted && { circulatedOn: facts.wanted.since, offenceDescription: facts.wanted.offence },
+    missingReport: facts.missing && { reportedOn: facts.missing.since },
+    ppoFlag: facts.prolificPriorityOffender,
+    offenderManager: facts.offenderManager && {
+      name: facts.offenderManager.name,
+      unit: facts.offenderManager.team,
+      telephone: facts.offenderManager.phone,
+      email: facts.offenderManager.email,
+    },
+  };
+}
+
+/** The cursor is the offset of the next page: opaque to callers, checked here. */
+const IdentityQuery = z.object({
+  cursor: z.string().regex(/^\d+$/, 'cursor must be a nextCursor this feed issued').optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+});
+
+function problem(error: z.ZodError, what: string): Schemas['Problem'] {
+  const first = error.issues[0];
+  return { error: first ? `${what} (${first.path.join('.') || 'body'}: ${first.message})` : what };
+}
+
+export function createPoliceSimulator(population: Population): SimulatorApp {
+  const identities: Schemas['NominalIdentity'][] = [];
+  const nominals = new Map<string, Schemas['Nominal']>();
+  for (const person of population.people) {
+    // The PNC ID is the nominal's key: the police cannot hold a record without one.
+    const pncId = person.identifiers.pnc;
+    if (person.police === null || pncId === null) continue;
+    const seen = asSeenBy(person, 'police');
+    identities.push({ pncId, croNumber: seen.cro, forenames: seen.givenName, surname: seen.familyName, dateOfBirth: seen.dateOfBirth });
+    nominals.set(pncId, toNominal(pncId, person.police));
+  }
+
+  const routes = (router: Router) => {
+    router.get('/identities', (req, res) => {
+      const query = IdentityQuery.safeParse(req.query);
+      if (!query.success) {
+        res.status(400).json(problem(query.error, 'cursor is optional; limit is a whole number from 1 to 500'));
+        return;
+      }
+      const offset = Number(query.data.cursor ?? 0);
+      if (offset > identities.length) {
+        res.status(400).json({ error: 'cursor must be a nextCursor this feed issued' } satisfies Schemas['Problem']);
+        return;
+      }
+      const end = offset + query.data.limit;
+      const page: Schemas['NominalIdentityPage'] = {
+        items: identities.slice(offset, end),
+        nextCursor: end < identities.length ? String(end) : null,
+      };
+      res.json(page);
+    });
+
+    router.post('/nominals/batch', (req, res) => {
+      const body = BatchRequest.safeParse(req.body);
+      if (!body.success) {
+        res.status(400).json(problem(body.error, 'the body must be {"keys": [PNC IDs]} with 1 to 100 keys'));
+        return;
+      }
+      const records = [...new Set(body.data.keys)].flatMap((key) => nominals.get(key) ?? []);
+      res.json({ records } satisfies Schemas['NominalBatch']);
+    });
+  };
+
+  return createSimulatorApp({
+    agency: 'police',
+    openapiPath: fileURLToPath(new URL('./openapi.yaml', import.meta.url)),
+    routes,
+  });
+}

@@ -1,0 +1,83 @@
+/**
+ * The prison adapter: the NOMIS identity feed as partnership identities, and prisoner records mapped onto
+ * the unified schema's `PrisonRecord` (schema.graphql). Property names here are the SDL's field names.
+ */
+import { canonicalCro, canonicalNomsNumber, canonicalPnc } from '../../schema/identifiers.js';
+import type { AdapterOptions, AgencyAdapter, IdentityRecord } from '../kit/contract.js';
+import { createPrisonClient, type Prisoner, type PrisonerIdentity } from './client.js';
+
+export interface StaffContact {
+  name: string;
+  team: string | null;
+  phone: string | null;
+  email: string | null;
+}
+
+export interface PrisonReleaseDates {
+  conditionalReleaseDate: string | null;
+  licenceExpiryDate: string | null;
+  sentenceExpiryDate: string | null;
+  actualReleaseDate: string | null;
+}
+
+/** The `PrisonRecord` section of the unified schema. */
+export interface PrisonRecord {
+  inCustody: boolean;
+  establishment: { code: string; name: string } | null;
+  receptionDate: string | null;
+  releaseDates: PrisonReleaseDates;
+  licenceConditions: { code: string; description: string }[];
+  offenderManager: StaffContact | null;
+}
+
+export function toPrisonRecord(prisoner: Prisoner): PrisonRecord {
+  const dates = prisoner.sentenceDates;
+  const pom = prisoner.prisonOffenderManager;
+  return {
+    inCustody: prisoner.inOutStatus === 'IN',
+    establishment: prisoner.establishment && { code: prisoner.establishment.agencyId, name: prisoner.establishment.description },
+    receptionDate: prisoner.receptionDate,
+    releaseDates: {
+      conditionalReleaseDate: dates.conditionalReleaseDate,
+      licenceExpiryDate: dates.licenceExpiryDate,
+      sentenceExpiryDate: dates.sentenceExpiryDate,
+      actualReleaseDate: dates.actualReleaseDate,
+    },
+    licenceConditions: prisoner.licenceConditions.map((c) => ({ code: c.conditionCode, description: c.conditionText })),
+    offenderManager: pom && { name: pom.staffName, team: pom.team, phone: pom.telephone, email: pom.email },
+  };
+}
+
+/** The feed's identifiers, canonical; one that fails its check is dropped rather than guessed at. */
+export function toIdentityRecord(identity: PrisonerIdentity): IdentityRecord {
+  const identifiers: IdentityRecord['identifiers'] = {};
+  const nomsNumber = canonicalNomsNumber(identity.offenderNo);
+  if (nomsNumber.ok) identifiers.nomsNumber = nomsNumber.value;
+  const pnc = identity.pncNumber === null ? null : canonicalPnc(identity.pncNumber);
+  if (pnc?.ok) identifiers.pnc = pnc.value;
+  const cro = identity.croNumber === null ? null : canonicalCro(identity.croNumber);
+  if (cro?.ok) identifiers.cro = cro.value;
+  return {
+    agency: 'prison',
+    key: identity.offenderNo,
+    identifiers,
+    givenName: identity.firstName,
+    familyName: identity.lastName,
+    dateOfBirth: identity.dateOfBirth,
+  };
+}
+
+export function createPrisonAdapter(options: AdapterOptions): AgencyAdapter<PrisonRecord> {
+  const client = createPrisonClient(options);
+  return {
+    async identities() {
+      return (await client.identities()).map(toIdentityRecord);
+    },
+    async records(keys) {
+      const records = new Map<string, PrisonRecord>();
+      if (keys.length === 0) return records;
+      for (const prisoner of await client.prisoners(keys)) records.set(prisoner.offenderNo, toPrisonRecord(prisoner));
+      return records;
+    },
+  };
+}

@@ -1,0 +1,208 @@
+// Generated from openapi.yaml by openapi-typescript (npm run generate). Do not edit by hand.
+
+export interface paths {
+    "/identities": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Page through every prisoner's identifying details. */
+        get: operations["listPrisonerIdentities"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/prisoners/batch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Custody, release and licence details for up to 100 prison numbers.
+         * @description Prison numbers NOMIS does not hold are left out of the answer.
+         */
+        post: operations["getPrisonersBatch"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+}
+export type webhooks = Record<string, never>;
+export interface components {
+    schemas: {
+        PrisonerIdentityPage: {
+            items: components["schemas"]["PrisonerIdentity"][];
+            /** @description Pass as cursor for the next page; null on the last page. */
+            nextCursor: string | null;
+        };
+        PrisonerIdentity: {
+            /** @description The prison number, A1234BC; the prisoner's key. */
+            offenderNo: string;
+            /** @description PNC ID as the police supplied it. */
+            pncNumber: string | null;
+            croNumber: string | null;
+            firstName: string;
+            lastName: string;
+            /** Format: date */
+            dateOfBirth: string;
+        };
+        BatchRequest: {
+            /** @description Prison numbers. */
+            keys: string[];
+        };
+        PrisonerBatch: {
+            records: components["schemas"]["Prisoner"][];
+        };
+        Prisoner: {
+            offenderNo: string;
+            /**
+             * Format: int64
+             * @description The latest booking.
+             */
+            bookingId: number;
+            /**
+             * @description IN in custody; OUT released or not yet received.
+             * @enum {string}
+             */
+            inOutStatus: "IN" | "OUT";
+            establishment: components["schemas"]["Establishment"];
+            /**
+             * Format: date
+             * @description When the latest booking began.
+             */
+            receptionDate: string | null;
+            sentenceDates: components["schemas"]["SentenceCalculationDates"];
+            licenceConditions: components["schemas"]["LicenceCondition"][];
+            prisonOffenderManager: components["schemas"]["PrisonOffenderManager"];
+        };
+        /** @description The establishment of the latest booking; null when there is none. */
+        Establishment: {
+            /** @description The establishment code, e.g. LEI. */
+            agencyId: string;
+            /** @description The establishment's name, e.g. "HMP Leeds". */
+            description: string;
+        } | null;
+        SentenceCalculationDates: {
+            /**
+             * Format: date
+             * @description CRD, the date the prisoner is released on licence.
+             */
+            conditionalReleaseDate: string | null;
+            /**
+             * Format: date
+             * @description LED, the end of licence supervision.
+             */
+            licenceExpiryDate: string | null;
+            /**
+             * Format: date
+             * @description SED, the end of the sentence.
+             */
+            sentenceExpiryDate: string | null;
+            /**
+             * Format: date
+             * @description The date the prisoner was (or will be) released.
+             */
+            actualReleaseDate: string | null;
+        };
+        LicenceCondition: {
+            conditionCode: string;
+            conditionText: string;
+        };
+        /** @description The allocated prison offender manager; null when none is allocated. */
+        PrisonOffenderManager: {
+            staffName: string;
+            team: string;
+            telephone: string;
+            email: string;
+        } | null;
+        Problem: {
+            error: string;
+        };
+    };
+    responses: never;
+    parameters: never;
+    requestBodies: never;
+    headers: never;
+    pathItems: never;
+}
+export type $defs = Record<string, never>;
+export interface operations {
+    listPrisonerIdentities: {
+        parameters: {
+            query?: {
+                /** @description The nextCursor of the previous page; omit for the first page. */
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of prisoner identities. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PrisonerIdentityPage"];
+                };
+            };
+            /** @description The cursor or limit is not valid. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getPrisonersBatch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BatchRequest"];
+            };
+        };
+        responses: {
+            /** @description The prisoners found. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PrisonerBatch"];
+                };
+            };
+            /** @description The request body is not valid. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+}

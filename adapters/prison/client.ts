@@ -1,0 +1,113 @@
+/**
+ * The NOMIS prisoner API (openapi.yaml), typed: the identity feed paged to the end and prisoner records
+ * fetched in batches. Every payload is parsed with a zod schema checked against the generated contract,
+ * so a change to openapi.yaml that the schemas do not follow fails the type check.
+ */
+import { z } from 'zod';
+import type { AdapterOptions } from '../kit/contract.js';
+import { AgencyUnavailableError } from '../kit/errors.js';
+import { createUpstream } from '../kit/upstream.js';
+import type { components } from './api.js';
+
+type Schemas = components['schemas'];
+
+const isoDate = z.iso.date();
+
+export const PrisonerIdentity = z.object({
+  offenderNo: z.string().min(1),
+  pncNumber: z.string().nullable(),
+  croNumber: z.string().nullable(),
+  firstName: z.string(),
+  lastName: z.string(),
+  dateOfBirth: isoDate,
+}) satisfies z.ZodType<Schemas['PrisonerIdentity']>;
+
+export const PrisonerIdentityPage = z.object({
+  items: z.array(PrisonerIdentity),
+  nextCursor: z.string().nullable(),
+}) satisfies z.ZodType<Schemas['PrisonerIdentityPage']>;
+
+export const BatchRequest = z.object({
+  keys: z.array(z.string().min(1)).min(1).max(100),
+}) satisfies z.ZodType<Schemas['BatchRequest']>;
+
+const Establishment = z
+  .object({ agencyId: z.string(), description: z.string() })
+  .nullable() satisfies z.ZodType<Schemas['Establishment']>;
+
+const SentenceCalculationDates = z.object({
+  conditionalReleaseDate: isoDate.nullable(),
+  licenceExpiryDate: isoDate.nullable(),
+  sentenceExpiryDate: isoDate.nullable(),
+  actualReleaseDate: isoDate.nullable(),
+}) satisfies z.ZodType<Schemas['SentenceCalculationDates']>;
+
+const LicenceCondition = z.object({
+  conditionCode: z.string(),
+  conditionText: z.string(),
+}) satisfies z.ZodType<Schemas['LicenceCondition']>;
+
+const PrisonOffenderManager = z
+  .object({ staffName: z.string(), team: z.string(), telephone: z.string(), email: z.string() })
+  .nullable() satisfies z.ZodType<Schemas['PrisonOffenderManager']>;
+
+export const Prisoner = z.object({
+  offenderNo: z.string().min(1),
+  bookingId: z.number().int(),
+  inOutStatus: z.enum(['IN', 'OUT']),
+  establishment: Establishment,
+  receptionDate: isoDate.nullable(),
+  sentenceDates: SentenceCalculationDates,
+  licenceConditions: z.array(LicenceCondition),
+  prisonOffenderManager: PrisonOffenderManager,
+}) satisfies z.ZodType<Schemas['Prisoner']>;
+
+export const PrisonerBatch = z.object({
+  records: z.array(Prisoner),
+}) satisfies z.ZodType<Schemas['PrisonerBatch']>;
+
+export type PrisonerIdentity = z.infer<typeof PrisonerIdentity>;
+export type Prisoner = z.infer<typeof Prisoner>;
+
+/** The largest page the identity feed serves, so the whole feed costs as few requests as it can. */
+const IDENTITY_PAGE_SIZE = 500;
+/** The contract's limit on keys per batch call. */
+const BATCH_SIZE = 100;
+
+export interface PrisonClient {
+  /** Every prisoner's identity, following the feed's cursor to its last page. */
+  identities(): Promise<PrisonerIdentity[]>;
+  /** Prisoner records for the given prison numbers, in batches of 100 sent in parallel; unknown numbers are absent. */
+  prisoners(offenderNos: readonly string[]): Promise<Prisoner[]>;
+}
+
+export function createPrisonClient(options: AdapterOptions): PrisonClient {
+  const upstream = createUpstream({ agency: 'prison', baseUrl: options.baseUrl, timeoutMs: options.timeoutMs });
+
+  return {
+    async identities() {
+      const items: PrisonerIdentity[] = [];
+      const seen = new Set<string>();
+      let cursor: string | undefined;
+      do {
+        const page = await upstream.get('/identities', { cursor, limit: IDENTITY_PAGE_SIZE }, PrisonerIdentityPage);
+        items.push(...page.items);
+        cursor = page.nextCursor ?? undefined;
+        // A cursor that comes round again would page forever: treat it as a broken feed.
+        if (cursor !== undefined) {
+          if (seen.has(cursor)) throw new AgencyUnavailableError('prison', 'malformed-payload', 'the identity feed repeated a cursor');
+          seen.add(cursor);
+        }
+      } while (cursor !== undefined);
+      return items;
+    },
+
+    async prisoners(offenderNos) {
+      const unique = [...new Set(offenderNos)];
+      const chunks: string[][] = [];
+      for (let i = 0; i < unique.length; i += BATCH_SIZE) chunks.push(unique.slice(i, i + BATCH_SIZE));
+      const batches = await Promise.all(chunks.map((keys) => upstream.post('/prisoners/batch', { keys }, PrisonerBatch)));
+      return batches.flatMap((batch) => batch.records);
+    },
+  };
+}

@@ -1,0 +1,252 @@
+/**
+ * The probation adapter: the nDelius identity feed for the gateway's identity index, and case summaries
+ * mapped onto the unified schema's `ProbationRecord` (schema.graphql).
+ */
+import { canonicalIdentifier, IDENTIFIER_KINDS, type IdentifierKind } from '../../schema/identifiers.js';
+import type { AdapterOptions, AgencyAdapter, IdentityRecord } from '../kit/contract.js';
+import { AgencyUnavailableError } from '../kit/errors.js';
+import {
+  AGENCY,
+  type CaseIdentity,
+  type CaseSummary,
+  createProbationClient,
+  MAX_BATCH_KEYS,
+  MAX_PAGE_SIZE,
+} from './client.js';
+
+// The section as the GraphQL schema shapes it: property names are the SDL field names, enum values the SDL's.
+export type ProbationSentenceType = 'COMMUNITY_ORDER' | 'SUSPENDED_SENTENCE_ORDER' | 'LICENCE' | 'POST_SENTENCE_SUPERVISION';
+export type ProbationOffenceCategory =
+  | 'BURGLARY'
+  | 'ROBBERY'
+  | 'THEFT_FROM_PERSON'
+  | 'VEHICLE_THEFT'
+  | 'SHOPLIFTING'
+  | 'VIOLENCE'
+  | 'DRUGS'
+  | 'CRIMINAL_DAMAGE'
+  | 'DOMESTIC_ABUSE'
+  | 'PUBLIC_ORDER'
+  | 'WEAPONS';
+export type ProbationRequirementType =
+  | 'DRUG_REHABILITATION'
+  | 'ALCOHOL_TREATMENT'
+  | 'UNPAID_WORK'
+  | 'CURFEW'
+  | 'ACCREDITED_PROGRAMME'
+  | 'REHABILITATION_ACTIVITY'
+  | 'MENTAL_HEALTH_TREATMENT';
+export type ProbationComplianceStatus = 'COMPLIANT' | 'FAILURE_TO_COMPLY' | 'IN_BREACH';
+export type RiskOfSeriousHarmLevel = 'LOW' | 'MEDIUM' | 'HIGH' | 'VERY_HIGH';
+export type OgrsBand = 'LOW' | 'MEDIUM' | 'HIGH' | 'VERY_HIGH';
+export type CriminogenicNeedArea =
+  | 'ACCOMMODATION'
+  | 'EDUCATION_TRAINING_EMPLOYMENT'
+  | 'FINANCE'
+  | 'RELATIONSHIPS'
+  | 'LIFESTYLE'
+  | 'DRUG_MISUSE'
+  | 'ALCOHOL_MISUSE'
+  | 'THINKING_BEHAVIOUR'
+  | 'ATTITUDES'
+  | 'EMOTIONAL_WELLBEING';
+export type ProbationRegistrationType = 'IOM' | 'PPO' | 'MAPPA' | 'DOMESTIC_ABUSE_PERPETRATOR' | 'CHILD_CONCERNS';
+
+export interface StaffContact {
+  name: string;
+  team: string | null;
+  phone: string | null;
+  email: string | null;
+}
+
+export interface ProbationRecord {
+  sentence: {
+    type: ProbationSentenceType;
+    description: string;
+    startDate: string;
+    endDate: string;
+    indexOffence: { description: string; category: ProbationOffenceCategory };
+  } | null;
+  requirements: { type: ProbationRequirementType; startDate: string; status: 'ACTIVE' | 'COMPLETED' | 'TERMINATED' }[];
+  compliance: { status: ProbationComplianceStatus; breachCount: number; lastBreachDate: string | null };
+  responsibleOfficer: StaffContact;
+  riskOfSeriousHarm: RiskOfSeriousHarmLevel;
+  ogrs: { score: number; band: OgrsBand; assessedOn: string };
+  criminogenicNeeds: { area: CriminogenicNeedArea; severity: 'SOME' | 'SIGNIFICANT' }[];
+  mappa: { category: number; level: number } | null;
+  registrations: { type: ProbationRegistrationType; startDate: string; note: string | null }[];
+}
+
+/** OGRS bands: 0-49 low, 50-74 medium, 75-89 high, 90+ very high. */
+export function ogrsBand(score: number): OgrsBand {
+  if (score >= 90) return 'VERY_HIGH';
+  if (score >= 75) return 'HIGH';
+  if (score >= 50) return 'MEDIUM';
+  return 'LOW';
+}
+
+type Event = NonNullable<CaseSummary['activeEvent']>;
+
+// Typed by the upstream codes, so a code added to openapi.yaml without a mapping fails the type check.
+const SENTENCE_TYPES: Record<Event['sentence']['disposalType']['code'], ProbationSentenceType> = {
+  CO: 'COMMUNITY_ORDER',
+  SSO: 'SUSPENDED_SENTENCE_ORDER',
+  LIC: 'LICENCE',
+  PSS: 'POST_SENTENCE_SUPERVISION',
+};
+
+const OFFENCE_CATEGORIES: Record<Event['mainOffence']['offenceGroup'], ProbationOffenceCategory> = {
+  BURGLARY: 'BURGLARY',
+  ROBBERY: 'ROBBERY',
+  THEFT_FROM_THE_PERSON: 'THEFT_FROM_PERSON',
+  VEHICLE_OFFENCES: 'VEHICLE_THEFT',
+  SHOPLIFTING: 'SHOPLIFTING',
+  VIOLENCE_AGAINST_THE_PERSON: 'VIOLENCE',
+  DRUG_OFFENCES: 'DRUGS',
+  CRIMINAL_DAMAGE: 'CRIMINAL_DAMAGE',
+  DOMESTIC_ABUSE: 'DOMESTIC_ABUSE',
+  PUBLIC_ORDER_OFFENCES: 'PUBLIC_ORDER',
+  POSSESSION_OF_WEAPONS: 'WEAPONS',
+};
+
+const REQUIREMENT_TYPES: Record<CaseSummary['requirements'][number]['requirementType']['code'], ProbationRequirementType> = {
+  DRR: 'DRUG_REHABILITATION',
+  ATR: 'ALCOHOL_TREATMENT',
+  UPW: 'UNPAID_WORK',
+  CUR: 'CURFEW',
+  AP: 'ACCREDITED_PROGRAMME',
+  RAR: 'REHABILITATION_ACTIVITY',
+  MHTR: 'MENTAL_HEALTH_TREATMENT',
+};
+
+const NEED_AREAS: Record<CaseSummary['oasys']['criminogenicNeeds'][number]['section'], CriminogenicNeedArea> = {
+  ACCOMMODATION: 'ACCOMMODATION',
+  EDUCATION_TRAINING_AND_EMPLOYABILITY: 'EDUCATION_TRAINING_EMPLOYMENT',
+  FINANCIAL_MANAGEMENT_AND_INCOME: 'FINANCE',
+  RELATIONSHIPS: 'RELATIONSHIPS',
+  LIFESTYLE_AND_ASSOCIATES: 'LIFESTYLE',
+  DRUG_MISUSE: 'DRUG_MISUSE',
+  ALCOHOL_MISUSE: 'ALCOHOL_MISUSE',
+  THINKING_AND_BEHAVIOUR: 'THINKING_BEHAVIOUR',
+  ATTITUDES: 'ATTITUDES',
+  EMOTIONAL_WELL_BEING: 'EMOTIONAL_WELLBEING',
+};
+
+const NEED_SEVERITIES = { STANDARD: 'SOME', SEVERE: 'SIGNIFICANT' } as const;
+
+const REGISTRATION_TYPES: Record<CaseSummary['registrations'][number]['type']['code'], ProbationRegistrationType> = {
+  IIOM: 'IOM',
+  PPO: 'PPO',
+  MAPP: 'MAPPA',
+  ADVP: 'DOMESTIC_ABUSE_PERPETRATOR',
+  RCCO: 'CHILD_CONCERNS',
+};
+
+export function toProbationRecord(summary: CaseSummary): ProbationRecord {
+  const event = summary.activeEvent;
+  const { staff, team } = summary.offenderManager;
+  return {
+    sentence: event && {
+      type: SENTENCE_TYPES[event.sentence.disposalType.code],
+      description: event.sentence.description,
+      startDate: event.sentence.startDate,
+      endDate: event.sentence.expectedEndDate,
+      indexOffence: {
+        description: event.mainOffence.description,
+        category: OFFENCE_CATEGORIES[event.mainOffence.offenceGroup],
+      },
+    },
+    requirements: summary.requirements.map((requirement) => ({
+      type: REQUIREMENT_TYPES[requirement.requirementType.code],
+      startDate: requirement.startDate,
+      status: requirement.status,
+    })),
+    compliance: {
+      status: summary.compliance.currentStatus,
+      breachCount: summary.compliance.breachCount,
+      lastBreachDate: summary.compliance.lastBreachDate,
+    },
+    responsibleOfficer: {
+      name: [staff.forenames, staff.surname].filter(Boolean).join(' '),
+      team: team.description,
+      phone: staff.telephoneNumber,
+      email: staff.email,
+    },
+    riskOfSeriousHarm: summary.oasys.rosh.overallRiskLevel,
+    ogrs: {
+      score: summary.oasys.ogrs.ogrs3TwoYear,
+      band: ogrsBand(summary.oasys.ogrs.ogrs3TwoYear),
+      assessedOn: summary.oasys.ogrs.calculatedDate,
+    },
+    criminogenicNeeds: summary.oasys.criminogenicNeeds.map((need) => ({
+      area: NEED_AREAS[need.section],
+      severity: NEED_SEVERITIES[need.severity],
+    })),
+    mappa: summary.mappa && { category: summary.mappa.category, level: summary.mappa.level },
+    registrations: summary.registrations.map((registration) => ({
+      type: REGISTRATION_TYPES[registration.type.code],
+      startDate: registration.startDate,
+      note: registration.notes,
+    })),
+  };
+}
+
+/** The case's identity with the identifiers canonicalised; one that fails validation is dropped, never repaired. */
+export function toIdentityRecord(identity: CaseIdentity): IdentityRecord {
+  const held: Record<IdentifierKind, string | null> = {
+    pnc: identity.otherIds.pncNumber,
+    cro: identity.otherIds.croNumber,
+    nomsNumber: identity.otherIds.nomsNumber,
+    crn: identity.crn,
+  };
+  const identifiers: IdentityRecord['identifiers'] = {};
+  for (const kind of IDENTIFIER_KINDS) {
+    const value = held[kind];
+    if (value === null) continue;
+    const canonical = canonicalIdentifier(kind, value);
+    if (canonical.ok) identifiers[kind] = canonical.value;
+  }
+  return {
+    agency: AGENCY,
+    key: identity.crn,
+    identifiers,
+    givenName: identity.firstName,
+    familyName: identity.surname,
+    dateOfBirth: identity.dateOfBirth,
+  };
+}
+
+export function createProbationAdapter(options: AdapterOptions): AgencyAdapter<ProbationRecord> {
+  const client = createProbationClient(options);
+  return {
+    async identities() {
+      const records: IdentityRecord[] = [];
+      const seen = new Set<string>();
+      let cursor: string | undefined;
+      do {
+        const page = await client.identityPage(cursor, MAX_PAGE_SIZE);
+        records.push(...page.items.map(toIdentityRecord));
+        cursor = page.nextCursor ?? undefined;
+        // A cursor that comes round again would page for ever: treat it as a broken answer.
+        if (cursor !== undefined && seen.has(cursor)) {
+          throw new AgencyUnavailableError(AGENCY, 'malformed-payload', 'the identity feed returned a cursor it had already given');
+        }
+        if (cursor !== undefined) seen.add(cursor);
+      } while (cursor !== undefined);
+      return records;
+    },
+
+    async records(keys) {
+      const wanted = [...new Set(keys)];
+      const chunks: string[][] = [];
+      for (let start = 0; start < wanted.length; start += MAX_BATCH_KEYS) chunks.push(wanted.slice(start, start + MAX_BATCH_KEYS));
+      const answers = await Promise.all(chunks.map((chunk) => client.caseSummaries(chunk)));
+      const asked = new Set(wanted);
+      const records = new Map<string, ProbationRecord>();
+      for (const summary of answers.flat()) {
+        if (asked.has(summary.crn)) records.set(summary.crn, toProbationRecord(summary));
+      }
+      return records;
+    },
+  };
+}

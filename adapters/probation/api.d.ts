@@ -1,0 +1,269 @@
+// Generated from openapi.yaml by openapi-typescript (npm run generate). Do not edit by hand.
+
+export interface paths {
+    "/identities": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Page through every case's identifying details. */
+        get: operations["listCaseIdentities"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/cases/batch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Case summaries for up to 100 cases by CRN.
+         * @description CRNs the system does not hold are left out of the answer.
+         */
+        post: operations["getCaseSummaries"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+}
+export type webhooks = Record<string, never>;
+export interface components {
+    schemas: {
+        CaseIdentityPage: {
+            items: components["schemas"]["CaseIdentity"][];
+            /** @description Pass as `cursor` for the next page; null on the last page. */
+            nextCursor: string | null;
+        };
+        CaseIdentity: {
+            /** @description Case reference number, e.g. X123456. */
+            crn: string;
+            firstName: string;
+            surname: string;
+            /** Format: date */
+            dateOfBirth: string;
+            otherIds: components["schemas"]["OtherIds"];
+        };
+        /** @description Identifiers other systems use for the person, as recorded on the case. */
+        OtherIds: {
+            /** @description PNC ID, e.g. 2019/0012345X. */
+            pncNumber: string | null;
+            croNumber: string | null;
+            /** @description Prison number, e.g. A1234BC. */
+            nomsNumber: string | null;
+        };
+        CaseBatchRequest: {
+            /** @description CRNs. */
+            keys: string[];
+        };
+        CaseBatch: {
+            records: components["schemas"]["CaseSummary"][];
+        };
+        CaseSummary: {
+            crn: string;
+            /** @description The event (conviction) currently under supervision; null when there is none. */
+            activeEvent: components["schemas"]["Event"] | null;
+            /** @description Requirements of the active order or licence. */
+            requirements: components["schemas"]["Requirement"][];
+            compliance: components["schemas"]["Compliance"];
+            offenderManager: components["schemas"]["OffenderManager"];
+            oasys: components["schemas"]["OasysSummary"];
+            /** @description MAPPA category and management level; null when the case is not managed under MAPPA. */
+            mappa: components["schemas"]["Mappa"] | null;
+            registrations: components["schemas"]["Registration"][];
+        };
+        Event: {
+            sentence: components["schemas"]["Sentence"];
+            mainOffence: components["schemas"]["MainOffence"];
+        };
+        Sentence: {
+            disposalType: components["schemas"]["DisposalType"];
+            /** @description The sentence as pronounced, e.g. "Community order 12 months". */
+            description: string;
+            /** Format: date */
+            startDate: string;
+            /** Format: date */
+            expectedEndDate: string;
+        };
+        DisposalType: {
+            /**
+             * @description CO community order, SSO suspended sentence order, LIC licence, PSS post-sentence supervision.
+             * @enum {string}
+             */
+            code: "CO" | "SSO" | "LIC" | "PSS";
+            description: string;
+        };
+        MainOffence: {
+            description: string;
+            /** @enum {string} */
+            offenceGroup: "BURGLARY" | "ROBBERY" | "THEFT_FROM_THE_PERSON" | "VEHICLE_OFFENCES" | "SHOPLIFTING" | "VIOLENCE_AGAINST_THE_PERSON" | "DRUG_OFFENCES" | "CRIMINAL_DAMAGE" | "DOMESTIC_ABUSE" | "PUBLIC_ORDER_OFFENCES" | "POSSESSION_OF_WEAPONS";
+        };
+        Requirement: {
+            requirementType: components["schemas"]["RequirementType"];
+            /** Format: date */
+            startDate: string;
+            /** @enum {string} */
+            status: "ACTIVE" | "COMPLETED" | "TERMINATED";
+        };
+        RequirementType: {
+            /**
+             * @description DRR drug rehabilitation, ATR alcohol treatment, UPW unpaid work, CUR curfew, AP accredited programme, RAR rehabilitation activity, MHTR mental health treatment.
+             * @enum {string}
+             */
+            code: "DRR" | "ATR" | "UPW" | "CUR" | "AP" | "RAR" | "MHTR";
+            description: string;
+        };
+        Compliance: {
+            /** @enum {string} */
+            currentStatus: "COMPLIANT" | "FAILURE_TO_COMPLY" | "IN_BREACH";
+            /** @description Breach actions on the active event. */
+            breachCount: number;
+            /** Format: date */
+            lastBreachDate: string | null;
+        };
+        OffenderManager: {
+            staff: components["schemas"]["Staff"];
+            team: components["schemas"]["Team"];
+        };
+        Staff: {
+            forenames: string;
+            surname: string;
+            email: string | null;
+            telephoneNumber: string | null;
+        };
+        Team: {
+            description: string;
+        };
+        /** @description The latest completed OASys assessment. */
+        OasysSummary: {
+            rosh: components["schemas"]["RiskOfSeriousHarm"];
+            ogrs: components["schemas"]["Ogrs"];
+            criminogenicNeeds: components["schemas"]["CriminogenicNeed"][];
+        };
+        RiskOfSeriousHarm: {
+            /** @enum {string} */
+            overallRiskLevel: "LOW" | "MEDIUM" | "HIGH" | "VERY_HIGH";
+        };
+        Ogrs: {
+            /** @description OGRS3 two-year proven reoffending probability, percent. */
+            ogrs3TwoYear: number;
+            /** Format: date */
+            calculatedDate: string;
+        };
+        CriminogenicNeed: {
+            /** @enum {string} */
+            section: "ACCOMMODATION" | "EDUCATION_TRAINING_AND_EMPLOYABILITY" | "FINANCIAL_MANAGEMENT_AND_INCOME" | "RELATIONSHIPS" | "LIFESTYLE_AND_ASSOCIATES" | "DRUG_MISUSE" | "ALCOHOL_MISUSE" | "THINKING_AND_BEHAVIOUR" | "ATTITUDES" | "EMOTIONAL_WELL_BEING";
+            /** @enum {string} */
+            severity: "STANDARD" | "SEVERE";
+        };
+        Mappa: {
+            /** @enum {integer} */
+            category: 1 | 2 | 3;
+            /** @enum {integer} */
+            level: 1 | 2 | 3;
+        };
+        Registration: {
+            type: components["schemas"]["RegistrationType"];
+            /** Format: date */
+            startDate: string;
+            notes: string | null;
+        };
+        RegistrationType: {
+            /**
+             * @description IIOM integrated offender management (cohort member; the notes give the strand), PPO prolific and other priority offender, MAPP MAPPA, ADVP domestic abuse perpetrator, RCCO child concerns.
+             * @enum {string}
+             */
+            code: "IIOM" | "PPO" | "MAPP" | "ADVP" | "RCCO";
+            description: string;
+        };
+        Problem: {
+            error: string;
+        };
+    };
+    responses: never;
+    parameters: never;
+    requestBodies: never;
+    headers: never;
+    pathItems: never;
+}
+export type $defs = Record<string, never>;
+export interface operations {
+    listCaseIdentities: {
+        parameters: {
+            query?: {
+                /** @description The nextCursor of the previous page; omit for the first page. */
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of case identities. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CaseIdentityPage"];
+                };
+            };
+            /** @description The cursor or limit is not valid. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getCaseSummaries: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CaseBatchRequest"];
+            };
+        };
+        responses: {
+            /** @description The cases found. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CaseBatch"];
+                };
+            };
+            /** @description The request body is not valid. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+}

@@ -1,0 +1,207 @@
+/**
+ * A stand-in for nDelius and OASys: serves openapi.yaml from the synthetic population's probation facts,
+ * with the names and identifiers as probation records them.
+ */
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import type { SimulatorApp } from '../kit/contract.js';
+import { createSimulatorApp } from '../kit/simulator.js';
+import {
+  asSeenBy,
+  type NeedArea,
+  type OffenceCategory,
+  type Population,
+  type ProbationFacts,
+  type RequirementType,
+  type SentenceType,
+  type StaffMember,
+} from '../population/types.js';
+import type { components } from './api.js';
+import { AGENCY, CASES_BATCH_PATH, CaseBatchRequest, IDENTITIES_PATH, MAX_PAGE_SIZE } from './client.js';
+
+type Schemas = components['schemas'];
+type Registration = ProbationFacts['registrations'][number];
+
+const DISPOSAL_TYPES: Record<SentenceType, Schemas['DisposalType']> = {
+  'community-order': { code: 'CO', description: 'ORA Community Order' },
+  'suspended-sentence-order': { code: 'SSO', description: 'ORA Suspended Sentence Order' },
+  licence: { code: 'LIC', description: 'Licence' },
+  'post-sentence-supervision': { code: 'PSS', description: 'Post Sentence Supervision' },
+};
+
+const OFFENCE_GROUPS: Record<OffenceCategory, Schemas['MainOffence']['offenceGroup']> = {
+  burglary: 'BURGLARY',
+  robbery: 'ROBBERY',
+  'theft-from-person': 'THEFT_FROM_THE_PERSON',
+  'vehicle-theft': 'VEHICLE_OFFENCES',
+  shoplifting: 'SHOPLIFTING',
+  violence: 'VIOLENCE_AGAINST_THE_PERSON',
+  drugs: 'DRUG_OFFENCES',
+  'criminal-damage': 'CRIMINAL_DAMAGE',
+  'domestic-abuse': 'DOMESTIC_ABUSE',
+  'public-order': 'PUBLIC_ORDER_OFFENCES',
+  weapons: 'POSSESSION_OF_WEAPONS',
+};
+
+const REQUIREMENT_TYPES: Record<RequirementType, Schemas['RequirementType']> = {
+  'drug-rehabilitation': { code: 'DRR', description: 'Drug Rehabilitation' },
+  'alcohol-treatment': { code: 'ATR', description: 'Alcohol Treatment' },
+  'unpaid-work': { code: 'UPW', description: 'Unpaid Work' },
+  curfew: { code: 'CUR', description: 'Curfew' },
+  'accredited-programme': { code: 'AP', description: 'Accredited Programme' },
+  'rehabilitation-activity': { code: 'RAR', description: 'Rehabilitation Activity Requirement' },
+  'mental-health-treatment': { code: 'MHTR', description: 'Mental Health Treatment' },
+};
+
+const REQUIREMENT_STATUSES = { active: 'ACTIVE', completed: 'COMPLETED', terminated: 'TERMINATED' } as const;
+
+const COMPLIANCE_STATUSES = { compliant: 'COMPLIANT', 'failure-to-comply': 'FAILURE_TO_COMPLY', 'in-breach': 'IN_BREACH' } as const;
+
+const ROSH_LEVELS = { low: 'LOW', medium: 'MEDIUM', high: 'HIGH', 'very-high': 'VERY_HIGH' } as const;
+
+const NEED_SECTIONS: Record<NeedArea, Schemas['CriminogenicNeed']['section']> = {
+  accommodation: 'ACCOMMODATION',
+  'education-training-employment': 'EDUCATION_TRAINING_AND_EMPLOYABILITY',
+  finance: 'FINANCIAL_MANAGEMENT_AND_INCOME',
+  relationships: 'RELATIONSHIPS',
+  lifestyle: 'LIFESTYLE_AND_ASSOCIATES',
+  'drug-misuse': 'DRUG_MISUSE',
+  'alcohol-misuse': 'ALCOHOL_MISUSE',
+  'thinking-behaviour': 'THINKING_AND_BEHAVIOUR',
+  attitudes: 'ATTITUDES',
+  'emotional-wellbeing': 'EMOTIONAL_WELL_BEING',
+};
+
+const NEED_SEVERITIES = { some: 'STANDARD', significant: 'SEVERE' } as const;
+
+const REGISTRATION_TYPES: Record<Registration['type'], Schemas['RegistrationType']> = {
+  iom: { code: 'IIOM', description: 'Integrated Offender Management' },
+  ppo: { code: 'PPO', description: 'Prolific and Other Priority Offender' },
+  mappa: { code: 'MAPP', description: 'MAPPA' },
+  'domestic-abuse-perpetrator': { code: 'ADVP', description: 'Domestic Abuse Perpetrator' },
+  'child-concerns': { code: 'RCCO', description: 'Child Concerns' },
+};
+
+/** nDelius keeps staff forenames and surname apart; the population keeps one name. */
+function toStaff(member: StaffMember): Schemas['OffenderManager'] {
+  const space = member.name.lastIndexOf(' ');
+  return {
+    staff: {
+      forenames: space < 0 ? '' : member.name.slice(0, space),
+      surname: member.name.slice(space + 1),
+      email: member.email,
+      telephoneNumber: member.phone,
+    },
+    team: { description: member.team },
+  };
+}
+
+export function toCaseSummary(crn: string, facts: ProbationFacts): Schemas['CaseSummary'] {
+  const { sentence } = facts;
+  return {
+    crn,
+    activeEvent: sentence && {
+      sentence: {
+        disposalType: DISPOSAL_TYPES[sentence.type],
+        description: sentence.description,
+        startDate: sentence.startDate,
+        expectedEndDate: sentence.endDate,
+      },
+      mainOffence: { description: sentence.indexOffence, offenceGroup: OFFENCE_GROUPS[sentence.indexOffenceCategory] },
+    },
+    requirements: facts.requirements.map((requirement) => ({
+      requirementType: REQUIREMENT_TYPES[requirement.type],
+      startDate: requirement.startDate,
+      status: REQUIREMENT_STATUSES[requirement.status],
+    })),
+    compliance: {
+      currentStatus: COMPLIANCE_STATUSES[facts.compliance.status],
+      breachCount: facts.compliance.breachCount,
+      lastBreachDate: facts.compliance.lastBreachDate,
+    },
+    offenderManager: toStaff(facts.responsibleOfficer),
+    oasys: {
+      rosh: { overallRiskLevel: ROSH_LEVELS[facts.riskOfSeriousHarm] },
+      ogrs: { ogrs3TwoYear: facts.ogrsScore, calculatedDate: facts.ogrsAssessedOn },
+      criminogenicNeeds: facts.criminogenicNeeds.map((need) => ({
+        section: NEED_SECTIONS[need.area],
+        severity: NEED_SEVERITIES[need.severity],
+      })),
+    },
+    mappa: facts.mappa && { category: facts.mappa.category, level: facts.mappa.level },
+    registrations: facts.registrations.map((registration) => ({
+      type: REGISTRATION_TYPES[registration.type],
+      startDate: registration.startDate,
+      notes: registration.note,
+    })),
+  };
+}
+
+const IdentityQuery = z.object({
+  cursor: z.string().min(1).optional(),
+  limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(100),
+});
+
+function problem(error: z.ZodError, what: string): Schemas['Problem'] {
+  const first = error.issues[0];
+  const where = first && first.path.length > 0 ? `${first.path.join('.')}: ` : '';
+  return { error: `${what}: ${where}${first?.message ?? 'invalid'}` };
+}
+
+export function createProbationSimulator(population: Population): SimulatorApp {
+  // Built once: cases in CRN order (the feed pages by CRN), summaries ready to serve.
+  const identities: Schemas['CaseIdentity'][] = [];
+  const summaries = new Map<string, Schemas['CaseSummary']>();
+  for (const person of population.people) {
+    if (!person.probation) continue;
+    const seen = asSeenBy(person, AGENCY);
+    // The CRN is nDelius's own key, so a case always has one.
+    const crn = seen.crn ?? person.identifiers.crn;
+    if (crn === null) continue;
+    identities.push({
+      crn,
+      firstName: seen.givenName,
+      surname: seen.familyName,
+      dateOfBirth: seen.dateOfBirth,
+      otherIds: { pncNumber: seen.pnc, croNumber: seen.cro, nomsNumber: seen.nomsNumber },
+    });
+    summaries.set(crn, toCaseSummary(crn, person.probation));
+  }
+  identities.sort((a, b) => (a.crn < b.crn ? -1 : a.crn > b.crn ? 1 : 0));
+  const position = new Map(identities.map((identity, index) => [identity.crn, index]));
+
+  return createSimulatorApp({
+    agency: AGENCY,
+    openapiPath: fileURLToPath(new URL('./openapi.yaml', import.meta.url)),
+    routes(router) {
+      router.get(IDENTITIES_PATH, (req, res) => {
+        const query = IdentityQuery.safeParse(req.query);
+        if (!query.success) {
+          res.status(400).json(problem(query.error, 'query'));
+          return;
+        }
+        const { cursor, limit } = query.data;
+        // The cursor is the last CRN of the previous page.
+        const after = cursor === undefined ? -1 : position.get(cursor);
+        if (after === undefined) {
+          res.status(400).json({ error: 'query: cursor is not one this feed gave out' } satisfies Schemas['Problem']);
+          return;
+        }
+        const items = identities.slice(after + 1, after + 1 + limit);
+        const last = items.at(-1);
+        const nextCursor = last !== undefined && after + 1 + limit < identities.length ? last.crn : null;
+        res.json({ items, nextCursor } satisfies Schemas['CaseIdentityPage']);
+      });
+
+      router.post(CASES_BATCH_PATH, (req, res) => {
+        const body = CaseBatchRequest.safeParse(req.body);
+        if (!body.success) {
+          res.status(400).json(problem(body.error, 'request body'));
+          return;
+        }
+        const records = [...new Set(body.data.keys)].flatMap((crn) => summaries.get(crn) ?? []);
+        res.json({ records } satisfies Schemas['CaseBatch']);
+      });
+    },
+  });
+}

@@ -1,0 +1,315 @@
+/**
+ * Verifies a partner's bearer token (signature against trusted keys, issuer, audience, expiry,
+ * algorithm allow-list) and turns its claims into a Principal. Every refusal says why, in words
+ * a developer integrating a partner application can act on.
+ */
+import { readFileSync } from 'node:fs';
+import {
+  createLocalJWKSet,
+  createRemoteJWKSet,
+  decodeProtectedHeader,
+  errors,
+  jwtVerify,
+  type JSONWebKeySet,
+  type JWK,
+  type JWTVerifyGetKey,
+  type ProtectedHeaderParameters,
+} from 'jose';
+import { z } from 'zod';
+import { principalFromClaims, quoted, type Principal } from './principal.js';
+
+/** Signature algorithms with a public verification key; HMAC and `none` are never among them. */
+export const ASYMMETRIC_ALGORITHMS = [
+  'ES256',
+  'ES384',
+  'ES512',
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'EdDSA',
+  'Ed25519',
+] as const;
+export type AsymmetricAlgorithm = (typeof ASYMMETRIC_ALGORITHMS)[number];
+
+export const DEFAULT_ALGORITHMS: readonly AsymmetricAlgorithm[] = ['ES256', 'ES384', 'RS256', 'PS256', 'EdDSA'];
+
+/** Tokens longer than this are refused before any parsing; real ones are a few hundred bytes. */
+const MAX_TOKEN_LENGTH = 8192;
+
+export type TrustedKeys = { url: string } | { file: string } | { keys: JSONWebKeySet };
+
+export interface AuthenticatorOptions {
+  jwks: TrustedKeys;
+  issuer: string;
+  audience: string | readonly string[];
+  algorithms?: readonly string[];
+  clockToleranceSeconds?: number;
+}
+
+export interface Authenticator {
+  /** Resolves to the caller's principal, or rejects with an AuthenticationError saying why not. */
+  authenticate(authorizationHeader: string | null): Promise<Principal>;
+}
+
+/**
+ * RFC 6750 error codes for the WWW-Authenticate challenge; absent when the request carried no
+ * credentials at all, as RFC 6750 section 3.1 asks.
+ */
+export type BearerErrorCode = 'invalid_request' | 'invalid_token';
+
+export class AuthenticationError extends Error {
+  constructor(
+    readonly reason: string,
+    readonly bearerError: BearerErrorCode | undefined = 'invalid_token',
+  ) {
+    super(reason);
+    this.name = 'AuthenticationError';
+  }
+}
+
+const algorithmSchema = z.enum(ASYMMETRIC_ALGORITHMS, {
+  error: (issue) =>
+    typeof issue.input === 'string' && /^(none|HS\d*)$/i.test(issue.input)
+      ? `algorithm ${issue.input} is not allowed: the gateway accepts only asymmetric signatures (ES*, RS*, PS*, EdDSA)`
+      : `algorithm ${JSON.stringify(issue.input)} is not a supported asymmetric JWS algorithm; choose from ${ASYMMETRIC_ALGORITHMS.join(', ')}`,
+});
+
+/** A trusted verification key: public, asymmetric, for signatures. */
+const publicJwkSchema = z
+  .looseObject({
+    kty: z.enum(['EC', 'RSA', 'OKP'], {
+      error: 'every trusted key must be an asymmetric key (kty EC, RSA or OKP); shared secrets are never trusted',
+    }),
+    kid: z.string().min(1).optional(),
+    d: z.undefined({ error: 'the trusted key set contains private key material (d); publish only public keys' }),
+    use: z.literal('sig', { error: 'a trusted key with "use" must be for signatures (use: sig)' }).optional(),
+  })
+  // Checked above; jose's JWK type is wider than what a loose object's output can name.
+  .transform((jwk) => jwk as JWK);
+
+const keySetSchema = z.object({
+  keys: z.array(publicJwkSchema).min(1, 'the trusted key set has no keys'),
+});
+
+const keySetUrlSchema = z.url({ protocol: /^https?$/ }).refine(
+  (url) => {
+    const { protocol, hostname } = new URL(url);
+    return protocol === 'https:' || ['localhost', '127.0.0.1', '[::1]'].includes(hostname);
+  },
+  // Keys fetched over plain HTTP could be swapped in transit; only a local issuer may skip TLS.
+  'the JWKS URL must use https (plain http only for localhost)',
+);
+
+const optionsSchema = z.object({
+  jwks: z.union([
+    z.strictObject({ url: keySetUrlSchema }),
+    z.strictObject({ file: z.string().min(1) }),
+    z.strictObject({ keys: keySetSchema }),
+  ]),
+  issuer: z.string().min(1, 'issuer must not be empty'),
+  audience: z.union([
+    z.string().min(1, 'audience must not be empty'),
+    z.array(z.string().min(1)).min(1, 'audience must name at least one value'),
+  ]),
+  algorithms: z.array(algorithmSchema).min(1, 'the algorithm allow-list must not be empty').default([...DEFAULT_ALGORITHMS]),
+  clockToleranceSeconds: z.number().int().min(0).max(300).default(30),
+});
+
+/** Refuses a bad configuration at startup, naming what is wrong. */
+export function createAuthenticator(options: AuthenticatorOptions): Authenticator {
+  const parsed = optionsSchema.safeParse(options);
+  if (!parsed.success) {
+    throw new Error(`invalid authentication configuration:\n${z.prettifyError(parsed.error)}`);
+  }
+  const config = parsed.data;
+  const keySource = describeKeySource(config.jwks);
+  const keys = trustedKeys(config.jwks, keySource);
+  const expectedAudience = typeof config.audience === 'string' ? [config.audience] : config.audience;
+
+  return {
+    async authenticate(authorizationHeader) {
+      const token = bearerToken(authorizationHeader);
+      let payload: unknown;
+      try {
+        ({ payload } = await jwtVerify(token, keys, {
+          issuer: config.issuer,
+          audience: expectedAudience,
+          algorithms: config.algorithms,
+          clockTolerance: config.clockToleranceSeconds,
+          requiredClaims: ['exp'],
+        }));
+      } catch (error) {
+        throw explain(error, token, { ...config, audience: expectedAudience });
+      }
+      const result = principalFromClaims(payload);
+      if (!result.ok) throw new AuthenticationError(`claims: ${result.reason}`);
+      return result.principal;
+    },
+  };
+}
+
+type CheckedKeys = z.output<typeof optionsSchema>['jwks'];
+
+function describeKeySource(jwks: CheckedKeys): string {
+  if ('url' in jwks) return jwks.url;
+  if ('file' in jwks) return jwks.file;
+  return 'the configured key set';
+}
+
+function trustedKeys(jwks: CheckedKeys, source: string): JWTVerifyGetKey {
+  if ('url' in jwks) {
+    const remote = createRemoteJWKSet(new URL(jwks.url), { timeoutDuration: 5000, cooldownDuration: 30_000 });
+    return async (header, token) => {
+      try {
+        return await remote(header, token);
+      } catch (error) {
+        if (error instanceof errors.JWKSNoMatchingKey || error instanceof errors.JWKSMultipleMatchingKeys) throw error;
+        // An outage of the identity provider is not the caller's fault; say so.
+        throw new AuthenticationError(
+          `the gateway could not load its trusted keys from ${source} (${messageOf(error)}); the token itself may be fine, try again shortly`,
+        );
+      }
+    };
+  }
+  if ('file' in jwks) return createLocalJWKSet(readKeySetFile(jwks.file));
+  return createLocalJWKSet(jwks.keys);
+}
+
+function readKeySetFile(file: string): JSONWebKeySet {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new Error(`invalid authentication configuration: cannot read the trusted key set ${file}: ${messageOf(error)}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new Error(`invalid authentication configuration: ${file} is not JSON: ${messageOf(error)}`);
+  }
+  const parsed = keySetSchema.safeParse(json);
+  if (!parsed.success) {
+    throw new Error(`invalid authentication configuration: ${file}:\n${z.prettifyError(parsed.error)}`);
+  }
+  return parsed.data;
+}
+
+/** Extracts the token from `Authorization: Bearer <token>` (RFC 6750 section 2.1). */
+function bearerToken(header: string | null): string {
+  const value = header?.trim() ?? '';
+  if (value === '') {
+    throw new AuthenticationError('no bearer token: send an "Authorization: Bearer <token>" header', undefined);
+  }
+  const [scheme = '', ...rest] = value.split(/\s+/);
+  if (scheme.toLowerCase() !== 'bearer') {
+    throw new AuthenticationError(
+      `the Authorization header uses the ${quoted(scheme)} scheme; the gateway accepts only Bearer tokens`,
+      'invalid_request',
+    );
+  }
+  const [token, ...extra] = rest;
+  if (token === undefined) {
+    throw new AuthenticationError('the Authorization header says Bearer but carries no token', 'invalid_request');
+  }
+  if (extra.length > 0) {
+    throw new AuthenticationError('the Authorization header must carry exactly one token after Bearer', 'invalid_request');
+  }
+  if (token.length > MAX_TOKEN_LENGTH) {
+    throw new AuthenticationError(`the bearer token is ${token.length} characters long; at most ${MAX_TOKEN_LENGTH} are accepted`);
+  }
+  return token;
+}
+
+interface Expectations {
+  issuer: string;
+  audience: readonly string[];
+  algorithms: readonly string[];
+}
+
+/** Turns jose's verdict into a reason a developer can act on. */
+function explain(error: unknown, token: string, expected: Expectations): Error {
+  if (error instanceof AuthenticationError) return error;
+  if (error instanceof errors.JOSEAlgNotAllowed) {
+    return new AuthenticationError(
+      `algorithm ${String(headerOf(token)?.alg)} is not allowed; the gateway accepts ${expected.algorithms.join(', ')}`,
+    );
+  }
+  if (error instanceof errors.JWTExpired) {
+    return new AuthenticationError(`token expired at ${instant(error.payload.exp)}`);
+  }
+  if (error instanceof errors.JWTClaimValidationFailed) {
+    return new AuthenticationError(claimFailure(error, expected));
+  }
+  if (error instanceof errors.JWKSNoMatchingKey) {
+    const header = headerOf(token);
+    return new AuthenticationError(
+      header?.kid === undefined
+        ? `the token names no key id (kid) and no trusted key fits its algorithm ${String(header?.alg)}`
+        : `unknown key id ${quoted(header.kid)}: no trusted ${String(header.alg)} key has it`,
+    );
+  }
+  if (error instanceof errors.JWKSMultipleMatchingKeys) {
+    return new AuthenticationError('more than one trusted key could have signed this token; the token must name its key id (kid)');
+  }
+  if (error instanceof errors.JWSSignatureVerificationFailed) {
+    const kid = headerOf(token)?.kid;
+    return new AuthenticationError(
+      `signature verification failed: the token was not signed by the trusted key${kid === undefined ? '' : ` ${quoted(kid)}`}, or it was altered`,
+    );
+  }
+  if (error instanceof errors.JWSInvalid || error instanceof errors.JWTInvalid) {
+    return new AuthenticationError(`the bearer token is not a well-formed signed JWT (${error.message})`);
+  }
+  if (error instanceof errors.JOSEError) {
+    return new AuthenticationError(`the bearer token could not be verified (${error.message})`);
+  }
+  return error instanceof Error ? error : new Error(String(error));
+}
+
+function claimFailure(error: InstanceType<typeof errors.JWTClaimValidationFailed>, expected: Expectations): string {
+  const { claim, reason, payload } = error;
+  const audiences = expected.audience.map((aud) => JSON.stringify(aud)).join(' or ');
+  if (reason === 'missing') {
+    switch (claim) {
+      case 'exp':
+        return 'the token has no expiry (exp); the gateway accepts only tokens that expire';
+      case 'iss':
+        return `the token has no issuer (iss); expected ${JSON.stringify(expected.issuer)}`;
+      case 'aud':
+        return `the token has no audience (aud); it must be issued for ${audiences}`;
+      default:
+        return `the token lacks the required ${claim} claim`;
+    }
+  }
+  if (reason === 'invalid') return `the ${claim} claim must be a number of seconds since the epoch`;
+  switch (claim) {
+    case 'nbf':
+      return `token is not valid before ${instant(payload.nbf)}`;
+    case 'iss':
+      return `issuer ${quoted(payload.iss)} is not trusted; expected ${JSON.stringify(expected.issuer)}`;
+    case 'aud':
+      return `audience ${quoted(payload.aud)} is not accepted; the token must be issued for ${audiences}`;
+    default:
+      return `the ${claim} claim failed validation (${error.message})`;
+  }
+}
+
+function headerOf(token: string): ProtectedHeaderParameters | undefined {
+  try {
+    return decodeProtectedHeader(token);
+  } catch {
+    return undefined;
+  }
+}
+
+function instant(seconds: unknown): string {
+  return typeof seconds === 'number' ? new Date(seconds * 1000).toISOString() : String(seconds);
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,103 @@
+/**
+ * The first gate on the request path: no GraphQL work happens for a caller the gateway cannot
+ * name. A refused request ends in onRequest with a 401 and a GraphQL error body, before parsing,
+ * so no data can leak; an accepted one carries its Principal into the GraphQL context.
+ */
+import { GraphQLError } from 'graphql';
+import type { Plugin, YogaLogger } from 'graphql-yoga';
+import { gatewayError } from '../errors.js';
+import { AuthenticationError, type Authenticator } from './authenticator.js';
+import type { Principal } from './principal.js';
+
+/** What this plugin adds to the GraphQL context. */
+export interface AuthenticatedContext {
+  principal: Principal;
+}
+
+export interface AuthenticationOptions {
+  /** Paths (exact URL pathnames) served without a token. Only health checks belong here. */
+  publicPaths?: readonly string[];
+  /** Named in the WWW-Authenticate challenge. */
+  realm?: string;
+}
+
+export function useAuthentication(authenticator: Authenticator, options: AuthenticationOptions = {}): Plugin<AuthenticatedContext> {
+  const publicPaths = new Set(options.publicPaths ?? ['/health']);
+  const realm = options.realm ?? 'partnership-gateway';
+  // Filled in onRequest, read when the context is built; keyed by the request so nothing outlives it.
+  const principals = new WeakMap<Request, Principal>();
+  let logger: YogaLogger | Console = console;
+
+  return {
+    onYogaInit({ yoga }) {
+      logger = yoga.logger;
+    },
+    async onRequest({ request, url, fetchAPI, endResponse }) {
+      if (publicPaths.has(url.pathname)) return;
+      try {
+        principals.set(request, await authenticator.authenticate(request.headers.get('authorization')));
+      } catch (error) {
+        // Exceptions escaping onRequest are not caught by the server, so every failure ends here.
+        if (error instanceof AuthenticationError) {
+          endResponse(refusal(fetchAPI, error, realm));
+        } else {
+          logger.error('authentication failed unexpectedly', error);
+          endResponse(internalFailure(fetchAPI));
+        }
+      }
+    },
+    onContextBuilding({ context, extendContext }) {
+      const principal = principals.get(context.request);
+      // Fail closed: a request that reached GraphQL without a principal is never served.
+      if (principal === undefined) {
+        throw gatewayError('UNAUTHENTICATED', 'authentication failed: the request reached GraphQL without a verified principal');
+      }
+      extendContext({ principal });
+    },
+  };
+}
+
+/** The verified caller of the current request; throws if authentication did not run. */
+export function principalOf(context: object): Principal {
+  if ('principal' in context && isPrincipal(context.principal)) return context.principal;
+  throw new Error('no principal in the GraphQL context: is useAuthentication in the plugin list?');
+}
+
+function isPrincipal(value: unknown): value is Principal {
+  return typeof value === 'object' && value !== null && 'userId' in value && 'role' in value && 'agency' in value;
+}
+
+function refusal(fetchAPI: { Response: typeof Response }, error: AuthenticationError, realm: string): Response {
+  const body = { errors: [gatewayError('UNAUTHENTICATED', `authentication failed: ${error.reason}`).toJSON()] };
+  return new fetchAPI.Response(JSON.stringify(body), {
+    status: 401,
+    headers: {
+      'content-type': 'application/json; charset=utf-8',
+      'www-authenticate': challenge(realm, error),
+    },
+  });
+}
+
+/** RFC 6750 section 3: no error attribute when the request carried no credentials. */
+function challenge(realm: string, error: AuthenticationError): string {
+  const parts = [`realm="${headerText(realm)}"`];
+  if (error.bearerError !== undefined) {
+    parts.push(`error="${error.bearerError}"`, `error_description="${headerText(error.reason)}"`);
+  }
+  return `Bearer ${parts.join(', ')}`;
+}
+
+/** RFC 6750 allows only printable ASCII without `"` and `\` in these attributes; reasons may quote token values. */
+function headerText(text: string): string {
+  return text.replace(/["\\]/g, "'").replace(/[^\x20-\x7e]/g, '?');
+}
+
+function internalFailure(fetchAPI: { Response: typeof Response }): Response {
+  const body = {
+    errors: [new GraphQLError('authentication could not be completed; try again', { extensions: { code: 'INTERNAL_SERVER_ERROR' } }).toJSON()],
+  };
+  return new fetchAPI.Response(JSON.stringify(body), {
+    status: 500,
+    headers: { 'content-type': 'application/json; charset=utf-8' },
+  });
+}

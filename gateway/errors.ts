@@ -1,0 +1,21 @@
+/**
+ * The one error shape clients see: a sentence a person can act on and a stable `extensions.code`.
+ */
+import { GraphQLError } from 'graphql';
+
+export type ErrorCode =
+  | 'UNAUTHENTICATED'
+  | 'PURPOSE_REQUIRED'
+  | 'PURPOSE_NOT_PERMITTED'
+  | 'JUSTIFICATION_REQUIRED'
+  | 'FORBIDDEN'
+  | 'WITHHELD'
+  | 'AGENCY_UNAVAILABLE'
+  | 'LEDGER_UNAVAILABLE'
+  | 'BAD_IDENTIFIER'
+  | 'BAD_USER_INPUT'
+  | 'NOT_FOUND';
+
+export function gatewayError(code: ErrorCode, message: string, extensions: Record<string, unknown> = {}): GraphQLError {
+  return new GraphQLError(message, { extensions: { code, ...extensions } });
+}

@@ -1,0 +1,81 @@
+/**
+ * The identity index: every linked person, found by gateway id, by identifier, or by name and date of birth.
+ * Holds identifying facts only (names, dates of birth, identifiers, agency keys), never agency records.
+ */
+import type { IdentityRecord } from '../../adapters/kit/contract.js';
+import type { IdentifierKind } from '../../schema/identifiers.js';
+import { contradicts, type LinkedPerson, linkRecords } from './link.js';
+import { matchCandidate, type NameMatch, nameTokens } from './match.js';
+
+export interface Candidate extends NameMatch {
+  person: LinkedPerson;
+}
+
+export class IdentityIndex {
+  private readonly byGatewayId = new Map<string, LinkedPerson>();
+  private readonly byIdentifierToken = new Map<string, LinkedPerson>();
+  private readonly byDateOfBirth = new Map<string, LinkedPerson[]>();
+  private readonly names = new Map<LinkedPerson, string[][]>();
+
+  constructor(records: readonly IdentityRecord[]) {
+    for (const person of linkRecords(records)) {
+      this.byGatewayId.set(person.id, person);
+      for (const record of person.records) {
+        for (const [kind, value] of Object.entries(record.identifiers)) this.byIdentifierToken.set(`${kind}:${value}`, person);
+      }
+      for (const dob of new Set(person.records.map((r) => r.dateOfBirth))) {
+        this.byDateOfBirth.set(dob, [...(this.byDateOfBirth.get(dob) ?? []), person]);
+      }
+      this.names.set(person, person.records.map((r) => nameTokens(`${r.givenName} ${r.familyName}`)));
+    }
+  }
+
+  get size(): number {
+    return this.byGatewayId.size;
+  }
+
+  people(): IterableIterator<LinkedPerson> {
+    return this.byGatewayId.values();
+  }
+
+  byId(id: string): LinkedPerson | undefined {
+    return this.byGatewayId.get(id);
+  }
+
+  byIdentifier(kind: IdentifierKind, canonical: string): LinkedPerson | undefined {
+    return this.byIdentifierToken.get(`${kind}:${canonical}`);
+  }
+
+  search(name: string, dateOfBirth: string | undefined, limit: number): Candidate[] {
+    const tokens = nameTokens(name);
+    const pool = dateOfBirth !== undefined ? (this.byDateOfBirth.get(dateOfBirth) ?? []) : this.byGatewayId.values();
+    const found: Candidate[] = [];
+    for (const person of pool) {
+      const match = this.matchPerson(person, tokens, dateOfBirth);
+      if (match) found.push({ person, ...match });
+    }
+    return found.sort((a, b) => b.score - a.score || a.person.id.localeCompare(b.person.id)).slice(0, limit);
+  }
+
+  /** Other people with the same name and date of birth and no contradicting identifier. */
+  probableMatches(person: LinkedPerson): Candidate[] {
+    const found: Candidate[] = [];
+    for (const record of person.records) {
+      for (const other of this.byDateOfBirth.get(record.dateOfBirth) ?? []) {
+        if (other === person || found.some((c) => c.person === other) || contradicts(person, other)) continue;
+        const match = this.matchPerson(other, nameTokens(`${record.givenName} ${record.familyName}`), record.dateOfBirth);
+        if (match?.confidence === 'PROBABLE') found.push({ person: other, ...match });
+      }
+    }
+    return found;
+  }
+
+  private matchPerson(person: LinkedPerson, tokens: string[], dateOfBirth: string | undefined): NameMatch | null {
+    let best: NameMatch | null = null;
+    for (const record of person.records) {
+      const match = matchCandidate({ tokens, dateOfBirth }, { names: this.names.get(person) ?? [], dateOfBirth: record.dateOfBirth });
+      if (match && (!best || match.score > best.score)) best = match;
+    }
+    return best;
+  }
+}

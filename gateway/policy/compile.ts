@@ -1,0 +1,174 @@
+/**
+ * Compiles a loaded ISP into lookup tables once, at start-up: a decision is one map lookup on
+ * role|purpose|data item plus a check of the few candidate clauses' conditions, never a scan of the clauses.
+ */
+import type { LoadedPolicy } from './loader.js';
+import type { Condition, LawfulBasis, Purpose, Role, SubjectFacts } from './model.js';
+import { type PolicyFault, PolicyError } from './policy-error.js';
+
+/** The data items the schema classifies its fields by (`@dataItem`); the gateway's `classifySchema` yields one. */
+export interface DataItemCatalogue {
+  readonly dataItems: ReadonlySet<string>;
+}
+
+export interface DecisionRequest {
+  role: string;
+  purpose: string;
+  dataItem: string;
+  subject: SubjectFacts;
+  now: Date;
+  /** A break-glass emergency is declared, with its justification, and has not run past its time limit. */
+  emergency?: boolean;
+}
+
+export type DenialReason = 'no-clause' | `condition-not-met:${Condition}` | 'clause-expired' | 'audit-only';
+
+export type Decision =
+  | { allowed: true; clauseId: string; lawfulBasis: Readonly<LawfulBasis> }
+  | { allowed: false; reason: DenialReason; clauseId?: string };
+
+/** One catalogue data item and what the ISP decides about it; never a value. */
+export type ItemDecision = { dataItem: string } & Decision;
+
+export interface Explanation {
+  ispId: string;
+  ispVersion: string;
+  role: string;
+  purpose: string;
+  items: ItemDecision[];
+}
+
+export interface CompiledPolicy {
+  readonly id: string;
+  readonly version: string;
+  readonly title: string;
+  /** The purposes `role` may declare, in ISP order; none for a role the ISP does not know. */
+  purposesFor(role: string): readonly Readonly<Purpose>[];
+  purpose(code: string): Readonly<Purpose> | undefined;
+  role(name: string): Readonly<Role> | undefined;
+  /**
+   * Whether the person exists at all for this role and purpose. Out of scope means "not found", never "forbidden",
+   * so that scope cannot be probed. Active-cohort roles see only active cohort members, except in an emergency.
+   */
+  inScope(role: string, purpose: string, subject: Pick<SubjectFacts, 'inActiveCohort'>): boolean;
+  decide(request: DecisionRequest): Decision;
+  /** Every catalogue data item with its decision, for "what may I see, and why?" */
+  explain(role: string, purpose: string, subject: SubjectFacts, now: Date, emergency?: boolean): Explanation;
+}
+
+/** A clause as it applies to one role, purpose and data item. */
+interface Grant {
+  clauseId: string;
+  /** The clause's conditions plus, for an active-cohort role outside an emergency, in-active-cohort. */
+  conditions: readonly Condition[];
+  /** ISO date; compared as text with today's date in the partnership's time zone. */
+  reviewDate: string;
+  lawfulBasis: Readonly<LawfulBasis>;
+}
+
+const CONDITION_MET: Record<Condition, (subject: SubjectFacts, emergency: boolean) => boolean> = {
+  'in-active-cohort': (subject) => subject.inActiveCohort,
+  'consent-recorded': (subject) => subject.consentRecorded,
+  'mappa-case': (subject) => subject.mappaCase,
+  emergency: (_subject, emergency) => emergency,
+};
+
+const grantKey = (role: string, purpose: string, dataItem: string) => `${role}|${purpose}|${dataItem}`;
+
+export function compilePolicy(policy: LoadedPolicy, catalogue: DataItemCatalogue): CompiledPolicy {
+  const faults: PolicyFault[] = [];
+  policy.clauses.forEach((clause, c) =>
+    clause.dataItems.forEach((item, i) => {
+      if (!catalogue.dataItems.has(item)) {
+        faults.push(policy.source.fault(['clauses', c, 'dataItems', i], `data item ${item} is not in the schema's catalogue`));
+      }
+    }),
+  );
+  policy.specialCategoryDataItems.forEach((item, i) => {
+    if (!catalogue.dataItems.has(item)) {
+      faults.push(policy.source.fault(['specialCategoryDataItems', i], `data item ${item} is not in the schema's catalogue`));
+    }
+  });
+  if (faults.length > 0) throw new PolicyError(faults);
+
+  const roles = new Map(policy.roles.map((role) => [role.name, role]));
+  const purposes = new Map(policy.purposes.map((purpose) => [purpose.code, purpose]));
+  const isEmergency = (code: string) => purposes.get(code)?.emergency !== undefined;
+  const purposesOfRole = new Map(
+    policy.roles.map((role) => [role.name, policy.purposes.filter((purpose) => role.purposes.includes(purpose.code))]),
+  );
+
+  const grants = new Map<string, Grant[]>();
+  for (const clause of policy.clauses) {
+    for (const roleName of clause.roles) {
+      const scopedToCohort = roles.get(roleName)?.subjectScope === 'active-cohort';
+      for (const purpose of clause.purposes) {
+        const conditions =
+          scopedToCohort && !isEmergency(purpose) && !clause.conditions.includes('in-active-cohort')
+            ? [...clause.conditions, 'in-active-cohort' as const]
+            : clause.conditions;
+        for (const dataItem of clause.dataItems) {
+          const key = grantKey(roleName, purpose, dataItem);
+          const grant: Grant = { clauseId: clause.id, conditions, reviewDate: clause.reviewDate, lawfulBasis: clause.lawfulBasis };
+          grants.set(key, [...(grants.get(key) ?? []), grant]);
+        }
+      }
+    }
+  }
+  const dataItems = [...catalogue.dataItems].sort();
+
+  const decide = ({ role, purpose, dataItem, subject, now, emergency = false }: DecisionRequest): Decision => {
+    if (roles.get(role)?.auditOnly) return { allowed: false, reason: 'audit-only' };
+    const candidates = grants.get(grantKey(role, purpose, dataItem));
+    if (!candidates) return { allowed: false, reason: 'no-clause' };
+    const today = partnershipDate(now);
+    let unmet: Decision | undefined;
+    let expired: Decision | undefined;
+    for (const grant of candidates) {
+      if (grant.reviewDate < today) {
+        expired ??= { allowed: false, reason: 'clause-expired', clauseId: grant.clauseId };
+        continue;
+      }
+      const failing = grant.conditions.find((condition) => !CONDITION_MET[condition](subject, emergency));
+      if (failing === undefined) return { allowed: true, clauseId: grant.clauseId, lawfulBasis: grant.lawfulBasis };
+      unmet ??= { allowed: false, reason: `condition-not-met:${failing}`, clauseId: grant.clauseId };
+    }
+    // A live clause whose condition fails says more about what would change the answer than an expired one.
+    return unmet ?? expired ?? { allowed: false, reason: 'no-clause' };
+  };
+
+  return {
+    id: policy.id,
+    version: policy.version,
+    title: policy.title,
+    purposesFor: (role) => purposesOfRole.get(role) ?? [],
+    purpose: (code) => purposes.get(code),
+    role: (name) => roles.get(name),
+    inScope(roleName, purpose, subject) {
+      const role = roles.get(roleName);
+      if (!role || role.auditOnly || !role.purposes.includes(purpose)) return false;
+      return role.subjectScope === 'all-linked' || isEmergency(purpose) || subject.inActiveCohort;
+    },
+    decide,
+    explain: (role, purpose, subject, now, emergency = false) => ({
+      ispId: policy.id,
+      ispVersion: policy.version,
+      role,
+      purpose,
+      items: dataItems.map((dataItem) => ({ dataItem, ...decide({ role, purpose, dataItem, subject, now, emergency }) })),
+    }),
+  };
+}
+
+const londonDate = new Intl.DateTimeFormat('en-GB', {
+  timeZone: 'Europe/London',
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+});
+
+/** The calendar date in the partnership's time zone: a clause reviewed by 30 September holds all that day in England. */
+function partnershipDate(now: Date): string {
+  const part = (type: Intl.DateTimeFormatPartTypes) => londonDate.formatToParts(now).find((p) => p.type === type)?.value;
+  return `${part('year')}-${part('month')}-${part('day')}`;
+}

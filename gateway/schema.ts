@@ -1,0 +1,158 @@
+/**
+ * The executable unified schema: the core `Person` from schema/, each agency's section from its adapter,
+ * and the resolvers that join them through the identity index.
+ */
+import { makeExecutableSchema } from '@graphql-tools/schema';
+import { GraphQLScalarType, Kind, type GraphQLSchema } from 'graphql';
+import type { AgencyModule } from '../adapters/kit/contract.js';
+import { canonicalIdentifier, IDENTIFIER_KINDS, IDENTIFIER_LABELS, type IdentifierKind } from '../schema/identifiers.js';
+import { coreDataItems, coreTypeDefs } from '../schema/index.js';
+import { type Classification, classifySchema } from './classification.js';
+import { gatewayError } from './errors.js';
+import type { Candidate, IdentityIndex } from './identity/index-of-people.js';
+import type { LinkedPerson } from './identity/link.js';
+import type { SectionLoaders } from './sections.js';
+
+/** What resolvers need from a request. Plugins add their own parts. */
+export interface PersonContext {
+  index: IdentityIndex;
+  sections: SectionLoaders;
+}
+
+export interface GatewaySchema {
+  schema: GraphQLSchema;
+  classification: Classification;
+  /** Every data item with its description: the catalogue the ISP is checked against. */
+  dataItems: ReadonlyMap<string, string>;
+}
+
+function isCalendarDate(value: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) return false;
+  const date = new Date(`${value}T00:00:00Z`);
+  return !Number.isNaN(date.getTime()) && date.toISOString().startsWith(value);
+}
+
+const DateScalar = new GraphQLScalarType<string, string>({
+  name: 'Date',
+  serialize: (value) => String(value),
+  parseValue: (value) => {
+    if (typeof value !== 'string' || !isCalendarDate(value)) {
+      throw gatewayError('BAD_USER_INPUT', `A date is written YYYY-MM-DD, e.g. 1990-04-23; got ${JSON.stringify(value)}.`);
+    }
+    return value;
+  },
+  parseLiteral: (ast) => {
+    if (ast.kind !== Kind.STRING || !isCalendarDate(ast.value)) {
+      throw gatewayError('BAD_USER_INPUT', 'A date is written YYYY-MM-DD, e.g. 1990-04-23.');
+    }
+    return ast.value;
+  },
+});
+
+interface PersonArgs {
+  id?: string | null;
+  pnc?: string | null;
+  cro?: string | null;
+  nomsNumber?: string | null;
+  crn?: string | null;
+}
+
+function findPerson(index: IdentityIndex, args: PersonArgs): LinkedPerson | null {
+  const given = (['id', ...IDENTIFIER_KINDS] as const).filter((name) => args[name] !== undefined && args[name] !== null);
+  if (given.length !== 1) {
+    throw gatewayError('BAD_USER_INPUT', `Give exactly one of id, pnc, cro, nomsNumber or crn (got ${given.length}).`);
+  }
+  const [argument] = given as [keyof PersonArgs];
+  const value = args[argument] as string;
+  if (argument === 'id') return index.byId(value.trim()) ?? null;
+  const kind: IdentifierKind = argument;
+  const canonical = canonicalIdentifier(kind, value);
+  if (!canonical.ok) {
+    throw gatewayError('BAD_IDENTIFIER', `${IDENTIFIER_LABELS[kind]} "${value}" is not valid: ${canonical.reason}.`, {
+      identifier: kind,
+    });
+  }
+  return index.byIdentifier(kind, canonical.value) ?? null;
+}
+
+/** The name most of the person's records give; ties go to the earlier agency in the registry. */
+function usualName(person: LinkedPerson): { givenName: string; familyName: string } {
+  const counts = new Map<string, { givenName: string; familyName: string; count: number }>();
+  for (const { givenName, familyName } of person.records) {
+    const key = `${givenName}\u0000${familyName}`;
+    const entry = counts.get(key) ?? { givenName, familyName, count: 0 };
+    entry.count += 1;
+    counts.set(key, entry);
+  }
+  const [best] = [...counts.values()].sort((a, b) => b.count - a.count);
+  return { givenName: best?.givenName ?? '', familyName: best?.familyName ?? '' };
+}
+
+const asMatch = (candidate: Candidate) => ({
+  person: candidate.person,
+  confidence: candidate.confidence,
+  matchedOn: candidate.matchedOn,
+  score: candidate.score,
+});
+
+export function buildGatewaySchema(agencies: readonly AgencyModule[]): GatewaySchema {
+  const sectionResolvers = Object.fromEntries(
+    agencies.map(({ agency }) => [
+      agency,
+      (person: LinkedPerson, _args: unknown, context: PersonContext) => {
+        const key = person.keys.get(agency)?.[0];
+        const loader = context.sections.get(agency);
+        return key === undefined || !loader ? null : loader.load(key);
+      },
+    ]),
+  );
+
+  const schema = makeExecutableSchema<PersonContext>({
+    typeDefs: [coreTypeDefs, ...agencies.map((a) => a.typeDefs)],
+    resolvers: {
+      Date: DateScalar,
+      Query: {
+        person: (_root: unknown, args: PersonArgs, context: PersonContext) => findPerson(context.index, args),
+        people: (_root: unknown, args: { name: string; dateOfBirth?: string | null; first: number }, context: PersonContext) => {
+          if (args.name.trim().length < 2) throw gatewayError('BAD_USER_INPUT', 'Give a name of at least two letters to search for.');
+          if (args.first < 1 || args.first > 100) throw gatewayError('BAD_USER_INPUT', '`first` must be between 1 and 100.');
+          return context.index.search(args.name, args.dateOfBirth ?? undefined, args.first).map(asMatch);
+        },
+      },
+      Person: {
+        id: (person: LinkedPerson) => person.id,
+        name: usualName,
+        dateOfBirth: (person: LinkedPerson) => person.records[0]?.dateOfBirth ?? null,
+        identifiers: (person: LinkedPerson) => ({
+          ...person.identifiers,
+          // An agency key that is not itself a partnership identifier is the agency's own reference.
+          localReferences: person.records
+            .filter((r) => !Object.values(r.identifiers).includes(r.key))
+            .map((r) => ({ agency: r.agency, reference: r.key })),
+        }),
+        recordedNames: (person: LinkedPerson) =>
+          person.records.map(({ agency, givenName, familyName }) => ({ agency, givenName, familyName })),
+        identifierConflicts: (person: LinkedPerson) => person.conflicts,
+        probableMatches: (person: LinkedPerson, _args: unknown, context: PersonContext) =>
+          context.index.probableMatches(person).map(asMatch),
+        ...sectionResolvers,
+      },
+    },
+  });
+
+  const classification = classifySchema(schema);
+  const dataItems = new Map<string, string>(Object.entries(coreDataItems));
+  for (const module of agencies) for (const [item, description] of Object.entries(module.dataItems)) dataItems.set(item, description);
+
+  const faults: string[] = [];
+  if (classification.unclassified.length > 0) {
+    faults.push(`fields with no data item (add @dataItem): ${classification.unclassified.join(', ')}`);
+  }
+  const undeclared = [...classification.dataItems].filter((item) => !dataItems.has(item));
+  if (undeclared.length > 0) faults.push(`data items used in the schema but not declared by any adapter: ${undeclared.join(', ')}`);
+  const unused = [...dataItems.keys()].filter((item) => !classification.dataItems.has(item));
+  if (unused.length > 0) faults.push(`data items declared but carried by no field: ${unused.join(', ')}`);
+  if (faults.length > 0) throw new Error(`The unified schema is not fully classified:\n- ${faults.join('\n- ')}`);
+
+  return { schema, classification, dataItems };
+}
