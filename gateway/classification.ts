@@ -5,7 +5,7 @@
  * An unclassified disclosable field is a fault: the gateway refuses to start rather than guess.
  */
 import { getDirective } from '@graphql-tools/utils';
-import { type GraphQLField, type GraphQLNamedType, type GraphQLSchema, getNamedType, isObjectType } from 'graphql';
+import { type GraphQLField, type GraphQLNamedType, type GraphQLSchema, getNamedType, isNonNullType, isObjectType } from 'graphql';
 
 export interface Classification {
   /** `Type.field` → data item, for every field that carries one. */
@@ -14,12 +14,15 @@ export interface Classification {
   readonly dataItems: ReadonlySet<string>;
   /** Disclosable fields that no data item covers. */
   readonly unclassified: readonly string[];
+  /** Classified fields declared non-null: withholding one would null its parent, so they are faults. */
+  readonly nonNullClassified: readonly string[];
 }
 
 const UNCLASSIFIED_ROOT_FIELDS = new Set(['Person.id']);
 
 export function classifySchema(schema: GraphQLSchema): Classification {
   const items = new Map<string, string>();
+  const nonNullClassified: string[] = [];
   const person = schema.getType('Person');
   if (!person || !isObjectType(person)) throw new Error('the schema has no Person type');
 
@@ -34,6 +37,7 @@ export function classifySchema(schema: GraphQLSchema): Classification {
     for (const field of Object.values(type.getFields())) {
       const item = dataItemOf(field);
       if (item) items.set(`${type.name}.${field.name}`, item);
+      if (item && isNonNullType(field.type)) nonNullClassified.push(`${type.name}.${field.name}`);
     }
   }
 
@@ -58,5 +62,5 @@ export function classifySchema(schema: GraphQLSchema): Classification {
   };
   containerClassified(person);
 
-  return { items, dataItems: new Set(items.values()), unclassified };
+  return { items, dataItems: new Set(items.values()), unclassified, nonNullClassified };
 }

@@ -20,6 +20,16 @@ export const ConfigSchema = z.object({
   IDENTITY_REFRESH_MS: Milliseconds.default(300_000),
   SIMULATOR_BASE_PORT: z.coerce.number().int().min(0).max(65_000).default(4101),
   SIMULATOR_FAULTS: z.string().default(''),
+  /** The information-sharing protocol to enforce. */
+  ISP_FILE: z.string().min(1).default('policies/iom-partnership.yaml'),
+  /**
+   * Trusted tokens: the identity provider's JWKS (URL or file), issuer and audience. With neither JWKS set,
+   * outside production, the gateway trusts its local development issuer (`npm run token`).
+   */
+  AUTH_JWKS_URL: z.url({ protocol: /^https?$/ }).optional(),
+  AUTH_JWKS_FILE: z.string().min(1).optional(),
+  AUTH_ISSUER: z.string().min(1).optional(),
+  AUTH_AUDIENCE: z.string().min(1).default('partnership-gateway'),
   POPULATION_SEED: z.coerce.number().int().default(20261101),
   POPULATION_SIZE: z.coerce.number().int().min(10).max(100_000).default(2000),
 });
@@ -48,5 +58,11 @@ export function loadConfig(env: NodeJS.ProcessEnv, agencies: readonly string[]):
     agencyUrls.set(agency, value);
   }
   if (missing.length > 0) throw new Error(`Invalid configuration:\n- AGENCIES=external needs ${missing.join(', ')}`);
+  const { AUTH_JWKS_URL, AUTH_JWKS_FILE, AUTH_ISSUER, NODE_ENV } = parsed.data;
+  if (AUTH_JWKS_URL && AUTH_JWKS_FILE) throw new Error('Invalid configuration:\n- set AUTH_JWKS_URL or AUTH_JWKS_FILE, not both');
+  if ((AUTH_JWKS_URL || AUTH_JWKS_FILE) && !AUTH_ISSUER) throw new Error('Invalid configuration:\n- AUTH_ISSUER: required with a JWKS');
+  if (NODE_ENV === 'production' && !AUTH_JWKS_URL && !AUTH_JWKS_FILE) {
+    throw new Error('Invalid configuration:\n- production needs AUTH_JWKS_URL or AUTH_JWKS_FILE and AUTH_ISSUER: the local issuer is for development only');
+  }
   return { ...parsed.data, agencyUrls };
 }

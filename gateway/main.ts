@@ -7,11 +7,28 @@ import { parseFaultSpec } from '../adapters/kit/simulator.js';
 import { createPopulation } from '../adapters/population/generate.js';
 import { agencies } from '../adapters/registry.js';
 import { connectAgencies, startSimulators } from './agencies.js';
-import { loadConfig } from './config.js';
+import { createAuthenticator } from './authentication/authenticator.js';
+import { ensureLocalIssuer } from './authentication/local-issuer.js';
+import { type Config, loadConfig } from './config.js';
+import { loadPolicy } from './policy/index.js';
 import { createGateway } from './server.js';
+
+async function authenticatorFor(config: Config) {
+  const { AUTH_JWKS_URL, AUTH_JWKS_FILE, AUTH_ISSUER, AUTH_AUDIENCE, DATA_DIR } = config;
+  if (AUTH_ISSUER && (AUTH_JWKS_URL || AUTH_JWKS_FILE)) {
+    const jwks = AUTH_JWKS_URL ? { url: AUTH_JWKS_URL } : { file: AUTH_JWKS_FILE as string };
+    return createAuthenticator({ jwks, issuer: AUTH_ISSUER, audience: AUTH_AUDIENCE });
+  }
+  const local = await ensureLocalIssuer(DATA_DIR);
+  console.log(`  tokens: local development issuer (npm run token -- --agency police --role police-offender-manager --sub pc-1234)`);
+  return createAuthenticator({ jwks: { keys: local.jwks }, issuer: local.issuer, audience: local.audience });
+}
 
 async function main(): Promise<void> {
   const config = loadConfig(process.env, agencies.map((a) => a.agency));
+  // Policy and keys first: a bad ISP file stops start-up before anything listens.
+  const policy = loadPolicy(config.ISP_FILE);
+  const authenticator = await authenticatorFor(config);
   const closers: (() => Promise<void>)[] = [];
 
   let urls = config.agencyUrls;
@@ -33,7 +50,8 @@ async function main(): Promise<void> {
   }
   directory.startRefreshing(config.IDENTITY_REFRESH_MS);
 
-  const { app } = createGateway({ modules: agencies, connections, directory });
+  const { app, policy: compiled } = createGateway({ modules: agencies, connections, directory, authenticator, policy });
+  console.log(`  ISP: ${compiled.title} v${compiled.version} (${config.ISP_FILE})`);
   const server = createServer(app);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

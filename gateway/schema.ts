@@ -3,6 +3,7 @@
  * and the resolvers that join them through the identity index.
  */
 import { makeExecutableSchema } from '@graphql-tools/schema';
+import type { IResolvers } from '@graphql-tools/utils';
 import { GraphQLScalarType, Kind, type GraphQLSchema } from 'graphql';
 import type { AgencyModule } from '../adapters/kit/contract.js';
 import { canonicalIdentifier, IDENTIFIER_KINDS, IDENTIFIER_LABELS, type IdentifierKind } from '../schema/identifiers.js';
@@ -57,7 +58,7 @@ interface PersonArgs {
   crn?: string | null;
 }
 
-function findPerson(index: IdentityIndex, args: PersonArgs): LinkedPerson | null {
+export function findPerson(index: IdentityIndex, args: PersonArgs): LinkedPerson | null {
   const given = (['id', ...IDENTIFIER_KINDS] as const).filter((name) => args[name] !== undefined && args[name] !== null);
   if (given.length !== 1) {
     throw gatewayError('BAD_USER_INPUT', `Give exactly one of id, pnc, cro, nomsNumber or crn (got ${given.length}).`);
@@ -95,7 +96,20 @@ const asMatch = (candidate: Candidate) => ({
   score: candidate.score,
 });
 
-export function buildGatewaySchema(agencies: readonly AgencyModule[]): GatewaySchema {
+/** Every data item the core schema and the agencies declare, with its description. */
+export function describeDataItems(agencies: readonly AgencyModule[]): Map<string, string> {
+  const dataItems = new Map<string, string>(Object.entries(coreDataItems));
+  for (const module of agencies) for (const [item, description] of Object.entries(module.dataItems)) dataItems.set(item, description);
+  return dataItems;
+}
+
+/** SDL and resolvers the gateway adds beside the person schema (explain, audit, cohort). */
+export interface SchemaExtension {
+  typeDefs: string;
+  resolvers: IResolvers;
+}
+
+export function buildGatewaySchema(agencies: readonly AgencyModule[], extensions: readonly SchemaExtension[] = []): GatewaySchema {
   const sectionResolvers = Object.fromEntries(
     agencies.map(({ agency }) => [
       agency,
@@ -108,8 +122,8 @@ export function buildGatewaySchema(agencies: readonly AgencyModule[]): GatewaySc
   );
 
   const schema = makeExecutableSchema<PersonContext>({
-    typeDefs: [coreTypeDefs, ...agencies.map((a) => a.typeDefs)],
-    resolvers: {
+    typeDefs: [coreTypeDefs, ...agencies.map((a) => a.typeDefs), ...extensions.map((e) => e.typeDefs)],
+    resolvers: [...extensions.map((e) => e.resolvers), {
       Date: DateScalar,
       Query: {
         person: (_root: unknown, args: PersonArgs, context: PersonContext) => findPerson(context.index, args),
@@ -137,14 +151,16 @@ export function buildGatewaySchema(agencies: readonly AgencyModule[]): GatewaySc
           context.index.probableMatches(person).map(asMatch),
         ...sectionResolvers,
       },
-    },
+    }],
   });
 
   const classification = classifySchema(schema);
-  const dataItems = new Map<string, string>(Object.entries(coreDataItems));
-  for (const module of agencies) for (const [item, description] of Object.entries(module.dataItems)) dataItems.set(item, description);
+  const dataItems = describeDataItems(agencies);
 
   const faults: string[] = [];
+  if (classification.nonNullClassified.length > 0) {
+    faults.push(`classified fields must be nullable, so that withholding one nulls only it: ${classification.nonNullClassified.join(', ')}`);
+  }
   if (classification.unclassified.length > 0) {
     faults.push(`fields with no data item (add @dataItem): ${classification.unclassified.join(', ')}`);
   }

@@ -4,31 +4,45 @@
 import express from 'express';
 import { createYoga } from 'graphql-yoga';
 import type { AgencyModule } from '../adapters/kit/contract.js';
+import type { Authenticator } from './authentication/authenticator.js';
+import { useAuthentication } from './authentication/plugin.js';
+import { enforcePolicy } from './enforcement.js';
+import { explainExtension } from './explain.js';
 import type { IdentityDirectory } from './identity/directory.js';
 import { DEFAULT_LIMITS, type Limits, useLimits } from './plugins/limits.js';
-import { buildGatewaySchema, type PersonContext } from './schema.js';
-import { type AgencyConnection, createSectionLoaders } from './sections.js';
+import { usePersonAccess } from './plugins/person-access.js';
+import { usePurpose } from './plugins/purpose.js';
+import { compilePolicy, type LoadedPolicy } from './policy/index.js';
+import { buildGatewaySchema, describeDataItems } from './schema.js';
+import type { AgencyConnection } from './sections.js';
 
 export interface GatewayOptions {
   modules: readonly AgencyModule[];
   connections: readonly AgencyConnection[];
   directory: IdentityDirectory;
+  authenticator: Authenticator;
+  /** The ISP, compiled here against the schema's data items: an item the schema lacks stops start-up. */
+  policy: LoadedPolicy;
   limits?: Limits;
 }
 
 export function createGateway(options: GatewayOptions) {
-  const { schema } = buildGatewaySchema(options.modules);
+  const { modules } = options;
+  const built = buildGatewaySchema(modules, [explainExtension(describeDataItems(modules))]);
+  const policy = compilePolicy(options.policy, built.classification);
+  const schema = enforcePolicy(built.schema, built.classification, modules);
 
-  const yoga = createYoga<object, PersonContext>({
+  const yoga = createYoga({
     schema,
     graphqlEndpoint: '/graphql',
     landingPage: false,
     logging: 'warn',
-    plugins: [useLimits(options.limits ?? DEFAULT_LIMITS)],
-    context: () => ({
-      index: options.directory.current(),
-      sections: createSectionLoaders(options.connections),
-    }),
+    plugins: [
+      useLimits(options.limits ?? DEFAULT_LIMITS),
+      useAuthentication(options.authenticator),
+      usePurpose(policy),
+      usePersonAccess({ policy, modules, connections: options.connections, directory: options.directory }),
+    ],
   });
 
   const app = express();
@@ -39,5 +53,5 @@ export function createGateway(options: GatewayOptions) {
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'starting', people: options.directory.current().size, feeds });
   });
   app.use(yoga.graphqlEndpoint, yoga);
-  return { app, yoga, schema };
+  return { app, yoga, schema, policy };
 }

@@ -9,3 +9,6 @@ export const coreDataItems: Readonly<Record<string, string>> = {
   'identity.identifiers': 'PNC ID, CRO number, prison number, CRN, agencies’ local references, and conflicts between them',
   'identity.probableMatches': 'Other people with the same name and date of birth (probable, unconfirmed)',
 };
+
+/** The explain query: what a caller may receive about a person, item by item, without values. */
+export const accessTypeDefs = readFileSync(new URL('./access.graphql', import.meta.url), 'utf8');

@@ -1,15 +1,24 @@
 /**
  * The whole system for end-to-end tests: the five simulators on free loopback ports serving the default
- * population, and the gateway's express app, queried over real HTTP with supertest.
+ * population, and the gateway's express app with a test identity provider, queried over real HTTP with
+ * supertest and real ES256 tokens.
  */
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import request from 'supertest';
+import { stringify } from 'yaml';
 import type { Faults } from '../adapters/kit/contract.js';
 import type { RunningSimulator } from '../adapters/kit/simulator.js';
 import { defaultPopulation } from '../adapters/population/generate.js';
 import type { Population } from '../adapters/population/types.js';
 import { agencies } from '../adapters/registry.js';
 import { connectAgencies, startSimulators } from '../gateway/agencies.js';
+import { createAuthenticator } from '../gateway/authentication/authenticator.js';
+import { type LoadedPolicy, loadPolicy, parsePolicy } from '../gateway/policy/index.js';
+import { describeDataItems } from '../gateway/schema.js';
 import { createGateway } from '../gateway/server.js';
+
+export const TEST_ISSUER = 'https://idp.test.example/';
+export const TEST_AUDIENCE = 'partnership-gateway';
 
 export interface GraphQLResponse {
   status: number;
@@ -19,11 +28,23 @@ export interface GraphQLResponse {
   };
 }
 
+export interface Caller {
+  role: string;
+  agency: string;
+  sub?: string;
+  purpose?: string | null;
+  justification?: string;
+}
+
+export const COORDINATOR: Caller = { role: 'iom-coordinator', agency: 'iom', purpose: 'iom-case-management' };
+
 export interface TestSystem {
   population: Population;
   app: ReturnType<typeof createGateway>['app'];
+  gateway: ReturnType<typeof createGateway>;
   simulator(agency: string): RunningSimulator;
-  query(query: string, variables?: Record<string, unknown>): Promise<GraphQLResponse>;
+  token(claims: Record<string, unknown>): Promise<string>;
+  query(query: string, variables?: Record<string, unknown>, caller?: Caller): Promise<GraphQLResponse>;
   /** Upstream requests per agency since the last reset, admin routes excluded. */
   upstreamCalls(): Record<string, Record<string, number>>;
   resetUpstreamCalls(): void;
@@ -32,17 +53,58 @@ export interface TestSystem {
   close(): Promise<void>;
 }
 
-export async function startTestSystem(options: { timeoutMs?: number } = {}): Promise<TestSystem> {
+/**
+ * An ISP that shares every data item with the IOM coordinator for case management, unconditionally:
+ * for suites about federation rather than about the partnership's protocol.
+ */
+export function openPolicy(): LoadedPolicy {
+  const items = [...describeDataItems(agencies).keys()];
+  const isp = {
+    id: 'federation-test-isp',
+    version: '1',
+    title: 'Everything to the coordinator (tests only)',
+    parties: [{ agency: 'iom', organisation: 'Test partnership', signatoryRole: 'Tester' }],
+    purposes: [{ code: 'iom-case-management', description: 'Tests', lawfulBasisSummary: 'Tests', requiresJustification: false }],
+    roles: [
+      { name: 'iom-coordinator', agency: 'iom', description: 'Tests', purposes: ['iom-case-management'], subjectScope: 'all-linked' },
+    ],
+    specialCategoryDataItems: items.filter((item) => item.startsWith('drugs.')),
+    clauses: [
+      {
+        id: 'C-99',
+        title: 'Everything',
+        roles: ['iom-coordinator'],
+        purposes: ['iom-case-management'],
+        dataItems: items,
+        lawfulBasis: { statute: 'Test Act', section: 's.1', ukGdprArticle6: 'Art 6(1)(e)', article9Condition: 'Art 9(2)(g)' },
+        reviewDate: '2099-12-31',
+      },
+    ],
+  };
+  return parsePolicy(stringify(isp), 'federation-test-isp.yaml');
+}
+
+export const defaultPolicy = () => loadPolicy('policies/iom-partnership.yaml');
+
+export async function startTestSystem(options: { timeoutMs?: number; policy?: LoadedPolicy } = {}): Promise<TestSystem> {
+  const { privateKey, publicKey } = await generateKeyPair('ES256');
+  const jwk = { ...(await exportJWK(publicKey)), kid: 'test-key', alg: 'ES256', use: 'sig' };
+  const authenticator = createAuthenticator({ jwks: { keys: { keys: [jwk] } }, issuer: TEST_ISSUER, audience: TEST_AUDIENCE });
+  const token = (claims: Record<string, unknown>) =>
+    new SignJWT({ client_id: 'test-suite', ...claims })
+      .setProtectedHeader({ alg: 'ES256', kid: 'test-key' })
+      .setIssuer(TEST_ISSUER)
+      .setAudience(TEST_AUDIENCE)
+      .setIssuedAt()
+      .setExpirationTime('10m')
+      .sign(privateKey);
+
   const population = defaultPopulation();
   const simulators = await startSimulators(agencies, population, { basePort: 0 });
   const bySimulator = new Map(simulators.map((s) => [s.agency, s]));
-  const { connections, directory } = connectAgencies(
-    agencies,
-    new Map(simulators.map((s) => [s.agency, s.url])),
-    options.timeoutMs ?? 1000,
-  );
+  const { connections, directory } = connectAgencies(agencies, new Map(simulators.map((s) => [s.agency, s.url])), options.timeoutMs ?? 1000);
   await directory.refresh();
-  const { app } = createGateway({ modules: agencies, connections, directory });
+  const gateway = createGateway({ modules: agencies, connections, directory, authenticator, policy: options.policy ?? openPolicy() });
 
   const simulator = (agency: string) => {
     const found = bySimulator.get(agency);
@@ -52,10 +114,16 @@ export async function startTestSystem(options: { timeoutMs?: number } = {}): Pro
 
   return {
     population,
-    app,
+    app: gateway.app,
+    gateway,
     simulator,
-    async query(query, variables) {
-      const response = await request(app).post('/graphql').set('content-type', 'application/json').send({ query, variables });
+    token,
+    async query(query, variables, caller = COORDINATOR) {
+      const bearer = await token({ sub: caller.sub ?? `${caller.role}-1`, role: caller.role, agency: caller.agency });
+      let call = request(gateway.app).post('/graphql').set('content-type', 'application/json').set('authorization', `Bearer ${bearer}`);
+      if (caller.purpose) call = call.set('x-purpose', caller.purpose);
+      if (caller.justification) call = call.set('x-justification', caller.justification);
+      const response = await call.send({ query, variables });
       return { status: response.status, body: response.body as GraphQLResponse['body'] };
     },
     upstreamCalls: () => Object.fromEntries(simulators.map((s) => [s.agency, s.app.stats.counts()])),

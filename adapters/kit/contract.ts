@@ -48,8 +48,20 @@ export interface AgencyModule<Section = unknown> {
   /** Every data item the section's fields carry (`@dataItem(name: ...)`), with a description. */
   dataItems: Readonly<Record<string, string>>;
   createAdapter(options: AdapterOptions): AgencyAdapter<Section>;
+  /**
+   * Facts about the person that the ISP's conditions turn on, where this agency is their source
+   * (probation: MAPPA case; drugs: consent to share recorded). Absent facts count as not met.
+   */
+  subjectFacts?(section: Section): Partial<SubjectFacts>;
   /** The simulator standing in for the agency's system, serving `openapi.yaml` from the population. */
   createSimulator(population: Population): SimulatorApp;
+}
+
+/** The facts about a person that ISP conditions test. */
+export interface SubjectFacts {
+  inActiveCohort: boolean;
+  consentRecorded: boolean;
+  mappaCase: boolean;
 }
 
 /** A simulator's request handler plus the controls tests and benchmarks use. */

@@ -130,6 +130,8 @@ export interface RunningSimulator {
 /** Listen on loopback; port 0 picks a free one. */
 export async function startSimulator(app: SimulatorApp, port = 0, host = '127.0.0.1'): Promise<RunningSimulator> {
   const server: Server = createServer(app.handler);
+  // Outlive the clients' idle keep-alive, so a client never reuses a connection the server is closing.
+  server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => resolve());

@@ -5,13 +5,14 @@ import { canonicalCro, canonicalPnc, mintPnc } from '../../schema/identifiers.js
 import { AgencyUnavailableError } from '../kit/errors.js';
 import { type RunningSimulator, startSimulator } from '../kit/simulator.js';
 import { createPopulation } from '../population/generate.js';
-import { asSeenBy, type Population, type SyntheticPerson } from '../population/types.js';
-import type { PoliceRecord } from './adapter.js';
+import { asSeenBy, type PoliceFacts, type Population, type SyntheticPerson } from '../population/types.js';
+import type { Charge, PoliceOffenceCategory, PoliceRecord, WarningMarkerType } from './adapter.js';
 import police from './index.js';
 
-const population = createPopulation({ seed: 20240611, size: 1500 });
-const known = population.people.filter((p) => p.police !== null && p.identifiers.pnc !== null);
-const pncOf = (person: SyntheticPerson): string => person.identifiers.pnc as string;
+// Large enough that the identity feed runs to several pages.
+const population = createPopulation({ seed: 20261101, size: 3000 });
+const known = population.people.filter((p) => p.police !== null && asSeenBy(p, 'police').pnc !== null);
+const pncOf = (person: SyntheticPerson): string => asSeenBy(person, 'police').pnc as string;
 
 let sim: RunningSimulator;
 beforeAll(async () => {
@@ -29,8 +30,7 @@ const adapter = () => police.createAdapter({ baseUrl: sim.url, timeoutMs: 2_000 
 
 describe('police identity feed', () => {
   it('returns every nominal once, paged 500 at a time, with canonical identifiers and the police spelling', async () => {
-    // The suite needs more than one page to prove the cursor is followed.
-    expect(known.length).toBeGreaterThan(500);
+    expect(known.length).toBeGreaterThan(1000);
     const identities = await adapter().identities();
 
     expect(identities.map((i) => i.key).sort()).toEqual(known.map(pncOf).sort());
@@ -104,53 +104,18 @@ describe('police records', () => {
 
   it('maps one nominal field by field from the population facts', async () => {
     const richest = [...known].sort((a, b) => richness(b) - richness(a))[0] as SyntheticPerson;
-    const facts = richest.police as NonNullable<SyntheticPerson['police']>;
+    const facts = richest.police as PoliceFacts;
     expect(facts.arrests.length).toBeGreaterThan(1);
     const record = (await adapter().records([pncOf(richest)])).get(pncOf(richest)) as PoliceRecord;
 
-    const outcome = { charged: 'CHARGED', 'released-under-investigation': 'RELEASED_UNDER_INVESTIGATION', 'no-further-action': 'NO_FURTHER_ACTION', cautioned: 'CAUTIONED' };
-    const category = (c: string) => c.toUpperCase().replaceAll('-', '_');
-    expect(record.arrests).toHaveLength(facts.arrests.length);
-    for (const arrest of record.arrests) {
-      const fact = facts.arrests.find((a) => a.id === arrest.reference);
-      expect(arrest).toEqual({
-        reference: fact?.id,
-        arrestedOn: fact?.date,
-        offence: fact?.offence,
-        offenceCategory: category(fact?.category ?? ''),
-        outcome: fact && outcome[fact.outcome],
-      });
-    }
-    expect(record.charges).toHaveLength(facts.charges.length);
-    for (const charge of record.charges) {
-      const fact = facts.charges.find((c) => c.id === charge.reference);
-      expect(charge).toEqual({
-        reference: fact?.id,
-        arrestReference: fact?.arrestId,
-        chargedOn: fact?.date,
-        offence: fact?.offence,
-        offenceCategory: category(fact?.category ?? ''),
-        status: category(fact?.status ?? ''),
-      });
-    }
-    expect(record.courtOutcomes).toHaveLength(facts.courtOutcomes.length);
-    for (const court of record.courtOutcomes) {
-      const fact = facts.courtOutcomes.find((o) => o.id === court.reference);
-      expect(court).toEqual({
-        reference: fact?.id,
-        chargeReference: fact?.chargeId,
-        decidedOn: fact?.date,
-        court: fact?.court,
-        offence: fact?.offence,
-        offenceCategory: category(fact?.category ?? ''),
-        verdict: fact?.verdict === 'guilty' ? 'GUILTY' : 'NOT_GUILTY',
-        disposal: fact?.disposal,
-      });
-    }
+    expect(record.arrests).toEqual(expected(facts).arrests);
+    expect(record.charges).toEqual(expected(facts).charges);
+    expect(record.courtOutcomes).toEqual(expected(facts).courtOutcomes);
     for (const list of [record.arrests.map((a) => a.arrestedOn), record.charges.map((c) => c.chargedOn), record.courtOutcomes.map((o) => o.decidedOn)]) {
+      expect(list.length).toBeGreaterThan(0);
       expect(list).toEqual([...list].sort().reverse());
     }
-    expect(record.warningMarkers).toEqual(facts.warningMarkers.map((w) => ({ type: category(w.type), addedOn: w.addedOn })));
+    expect(record.warningMarkers).toEqual(facts.warningMarkers.map((w) => ({ type: upperSnake(w.type), addedOn: w.addedOn })));
     expect(record.wantedMissing).toEqual({
       wanted: facts.wanted !== null,
       wantedSince: facts.wanted?.since ?? null,
@@ -163,16 +128,36 @@ describe('police records', () => {
     expect(record.offenderManager).toEqual(om && { name: om.name, team: om.team, phone: om.phone, email: om.email });
   });
 
-  it('maps wanted, missing and PPO status for whoever has them', async () => {
+  it('maps every nominal the force holds, through every outcome, status, verdict, marker and category', async () => {
+    const records = await adapter().records(known.map(pncOf));
+    expect(records.size).toBe(known.length);
+    for (const person of known) expect(records.get(pncOf(person)), pncOf(person)).toEqual(expected(person.police as PoliceFacts));
+
+    const facts = known.map((p) => p.police as PoliceFacts);
+    const arrests = facts.flatMap((f) => f.arrests);
+    const charges = facts.flatMap((f) => f.charges);
+    const courtOutcomes = facts.flatMap((f) => f.courtOutcomes);
+    // The comparison above only proves the mappings the population exercises: make sure that is all of them.
+    expect(new Set(arrests.map((a) => a.outcome)).size).toBe(4);
+    expect(new Set(charges.map((c) => c.status)).size).toBe(4);
+    expect(new Set(courtOutcomes.map((o) => o.verdict)).size).toBe(2);
+    expect(new Set(facts.flatMap((f) => f.warningMarkers.map((w) => w.type))).size).toBe(7);
+    expect(new Set(arrests.map((a) => a.category)).size).toBe(11);
+  });
+
+  it('maps wanted, missing and PPO status for people who have them', async () => {
     const wanted = known.find((p) => p.police?.wanted);
     const missing = known.find((p) => p.police?.missing);
     const ppo = known.find((p) => p.police?.prolificPriorityOffender);
-    const people = [wanted, missing, ppo].filter((p): p is SyntheticPerson => p !== undefined);
-    expect(people.length).toBeGreaterThan(0);
-    const records = await adapter().records(people.map(pncOf));
-    if (wanted) expect(records.get(pncOf(wanted))?.wantedMissing).toMatchObject({ wanted: true, wantedSince: wanted.police?.wanted?.since, wantedFor: wanted.police?.wanted?.offence });
-    if (missing) expect(records.get(pncOf(missing))?.wantedMissing).toMatchObject({ missing: true, missingSince: missing.police?.missing?.since });
-    if (ppo) expect(records.get(pncOf(ppo))?.prolificPriorityOffender).toBe(true);
+    if (!wanted || !missing || !ppo) throw new Error('the population has nobody wanted, missing or PPO');
+    const records = await adapter().records([wanted, missing, ppo].map(pncOf));
+    expect(records.get(pncOf(wanted))?.wantedMissing).toMatchObject({
+      wanted: true,
+      wantedSince: wanted.police?.wanted?.since,
+      wantedFor: wanted.police?.wanted?.offence,
+    });
+    expect(records.get(pncOf(missing))?.wantedMissing).toMatchObject({ missing: true, missingSince: missing.police?.missing?.since });
+    expect(records.get(pncOf(ppo))?.prolificPriorityOffender).toBe(true);
   });
 });
 
@@ -279,6 +264,60 @@ describe('police simulator contract', () => {
     expect(await response.text()).toContain('/nominals/batch');
   });
 });
+
+const ARREST_OUTCOMES = {
+  charged: 'CHARGED',
+  'released-under-investigation': 'RELEASED_UNDER_INVESTIGATION',
+  'no-further-action': 'NO_FURTHER_ACTION',
+  cautioned: 'CAUTIONED',
+} as const;
+
+const upperSnake = (value: string) => value.toUpperCase().replaceAll('-', '_');
+
+/** Newest first; ties in the facts' order. */
+const newestFirst = <T extends { date: string }>(items: readonly T[]) => [...items].sort((a, b) => b.date.localeCompare(a.date));
+
+/** The section a partner should see for these facts, written out from the SDL's descriptions. */
+function expected(facts: PoliceFacts): PoliceRecord {
+  const om = facts.offenderManager;
+  return {
+    arrests: newestFirst(facts.arrests).map((a) => ({
+      reference: a.id,
+      arrestedOn: a.date,
+      offence: a.offence,
+      offenceCategory: upperSnake(a.category) as PoliceOffenceCategory,
+      outcome: ARREST_OUTCOMES[a.outcome],
+    })),
+    charges: newestFirst(facts.charges).map((c) => ({
+      reference: c.id,
+      arrestReference: c.arrestId,
+      chargedOn: c.date,
+      offence: c.offence,
+      offenceCategory: upperSnake(c.category) as PoliceOffenceCategory,
+      status: upperSnake(c.status) as Charge['status'],
+    })),
+    courtOutcomes: newestFirst(facts.courtOutcomes).map((o) => ({
+      reference: o.id,
+      chargeReference: o.chargeId,
+      decidedOn: o.date,
+      court: o.court,
+      offence: o.offence,
+      offenceCategory: upperSnake(o.category) as PoliceOffenceCategory,
+      verdict: o.verdict === 'guilty' ? 'GUILTY' : 'NOT_GUILTY',
+      disposal: o.disposal,
+    })),
+    warningMarkers: facts.warningMarkers.map((w) => ({ type: upperSnake(w.type) as WarningMarkerType, addedOn: w.addedOn })),
+    wantedMissing: {
+      wanted: facts.wanted !== null,
+      wantedSince: facts.wanted?.since ?? null,
+      wantedFor: facts.wanted?.offence ?? null,
+      missing: facts.missing !== null,
+      missingSince: facts.missing?.since ?? null,
+    },
+    prolificPriorityOffender: facts.prolificPriorityOffender,
+    offenderManager: om && { name: om.name, team: om.team, phone: om.phone, email: om.email },
+  };
+}
 
 function richness(person: SyntheticPerson): number {
   const f = person.police;

@@ -93,10 +93,11 @@ export function createPoliceSimulator(population: Population): SimulatorApp {
   const identities: Schemas['NominalIdentity'][] = [];
   const nominals = new Map<string, Schemas['Nominal']>();
   for (const person of population.people) {
-    // The PNC ID is the nominal's key: the police cannot hold a record without one.
-    const pncId = person.identifiers.pnc;
-    if (person.police === null || pncId === null) continue;
+    if (person.police === null) continue;
     const seen = asSeenBy(person, 'police');
+    // The PNC ID is the nominal's key: the police cannot hold a record without one.
+    const pncId = seen.pnc;
+    if (pncId === null) continue;
     identities.push({ pncId, croNumber: seen.cro, forenames: seen.givenName, surname: seen.familyName, dateOfBirth: seen.dateOfBirth });
     nominals.set(pncId, toNominal(pncId, person.police));
   }

@@ -188,6 +188,8 @@ export interface SyntheticPerson {
   spellings: Partial<Record<AgencyName, { givenName: string; familyName: string }>>;
   /** Identifiers an agency does not hold although the person has them (a deliberate wrinkle). */
   missingAt: Partial<Record<AgencyName, ('pnc' | 'cro' | 'nomsNumber' | 'crn')[]>>;
+  /** Identifiers an agency recorded wrongly (a deliberate wrinkle): in that agency's view they replace the person's. */
+  conflicting?: Partial<Record<AgencyName, Partial<Record<'pnc' | 'cro' | 'nomsNumber' | 'crn', string>>>>;
   /** Meets the IOM cohort criteria and is selected (until the cohort register exists). */
   cohort: CohortFacts | null;
 }
@@ -199,11 +201,25 @@ export interface Population {
   people: SyntheticPerson[];
 }
 
+/**
+ * The partnership identifiers each agency's system records at all. Police, probation and prison take them
+ * from their own systems; housing and the drug service record what they were given, which `missingAt` narrows.
+ */
+export const IDENTIFIERS_RECORDED: Readonly<Record<AgencyName, readonly ('pnc' | 'cro' | 'nomsNumber' | 'crn')[]>> = {
+  police: ['pnc', 'cro'],
+  probation: ['pnc', 'cro', 'nomsNumber', 'crn'],
+  prison: ['pnc', 'cro', 'nomsNumber'],
+  housing: ['pnc', 'cro', 'nomsNumber', 'crn'],
+  drugs: ['pnc', 'cro', 'nomsNumber', 'crn'],
+};
+
 /** The name and identifiers an agency records for a person, with the wrinkles applied. */
 export function asSeenBy(person: SyntheticPerson, agency: AgencyName) {
   const name = person.spellings[agency] ?? { givenName: person.givenName, familyName: person.familyName };
   const missing = new Set(person.missingAt[agency] ?? []);
-  const keep = (kind: 'pnc' | 'cro' | 'nomsNumber' | 'crn') => (missing.has(kind) ? null : person.identifiers[kind]);
+  const recorded = IDENTIFIERS_RECORDED[agency];
+  const keep = (kind: 'pnc' | 'cro' | 'nomsNumber' | 'crn') =>
+    missing.has(kind) || !recorded.includes(kind) ? null : (person.conflicting?.[agency]?.[kind] ?? person.identifiers[kind]);
   return {
     givenName: name.givenName,
     familyName: name.familyName,

@@ -50,10 +50,11 @@ export function createPrisonSimulator(population: Population): SimulatorApp {
   const identities: Schemas['PrisonerIdentity'][] = [];
   const prisoners = new Map<string, Schemas['Prisoner']>();
   for (const person of population.people) {
-    // The prison number is the prisoner's key: NOMIS cannot hold a record without one.
-    const offenderNo = person.identifiers.nomsNumber;
-    if (person.prison === null || offenderNo === null) continue;
+    if (person.prison === null) continue;
     const seen = asSeenBy(person, 'prison');
+    // The prison number is the prisoner's key: NOMIS cannot hold a record without one.
+    const offenderNo = seen.nomsNumber;
+    if (offenderNo === null) continue;
     identities.push({
       offenderNo,
       pncNumber: seen.pnc,

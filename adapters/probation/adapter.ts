@@ -5,6 +5,7 @@
 import { canonicalIdentifier, IDENTIFIER_KINDS, type IdentifierKind } from '../../schema/identifiers.js';
 import type { AdapterOptions, AgencyAdapter, IdentityRecord } from '../kit/contract.js';
 import { AgencyUnavailableError } from '../kit/errors.js';
+import type { components } from './api.js';
 import {
   AGENCY,
   type CaseIdentity,
@@ -13,6 +14,8 @@ import {
   MAX_BATCH_KEYS,
   MAX_PAGE_SIZE,
 } from './client.js';
+
+type Schemas = components['schemas'];
 
 // The section as the GraphQL schema shapes it: property names are the SDL field names, enum values the SDL's.
 export type ProbationSentenceType = 'COMMUNITY_ORDER' | 'SUSPENDED_SENTENCE_ORDER' | 'LICENCE' | 'POST_SENTENCE_SUPERVISION';
@@ -85,17 +88,15 @@ export function ogrsBand(score: number): OgrsBand {
   return 'LOW';
 }
 
-type Event = NonNullable<CaseSummary['activeEvent']>;
-
-// Typed by the upstream codes, so a code added to openapi.yaml without a mapping fails the type check.
-const SENTENCE_TYPES: Record<Event['sentence']['disposalType']['code'], ProbationSentenceType> = {
+// Keyed by the contract's codes, so a code added to openapi.yaml without a mapping fails the type check.
+const SENTENCE_TYPES: Record<Schemas['DisposalType']['code'], ProbationSentenceType> = {
   CO: 'COMMUNITY_ORDER',
   SSO: 'SUSPENDED_SENTENCE_ORDER',
   LIC: 'LICENCE',
   PSS: 'POST_SENTENCE_SUPERVISION',
 };
 
-const OFFENCE_CATEGORIES: Record<Event['mainOffence']['offenceGroup'], ProbationOffenceCategory> = {
+const OFFENCE_CATEGORIES: Record<Schemas['MainOffence']['offenceGroup'], ProbationOffenceCategory> = {
   BURGLARY: 'BURGLARY',
   ROBBERY: 'ROBBERY',
   THEFT_FROM_THE_PERSON: 'THEFT_FROM_PERSON',
@@ -109,7 +110,7 @@ const OFFENCE_CATEGORIES: Record<Event['mainOffence']['offenceGroup'], Probation
   POSSESSION_OF_WEAPONS: 'WEAPONS',
 };
 
-const REQUIREMENT_TYPES: Record<CaseSummary['requirements'][number]['requirementType']['code'], ProbationRequirementType> = {
+const REQUIREMENT_TYPES: Record<Schemas['RequirementType']['code'], ProbationRequirementType> = {
   DRR: 'DRUG_REHABILITATION',
   ATR: 'ALCOHOL_TREATMENT',
   UPW: 'UNPAID_WORK',
@@ -119,7 +120,7 @@ const REQUIREMENT_TYPES: Record<CaseSummary['requirements'][number]['requirement
   MHTR: 'MENTAL_HEALTH_TREATMENT',
 };
 
-const NEED_AREAS: Record<CaseSummary['oasys']['criminogenicNeeds'][number]['section'], CriminogenicNeedArea> = {
+const NEED_AREAS: Record<Schemas['CriminogenicNeed']['section'], CriminogenicNeedArea> = {
   ACCOMMODATION: 'ACCOMMODATION',
   EDUCATION_TRAINING_AND_EMPLOYABILITY: 'EDUCATION_TRAINING_EMPLOYMENT',
   FINANCIAL_MANAGEMENT_AND_INCOME: 'FINANCE',
@@ -132,9 +133,9 @@ const NEED_AREAS: Record<CaseSummary['oasys']['criminogenicNeeds'][number]['sect
   EMOTIONAL_WELL_BEING: 'EMOTIONAL_WELLBEING',
 };
 
-const NEED_SEVERITIES = { STANDARD: 'SOME', SEVERE: 'SIGNIFICANT' } as const;
+const NEED_SEVERITIES: Record<Schemas['CriminogenicNeed']['severity'], 'SOME' | 'SIGNIFICANT'> = { STANDARD: 'SOME', SEVERE: 'SIGNIFICANT' };
 
-const REGISTRATION_TYPES: Record<CaseSummary['registrations'][number]['type']['code'], ProbationRegistrationType> = {
+const REGISTRATION_TYPES: Record<Schemas['RegistrationType']['code'], ProbationRegistrationType> = {
   IIOM: 'IOM',
   PPO: 'PPO',
   MAPP: 'MAPPA',

@@ -166,6 +166,9 @@ export function createProbationClient(options: AdapterOptions): ProbationClient 
   const upstream = createUpstream({ agency: AGENCY, baseUrl: options.baseUrl, timeoutMs: options.timeoutMs });
   return {
     identityPage: (cursor, limit) => upstream.get(IDENTITIES_PATH, { cursor, limit }, CaseIdentityPage),
-    caseSummaries: async (crns) => (await upstream.post(CASES_BATCH_PATH, { keys: crns }, CaseBatch)).records,
+    caseSummaries: async (crns) => {
+      const body: Schemas['CaseBatchRequest'] = { keys: [...crns] };
+      return (await upstream.post(CASES_BATCH_PATH, body, CaseBatch)).records;
+    },
   };
 }

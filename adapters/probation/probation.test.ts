@@ -1,5 +1,6 @@
-import { makeExecutableSchema } from '@graphql-tools/schema';
-import { graphql, Kind, parse } from 'graphql';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { buildSchema, graphql, Kind, parse } from 'graphql';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { coreTypeDefs } from '../../schema/index.js';
 import { canonicalIdentifier, IDENTIFIER_KINDS, mintPnc } from '../../schema/identifiers.js';
@@ -116,6 +117,22 @@ describe('probation adapter against the nDelius simulator', () => {
       for (const [kind, value] of Object.entries(identity?.identifiers ?? {})) {
         expect(canonicalIdentifier(kind as (typeof IDENTIFIER_KINDS)[number], value)).toEqual({ ok: true, value });
       }
+    }
+  });
+
+  it('stops paging a feed whose cursor comes round again, as a malformed answer', async () => {
+    const looping = createServer((_req, res) => {
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ items: [], nextCursor: 'X000001' }));
+    });
+    await new Promise<void>((resolve) => looping.listen(0, '127.0.0.1', resolve));
+    const { port } = looping.address() as AddressInfo;
+    try {
+      await expect(probation.createAdapter({ baseUrl: `http://127.0.0.1:${port}`, timeoutMs: TIMEOUT_MS }).identities()).rejects.toMatchObject({
+        reason: 'malformed-payload',
+      });
+    } finally {
+      await new Promise((resolve) => looping.close(resolve));
     }
   });
 
@@ -327,10 +344,8 @@ describe('the probation section of the schema', () => {
     );
     const records = sample.map((person) => fetched.get(crnOf(person)));
     expect(records.every((record) => record !== undefined)).toBe(true);
-    const schema = makeExecutableSchema({
-      typeDefs: [coreTypeDefs, probation.typeDefs],
-      resolvers: { Query: { person: (_: unknown, args: { id: string }) => ({ id: args.id, probation: records[Number(args.id)] }) } },
-    });
+    const schema = buildSchema(`${coreTypeDefs}\n${probation.typeDefs}`);
+    const rootValue = { person: (args: { id: string }) => ({ id: args.id, probation: records[Number(args.id)] }) };
     const selection = `probation {
       sentence { type description startDate endDate indexOffence { description category } }
       requirements { type startDate status }
@@ -343,7 +358,7 @@ describe('the probation section of the schema', () => {
       registrations { type startDate note }
     }`;
     for (const [index, record] of records.entries()) {
-      const result = await graphql({ schema, source: `{ person(id: "${index}") { ${selection} } }` });
+      const result = await graphql({ schema, rootValue, source: `{ person(id: "${index}") { ${selection} } }` });
       expect(result.errors).toBeUndefined();
       expect(result.data).toEqual({ person: { probation: record } });
     }

@@ -55,7 +55,7 @@ export interface Authenticator {
 }
 
 /**
- * RFC 6750 error codes for the WWW-Authenticate challenge; absent when the request carried no
+ * RFC 6750 error codes for the WWW-Authenticate challenge; null when the request carried no
  * credentials at all, as RFC 6750 section 3.1 asks.
  */
 export type BearerErrorCode = 'invalid_request' | 'invalid_token';
@@ -63,7 +63,7 @@ export type BearerErrorCode = 'invalid_request' | 'invalid_token';
 export class AuthenticationError extends Error {
   constructor(
     readonly reason: string,
-    readonly bearerError: BearerErrorCode | undefined = 'invalid_token',
+    readonly bearerError: BearerErrorCode | null = 'invalid_token',
   ) {
     super(reason);
     this.name = 'AuthenticationError';
@@ -84,7 +84,7 @@ const publicJwkSchema = z
       error: 'every trusted key must be an asymmetric key (kty EC, RSA or OKP); shared secrets are never trusted',
     }),
     kid: z.string().min(1).optional(),
-    d: z.undefined({ error: 'the trusted key set contains private key material (d); publish only public keys' }),
+    d: z.undefined({ error: 'the trusted key set contains private key material (d); publish only public keys' }).optional(),
     use: z.literal('sig', { error: 'a trusted key with "use" must be for signatures (use: sig)' }).optional(),
   })
   // Checked above; jose's JWK type is wider than what a loose object's output can name.
@@ -104,11 +104,17 @@ const keySetUrlSchema = z.url({ protocol: /^https?$/ }).refine(
 );
 
 const optionsSchema = z.object({
-  jwks: z.union([
-    z.strictObject({ url: keySetUrlSchema }),
-    z.strictObject({ file: z.string().min(1) }),
-    z.strictObject({ keys: keySetSchema }),
-  ]),
+  // One object with optional members rather than a union, so that a mistake inside one is reported precisely.
+  jwks: z
+    .strictObject({
+      url: keySetUrlSchema.optional(),
+      file: z.string().min(1, 'the JWKS file name must not be empty').optional(),
+      keys: keySetSchema.optional(),
+    })
+    .refine(
+      (jwks) => [jwks.url, jwks.file, jwks.keys].filter((source) => source !== undefined).length === 1,
+      'jwks must give exactly one of url, file or keys',
+    ),
   issuer: z.string().min(1, 'issuer must not be empty'),
   audience: z.union([
     z.string().min(1, 'audience must not be empty'),
@@ -125,8 +131,7 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
     throw new Error(`invalid authentication configuration:\n${z.prettifyError(parsed.error)}`);
   }
   const config = parsed.data;
-  const keySource = describeKeySource(config.jwks);
-  const keys = trustedKeys(config.jwks, keySource);
+  const keys = trustedKeys(config.jwks);
   const expectedAudience = typeof config.audience === 'string' ? [config.audience] : config.audience;
 
   return {
@@ -153,15 +158,10 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
 
 type CheckedKeys = z.output<typeof optionsSchema>['jwks'];
 
-function describeKeySource(jwks: CheckedKeys): string {
-  if ('url' in jwks) return jwks.url;
-  if ('file' in jwks) return jwks.file;
-  return 'the configured key set';
-}
-
-function trustedKeys(jwks: CheckedKeys, source: string): JWTVerifyGetKey {
-  if ('url' in jwks) {
-    const remote = createRemoteJWKSet(new URL(jwks.url), { timeoutDuration: 5000, cooldownDuration: 30_000 });
+function trustedKeys(jwks: CheckedKeys): JWTVerifyGetKey {
+  const { url } = jwks;
+  if (url !== undefined) {
+    const remote = createRemoteJWKSet(new URL(url), { timeoutDuration: 5000, cooldownDuration: 30_000 });
     return async (header, token) => {
       try {
         return await remote(header, token);
@@ -169,13 +169,12 @@ function trustedKeys(jwks: CheckedKeys, source: string): JWTVerifyGetKey {
         if (error instanceof errors.JWKSNoMatchingKey || error instanceof errors.JWKSMultipleMatchingKeys) throw error;
         // An outage of the identity provider is not the caller's fault; say so.
         throw new AuthenticationError(
-          `the gateway could not load its trusted keys from ${source} (${messageOf(error)}); the token itself may be fine, try again shortly`,
+          `the gateway could not load its trusted keys from ${url} (${messageOf(error)}); the token itself may be fine, try again shortly`,
         );
       }
     };
   }
-  if ('file' in jwks) return createLocalJWKSet(readKeySetFile(jwks.file));
-  return createLocalJWKSet(jwks.keys);
+  return createLocalJWKSet(jwks.file !== undefined ? readKeySetFile(jwks.file) : { keys: jwks.keys?.keys ?? [] });
 }
 
 function readKeySetFile(file: string): JSONWebKeySet {
@@ -202,7 +201,7 @@ function readKeySetFile(file: string): JSONWebKeySet {
 function bearerToken(header: string | null): string {
   const value = header?.trim() ?? '';
   if (value === '') {
-    throw new AuthenticationError('no bearer token: send an "Authorization: Bearer <token>" header', undefined);
+    throw new AuthenticationError('no bearer token: send an "Authorization: Bearer <token>" header', null);
   }
   const [scheme = '', ...rest] = value.split(/\s+/);
   if (scheme.toLowerCase() !== 'bearer') {

@@ -81,7 +81,7 @@ function refusal(fetchAPI: { Response: typeof Response }, error: AuthenticationE
 /** RFC 6750 section 3: no error attribute when the request carried no credentials. */
 function challenge(realm: string, error: AuthenticationError): string {
   const parts = [`realm="${headerText(realm)}"`];
-  if (error.bearerError !== undefined) {
+  if (error.bearerError !== null) {
     parts.push(`error="${error.bearerError}"`, `error_description="${headerText(error.reason)}"`);
   }
   return `Bearer ${parts.join(', ')}`;

@@ -77,18 +77,11 @@ const grantKey = (role: string, purpose: string, dataItem: string) => `${role}|$
 
 export function compilePolicy(policy: LoadedPolicy, catalogue: DataItemCatalogue): CompiledPolicy {
   const faults: PolicyFault[] = [];
-  policy.clauses.forEach((clause, c) =>
-    clause.dataItems.forEach((item, i) => {
-      if (!catalogue.dataItems.has(item)) {
-        faults.push(policy.source.fault(['clauses', c, 'dataItems', i], `data item ${item} is not in the schema's catalogue`));
-      }
-    }),
-  );
-  policy.specialCategoryDataItems.forEach((item, i) => {
-    if (!catalogue.dataItems.has(item)) {
-      faults.push(policy.source.fault(['specialCategoryDataItems', i], `data item ${item} is not in the schema's catalogue`));
-    }
-  });
+  const known = (path: readonly PropertyKey[], item: string) => {
+    if (!catalogue.dataItems.has(item)) faults.push(policy.source.fault(path, `data item ${item} is not in the schema's catalogue`));
+  };
+  policy.clauses.forEach((clause, c) => clause.dataItems.forEach((item, i) => known(['clauses', c, 'dataItems', i], item)));
+  policy.specialCategoryDataItems.forEach((item, i) => known(['specialCategoryDataItems', i], item));
   if (faults.length > 0) throw new PolicyError(faults);
 
   const roles = new Map(policy.roles.map((role) => [role.name, role]));
@@ -109,8 +102,9 @@ export function compilePolicy(policy: LoadedPolicy, catalogue: DataItemCatalogue
             : clause.conditions;
         for (const dataItem of clause.dataItems) {
           const key = grantKey(roleName, purpose, dataItem);
-          const grant: Grant = { clauseId: clause.id, conditions, reviewDate: clause.reviewDate, lawfulBasis: clause.lawfulBasis };
-          grants.set(key, [...(grants.get(key) ?? []), grant]);
+          const candidates = grants.get(key) ?? [];
+          candidates.push({ clauseId: clause.id, conditions, reviewDate: clause.reviewDate, lawfulBasis: clause.lawfulBasis });
+          grants.set(key, candidates);
         }
       }
     }
@@ -169,6 +163,6 @@ const londonDate = new Intl.DateTimeFormat('en-GB', {
 
 /** The calendar date in the partnership's time zone: a clause reviewed by 30 September holds all that day in England. */
 function partnershipDate(now: Date): string {
-  const part = (type: Intl.DateTimeFormatPartTypes) => londonDate.formatToParts(now).find((p) => p.type === type)?.value;
-  return `${part('year')}-${part('month')}-${part('day')}`;
+  const part = Object.fromEntries(londonDate.formatToParts(now).map(({ type, value }) => [type, value]));
+  return `${part['year']}-${part['month']}-${part['day']}`;
 }

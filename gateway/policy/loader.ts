@@ -27,7 +27,9 @@ function checked({ value: isp, source }: { value: Isp; source: YamlSource }): Lo
 
 function crossReferenceFaults(isp: Isp, source: YamlSource): PolicyFault[] {
   const faults: PolicyFault[] = [];
-  const fault = (path: readonly PropertyKey[], message: string) => faults.push(source.fault(path, message));
+  const fault = (path: readonly PropertyKey[], message: string): void => {
+    faults.push(source.fault(path, message));
+  };
 
   const unique = <T>(list: 'parties' | 'purposes' | 'roles' | 'clauses', items: readonly T[], key: keyof T & string) => {
     const first = new Map<unknown, number>();
@@ -62,11 +64,12 @@ function crossReferenceFaults(isp: Isp, source: YamlSource): PolicyFault[] {
     });
     clause.roles.forEach((name, r) => {
       const role = roles.get(name);
-      if (!role) return fault(['clauses', c, 'roles', r], `role ${name} is not declared (declared: ${[...roles.keys()].join(', ')})`);
-      if (role.auditOnly) return fault(['clauses', c, 'roles', r], `role ${name} is audit-only and may receive no person data`);
-      const refused = clause.purposes.filter((code) => purposes.has(code) && !role.purposes.includes(code));
-      if (refused.length > 0) {
-        fault(['clauses', c, 'roles', r], `role ${name} may not use purpose ${refused.join(', ')} (see the role's purposes)`);
+      const refused = role ? clause.purposes.filter((code) => purposes.has(code) && !role.purposes.includes(code)) : [];
+      if (!role) fault(['clauses', c, 'roles', r], `role ${name} is not declared (declared: ${[...roles.keys()].join(', ')})`);
+      else if (role.auditOnly) fault(['clauses', c, 'roles', r], `role ${name} is audit-only and may receive no person data`);
+      else if (refused.length > 0) {
+        const declaredAt = `roles[${isp.roles.indexOf(role)}].purposes`;
+        fault(['clauses', c, 'roles', r], `role ${name} may not use purpose ${refused.join(', ')} (see ${declaredAt})`);
       }
     });
     const sensitive = clause.dataItems.find((item) => specialCategory.has(item));

@@ -20,13 +20,13 @@ const name = z.string().regex(/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/, 'must be lower-ca
 const text = z.string().trim().min(1, 'must not be empty');
 const dataItem = z.string().regex(/^[a-z]+\.[a-z][a-zA-Z]*$/, 'must be a data item name like police.arrests');
 
-export const partySchema = z.strictObject({
+const partySchema = z.strictObject({
   agency: z.enum(AGENCIES),
   organisation: text,
   signatoryRole: text,
 });
 
-export const purposeSchema = z
+const purposeSchema = z
   .strictObject({
     code: name,
     description: text,
@@ -40,7 +40,7 @@ export const purposeSchema = z
     path: ['requiresJustification'],
   });
 
-export const roleSchema = z.strictObject({
+const roleSchema = z.strictObject({
   name,
   agency: z.enum(AGENCIES),
   description: text,
@@ -51,7 +51,7 @@ export const roleSchema = z.strictObject({
   auditOnly: z.boolean().default(false),
 });
 
-export const lawfulBasisSchema = z
+const lawfulBasisSchema = z
   .strictObject({
     /** The power to share, e.g. "Crime and Disorder Act 1998". */
     statute: text,
@@ -66,7 +66,7 @@ export const lawfulBasisSchema = z
     message: 'needs a processing basis: ukGdprArticle6, dpa2018Part3 or both',
   });
 
-export const clauseSchema = z.strictObject({
+const clauseSchema = z.strictObject({
   id: z.string().regex(/^C-\d{2,3}$/, 'must look like C-07'),
   title: text,
   roles: z.array(name).min(1, 'must name at least one role'),

@@ -3,7 +3,7 @@
  * from a syntax error to a cross-reference found later, can name its line and column.
  */
 import { readFileSync } from 'node:fs';
-import { type Document, isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
+import { type Document, isMap, isNode, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { formatPath, type PolicyFault, PolicyError } from './policy-error.js';
 
@@ -57,7 +57,9 @@ function faultsOf(issue: z.core.$ZodIssue, source: YamlSource): PolicyFault[] {
   if (issue.code === 'unrecognized_keys') {
     return issue.keys.map((key) => source.fault([...issue.path, key], `unknown field "${key}"`));
   }
-  const showInput = issue.code !== 'invalid_type' && issue.code !== 'invalid_value' && issue.input !== undefined;
+  // A scalar that broke a rule is worth quoting; a whole mapping is not, and these two messages already quote it.
+  const scalar = ['string', 'number', 'boolean'].includes(typeof issue.input);
+  const showInput = scalar && issue.code !== 'invalid_type' && issue.code !== 'invalid_value';
   return [source.fault(issue.path, showInput ? `${issue.message}; found ${describe(issue.input)}` : issue.message)];
 }
 
@@ -102,7 +104,5 @@ function offsetOf(doc: Document, path: readonly PropertyKey[]): number {
 }
 
 function rangeStart(node: unknown): number | undefined {
-  if (typeof node !== 'object' || node === null || !('range' in node)) return undefined;
-  const range = (node as { range?: readonly number[] | null }).range;
-  return range?.[0];
+  return isNode(node) ? node.range?.[0] : undefined;
 }

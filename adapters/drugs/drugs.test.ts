@@ -1,0 +1,270 @@
+import { readFileSync } from 'node:fs';
+import {
+  buildSchema,
+  getNamedType,
+  graphql,
+  type GraphQLObjectType,
+  isObjectType,
+  Kind,
+  parse,
+  visit,
+} from 'graphql';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { canonicalIdentifier, IDENTIFIER_KINDS, mintCro, mintPnc } from '../../schema/identifiers.js';
+import { AgencyUnavailableError } from '../kit/errors.js';
+import { type RunningSimulator, startSimulator } from '../kit/simulator.js';
+import { createPopulation } from '../population/generate.js';
+import { asSeenBy, type Population, type SyntheticPerson } from '../population/types.js';
+import type { DrugServiceRecord } from './adapter.js';
+import drugs from './index.js';
+
+const population = createPopulation({ seed: 20260101, size: 2000 });
+const served = population.people.filter((p): p is SyntheticPerson & { drugs: NonNullable<SyntheticPerson['drugs']> } => p.drugs !== null);
+
+/** Population facts are kebab-case; the SDL's enum values are the same words in UPPER_SNAKE_CASE. */
+const upperSnake = (value: string) => value.toUpperCase().replace(/-/g, '_');
+const newestFirst = <T>(date: (item: T) => string) => (a: T, b: T) => date(b).localeCompare(date(a));
+
+let sim: RunningSimulator;
+const adapter = (timeoutMs = 2_000) => drugs.createAdapter({ baseUrl: sim.url, timeoutMs });
+
+beforeAll(async () => {
+  sim = await startSimulator(drugs.createSimulator(population));
+});
+afterAll(() => sim.close());
+afterEach(() => {
+  sim.app.faults.set({ mode: 'normal', latencyMs: 0 });
+  sim.app.stats.reset();
+});
+
+describe('drug service identity feed', () => {
+  it('pages through every service user, with the name and identifiers the service records, canonical', async () => {
+    // Enough people for two pages, and the agency's own spellings among them.
+    expect(served.length).toBeGreaterThan(500);
+    expect(served.some((p) => asSeenBy(p, 'drugs').givenName !== p.givenName || asSeenBy(p, 'drugs').familyName !== p.familyName)).toBe(true);
+    const records = await adapter().identities();
+
+    expect(sim.app.stats.counts()['GET /identities']).toBe(Math.ceil(served.length / 500));
+    expect(records).toHaveLength(served.length);
+    const byKey = new Map(records.map((r) => [r.key, r]));
+    for (const person of served) {
+      const seen = asSeenBy(person, 'drugs');
+      const expected: Record<string, string> = {};
+      for (const kind of IDENTIFIER_KINDS) if (seen[kind] !== null) expected[kind] = seen[kind] as string;
+      expect(byKey.get(person.drugs.reference)).toEqual({
+        agency: 'drugs',
+        key: person.drugs.reference,
+        identifiers: expected,
+        givenName: seen.givenName,
+        familyName: seen.familyName,
+        dateOfBirth: person.dateOfBirth,
+      });
+    }
+    for (const record of records) {
+      for (const [kind, value] of Object.entries(record.identifiers)) {
+        expect(canonicalIdentifier(kind as (typeof IDENTIFIER_KINDS)[number], value)).toEqual({ ok: true, value });
+      }
+    }
+  });
+
+  it('canonicalises identifiers the service keyed loosely and drops ones that fail validation', async () => {
+    const pnc = mintPnc(2019, 12345);
+    const cro = mintCro(123456, 2019);
+    const loose: SyntheticPerson = {
+      ...served[0]!,
+      identifiers: {
+        pnc: pnc.replace(/^20(\d\d)\/0+/, '$1/'), // the short form: two-digit year, unpadded serial
+        cro: cro.slice(0, -1) + (cro.endsWith('A') ? 'B' : 'A'), // a wrong check letter
+        nomsNumber: ' a1234bc',
+        crn: 'x123456',
+      },
+      missingAt: {},
+      conflicting: {},
+    };
+    const wrinkled: Population = { ...population, people: [loose] };
+    const local = await startSimulator(drugs.createSimulator(wrinkled));
+    try {
+      const [record] = await drugs.createAdapter({ baseUrl: local.url, timeoutMs: 2_000 }).identities();
+      expect(record?.identifiers).toEqual({ pnc, nomsNumber: 'A1234BC', crn: 'X123456' });
+    } finally {
+      await local.close();
+    }
+  });
+});
+
+describe('drug service records', () => {
+  it('fetches 150 service users in two upstream requests', async () => {
+    const keys = served.slice(0, 150).map((p) => p.drugs.reference);
+    const records = await adapter().records(keys);
+    expect([...records.keys()].sort()).toEqual([...keys].sort());
+    expect(sim.app.stats.counts()).toEqual({ 'POST /service-users/batch': 2 });
+  });
+
+  it('leaves out references the service does not hold', async () => {
+    const known = served[1]!.drugs.reference;
+    const records = await adapter().records(['NOT-A-SERVICE-REF', known]);
+    expect([...records.keys()]).toEqual([known]);
+  });
+
+  it('asks nothing upstream for no keys', async () => {
+    expect((await adapter().records([])).size).toBe(0);
+    expect(sim.app.stats.total()).toBe(0);
+  });
+
+  it('maps every service user field by field from the population facts', async () => {
+    // The population must exercise what is being compared.
+    expect(served.some((p) => p.drugs.testsOnArrest.length > 1 && p.drugs.testsOnArrest.some((t) => t.substances.length > 0))).toBe(true);
+    expect(served.some((p) => p.drugs.outcomeReviews.length > 1)).toBe(true);
+    expect(served.some((p) => p.drugs.treatment.keyworker === null) && served.some((p) => p.drugs.treatment.keyworker !== null)).toBe(true);
+    expect(served.some((p) => p.drugs.consent.scope === null) && served.some((p) => p.drugs.consent.scope !== null)).toBe(true);
+
+    const records = await adapter().records(served.map((p) => p.drugs.reference));
+    expect(records.size).toBe(served.length);
+    for (const { drugs: facts } of served) {
+      const section = records.get(facts.reference) as DrugServiceRecord;
+      expect(Object.keys(section).sort()).toEqual(
+        ['consent', 'keyworker', 'requiredAssessment', 'testsOnArrest', 'treatmentEngagement', 'treatmentModality', 'treatmentOutcomes'].sort(),
+      );
+      expect(section.testsOnArrest).toEqual(
+        facts.testsOnArrest
+          .map((t) => ({ testedOn: t.testedOn, result: upperSnake(t.result), substances: t.substances.map(upperSnake) }))
+          .sort(newestFirst((t) => t.testedOn)),
+      );
+      expect(section.requiredAssessment).toEqual({
+        required: facts.requiredAssessment.required,
+        attended: facts.requiredAssessment.attended,
+        date: facts.requiredAssessment.date,
+      });
+      expect(section.treatmentEngagement).toEqual({ engaged: facts.treatment.engaged, since: facts.treatment.since });
+      expect(section.treatmentModality).toBe(facts.treatment.modality && upperSnake(facts.treatment.modality));
+      expect(section.treatmentOutcomes).toEqual(
+        facts.outcomeReviews
+          .map((r) => ({ reviewedOn: r.date, opiateDays: r.opiateDays, crackDays: r.crackDays, alcoholDays: r.alcoholDays, injecting: r.injecting }))
+          .sort(newestFirst((r) => r.reviewedOn)),
+      );
+      expect(section.consent).toEqual({
+        recorded: facts.consent.recorded,
+        recordedOn: facts.consent.recordedOn,
+        scope: facts.consent.scope && upperSnake(facts.consent.scope),
+      });
+      expect(section.keyworker).toEqual(facts.treatment.keyworker);
+    }
+  });
+
+  it('gives every test, modality, review and consent a value the schema accepts', async () => {
+    const records = await adapter().records(served.map((p) => p.drugs.reference));
+    const schema = buildSchema(readFileSync(new URL('../../schema/person.graphql', import.meta.url), 'utf8') + drugs.typeDefs);
+    // One execution over every section: `people` carries a list of persons, each with its section.
+    const query = `query { people(name: "any") { person { drugs ${selection(schema.getType('DrugServiceRecord') as GraphQLObjectType)} } } }`;
+    const sections = [...records.values()];
+    const result = await graphql({ schema, source: query, rootValue: { people: () => sections.map((drugs, i) => ({ person: { id: String(i), drugs } })) } });
+    expect(result.errors).toBeUndefined();
+    expect(JSON.parse(JSON.stringify(result.data))).toEqual({ people: sections.map((drugs) => ({ person: { drugs } })) });
+  });
+});
+
+describe('drug service system faults', () => {
+  it('down: the adapter says the agency answered with an error status', async () => {
+    sim.app.faults.set({ mode: 'down' });
+    await expect(adapter().records([served[0]!.drugs.reference])).rejects.toMatchObject({ agency: 'drugs', reason: 'error-status' });
+    await expect(adapter().identities()).rejects.toSatisfy((e) => e instanceof AgencyUnavailableError && e.reason === 'error-status');
+  });
+
+  it('malformed: the adapter reports a malformed payload', async () => {
+    sim.app.faults.set({ mode: 'malformed' });
+    await expect(adapter().records([served[0]!.drugs.reference])).rejects.toMatchObject({ reason: 'malformed-payload' });
+    await expect(adapter().identities()).rejects.toMatchObject({ reason: 'malformed-payload' });
+  });
+
+  it('slower than the timeout: the adapter gives up with a timeout', async () => {
+    sim.app.faults.set({ latencyMs: 400 });
+    const started = Date.now();
+    await expect(adapter(100).records([served[0]!.drugs.reference])).rejects.toMatchObject({ reason: 'timeout' });
+    expect(Date.now() - started).toBeLessThan(400);
+  });
+});
+
+describe('drug service simulator input', () => {
+  const post = (body: string) => fetch(`${sim.url}/service-users/batch`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+
+  it.each([
+    ['no keys', '{"keys": []}'],
+    ['keys not a list', '{"keys": "D1"}'],
+    ['a key not a string', '{"keys": [42]}'],
+    ['more than 100 keys', JSON.stringify({ keys: Array.from({ length: 101 }, (_, i) => `D${i}`) })],
+    ['no body', '{}'],
+    ['not JSON', '{"keys": ['],
+  ])('rejects %s with 400 and a reason', async (_case, body) => {
+    const response = await post(body);
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { error: string }).error).toMatch(/keys|JSON/);
+  });
+
+  it.each(['limit=0', 'limit=501', 'limit=ten', 'cursor=abc'])('rejects the identity query %s with 400', async (query) => {
+    const response = await fetch(`${sim.url}/identities?${query}`);
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { error: string }).error).toMatch(/limit|cursor/);
+  });
+});
+
+describe('drugs module', () => {
+  const sdl = drugs.typeDefs;
+
+  it('declares exactly the data items its schema uses, all drugs items', () => {
+    const used = new Set<string>();
+    visit(parse(sdl), {
+      Directive(node) {
+        const name = node.arguments?.find((a) => a.name.value === 'name')?.value;
+        if (node.name.value === 'dataItem' && name?.kind === Kind.STRING) used.add(name.value);
+      },
+    });
+    expect([...used].sort()).toEqual(Object.keys(drugs.dataItems).sort());
+    expect(Object.keys(drugs.dataItems).sort()).toEqual(
+      [
+        'drugs.consent',
+        'drugs.keyworker',
+        'drugs.requiredAssessment',
+        'drugs.testOnArrest',
+        'drugs.treatmentDetail',
+        'drugs.treatmentEngagement',
+        'drugs.treatmentOutcomes',
+      ].sort(),
+    );
+  });
+
+  it('extends Person with a section whose every field carries a data item, and nested types carry none', () => {
+    const schema = buildSchema(readFileSync(new URL('../../schema/person.graphql', import.meta.url), 'utf8') + sdl);
+    const person = schema.getType('Person') as GraphQLObjectType;
+    expect(String(person.getFields()['drugs']?.type)).toBe('DrugServiceRecord');
+    const section = schema.getType('DrugServiceRecord') as GraphQLObjectType;
+    for (const field of Object.values(section.getFields())) {
+      expect(field.astNode?.directives?.map((d) => d.name.value), `DrugServiceRecord.${field.name}`).toEqual(['dataItem']);
+    }
+    const nested = new Set<string>();
+    const collect = (type: GraphQLObjectType) => {
+      for (const field of Object.values(type.getFields())) {
+        const named = getNamedType(field.type);
+        if (isObjectType(named) && named.name !== 'StaffContact' && !nested.has(named.name)) {
+          nested.add(named.name);
+          collect(named);
+        }
+      }
+    };
+    collect(section);
+    expect(nested.size).toBeGreaterThan(0);
+    for (const name of nested) {
+      for (const field of Object.values((schema.getType(name) as GraphQLObjectType).getFields())) {
+        expect(field.astNode?.directives ?? [], `${name}.${field.name}`).toEqual([]);
+      }
+    }
+  });
+});
+
+/** A selection set asking for every field of `type`, recursively. */
+function selection(type: GraphQLObjectType): string {
+  const fields = Object.values(type.getFields()).map((field) => {
+    const named = getNamedType(field.type);
+    return isObjectType(named) ? `${field.name} ${selection(named)}` : field.name;
+  });
+  return `{ ${fields.join(' ')} }`;
+}

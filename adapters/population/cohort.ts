@@ -1,0 +1,132 @@
+/**
+ * The IOM cohort under the 2020 Neighbourhood Crime strategy: fixed (neighbourhood-crime offenders at high
+ * risk of reoffending, on a community order or licence), flex (local professional judgement, with a reason)
+ * and free (other local schemes). About 15% of the population is selected; a fifth of those who meet the
+ * fixed criteria are deliberately left out, so eligibility checks have someone to find.
+ */
+import { isoDate, toDay } from './dates.js';
+import { ACQUISITIVE_OFFENCES, CATEGORY_LABEL } from './offences.js';
+import type { Context } from './plan.js';
+import { assignStaff } from './staff.js';
+import { type CohortFacts, NEIGHBOURHOOD_CRIME, type ProbationFacts, type SyntheticPerson } from './types.js';
+
+/** OGRS bands as the partnership reads them: 0–49 low, 50–74 medium, 75–89 high, 90+ very high. */
+export function ogrsBand(score: number): 'low' | 'medium' | 'high' | 'very high' {
+  return score >= 90 ? 'very high' : score >= 75 ? 'high' : score >= 50 ? 'medium' : 'low';
+}
+
+/**
+ * The fixed cohort's criteria: a neighbourhood-crime index offence with OGRS high or very high (burglary and
+ * robbery from medium), on a community order or licence.
+ */
+export function meetsFixedCriteria(person: SyntheticPerson): boolean {
+  const sentence = person.probation?.sentence;
+  if (!person.probation || !sentence) return false;
+  if (sentence.type !== 'community-order' && sentence.type !== 'licence') return false;
+  const category = sentence.indexOffenceCategory;
+  if (!NEIGHBOURHOOD_CRIME.includes(category)) return false;
+  const score = person.probation.ogrsScore;
+  return score >= 75 || ((category === 'burglary' || category === 'robbery') && score >= 50);
+}
+
+type Supervised = SyntheticPerson & { probation: ProbationFacts & { sentence: NonNullable<ProbationFacts['sentence']> } };
+
+const isSupervised = (person: SyntheticPerson): person is Supervised => person.probation?.sentence != null;
+
+const FLEX_CONCERNS = [
+  'released without settled accommodation',
+  'associates with a known burglary group',
+  'relapsed into crack use',
+  'offending accelerating over the last six months',
+];
+
+function fixedReason(person: Supervised): string {
+  const { sentence, ogrsScore } = person.probation;
+  const on = sentence.type === 'licence' ? 'on licence' : 'on a community order';
+  return `Neighbourhood crime: ${CATEGORY_LABEL[sentence.indexOffenceCategory]} index offence, OGRS ${ogrsScore} (${ogrsBand(ogrsScore)}), ${on}`;
+}
+
+function flexReason(context: Context, person: Supervised): string {
+  const { sentence, ogrsScore } = person.probation;
+  const arrests = person.police?.arrests.length ?? 0;
+  if (sentence.indexOffenceCategory === 'shoplifting' && arrests >= 6) {
+    return `Local judgement: shoplifting, ${arrests} arrests, escalating and likely to move into neighbourhood crime`;
+  }
+  if (ogrsScore >= 75) {
+    return `Local judgement: ${CATEGORY_LABEL[sentence.indexOffenceCategory]} with OGRS ${ogrsScore} (${ogrsBand(ogrsScore)}) under ${sentence.type.replace(/-/g, ' ')}`;
+  }
+  return `Local judgement: OGRS ${ogrsScore} (${ogrsBand(ogrsScore)}) but judged at greater risk: ${context.random.pick(FLEX_CONCERNS)}`;
+}
+
+function freeScheme(context: Context, person: Supervised): string {
+  switch (person.probation.sentence.indexOffenceCategory) {
+    case 'domestic-abuse':
+      return context.random.chance(0.3) ? 'WISDOM' : 'domestic abuse';
+    case 'drugs':
+      return 'organised crime';
+    default:
+      return 'serious violence';
+  }
+}
+
+function chooseServiceLevel(context: Context, person: Supervised): CohortFacts['serviceLevel'] {
+  const intense = person.probation.ogrsScore >= 90 || person.probation.riskOfSeriousHarm === 'very-high';
+  return context.random.weighted<CohortFacts['serviceLevel']>(
+    intense
+      ? [['high', 45], ['medium', 40], ['low', 15]]
+      : [['high', 14], ['medium', 34], ['low', 52]],
+  );
+}
+
+function select(context: Context, person: Supervised, strand: CohortFacts['strand'], scheme: string | null, reason: string, level?: CohortFacts['serviceLevel']): void {
+  const { random, today } = context;
+  const start = toDay(person.probation.sentence.startDate);
+  const selectedOn = isoDate(random.int(Math.min(Math.max(start, today - 720), today - 1), today - 1));
+  const serviceLevel = level ?? chooseServiceLevel(context, person);
+  person.cohort = { strand, scheme, serviceLevel, selectedOn, reason };
+  const registrations = [...person.probation.registrations, { type: 'iom' as const, startDate: selectedOn, note: strand }];
+  if (person.police) {
+    person.police.offenderManager = assignStaff(context, 'police');
+    // The most prolific at the top of the pyramid are also the partnership's PPOs.
+    if (strand === 'fixed' && serviceLevel === 'high' && person.probation.ogrsScore >= 85) {
+      person.police.prolificPriorityOffender = true;
+      registrations.push({ type: 'ppo', startDate: selectedOn, note: 'Prolific and other priority offender' });
+    }
+  }
+  person.probation.registrations = registrations.sort((a, b) => a.startDate.localeCompare(b.startDate));
+}
+
+/** Selects the cohort in place. `highestPriority` are selected first to the fixed strand at a high service level. */
+export function selectCohort(context: Context, people: SyntheticPerson[], highestPriority: readonly number[]): void {
+  const { random } = context;
+  const target = Math.round(people.length * 0.15);
+  const eligible = people.filter(meetsFixedCriteria).filter(isSupervised);
+  const forced = eligible.filter((p) => highestPriority.includes(p.index));
+  const fixedCount = Math.max(forced.length, Math.min(Math.ceil(eligible.length * 0.8), Math.round(target * 0.5)));
+  const fixed = [...forced, ...random.shuffle(eligible.filter((p) => !forced.includes(p))).slice(0, fixedCount - forced.length)];
+  for (const person of fixed) select(context, person, 'fixed', null, fixedReason(person), forced.includes(person) ? 'high' : undefined);
+
+  // Those who meet the fixed criteria but were not selected stay out of the cohort altogether.
+  const open = people.filter(isSupervised).filter((p) => !meetsFixedCriteria(p));
+  const flex = random
+    .shuffle(open.filter((p) => ACQUISITIVE_OFFENCES.includes(p.probation.sentence.indexOffenceCategory) && p.probation.ogrsScore >= 35))
+    .slice(0, Math.round((target - fixed.length) * 0.55));
+  for (const person of flex) select(context, person, 'flex', null, flexReason(context, person));
+
+  const free = random
+    .shuffle(
+      open.filter(
+        (p) =>
+          p.cohort === null &&
+          ['violence', 'domestic-abuse', 'weapons', 'drugs', 'robbery'].includes(p.probation.sentence.indexOffenceCategory) &&
+          p.probation.riskOfSeriousHarm !== 'low',
+      ),
+    )
+    .slice(0, Math.max(0, target - fixed.length - flex.length));
+  for (const person of free) {
+    const scheme = freeScheme(context, person);
+    const { indexOffenceCategory } = person.probation.sentence;
+    const reason = `Selected under the local ${scheme} scheme: ${CATEGORY_LABEL[indexOffenceCategory]} index offence, risk of serious harm ${person.probation.riskOfSeriousHarm}`;
+    select(context, person, 'free', scheme, reason);
+  }
+}

@@ -1,0 +1,99 @@
+/**
+ * One synthetic person: an identity, then each agency's facts written from the person's plan, then the
+ * identifiers each agency was given.
+ */
+import { IDENTIFIER_KINDS, type IdentifierKind } from '../../schema/identifiers.js';
+import { addYears, isoDate, yearOf, yearsBetween } from './dates.js';
+import { buildDrugsFacts } from './drugs.js';
+import { buildHousingFacts } from './housing.js';
+import { FAMILY_NAMES, FEMALE_GIVEN_NAMES, hasVariant, MALE_GIVEN_NAMES } from './names.js';
+import { buildOffending } from './offending.js';
+import type { Context, Plan } from './plan.js';
+import { buildPoliceFacts } from './police.js';
+import { buildPrisonFacts } from './prison.js';
+import { buildProbationFacts } from './probation.js';
+import type { SyntheticPerson } from './types.js';
+
+export interface Identity {
+  givenName: string;
+  familyName: string;
+  sex: 'male' | 'female';
+  /** Day number (dates.ts). */
+  dateOfBirth: number;
+}
+
+/** The identifiers an agency does not hold, given those it does. */
+export const missingExcept = (...held: IdentifierKind[]): IdentifierKind[] => IDENTIFIER_KINDS.filter((kind) => !held.includes(kind));
+
+/** Name and date of birth as the gateway compares them: the name's words in any order, any case. */
+export function nameKey(givenName: string, familyName: string, dateOfBirth: string): string {
+  return `${[givenName, familyName].map((n) => n.toLowerCase()).sort().join(' ')}|${dateOfBirth}`;
+}
+
+/**
+ * A new identity whose name and date of birth no one else in the population has, so a name-and-birth
+ * match means something only where a wrinkle intends it.
+ */
+export function inventIdentity(context: Context, taken: Set<string>, options: { minimumAge?: number; spellingVariants?: boolean } = {}): Identity {
+  const { random, today } = context;
+  const sex = random.chance(0.85) ? 'male' : 'female';
+  const usable = (names: readonly string[]) => (options.spellingVariants ? names.filter(hasVariant) : names);
+  const minimumAge = options.minimumAge ?? 18;
+  for (;;) {
+    const age = minimumAge + Math.floor(random.next() ** 1.5 * (62 - minimumAge));
+    const dateOfBirth = addYears(today, -age) - random.int(1, 364);
+    const givenName = random.pick(usable(sex === 'male' ? MALE_GIVEN_NAMES : FEMALE_GIVEN_NAMES));
+    const familyName = random.pick(usable(FAMILY_NAMES));
+    const key = nameKey(givenName, familyName, isoDate(dateOfBirth));
+    if (taken.has(key)) continue;
+    taken.add(key);
+    return { givenName, familyName, sex, dateOfBirth };
+  }
+}
+
+export function createPerson(context: Context, index: number, plan: Plan, identity: Identity): SyntheticPerson {
+  const { random, today, mint } = context;
+  const age = yearsBetween(identity.dateOfBirth, today);
+  const category = plan.category;
+  const offending = category === null ? null : buildOffending(context, index, { ...plan, category }, identity.dateOfBirth);
+  const police = offending ? buildPoliceFacts(context, plan, offending) : null;
+  const sentence = offending?.sentence ?? null;
+  const prison = sentence?.custody ? buildPrisonFacts(context, plan, sentence, sentence.custody) : null;
+  const drugs = plan.drugs ? buildDrugsFacts(context, plan, offending?.arrests ?? [], sentence?.custody?.released) : null;
+  const housing = plan.housing ? buildHousingFacts(context, plan, police?.warningMarkers ?? [], sentence?.custody?.released ?? null) : null;
+  const probation =
+    plan.probation && category !== null && offending && police
+      ? buildProbationFacts(context, { ...plan, category }, { age, sex: identity.sex, offending, police, housing: housing?.facts ?? null, drugs: drugs?.facts ?? null })
+      : null;
+
+  // CRO numbers come with a recorded sanction; everyone supervised has one.
+  const firstSanction = offending?.firstSanction ?? null;
+  const hasCro = firstSanction !== null && (probation !== null || prison !== null || random.chance(0.9));
+  const identifiers = {
+    pnc: offending ? mint.pnc(yearOf(offending.firstArrest)) : null,
+    cro: hasCro && firstSanction !== null ? mint.cro(yearOf(firstSanction)) : null,
+    nomsNumber: prison ? mint.nomsNumber() : null,
+    crn: probation ? mint.crn() : null,
+  };
+
+  const missingAt: SyntheticPerson['missingAt'] = {};
+  if (housing) missingAt.housing = housing.holdsCrn ? missingExcept('crn') : missingExcept();
+  if (drugs) missingAt.drugs = drugs.holdsPnc ? missingExcept('pnc') : missingExcept();
+
+  return {
+    index,
+    givenName: identity.givenName,
+    familyName: identity.familyName,
+    dateOfBirth: isoDate(identity.dateOfBirth),
+    sex: identity.sex,
+    identifiers,
+    police,
+    probation,
+    prison,
+    housing: housing?.facts ?? null,
+    drugs: drugs?.facts ?? null,
+    spellings: {},
+    missingAt,
+    cohort: null,
+  };
+}

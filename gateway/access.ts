@@ -1,0 +1,61 @@
+/**
+ * One request's standing under the ISP: who is asking, for which declared purpose, and what the compiled
+ * policy decides for each person and data item. Decisions are memoised per person and item for the request.
+ */
+import type { Principal } from './authentication/principal.js';
+import type { LinkedPerson } from './identity/link.js';
+import type { CompiledPolicy, Decision } from './policy/index.js';
+import type { FactsOf } from './subjects.js';
+
+/** The purpose the caller declared for this request (X-Purpose, X-Justification). */
+export interface Declaration {
+  purpose: string;
+  justification: string | null;
+  /** A break-glass emergency, declared with a justification and within its time limit. */
+  emergency: boolean;
+}
+
+export interface Access {
+  readonly principal: Principal;
+  readonly declaration: Declaration;
+  readonly policy: CompiledPolicy;
+  /** Audit-only roles (IG officers) see no person data at all. */
+  readonly auditOnly: boolean;
+  /** Whether the person exists for this caller: out of scope looks exactly like unknown. */
+  visible(person: LinkedPerson): Promise<boolean>;
+  decide(person: LinkedPerson, dataItem: string): Promise<Decision>;
+  factsOf: FactsOf;
+}
+
+export function createAccess(options: {
+  policy: CompiledPolicy;
+  principal: Principal;
+  declaration: Declaration;
+  factsOf: FactsOf;
+  now: Date;
+}): Access {
+  const { policy, principal, declaration, factsOf, now } = options;
+  const role = principal.role;
+  const decisions = new Map<string, Promise<Decision>>();
+  return {
+    principal,
+    declaration,
+    policy,
+    factsOf,
+    auditOnly: policy.role(role)?.auditOnly ?? true,
+    async visible(person) {
+      return policy.inScope(role, declaration.purpose, await factsOf(person));
+    },
+    decide(person, dataItem) {
+      const key = `${person.id}|${dataItem}`;
+      let decision = decisions.get(key);
+      if (!decision) {
+        decision = factsOf(person).then((subject) =>
+          policy.decide({ role, purpose: declaration.purpose, dataItem, subject, now, emergency: declaration.emergency }),
+        );
+        decisions.set(key, decision);
+      }
+      return decision;
+    },
+  };
+}

@@ -1,0 +1,309 @@
+import express from 'express';
+import { createSchema, createYoga, type Plugin } from 'graphql-yoga';
+import { base64url, exportJWK, exportSPKI, generateKeyPair, SignJWT, type CryptoKey, type JWK, type JWTPayload } from 'jose';
+import request from 'supertest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createAuthenticator, type Authenticator } from './authenticator.js';
+import { principalOf, useAuthentication } from './plugin.js';
+
+const ISSUER = 'https://idp.iom-partnership.test';
+const AUDIENCE = 'partnership-gateway';
+const KID = 'partnership-idp-2025';
+
+let trustedPrivate: CryptoKey;
+let trustedPublic: CryptoKey;
+let publicJwk: JWK;
+let app: express.Express;
+let resolverCalls = 0;
+
+const validClaims = {
+  sub: 'pc-1234',
+  name: 'PC Jo Bloggs',
+  agency: 'police',
+  role: 'police-offender-manager',
+  team: 'North IOM',
+  azp: 'case-management',
+};
+
+function now(): number {
+  return Math.floor(Date.now() / 1000);
+}
+
+async function sign(
+  claims: JWTPayload = validClaims,
+  { key = trustedPrivate, kid = KID, alg = 'ES256', iss = ISSUER, aud = AUDIENCE, exp = now() + 600 }: {
+    key?: CryptoKey | Uint8Array;
+    kid?: string;
+    alg?: string;
+    iss?: string;
+    aud?: string;
+    /** null: no expiry claim at all. */
+    exp?: number | null;
+  } = {},
+): Promise<string> {
+  const jwt = new SignJWT(claims).setProtectedHeader({ alg, kid, typ: 'JWT' }).setIssuer(iss).setAudience(aud).setIssuedAt();
+  if (exp !== null) jwt.setExpirationTime(exp);
+  return jwt.sign(key);
+}
+
+function unsigned(claims: JWTPayload): string {
+  const encode = (value: object) => base64url.encode(JSON.stringify(value));
+  return `${encode({ alg: 'none', typ: 'JWT', kid: KID })}.${encode({ ...claims, iss: ISSUER, aud: AUDIENCE, exp: now() + 600 })}.`;
+}
+
+/** A plugin after authentication answering one extra path, to prove public paths bypass the token check. */
+const statusProbe: Plugin = {
+  onRequest({ url, endResponse, fetchAPI }) {
+    if (url.pathname === '/graphql/status') endResponse(new fetchAPI.Response('up', { status: 200 }));
+  },
+};
+
+beforeAll(async () => {
+  ({ privateKey: trustedPrivate, publicKey: trustedPublic } = await generateKeyPair('ES256'));
+  publicJwk = { ...(await exportJWK(trustedPublic)), kid: KID, alg: 'ES256', use: 'sig' };
+  const authenticator = createAuthenticator({ jwks: { keys: { keys: [publicJwk] } }, issuer: ISSUER, audience: AUDIENCE });
+  const yoga = createYoga({
+    schema: createSchema({
+      typeDefs: /* GraphQL */ `
+        type Caller {
+          userId: String!
+          displayName: String!
+          agency: String!
+          role: String!
+          team: String
+          clientApplication: String!
+        }
+        type Query {
+          whoami: Caller!
+        }
+      `,
+      resolvers: {
+        Query: {
+          whoami: (_parent: unknown, _args: unknown, context: object) => {
+            resolverCalls += 1;
+            return principalOf(context);
+          },
+        },
+      },
+    }),
+    plugins: [useAuthentication(authenticator, { publicPaths: ['/graphql/status'] }), statusProbe],
+    logging: false,
+  });
+  app = express();
+  app.use(yoga.graphqlEndpoint, yoga);
+});
+
+function query(authorization?: string) {
+  const call = request(app).post('/graphql').set('content-type', 'application/json');
+  if (authorization !== undefined) call.set('authorization', authorization);
+  return call.send({ query: '{ whoami { userId displayName agency role team clientApplication } }' });
+}
+
+describe('useAuthentication', () => {
+  it('puts the verified principal in the GraphQL context', async () => {
+    const response = await query(`Bearer ${await sign()}`);
+    expect(response.status).toBe(200);
+    expect(response.body).toEqual({
+      data: {
+        whoami: {
+          userId: 'pc-1234',
+          displayName: 'PC Jo Bloggs',
+          agency: 'police',
+          role: 'police-offender-manager',
+          team: 'North IOM',
+          clientApplication: 'case-management',
+        },
+      },
+    });
+  });
+
+  it('accepts the scheme in any case and takes the client application from client_id', async () => {
+    const { azp: _azp, name: _name, team: _team, ...claims } = validClaims;
+    const response = await query(`bearer ${await sign({ ...claims, client_id: 'offender-app' })}`);
+    expect(response.status).toBe(200);
+    expect(response.body.data.whoami).toMatchObject({ displayName: 'pc-1234', team: null, clientApplication: 'offender-app' });
+  });
+
+  it('serves public paths without a token', async () => {
+    const response = await request(app).get('/graphql/status');
+    expect(response.status).toBe(200);
+    expect(response.text).toBe('up');
+  });
+
+  it('does not treat other paths as public', async () => {
+    const response = await request(app).get('/graphql/status-report');
+    expect(response.status).toBe(401);
+  });
+
+  const attacks: { name: string; authorization: () => Promise<string | undefined>; reason: RegExp; bearerError?: string }[] = [
+    { name: 'missing header', authorization: async () => undefined, reason: /no bearer token/ },
+    { name: 'another scheme', authorization: async () => 'Basic cGMtMTIzNDpzZWNyZXQ=', reason: /"Basic" scheme/, bearerError: 'invalid_request' },
+    { name: 'garbage string', authorization: async () => 'Bearer this-is-not-a-jwt', reason: /not a well-formed signed JWT/ },
+    { name: 'alg none', authorization: async () => `Bearer ${unsigned(validClaims)}`, reason: /algorithm none is not allowed/ },
+    {
+      name: 'HS256 signed with the public key as the secret',
+      authorization: async () => {
+        const secret = new TextEncoder().encode(await exportSPKI(trustedPublic));
+        return `Bearer ${await sign(validClaims, { alg: 'HS256', key: secret })}`;
+      },
+      reason: /algorithm HS256 is not allowed/,
+    },
+    {
+      name: 'HS256 signed with the public JWK as the secret',
+      authorization: async () => {
+        const secret = new TextEncoder().encode(JSON.stringify(publicJwk));
+        return `Bearer ${await sign(validClaims, { alg: 'HS256', key: secret })}`;
+      },
+      reason: /algorithm HS256 is not allowed/,
+    },
+    {
+      name: 'another key claiming the trusted kid',
+      authorization: async () => {
+        const { privateKey } = await generateKeyPair('ES256');
+        return `Bearer ${await sign(validClaims, { key: privateKey })}`;
+      },
+      reason: /signature verification failed/,
+    },
+    {
+      name: 'a tampered payload',
+      authorization: async () => {
+        const [header, , signature] = (await sign()).split('.');
+        const forged = base64url.encode(JSON.stringify({ ...validClaims, role: 'ig-officer', iss: ISSUER, aud: AUDIENCE, exp: now() + 600 }));
+        return `Bearer ${header}.${forged}.${signature}`;
+      },
+      reason: /signature verification failed/,
+    },
+    { name: 'unknown kid', authorization: async () => `Bearer ${await sign(validClaims, { kid: 'rotated-out' })}`, reason: /unknown key id "rotated-out"/ },
+    {
+      name: 'expired beyond the clock tolerance',
+      authorization: async () => `Bearer ${await sign(validClaims, { exp: now() - 120 })}`,
+      reason: /token expired at \d{4}-\d\d-\d\dT/,
+    },
+    { name: 'no expiry', authorization: async () => `Bearer ${await sign(validClaims, { exp: null })}`, reason: /no expiry \(exp\)/ },
+    {
+      name: 'not yet valid (nbf)',
+      authorization: async () => `Bearer ${await sign({ ...validClaims, nbf: now() + 3600 })}`,
+      reason: /not valid before \d{4}-/,
+    },
+    {
+      name: 'wrong issuer',
+      authorization: async () => `Bearer ${await sign(validClaims, { iss: 'https://evil.example' })}`,
+      reason: /issuer "https:\/\/evil.example" is not trusted/,
+    },
+    {
+      name: 'wrong audience',
+      authorization: async () => `Bearer ${await sign(validClaims, { aud: 'another-service' })}`,
+      reason: /audience "another-service" is not accepted/,
+    },
+    {
+      name: 'unknown role',
+      authorization: async () => `Bearer ${await sign({ ...validClaims, role: 'chief-constable' })}`,
+      reason: /claims: role "chief-constable" is not a known role/,
+    },
+    {
+      name: 'unknown agency',
+      authorization: async () => `Bearer ${await sign({ ...validClaims, agency: 'hmrc' })}`,
+      reason: /claims: agency "hmrc" is not a known agency/,
+    },
+    {
+      name: 'no client application',
+      authorization: async () => {
+        const { azp: _azp, ...claims } = validClaims;
+        return `Bearer ${await sign(claims)}`;
+      },
+      reason: /names no client application/,
+    },
+  ];
+
+  it.each(attacks)('refuses $name with 401 UNAUTHENTICATED and no data', async ({ authorization, reason, bearerError }) => {
+    const before = resolverCalls;
+    const header = await authorization();
+    const response = await query(header);
+    expect(response.status).toBe(401);
+    expect(response.body.data).toBeUndefined();
+    expect(response.body.errors).toHaveLength(1);
+    expect(response.body.errors[0].extensions).toEqual({ code: 'UNAUTHENTICATED' });
+    expect(response.body.errors[0].message).toMatch(/^authentication failed: /);
+    expect(response.body.errors[0].message).toMatch(reason);
+    const challenge = response.headers['www-authenticate'];
+    expect(challenge).toMatch(/^Bearer realm="partnership-gateway"/);
+    if (header === undefined) {
+      expect(challenge).not.toMatch(/error=/);
+    } else {
+      expect(challenge).toContain(`error="${bearerError ?? 'invalid_token'}"`);
+    }
+    expect(resolverCalls).toBe(before);
+  });
+});
+
+describe('useAuthentication when something else goes wrong', () => {
+  const principal = {
+    userId: 'pc-1234',
+    displayName: 'PC Jo Bloggs',
+    agency: 'police',
+    role: 'police-offender-manager',
+    clientApplication: 'case-management',
+  } as const;
+
+  function appWith(authenticator: Authenticator, ...after: Plugin[]) {
+    let calls = 0;
+    const yoga = createYoga({
+      schema: createSchema({
+        typeDefs: 'type Query { userId: String! }',
+        resolvers: {
+          Query: {
+            userId: (_parent: unknown, _args: unknown, context: object) => {
+              calls += 1;
+              return principalOf(context).userId;
+            },
+          },
+        },
+      }),
+      plugins: [useAuthentication(authenticator), ...after],
+      logging: false,
+      maskedErrors: false,
+    });
+    const server = express();
+    server.use(yoga.graphqlEndpoint, yoga);
+    return { server, calls: () => calls };
+  }
+
+  it('answers 500 without data when the authenticator fails unexpectedly, and keeps serving', async () => {
+    let failing = true;
+    const { server, calls } = appWith({
+      authenticate: async () => {
+        if (failing) throw new TypeError('key cache corrupted');
+        return principal;
+      },
+    });
+    const broken = await request(server).post('/graphql').send({ query: '{ userId }' });
+    expect(broken.status).toBe(500);
+    expect(broken.body.data).toBeUndefined();
+    expect(broken.body.errors[0].extensions.code).toBe('INTERNAL_SERVER_ERROR');
+    expect(broken.body.errors[0].message).not.toContain('key cache');
+    failing = false;
+    const healthy = await request(server).post('/graphql').send({ query: '{ userId }' });
+    expect(healthy.body).toEqual({ data: { userId: 'pc-1234' } });
+    expect(calls()).toBe(1);
+  });
+
+  it('fails closed when the request reaching GraphQL is not the one that was authenticated', async () => {
+    const swapsRequest: Plugin = {
+      async onRequest({ request, setRequest, fetchAPI }) {
+        const { url, method, headers } = request;
+        setRequest(new fetchAPI.Request(url, { method, headers, body: await request.text() }));
+      },
+    };
+    const { server, calls } = appWith({ authenticate: async () => principal }, swapsRequest);
+    const response = await request(server).post('/graphql').send({ query: '{ userId }' });
+    expect(response.body.data ?? null).toBeNull();
+    expect(response.body.errors[0].extensions.code).toBe('UNAUTHENTICATED');
+    expect(calls()).toBe(0);
+  });
+});
+
+describe('principalOf', () => {
+  it('refuses a context that authentication never saw', () => {
+    expect(() => principalOf({ request: {} })).toThrow(/useAuthentication/);
+  });
+});

@@ -1,0 +1,64 @@
+/**
+ * What one request decided about each person: values allowed at which response paths, values withheld
+ * and why, and the people it consulted. Only what the final result actually carries counts as disclosed.
+ */
+import type { LinkedPerson } from './identity/link.js';
+
+export interface Allowed {
+  path: string;
+  subject: LinkedPerson;
+  dataItem: string;
+  clauseId: string;
+}
+
+export interface Withholding {
+  path: string;
+  subject: LinkedPerson;
+  dataItem: string;
+  reason: string;
+  clauseId?: string;
+}
+
+export class DisclosureSet {
+  private readonly allowed = new Map<string, Allowed>();
+  readonly withheld: Withholding[] = [];
+  /** People the request looked at: found, matched or searched, whether or not anything was disclosed. */
+  readonly consulted = new Set<LinkedPerson>();
+
+  allow(entry: Allowed): void {
+    this.allowed.set(entry.path, entry);
+    this.consulted.add(entry.subject);
+  }
+
+  withhold(entry: Withholding): void {
+    this.withheld.push(entry);
+    this.consulted.add(entry.subject);
+  }
+
+  consult(person: LinkedPerson): void {
+    this.consulted.add(person);
+  }
+
+  /**
+   * The allowed values present in the final result: a value nulled later (a failing sibling, a withheld
+   * non-null child) or never returned is not a disclosure. An empty list is: it says "none".
+   */
+  disclosedIn(data: unknown): Allowed[] {
+    return [...this.allowed.values()].filter((entry) => valueAt(data, entry.path) !== undefined);
+  }
+}
+
+function valueAt(data: unknown, path: string): unknown {
+  let node: unknown = data;
+  for (const key of path.split('.')) {
+    if (node === null || typeof node !== 'object') return undefined;
+    node = (node as Record<string, unknown>)[key];
+  }
+  return node === null ? undefined : node;
+}
+
+export function responsePath(path: { prev: unknown; key: string | number } | undefined): string {
+  const keys: (string | number)[] = [];
+  for (let at = path; at; at = at.prev as typeof path) keys.push(at.key);
+  return keys.reverse().join('.');
+}

@@ -1,0 +1,139 @@
+/**
+ * The ISP applied to the schema, field by field. Every classified field asks the compiled policy before
+ * it resolves: allowed → the value, noted in the request's disclosure set; withheld → null and a WITHHELD
+ * error naming the data item and the clause or reason. Fields that bring people into the answer keep only
+ * the people in the caller's scope, and an agency section appears only where something in it may be shown.
+ * Decided by type and directive, never by field name, so new fields are covered without code here.
+ */
+import { MapperKind, mapSchema } from '@graphql-tools/utils';
+import { defaultFieldResolver, getNamedType, type GraphQLFieldResolver, type GraphQLSchema } from 'graphql';
+import type { AgencyModule } from '../adapters/kit/contract.js';
+import type { Access } from './access.js';
+import type { Classification } from './classification.js';
+import { type DisclosureSet, responsePath } from './disclosure-set.js';
+import { gatewayError } from './errors.js';
+import type { LinkedPerson } from './identity/link.js';
+import type { Decision } from './policy/index.js';
+
+export interface EnforcedContext {
+  access: Access;
+  disclosures: DisclosureSet;
+}
+
+type Resolver = GraphQLFieldResolver<unknown, EnforcedContext>;
+
+/** Agency section objects, each copied per person, back to the person they describe. */
+const sectionSubjects = new WeakMap<object, LinkedPerson>();
+
+const CONDITION_TEXT: Record<string, string> = {
+  'in-active-cohort': 'the person is in the active IOM cohort',
+  'consent-recorded': 'consent to share is recorded',
+  'mappa-case': 'the person is managed under MAPPA',
+  emergency: 'a break-glass emergency is declared with a justification',
+};
+
+function withheldMessage(dataItem: string, decision: Exclude<Decision, { allowed: true }>, access: Access): string {
+  const { role } = access.principal;
+  const { purpose } = access.declaration;
+  const clause = decision.clauseId ? `clause ${decision.clauseId}` : 'the clause';
+  if (decision.reason === 'no-clause') return `${dataItem} is withheld: no clause of the ISP shares it with ${role} for ${purpose}.`;
+  if (decision.reason === 'clause-expired') return `${dataItem} is withheld: ${clause} has passed its review date and grants nothing until renewed.`;
+  if (decision.reason === 'audit-only') return `${dataItem} is withheld: ${role} sees the disclosure ledger, not person data.`;
+  const condition = decision.reason.slice('condition-not-met:'.length);
+  return `${dataItem} is withheld: ${clause} shares it only when ${CONDITION_TEXT[condition] ?? condition}.`;
+}
+
+export function withheldError(dataItem: string, decision: Exclude<Decision, { allowed: true }>, access: Access) {
+  return gatewayError('WITHHELD', withheldMessage(dataItem, decision, access), {
+    dataItem,
+    reason: decision.reason,
+    ...(decision.clauseId ? { clause: decision.clauseId } : {}),
+  });
+}
+
+function subjectOf(source: unknown, typeName: string): LinkedPerson {
+  const subject = typeName === 'Person' ? (source as LinkedPerson) : sectionSubjects.get(source as object);
+  // A classified field on a type no section produced would be a schema fault; fail closed.
+  if (!subject) throw gatewayError('WITHHELD', 'This value cannot be tied to a person, so it is not disclosed.');
+  return subject;
+}
+
+/** Classified field: decide, record, and only then resolve. */
+function decided(resolve: Resolver, dataItem: string, typeName: string): Resolver {
+  return async (source, args, context, info) => {
+    const subject = subjectOf(source, typeName);
+    const decision = await context.access.decide(subject, dataItem);
+    const path = responsePath(info.path);
+    if (!decision.allowed) {
+      context.disclosures.withhold({ path, subject, dataItem, reason: decision.reason, clauseId: decision.clauseId });
+      throw withheldError(dataItem, decision, context.access);
+    }
+    context.disclosures.allow({ path, subject, dataItem, clauseId: decision.clauseId });
+    return resolve(source, args, context, info);
+  };
+}
+
+/**
+ * Agency section: shown only where at least one of its data items may be, so that "known to the drug service"
+ * is not disclosed by an empty section. Decided before asking whether the agency knows the person at all.
+ */
+function gatedSection(resolve: Resolver, agency: string, dataItems: readonly string[]): Resolver {
+  return async (source, args, context, info) => {
+    const person = source as LinkedPerson;
+    const decisions = await Promise.all(dataItems.map((item) => context.access.decide(person, item)));
+    if (!decisions.some((d) => d.allowed)) {
+      const first = decisions.find((d): d is Exclude<Decision, { allowed: true }> => !d.allowed);
+      const reason = first?.reason ?? 'no-clause';
+      context.disclosures.withhold({ path: responsePath(info.path), subject: person, dataItem: `${agency}.*`, reason });
+      throw gatewayError('WITHHELD', `Nothing from ${agency} is shared with ${context.access.principal.role} for ${context.access.declaration.purpose} about this person.`, {
+        dataItem: `${agency}.*`,
+        reason,
+      });
+    }
+    const section: unknown = await resolve(source, args, context, info);
+    if (section === null || typeof section !== 'object') return section;
+    const copy = { ...section };
+    sectionSubjects.set(copy, person);
+    return copy;
+  };
+}
+
+/** A field that brings people into the answer keeps only those in the caller's scope. */
+function scoped(resolve: Resolver, personOf: (value: unknown) => LinkedPerson): Resolver {
+  return async (source, args, context, info) => {
+    if (context.access.auditOnly) {
+      throw gatewayError('FORBIDDEN', `${context.access.principal.role} sees the disclosure ledger, not person data.`);
+    }
+    const value: unknown = await resolve(source, args, context, info);
+    const keep = async (item: unknown) => {
+      const person = personOf(item);
+      const visible = await context.access.visible(person);
+      if (visible) context.disclosures.consult(person);
+      return visible;
+    };
+    if (value === null || value === undefined) return value;
+    if (Array.isArray(value)) {
+      const kept = await Promise.all(value.map(keep));
+      return value.filter((_, i) => kept[i]);
+    }
+    return (await keep(value)) ? value : null;
+  };
+}
+
+export function enforcePolicy(schema: GraphQLSchema, classification: Classification, modules: readonly AgencyModule[]): GraphQLSchema {
+  const sections = new Map(modules.map((m) => [m.agency, Object.keys(m.dataItems)]));
+  return mapSchema(schema, {
+    [MapperKind.OBJECT_FIELD]: (config, fieldName, typeName) => {
+      let resolve = (config.resolve ?? defaultFieldResolver) as Resolver;
+      const returns = getNamedType(config.type).name;
+      // Matches are filtered where the list is produced; their `person` is then always in scope.
+      if (typeName !== 'PersonMatch' && returns === 'Person') resolve = scoped(resolve, (p) => p as LinkedPerson);
+      if (returns === 'PersonMatch') resolve = scoped(resolve, (m) => (m as { person: LinkedPerson }).person);
+      const agencyItems = typeName === 'Person' ? sections.get(fieldName) : undefined;
+      if (agencyItems) resolve = gatedSection(resolve, fieldName, agencyItems);
+      const dataItem = classification.items.get(`${typeName}.${fieldName}`);
+      if (dataItem) resolve = decided(resolve, dataItem, typeName);
+      return { ...config, resolve };
+    },
+  });
+}

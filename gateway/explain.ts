@@ -1,0 +1,59 @@
+/**
+ * "What may I see about this person, and why?": every data item with the ISP's decision for the caller's
+ * role and declared purpose, the clause and lawful basis, and never a value.
+ */
+import type { Access } from './access.js';
+import type { DisclosureSet } from './disclosure-set.js';
+import { gatewayError } from './errors.js';
+import type { IdentityIndex } from './identity/index-of-people.js';
+import type { LawfulBasis } from './policy/index.js';
+import { findPerson, type SchemaExtension } from './schema.js';
+import { accessTypeDefs } from '../schema/index.js';
+
+interface ExplainContext {
+  index: IdentityIndex;
+  access: Access;
+  disclosures: DisclosureSet;
+}
+
+const basisText = (basis: Readonly<LawfulBasis>) =>
+  [`${basis.statute} ${basis.section}`, basis.ukGdprArticle6, basis.article9Condition, basis.dpa2018Part3].filter(Boolean).join('; ');
+
+export function explainExtension(descriptions: ReadonlyMap<string, string>): SchemaExtension {
+  return {
+    typeDefs: accessTypeDefs,
+    resolvers: {
+      Query: {
+        accessExplanation: async (_root: unknown, args: Parameters<typeof findPerson>[1], context: ExplainContext) => {
+          const { access } = context;
+          if (access.auditOnly) throw gatewayError('FORBIDDEN', `${access.principal.role} sees the disclosure ledger, not person data.`);
+          const person = findPerson(context.index, args);
+          if (!person || !(await access.visible(person))) return null;
+          context.disclosures.consult(person);
+          const explanation = access.policy.explain(
+            access.principal.role,
+            access.declaration.purpose,
+            await access.factsOf(person),
+            new Date(),
+            access.declaration.emergency,
+          );
+          return {
+            ispId: explanation.ispId,
+            ispVersion: explanation.ispVersion,
+            role: explanation.role,
+            purpose: explanation.purpose,
+            personId: person.id,
+            items: explanation.items.map((item) => ({
+              dataItem: item.dataItem,
+              description: descriptions.get(item.dataItem) ?? item.dataItem,
+              allowed: item.allowed,
+              clause: item.clauseId ?? null,
+              reason: item.allowed ? null : item.reason,
+              lawfulBasis: item.allowed ? basisText(item.lawfulBasis) : null,
+            })),
+          };
+        },
+      },
+    },
+  };
+}

@@ -1,0 +1,299 @@
+/**
+ * The IG officers' questions: filtered, paged listings; subject access (every disclosure about one
+ * person); and alerts (emergency access, people outside the cohort, out-of-hours and bulk access).
+ */
+import { z } from 'zod';
+import { canonicalIdentifier, IDENTIFIER_KINDS, IDENTIFIER_LABELS } from '../../schema/identifiers.js';
+import {
+  disclosureRecordSchema,
+  instant,
+  RECORD_KINDS,
+  RECORD_OUTCOMES,
+  text,
+  type DisclosedItem,
+  type DisclosureRecord,
+  type Principal,
+  type RecordKind,
+  type RecordOutcome,
+  type WithheldItem,
+} from './record.js';
+import type { SqlClient } from './store.js';
+
+export interface LedgerEntry {
+  sequence: number;
+  hash: string;
+  prevHash: string;
+  record: DisclosureRecord;
+}
+
+const IDENTIFIER_COLUMNS = { pnc: 'pnc', cro: 'cro', nomsNumber: 'noms_number', crn: 'crn' } as const;
+
+export const ledgerFilterSchema = z.strictObject({
+  gatewayId: text(200).optional(),
+  /** Any written form of a partnership identifier; matched in canonical form. */
+  identifier: z
+    .strictObject({ kind: z.enum(IDENTIFIER_KINDS), value: z.string() })
+    .transform(({ kind, value }, ctx) => {
+      const canonical = canonicalIdentifier(kind, value);
+      if (canonical.ok) return { kind, value: canonical.value };
+      ctx.addIssue({ code: 'custom', message: `${IDENTIFIER_LABELS[kind]} "${value}": ${canonical.reason}` });
+      return z.NEVER;
+    })
+    .optional(),
+  userId: text(200).optional(),
+  agency: text(100).optional(),
+  role: text(100).optional(),
+  purpose: text(200).optional(),
+  clauseId: text(200).optional(),
+  kind: z.enum(RECORD_KINDS).optional(),
+  outcome: z.enum(RECORD_OUTCOMES).optional(),
+  /** Inclusive. */
+  from: instant.optional(),
+  /** Exclusive. */
+  to: instant.optional(),
+});
+export type LedgerFilter = z.input<typeof ledgerFilterSchema>;
+
+export const pageRequestSchema = z.strictObject({
+  /** The `nextCursor` of the previous page. */
+  after: z.string().regex(/^\d{1,15}$/, 'a cursor is the nextCursor of a previous page').optional(),
+  limit: z.number().int().min(1).max(1_000).default(100),
+  order: z.enum(['oldest-first', 'newest-first']).default('oldest-first'),
+});
+export type PageRequest = z.input<typeof pageRequestSchema>;
+
+export interface LedgerPage {
+  entries: LedgerEntry[];
+  /** Pass as `after` for the next page; null on the last page. */
+  nextCursor: string | null;
+}
+
+const entryRowSchema = z.object({
+  sequence: z.coerce.number().int(),
+  hash: z.string(),
+  prev_hash: z.string(),
+  canonical: z.string(),
+});
+
+export function toEntry(row: unknown): LedgerEntry {
+  const { sequence, hash, prev_hash, canonical } = entryRowSchema.parse(row);
+  return { sequence, hash, prevHash: prev_hash, record: disclosureRecordSchema.parse(JSON.parse(canonical)) };
+}
+
+export async function queryLedger(db: SqlClient, filter: LedgerFilter = {}, page: PageRequest = {}): Promise<LedgerPage> {
+  const where = ledgerFilterSchema.parse(filter);
+  const { after, limit, order } = pageRequestSchema.parse(page);
+  const params: unknown[] = [];
+  const bind = (value: unknown) => `$${params.push(value)}`;
+  const conditions: string[] = [];
+  const subjectMatch = (condition: string) =>
+    conditions.push(`EXISTS (SELECT 1 FROM ledger_subjects s WHERE s.sequence = r.sequence AND ${condition})`);
+  if (where.gatewayId !== undefined) subjectMatch(`s.gateway_id = ${bind(where.gatewayId)}`);
+  if (where.identifier !== undefined) {
+    subjectMatch(`s.${IDENTIFIER_COLUMNS[where.identifier.kind]} = ${bind(where.identifier.value)}`);
+  }
+  if (where.userId !== undefined) conditions.push(`r.user_id = ${bind(where.userId)}`);
+  if (where.agency !== undefined) conditions.push(`r.agency = ${bind(where.agency)}`);
+  if (where.role !== undefined) conditions.push(`r.role = ${bind(where.role)}`);
+  if (where.purpose !== undefined) conditions.push(`r.purpose = ${bind(where.purpose)}`);
+  if (where.clauseId !== undefined) conditions.push(`r.clause_ids @> ARRAY[${bind(where.clauseId)}]::text[]`);
+  if (where.kind !== undefined) conditions.push(`r.kind = ${bind(where.kind)}`);
+  if (where.outcome !== undefined) conditions.push(`r.outcome = ${bind(where.outcome)}`);
+  if (where.from !== undefined) conditions.push(`r.occurred_at >= ${bind(where.from)}`);
+  if (where.to !== undefined) conditions.push(`r.occurred_at < ${bind(where.to)}`);
+  const newestFirst = order === 'newest-first';
+  if (after !== undefined) conditions.push(`r.sequence ${newestFirst ? '<' : '>'} ${bind(Number(after))}`);
+  const rows = await db.query(
+    `SELECT r.sequence, r.hash, r.prev_hash, r.canonical FROM ledger_records r
+     ${conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : ''}
+     ORDER BY r.sequence ${newestFirst ? 'DESC' : 'ASC'} LIMIT ${bind(limit + 1)}`,
+    params,
+  );
+  // One row beyond the page says whether there is a next page without a second query.
+  const entries = rows.slice(0, limit).map(toEntry);
+  const last = entries.at(-1);
+  return { entries, nextCursor: rows.length > limit && last !== undefined ? String(last.sequence) : null };
+}
+
+/** Everything the ledger holds about one person's data, and nothing about anyone else's. */
+export interface SubjectAccessEntry {
+  sequence: number;
+  occurredAt: string;
+  recipient: Principal;
+  purpose: string;
+  justification?: string;
+  kind: RecordKind;
+  outcome: RecordOutcome;
+  emergency: boolean;
+  disclosed: DisclosedItem[];
+  withheld: WithheldItem[];
+}
+
+export interface SubjectAccessReport {
+  gatewayId: string;
+  entries: SubjectAccessEntry[];
+}
+
+export async function subjectAccess(db: SqlClient, gatewayId: string): Promise<SubjectAccessReport> {
+  const entries: SubjectAccessEntry[] = [];
+  let after: string | undefined;
+  do {
+    const page = await queryLedger(db, { gatewayId }, { limit: 1_000, ...(after === undefined ? {} : { after }) });
+    for (const { sequence, record } of page.entries) {
+      const parts = record.subjects.filter((subject) => subject.gatewayId === gatewayId);
+      entries.push({
+        sequence,
+        occurredAt: record.occurredAt,
+        recipient: record.principal,
+        purpose: record.purpose,
+        ...(record.justification === undefined ? {} : { justification: record.justification }),
+        kind: record.kind,
+        outcome: record.outcome,
+        emergency: record.emergency === true,
+        disclosed: parts.flatMap((subject) => subject.disclosed),
+        withheld: parts.flatMap((subject) => subject.withheld),
+      });
+    }
+    after = page.nextCursor ?? undefined;
+  } while (after !== undefined);
+  return { gatewayId, entries };
+}
+
+export type AlertKind = 'emergency-access' | 'outside-cohort' | 'out-of-hours' | 'unusual-volume';
+
+export interface Alert {
+  kind: AlertKind;
+  userId: string;
+  /** When it happened: one instant, or the span of a burst of access. */
+  from: string;
+  to: string;
+  /** The records concerned. */
+  sequences: number[];
+  /** The people concerned (gateway ids), where the alert is about people. */
+  gatewayIds: string[];
+  detail: string;
+}
+
+export const alertOptionsSchema = z.strictObject({
+  /** A user touching more than this many distinct people within an hour is unusual. */
+  unusualVolumeThreshold: z.number().int().positive().default(50),
+});
+export type AlertOptions = z.input<typeof alertOptionsSchema>;
+
+const HOUR_MS = 3_600_000;
+/** Working hours are 08:00 to 18:00 London time, Monday to Friday (bank holidays are not known here). */
+const OUT_OF_HOURS = `(extract(isodow FROM r.occurred_at AT TIME ZONE 'Europe/London') >= 6
+  OR (r.occurred_at AT TIME ZONE 'Europe/London')::time < time '08:00'
+  OR (r.occurred_at AT TIME ZONE 'Europe/London')::time >= time '18:00')`;
+
+const touchRowSchema = z.object({
+  sequence: z.coerce.number().int(),
+  user_id: z.string(),
+  occurred_at: z.coerce.date(),
+  gateway_id: z.string().nullable(),
+});
+type Touch = z.infer<typeof touchRowSchema>;
+
+export async function alerts(
+  db: SqlClient,
+  fromInput: string,
+  toInput: string,
+  options: AlertOptions = {},
+): Promise<Alert[]> {
+  const from = instant.parse(fromInput);
+  const to = instant.parse(toInput);
+  const { unusualVolumeThreshold } = alertOptionsSchema.parse(options);
+  const touches = async (condition: string, withSubjects: boolean): Promise<Touch[]> =>
+    z.array(touchRowSchema).parse(
+      await db.query(
+        `SELECT r.sequence, r.user_id, r.occurred_at, ${withSubjects ? 's.gateway_id' : 'NULL AS gateway_id'}
+         FROM ledger_records r ${withSubjects ? 'JOIN ledger_subjects s ON s.sequence = r.sequence' : ''}
+         WHERE r.occurred_at >= $1 AND r.occurred_at < $2 AND ${condition}
+         ORDER BY r.user_id, r.occurred_at, r.sequence`,
+        [from, to],
+      ),
+    );
+
+  const found: Alert[] = [];
+  for (const touch of await touches('r.emergency', false)) {
+    found.push(single('emergency-access', touch, [], `emergency ("break-glass") access by ${touch.user_id}`));
+  }
+  for (const touch of await touches('s.in_active_cohort = false', true)) {
+    const gatewayId = touch.gateway_id ?? '';
+    found.push(single('outside-cohort', touch, [gatewayId], `${touch.user_id} reached ${gatewayId}, who is outside the active IOM cohort`));
+  }
+  for (const touch of await touches(OUT_OF_HOURS, false)) {
+    found.push(single('out-of-hours', touch, [], `${touch.user_id} used the gateway outside 08:00-18:00 Monday to Friday (London time)`));
+  }
+  found.push(...unusualVolume(await touches('true', true), unusualVolumeThreshold));
+  return found.sort((a, b) => a.from.localeCompare(b.from) || a.kind.localeCompare(b.kind) || a.userId.localeCompare(b.userId));
+}
+
+function single(kind: AlertKind, touch: Touch, gatewayIds: string[], detail: string): Alert {
+  const at = touch.occurred_at.toISOString();
+  return { kind, userId: touch.user_id, from: at, to: at, sequences: [touch.sequence], gatewayIds, detail };
+}
+
+/**
+ * Slides a one-hour window over each user's touches (sorted by user, then time) and reports each
+ * burst in which the user reached more than `threshold` distinct people, once, with its full span.
+ */
+function unusualVolume(touches: readonly Touch[], threshold: number): Alert[] {
+  const found: Alert[] = [];
+  let start = 0;
+  const inWindow = new Map<string, number>();
+  let burst: { userId: string; from: Date; to: Date; sequences: Set<number>; people: Set<string>; peak: number } | undefined;
+  const closeBurst = () => {
+    if (burst === undefined) return;
+    found.push({
+      kind: 'unusual-volume',
+      userId: burst.userId,
+      from: burst.from.toISOString(),
+      to: burst.to.toISOString(),
+      sequences: [...burst.sequences].sort((a, b) => a - b),
+      gatewayIds: [...burst.people].sort(),
+      detail: `${burst.userId} reached ${burst.peak} different people within an hour (more than ${threshold})`,
+    });
+    burst = undefined;
+  };
+  for (let end = 0; end < touches.length; end++) {
+    const touch = touches[end] as Touch;
+    if (end > 0 && (touches[end - 1] as Touch).user_id !== touch.user_id) {
+      closeBurst();
+      inWindow.clear();
+      start = end;
+    }
+    const person = touch.gateway_id ?? '';
+    inWindow.set(person, (inWindow.get(person) ?? 0) + 1);
+    while (touch.occurred_at.getTime() - (touches[start] as Touch).occurred_at.getTime() > HOUR_MS) {
+      const leaving = (touches[start] as Touch).gateway_id ?? '';
+      const remaining = (inWindow.get(leaving) ?? 1) - 1;
+      if (remaining === 0) inWindow.delete(leaving);
+      else inWindow.set(leaving, remaining);
+      start++;
+    }
+    if (inWindow.size > threshold) {
+      // A new burst takes in its whole window; an open one only the touch that extends it.
+      const first = burst === undefined ? start : end;
+      burst ??= {
+        userId: touch.user_id,
+        from: (touches[start] as Touch).occurred_at,
+        to: touch.occurred_at,
+        sequences: new Set(),
+        people: new Set(),
+        peak: 0,
+      };
+      for (let index = first; index <= end; index++) {
+        const inBurst = touches[index] as Touch;
+        burst.sequences.add(inBurst.sequence);
+        burst.people.add(inBurst.gateway_id ?? '');
+      }
+      burst.to = touch.occurred_at;
+      burst.peak = Math.max(burst.peak, inWindow.size);
+    } else {
+      closeBurst();
+    }
+  }
+  closeBurst();
+  return found;
+}

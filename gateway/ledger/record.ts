@@ -1,0 +1,120 @@
+/**
+ * One ledger record: a request that disclosed, consulted or altered anything (DPA 2018 s.62 logging).
+ * Validated on append; a record that fails is rejected whole and nothing is written.
+ */
+import { z } from 'zod';
+import { canonicalIdentifier, IDENTIFIER_LABELS, type IdentifierKind } from '../../schema/identifiers.js';
+import { LedgerRecordError } from './errors.js';
+
+export const RECORD_KINDS = ['disclosure', 'consultation', 'alteration', 'audit', 'aggregate'] as const;
+export const RECORD_OUTCOMES = ['disclosed', 'nothing-disclosed', 'refused', 'error'] as const;
+export type RecordKind = (typeof RECORD_KINDS)[number];
+export type RecordOutcome = (typeof RECORD_OUTCOMES)[number];
+
+/** PostgreSQL text cannot hold NUL, and jsonb rejects lone surrogates: either would fail a whole batch. */
+const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+export const text = (max: number) =>
+  z
+    .string()
+    .min(1)
+    .max(max)
+    .refine((value) => !UNSTORABLE.test(value), 'must be well-formed text without NUL characters');
+
+/** Identifiers are stored canonical so that a search by any written form finds them. */
+function identifier(kind: IdentifierKind) {
+  return z.string().transform((value, ctx) => {
+    const canonical = canonicalIdentifier(kind, value);
+    if (canonical.ok) return canonical.value;
+    ctx.addIssue({ code: 'custom', message: `${IDENTIFIER_LABELS[kind]} "${value}": ${canonical.reason}` });
+    return z.NEVER;
+  });
+}
+
+/** Stored in UTC with milliseconds, so the hashed text has one spelling for one instant. */
+export const instant = z.iso.datetime({ offset: true }).transform((value) => new Date(value).toISOString());
+
+export const principalSchema = z.strictObject({
+  userId: text(200),
+  displayName: text(200),
+  agency: text(100),
+  role: text(100),
+  team: text(200).optional(),
+  clientApplication: text(200).optional(),
+});
+
+export const disclosedItemSchema = z.strictObject({
+  dataItem: text(200),
+  path: text(1000),
+  clauseId: text(200),
+});
+
+export const withheldItemSchema = z.strictObject({
+  dataItem: text(200),
+  path: text(1000),
+  reason: text(1000),
+  clauseId: text(200).optional(),
+});
+
+export const subjectSchema = z.strictObject({
+  gatewayId: text(200),
+  identifiers: z.strictObject({
+    pnc: identifier('pnc').optional(),
+    cro: identifier('cro').optional(),
+    nomsNumber: identifier('nomsNumber').optional(),
+    crn: identifier('crn').optional(),
+    localReferences: z.array(z.strictObject({ agency: text(100), reference: text(200) })).max(100).optional(),
+  }),
+  inActiveCohort: z.boolean().optional(),
+  disclosed: z.array(disclosedItemSchema).max(20_000),
+  withheld: z.array(withheldItemSchema).max(20_000),
+});
+
+export const disclosureRecordSchema = z
+  .strictObject({
+    occurredAt: instant,
+    principal: principalSchema,
+    purpose: text(200),
+    justification: text(4000).optional(),
+    kind: z.enum(RECORD_KINDS),
+    subjects: z.array(subjectSchema).max(10_000),
+    ispVersion: text(100),
+    operationName: text(200).optional(),
+    documentHash: text(200),
+    requestId: text(200),
+    outcome: z.enum(RECORD_OUTCOMES),
+    emergency: z.boolean().optional(),
+  })
+  .refine((record) => record.emergency !== true || record.justification !== undefined, {
+    message: 'an emergency access must carry its justification',
+    path: ['justification'],
+  })
+  .refine(
+    (record) => record.outcome === 'disclosed' || record.subjects.every((subject) => subject.disclosed.length === 0),
+    { message: 'a record that lists disclosed items must have outcome "disclosed"', path: ['outcome'] },
+  );
+
+/** What the gateway passes to `append`. */
+export type DisclosureRecordInput = z.input<typeof disclosureRecordSchema>;
+/** A record as stored and read back: identifiers canonical, occurredAt in UTC. */
+export type DisclosureRecord = z.output<typeof disclosureRecordSchema>;
+export type Principal = DisclosureRecord['principal'];
+export type Subject = DisclosureRecord['subjects'][number];
+export type DisclosedItem = Subject['disclosed'][number];
+export type WithheldItem = Subject['withheld'][number];
+
+export function parseRecord(input: unknown): DisclosureRecord {
+  const result = disclosureRecordSchema.safeParse(input);
+  if (!result.success) throw new LedgerRecordError(z.prettifyError(result.error));
+  return result.data;
+}
+
+/** Every clause a record cites, disclosed or withheld, sorted and distinct. */
+export function clauseIds(record: DisclosureRecord): string[] {
+  const ids = new Set<string>();
+  for (const subject of record.subjects) {
+    for (const item of subject.disclosed) ids.add(item.clauseId);
+    for (const item of subject.withheld) if (item.clauseId !== undefined) ids.add(item.clauseId);
+  }
+  return [...ids].sort();
+}

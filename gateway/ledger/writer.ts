@@ -1,0 +1,118 @@
+/**
+ * Group commit: appends that arrive while a transaction is committing wait for the next one,
+ * so one writer loop turns many concurrent requests into few, larger commits.
+ */
+import { z } from 'zod';
+import { canonicalJson, chainHash } from './chain.js';
+import { recordColumns, subjectColumns, type RecordColumns, type SubjectColumns } from './columns.js';
+import { LedgerUnavailableError } from './errors.js';
+import type { DisclosureRecord } from './record.js';
+import type { LedgerStore, SqlClient } from './store.js';
+
+export interface Appended {
+  sequence: number;
+  hash: string;
+}
+
+/** A validated record with everything that does not depend on its place in the chain worked out. */
+export interface PreparedRecord {
+  canonical: string;
+  columns: RecordColumns;
+  subjects: SubjectColumns[];
+}
+
+export function prepareRecord(record: DisclosureRecord): PreparedRecord {
+  return { canonical: canonicalJson(record), columns: recordColumns(record), subjects: subjectColumns(record) };
+}
+
+export const headSchema = z.object({ sequence: z.coerce.number().int().nonnegative(), hash: z.string() });
+
+interface Pending {
+  prepared: PreparedRecord;
+  resolve: (appended: Appended) => void;
+  reject: (error: Error) => void;
+}
+
+export class GroupCommitWriter {
+  #queue: Pending[] = [];
+  #draining: Promise<void> | undefined;
+  #written = 0;
+
+  constructor(
+    private readonly store: LedgerStore,
+    private readonly maxBatch = 1_000,
+  ) {}
+
+  /** Records this writer has committed since it started. */
+  get written(): number {
+    return this.#written;
+  }
+
+  /** Resolves once the record is committed; rejects with LedgerUnavailableError if its batch fails. */
+  write(prepared: PreparedRecord): Promise<Appended> {
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ prepared, resolve, reject });
+      this.#draining ??= this.#drain();
+    });
+  }
+
+  /** Resolves when every record written so far is committed or rejected. */
+  async idle(): Promise<void> {
+    while (this.#draining) await this.#draining;
+  }
+
+  async #drain(): Promise<void> {
+    while (this.#queue.length > 0) {
+      const batch = this.#queue.splice(0, this.maxBatch);
+      try {
+        const appended = await this.store.transaction((tx) => writeBatch(tx, batch.map((pending) => pending.prepared)));
+        this.#written += batch.length;
+        batch.forEach((pending, index) => pending.resolve(appended[index] as Appended));
+      } catch (error) {
+        const failure = new LedgerUnavailableError(error instanceof Error ? error.message : String(error), { cause: error });
+        for (const pending of batch) pending.reject(failure);
+      }
+    }
+    this.#draining = undefined;
+  }
+}
+
+const RECORD_COLUMNS = `sequence bigint, prev_hash text, hash text, canonical text, occurred_at timestamptz, user_id text,
+  agency text, role text, purpose text, kind text, outcome text, emergency boolean, clause_ids text[]`;
+const SUBJECT_COLUMNS = `sequence bigint, position integer, gateway_id text, pnc text, cro text, noms_number text,
+  crn text, in_active_cohort boolean`;
+const names = (columns: string) => columns.split(',').map((column) => column.trim().split(/\s+/)[0]).join(', ');
+
+async function writeBatch(tx: SqlClient, batch: readonly PreparedRecord[]): Promise<Appended[]> {
+  // The head row lock serialises chain extension across every process writing to this database.
+  const [headRow] = await tx.query('SELECT sequence, hash FROM ledger_head WHERE id = 1 FOR UPDATE');
+  const head = headSchema.parse(headRow);
+  let sequence = head.sequence;
+  let prevHash = head.hash;
+  const records: object[] = [];
+  const subjects: object[] = [];
+  const appended: Appended[] = [];
+  for (const prepared of batch) {
+    sequence += 1;
+    const hash = chainHash(sequence, prevHash, prepared.canonical);
+    records.push({ sequence, prev_hash: prevHash, hash, canonical: prepared.canonical, ...prepared.columns });
+    for (const subject of prepared.subjects) subjects.push({ sequence, ...subject });
+    appended.push({ sequence, hash });
+    prevHash = hash;
+  }
+  // One statement per table whatever the batch size: rows travel as one JSON parameter.
+  await tx.query(
+    `INSERT INTO ledger_records (${names(RECORD_COLUMNS)})
+     SELECT ${names(RECORD_COLUMNS)} FROM jsonb_to_recordset($1::jsonb) AS r(${RECORD_COLUMNS})`,
+    [JSON.stringify(records)],
+  );
+  if (subjects.length > 0) {
+    await tx.query(
+      `INSERT INTO ledger_subjects (${names(SUBJECT_COLUMNS)})
+       SELECT ${names(SUBJECT_COLUMNS)} FROM jsonb_to_recordset($1::jsonb) AS s(${SUBJECT_COLUMNS})`,
+      [JSON.stringify(subjects)],
+    );
+  }
+  await tx.query('UPDATE ledger_head SET sequence = $1, hash = $2 WHERE id = 1', [sequence, prevHash]);
+  return appended;
+}

@@ -1,0 +1,65 @@
+/**
+ * The declared purpose: every request names one in `X-Purpose` (and may add a case reference or reason in
+ * `X-Justification`), checked against the ISP for the caller's role before anything runs. A break-glass
+ * emergency needs a justification and lasts the purpose's `maxMinutes` from its first use.
+ */
+import type { Plugin } from 'graphql-yoga';
+import type { Declaration } from '../access.js';
+import { type AuthenticatedContext, principalOf } from '../authentication/plugin.js';
+import { type ErrorCode, gatewayError } from '../errors.js';
+import type { CompiledPolicy } from '../policy/index.js';
+
+export interface DeclaredContext extends AuthenticatedContext {
+  declaration: Declaration;
+}
+
+const MAX_JUSTIFICATION = 500;
+
+function refuse(code: ErrorCode, status: number, message: string, extensions: Record<string, unknown> = {}) {
+  return gatewayError(code, message, { ...extensions, http: { status } });
+}
+
+export function usePurpose(policy: CompiledPolicy, now: () => Date = () => new Date()): Plugin<DeclaredContext> {
+  // Break-glass windows by user and justification: a new emergency needs a new justification.
+  const emergencies = new Map<string, number>();
+
+  return {
+    onContextBuilding({ context, extendContext }) {
+      const principal = principalOf(context);
+      const purpose = context.request.headers.get('x-purpose')?.trim() ?? '';
+      const justification = context.request.headers.get('x-justification')?.trim() || null;
+      const permitted = policy.purposesFor(principal.role).map((p) => p.code);
+
+      if (purpose === '') {
+        throw refuse('PURPOSE_REQUIRED', 400, `Declare why you are asking in the X-Purpose header; ${principal.role} may use: ${permitted.join(', ')}.`, {
+          permittedPurposes: permitted,
+        });
+      }
+      const declared = policy.purpose(purpose);
+      if (!declared || !permitted.includes(purpose)) {
+        throw refuse('PURPOSE_NOT_PERMITTED', 403, `${principal.role} may not ask for the purpose "${purpose}"; permitted: ${permitted.join(', ') || 'none'}.`, {
+          permittedPurposes: permitted,
+        });
+      }
+      if (justification !== null && (justification.length > MAX_JUSTIFICATION || /[\u0000-\u001f]/.test(justification))) {
+        throw refuse('BAD_USER_INPUT', 400, `X-Justification must be one line of at most ${MAX_JUSTIFICATION} characters.`);
+      }
+      if (declared.requiresJustification && justification === null) {
+        throw refuse('JUSTIFICATION_REQUIRED', 400, `The purpose "${purpose}" needs a case reference or reason in the X-Justification header.`);
+      }
+
+      let emergency = false;
+      if (declared.emergency && justification !== null) {
+        const key = `${principal.userId}\u0000${justification}`;
+        const started = emergencies.get(key) ?? now().getTime();
+        emergencies.set(key, started);
+        const limitMs = declared.emergency.maxMinutes * 60_000;
+        if (now().getTime() - started > limitMs) {
+          throw refuse('PURPOSE_NOT_PERMITTED', 403, `This emergency access began ${declared.emergency.maxMinutes} minutes ago and has ended; if the emergency continues, declare it again with a new justification.`);
+        }
+        emergency = true;
+      }
+      extendContext({ declaration: { purpose, justification, emergency } });
+    },
+  };
+}
