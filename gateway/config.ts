@@ -20,6 +20,10 @@ export const ConfigSchema = z.object({
   IDENTITY_REFRESH_MS: Milliseconds.default(300_000),
   SIMULATOR_BASE_PORT: z.coerce.number().int().min(0).max(65_000).default(4101),
   SIMULATOR_FAULTS: z.string().default(''),
+  /** `redact`: withheld fields come back null with a WITHHELD error; `reject`: such an operation is refused whole. */
+  ENFORCEMENT: z.enum(['redact', 'reject']).default('redact'),
+  /** How often the ledger's chain head is signed (it is also signed on shutdown). */
+  LEDGER_CHECKPOINT_MS: Milliseconds.default(60_000),
   /** The information-sharing protocol to enforce. */
   ISP_FILE: z.string().min(1).default('policies/iom-partnership.yaml'),
   /**

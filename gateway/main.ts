@@ -10,6 +10,7 @@ import { connectAgencies, startSimulators } from './agencies.js';
 import { createAuthenticator } from './authentication/authenticator.js';
 import { ensureLocalIssuer } from './authentication/local-issuer.js';
 import { type Config, loadConfig } from './config.js';
+import { openLedger } from './ledger/index.js';
 import { loadPolicy } from './policy/index.js';
 import { createGateway } from './server.js';
 
@@ -50,7 +51,18 @@ async function main(): Promise<void> {
   }
   directory.startRefreshing(config.IDENTITY_REFRESH_MS);
 
-  const { app, policy: compiled } = createGateway({ modules: agencies, connections, directory, authenticator, policy });
+  const ledger = await openLedger({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, checkpointIntervalMs: config.LEDGER_CHECKPOINT_MS });
+  closers.push(() => ledger.close());
+  console.log(`  ledger: ${config.DATABASE_URL ? 'PostgreSQL' : `embedded PGlite under ${config.DATA_DIR}/ledger`}`);
+  const { app, policy: compiled } = createGateway({
+    modules: agencies,
+    connections,
+    directory,
+    authenticator,
+    policy,
+    ledger,
+    enforcement: config.ENFORCEMENT,
+  });
   console.log(`  ISP: ${compiled.title} v${compiled.version} (${config.ISP_FILE})`);
   const server = createServer(app);
   await new Promise<void>((resolve, reject) => {

@@ -29,7 +29,9 @@ export function createSectionLoaders(connections: readonly AgencyConnection[]): 
             return keys.map(() => failure);
           }
         },
-        { maxBatchSize: 500 },
+        // Policy decisions wait on facts before sections are asked for, so loads arrive over many microtasks:
+        // gather them until the event loop turns, for one batch per agency per wave of the query.
+        { maxBatchSize: 500, batchScheduleFn: (dispatch) => setImmediate(dispatch) },
       ),
     ]),
   );

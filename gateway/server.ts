@@ -9,6 +9,8 @@ import { useAuthentication } from './authentication/plugin.js';
 import { enforcePolicy } from './enforcement.js';
 import { explainExtension } from './explain.js';
 import type { IdentityDirectory } from './identity/directory.js';
+import type { Ledger } from './ledger/index.js';
+import { type EnforcementMode, useDisclosureRecording } from './plugins/disclosure-recording.js';
 import { DEFAULT_LIMITS, type Limits, useLimits } from './plugins/limits.js';
 import { usePersonAccess } from './plugins/person-access.js';
 import { usePurpose } from './plugins/purpose.js';
@@ -23,7 +25,13 @@ export interface GatewayOptions {
   authenticator: Authenticator;
   /** The ISP, compiled here against the schema's data items: an item the schema lacks stops start-up. */
   policy: LoadedPolicy;
+  /** Every disclosure is committed here before its response leaves. */
+  ledger: Ledger;
+  /** `redact` withholds fields one by one; `reject` refuses an operation that would withhold anything. */
+  enforcement?: EnforcementMode;
   limits?: Limits;
+  /** The time decisions are made at (review dates, break-glass windows); tests move it. */
+  clock?: () => Date;
 }
 
 export function createGateway(options: GatewayOptions) {
@@ -40,13 +48,18 @@ export function createGateway(options: GatewayOptions) {
     plugins: [
       useLimits(options.limits ?? DEFAULT_LIMITS),
       useAuthentication(options.authenticator),
-      usePurpose(policy),
-      usePersonAccess({ policy, modules, connections: options.connections, directory: options.directory }),
+      usePurpose(policy, options.clock),
+      usePersonAccess({ policy, modules, connections: options.connections, directory: options.directory, now: options.clock }),
+      useDisclosureRecording({ ledger: options.ledger, mode: options.enforcement ?? 'redact' }),
     ],
   });
 
   const app = express();
   app.disable('x-powered-by');
+  // Liveness: the process serves HTTP. Readiness: the identity index holds at least one agency's feed.
+  app.get('/health', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
   app.get('/ready', (_req, res) => {
     const feeds = options.directory.feedStatus();
     const ready = feeds.some((feed) => feed.refreshedAt !== null);

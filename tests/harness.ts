@@ -3,6 +3,9 @@
  * population, and the gateway's express app with a test identity provider, queried over real HTTP with
  * supertest and real ES256 tokens.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import request from 'supertest';
 import { stringify } from 'yaml';
@@ -13,6 +16,8 @@ import type { Population } from '../adapters/population/types.js';
 import { agencies } from '../adapters/registry.js';
 import { connectAgencies, startSimulators } from '../gateway/agencies.js';
 import { createAuthenticator } from '../gateway/authentication/authenticator.js';
+import { type Ledger, openLedger } from '../gateway/ledger/index.js';
+import type { EnforcementMode } from '../gateway/plugins/disclosure-recording.js';
 import { type LoadedPolicy, loadPolicy, parsePolicy } from '../gateway/policy/index.js';
 import { describeDataItems } from '../gateway/schema.js';
 import { createGateway } from '../gateway/server.js';
@@ -42,6 +47,7 @@ export interface TestSystem {
   population: Population;
   app: ReturnType<typeof createGateway>['app'];
   gateway: ReturnType<typeof createGateway>;
+  ledger: Ledger;
   simulator(agency: string): RunningSimulator;
   token(claims: Record<string, unknown>): Promise<string>;
   query(query: string, variables?: Record<string, unknown>, caller?: Caller): Promise<GraphQLResponse>;
@@ -86,7 +92,16 @@ export function openPolicy(): LoadedPolicy {
 
 export const defaultPolicy = () => loadPolicy('policies/iom-partnership.yaml');
 
-export async function startTestSystem(options: { timeoutMs?: number; policy?: LoadedPolicy } = {}): Promise<TestSystem> {
+export interface TestSystemOptions {
+  timeoutMs?: number;
+  policy?: LoadedPolicy;
+  enforcement?: EnforcementMode;
+  clock?: () => Date;
+  /** A ledger to record into; by default a fresh embedded one in a temporary folder. */
+  ledger?: Ledger;
+}
+
+export async function startTestSystem(options: TestSystemOptions = {}): Promise<TestSystem> {
   const { privateKey, publicKey } = await generateKeyPair('ES256');
   const jwk = { ...(await exportJWK(publicKey)), kid: 'test-key', alg: 'ES256', use: 'sig' };
   const authenticator = createAuthenticator({ jwks: { keys: { keys: [jwk] } }, issuer: TEST_ISSUER, audience: TEST_AUDIENCE });
@@ -104,7 +119,18 @@ export async function startTestSystem(options: { timeoutMs?: number; policy?: Lo
   const bySimulator = new Map(simulators.map((s) => [s.agency, s]));
   const { connections, directory } = connectAgencies(agencies, new Map(simulators.map((s) => [s.agency, s.url])), options.timeoutMs ?? 1000);
   await directory.refresh();
-  const gateway = createGateway({ modules: agencies, connections, directory, authenticator, policy: options.policy ?? openPolicy() });
+  const dataDir = mkdtempSync(join(tmpdir(), 'gateway-test-'));
+  const ledger = options.ledger ?? (await openLedger({ dataDir, checkpointIntervalMs: 0 }));
+  const gateway = createGateway({
+    modules: agencies,
+    connections,
+    directory,
+    authenticator,
+    policy: options.policy ?? openPolicy(),
+    ledger,
+    enforcement: options.enforcement,
+    clock: options.clock,
+  });
 
   const simulator = (agency: string) => {
     const found = bySimulator.get(agency);
@@ -116,6 +142,7 @@ export async function startTestSystem(options: { timeoutMs?: number; policy?: Lo
     population,
     app: gateway.app,
     gateway,
+    ledger,
     simulator,
     token,
     async query(query, variables, caller = COORDINATOR) {
@@ -133,6 +160,8 @@ export async function startTestSystem(options: { timeoutMs?: number; policy?: Lo
     close: async () => {
       directory.stop();
       await Promise.all(simulators.map((s) => s.close()));
+      if (!options.ledger) await ledger.close();
+      rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

@@ -21,6 +21,8 @@ const drugs: AgencyModule<DrugServiceRecord> = {
   },
   createAdapter: createDrugsAdapter,
   createSimulator: createDrugsSimulator,
+  // Consent limited to probation is not consent to share with the partnership: deny by default.
+  subjectFacts: (record) => ({ consentRecorded: record.consent?.recorded === true && record.consent.scope === 'IOM_PARTNERS' }),
 };
 
 export default drugs;

@@ -6,12 +6,12 @@
  */
 import { isoDate, toDay } from './dates.js';
 import { ACQUISITIVE_OFFENCES, CATEGORY_LABEL } from './offences.js';
-import type { Context } from './plan.js';
+import type { Context } from './context.js';
 import { assignStaff } from './staff.js';
 import { type CohortFacts, NEIGHBOURHOOD_CRIME, type ProbationFacts, type SyntheticPerson } from './types.js';
 
 /** OGRS bands as the partnership reads them: 0–49 low, 50–74 medium, 75–89 high, 90+ very high. */
-export function ogrsBand(score: number): 'low' | 'medium' | 'high' | 'very high' {
+function ogrsBand(score: number): 'low' | 'medium' | 'high' | 'very high' {
   return score >= 90 ? 'very high' : score >= 75 ? 'high' : score >= 50 ? 'medium' : 'low';
 }
 

@@ -5,7 +5,8 @@
  */
 import { isoDate, toDay } from './dates.js';
 import { TRIGGER_OFFENCES } from './offences.js';
-import type { Context, Plan } from './plan.js';
+import type { Context } from './context.js';
+import type { Plan } from './plan.js';
 import { assignStaff } from './staff.js';
 import type { Arrest, DrugsFacts, Substance } from './types.js';
 

@@ -9,7 +9,8 @@ import { createMint } from './mint.js';
 import { misspell } from './names.js';
 import { POLICE_MIX, SUPERVISED_MIX } from './offences.js';
 import { createPerson, type Identity, inventIdentity, missingExcept, nameKey } from './person.js';
-import { choosePlan, type Context, type Plan } from './plan.js';
+import type { Context } from './context.js';
+import { choosePlan, type Plan } from './plan.js';
 import { createRandom } from './random.js';
 import { createStaffDirectory } from './staff.js';
 import type { AgencyName, Population, SyntheticPerson } from './types.js';
@@ -100,23 +101,22 @@ function identityFor(context: Context, index: number, taken: Set<string>, earlie
   return inventIdentity(context, taken);
 }
 
-/** An agency's own spelling of the person's name, unless it would collide with someone else's name and birth date. */
-function spellDifferently(
-  context: Context,
-  person: SyntheticPerson,
-  agency: AgencyName,
-  taken: Set<string>,
-  change: 'given' | 'family' | 'both',
-): boolean {
+/**
+ * Gives an agency its own spelling of the person's name. A spelling that would match someone else's name
+ * and date of birth is refused (a few variants are tried), so spellings never create a false probable match.
+ */
+function spellDifferently(context: Context, person: SyntheticPerson, agency: AgencyName, taken: Set<string>, change: 'given' | 'family' | 'both'): void {
   const { random } = context;
-  const givenName = change === 'family' ? person.givenName : misspell(person.givenName, random);
-  const familyName = change === 'given' ? person.familyName : misspell(person.familyName, random);
-  const key = nameKey(givenName, familyName, person.dateOfBirth);
   const own = [person, ...Object.values(person.spellings)].map((name) => nameKey(name.givenName, name.familyName, person.dateOfBirth));
-  if (taken.has(key) && !own.includes(key)) return false;
-  taken.add(key);
-  person.spellings[agency] = { givenName, familyName };
-  return true;
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const givenName = change === 'family' ? person.givenName : misspell(person.givenName, random);
+    const familyName = change === 'given' ? person.familyName : misspell(person.familyName, random);
+    const key = nameKey(givenName, familyName, person.dateOfBirth);
+    if (taken.has(key) && !own.includes(key)) continue;
+    taken.add(key);
+    person.spellings[agency] = { givenName, familyName };
+    return;
+  }
 }
 
 function applyWrinkles(context: Context, people: SyntheticPerson[], taken: Set<string>): void {
@@ -129,11 +129,9 @@ function applyWrinkles(context: Context, people: SyntheticPerson[], taken: Set<s
   }
   const variant = at(WRINKLES.spellingVariant);
   if (variant) {
-    // Two spellings that differ from each other as well. One could only be refused for colliding with
-    // someone born the same day; a few tries settle it.
-    for (const [agency, change] of [['housing', 'both'], ['drugs', 'given']] as const) {
-      for (let attempt = 0; attempt < 5 && !spellDifferently(context, variant, agency, taken, change); attempt++);
-    }
+    // Two spellings that differ from each other as well as from the name.
+    spellDifferently(context, variant, 'housing', taken, 'both');
+    spellDifferently(context, variant, 'drugs', taken, 'given');
   }
   const missingPnc = at(WRINKLES.missingPnc);
   if (missingPnc) missingPnc.missingAt = { ...missingPnc.missingAt, probation: ['pnc'] };

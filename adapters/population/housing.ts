@@ -4,7 +4,8 @@
  */
 import { isoDate } from './dates.js';
 import { inventAddress } from './names.js';
-import type { Context, Plan, Segment } from './plan.js';
+import type { Context } from './context.js';
+import type { Plan, Segment } from './plan.js';
 import { assignStaff } from './staff.js';
 import type { AccommodationStatus, HousingFacts, PoliceFacts } from './types.js';
 

@@ -5,7 +5,7 @@
  */
 import type { Random } from './random.js';
 
-export const TOWN = 'Northby';
+const TOWN = 'Northby';
 
 export const MALE_GIVEN_NAMES: readonly string[] = [
   'James', 'John', 'Daniel', 'Michael', 'David', 'Paul', 'Mark', 'Lee', 'Craig', 'Carl', 'Dean', 'Jason',

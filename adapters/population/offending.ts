@@ -5,7 +5,8 @@
  */
 import { addMonths, addYears, isoDate } from './dates.js';
 import { OFFENCE_WORDING, POLICE_MIX, SUPERVISED_MIX } from './offences.js';
-import type { Context, Plan } from './plan.js';
+import type { Context } from './context.js';
+import type { Plan } from './plan.js';
 import type { Arrest, Charge, CourtOutcome, OffenceCategory } from './types.js';
 
 export interface Establishment {
@@ -13,7 +14,7 @@ export interface Establishment {
   name: string;
 }
 
-export const ESTABLISHMENTS: readonly (readonly [Establishment, number])[] = [
+const ESTABLISHMENTS: readonly (readonly [Establishment, number])[] = [
   [{ code: 'NBI', name: 'HMP Northby' }, 70],
   [{ code: 'SMI', name: 'HMP Saltmere' }, 20],
   [{ code: 'WXI', name: 'HMP Wexley Moor' }, 10],
@@ -48,15 +49,23 @@ export interface Offending {
   sentence: CurrentSentence | null;
 }
 
-/** Picks a term from those whose date window is not empty, then a sentence date in that window. */
+/**
+ * Picks a term whose date window is not empty, then a sentence date in that window. A random term almost
+ * always fits; only the young need the list searched.
+ */
 function within(context: Context, terms: readonly number[], window: (months: number) => [number, number]): { months: number; day: number } {
-  const feasible = terms.filter((months) => {
+  const { random } = context;
+  const fits = (months: number) => {
     const [low, high] = window(months);
     return low <= high;
-  });
-  const months = context.random.pick(feasible.length > 0 ? feasible : [terms[0] as number]);
+  };
+  let months = random.pick(terms);
+  if (!fits(months)) {
+    const fitting = terms.filter(fits);
+    if (fitting.length > 0) months = random.pick(fitting);
+  }
   const [low, high] = window(months);
-  return { months, day: context.random.int(Math.min(low, high), high) };
+  return { months, day: random.int(Math.min(low, high), high) };
 }
 
 function chooseSentence(context: Context, plan: Plan, category: OffenceCategory, dateOfBirth: number): CurrentSentence | null {

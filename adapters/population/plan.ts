@@ -5,8 +5,6 @@
  */
 import { DRUG_MISUSE_LIKELIHOOD, POLICE_MIX, SUPERVISED_MIX, TRIGGER_OFFENCES } from './offences.js';
 import type { Random } from './random.js';
-import type { StaffDirectory } from './staff.js';
-import type { Mint } from './mint.js';
 import type { AccommodationStatus, OffenceCategory, Substance } from './types.js';
 
 export type Segment =
@@ -40,15 +38,6 @@ export interface Plan {
   ogrsAtLeast?: number;
 }
 
-/** What every builder shares: the seeded chance, the reference day, the staff and the identifier mint. */
-export interface Context {
-  random: Random;
-  /** The population's reference date, as a day number (see dates.ts). */
-  today: number;
-  staff: StaffDirectory;
-  mint: Mint;
-}
-
 const SUBSTANCE_PROFILES: readonly (readonly [Substance[], number])[] = [
   [['opiates', 'crack'], 30],
   [['opiates'], 10],
@@ -60,7 +49,7 @@ const SUBSTANCE_PROFILES: readonly (readonly [Substance[], number])[] = [
   [['opiates', 'benzodiazepines'], 5],
 ];
 
-export function chooseSubstances(random: Random): Substance[] {
+function chooseSubstances(random: Random): Substance[] {
   return [...random.weighted(SUBSTANCE_PROFILES)];
 }
 

@@ -5,7 +5,8 @@
 import { isoDate } from './dates.js';
 import type { Offending } from './offending.js';
 import { VIOLENT_OFFENCES } from './offences.js';
-import type { Context, Plan } from './plan.js';
+import type { Context } from './context.js';
+import type { Plan } from './plan.js';
 import type { OffenceCategory, PoliceFacts, WarningMarkerType } from './types.js';
 
 export function buildPoliceFacts(context: Context, plan: Plan, offending: Offending): PoliceFacts {

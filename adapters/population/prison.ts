@@ -5,7 +5,8 @@
 import { isoDate } from './dates.js';
 import type { CurrentSentence } from './offending.js';
 import { ACQUISITIVE_OFFENCES, VIOLENT_OFFENCES } from './offences.js';
-import type { Context, Plan } from './plan.js';
+import type { Context } from './context.js';
+import type { Plan } from './plan.js';
 import { assignStaff } from './staff.js';
 import type { PrisonFacts } from './types.js';
 

@@ -7,7 +7,8 @@
 import { addMonths, isoDate, toDay } from './dates.js';
 import type { CurrentSentence, Offending } from './offending.js';
 import { ACQUISITIVE_OFFENCES, VIOLENT_OFFENCES } from './offences.js';
-import type { Context, Plan } from './plan.js';
+import type { Context } from './context.js';
+import type { Plan } from './plan.js';
 import { assignStaff } from './staff.js';
 import type { DrugsFacts, HousingFacts, NeedArea, OffenceCategory, PoliceFacts, ProbationFacts, RequirementType, RiskLevel } from './types.js';
 
@@ -66,7 +67,7 @@ function requirements(context: Context, plan: Plan, who: Circumstances, sentence
   if (sentence.custody) return [];
   const types = new Set<RequirementType>(random.sample(['unpaid-work', 'rehabilitation-activity', 'curfew', 'accredited-programme'] as const, random.int(1, 2)));
   const misusesDrugs = plan.substances.some((s) => s !== 'alcohol');
-  if (misusesDrugs && random.chance(0.7)) types.add('drug-rehabilitation');
+  if (misusesDrugs && who.drugs?.treatment.engaged && random.chance(0.7)) types.add('drug-rehabilitation');
   if (plan.substances.includes('alcohol') && random.chance(0.5)) types.add('alcohol-treatment');
   if (who.police.warningMarkers.some((m) => m.type === 'mental-health') && random.chance(0.5)) types.add('mental-health-treatment');
   const startDate = isoDate(sentence.sentencedOn);

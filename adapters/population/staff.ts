@@ -35,11 +35,8 @@ export function createStaffDirectory(random: Random): StaffDirectory {
     if (phone === undefined) throw new RangeError('the drama range has 1,000 numbers; the directory wants fewer');
     return { name: `${given} ${family}`, team: random.pick(teams), phone, email };
   };
-  const directory = {} as Record<AgencyName, StaffMember[]>;
-  for (const agency of Object.keys(TEAMS) as AgencyName[]) {
-    directory[agency] = Array.from({ length: TEAMS[agency].size }, () => member(agency));
-  }
-  return directory;
+  const team = (agency: AgencyName) => Array.from({ length: TEAMS[agency].size }, () => member(agency));
+  return { police: team('police'), probation: team('probation'), prison: team('prison'), housing: team('housing'), drugs: team('drugs') };
 }
 
 /** A member of the agency's staff for one case: a copy, so no two records share an object. */

@@ -24,6 +24,11 @@ const probation: AgencyModule<ProbationRecord> = {
   },
   createAdapter: createProbationAdapter,
   createSimulator: createProbationSimulator,
+  // nDelius is where the partnership records IOM cohort membership (an IOM registration) and MAPPA management.
+  subjectFacts: (record) => ({
+    inActiveCohort: (record.registrations ?? []).some((registration) => registration.type === 'IOM'),
+    mappaCase: record.mappa !== null && record.mappa !== undefined,
+  }),
 };
 
 export default probation;

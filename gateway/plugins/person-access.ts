@@ -12,6 +12,7 @@ import type { IdentityIndex } from '../identity/index-of-people.js';
 import type { CompiledPolicy } from '../policy/index.js';
 import { type AgencyConnection, createSectionLoaders, type SectionLoaders } from '../sections.js';
 import { createFactsOf } from '../subjects.js';
+import { requestIdOf } from './disclosure-recording.js';
 import type { DeclaredContext } from './purpose.js';
 
 export interface PersonAccessContext extends DeclaredContext {
@@ -19,6 +20,7 @@ export interface PersonAccessContext extends DeclaredContext {
   sections: SectionLoaders;
   access: Access;
   disclosures: DisclosureSet;
+  requestId: string;
 }
 
 export function usePersonAccess(options: {
@@ -39,7 +41,13 @@ export function usePersonAccess(options: {
         factsOf: createFactsOf(options.modules, sections),
         now: now(),
       });
-      extendContext({ index: options.directory.current(), sections, access, disclosures: new DisclosureSet() });
+      extendContext({
+        index: options.directory.current(),
+        sections,
+        access,
+        disclosures: new DisclosureSet(),
+        requestId: requestIdOf(context.request),
+      });
     },
   };
 }

@@ -1,0 +1,10 @@
+import { mkdtemp } from 'node:fs/promises';
+import { openLedger } from './index.js';
+import { sampleRecord } from './fixtures.js';
+const dir = await mkdtemp('/tmp/lb/d-');
+const ledger = await openLedger({ dataDir: dir, checkpointIntervalMs: 200, onError: (e) => console.log('cp error', e.message) });
+let stop = false; let n = 0;
+setTimeout(() => (stop = true), 3000);
+await Promise.all(Array.from({ length: 64 }, async () => { while (!stop) await ledger.append(sampleRecord(n++)); }));
+console.log('appended', n, (await ledger.verify()));
+await ledger.close();

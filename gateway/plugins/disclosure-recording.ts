@@ -1,0 +1,134 @@
+/**
+ * The disclosure invariant, enforced where the result leaves execution: walk the final result, record in
+ * the ledger exactly what it carries about each person (and what was withheld, and who was consulted),
+ * and release the result only once that record is committed. If the ledger cannot write, the caller gets
+ * LEDGER_UNAVAILABLE and no data. In `reject` mode an operation that would withhold anything is refused whole.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { type DocumentNode, type ExecutionArgs, type ExecutionResult, print } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+import type { Access } from '../access.js';
+import type { DisclosureSet } from '../disclosure-set.js';
+import { gatewayError } from '../errors.js';
+import type { LinkedPerson } from '../identity/link.js';
+import type { DisclosureRecordInput, Ledger, RecordKind, RecordOutcome } from '../ledger/index.js';
+
+export type EnforcementMode = 'redact' | 'reject';
+
+interface RecordingContext {
+  access: Access;
+  disclosures: DisclosureSet;
+  requestId: string;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
+
+/** The caller's X-Request-Id when it is a sensible token, so both sides can quote one id; otherwise a new one. */
+export function requestIdOf(request: Request): string {
+  const given = request.headers.get('x-request-id');
+  return given && REQUEST_ID.test(given) ? given : randomUUID();
+}
+
+const documentHash = (document: DocumentNode) => createHash('sha256').update(print(document)).digest('hex');
+
+function isResult(value: unknown): value is ExecutionResult {
+  return typeof value === 'object' && value !== null && !(Symbol.asyncIterator in value);
+}
+
+async function recordOf(
+  args: ExecutionArgs,
+  context: RecordingContext,
+  result: ExecutionResult,
+  outcomeOverride: RecordOutcome | null,
+): Promise<DisclosureRecordInput | null> {
+  const { access, disclosures } = context;
+  const disclosed = disclosures.disclosedIn(result.data);
+  const people = new Set<LinkedPerson>([...disclosures.consulted, ...disclosed.map((d) => d.subject)]);
+  if (people.size === 0) return null;
+
+  const subjects = await Promise.all(
+    [...people].map(async (person) => {
+      const localReferences = person.records
+        .filter((r) => !Object.values(r.identifiers).includes(r.key))
+        .map((r) => ({ agency: r.agency, reference: r.key }));
+      return {
+        gatewayId: person.id,
+        identifiers: { ...person.identifiers, ...(localReferences.length > 0 ? { localReferences } : {}) },
+        inActiveCohort: (await access.factsOf(person)).inActiveCohort,
+        disclosed: disclosed
+          .filter((d) => d.subject === person)
+          .map(({ dataItem, path, clauseId }) => ({ dataItem, path, clauseId })),
+        withheld: disclosures.withheld
+          .filter((w) => w.subject === person)
+          .map(({ dataItem, path, reason, clauseId }) => ({ dataItem, path, reason, ...(clauseId ? { clauseId } : {}) })),
+      };
+    }),
+  );
+  const anyDisclosed = subjects.some((s) => s.disclosed.length > 0);
+  const kind: RecordKind = anyDisclosed ? 'disclosure' : 'consultation';
+  const outcome: RecordOutcome = outcomeOverride ?? (anyDisclosed ? 'disclosed' : 'nothing-disclosed');
+  const { principal, declaration } = access;
+  return {
+    occurredAt: new Date().toISOString(),
+    principal: {
+      userId: principal.userId,
+      displayName: principal.displayName,
+      agency: principal.agency,
+      role: principal.role,
+      ...(principal.team ? { team: principal.team } : {}),
+      clientApplication: principal.clientApplication,
+    },
+    purpose: declaration.purpose,
+    ...(declaration.justification ? { justification: declaration.justification } : {}),
+    kind,
+    subjects: outcomeOverride === 'refused' ? subjects.map((s) => ({ ...s, disclosed: [] })) : subjects,
+    ispVersion: `${access.policy.id}@${access.policy.version}`,
+    ...(args.operationName ? { operationName: args.operationName } : {}),
+    documentHash: documentHash(args.document),
+    requestId: context.requestId,
+    outcome,
+    ...(declaration.emergency ? { emergency: true } : {}),
+  };
+}
+
+export function useDisclosureRecording(options: { ledger: Ledger; mode: EnforcementMode; onLedgerError?: (error: unknown) => void }): Plugin {
+  const { ledger, mode } = options;
+  return {
+    onExecute({ setExecuteFn, executeFn }) {
+      setExecuteFn(async (args: ExecutionArgs) => {
+        const result: unknown = await executeFn(args);
+        if (!isResult(result)) return result;
+        const context = args.contextValue as RecordingContext;
+        const refused = mode === 'reject' && context.disclosures.withheld.length > 0;
+        const released: ExecutionResult = refused
+          ? {
+              data: null,
+              errors: [
+                gatewayError('WITHHELD', 'This operation asks for data the ISP does not share with you for this purpose, and the gateway refuses such operations whole. Ask only for what accessExplanation allows.', {
+                  dataItems: [...new Set(context.disclosures.withheld.map((w) => w.dataItem))],
+                  http: { status: 403 },
+                }),
+              ],
+            }
+          : result;
+        const record = await recordOf(args, context, released, refused ? 'refused' : null);
+        if (record) {
+          try {
+            await ledger.append(record);
+          } catch (error) {
+            options.onLedgerError?.(error);
+            return {
+              data: null,
+              errors: [
+                gatewayError('LEDGER_UNAVAILABLE', 'The disclosure ledger could not record this request, so nothing was disclosed. Try again shortly.', {
+                  http: { status: 503 },
+                }),
+              ],
+            };
+          }
+        }
+        return { ...released, extensions: { ...released.extensions, requestId: context.requestId } };
+      });
+    },
+  };
+}
