@@ -24,6 +24,8 @@ export class DisclosureSet {
   readonly withheld: Withholding[] = [];
   /** People the request looked at: found, matched or searched, whether or not anything was disclosed. */
   readonly consulted = new Set<LinkedPerson>();
+  /** Set when an IG officer read the ledger: the request is recorded as kind `audit`, about these people. */
+  audited: Set<string> | null = null;
 
   allow(entry: Allowed): void {
     this.allowed.set(entry.path, entry);
@@ -37,6 +39,12 @@ export class DisclosureSet {
 
   consult(person: LinkedPerson): void {
     this.consulted.add(person);
+  }
+
+  /** An audit query: recorded as kind `audit`, so IG officers' own reading of the ledger is on the ledger. */
+  audit(subjectIds: readonly string[]): void {
+    this.audited ??= new Set();
+    for (const id of subjectIds) this.audited.add(id);
   }
 
   /**

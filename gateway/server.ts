@@ -2,6 +2,7 @@
  * The gateway's HTTP server: express hosting graphql-yoga. The plugin list below is the request path.
  */
 import express from 'express';
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga } from 'graphql-yoga';
 import type { AgencyModule } from '../adapters/kit/contract.js';
 import type { Authenticator } from './authentication/authenticator.js';
@@ -44,6 +45,14 @@ export function createGateway(options: GatewayOptions) {
     schema,
     graphqlEndpoint: '/graphql',
     landingPage: false,
+    // The bundled GraphiQL: partner networks often cannot reach a CDN.
+    renderGraphiQL,
+    // GraphiQL in a browser: the page is public, every query from it still needs a token and a purpose.
+    graphiql: {
+      title: 'Partnership Gateway',
+      headers: JSON.stringify({ Authorization: 'Bearer <paste the output of npm run token>', 'X-Purpose': 'iom-case-management' }, null, 2),
+      defaultQuery: '# What may I see about this person, and why?\nquery Explain {\n  accessExplanation(pnc: "2002/0949875C") {\n    ispVersion role purpose\n    items { dataItem allowed clause reason }\n  }\n}\n',
+    },
     logging: 'warn',
     plugins: [
       useLimits(options.limits ?? DEFAULT_LIMITS),

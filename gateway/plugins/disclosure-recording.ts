@@ -21,6 +21,8 @@ interface RecordingContext {
   requestId: string;
 }
 
+type SubjectInput = DisclosureRecordInput['subjects'][number];
+
 const REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
 
 /** The caller's X-Request-Id when it is a sensible token, so both sides can quote one id; otherwise a new one. */
@@ -44,9 +46,9 @@ async function recordOf(
   const { access, disclosures } = context;
   const disclosed = disclosures.disclosedIn(result.data);
   const people = new Set<LinkedPerson>([...disclosures.consulted, ...disclosed.map((d) => d.subject)]);
-  if (people.size === 0) return null;
+  if (people.size === 0 && disclosures.audited === null) return null;
 
-  const subjects = await Promise.all(
+  const subjects: SubjectInput[] = await Promise.all(
     [...people].map(async (person) => {
       const localReferences = person.records
         .filter((r) => !Object.values(r.identifiers).includes(r.key))
@@ -64,8 +66,11 @@ async function recordOf(
       };
     }),
   );
+  for (const gatewayId of disclosures.audited ?? []) {
+    if (!subjects.some((s) => s.gatewayId === gatewayId)) subjects.push({ gatewayId, identifiers: {}, disclosed: [], withheld: [] });
+  }
   const anyDisclosed = subjects.some((s) => s.disclosed.length > 0);
-  const kind: RecordKind = anyDisclosed ? 'disclosure' : 'consultation';
+  const kind: RecordKind = anyDisclosed ? 'disclosure' : disclosures.audited ? 'audit' : 'consultation';
   const outcome: RecordOutcome = outcomeOverride ?? (anyDisclosed ? 'disclosed' : 'nothing-disclosed');
   const { principal, declaration } = access;
   return {
