@@ -21,6 +21,8 @@ export interface Access {
   readonly policy: CompiledPolicy;
   /** Audit-only roles (IG officers) see no person data at all. */
   readonly auditOnly: boolean;
+  /** The instant this request's decisions are made at (review dates), so an explanation agrees with them. */
+  readonly now: Date;
   /** Whether the person exists for this caller: out of scope looks exactly like unknown. */
   visible(person: LinkedPerson): Promise<boolean>;
   decide(person: LinkedPerson, dataItem: string): Promise<Decision>;
@@ -42,6 +44,7 @@ export function createAccess(options: {
     declaration,
     policy,
     factsOf,
+    now,
     auditOnly: policy.role(role)?.auditOnly ?? true,
     async visible(person) {
       return policy.inScope(role, declaration.purpose, await factsOf(person));

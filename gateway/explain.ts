@@ -8,7 +8,6 @@ import { gatewayError } from './errors.js';
 import type { IdentityIndex } from './identity/index-of-people.js';
 import type { LawfulBasis } from './policy/index.js';
 import { findPerson, type SchemaExtension } from './schema.js';
-import { accessTypeDefs } from '../schema/index.js';
 
 interface ExplainContext {
   index: IdentityIndex;
@@ -21,7 +20,6 @@ const basisText = (basis: Readonly<LawfulBasis>) =>
 
 export function explainExtension(descriptions: ReadonlyMap<string, string>): SchemaExtension {
   return {
-    typeDefs: accessTypeDefs,
     resolvers: {
       Query: {
         accessExplanation: async (_root: unknown, args: Parameters<typeof findPerson>[1], context: ExplainContext) => {
@@ -34,7 +32,7 @@ export function explainExtension(descriptions: ReadonlyMap<string, string>): Sch
             access.principal.role,
             access.declaration.purpose,
             await access.factsOf(person),
-            new Date(),
+            access.now,
             access.declaration.emergency,
           );
           return {

@@ -10,7 +10,11 @@ import { connectAgencies, startSimulators } from './agencies.js';
 import { createAuthenticator } from './authentication/authenticator.js';
 import { ensureLocalIssuer } from './authentication/local-issuer.js';
 import { type Config, loadConfig } from './config.js';
+import type { Population } from '../adapters/population/types.js';
+import { CohortRegister } from './cohort/register.js';
+import { seedCohort } from './cohort/seed.js';
 import { openLedger } from './ledger/index.js';
+import { openStore } from './ledger/store.js';
 import { loadPolicy } from './policy/index.js';
 import { createGateway } from './server.js';
 
@@ -33,8 +37,9 @@ async function main(): Promise<void> {
   const closers: (() => Promise<void>)[] = [];
 
   let urls = config.agencyUrls;
+  let population: Population | null = null;
   if (config.AGENCIES === 'embedded') {
-    const population = createPopulation({ seed: config.POPULATION_SEED, size: config.POPULATION_SIZE });
+    population = createPopulation({ seed: config.POPULATION_SEED, size: config.POPULATION_SIZE });
     const simulators = await startSimulators(agencies, population, {
       basePort: config.SIMULATOR_BASE_PORT,
       faults: parseFaultSpec(config.SIMULATOR_FAULTS),
@@ -51,9 +56,19 @@ async function main(): Promise<void> {
   }
   directory.startRefreshing(config.IDENTITY_REFRESH_MS);
 
-  const ledger = await openLedger({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, checkpointIntervalMs: config.LEDGER_CHECKPOINT_MS });
-  closers.push(() => ledger.close());
-  console.log(`  ledger: ${config.DATABASE_URL ? 'PostgreSQL' : `embedded PGlite under ${config.DATA_DIR}/ledger`}`);
+  // One database for the ledger and the cohort register: PostgreSQL if configured, else embedded PGlite.
+  const database = await openStore(config.DATABASE_URL ? { databaseUrl: config.DATABASE_URL } : { dataDir: config.DATA_DIR });
+  const ledger = await openLedger({ store: database, dataDir: config.DATA_DIR, checkpointIntervalMs: config.LEDGER_CHECKPOINT_MS });
+  const register = await CohortRegister.open(database);
+  closers.push(async () => {
+    await ledger.close();
+    await database.close();
+  });
+  console.log(`  database: ${config.DATABASE_URL ? 'PostgreSQL' : `embedded PGlite under ${config.DATA_DIR}/ledger`}`);
+  if (population) {
+    const seeded = await seedCohort(register, ledger, population, directory.current());
+    if (seeded > 0) console.log(`  cohort: ${seeded} members selected from the synthetic population`);
+  }
   const { app, policy: compiled } = createGateway({
     modules: agencies,
     connections,
@@ -61,6 +76,7 @@ async function main(): Promise<void> {
     authenticator,
     policy,
     ledger,
+    register,
     enforcement: config.ENFORCEMENT,
   });
   console.log(`  ISP: ${compiled.title} v${compiled.version} (${config.ISP_FILE})`);

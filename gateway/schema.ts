@@ -103,9 +103,8 @@ export function describeDataItems(agencies: readonly AgencyModule[]): Map<string
   return dataItems;
 }
 
-/** SDL and resolvers the gateway adds beside the person schema (explain, audit, cohort). */
+/** Resolvers for the gateway's own parts of the schema (explain, audit, cohort); their SDL is in schema/. */
 export interface SchemaExtension {
-  typeDefs: string;
   resolvers: IResolvers;
 }
 
@@ -122,7 +121,7 @@ export function buildGatewaySchema(agencies: readonly AgencyModule[], extensions
   );
 
   const schema = makeExecutableSchema<PersonContext>({
-    typeDefs: [coreTypeDefs, ...agencies.map((a) => a.typeDefs), ...extensions.map((e) => e.typeDefs)],
+    typeDefs: [...coreTypeDefs, ...agencies.map((a) => a.typeDefs)],
     resolvers: [...extensions.map((e) => e.resolvers), {
       Date: DateScalar,
       Query: {

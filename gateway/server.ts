@@ -5,8 +5,11 @@ import express from 'express';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga } from 'graphql-yoga';
 import type { AgencyModule } from '../adapters/kit/contract.js';
+import { auditExtension, auditRouter } from './audit/index.js';
 import type { Authenticator } from './authentication/authenticator.js';
 import { useAuthentication } from './authentication/plugin.js';
+import { cohortExtension } from './cohort/graphql.js';
+import type { CohortRegister } from './cohort/register.js';
 import { enforcePolicy } from './enforcement.js';
 import { explainExtension } from './explain.js';
 import type { IdentityDirectory } from './identity/directory.js';
@@ -28,6 +31,8 @@ export interface GatewayOptions {
   policy: LoadedPolicy;
   /** Every disclosure is committed here before its response leaves. */
   ledger: Ledger;
+  /** The IOM cohort register (same database as the ledger). */
+  register: CohortRegister;
   /** `redact` withholds fields one by one; `reject` refuses an operation that would withhold anything. */
   enforcement?: EnforcementMode;
   limits?: Limits;
@@ -37,7 +42,7 @@ export interface GatewayOptions {
 
 export function createGateway(options: GatewayOptions) {
   const { modules } = options;
-  const built = buildGatewaySchema(modules, [explainExtension(describeDataItems(modules))]);
+  const built = buildGatewaySchema(modules, [explainExtension(describeDataItems(modules)), auditExtension(options.ledger), cohortExtension({ register: options.register, ledger: options.ledger })]);
   const policy = compilePolicy(options.policy, built.classification);
   const schema = enforcePolicy(built.schema, built.classification, modules);
 
@@ -58,7 +63,14 @@ export function createGateway(options: GatewayOptions) {
       useLimits(options.limits ?? DEFAULT_LIMITS),
       useAuthentication(options.authenticator),
       usePurpose(policy, options.clock),
-      usePersonAccess({ policy, modules, connections: options.connections, directory: options.directory, now: options.clock }),
+      usePersonAccess({
+        policy,
+        modules,
+        connections: options.connections,
+        directory: options.directory,
+        register: options.register,
+        now: options.clock,
+      }),
       useDisclosureRecording({ ledger: options.ledger, mode: options.enforcement ?? 'redact' }),
     ],
   });
@@ -74,6 +86,7 @@ export function createGateway(options: GatewayOptions) {
     const ready = feeds.some((feed) => feed.refreshedAt !== null);
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'starting', people: options.directory.current().size, feeds });
   });
+  app.use('/audit', auditRouter({ ledger: options.ledger, authenticator: options.authenticator, policy, index: () => options.directory.current() }));
   app.use(yoga.graphqlEndpoint, yoga);
   return { app, yoga, schema, policy };
 }

@@ -1,8 +1,9 @@
 /**
  * The facts about a person that the ISP's conditions test (active cohort, consent recorded, MAPPA case),
- * gathered from the agencies that hold them through the request's own section loaders, so asking costs
+ * gathered from the cohort register and the agencies that hold them through the request's own section loaders, so asking costs
  * no more upstream calls than the query itself. A fact an agency cannot give counts as not met.
  */
+import type DataLoader from 'dataloader';
 import type { AgencyModule, SubjectFacts } from '../adapters/kit/contract.js';
 import type { LinkedPerson } from './identity/link.js';
 import type { SectionLoaders } from './sections.js';
@@ -11,12 +12,20 @@ export type { SubjectFacts };
 
 export type FactsOf = (person: LinkedPerson) => Promise<SubjectFacts>;
 
-export function createFactsOf(modules: readonly AgencyModule[], sections: SectionLoaders): FactsOf {
+/**
+ * `cohortMembers` answers active IOM cohort membership from the cohort register, the partnership's own record
+ * of it; the agencies answer the rest.
+ */
+export function createFactsOf(
+  modules: readonly AgencyModule[],
+  sections: SectionLoaders,
+  cohortMembers: DataLoader<string, boolean>,
+): FactsOf {
   const sources = modules.filter((module) => module.subjectFacts !== undefined);
   const known = new Map<LinkedPerson, Promise<SubjectFacts>>();
 
   const gather = async (person: LinkedPerson): Promise<SubjectFacts> => {
-    const facts: SubjectFacts = { inActiveCohort: false, consentRecorded: false, mappaCase: false };
+    const facts: SubjectFacts = { inActiveCohort: await cohortMembers.load(person.id), consentRecorded: false, mappaCase: false };
     const parts = await Promise.all(
       sources.map(async (module) => {
         const key = person.keys.get(module.agency)?.[0];
@@ -27,7 +36,7 @@ export function createFactsOf(modules: readonly AgencyModule[], sections: Sectio
       }),
     );
     for (const part of parts) {
-      for (const name of ['inActiveCohort', 'consentRecorded', 'mappaCase'] as const) facts[name] ||= part[name] === true;
+      for (const name of ['consentRecorded', 'mappaCase'] as const) facts[name] ||= part[name] === true;
     }
     return facts;
   };

@@ -16,7 +16,10 @@ import { openLedger, type Ledger, type LedgerOptions } from '../gateway/ledger/i
 
 const env = z
   .object({
-    DATABASE_URL: z.preprocess((value) => (value === '' ? undefined : value), z.string().default('postgres://postgres@127.0.0.1:5432/test')),
+    DATABASE_URL: z.preprocess(
+      (value) => (value === '' ? undefined : value),
+      z.string().default('postgres://postgres@127.0.0.1:5432/test'),
+    ),
     BENCH_SECONDS: z.coerce.number().positive().default(5),
     BENCH_CONCURRENCY: z.coerce.number().int().positive().default(64),
   })
@@ -62,7 +65,9 @@ async function measure(backend: string, options: LedgerOptions): Promise<Result>
       perSecond: latencies.length / elapsed,
       p50: percentile(latencies, 0.5),
       p99: percentile(latencies, 0.99),
-      verified: report.ok ? `intact (${report.checked} records, ${report.checkpoints} checkpoints)` : `BROKEN at ${report.firstBad?.sequence}`,
+      verified: report.ok
+        ? `intact (${report.checked} records, ${report.checkpoints} checkpoints)`
+        : `BROKEN at ${report.firstBad?.sequence}: ${report.firstBad?.detail}`,
     };
   } finally {
     await ledger.close();
@@ -71,7 +76,9 @@ async function measure(backend: string, options: LedgerOptions): Promise<Result>
 
 async function postgres(dataDir: string): Promise<Result> {
   const adminUrl = new URL(env.DATABASE_URL);
-  if (!LOOPBACK.has(adminUrl.hostname)) throw new Error(`The benchmark runs against loopback PostgreSQL only, not ${adminUrl.hostname}.`);
+  if (!LOOPBACK.has(adminUrl.hostname)) {
+    throw new Error(`The benchmark runs against loopback PostgreSQL only, not ${adminUrl.hostname}.`);
+  }
   const name = `ledger_bench_${randomBytes(6).toString('hex')}`;
   const admin = new pg.Client({ connectionString: adminUrl.toString(), connectionTimeoutMillis: 5_000 });
   await admin.connect();

@@ -16,7 +16,10 @@ import type { Population } from '../adapters/population/types.js';
 import { agencies } from '../adapters/registry.js';
 import { connectAgencies, startSimulators } from '../gateway/agencies.js';
 import { createAuthenticator } from '../gateway/authentication/authenticator.js';
+import { CohortRegister } from '../gateway/cohort/register.js';
+import { seedCohort } from '../gateway/cohort/seed.js';
 import { type Ledger, openLedger } from '../gateway/ledger/index.js';
+import { openStore } from '../gateway/ledger/store.js';
 import type { EnforcementMode } from '../gateway/plugins/disclosure-recording.js';
 import { type LoadedPolicy, loadPolicy, parsePolicy } from '../gateway/policy/index.js';
 import { describeDataItems } from '../gateway/schema.js';
@@ -30,6 +33,7 @@ export interface GraphQLResponse {
   body: {
     data?: Record<string, unknown> | null;
     errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, unknown> }[];
+    extensions?: Record<string, unknown>;
   };
 }
 
@@ -48,6 +52,7 @@ export interface TestSystem {
   app: ReturnType<typeof createGateway>['app'];
   gateway: ReturnType<typeof createGateway>;
   ledger: Ledger;
+  register: CohortRegister;
   simulator(agency: string): RunningSimulator;
   token(claims: Record<string, unknown>): Promise<string>;
   query(query: string, variables?: Record<string, unknown>, caller?: Caller): Promise<GraphQLResponse>;
@@ -120,7 +125,11 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
   const { connections, directory } = connectAgencies(agencies, new Map(simulators.map((s) => [s.agency, s.url])), options.timeoutMs ?? 1000);
   await directory.refresh();
   const dataDir = mkdtempSync(join(tmpdir(), 'gateway-test-'));
-  const ledger = options.ledger ?? (await openLedger({ dataDir, checkpointIntervalMs: 0 }));
+  const database = await openStore({ dataDir });
+  const embeddedLedger = await openLedger({ store: database, dataDir, checkpointIntervalMs: 0 });
+  const register = await CohortRegister.open(database);
+  await seedCohort(register, embeddedLedger, population, directory.current());
+  const ledger = options.ledger ?? embeddedLedger;
   const gateway = createGateway({
     modules: agencies,
     connections,
@@ -128,6 +137,7 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
     authenticator,
     policy: options.policy ?? openPolicy(),
     ledger,
+    register,
     enforcement: options.enforcement,
     clock: options.clock,
   });
@@ -143,6 +153,7 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
     app: gateway.app,
     gateway,
     ledger,
+    register,
     simulator,
     token,
     async query(query, variables, caller = COORDINATOR) {
@@ -160,7 +171,8 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
     close: async () => {
       directory.stop();
       await Promise.all(simulators.map((s) => s.close()));
-      if (!options.ledger) await ledger.close();
+      await embeddedLedger.close();
+      await database.close();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

@@ -57,7 +57,7 @@ export interface AgencyModule<Section = unknown> {
   createSimulator(population: Population): SimulatorApp;
 }
 
-/** The facts about a person that ISP conditions test. */
+/** The facts about a person that ISP conditions test. Active cohort membership comes from the gateway's register. */
 export interface SubjectFacts {
   inActiveCohort: boolean;
   consentRecorded: boolean;

@@ -24,11 +24,8 @@ const probation: AgencyModule<ProbationRecord> = {
   },
   createAdapter: createProbationAdapter,
   createSimulator: createProbationSimulator,
-  // nDelius is where the partnership records IOM cohort membership (an IOM registration) and MAPPA management.
-  subjectFacts: (record) => ({
-    inActiveCohort: (record.registrations ?? []).some((registration) => registration.type === 'IOM'),
-    mappaCase: record.mappa !== null && record.mappa !== undefined,
-  }),
+  // MAPPA management is recorded in nDelius; cohort membership is the gateway's own register, not a fact from here.
+  subjectFacts: (record) => ({ mappaCase: record.mappa !== null && record.mappa !== undefined }),
 };
 
 export default probation;

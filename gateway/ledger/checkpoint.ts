@@ -116,7 +116,8 @@ export async function checkpointVerifier(publicKeys: readonly JWK[]): Promise<Ch
         return { ok: false, reason: 'its payload is not JSON' };
       }
       const parsed = checkpointPayloadSchema.safeParse(payload);
-      return parsed.success ? { ok: true, payload: parsed.data } : { ok: false, reason: 'its payload is not {sequence, hash, at}' };
+      if (!parsed.success) return { ok: false, reason: 'its payload is not {sequence, hash, at}' };
+      return { ok: true, payload: parsed.data };
     },
   };
 }

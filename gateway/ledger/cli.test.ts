@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { compactVerify, importJWK } from 'jose';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { runLedgerCli } from './cli.js';
 import { sampleRecord, sampleSubject } from './fixtures.js';
@@ -85,6 +86,19 @@ describeOnBackends('ledger CLI', (backend) => {
     expect(csv.out.split('\r\n').slice(1, -1).map((line) => line.split(',')[0])).toEqual(['1', '1', '3', '3']);
     const fhir = await run(['export', '--format', 'fhir', '--person', sampleSubject(2).gatewayId], env);
     expect(fhir.out.trimEnd().split('\n').map((line) => (JSON.parse(line) as { id: string }).id)).toEqual(['ledger-2']);
+  });
+
+  it('public-key prints the public JWK that verifies the checkpoints', async () => {
+    const { code, out } = await run(['public-key'], env);
+    expect(code).toBe(0);
+    const jwk = JSON.parse(out) as Record<string, unknown>;
+    expect(jwk).toMatchObject({ kty: 'EC', crv: 'P-256', alg: 'ES256', use: 'sig' });
+    expect(jwk).not.toHaveProperty('d');
+    const store = await openStore(env.DATABASE_URL === undefined ? { dataDir } : { databaseUrl: env.DATABASE_URL });
+    const [checkpoint] = await store.query('SELECT jws FROM ledger_checkpoints ORDER BY id LIMIT 1');
+    await store.close();
+    const { payload } = await compactVerify(String(checkpoint?.jws), await importJWK(jwk, 'ES256'));
+    expect(JSON.parse(new TextDecoder().decode(payload))).toMatchObject({ sequence: 3 });
   });
 
   it('refuses bad usage and a missing embedded ledger with exit 2', async () => {

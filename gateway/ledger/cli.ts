@@ -14,6 +14,7 @@ import { openLedger, type Ledger } from './ledger.js';
 export const USAGE = `Usage: npm run ledger -- <command>
   verify                                         recompute the chain and checkpoints; exit 1 naming the first bad record
   checkpoint                                     sign the chain head now
+  public-key                                     print the checkpoint key's public JWK, for verifiers
   export --format ndjson|csv|fhir [--person ID]  write records to standard output (one person's with --person)
 Environment: DATABASE_URL (PostgreSQL; default the embedded ledger), DATA_DIR (default ./data), LEDGER_SIGNING_KEY (optional).`;
 
@@ -52,7 +53,7 @@ export interface CliOutput {
 /** Runs one command; resolves to the process exit code (0 ok, 1 chain broken, 2 usage or failure). */
 export async function runLedgerCli(args: readonly string[], env: NodeJS.ProcessEnv, io: CliOutput): Promise<number> {
   const [command, ...rest] = args;
-  if (command !== 'verify' && command !== 'checkpoint' && command !== 'export') {
+  if (command !== 'verify' && command !== 'checkpoint' && command !== 'public-key' && command !== 'export') {
     io.err(`${USAGE}\n`);
     return 2;
   }
@@ -88,6 +89,10 @@ export async function runLedgerCli(args: readonly string[], env: NodeJS.ProcessE
       ...(LEDGER_SIGNING_KEY === undefined ? {} : { signingKey: LEDGER_SIGNING_KEY }),
     });
     if (command === 'verify') return await verify(ledger, io);
+    if (command === 'public-key') {
+      await io.out(`${JSON.stringify(ledger.publicKey, null, 2)}\n`);
+      return 0;
+    }
     if (command === 'checkpoint') {
       const checkpoint = await ledger.checkpoint();
       await io.out(
@@ -114,7 +119,8 @@ async function verify(ledger: Ledger, io: CliOutput): Promise<number> {
     return 0;
   }
   const { sequence, problem, detail } = report.firstBad;
-  await io.out(`chain broken: first bad record ${sequence} (${problem}): ${detail}\n${report.checked} records verified before it\n`);
+  await io.out(`chain broken: first bad record ${sequence} (${problem}): ${detail}\n`);
+  await io.out(`${report.checked} records verified before it\n`);
   return 1;
 }
 

@@ -1,13 +1,13 @@
 /**
  * The ledger's two failures. A request whose record cannot be written must disclose nothing,
- * so the gateway turns `LedgerUnavailableError` into a LEDGER_UNAVAILABLE error and withholds the data.
+ * so the gateway turns `LedgerUnavailableError` (from a write or a read) into LEDGER_UNAVAILABLE.
  */
 
 export class LedgerUnavailableError extends Error {
   readonly code = 'LEDGER_UNAVAILABLE';
 
   constructor(detail: string, options?: { cause?: unknown }) {
-    super(`The disclosure ledger could not record this request (${detail}); nothing was disclosed. Try again shortly.`, options);
+    super(`The disclosure ledger is unavailable: ${detail}. Try again shortly.`, options);
     this.name = 'LedgerUnavailableError';
   }
 }

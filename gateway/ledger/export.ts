@@ -180,15 +180,32 @@ const EVENT: Record<RecordKind, { type: Coding; lifecycle: Coding; action: FhirA
     lifecycle: { system: LIFECYCLE, code: 'disclose', display: 'Disclose Record Lifecycle Event' },
     action: 'R',
   },
-  consultation: { type: { system: DCM, code: '110110', display: 'Patient Record' }, lifecycle: { system: LIFECYCLE, code: 'access' }, action: 'R' },
-  alteration: { type: { system: DCM, code: '110110', display: 'Patient Record' }, lifecycle: { system: LIFECYCLE, code: 'amend' }, action: 'U' },
-  audit: { type: { system: DCM, code: '110101', display: 'Audit Log Used' }, lifecycle: { system: LIFECYCLE, code: 'access' }, action: 'R' },
-  aggregate: { type: { system: DCM, code: '110112', display: 'Query' }, lifecycle: { system: LIFECYCLE, code: 'report' }, action: 'E' },
+  consultation: {
+    type: { system: DCM, code: '110110', display: 'Patient Record' },
+    lifecycle: { system: LIFECYCLE, code: 'access' },
+    action: 'R',
+  },
+  alteration: {
+    type: { system: DCM, code: '110110', display: 'Patient Record' },
+    lifecycle: { system: LIFECYCLE, code: 'amend' },
+    action: 'U',
+  },
+  audit: {
+    type: { system: DCM, code: '110101', display: 'Audit Log Used' },
+    lifecycle: { system: LIFECYCLE, code: 'access' },
+    action: 'R',
+  },
+  aggregate: {
+    type: { system: DCM, code: '110112', display: 'Query' },
+    lifecycle: { system: LIFECYCLE, code: 'report' },
+    action: 'E',
+  },
 };
 
 const OUTCOME: Record<RecordOutcome, FhirAuditEvent['outcome']> = {
   disclosed: '0',
   'nothing-disclosed': '0',
+  altered: '0',
   refused: '4',
   error: '8',
 };
@@ -229,7 +246,8 @@ function purposeOfEvent(record: DisclosureRecord): CodeableConcept[] {
     text: record.justification ?? record.purpose,
   };
   if (record.emergency !== true) return [purpose];
-  return [purpose, { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ActReason', code: 'BTG', display: 'break the glass' }] }];
+  const breakGlass: Coding = { system: 'http://terminology.hl7.org/CodeSystem/v3-ActReason', code: 'BTG', display: 'break the glass' };
+  return [purpose, { coding: [breakGlass] }];
 }
 
 function agents(record: DisclosureRecord): AuditEventAgent[] {
@@ -274,9 +292,15 @@ function subjectEntity(subject: Subject): AuditEventEntity {
       const value = identifiers[kind];
       return value === undefined ? [] : [{ type: kind, valueString: value }];
     }),
-    ...(identifiers.localReferences ?? []).map((local) => ({ type: 'localReference', valueString: `${local.agency}:${local.reference}` })),
+    ...(identifiers.localReferences ?? []).map((local) => ({
+      type: 'localReference',
+      valueString: `${local.agency}:${local.reference}`,
+    })),
     ...(subject.inActiveCohort === undefined ? [] : [{ type: 'inActiveCohort', valueString: String(subject.inActiveCohort) }]),
-    ...subject.disclosed.map((item) => ({ type: 'disclosed', valueString: `${item.dataItem} at ${item.path} under ${item.clauseId}` })),
+    ...subject.disclosed.map((item) => ({
+      type: 'disclosed',
+      valueString: `${item.dataItem} at ${item.path} under ${item.clauseId}`,
+    })),
     ...subject.withheld.map((item) => ({
       type: 'withheld',
       valueString: `${item.dataItem} at ${item.path}: ${item.reason}${item.clauseId === undefined ? '' : ` (${item.clauseId})`}`,

@@ -71,6 +71,52 @@ describeOnBackends('appending', (backend) => {
   });
 });
 
+describeOnBackends('appending under a steady stream', (backend) => {
+  const database = useDatabase(backend);
+
+  it('leaves the event loop free for timers and I/O', async () => {
+    const ledger = await openLedger(database().ledgerOptions());
+    let streaming = true;
+    let ticksWhileStreaming = 0;
+    const ticker = setInterval(() => {
+      if (streaming) ticksWhileStreaming++;
+    }, 1);
+    // 32 appenders, 50 appends each, back to back: a writer that never yields would hold the loop throughout.
+    await Promise.all(
+      Array.from({ length: 32 }, async (_, worker) => {
+        for (let i = 0; i < 50; i++) await ledger.append(sampleRecord(worker * 50 + i));
+      }),
+    );
+    streaming = false;
+    clearInterval(ticker);
+    expect(ticksWhileStreaming).toBeGreaterThan(0);
+    await ledger.close();
+  });
+});
+
+describeOnBackends('verifying while others append', (backend) => {
+  const database = useDatabase(backend);
+
+  it('sees one consistent snapshot, never a half-written head', { timeout: 60_000 }, async () => {
+    const writer = await openLedger(database().ledgerOptions());
+    const reader = await openLedger(database().ledgerOptions());
+    // More records than one verify page, so a walk without a snapshot would meet rows committed after it began.
+    await Promise.all(Array.from({ length: 4_500 }, (_, n) => writer.append(sampleRecord(n))));
+    let verifying = true;
+    const stream = Promise.all(
+      Array.from({ length: 8 }, async () => {
+        while (verifying) await writer.append(sampleRecord(1));
+      }),
+    );
+    const reports = [];
+    for (let round = 0; round < 3; round++) reports.push(await reader.verify());
+    verifying = false;
+    await stream;
+    for (const report of reports) expect(report).toMatchObject({ ok: true });
+    await Promise.all([writer.close(), reader.close()]);
+  });
+});
+
 describeOnBackends('two gateway processes on one database', (backend) => {
   const database = useDatabase(backend);
 
@@ -137,6 +183,9 @@ describeOnBackends('write failures', (backend) => {
       if (result.status === 'rejected') {
         expect(result.reason).toBeInstanceOf(LedgerUnavailableError);
         expect(result.reason.code).toBe('LEDGER_UNAVAILABLE');
+        // The database's message is kept for the logs, not put in front of the caller.
+        expect(result.reason.cause).toBeInstanceOf(Error);
+        expect(result.reason.message).not.toMatch(/ledger_subjects/);
       }
     }
     expect(await count(database, 'ledger_records')).toBe(1);
@@ -156,6 +205,12 @@ describeOnBackends('write failures', (backend) => {
       true,
       true,
     ]);
+    // Reads fail the same way, so the audit API can answer LEDGER_UNAVAILABLE too.
+    await expect(ledger.query()).rejects.toBeInstanceOf(LedgerUnavailableError);
+    await expect(ledger.verify()).rejects.toBeInstanceOf(LedgerUnavailableError);
+    await expect(ledger.subjectAccess('gw-000001')).rejects.toBeInstanceOf(LedgerUnavailableError);
+    // A malformed argument is still the caller's fault, not the database's.
+    await expect(ledger.query({ kind: 'gossip' } as never)).rejects.not.toBeInstanceOf(LedgerUnavailableError);
     await ledger.close().catch(() => undefined);
   });
 

@@ -4,7 +4,14 @@
  */
 import type { JWK } from 'jose';
 import { z } from 'zod';
-import { checkpointVerifier, loadSigner, writeCheckpoint, type Checkpoint, type CheckpointSigner, type CheckpointVerifier } from './checkpoint.js';
+import {
+  checkpointVerifier,
+  loadSigner,
+  writeCheckpoint,
+  type Checkpoint,
+  type CheckpointSigner,
+  type CheckpointVerifier,
+} from './checkpoint.js';
 import { LedgerUnavailableError } from './errors.js';
 import { migrate } from './migrations.js';
 import {
@@ -41,7 +48,10 @@ export interface LedgerOptions {
 }
 
 export interface Ledger {
-  /** Resolves once the record is committed. Rejects with LedgerRecordError (bad record, nothing written) or LedgerUnavailableError. */
+  /**
+   * Resolves once the record is committed. Rejects with LedgerRecordError (a bad record: nothing
+   * written) or LedgerUnavailableError (not recorded: the request must disclose nothing).
+   */
   append(record: DisclosureRecordInput): Promise<Appended>;
   /** Signs the chain head now; null if there was nothing new to sign. */
   checkpoint(): Promise<Checkpoint | null>;
@@ -111,37 +121,34 @@ class DisclosureLedger implements Ledger {
   }
 
   async append(record: DisclosureRecordInput): Promise<Appended> {
-    if (this.#closed) throw new LedgerUnavailableError('the ledger has been closed');
+    this.#open();
     return this.#writer.write(prepareRecord(parseRecord(record)));
   }
 
-  async checkpoint(): Promise<Checkpoint | null> {
-    this.#open();
-    // One checkpoint at a time: the timer and an explicit call must not sign twice.
-    this.#checkpointing ??= writeCheckpoint(this.store, this.signer).finally(() => {
-      this.#checkpointing = undefined;
+  checkpoint(): Promise<Checkpoint | null> {
+    return this.#use(() => {
+      // One checkpoint at a time: the timer and an explicit call must not sign twice.
+      this.#checkpointing ??= writeCheckpoint(this.store, this.signer).finally(() => {
+        this.#checkpointing = undefined;
+      });
+      return this.#checkpointing;
     });
-    return this.#checkpointing;
   }
 
-  async verify(): Promise<VerifyReport> {
-    this.#open();
-    return verifyLedger(this.store, this.verifier);
+  verify(): Promise<VerifyReport> {
+    return this.#use(() => verifyLedger(this.store, this.verifier));
   }
 
-  async query(filter?: LedgerFilter, page?: PageRequest): Promise<LedgerPage> {
-    this.#open();
-    return queryLedger(this.store, filter, page);
+  query(filter?: LedgerFilter, page?: PageRequest): Promise<LedgerPage> {
+    return this.#use(() => queryLedger(this.store, filter, page));
   }
 
-  async subjectAccess(gatewayId: string): Promise<SubjectAccessReport> {
-    this.#open();
-    return subjectAccess(this.store, gatewayId);
+  subjectAccess(gatewayId: string): Promise<SubjectAccessReport> {
+    return this.#use(() => subjectAccess(this.store, gatewayId));
   }
 
-  async alerts(from: string, to: string, options?: AlertOptions): Promise<Alert[]> {
-    this.#open();
-    return alerts(this.store, from, to, options);
+  alerts(from: string, to: string, options?: AlertOptions): Promise<Alert[]> {
+    return this.#use(() => alerts(this.store, from, to, options));
   }
 
   async close(): Promise<void> {
@@ -160,5 +167,16 @@ class DisclosureLedger implements Ledger {
 
   #open(): void {
     if (this.#closed) throw new LedgerUnavailableError('the ledger has been closed');
+  }
+
+  /** A database failure becomes LedgerUnavailableError; a malformed argument (ZodError) stays the caller's. */
+  async #use<T>(work: () => Promise<T>): Promise<T> {
+    this.#open();
+    try {
+      return await work();
+    } catch (error) {
+      if (error instanceof z.ZodError || error instanceof LedgerUnavailableError) throw error;
+      throw new LedgerUnavailableError('the ledger database did not answer', { cause: error });
+    }
   }
 }

@@ -17,7 +17,7 @@ import {
   type RecordOutcome,
   type WithheldItem,
 } from './record.js';
-import type { SqlClient } from './store.js';
+import { yieldToEventLoop, type SqlClient } from './store.js';
 
 export interface LedgerEntry {
   sequence: number;
@@ -155,6 +155,7 @@ export async function subjectAccess(db: SqlClient, gatewayId: string): Promise<S
       });
     }
     after = page.nextCursor ?? undefined;
+    await yieldToEventLoop();
   } while (after !== undefined);
   return { gatewayId, entries };
 }
@@ -220,10 +221,12 @@ export async function alerts(
   }
   for (const touch of await touches('s.in_active_cohort = false', true)) {
     const gatewayId = touch.gateway_id ?? '';
-    found.push(single('outside-cohort', touch, [gatewayId], `${touch.user_id} reached ${gatewayId}, who is outside the active IOM cohort`));
+    const detail = `${touch.user_id} reached ${gatewayId}, who is outside the active IOM cohort`;
+    found.push(single('outside-cohort', touch, [gatewayId], detail));
   }
   for (const touch of await touches(OUT_OF_HOURS, false)) {
-    found.push(single('out-of-hours', touch, [], `${touch.user_id} used the gateway outside 08:00-18:00 Monday to Friday (London time)`));
+    const detail = `${touch.user_id} used the gateway outside 08:00-18:00 Monday to Friday (London time)`;
+    found.push(single('out-of-hours', touch, [], detail));
   }
   found.push(...unusualVolume(await touches('true', true), unusualVolumeThreshold));
   return found.sort((a, b) => a.from.localeCompare(b.from) || a.kind.localeCompare(b.kind) || a.userId.localeCompare(b.userId));

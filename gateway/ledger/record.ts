@@ -7,7 +7,7 @@ import { canonicalIdentifier, IDENTIFIER_LABELS, type IdentifierKind } from '../
 import { LedgerRecordError } from './errors.js';
 
 export const RECORD_KINDS = ['disclosure', 'consultation', 'alteration', 'audit', 'aggregate'] as const;
-export const RECORD_OUTCOMES = ['disclosed', 'nothing-disclosed', 'refused', 'error'] as const;
+export const RECORD_OUTCOMES = ['disclosed', 'nothing-disclosed', 'altered', 'refused', 'error'] as const;
 export type RecordKind = (typeof RECORD_KINDS)[number];
 export type RecordOutcome = (typeof RECORD_OUTCOMES)[number];
 
@@ -84,10 +84,22 @@ export const disclosureRecordSchema = z
     requestId: text(200),
     outcome: z.enum(RECORD_OUTCOMES),
     emergency: z.boolean().optional(),
+    /** For kind `alteration`: which register changed, how, and the values written. */
+    alteration: z
+      .strictObject({ register: text(100), action: text(100), details: z.record(z.string(), z.unknown()) })
+      .optional(),
   })
   .refine((record) => record.emergency !== true || record.justification !== undefined, {
     message: 'an emergency access must carry its justification',
     path: ['justification'],
+  })
+  .refine((record) => (record.kind === 'alteration') === (record.alteration !== undefined), {
+    message: 'an alteration record, and only one, carries what was altered',
+    path: ['alteration'],
+  })
+  .refine((record) => record.outcome !== 'altered' || record.kind === 'alteration', {
+    message: 'only an alteration record has outcome "altered"',
+    path: ['outcome'],
   })
   .refine(
     (record) => record.outcome === 'disclosed' || record.subjects.every((subject) => subject.disclosed.length === 0),

@@ -22,6 +22,14 @@ export interface LedgerStore extends SqlClient {
   close(): Promise<void>;
 }
 
+/**
+ * PGlite answers within the microtask queue, so a loop of queries never lets timers or I/O run.
+ * Long loops (the writer, page walks) call this between rounds.
+ */
+export function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
 export type StoreOptions = { databaseUrl: string } | { dataDir: string };
 
 export async function openStore(options: StoreOptions): Promise<LedgerStore> {
@@ -123,7 +131,8 @@ async function lockDataDir(dataDir: string): Promise<() => Promise<void>> {
       const owner = Number((await readFile(lockFile, 'utf8').catch(() => '')).trim());
       if (Number.isInteger(owner) && owner > 0 && isAlive(owner)) {
         throw new Error(
-          `The embedded ledger in ${dataDir} is in use by process ${owner}. Stop that process, or use PostgreSQL (DATABASE_URL) to share the ledger.`,
+          `The embedded ledger in ${dataDir} is in use by process ${owner}. ` +
+            'Stop that process, or use PostgreSQL (DATABASE_URL) to share the ledger.',
         );
       }
       // The owner died without unlocking: the lock is stale.

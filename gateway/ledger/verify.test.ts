@@ -89,7 +89,7 @@ describeOnBackends('verify', (backend) => {
         'curiosity',
       ]);
     });
-    expect((await report()).firstBad).toMatchObject({ sequence: 4, problem: 'altered' });
+    expect(await report()).toMatchObject({ ok: false, checked: 3, firstBad: { sequence: 4, problem: 'altered' } });
   });
 
   it('names a removed record', async () => {
@@ -124,6 +124,13 @@ describeOnBackends('verify', (backend) => {
       await forgeRow(tx, 5, await hashOf(tx, 4), 55);
     });
     expect(await report()).toMatchObject({ ok: false, checked: 4, firstBad: { sequence: 5, problem: 'inserted' } });
+  });
+
+  it('names subject rows added for a record that does not exist', async () => {
+    await tamper(database.admin, `INSERT INTO ledger_subjects (sequence, position, gateway_id) VALUES (12, 0, 'gw-000001')`);
+    const result = await report();
+    expect(result).toMatchObject({ ok: false, checked: 10, firstBad: { sequence: 12, problem: 'inserted' } });
+    expect(result.firstBad?.detail).toMatch(/subject rows/);
   });
 
   it('names reordered records', async () => {

@@ -7,7 +7,7 @@ import { canonicalJson, chainHash, GENESIS_HASH } from './chain.js';
 import type { CheckpointVerifier } from './checkpoint.js';
 import { recordColumns, subjectColumns } from './columns.js';
 import { disclosureRecordSchema } from './record.js';
-import type { LedgerStore, Row, SqlClient } from './store.js';
+import { yieldToEventLoop, type LedgerStore, type Row, type SqlClient } from './store.js';
 import { headSchema } from './writer.js';
 
 export type TamperProblem = 'altered' | 'removed' | 'inserted' | 'reordered' | 'bad-checkpoint';
@@ -21,7 +21,7 @@ export interface TamperFinding {
 
 export interface VerifyReport {
   ok: boolean;
-  /** Records verified (all of them when ok; those before the first bad one otherwise). */
+  /** Records whose links, hashes and columns verify: all of them, or those before the chain's first bad record. */
   checked: number;
   /** Checkpoints whose signature and hash agree with the chain. */
   checkpoints: number;
@@ -73,16 +73,15 @@ export async function verifyLedger(store: LedgerStore, verifier: CheckpointVerif
 
 async function walkChain(tx: SqlClient, head: Link | undefined): Promise<{ checked: number; finding?: TamperFinding }> {
   const rows = storedRows(tx);
-  let before: Link | undefined;
   let prev: Link = { sequence: 0, hash: GENESIS_HASH };
   let current = await next(rows);
   let checked = 0;
   while (current !== undefined) {
     const following = await next(rows);
-    const finding = await examine(tx, head, before, prev, current, following);
-    if (finding) return { checked, finding };
+    const finding = await examine(tx, head, prev, current, following);
+    // Sequences up to a finding are contiguous, so everything before it was checked.
+    if (finding) return { checked: finding.sequence - 1, finding };
     checked++;
-    before = prev;
     prev = { sequence: current.row.sequence, hash: current.row.hash };
     current = following;
   }
@@ -92,13 +91,13 @@ async function walkChain(tx: SqlClient, head: Link | undefined): Promise<{ check
       finding: {
         sequence: prev.sequence + 1,
         problem: 'removed',
-        detail: `records ${prev.sequence + 1} to ${head.sequence} are missing: the chain head says ${head.sequence} records were written`,
+        detail: `records ${prev.sequence + 1} to ${head.sequence} are missing: the chain head says ${head.sequence} were written`,
       },
     };
   }
   if (head !== undefined && head.sequence === prev.sequence && head.hash !== prev.hash) {
     return {
-      checked: checked - 1,
+      checked: prev.sequence - 1,
       finding: {
         sequence: prev.sequence,
         problem: 'altered',
@@ -112,7 +111,6 @@ async function walkChain(tx: SqlClient, head: Link | undefined): Promise<{ check
 async function examine(
   tx: SqlClient,
   head: Link | undefined,
-  before: Link | undefined,
   prev: Link,
   current: Stored,
   following: Stored | undefined,
@@ -145,7 +143,7 @@ async function examine(
       };
     }
     if (skippedByNext) return inserted(row.sequence, following.row.sequence, prev.sequence);
-    if (selfConsistent && before !== undefined) {
+    if (selfConsistent && prev.sequence > 0) {
       return {
         sequence: prev.sequence,
         problem: 'altered',
@@ -174,7 +172,7 @@ async function examine(
     return {
       sequence: row.sequence,
       problem: 'altered',
-      detail: `record ${row.sequence}: ${disagreeing.join(', ')} disagree${disagreeing.length === 1 ? 's' : ''} with the hashed record`,
+      detail: `record ${row.sequence}: ${disagreeing.join(', ')} disagree with the hashed record`,
     };
   }
   return undefined;
@@ -269,6 +267,7 @@ async function* storedRows(tx: SqlClient): AsyncGenerator<Stored> {
     }
     for (const row of rows) yield { row, subjects: bySequence.get(row.sequence) ?? [] };
     after = last.sequence;
+    await yieldToEventLoop();
   }
 }
 
@@ -315,6 +314,7 @@ async function checkCheckpoints(
     const last = page.at(-1);
     if (last === undefined) return finding === undefined ? { good } : { good, finding };
     after = last.id;
+    await yieldToEventLoop();
   }
 }
 
@@ -331,7 +331,9 @@ async function checkpointProblem(
   const checked = await verifier.check(checkpoint.jws);
   if (!checked.ok) return bad(`its signature does not verify: ${checked.reason}`);
   const { payload } = checked;
-  if (payload.sequence !== checkpoint.sequence || payload.hash !== checkpoint.hash || Date.parse(payload.at) !== checkpoint.at_ms) {
+  const columnsAgree =
+    payload.sequence === checkpoint.sequence && payload.hash === checkpoint.hash && Date.parse(payload.at) === checkpoint.at_ms;
+  if (!columnsAgree) {
     return bad('its columns disagree with what was signed');
   }
   if (checkpoint.record_hash === null) {

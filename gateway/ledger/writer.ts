@@ -7,7 +7,7 @@ import { canonicalJson, chainHash } from './chain.js';
 import { recordColumns, subjectColumns, type RecordColumns, type SubjectColumns } from './columns.js';
 import { LedgerUnavailableError } from './errors.js';
 import type { DisclosureRecord } from './record.js';
-import type { LedgerStore, SqlClient } from './store.js';
+import { yieldToEventLoop, type LedgerStore, type SqlClient } from './store.js';
 
 export interface Appended {
   sequence: number;
@@ -25,6 +25,9 @@ export function prepareRecord(record: DisclosureRecord): PreparedRecord {
   return { canonical: canonicalJson(record), columns: recordColumns(record), subjects: subjectColumns(record) };
 }
 
+/** Bounds one transaction's size; under load batches are usually as large as the number of waiting requests. */
+const MAX_BATCH = 1_000;
+
 export const headSchema = z.object({ sequence: z.coerce.number().int().nonnegative(), hash: z.string() });
 
 interface Pending {
@@ -38,10 +41,7 @@ export class GroupCommitWriter {
   #draining: Promise<void> | undefined;
   #written = 0;
 
-  constructor(
-    private readonly store: LedgerStore,
-    private readonly maxBatch = 1_000,
-  ) {}
+  constructor(private readonly store: LedgerStore) {}
 
   /** Records this writer has committed since it started. */
   get written(): number {
@@ -63,13 +63,17 @@ export class GroupCommitWriter {
 
   async #drain(): Promise<void> {
     while (this.#queue.length > 0) {
-      const batch = this.#queue.splice(0, this.maxBatch);
+      // Between commits let timers and I/O run (PGlite never leaves the microtask queue), and let
+      // more appends join the batch.
+      await yieldToEventLoop();
+      const batch = this.#queue.splice(0, MAX_BATCH);
       try {
         const appended = await this.store.transaction((tx) => writeBatch(tx, batch.map((pending) => pending.prepared)));
         this.#written += batch.length;
         batch.forEach((pending, index) => pending.resolve(appended[index] as Appended));
       } catch (error) {
-        const failure = new LedgerUnavailableError(error instanceof Error ? error.message : String(error), { cause: error });
+        // The database's own message stays in `cause`, for the logs rather than for the caller.
+        const failure = new LedgerUnavailableError('the ledger database did not commit the write', { cause: error });
         for (const pending of batch) pending.reject(failure);
       }
     }

@@ -3,9 +3,11 @@
  * the subject facts the ISP's conditions need, the caller's access under the ISP, and the disclosure set
  * that enforcement fills in. Runs after authentication and the purpose check.
  */
+import DataLoader from 'dataloader';
 import type { Plugin } from 'graphql-yoga';
 import type { AgencyModule } from '../../adapters/kit/contract.js';
 import { type Access, createAccess } from '../access.js';
+import type { CohortRegister } from '../cohort/register.js';
 import { DisclosureSet } from '../disclosure-set.js';
 import type { IdentityDirectory } from '../identity/directory.js';
 import type { IdentityIndex } from '../identity/index-of-people.js';
@@ -28,17 +30,22 @@ export function usePersonAccess(options: {
   modules: readonly AgencyModule[];
   connections: readonly AgencyConnection[];
   directory: IdentityDirectory;
+  register: CohortRegister;
   now?: () => Date;
 }): Plugin<PersonAccessContext> {
   const now = options.now ?? (() => new Date());
   return {
     onContextBuilding({ context, extendContext }) {
       const sections = createSectionLoaders(options.connections);
+      const cohortMembers = new DataLoader<string, boolean>(async (ids) => {
+        const memberships = await options.register.memberships(ids);
+        return ids.map((id) => memberships.get(id)?.active === true);
+      });
       const access = createAccess({
         policy: options.policy,
         principal: context.principal,
         declaration: context.declaration,
-        factsOf: createFactsOf(options.modules, sections),
+        factsOf: createFactsOf(options.modules, sections, cohortMembers),
         now: now(),
       });
       extendContext({

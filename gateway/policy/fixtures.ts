@@ -2,23 +2,12 @@
  * Fixtures for the policy tests: the schema's data item catalogue as the gateway passes it, and a small ISP whose
  * every clause exists to exercise one rule of the decision (a condition, scope, expiry, audit-only).
  */
+import { agencies } from '../../adapters/registry.js';
+import { buildGatewaySchema } from '../schema.js';
 import type { DataItemCatalogue } from './compile.js';
 
-export const CATALOGUE: DataItemCatalogue = {
-  dataItems: new Set([
-    'identity.name', 'identity.dateOfBirth', 'identity.identifiers', 'identity.probableMatches',
-    'police.arrests', 'police.charges', 'police.courtOutcomes', 'police.warningMarkers', 'police.wantedMissing',
-    'police.ppoStatus', 'police.offenderManager',
-    'probation.sentence', 'probation.requirements', 'probation.compliance', 'probation.responsibleOfficer',
-    'probation.riskOfSeriousHarm', 'probation.ogrs', 'probation.criminogenicNeeds', 'probation.mappa',
-    'probation.registrations',
-    'prison.custodyStatus', 'prison.releaseDates', 'prison.licenceConditions', 'prison.offenderManager',
-    'housing.accommodationStatus', 'housing.address', 'housing.supportReferrals', 'housing.staffSafetyFlags',
-    'housing.housingOfficer',
-    'drugs.testOnArrest', 'drugs.requiredAssessment', 'drugs.treatmentEngagement', 'drugs.treatmentDetail',
-    'drugs.treatmentOutcomes', 'drugs.consent', 'drugs.keyworker',
-  ]),
-};
+/** The data items the gateway's schema actually carries: core, cohort and every registered agency's. */
+export const CATALOGUE: DataItemCatalogue = buildGatewaySchema(agencies).classification;
 
 export const TEST_ISP = `id: testshire-isp
 version: "1"

@@ -49,6 +49,8 @@ const roleSchema = z.strictObject({
   subjectScope: z.enum(['active-cohort', 'all-linked']),
   /** Sees the disclosure ledger only, never person data (the IG officer). */
   auditOnly: z.boolean().default(false),
+  /** May select, move and de-select cohort members (the IOM coordinator); every change is an alteration in the ledger. */
+  managesCohort: z.boolean().default(false),
 });
 
 const lawfulBasisSchema = z

@@ -1,0 +1,217 @@
+/**
+ * The cohort in the unified schema: `Person.iom`, the `cohort` connection, and the coordinator's mutations.
+ * A mutation is planned against the register, recorded in the ledger as an alteration, and only then applied;
+ * bad input, an unknown person or a ledger that cannot write changes nothing.
+ */
+import DataLoader from 'dataloader';
+import type { Access } from '../access.js';
+import type { DisclosureSet } from '../disclosure-set.js';
+import { gatewayError } from '../errors.js';
+import type { IdentityIndex } from '../identity/index-of-people.js';
+import type { LinkedPerson } from '../identity/link.js';
+import type { DisclosureRecordInput, Ledger } from '../ledger/index.js';
+import type { SchemaExtension } from '../schema.js';
+import { type CohortAction, type CohortChange, CohortError, type CohortRegister, type Membership, type PlannedChange } from './register.js';
+
+interface CohortContext {
+  index: IdentityIndex;
+  access: Access;
+  disclosures: DisclosureSet;
+  requestId: string;
+}
+
+type MembershipWithHistory = { membership: Membership; history: CohortChange[] };
+
+const upper = (value: string) => value.toUpperCase().replaceAll('-', '_');
+const lower = (value: string) => value.toLowerCase().replaceAll('_', '-');
+
+const ACTION_NAMES: Record<CohortAction['action'], string> = {
+  select: 'SELECTED',
+  'change-service-level': 'SERVICE_LEVEL_CHANGED',
+  'reassign-lead-professional': 'LEAD_PROFESSIONAL_REASSIGNED',
+  deselect: 'DESELECTED',
+};
+
+function describe(change: CohortChange): string {
+  const d = change.details;
+  switch (change.action) {
+    case 'select':
+      return `Selected for the ${String(d['strand'])} strand${d['scheme'] ? ` (${String(d['scheme'])})` : ''} at ${String(d['serviceLevel'])} service level.`;
+    case 'change-service-level':
+      return `Service level changed to ${String(d['serviceLevel'])}.`;
+    case 'reassign-lead-professional':
+      return `Lead professional reassigned to ${String((d['leadProfessional'] as { name?: unknown } | undefined)?.name ?? 'someone else')}.`;
+    case 'deselect':
+      return `De-selected on ${String(d['deselectedOn'])}. Exit plan: ${String(d['exitPlan'])}`;
+  }
+}
+
+function toGraphQL({ membership: m, history }: MembershipWithHistory) {
+  return {
+    strand: upper(m.strand),
+    scheme: m.scheme,
+    serviceLevel: upper(m.serviceLevel),
+    leadProfessional: m.leadProfessional,
+    selectedOn: m.selectedOn,
+    selectionReason: m.selectionReason,
+    active: m.active,
+    deselectedOn: m.deselectedOn,
+    deselectionReason: m.deselectionReason,
+    exitPlan: m.exitPlan,
+    history: history.map((change) => ({
+      at: change.at,
+      action: ACTION_NAMES[change.action],
+      description: describe(change),
+      reason: String(change.details['reason'] ?? ''),
+      by: change.actor,
+    })),
+  };
+}
+
+const today = () => new Date().toISOString().slice(0, 10);
+
+export function cohortExtension(options: { register: CohortRegister; ledger: Ledger }): SchemaExtension {
+  const { register, ledger } = options;
+  // One batch per request for every Person.iom asked for.
+  const loaders = new WeakMap<object, DataLoader<string, MembershipWithHistory | null>>();
+  const loaderFor = (context: object) => {
+    let loader = loaders.get(context);
+    if (!loader) {
+      loader = new DataLoader(async (ids) => {
+        const [memberships, histories] = await Promise.all([register.memberships(ids), register.history(ids)]);
+        return ids.map((id) => {
+          const membership = memberships.get(id);
+          return membership ? { membership, history: histories.get(id) ?? [] } : null;
+        });
+      });
+      loaders.set(context, loader);
+    }
+    return loader;
+  };
+
+  const requireManager = (access: Access) => {
+    if (!access.policy.role(access.principal.role)?.managesCohort) {
+      throw gatewayError('FORBIDDEN', `${access.principal.role} may not change the cohort register; the IOM coordinator does.`);
+    }
+    if (access.declaration.purpose !== 'iom-case-management') {
+      throw gatewayError('FORBIDDEN', 'Changes to the cohort register are made for the purpose iom-case-management.');
+    }
+  };
+
+  const alterationRecord = (context: CohortContext, person: LinkedPerson, planned: PlannedChange, outcome: 'altered' | 'error'): DisclosureRecordInput => {
+    const { principal, declaration, policy } = context.access;
+    const { action, gatewayId: _id, ...details } = planned.change;
+    return {
+      occurredAt: new Date().toISOString(),
+      principal: {
+        userId: principal.userId,
+        displayName: principal.displayName,
+        agency: principal.agency,
+        role: principal.role,
+        ...(principal.team ? { team: principal.team } : {}),
+        clientApplication: principal.clientApplication,
+      },
+      purpose: declaration.purpose,
+      ...(declaration.justification ? { justification: declaration.justification } : {}),
+      kind: 'alteration',
+      subjects: [{ gatewayId: person.id, identifiers: { ...person.identifiers }, disclosed: [], withheld: [] }],
+      ispVersion: `${policy.id}@${policy.version}`,
+      documentHash: 'cohort-register',
+      operationName: `cohort:${action}`,
+      requestId: context.requestId,
+      outcome,
+      alteration: { register: 'iom-cohort', action, details: JSON.parse(JSON.stringify(details)) as Record<string, unknown> },
+    };
+  };
+
+  const change = async (context: CohortContext, personId: string, action: (person: LinkedPerson) => Record<string, unknown>) => {
+    requireManager(context.access);
+    const person = context.index.byId(personId);
+    if (!person || !(await context.access.visible(person))) {
+      throw gatewayError('BAD_USER_INPUT', `No person with id ${personId}: find them with person() or people() first.`);
+    }
+    let planned: PlannedChange;
+    try {
+      planned = await register.plan({ gatewayId: person.id, ...action(person) });
+    } catch (error) {
+      if (error instanceof CohortError) throw gatewayError(error.code === 'CONFLICT' ? 'BAD_USER_INPUT' : error.code, error.message);
+      throw error;
+    }
+    try {
+      await ledger.append(alterationRecord(context, person, planned, 'altered'));
+    } catch {
+      throw gatewayError('LEDGER_UNAVAILABLE', 'The ledger could not record this change, so it was not made. Try again shortly.');
+    }
+    try {
+      await register.apply(planned, { actor: context.access.principal.userId, requestId: context.requestId, at: new Date() });
+    } catch (error) {
+      // The ledger already says the change was asked for; say it did not happen.
+      await ledger.append(alterationRecord(context, person, planned, 'error')).catch(() => undefined);
+      if (error instanceof CohortError) throw gatewayError('BAD_USER_INPUT', error.message);
+      throw error;
+    }
+    loaders.delete(context);
+    return person;
+  };
+
+  return {
+    resolvers: {
+      Person: {
+        iom: async (person: LinkedPerson, _args: unknown, context: CohortContext) => {
+          const found = await loaderFor(context).load(person.id);
+          return found ? toGraphQL(found) : null;
+        },
+      },
+      Query: {
+        cohort: async (
+          _root: unknown,
+          args: { strand?: string | null; serviceLevel?: string | null; leadProfessional?: string | null; first: number; after?: string | null },
+          context: CohortContext,
+        ) => {
+          if (context.access.auditOnly) throw gatewayError('FORBIDDEN', `${context.access.principal.role} sees the disclosure ledger, not person data.`);
+          if (args.first < 1 || args.first > 100) throw gatewayError('BAD_USER_INPUT', '`first` must be between 1 and 100.');
+          const page = await register.list(
+            {
+              ...(args.strand ? { strand: lower(args.strand) as Membership['strand'] } : {}),
+              ...(args.serviceLevel ? { serviceLevel: lower(args.serviceLevel) as Membership['serviceLevel'] } : {}),
+              ...(args.leadProfessional ? { leadProfessional: args.leadProfessional } : {}),
+            },
+            { first: args.first, after: args.after },
+          );
+          return {
+            totalCount: page.totalCount,
+            edges: page.members.map((m) => ({ cursor: m.gatewayId, node: context.index.byId(m.gatewayId) ?? null })),
+            pageInfo: { endCursor: page.endCursor, hasNextPage: page.hasNextPage },
+          };
+        },
+      },
+      Mutation: {
+        selectForCohort: (_root: unknown, { input }: { input: Record<string, unknown> & { personId: string; strand: string; serviceLevel: string } }, context: CohortContext) =>
+          change(context, input.personId, () => ({
+            action: 'select',
+            strand: lower(input.strand),
+            scheme: input['scheme'] ?? null,
+            serviceLevel: lower(input.serviceLevel),
+            leadProfessional: input['leadProfessional'],
+            selectedOn: input['selectedOn'] ?? today(),
+            reason: input['reason'],
+          })),
+        changeServiceLevel: (_root: unknown, { input }: { input: { personId: string; serviceLevel: string; reason: string } }, context: CohortContext) =>
+          change(context, input.personId, () => ({ action: 'change-service-level', serviceLevel: lower(input.serviceLevel), reason: input.reason })),
+        reassignLeadProfessional: (_root: unknown, { input }: { input: { personId: string; leadProfessional: unknown; reason: string } }, context: CohortContext) =>
+          change(context, input.personId, () => ({ action: 'reassign-lead-professional', leadProfessional: input.leadProfessional, reason: input.reason })),
+        deselectFromCohort: (
+          _root: unknown,
+          { input }: { input: { personId: string; deselectedOn?: string | null; reason: string; exitPlan: string } },
+          context: CohortContext,
+        ) =>
+          change(context, input.personId, () => ({
+            action: 'deselect',
+            deselectedOn: input.deselectedOn ?? today(),
+            reason: input.reason,
+            exitPlan: input.exitPlan,
+          })),
+      },
+    },
+  };
+}

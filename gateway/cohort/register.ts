@@ -1,0 +1,306 @@
+/**
+ * The IOM cohort register: who is in the partnership's cohort, on which strand and service level, who leads
+ * each case, and every change with its reason. Changes are planned against the current state, recorded in
+ * the ledger by the caller, and only then applied, to the version they were planned against.
+ */
+import { z } from 'zod';
+import { migrate } from '../database/migrate.js';
+import type { LedgerStore as Database, SqlClient } from '../ledger/store.js';
+
+export const STRANDS = ['fixed', 'flex', 'free'] as const;
+export const SERVICE_LEVELS = ['high', 'medium', 'low'] as const;
+export type Strand = (typeof STRANDS)[number];
+export type ServiceLevel = (typeof SERVICE_LEVELS)[number];
+
+const isoDate = z.iso.date();
+const sentence = (max: number) => z.string().trim().min(3, 'must say why, in a few words').max(max);
+
+export const LeadProfessional = z.strictObject({
+  name: z.string().trim().min(2).max(200),
+  agency: z.enum(['police', 'probation', 'prison', 'housing', 'drugs', 'iom']),
+  team: z.string().trim().max(200).nullish(),
+  email: z.email().max(200).nullish(),
+  phone: z.string().trim().max(40).nullish(),
+});
+export type LeadProfessional = z.infer<typeof LeadProfessional>;
+
+export const CohortAction = z.discriminatedUnion('action', [
+  z.strictObject({
+    action: z.literal('select'),
+    gatewayId: z.string().min(1),
+    strand: z.enum(STRANDS),
+    scheme: z.string().trim().min(2).max(100).nullish(),
+    serviceLevel: z.enum(SERVICE_LEVELS),
+    leadProfessional: LeadProfessional,
+    selectedOn: isoDate,
+    reason: sentence(1000),
+  }),
+  z.strictObject({ action: z.literal('change-service-level'), gatewayId: z.string().min(1), serviceLevel: z.enum(SERVICE_LEVELS), reason: sentence(1000) }),
+  z.strictObject({ action: z.literal('reassign-lead-professional'), gatewayId: z.string().min(1), leadProfessional: LeadProfessional, reason: sentence(1000) }),
+  z.strictObject({
+    action: z.literal('deselect'),
+    gatewayId: z.string().min(1),
+    deselectedOn: isoDate,
+    reason: sentence(1000),
+    exitPlan: sentence(4000),
+  }),
+]);
+export type CohortAction = z.infer<typeof CohortAction>;
+
+export interface CohortChange {
+  at: string;
+  action: CohortAction['action'];
+  details: Record<string, unknown>;
+  actor: string;
+  requestId: string;
+}
+
+export interface Membership {
+  gatewayId: string;
+  strand: Strand;
+  scheme: string | null;
+  serviceLevel: ServiceLevel;
+  leadProfessional: LeadProfessional;
+  selectedOn: string;
+  selectionReason: string;
+  active: boolean;
+  deselectedOn: string | null;
+  deselectionReason: string | null;
+  exitPlan: string | null;
+  version: number;
+}
+
+/** A change checked against the register as it stood; `apply` refuses it if the member changed since. */
+export interface PlannedChange {
+  change: CohortAction;
+  /** The membership's version when planned; 0 for someone never selected. */
+  expectedVersion: number;
+}
+
+export class CohortError extends Error {
+  constructor(
+    readonly code: 'BAD_USER_INPUT' | 'CONFLICT',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'CohortError';
+  }
+}
+
+const MembershipRow = z.object({
+  gateway_id: z.string(),
+  strand: z.enum(STRANDS),
+  scheme: z.string().nullable(),
+  service_level: z.enum(SERVICE_LEVELS),
+  lead_professional: LeadProfessional,
+  selected_on: z.union([z.string(), z.date()]),
+  selection_reason: z.string(),
+  active: z.boolean(),
+  deselected_on: z.union([z.string(), z.date()]).nullable(),
+  deselection_reason: z.string().nullable(),
+  exit_plan: z.string().nullable(),
+  version: z.number(),
+});
+
+const HistoryRow = z.object({
+  gateway_id: z.string(),
+  occurred_at: z.union([z.string(), z.date()]),
+  action: z.enum(['select', 'change-service-level', 'reassign-lead-professional', 'deselect']),
+  details: z.record(z.string(), z.unknown()),
+  actor: z.string(),
+  request_id: z.string(),
+});
+
+const dateText = (value: string | Date) => (typeof value === 'string' ? value.slice(0, 10) : value.toISOString().slice(0, 10));
+
+function toMembership(row: unknown): Membership {
+  const r = MembershipRow.parse(row);
+  return {
+    gatewayId: r.gateway_id,
+    strand: r.strand,
+    scheme: r.scheme,
+    serviceLevel: r.service_level,
+    leadProfessional: r.lead_professional,
+    selectedOn: dateText(r.selected_on),
+    selectionReason: r.selection_reason,
+    active: r.active,
+    deselectedOn: r.deselected_on === null ? null : dateText(r.deselected_on),
+    deselectionReason: r.deselection_reason,
+    exitPlan: r.exit_plan,
+    version: r.version,
+  };
+}
+
+export interface CohortFilter {
+  strand?: Strand;
+  serviceLevel?: ServiceLevel;
+  /** Part of the lead professional's name or email, case-insensitive. */
+  leadProfessional?: string;
+}
+
+export interface CohortPage {
+  members: Membership[];
+  totalCount: number;
+  endCursor: string | null;
+  hasNextPage: boolean;
+}
+
+export class CohortRegister {
+  private constructor(private readonly database: Database) {}
+
+  static async open(database: Database): Promise<CohortRegister> {
+    await migrate(database, { directory: new URL('./migrations/', import.meta.url), table: 'cohort_migrations', lock: 7_311_005 });
+    return new CohortRegister(database);
+  }
+
+  async memberships(gatewayIds: readonly string[]): Promise<Map<string, Membership>> {
+    if (gatewayIds.length === 0) return new Map();
+    const rows = await this.database.query('SELECT * FROM cohort_memberships WHERE gateway_id = ANY($1::text[])', [[...gatewayIds]]);
+    return new Map(rows.map(toMembership).map((m) => [m.gatewayId, m]));
+  }
+
+  async history(gatewayIds: readonly string[]): Promise<Map<string, CohortChange[]>> {
+    const result = new Map<string, CohortChange[]>(gatewayIds.map((id) => [id, []]));
+    if (gatewayIds.length === 0) return result;
+    const rows = await this.database.query('SELECT * FROM cohort_history WHERE gateway_id = ANY($1::text[]) ORDER BY id', [[...gatewayIds]]);
+    for (const row of rows) {
+      const r = HistoryRow.parse(row);
+      result.get(r.gateway_id)?.push({
+        at: typeof r.occurred_at === 'string' ? new Date(r.occurred_at).toISOString() : r.occurred_at.toISOString(),
+        action: r.action,
+        details: r.details,
+        actor: r.actor,
+        requestId: r.request_id,
+      });
+    }
+    return result;
+  }
+
+  /** Active members, filtered, ordered by gateway id; `after` is the last gateway id of the previous page. */
+  async list(filter: CohortFilter, page: { first: number; after?: string | null }): Promise<CohortPage> {
+    const conditions = ['active'];
+    const params: unknown[] = [];
+    if (filter.strand) conditions.push(`strand = $${params.push(filter.strand)}`);
+    if (filter.serviceLevel) conditions.push(`service_level = $${params.push(filter.serviceLevel)}`);
+    if (filter.leadProfessional) {
+      const like = `%${filter.leadProfessional.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      conditions.push(`(lead_professional->>'name' ILIKE $${params.push(like)} OR lead_professional->>'email' ILIKE $${params.length})`);
+    }
+    const where = conditions.join(' AND ');
+    const [count] = await this.database.query(`SELECT count(*)::int AS n FROM cohort_memberships WHERE ${where}`, params);
+    const pageParams = [...params];
+    const after = page.after ? ` AND gateway_id > $${pageParams.push(page.after)}` : '';
+    const rows = await this.database.query(
+      `SELECT * FROM cohort_memberships WHERE ${where}${after} ORDER BY gateway_id LIMIT $${pageParams.push(page.first + 1)}`,
+      pageParams,
+    );
+    const members = rows.slice(0, page.first).map(toMembership);
+    return {
+      members,
+      totalCount: z.object({ n: z.number() }).parse(count).n,
+      endCursor: members.at(-1)?.gatewayId ?? null,
+      hasNextPage: rows.length > page.first,
+    };
+  }
+
+  /** Every membership ever recorded, active or not, with its history (for outcome reports). */
+  async everyMembership(): Promise<{ membership: Membership; history: CohortChange[] }[]> {
+    const members = (await this.database.query('SELECT * FROM cohort_memberships ORDER BY gateway_id')).map(toMembership);
+    const history = await this.history(members.map((m) => m.gatewayId));
+    return members.map((membership) => ({ membership, history: history.get(membership.gatewayId) ?? [] }));
+  }
+
+  /** Checks a change against the register as it stands; throws CohortError saying what is wrong. */
+  async plan(input: unknown): Promise<PlannedChange> {
+    const parsed = CohortAction.safeParse(input);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new CohortError('BAD_USER_INPUT', `${issue?.path.join('.') || 'input'}: ${issue?.message ?? 'invalid'}`);
+    }
+    const change = parsed.data;
+    const current = (await this.memberships([change.gatewayId])).get(change.gatewayId);
+    if (change.action === 'select') {
+      if (current?.active) throw new CohortError('BAD_USER_INPUT', 'This person is already an active cohort member.');
+      if (change.strand === 'free' && !change.scheme) throw new CohortError('BAD_USER_INPUT', 'scheme: the free strand needs the local scheme’s name.');
+    } else {
+      if (!current?.active) throw new CohortError('BAD_USER_INPUT', 'This person is not an active cohort member.');
+      if (change.action === 'change-service-level' && change.serviceLevel === current.serviceLevel) {
+        throw new CohortError('BAD_USER_INPUT', `serviceLevel: the service level is already ${current.serviceLevel}.`);
+      }
+      if (change.action === 'deselect' && change.deselectedOn < current.selectedOn) {
+        throw new CohortError('BAD_USER_INPUT', `deselectedOn: before the selection date ${current.selectedOn}.`);
+      }
+    }
+    return { change, expectedVersion: current?.version ?? 0 };
+  }
+
+  /** Applies a planned change in one transaction, to the version it was planned against. */
+  async apply(planned: PlannedChange, by: { actor: string; requestId: string; at: Date }): Promise<Membership> {
+    const { change, expectedVersion } = planned;
+    return this.database.transaction(async (tx) => {
+      const [row] = await tx.query('SELECT version FROM cohort_memberships WHERE gateway_id = $1 FOR UPDATE', [change.gatewayId]);
+      const version = row === undefined ? 0 : z.object({ version: z.number() }).parse(row).version;
+      if (version !== expectedVersion) {
+        throw new CohortError('CONFLICT', 'The membership changed while this change was being recorded; reload and try again.');
+      }
+      await write(tx, change, version + 1);
+      const { action, gatewayId, ...details } = change;
+      await tx.query(
+        'INSERT INTO cohort_history (gateway_id, occurred_at, action, details, actor, request_id) VALUES ($1, $2, $3, $4, $5, $6)',
+        [gatewayId, by.at.toISOString(), action, JSON.stringify(details), by.actor, by.requestId],
+      );
+      const [updated] = await tx.query('SELECT * FROM cohort_memberships WHERE gateway_id = $1', [gatewayId]);
+      return toMembership(updated);
+    });
+  }
+
+  /** Selects many people at once in one transaction (the embedded default's starting cohort). */
+  async selectAll(selections: readonly Extract<CohortAction, { action: 'select' }>[], by: { actor: string; requestId: string; at: Date }): Promise<void> {
+    await this.database.transaction(async (tx) => {
+      for (const selection of selections) {
+        const change = CohortAction.parse(selection);
+        await write(tx, change, 1);
+        const { action, gatewayId, ...details } = change;
+        await tx.query(
+          'INSERT INTO cohort_history (gateway_id, occurred_at, action, details, actor, request_id) VALUES ($1, $2, $3, $4, $5, $6)',
+          [gatewayId, by.at.toISOString(), action, JSON.stringify(details), by.actor, by.requestId],
+        );
+      }
+    });
+  }
+
+  async isEmpty(): Promise<boolean> {
+    const rows = await this.database.query('SELECT 1 FROM cohort_memberships LIMIT 1');
+    return rows.length === 0;
+  }
+}
+
+async function write(tx: SqlClient, change: CohortAction, version: number): Promise<void> {
+  switch (change.action) {
+    case 'select':
+      await tx.query(
+        `INSERT INTO cohort_memberships (gateway_id, strand, scheme, service_level, lead_professional, selected_on, selection_reason, active, version)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, true, $8)
+         ON CONFLICT (gateway_id) DO UPDATE SET strand = $2, scheme = $3, service_level = $4, lead_professional = $5,
+           selected_on = $6, selection_reason = $7, active = true, deselected_on = NULL, deselection_reason = NULL, exit_plan = NULL, version = $8`,
+        [change.gatewayId, change.strand, change.scheme ?? null, change.serviceLevel, JSON.stringify(change.leadProfessional), change.selectedOn, change.reason, version],
+      );
+      return;
+    case 'change-service-level':
+      await tx.query('UPDATE cohort_memberships SET service_level = $2, version = $3 WHERE gateway_id = $1', [change.gatewayId, change.serviceLevel, version]);
+      return;
+    case 'reassign-lead-professional':
+      await tx.query('UPDATE cohort_memberships SET lead_professional = $2, version = $3 WHERE gateway_id = $1', [
+        change.gatewayId,
+        JSON.stringify(change.leadProfessional),
+        version,
+      ]);
+      return;
+    case 'deselect':
+      await tx.query(
+        'UPDATE cohort_memberships SET active = false, deselected_on = $2, deselection_reason = $3, exit_plan = $4, version = $5 WHERE gateway_id = $1',
+        [change.gatewayId, change.deselectedOn, change.reason, change.exitPlan, version],
+      );
+      return;
+  }
+}

@@ -1,0 +1,49 @@
+/**
+ * The embedded default's starting cohort: the synthetic population's selected members, entered into an empty
+ * register so that `npm start` shows a living partnership. Recorded in the ledger as one alteration.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Population } from '../../adapters/population/types.js';
+import type { IdentityIndex } from '../identity/index-of-people.js';
+import type { Ledger } from '../ledger/index.js';
+import type { CohortAction, CohortRegister } from './register.js';
+
+export async function seedCohort(register: CohortRegister, ledger: Ledger, population: Population, index: IdentityIndex): Promise<number> {
+  if (!(await register.isEmpty())) return 0;
+  const selections: Extract<CohortAction, { action: 'select' }>[] = [];
+  for (const person of population.people) {
+    if (!person.cohort) continue;
+    const linked = (person.identifiers.crn && index.byIdentifier('crn', person.identifiers.crn)) || (person.identifiers.pnc && index.byIdentifier('pnc', person.identifiers.pnc));
+    if (!linked) continue;
+    const officer = person.probation?.responsibleOfficer ?? person.police?.offenderManager;
+    if (!officer) continue;
+    selections.push({
+      action: 'select',
+      gatewayId: linked.id,
+      strand: person.cohort.strand,
+      scheme: person.cohort.scheme,
+      serviceLevel: person.cohort.serviceLevel,
+      leadProfessional: { name: officer.name, agency: person.probation ? 'probation' : 'police', team: officer.team, email: officer.email, phone: officer.phone },
+      selectedOn: person.cohort.selectedOn,
+      reason: person.cohort.reason,
+    });
+  }
+  if (selections.length === 0) return 0;
+  const requestId = randomUUID();
+  // Recorded before it is made, like every change to the register.
+  await ledger.append({
+    occurredAt: new Date().toISOString(),
+    principal: { userId: 'system:population-seed', displayName: 'Embedded default start-up', agency: 'iom', role: 'system' },
+    purpose: 'iom-case-management',
+    kind: 'alteration',
+    subjects: selections.map((s) => ({ gatewayId: s.gatewayId, identifiers: {}, disclosed: [], withheld: [] })),
+    ispVersion: 'n/a',
+    documentHash: 'cohort-register',
+    operationName: 'cohort:seed',
+    requestId,
+    outcome: 'altered',
+    alteration: { register: 'iom-cohort', action: 'seed', details: { members: selections.length, source: `synthetic population seed ${population.seed}` } },
+  });
+  await register.selectAll(selections, { actor: 'system:population-seed', requestId, at: new Date() });
+  return selections.length;
+}

@@ -1,0 +1,17 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+let t = performance.now();
+const { defaultPopulation } = await import('/work/main/adapters/population/generate.ts');
+defaultPopulation();
+console.log('pop', performance.now() - t); t = performance.now();
+const { openLedger } = await import('/work/main/gateway/ledger/index.ts');
+const l = await openLedger({ dataDir: mkdtempSync(join(tmpdir(), 'x-')), checkpointIntervalMs: 0 });
+console.log('ledger', performance.now() - t); t = performance.now();
+await l.close();
+const { PGlite } = await import('@electric-sql/pglite');
+const db = await PGlite.create();
+console.log('mem pglite', performance.now() - t); t = performance.now();
+const dump = await db.dumpDataDir('none');
+const db2 = await PGlite.create({ loadDataDir: dump });
+console.log('load pglite', performance.now() - t);

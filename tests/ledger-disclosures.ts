@@ -1,0 +1,137 @@
+/**
+ * What a GraphQL response discloses, read from the response itself, the operation and the schema's
+ * `@dataItem` directives, independently of the gateway's own bookkeeping: the oracle the ledger suites
+ * hold the ledger's records against.
+ */
+import { getDirective } from '@graphql-tools/utils';
+import {
+  type DocumentNode,
+  type FieldNode,
+  type FragmentDefinitionNode,
+  getNamedType,
+  type GraphQLNamedType,
+  type GraphQLObjectType,
+  type GraphQLSchema,
+  isAbstractType,
+  isObjectType,
+  Kind,
+  type OperationDefinitionNode,
+  type SelectionSetNode,
+} from 'graphql';
+
+export interface Disclosure {
+  /** Response keys from the root, joined with dots (aliases, list indexes), as the ledger writes paths. */
+  path: string;
+  dataItem: string;
+  /** The gateway id of the enclosing person, where the response selected `id`; null where it did not. */
+  subject: string | null;
+}
+
+export interface ResponseReading {
+  /** Every classified field the response carries a non-null value for. */
+  disclosed: Disclosure[];
+  /** The ids of every `Person` object in the response. */
+  people: Set<string>;
+  /** The enclosing person's id for each object in the response, by its path (for placing errors). */
+  subjectAt: Map<string, string | null>;
+}
+
+interface Walk {
+  schema: GraphQLSchema;
+  fragments: Map<string, FragmentDefinitionNode>;
+  reading: ResponseReading;
+}
+
+function operationOf(document: DocumentNode, operationName: string | undefined): OperationDefinitionNode {
+  const operations = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+  const operation = operationName === undefined ? operations[0] : operations.find((o) => o.name?.value === operationName);
+  if (!operation || operation.operation !== 'query') throw new Error(`no query operation ${operationName ?? ''} in the document`);
+  return operation;
+}
+
+/** A fragment applies to an object of `type` when it names the type or an abstract type that includes it. */
+function applies(walk: Walk, condition: string | undefined, type: GraphQLObjectType): boolean {
+  if (condition === undefined || condition === type.name) return true;
+  const named: GraphQLNamedType | undefined = walk.schema.getType(condition);
+  return named !== undefined && isAbstractType(named) && walk.schema.isSubType(named, type);
+}
+
+/** Response key → the field nodes behind it, through inline fragments and fragment spreads. */
+function collectFields(walk: Walk, type: GraphQLObjectType, sets: readonly SelectionSetNode[], into = new Map<string, FieldNode[]>()) {
+  for (const set of sets) {
+    for (const selection of set.selections) {
+      if (selection.kind === Kind.FIELD) {
+        const key = selection.alias?.value ?? selection.name.value;
+        into.set(key, [...(into.get(key) ?? []), selection]);
+      } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+        if (applies(walk, selection.typeCondition?.name.value, type)) collectFields(walk, type, [selection.selectionSet], into);
+      } else {
+        const fragment = walk.fragments.get(selection.name.value);
+        if (!fragment) throw new Error(`unknown fragment ${selection.name.value}`);
+        if (applies(walk, fragment.typeCondition.name.value, type)) collectFields(walk, type, [fragment.selectionSet], into);
+      }
+    }
+  }
+  return into;
+}
+
+function dataItemOf(walk: Walk, type: GraphQLObjectType, fieldName: string): string | undefined {
+  const field = type.getFields()[fieldName];
+  if (!field) throw new Error(`${type.name} has no field ${fieldName}`);
+  const name: unknown = getDirective(walk.schema, field, 'dataItem')?.[0]?.['name'];
+  return typeof name === 'string' ? name : undefined;
+}
+
+function walkValue(walk: Walk, type: GraphQLObjectType, sets: readonly SelectionSetNode[], value: unknown, path: (string | number)[], subject: string | null) {
+  if (value === null || value === undefined) return;
+  if (Array.isArray(value)) {
+    value.forEach((item, index) => walkValue(walk, type, sets, item, [...path, index], subject));
+    return;
+  }
+  if (typeof value !== 'object') throw new Error(`expected an object of type ${type.name} at ${path.join('.')}`);
+  const object = value as Record<string, unknown>;
+  let at = subject;
+  const fields = collectFields(walk, type, sets);
+  if (type.name === 'Person') {
+    // The person's id under whatever alias the operation gave it.
+    const idKey = [...fields].find(([, nodes]) => nodes[0]?.name.value === 'id')?.[0];
+    const id = idKey === undefined ? undefined : object[idKey];
+    at = typeof id === 'string' ? id : null;
+    if (at !== null) walk.reading.people.add(at);
+  }
+  walk.reading.subjectAt.set(path.join('.'), at);
+  for (const [key, child] of Object.entries(object)) {
+    if (key === '__typename') continue;
+    const nodes = fields.get(key);
+    const first = nodes?.[0];
+    if (!nodes || !first) throw new Error(`the response has ${path.concat(key).join('.')}, which the operation did not ask for`);
+    const fieldName = first.name.value;
+    const childPath = [...path, key];
+    const dataItem = dataItemOf(walk, type, fieldName);
+    if (dataItem !== undefined && child !== null) walk.reading.disclosed.push({ path: childPath.join('.'), dataItem, subject: at });
+    const named = getNamedType(type.getFields()[fieldName]?.type);
+    if (named && isObjectType(named)) {
+      const childSets = nodes.flatMap((node) => (node.selectionSet ? [node.selectionSet] : []));
+      walkValue(walk, named, childSets, child, childPath, at);
+    } else if (named && isAbstractType(named)) {
+      throw new Error(`abstract type ${named.name} at ${childPath.join('.')}: the walk does not resolve __typename yet`);
+    }
+  }
+}
+
+/** Reads `data` as the answer to `document` on `schema`. */
+export function readResponse(schema: GraphQLSchema, document: DocumentNode, data: unknown, operationName?: string): ResponseReading {
+  const walk: Walk = {
+    schema,
+    fragments: new Map(
+      document.definitions
+        .filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION)
+        .map((fragment) => [fragment.name.value, fragment]),
+    ),
+    reading: { disclosed: [], people: new Set(), subjectAt: new Map() },
+  };
+  const query = schema.getQueryType();
+  if (!query) throw new Error('the schema has no Query type');
+  walkValue(walk, query, [operationOf(document, operationName).selectionSet], data, [], null);
+  return walk.reading;
+}

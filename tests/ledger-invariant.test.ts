@@ -1,0 +1,334 @@
+/**
+ * The disclosure invariant end to end, under the partnership's own ISP: for a mixed workload (roles,
+ * purposes, aliases, fragments, searches, explanations, agencies failing), the ledger record of each
+ * response lists exactly what that response carries about whom, and what it withheld and why; a response
+ * about nobody leaves no record. The expected side is read from the responses alone (tests/ledger-disclosures.ts).
+ */
+import { type DocumentNode, parse } from 'graphql';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import type { Faults } from '../adapters/kit/contract.js';
+import { WRINKLES } from '../adapters/population/generate.js';
+import type { SyntheticPerson } from '../adapters/population/types.js';
+import type { DisclosureRecord } from '../gateway/ledger/index.js';
+import type { LoadedPolicy } from '../gateway/policy/index.js';
+import { type Caller, COORDINATOR, defaultPolicy, type GraphQLResponse, startTestSystem, type TestSystem } from './harness.js';
+import { readResponse } from './ledger-disclosures.js';
+
+const SAFEGUARDING: Caller = { role: 'iom-coordinator', agency: 'iom', purpose: 'safeguarding', justification: 'SG-2026-0412 child at the address' };
+const EMERGENCY: Caller = { role: 'iom-coordinator', agency: 'iom', purpose: 'emergency', justification: 'Threat to life reported 02:10, case 4471' };
+const PROBATION: Caller = { role: 'probation-practitioner', agency: 'probation', purpose: 'iom-case-management' };
+const POLICE: Caller = { role: 'police-offender-manager', agency: 'police', purpose: 'iom-case-management' };
+const POLICE_MAPPA: Caller = { ...POLICE, purpose: 'risk-management' };
+const HOUSING: Caller = { role: 'housing-officer', agency: 'housing', purpose: 'iom-case-management' };
+const DRUG_WORKER: Caller = { role: 'drug-worker', agency: 'drugs', purpose: 'iom-case-management' };
+const IG_OFFICER: Caller = { role: 'ig-officer', agency: 'iom', purpose: 'audit' };
+
+const PROFILE = /* GraphQL */ `
+  query Profile($pnc: String) {
+    person(pnc: $pnc) {
+      id
+      name { givenName familyName }
+      dateOfBirth
+      identifiers { pnc cro nomsNumber crn localReferences { agency reference } }
+      recordedNames { agency familyName }
+      identifierConflicts { identifier }
+      probableMatches { confidence person { id name { familyName } } }
+      police { arrests { offence } charges { status } courtOutcomes { verdict } warningMarkers { type } wantedMissing { wanted } prolificPriorityOffender offenderManager { name } }
+      probation { sentence { type } requirements { type } compliance { status } responsibleOfficer { email } riskOfSeriousHarm ogrs { band } criminogenicNeeds { area } mappa { level } registrations { type } }
+      prison { inCustody establishment { code } receptionDate releaseDates { conditionalReleaseDate } licenceConditions { code } offenderManager { name } }
+      housing { accommodationStatus accommodationStatusSince address { postcode } supportReferrals { status } staffSafetyFlags { type } housingOfficer { name } }
+      drugs { testsOnArrest { result } requiredAssessment { required } treatmentEngagement { engaged } treatmentModality treatmentOutcomes { opiateDays } consent { recorded } keyworker { name } }
+    }
+  }
+`;
+
+/** Aliases everywhere, the person's id among them, and a data item asked for twice under two names. */
+const ALIASED = /* GraphQL */ `
+  query Aliased($a: String, $b: String) {
+    first: person(pnc: $a) {
+      key: id
+      who: name { givenName }
+      born: dateOfBirth
+      cops: police { history: arrests { offence } marks: warningMarkers { type } ppo: prolificPriorityOffender }
+      custody: prison { now: inCustody where: establishment { name } }
+    }
+    second: person(pnc: $b) {
+      id
+      n1: name { familyName }
+      n2: name { givenName }
+      housing { accommodationStatus address { postcode } }
+    }
+  }
+`;
+
+/** Named and inline fragments, one field reached both directly and through a fragment. */
+const FRAGMENTS = /* GraphQL */ `
+  query Fragments($crn: String) {
+    person(crn: $crn) {
+      ...Core
+      name { familyName }
+      probation { ...Supervision }
+      ... on Person { drugs { treatmentEngagement { engaged } consent { recorded } } }
+    }
+  }
+  fragment Core on Person { id name { givenName familyName } identifiers { crn } }
+  fragment Supervision on ProbationRecord { sentence { type } ogrs { band } registrations { type } mappa { level } }
+`;
+
+/** No `id` anywhere: the paths must still match, the person unnamed in the response. */
+const ANONYMOUS = 'query($p: String) { person(pnc: $p) { name { givenName } police { arrests { offence } } housing { staffSafetyFlags { type } } } }';
+const SAME_PERSON_TWICE = 'query($p: String, $c: String) { a: person(pnc: $p) { id name { givenName } } b: person(crn: $c) { id dateOfBirth } }';
+const SEARCH_IDS = 'query($n: String!) { people(name: $n) { confidence matchedOn person { id } } }';
+const SEARCH_NAMES = 'query($n: String!, $d: Date) { people(name: $n, dateOfBirth: $d) { score person { id name { givenName } dateOfBirth } } }';
+const PROBABLE = 'query($p: String) { person(pnc: $p) { id probableMatches { confidence person { id name { givenName } housing { accommodationStatus } } } } }';
+const EXPLAIN = 'query($p: String) { accessExplanation(pnc: $p) { personId items { dataItem allowed clause reason } } }';
+const ID_ONLY = 'query($p: String) { person(pnc: $p) { id } }';
+/** `people` is non-null and fails, so the whole data is null although `person` resolved: nothing in the response. */
+const NULLED_BY_SIBLING = 'query Nulled($p: String) { person(pnc: $p) { id name { givenName } } people(name: "x") { score } }';
+
+interface Case {
+  label: string;
+  query: string;
+  variables?: Record<string, unknown>;
+  caller?: Caller;
+  /** A response about nobody: no record may exist. */
+  aboutNobody?: true;
+  /** The whole data was nulled by an error: any record may name people but must disclose nothing. */
+  nulled?: true;
+}
+
+interface Answered extends Case {
+  response: GraphQLResponse;
+  requestId: string | undefined;
+}
+
+const extensionsSchema = z.object({ extensions: z.object({ requestId: z.string() }).optional() });
+const withheldErrorSchema = z.object({
+  path: z.array(z.union([z.string(), z.number()])),
+  extensions: z.object({ code: z.literal('WITHHELD'), dataItem: z.string(), reason: z.string(), clause: z.string().optional() }),
+});
+
+let system: TestSystem;
+let policy: LoadedPolicy;
+const answered: Answered[] = [];
+let records: Map<string, DisclosureRecord>;
+let recordCount = 0;
+
+const person = (index: number): SyntheticPerson => {
+  const found = system.population.people[index];
+  if (!found) throw new Error(`no person ${index}`);
+  return found;
+};
+const pnc = (p: SyntheticPerson) => p.identifiers.pnc ?? (() => { throw new Error(`person ${p.index} has no PNC`); })();
+const fullName = (p: SyntheticPerson) => `${p.givenName} ${p.familyName}`;
+
+async function run(cases: readonly Case[], faults: Record<string, Partial<Faults>> = {}): Promise<void> {
+  for (const [agency, fault] of Object.entries(faults)) system.setFaults(agency, fault);
+  try {
+    // Concurrent within a phase, so records are written in shared group commits and must still sort to their requests.
+    const responses = await Promise.all(cases.map((c) => system.query(c.query, c.variables, c.caller)));
+    cases.forEach((c, i) => {
+      const response = responses[i] as GraphQLResponse;
+      answered.push({ ...c, response, requestId: extensionsSchema.parse(response.body).extensions?.requestId });
+    });
+  } finally {
+    system.clearFaults();
+  }
+}
+
+beforeAll(async () => {
+  policy = defaultPolicy();
+  system = await startTestSystem({ policy, timeoutMs: 600 });
+  const people = system.population.people;
+  const cohort = people.filter((p) => p.cohort !== null && p.identifiers.pnc !== null && p.identifiers.crn !== null);
+  const [c1, c2, c3] = cohort as [SyntheticPerson, SyntheticPerson, SyntheticPerson];
+  const consenting = cohort.find((p) => p.drugs?.consent.recorded && p.drugs.consent.scope === 'iom-partners');
+  const mappaCohort = cohort.find((p) => p.probation?.mappa);
+  const mappaOutside = people.find((p) => p.cohort === null && p.probation?.mappa && p.identifiers.pnc);
+  const outside = people.find((p) => p.cohort === null && p.police !== null && p.probation !== null && p.identifiers.pnc);
+  if (!consenting || !mappaCohort || !mappaOutside || !outside) throw new Error('the default population lacks a person the workload needs');
+  const readme = person(WRINKLES.readmeExample);
+  const [twinA] = WRINKLES.sameNameAndDateOfBirth.map(person) as [SyntheticPerson];
+
+  await run([
+    ...[COORDINATOR, SAFEGUARDING, EMERGENCY, PROBATION, POLICE, HOUSING, DRUG_WORKER].map((caller) => ({
+      label: `profile of a cohort member for ${caller.role} (${caller.purpose})`,
+      query: PROFILE,
+      variables: { pnc: pnc(c1) },
+      caller,
+    })),
+    { label: 'profile of someone outside the cohort (coordinator screens)', query: PROFILE, variables: { pnc: pnc(outside) } },
+    { label: 'someone outside the cohort is unknown to an active-cohort role', query: PROFILE, variables: { pnc: pnc(outside) }, caller: POLICE, aboutNobody: true },
+    { label: 'drug treatment shared with probation on consent', query: PROFILE, variables: { pnc: pnc(consenting) }, caller: PROBATION },
+    { label: 'drug treatment engagement shared with the coordinator on consent', query: PROFILE, variables: { pnc: pnc(consenting) } },
+    { label: 'MAPPA risk management of a cohort member', query: PROFILE, variables: { pnc: pnc(mappaCohort) }, caller: POLICE_MAPPA },
+    { label: 'MAPPA case outside the cohort is out of an active-cohort role’s scope', query: PROFILE, variables: { pnc: pnc(mappaOutside) }, caller: POLICE_MAPPA, aboutNobody: true },
+    { label: 'aliases', query: ALIASED, variables: { a: pnc(c2), b: pnc(outside) } },
+    { label: 'aliases for an active-cohort role', query: ALIASED, variables: { a: pnc(c2), b: pnc(c3) }, caller: HOUSING },
+    { label: 'fragments', query: FRAGMENTS, variables: { crn: c3.identifiers.crn } },
+    { label: 'fragments for probation', query: FRAGMENTS, variables: { crn: consenting.identifiers.crn }, caller: PROBATION },
+    { label: 'no ids selected', query: ANONYMOUS, variables: { p: pnc(readme) }, caller: DRUG_WORKER },
+    { label: 'one person reached twice', query: SAME_PERSON_TWICE, variables: { p: pnc(c1), c: c1.identifiers.crn } },
+    { label: 'search naming candidates only', query: SEARCH_IDS, variables: { n: fullName(twinA) } },
+    { label: 'search with names and dates of birth', query: SEARCH_NAMES, variables: { n: fullName(twinA), d: twinA.dateOfBirth } },
+    { label: 'search by an active-cohort role', query: SEARCH_NAMES, variables: { n: fullName(c2) }, caller: POLICE },
+    { label: 'search that finds nobody', query: SEARCH_IDS, variables: { n: 'Qxzvwy Nobodyish' }, aboutNobody: true },
+    { label: 'probable matches', query: PROBABLE, variables: { p: pnc(person(WRINKLES.probableOnly)) } },
+    { label: 'explanation', query: EXPLAIN, variables: { p: pnc(c2) }, caller: HOUSING },
+    { label: 'explanation about someone out of scope', query: EXPLAIN, variables: { p: pnc(outside) }, caller: DRUG_WORKER, aboutNobody: true },
+    { label: 'only the id', query: ID_ONLY, variables: { p: pnc(c3) }, caller: POLICE },
+    { label: 'unknown identifier', query: '{ person(crn: "Z999999") { id name { givenName } } }', aboutNobody: true },
+    { label: 'bad identifier', query: '{ person(pnc: "not-a-pnc") { id } }', aboutNobody: true },
+    { label: 'the IG officer asks for person data', query: ID_ONLY, variables: { p: pnc(c1) }, caller: IG_OFFICER, aboutNobody: true },
+    { label: 'resolved but nulled by a failing sibling', query: NULLED_BY_SIBLING, variables: { p: pnc(c2) }, nulled: true },
+  ]);
+
+  // Agencies failing one at a time; the probation outage also takes away the cohort fact.
+  await run(
+    [
+      { label: 'prison down: profile', query: PROFILE, variables: { pnc: pnc(c1) } },
+      { label: 'prison down: aliases', query: ALIASED, variables: { a: pnc(c2), b: pnc(c3) }, caller: PROBATION },
+    ],
+    { prison: { mode: 'down' } },
+  );
+  await run(
+    [
+      { label: 'housing malformed: profile', query: PROFILE, variables: { pnc: pnc(c2) }, caller: HOUSING },
+      { label: 'housing malformed: search', query: SEARCH_NAMES, variables: { n: fullName(c2) }, caller: HOUSING },
+    ],
+    { housing: { mode: 'malformed' } },
+  );
+  await run(
+    [
+      { label: 'probation down: coordinator', query: PROFILE, variables: { pnc: pnc(c3) } },
+      { label: 'probation down: cohort unknown, so an active-cohort role sees nobody', query: PROFILE, variables: { pnc: pnc(c3) }, caller: POLICE, aboutNobody: true },
+    ],
+    { probation: { mode: 'down' } },
+  );
+  await run([{ label: 'drugs slow past the timeout', query: FRAGMENTS, variables: { crn: consenting.identifiers.crn }, caller: PROBATION }], {
+    drugs: { latencyMs: 2_000 },
+  });
+
+  records = new Map();
+  let after: string | undefined;
+  do {
+    const page = await system.ledger.query({}, { limit: 1_000, ...(after === undefined ? {} : { after }) });
+    for (const { record } of page.entries) {
+      if (records.has(record.requestId)) throw new Error(`two records for request ${record.requestId}`);
+      records.set(record.requestId, record);
+    }
+    recordCount += page.entries.length;
+    after = page.nextCursor ?? undefined;
+  } while (after !== undefined);
+}, 60_000);
+
+afterAll(async () => {
+  await system?.close();
+});
+
+const sorted = <T>(items: T[]) => items.map((item) => JSON.stringify(item)).sort();
+
+/** What the response says the record must hold; null where it must have no record. */
+function expectationOf(c: Answered) {
+  const { body } = c.response;
+  const reading = readResponse(system.gateway.schema, parse(c.query) as DocumentNode, body.data ?? null);
+  const explained = (body.data?.['accessExplanation'] as { personId?: string } | null | undefined)?.personId;
+  if (explained !== undefined) reading.people.add(explained);
+  const withheld = (body.errors ?? []).flatMap((error) => {
+    const parsed = withheldErrorSchema.safeParse(error);
+    if (!parsed.success) return [];
+    const { path, extensions } = parsed.data;
+    return [{ path: path.join('.'), dataItem: extensions.dataItem, reason: extensions.reason, ...(extensions.clause ? { clauseId: extensions.clause } : {}) }];
+  });
+  return { reading, withheld, aboutSomebody: reading.people.size > 0 || reading.disclosed.length > 0 || withheld.length > 0 };
+}
+
+describe('the ledger holds exactly what each response disclosed', () => {
+  it('answered every request, each with its own request id', () => {
+    expect(answered.length).toBeGreaterThan(35);
+    const ids = answered.flatMap((c) => (c.requestId === undefined ? [] : [c.requestId]));
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(answered.filter((c) => c.requestId === undefined).map((c) => c.label)).toEqual([]);
+  });
+
+  it('records each response about somebody: its disclosures by path and data item, its withholdings, its people', () => {
+    for (const c of answered) {
+      const record = records.get(c.requestId ?? '');
+      const { reading, withheld, aboutSomebody } = expectationOf(c);
+      if (!aboutSomebody) continue;
+      expect.soft(record, `${c.label}: no record`).toBeDefined();
+      if (!record) continue;
+      const disclosed = record.subjects.flatMap((s) => s.disclosed.map((d) => ({ path: d.path, dataItem: d.dataItem })));
+      expect.soft(sorted(disclosed), `${c.label}: disclosed`).toEqual(sorted(reading.disclosed.map(({ path, dataItem }) => ({ path, dataItem }))));
+      for (const d of reading.disclosed.filter((d) => d.subject !== null)) {
+        const subject = record.subjects.find((s) => s.gatewayId === d.subject);
+        expect.soft(subject?.disclosed.map((x) => x.path), `${c.label}: ${d.path} under ${d.subject}`).toContain(d.path);
+      }
+      const recordedWithheld = record.subjects.flatMap((s) =>
+        s.withheld.map(({ path, dataItem, reason, clauseId }) => ({ path, dataItem, reason, ...(clauseId ? { clauseId } : {}) })),
+      );
+      expect.soft(sorted(recordedWithheld), `${c.label}: withheld`).toEqual(sorted(withheld));
+      for (const w of record.subjects.flatMap((s) => s.withheld.map((item) => ({ ...item, gatewayId: s.gatewayId })))) {
+        const parent = reading.subjectAt.get(w.path.split('.').slice(0, -1).join('.'));
+        if (parent) expect.soft(w.gatewayId, `${c.label}: withheld ${w.path}`).toBe(parent);
+      }
+      expect.soft(new Set(record.subjects.map((s) => s.gatewayId)), `${c.label}: people`).toEqual(reading.people);
+
+      const anyDisclosed = reading.disclosed.length > 0;
+      expect.soft(record.kind, `${c.label}: kind`).toBe(anyDisclosed ? 'disclosure' : 'consultation');
+      expect.soft(record.outcome, `${c.label}: outcome`).toBe(anyDisclosed ? 'disclosed' : 'nothing-disclosed');
+      const caller = c.caller ?? COORDINATOR;
+      expect.soft(record.principal.role, c.label).toBe(caller.role);
+      expect.soft(record.purpose, c.label).toBe(caller.purpose);
+      expect.soft(record.justification, c.label).toBe(caller.justification);
+      expect.soft(record.emergency === true, `${c.label}: emergency`).toBe(caller.purpose === 'emergency');
+    }
+  });
+
+  it('cites for every disclosure a clause that grants that data item to that role for that purpose', () => {
+    const clauses = new Map(policy.clauses.map((clause) => [clause.id, clause]));
+    for (const record of records.values()) {
+      for (const item of record.subjects.flatMap((s) => s.disclosed)) {
+        const clause = clauses.get(item.clauseId);
+        expect.soft(clause?.dataItems, `${record.requestId} ${item.path}`).toContain(item.dataItem);
+        expect.soft(clause?.roles, `${record.requestId} ${item.path}`).toContain(record.principal.role);
+        expect.soft(clause?.purposes, `${record.requestId} ${item.path}`).toContain(record.purpose);
+      }
+    }
+  });
+
+  it('writes no record for a response about nobody, and none beyond the requests made', () => {
+    const nobody = answered.filter((c) => !expectationOf(c).aboutSomebody);
+    expect(nobody.filter((c) => c.aboutNobody).length).toBe(answered.filter((c) => c.aboutNobody).length);
+    for (const c of nobody) {
+      const record = records.get(c.requestId ?? '');
+      if (c.nulled) {
+        expect(record?.subjects.flatMap((s) => s.disclosed) ?? [], c.label).toEqual([]);
+        expect(record?.outcome ?? 'nothing-disclosed', c.label).toBe('nothing-disclosed');
+      } else {
+        expect.soft(record, c.label).toBeUndefined();
+      }
+    }
+    const ours = new Set(answered.map((c) => c.requestId));
+    expect([...records.keys()].filter((id) => !ours.has(id))).toEqual([]);
+    expect(recordCount).toBe(records.size);
+  });
+
+  it('exercised what it claims to: disclosures, every kind of withholding, searches, failures, break-glass', () => {
+    const all = [...records.values()];
+    const disclosed = all.flatMap((r) => r.subjects.flatMap((s) => s.disclosed));
+    const reasons = new Set(all.flatMap((r) => r.subjects.flatMap((s) => s.withheld.map((w) => w.reason))));
+    expect(disclosed.length).toBeGreaterThan(200);
+    expect([...reasons]).toEqual(
+      expect.arrayContaining(['no-clause', 'condition-not-met:in-active-cohort', 'condition-not-met:consent-recorded', 'clause-expired']),
+    );
+    expect(new Set(disclosed.map((d) => d.path.split('.')[0]))).toEqual(new Set(['person', 'first', 'second', 'a', 'b', 'people']));
+    expect(all.filter((r) => r.kind === 'consultation').length).toBeGreaterThanOrEqual(3);
+    expect(all.some((r) => r.emergency)).toBe(true);
+    const failed = answered.flatMap((c) => c.response.body.errors ?? []).filter((e) => e.extensions?.['code'] === 'AGENCY_UNAVAILABLE');
+    expect(new Set(failed.map((e) => e.extensions?.['agency']))).toEqual(new Set(['prison', 'housing', 'probation', 'drugs']));
+    const nulled = answered.find((c) => c.nulled);
+    expect(nulled?.response.body.data).toBeNull();
+  });
+});
