@@ -26,6 +26,8 @@ export const ConfigSchema = z.object({
   LEDGER_CHECKPOINT_MS: Milliseconds.default(60_000),
   /** The information-sharing protocol to enforce. */
   ISP_FILE: z.string().min(1).default('policies/iom-partnership.yaml'),
+  /** The partnership's cohort eligibility rules (Query.cohortCandidates). */
+  ELIGIBILITY_FILE: z.string().min(1).default('policies/cohort-eligibility.yaml'),
   /**
    * Trusted tokens: the identity provider's JWKS (URL or file), issuer and audience. With neither JWKS set,
    * outside production, the gateway trusts its local development issuer (`npm run token`).

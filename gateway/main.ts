@@ -11,6 +11,7 @@ import { createAuthenticator } from './authentication/authenticator.js';
 import { ensureLocalIssuer } from './authentication/local-issuer.js';
 import { type Config, loadConfig } from './config.js';
 import type { Population } from '../adapters/population/types.js';
+import { loadEligibilityRules } from './cohort/eligibility-file.js';
 import { CohortRegister } from './cohort/register.js';
 import { seedCohort } from './cohort/seed.js';
 import { openLedger } from './ledger/index.js';
@@ -33,6 +34,7 @@ async function main(): Promise<void> {
   const config = loadConfig(process.env, agencies.map((a) => a.agency));
   // Policy and keys first: a bad ISP file stops start-up before anything listens.
   const policy = loadPolicy(config.ISP_FILE);
+  const eligibility = loadEligibilityRules(config.ELIGIBILITY_FILE);
   const authenticator = await authenticatorFor(config);
   const closers: (() => Promise<void>)[] = [];
 
@@ -77,9 +79,11 @@ async function main(): Promise<void> {
     policy,
     ledger,
     register,
+    eligibility,
     enforcement: config.ENFORCEMENT,
   });
   console.log(`  ISP: ${compiled.title} v${compiled.version} (${config.ISP_FILE})`);
+  console.log(`  cohort eligibility: ${eligibility.title} v${eligibility.version}, ${eligibility.rules.length} rules (${config.ELIGIBILITY_FILE})`);
   const server = createServer(app);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

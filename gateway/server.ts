@@ -8,6 +8,8 @@ import type { AgencyModule } from '../adapters/kit/contract.js';
 import { auditExtension, auditRouter } from './audit/index.js';
 import type { Authenticator } from './authentication/authenticator.js';
 import { useAuthentication } from './authentication/plugin.js';
+import { eligibilityExtension } from './cohort/eligibility-graphql.js';
+import type { EligibilityRules } from './cohort/eligibility-file.js';
 import { cohortExtension } from './cohort/graphql.js';
 import type { CohortRegister } from './cohort/register.js';
 import { enforcePolicy } from './enforcement.js';
@@ -33,6 +35,8 @@ export interface GatewayOptions {
   ledger: Ledger;
   /** The IOM cohort register (same database as the ledger). */
   register: CohortRegister;
+  /** The partnership's cohort eligibility rules, for cohortCandidates. */
+  eligibility: EligibilityRules;
   /** `redact` withholds fields one by one; `reject` refuses an operation that would withhold anything. */
   enforcement?: EnforcementMode;
   limits?: Limits;
@@ -42,7 +46,7 @@ export interface GatewayOptions {
 
 export function createGateway(options: GatewayOptions) {
   const { modules } = options;
-  const built = buildGatewaySchema(modules, [explainExtension(describeDataItems(modules)), auditExtension(options.ledger), cohortExtension({ register: options.register, ledger: options.ledger })]);
+  const built = buildGatewaySchema(modules, [explainExtension(describeDataItems(modules)), auditExtension(options.ledger), cohortExtension({ register: options.register, ledger: options.ledger }), eligibilityExtension({ rules: options.eligibility, register: options.register })]);
   const policy = compilePolicy(options.policy, built.classification);
   const schema = enforcePolicy(built.schema, built.classification, modules);
 

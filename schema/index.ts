@@ -18,4 +18,5 @@ export const coreDataItems: Readonly<Record<string, string>> = {
   'identity.identifiers': 'PNC ID, CRO number, prison number, CRN, agencies’ local references, and conflicts between them',
   'identity.probableMatches': 'Other people with the same name and date of birth (probable, unconfirmed)',
   'iom.membership': 'IOM cohort membership: strand, service level, lead professional, selection and de-selection with reasons, history',
+  'iom.pathways': 'Needs and interventions across the seven reducing-reoffending pathways, each from an agency data item the recipient may receive',
 };

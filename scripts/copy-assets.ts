@@ -1,9 +1,9 @@
-/** After `tsc`, puts the files modules read beside themselves (SDL, OpenAPI contracts) into dist/. */
+/** After `tsc`, puts the files modules read beside themselves (SDL, OpenAPI contracts, SQL migrations) into dist/. */
 import { cpSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from './generated.js';
 
-const ASSET = /\.(graphql|yaml)$/;
+const ASSET = /\.(graphql|yaml|sql)$/;
 
 function copyAssets(dir: string): void {
   for (const entry of readdirSync(join(ROOT, dir), { withFileTypes: true })) {
@@ -13,4 +13,4 @@ function copyAssets(dir: string): void {
   }
 }
 
-for (const dir of ['schema', 'adapters']) copyAssets(dir);
+for (const dir of ['schema', 'adapters', 'gateway']) copyAssets(dir);

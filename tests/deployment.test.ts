@@ -11,7 +11,7 @@ import { parse } from 'yaml';
 import { z } from 'zod';
 import { SimulatorEnv } from '../adapters/kit/simulator.js';
 import { agencies } from '../adapters/registry.js';
-import { ConfigSchema } from '../gateway/config.js';
+import { ConfigSchema, loadConfig } from '../gateway/config.js';
 import { ROOT } from '../scripts/generated.js';
 import { startTestSystem, type TestSystem } from './harness.js';
 
@@ -53,9 +53,17 @@ describe('docker/compose.yaml', () => {
     expect(unknown).toEqual([]);
   });
 
-  it('gives the gateway a valid configuration', () => {
+  it('gives the gateway a valid production configuration once the operator supplies the required values', () => {
     const gateway = ours.find(([, s]) => s.command?.[1] === 'dist/gateway/main.js')?.[1];
-    expect(ConfigSchema.safeParse(gateway?.environment ?? {}).success).toBe(true);
+    const operator: Record<string, string> = { AUTH_JWKS_URL: 'https://idp.example/jwks.json', AUTH_ISSUER: 'https://idp.example/' };
+    // `${NAME:?message}`: compose refuses to start until the operator sets NAME.
+    const environment = Object.fromEntries(
+      Object.entries(gateway?.environment ?? {}).map(([name, value]) => [name, value.replace(/^\$\{(\w+):\?[^}]*\}$/, (_m, v: string) => operator[v] ?? '')]),
+    );
+    const withImageDefaults = { NODE_ENV: 'production', ...environment };
+    expect(() => loadConfig(withImageDefaults, agencies.map((a) => a.agency))).not.toThrow();
+    const { AUTH_JWKS_URL: _url, AUTH_ISSUER: _issuer, ...withoutProvider } = withImageDefaults;
+    expect(() => loadConfig(withoutProvider, agencies.map((a) => a.agency))).toThrow(/production needs AUTH_JWKS_URL/);
   });
 });
 

@@ -16,6 +16,7 @@ import type { Population } from '../adapters/population/types.js';
 import { agencies } from '../adapters/registry.js';
 import { connectAgencies, startSimulators } from '../gateway/agencies.js';
 import { createAuthenticator } from '../gateway/authentication/authenticator.js';
+import { type EligibilityRules, loadEligibilityRules } from '../gateway/cohort/eligibility-file.js';
 import { CohortRegister } from '../gateway/cohort/register.js';
 import { seedCohort } from '../gateway/cohort/seed.js';
 import { type Ledger, openLedger } from '../gateway/ledger/index.js';
@@ -104,6 +105,8 @@ export interface TestSystemOptions {
   clock?: () => Date;
   /** A ledger to record into; by default a fresh embedded one in a temporary folder. */
   ledger?: Ledger;
+  /** Cohort eligibility rules; by default policies/cohort-eligibility.yaml. */
+  eligibility?: EligibilityRules;
 }
 
 export async function startTestSystem(options: TestSystemOptions = {}): Promise<TestSystem> {
@@ -138,6 +141,7 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
     policy: options.policy ?? openPolicy(),
     ledger,
     register,
+    eligibility: options.eligibility ?? loadEligibilityRules(),
     enforcement: options.enforcement,
     clock: options.clock,
   });

@@ -247,9 +247,12 @@ describe('scope', () => {
     }
   };
 
-  it('makes a person out of scope byte-for-byte indistinguishable from a person nobody holds', async () => {
+  it('makes a person out of scope byte-for-byte indistinguishable from a person nobody holds, explanation included', async () => {
     const subject = outOfScope();
-    const query = `query Profile($v: String) { person(pnc: $v) { ${everyClassifiedField(catalogue, system.gateway.schema)} } }`;
+    const query = `query Profile($v: String) {
+      person(pnc: $v) { ${everyClassifiedField(catalogue, system.gateway.schema)} }
+      accessExplanation(pnc: $v) { personId items { dataItem allowed clause reason } }
+    }`;
     const nobody = unheldPnc();
     let compared = 0;
     for (const role of oracle.roles.filter((r) => !oracle.auditOnly(r))) {
@@ -271,7 +274,7 @@ describe('scope', () => {
         const outside = await ask(subject.identifiers.pnc ?? '');
         const unknown = await ask(nobody);
         expect(outside, `${role} / ${purpose}`).toEqual(unknown);
-        expect(JSON.parse(outside.text)).toMatchObject({ data: { person: null } });
+        expect(JSON.parse(outside.text)).toMatchObject({ data: { person: null, accessExplanation: null } });
         compared += 1;
       }
     }
@@ -305,5 +308,29 @@ describe('scope', () => {
         expect(ids, `${role} / ${purpose}`).toContain(inId);
       }
     }
+  });
+
+  it('counts only in-scope candidates toward `first`, so out-of-scope people cannot be inferred from a short page', async () => {
+    const officer = callerFor('police-offender-manager', 'iom-case-management');
+    const search = 'query Search($name: String!, $first: Int) { people(name: $name, first: $first) { person { id } } }';
+    const ids = async (name: string, first: number, caller?: Caller) => {
+      const { body } = await system.query(search, { name, first }, caller);
+      expect(body.errors).toBeUndefined();
+      return (body.data?.['people'] as { person: { id: string } }[]).map((match) => match.person.id);
+    };
+    // A cohort member's name that someone outside the cohort, ranked higher, also answers to.
+    let found: { name: string; inScope: string[] } | undefined;
+    for (const member of system.population.people.filter((p) => factsOf(p).inActiveCohort).slice(0, 40)) {
+      const name = `${member.givenName} ${member.familyName}`;
+      const everyone = await ids(name, 100);
+      const inScope = await ids(name, 100, officer);
+      expect(everyone.filter((id) => inScope.includes(id)), name).toEqual(inScope);
+      if (inScope.length > 0 && everyone.indexOf(inScope.at(-1)!) >= inScope.length) {
+        found = { name, inScope };
+        break;
+      }
+    }
+    if (!found) throw new Error('no cohort member shares a name with a higher-ranked person outside the cohort');
+    expect(await ids(found.name, found.inScope.length, officer), found.name).toEqual(found.inScope);
   });
 });

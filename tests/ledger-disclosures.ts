@@ -32,6 +32,8 @@ export interface ResponseReading {
   disclosed: Disclosure[];
   /** The ids of every `Person` object in the response. */
   people: Set<string>;
+  /** How many `Person` objects in the response show no id. */
+  anonymous: number;
   /** The enclosing person's id for each object in the response, by its path (for placing errors). */
   subjectAt: Map<string, string | null>;
 }
@@ -45,7 +47,7 @@ interface Walk {
 function operationOf(document: DocumentNode, operationName: string | undefined): OperationDefinitionNode {
   const operations = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
   const operation = operationName === undefined ? operations[0] : operations.find((o) => o.name?.value === operationName);
-  if (!operation || operation.operation !== 'query') throw new Error(`no query operation ${operationName ?? ''} in the document`);
+  if (!operation) throw new Error(`no operation ${operationName ?? ''} in the document`);
   return operation;
 }
 
@@ -98,6 +100,7 @@ function walkValue(walk: Walk, type: GraphQLObjectType, sets: readonly Selection
     const id = idKey === undefined ? undefined : object[idKey];
     at = typeof id === 'string' ? id : null;
     if (at !== null) walk.reading.people.add(at);
+    else walk.reading.anonymous += 1;
   }
   walk.reading.subjectAt.set(path.join('.'), at);
   for (const [key, child] of Object.entries(object)) {
@@ -128,10 +131,11 @@ export function readResponse(schema: GraphQLSchema, document: DocumentNode, data
         .filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION)
         .map((fragment) => [fragment.name.value, fragment]),
     ),
-    reading: { disclosed: [], people: new Set(), subjectAt: new Map() },
+    reading: { disclosed: [], people: new Set(), anonymous: 0, subjectAt: new Map() },
   };
-  const query = schema.getQueryType();
-  if (!query) throw new Error('the schema has no Query type');
-  walkValue(walk, query, [operationOf(document, operationName).selectionSet], data, [], null);
+  const operation = operationOf(document, operationName);
+  const root = schema.getRootType(operation.operation);
+  if (!root) throw new Error(`the schema has no ${operation.operation} type`);
+  walkValue(walk, root, [operation.selectionSet], data, [], null);
   return walk.reading;
 }

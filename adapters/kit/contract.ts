@@ -29,6 +29,40 @@ export interface AgencyAdapter<Section = unknown> {
    * upstream requests however many keys it carries.
    */
   records(keys: readonly string[]): Promise<Map<string, Section>>;
+  /**
+   * The agency's events after `after` (the cursor this method last returned; null for the start of the agency's
+   * feed), as the partnership alerts on them: events of other kinds are left out. `cursor` is what to pass next
+   * time; it moves past the left-out events too. Optional: an agency without a feed has no events.
+   */
+  events?(after: string | null): Promise<{ events: AgencyEvent[]; cursor: string | null }>;
+}
+
+/** The kinds of event the partnership alerts on (IDIOM's feed, and more). */
+export const AGENCY_EVENT_TYPES = [
+  'arrest',
+  'charge',
+  'court-outcome',
+  'release',
+  'breach',
+  'accommodation-lost',
+  'positive-drug-test',
+] as const;
+export type AgencyEventType = (typeof AGENCY_EVENT_TYPES)[number];
+
+/** Something that happened to a person an agency knows, as its adapter reports it. */
+export interface AgencyEvent {
+  /** The agency's own id for the event: unique within the agency, stable across polls. */
+  id: string;
+  agency: string;
+  /** The agency's key for the person (as in IdentityRecord.key). */
+  key: string;
+  type: AgencyEventType;
+  /** ISO 8601 timestamp of when the agency recorded it. */
+  occurredAt: string;
+  /** One line a practitioner reads: "Arrested: Burglary (dwelling)". */
+  summary: string;
+  /** The event's facts, flat, for the partnership's own record of it. */
+  details: Readonly<Record<string, string | number | boolean | null>>;
 }
 
 export interface AdapterOptions {
@@ -70,6 +104,17 @@ export interface SimulatorApp {
   handler: RequestListener;
   faults: FaultControl;
   stats: RequestStats;
+  events: EventControl;
+}
+
+/** The simulator's event feed: new events made on demand (tests) or on a timer (`npm start`). */
+export interface EventControl {
+  /** Makes up to `count` new events now; returns how many the agency had something to say about. */
+  generate(count: number): number;
+  /** Makes one event every `intervalMs` (0 stops); the timer never keeps the process alive. */
+  every(intervalMs: number): void;
+  /** How many events the feed holds. */
+  size(): number;
 }
 
 export type FaultMode = 'normal' | 'down' | 'malformed';

@@ -1,7 +1,8 @@
 /**
  * What every agency simulator shares: a real HTTP service (express) that serves the agency's
  * OpenAPI contract, counts requests per route, and injects faults (latency, down, malformed)
- * set at start or at run time through `/__admin/faults`.
+ * set at start or at run time through `/__admin/faults`. Its event feed (`GET /events`) carries the
+ * events the agency's generator makes, on a timer or through `POST /__admin/events`.
  */
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -9,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import express, { type Router } from 'express';
 import { z } from 'zod';
 import type { FaultControl, Faults, RequestStats, SimulatorApp } from './contract.js';
+import { createEventLog, type EventSource, EventQuery, GenerateRequest } from './event-log.js';
 
 const FaultsInput = z
   .object({
@@ -24,17 +26,21 @@ export const SimulatorEnv = z.object({
   POPULATION_SEED: z.coerce.number().int().default(20261101),
   POPULATION_SIZE: z.coerce.number().int().min(10).max(100_000).default(2000),
   SIMULATOR_FAULTS: z.string().default(''),
+  /** A new event every this many milliseconds; 0 makes none unless asked (POST /__admin/events). */
+  SIMULATOR_EVENT_INTERVAL_MS: z.coerce.number().int().min(0).max(3_600_000).default(15_000),
 });
 
-export interface SimulatorDefinition {
+export interface SimulatorDefinition<E = unknown> {
   agency: string;
   /** Absolute path of the agency's openapi.yaml, served at /openapi.yaml. */
   openapiPath: string;
   /** Installs the agency's routes. Handlers answer with `res.json(...)`. */
   routes(router: Router): void;
+  /** The agency's event generator, served at `GET /events?after=&limit=` as `{ events, cursor }`. */
+  events?: EventSource<E>;
 }
 
-export function createSimulatorApp(definition: SimulatorDefinition): SimulatorApp {
+export function createSimulatorApp<E>(definition: SimulatorDefinition<E>): SimulatorApp {
   let faults: Faults = { mode: 'normal', latencyMs: 0 };
   const faultControl: FaultControl = {
     get: () => ({ ...faults }),
@@ -53,6 +59,7 @@ export function createSimulatorApp(definition: SimulatorDefinition): SimulatorAp
     },
   };
 
+  const eventLog = createEventLog(definition.agency, definition.events);
   const openapi = readFileSync(definition.openapiPath, 'utf8');
   const app = express();
   app.disable('x-powered-by');
@@ -76,6 +83,15 @@ export function createSimulatorApp(definition: SimulatorDefinition): SimulatorAp
   app.delete('/__admin/stats', (_req, res) => {
     stats.reset();
     res.status(204).end();
+  });
+  app.post('/__admin/events', (req, res) => {
+    const parsed = GenerateRequest.safeParse(req.body ?? {});
+    if (!parsed.success) {
+      res.status(400).json({ error: 'the body is {"count": n} with n from 1 to 1000' });
+      return;
+    }
+    const events = eventLog.generate(parsed.data.count);
+    res.json({ created: events.length, events });
   });
   app.get('/openapi.yaml', (_req, res) => {
     res.type('application/yaml').send(openapi);
@@ -107,6 +123,17 @@ export function createSimulatorApp(definition: SimulatorDefinition): SimulatorAp
     else answer();
   });
   definition.routes(agencyRoutes);
+  if (definition.events) {
+    agencyRoutes.get('/events', (req, res) => {
+      const query = EventQuery.safeParse(req.query);
+      if (!query.success) {
+        const first = query.error.issues[0];
+        res.status(400).json({ error: `bad event query (${first ? `${first.path.join('.')}: ${first.message}` : 'invalid'})` });
+        return;
+      }
+      res.json(eventLog.page(query.data.after, query.data.limit));
+    });
+  }
   app.use(agencyRoutes);
 
   app.use((_req: express.Request, res: express.Response) => {
@@ -117,7 +144,7 @@ export function createSimulatorApp(definition: SimulatorDefinition): SimulatorAp
     res.status(status).json({ error: status === 400 ? 'request body is not valid JSON' : 'simulator error' });
   });
 
-  return { agency: definition.agency, handler: app, faults: faultControl, stats };
+  return { agency: definition.agency, handler: app, faults: faultControl, stats, events: eventLog.control };
 }
 
 export interface RunningSimulator {
@@ -143,6 +170,7 @@ export async function startSimulator(app: SimulatorApp, port = 0, host = '127.0.
     app,
     close: () =>
       new Promise<void>((resolve) => {
+        app.events.every(0);
         server.closeAllConnections();
         server.close(() => resolve());
       }),

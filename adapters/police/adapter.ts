@@ -3,8 +3,8 @@
  * mapped onto the unified schema's `PoliceRecord` (schema.graphql). Property names here are the SDL's field names.
  */
 import { canonicalCro, canonicalPnc } from '../../schema/identifiers.js';
-import type { AdapterOptions, AgencyAdapter, IdentityRecord } from '../kit/contract.js';
-import { createPoliceClient, type Nominal, type NominalIdentity } from './client.js';
+import type { AdapterOptions, AgencyAdapter, AgencyEvent, IdentityRecord } from '../kit/contract.js';
+import { createPoliceClient, type Nominal, type NominalEvent, type NominalIdentity } from './client.js';
 
 export interface StaffContact {
   name: string;
@@ -173,6 +173,60 @@ export function toIdentityRecord(identity: NominalIdentity): IdentityRecord {
   };
 }
 
+/** An arrest, a charge or a court outcome from the force's feed, as the partnership's event; null if it carries none. */
+export function toAgencyEvent(event: NominalEvent): AgencyEvent | null {
+  const base = { id: event.eventId, agency: 'police', key: event.pncId, occurredAt: event.recordedAt };
+  const { arrest, charge, courtDisposal: disposal } = event;
+  if (event.eventType === 'ARREST' && arrest) {
+    return {
+      ...base,
+      type: 'arrest',
+      summary: `Arrested on ${arrest.arrestDate}: ${arrest.offenceDescription}`,
+      details: {
+        reference: arrest.arrestSummonsNumber,
+        date: arrest.arrestDate,
+        offence: arrest.offenceDescription,
+        offenceCategory: OFFENCE_CATEGORIES[arrest.offenceCategory],
+        outcome: ARREST_OUTCOMES[arrest.arrestOutcome],
+      },
+    };
+  }
+  if (event.eventType === 'CHARGE' && charge) {
+    return {
+      ...base,
+      type: 'charge',
+      summary: `Charged on ${charge.chargeDate}: ${charge.offenceDescription}`,
+      details: {
+        reference: charge.chargeId,
+        arrestReference: charge.arrestSummonsNumber,
+        date: charge.chargeDate,
+        offence: charge.offenceDescription,
+        offenceCategory: OFFENCE_CATEGORIES[charge.offenceCategory],
+        status: charge.chargeStatus,
+      },
+    };
+  }
+  if (event.eventType === 'COURT_DISPOSAL' && disposal) {
+    const verdict = disposal.adjudication === 'GUILTY' ? `guilty: ${disposal.disposalText}` : 'not guilty';
+    return {
+      ...base,
+      type: 'court-outcome',
+      summary: `${disposal.courtName}, ${disposal.hearingDate}: ${disposal.offenceDescription}, ${verdict}`,
+      details: {
+        reference: disposal.disposalId,
+        chargeReference: disposal.chargeId,
+        date: disposal.hearingDate,
+        court: disposal.courtName,
+        offence: disposal.offenceDescription,
+        offenceCategory: OFFENCE_CATEGORIES[disposal.offenceCategory],
+        verdict: disposal.adjudication,
+        disposal: disposal.disposalText,
+      },
+    };
+  }
+  return null;
+}
+
 export function createPoliceAdapter(options: AdapterOptions): AgencyAdapter<PoliceRecord> {
   const client = createPoliceClient(options);
   return {
@@ -184,6 +238,10 @@ export function createPoliceAdapter(options: AdapterOptions): AgencyAdapter<Poli
       if (keys.length === 0) return records;
       for (const nominal of await client.nominals(keys)) records.set(nominal.pncId, toPoliceRecord(nominal));
       return records;
+    },
+    async events(after) {
+      const page = await client.events(after);
+      return { events: page.events.flatMap((event) => toAgencyEvent(event) ?? []), cursor: page.cursor };
     },
   };
 }

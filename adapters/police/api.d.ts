@@ -38,10 +38,47 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * New arrests, charges and court disposals, oldest first, after a cursor.
+         * @description The force's event feed. Pass the previous page's cursor as `after` to read on; omit it to read from the start of the feed. A cursor from an earlier run of the feed reads the current run from its start.
+         */
+        get: operations["listNominalEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        NominalEventPage: {
+            events: components["schemas"]["NominalEvent"][];
+            /** @description Pass as `after` for the events that follow; null while the feed is empty. */
+            cursor: string | null;
+        };
+        /** @description One event about a nominal. ARREST carries the new arrest; CHARGE the charge (the arrest it followed is now recorded as charged); COURT_DISPOSAL the court's decision on a charge. The other two are null. */
+        NominalEvent: {
+            eventId: string;
+            pncId: string;
+            /** @enum {string} */
+            eventType: "ARREST" | "CHARGE" | "COURT_DISPOSAL";
+            /** Format: date-time */
+            recordedAt: string;
+            arrest: components["schemas"]["Arrest"] | null;
+            charge: components["schemas"]["Charge"] | null;
+            courtDisposal: components["schemas"]["CourtDisposal"] | null;
+        };
         NominalIdentityPage: {
             items: components["schemas"]["NominalIdentity"][];
             /** @description Pass as cursor for the next page; null on the last page. */
@@ -214,6 +251,39 @@ export interface operations {
                 };
             };
             /** @description The request body is not valid. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listNominalEvents: {
+        parameters: {
+            query?: {
+                /** @description The cursor of the previous page. */
+                after?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The next events, at most `limit` of them. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NominalEventPage"];
+                };
+            };
+            /** @description The cursor or limit is not valid. */
             400: {
                 headers: {
                     [name: string]: unknown;

@@ -103,19 +103,40 @@ export const NominalBatch = z.object({
   records: z.array(Nominal),
 }) satisfies z.ZodType<Schemas['NominalBatch']>;
 
+export const NominalEvent = z.object({
+  eventId: z.string().min(1),
+  pncId: z.string().min(1),
+  eventType: z.enum(['ARREST', 'CHARGE', 'COURT_DISPOSAL']),
+  recordedAt: z.iso.datetime({ offset: true }),
+  arrest: Arrest.nullable(),
+  charge: Charge.nullable(),
+  courtDisposal: CourtDisposal.nullable(),
+}) satisfies z.ZodType<Schemas['NominalEvent']>;
+
+export const NominalEventPage = z.object({
+  events: z.array(NominalEvent),
+  cursor: z.string().min(1).nullable(),
+}) satisfies z.ZodType<Schemas['NominalEventPage']>;
+
 export type NominalIdentity = z.infer<typeof NominalIdentity>;
 export type Nominal = z.infer<typeof Nominal>;
+export type NominalEvent = z.infer<typeof NominalEvent>;
+export type NominalEventPage = z.infer<typeof NominalEventPage>;
 
 /** The largest page the identity feed serves, so the whole feed costs as few requests as it can. */
 const IDENTITY_PAGE_SIZE = 500;
 /** The contract's limit on keys per batch call. */
 const BATCH_SIZE = 100;
+/** The largest page of the event feed. */
+const EVENT_PAGE_SIZE = 500;
 
 export interface PoliceClient {
   /** Every nominal's identity, following the feed's cursor to its last page. */
   identities(): Promise<NominalIdentity[]>;
   /** Nominal records for the given PNC IDs, in batches of 100 sent in parallel; unknown PNC IDs are absent. */
   nominals(pncIds: readonly string[]): Promise<Nominal[]>;
+  /** One page of the event feed after the cursor (null: from the start). */
+  events(after: string | null): Promise<NominalEventPage>;
 }
 
 export function createPoliceClient(options: AdapterOptions): PoliceClient {
@@ -146,5 +167,7 @@ export function createPoliceClient(options: AdapterOptions): PoliceClient {
       const batches = await Promise.all(chunks.map((keys) => upstream.post('/nominals/batch', { keys }, NominalBatch)));
       return batches.flatMap((batch) => batch.records);
     },
+
+    events: (after) => upstream.get('/events', { after: after ?? undefined, limit: EVENT_PAGE_SIZE }, NominalEventPage),
   };
 }

@@ -1,13 +1,17 @@
 /**
  * A stand-in for the police nominal record API (openapi.yaml), serving the people of the synthetic
- * population whom the police know, under the name and identifiers the police record for them.
+ * population whom the police know, under the name and identifiers the police record for them. Its event
+ * feed makes new arrests, charges on arrests under investigation, and court decisions on charges awaiting trial.
  */
 import { fileURLToPath } from 'node:url';
 import type { Router } from 'express';
 import { z } from 'zod';
 import type { SimulatorApp } from '../kit/contract.js';
+import { type EventSource, pickPerson } from '../kit/event-log.js';
 import { createSimulatorApp } from '../kit/simulator.js';
-import { asSeenBy, type PoliceFacts, type Population, type WarningMarkerType } from '../population/types.js';
+import { ACQUISITIVE_OFFENCES, OFFENCE_WORDING } from '../population/offences.js';
+import type { Random } from '../population/random.js';
+import { asSeenBy, type OffenceCategory, type PoliceFacts, type Population, type WarningMarkerType } from '../population/types.js';
 import type { components } from './api.js';
 import { BatchRequest } from './client.js';
 
@@ -78,6 +82,94 @@ function toNominal(pncId: string, facts: PoliceFacts): Schemas['Nominal'] {
   };
 }
 
+const COURTS = ["Northby Magistrates' Court", "Saltmere Magistrates' Court"];
+
+const SENTENCES: readonly (readonly [string, number])[] = [
+  ['Community order 12 months', 4],
+  ['Suspended sentence order 6 months suspended for 12 months', 2],
+  ['Imprisonment 8 months', 2],
+  ['Conditional discharge 12 months', 1],
+  ['Fine £200', 1],
+];
+
+/** Most arrests repeat the person's usual offending; the rest are acquisitive crime. */
+function nextOffence(random: Random, nominal: Schemas['Nominal']): { category: OffenceCategory; offence: string } {
+  const usual = nominal.arrests.map((a) => a.offenceCategory);
+  const category = usual.length > 0 && random.chance(0.7) ? random.pick(usual) : random.pick(ACQUISITIVE_OFFENCES);
+  return { category, offence: random.pick(OFFENCE_WORDING[category]) };
+}
+
+/** New events for the force's nominals, each applied to the nominal the simulator serves. */
+function policeEvents(population: Population, nominals: Map<string, Schemas['Nominal']>, cohort: ReadonlySet<string>): EventSource<Schemas['NominalEvent']> {
+  const pncIds = [...nominals.keys()];
+  return {
+    seed: population.seed,
+    referenceDate: population.referenceDate,
+    next(random, { id, at, date }) {
+      const pncId = pickPerson(random, pncIds, (key) => cohort.has(key));
+      const nominal = pncId === null ? undefined : nominals.get(pncId);
+      if (pncId === null || !nominal) return null;
+      const serial = id.slice('EV-'.length);
+      const event = { eventId: id, pncId, recordedAt: at.toISOString(), arrest: null, charge: null, courtDisposal: null };
+      const charged = new Set(nominal.charges.map((c) => c.arrestSummonsNumber));
+      const underInvestigation = nominal.arrests.filter((a) => a.arrestOutcome === 'RUI' && !charged.has(a.arrestSummonsNumber));
+      const awaitingTrial = nominal.charges.filter((c) => c.chargeStatus === 'AWAITING_TRIAL');
+      const kind = random.weighted([
+        ['ARREST', 5],
+        ['CHARGE', underInvestigation.length > 0 ? 3 : 0],
+        ['COURT_DISPOSAL', awaitingTrial.length > 0 ? 2 : 0],
+      ] as const);
+
+      if (kind === 'CHARGE') {
+        const arrest = random.pick(underInvestigation);
+        arrest.arrestOutcome = 'CHARGED';
+        const charge: Schemas['Charge'] = {
+          chargeId: `CHG-${serial}`,
+          arrestSummonsNumber: arrest.arrestSummonsNumber,
+          chargeDate: date,
+          offenceDescription: arrest.offenceDescription,
+          offenceCategory: arrest.offenceCategory,
+          chargeStatus: 'AWAITING_TRIAL',
+        };
+        nominal.charges.push(charge);
+        return { ...event, eventType: 'CHARGE', charge };
+      }
+      if (kind === 'COURT_DISPOSAL') {
+        const charge = random.pick(awaitingTrial);
+        const guilty = random.chance(0.8);
+        charge.chargeStatus = guilty ? 'CONVICTED' : 'ACQUITTED';
+        const courtDisposal: Schemas['CourtDisposal'] = {
+          disposalId: `CRT-${serial}`,
+          chargeId: charge.chargeId,
+          hearingDate: date,
+          courtName: random.pick(COURTS),
+          offenceDescription: charge.offenceDescription,
+          offenceCategory: charge.offenceCategory,
+          adjudication: guilty ? 'GUILTY' : 'NOT_GUILTY',
+          disposalText: guilty ? random.weighted(SENTENCES) : 'Acquitted',
+        };
+        nominal.courtDisposals.push(courtDisposal);
+        return { ...event, eventType: 'COURT_DISPOSAL', courtDisposal };
+      }
+      const { category, offence } = nextOffence(random, nominal);
+      const arrest: Schemas['Arrest'] = {
+        arrestSummonsNumber: `ARR-${serial}`,
+        arrestDate: date,
+        offenceDescription: offence,
+        offenceCategory: category,
+        // Most arrests are released under investigation, so a charge can follow later in the feed.
+        arrestOutcome: random.weighted([
+          ['RUI', 7],
+          ['NFA', 2],
+          ['CAUTIONED', 1],
+        ] as const),
+      };
+      nominal.arrests.push(arrest);
+      return { ...event, eventType: 'ARREST', arrest };
+    },
+  };
+}
+
 /** The cursor is the offset of the next page: opaque to callers, checked here. */
 const IdentityQuery = z.object({
   cursor: z.string().regex(/^\d+$/, 'cursor must be a nextCursor this feed issued').optional(),
@@ -92,6 +184,7 @@ function problem(error: z.ZodError, what: string): Schemas['Problem'] {
 export function createPoliceSimulator(population: Population): SimulatorApp {
   const identities: Schemas['NominalIdentity'][] = [];
   const nominals = new Map<string, Schemas['Nominal']>();
+  const cohort = new Set<string>();
   for (const person of population.people) {
     if (person.police === null) continue;
     const seen = asSeenBy(person, 'police');
@@ -100,6 +193,7 @@ export function createPoliceSimulator(population: Population): SimulatorApp {
     if (pncId === null) continue;
     identities.push({ pncId, croNumber: seen.cro, forenames: seen.givenName, surname: seen.familyName, dateOfBirth: seen.dateOfBirth });
     nominals.set(pncId, toNominal(pncId, person.police));
+    if (person.cohort !== null) cohort.add(pncId);
   }
 
   const routes = (router: Router) => {
@@ -137,5 +231,6 @@ export function createPoliceSimulator(population: Population): SimulatorApp {
     agency: 'police',
     openapiPath: fileURLToPath(new URL('./openapi.yaml', import.meta.url)),
     routes,
+    events: policeEvents(population, nominals, cohort),
   });
 }

@@ -1,0 +1,141 @@
+/**
+ * `Query.cohortCandidates`: the eligibility rules applied to everyone probation knows who is not an active
+ * cohort member. Probation records come in a few batches through the request's section loaders, police records
+ * only for the people whose answer they could change. A rule is applied only to facts the ISP lets the caller
+ * receive about that person, and each reason returned is noted as a disclosure of its data item.
+ */
+import type { GraphQLError, GraphQLResolveInfo } from 'graphql';
+import type { Access } from '../access.js';
+import { type DisclosureSet, responsePath } from '../disclosure-set.js';
+import { gatewayError } from '../errors.js';
+import type { IdentityIndex } from '../identity/index-of-people.js';
+import type { LinkedPerson } from '../identity/link.js';
+import type { SchemaExtension } from '../schema.js';
+import type { SectionLoaders } from '../sections.js';
+import {
+  dataItemsOf,
+  type EligibilityFact,
+  type EligibilityRule,
+  type EvidenceItem,
+  firstMatchingRule,
+  needsPolice,
+  type ProbationEvidence,
+  readEvidence,
+} from './eligibility.js';
+import type { EligibilityRules } from './eligibility-file.js';
+import type { CohortRegister } from './register.js';
+
+interface CandidateContext {
+  index: IdentityIndex;
+  sections: SectionLoaders;
+  access: Access;
+  disclosures: DisclosureSet;
+}
+
+interface Candidate {
+  person: LinkedPerson;
+  rule: EligibilityRule;
+  facts: (EligibilityFact & { clauseId: string })[];
+}
+
+const MAX_PAGE = 100;
+
+function requireCohortManager(access: Access): void {
+  if (!access.policy.role(access.principal.role)?.managesCohort) {
+    throw gatewayError('FORBIDDEN', `${access.principal.role} may not screen candidates for the cohort; the IOM coordinator does.`);
+  }
+  if (access.declaration.purpose !== 'iom-case-management') {
+    throw gatewayError('FORBIDDEN', 'Cohort candidates are screened for the purpose iom-case-management.');
+  }
+}
+
+/** Records for these keys from one agency; any failure stops the whole proposal rather than silently shortening it. */
+async function recordsOf(context: CandidateContext, agency: string, keys: readonly string[]): Promise<unknown[]> {
+  const loader = context.sections.get(agency);
+  if (!loader) throw gatewayError('AGENCY_UNAVAILABLE', `Cohort candidates need ${agency} records, and ${agency} is not connected.`, { agency });
+  const records = await loader.loadMany(keys);
+  const failure = records.find((record): record is Error => record instanceof Error);
+  if (failure) {
+    const reason = (failure as Partial<GraphQLError>).extensions?.['reason'] ?? 'unreachable';
+    throw gatewayError('AGENCY_UNAVAILABLE', `Cohort candidates need ${agency} records, and ${agency} could not answer (${String(reason)}); try again shortly.`, {
+      agency,
+      reason,
+    });
+  }
+  return records;
+}
+
+const keyOf = (person: LinkedPerson, agency: string) => person.keys.get(agency)?.[0];
+
+export function eligibilityExtension(options: { rules: EligibilityRules; register: CohortRegister }): SchemaExtension {
+  const { register } = options;
+  const { rules } = options.rules;
+  const evidenceItems = [...new Set(rules.flatMap(dataItemsOf))];
+
+  /** Every candidate the caller may be shown, ordered by gateway id. */
+  const propose = async (context: CandidateContext): Promise<Candidate[]> => {
+    const { access } = context;
+    const asOf = access.now.toISOString().slice(0, 10);
+    const known = [...context.index.people()].filter((person) => keyOf(person, 'probation') !== undefined);
+    const memberships = await register.memberships(known.map((person) => person.id));
+    const open = known.filter((person) => memberships.get(person.id)?.active !== true);
+
+    const probationRecords = await recordsOf(context, 'probation', open.map((person) => keyOf(person, 'probation') as string));
+    const probation = new Map<LinkedPerson, ProbationEvidence | null>(open.map((person, i) => [person, readEvidence({ probation: probationRecords[i] }).probation]));
+
+    const askPolice = open.filter((person) => keyOf(person, 'police') !== undefined && needsPolice(rules, probation.get(person) ?? null));
+    const policeRecords = await recordsOf(context, 'police', askPolice.map((person) => keyOf(person, 'police') as string));
+    const police = new Map(askPolice.map((person, i) => [person, readEvidence({ police: policeRecords[i] }).police]));
+
+    const assessed = await Promise.all(
+      open.map(async (person): Promise<Candidate | null> => {
+        const evidence = { probation: probation.get(person) ?? null, police: police.get(person) ?? null };
+        // Asking the ISP costs subject facts (a drugs record): ask only about people some rule matches.
+        if (!firstMatchingRule(rules, evidence, { asOf })) return null;
+        if (!(await access.visible(person))) return null;
+        const decisions = new Map(await Promise.all(evidenceItems.map(async (item) => [item, await access.decide(person, item)] as const)));
+        const clauseOf = (item: EvidenceItem) => {
+          const decision = decisions.get(item);
+          return decision?.allowed ? decision.clauseId : null;
+        };
+        const match = firstMatchingRule(rules, evidence, { asOf, usable: (item) => clauseOf(item) !== null });
+        return match && { person, rule: match.rule, facts: match.facts.map((fact) => ({ ...fact, clauseId: clauseOf(fact.dataItem) as string })) };
+      }),
+    );
+    return assessed.filter((candidate): candidate is Candidate => candidate !== null).sort((a, b) => a.person.id.localeCompare(b.person.id));
+  };
+
+  return {
+    resolvers: {
+      Query: {
+        cohortCandidates: async (_root: unknown, args: { strand?: string | null; first: number; after?: string | null }, context: CandidateContext) => {
+          requireCohortManager(context.access);
+          if (args.first < 1 || args.first > MAX_PAGE) throw gatewayError('BAD_USER_INPUT', `\`first\` must be between 1 and ${MAX_PAGE}.`);
+          const strand = args.strand?.toLowerCase();
+          const all = (await propose(context)).filter((candidate) => !strand || candidate.rule.strand === strand);
+          const after = args.after;
+          const start = after ? all.findIndex((candidate) => candidate.person.id > after) : 0;
+          const page = start === -1 ? [] : all.slice(start, start + args.first);
+          // The rule and its reasons say something about each person listed, whatever fields are asked for.
+          for (const candidate of page) context.disclosures.consult(candidate.person);
+          return {
+            totalCount: all.length,
+            edges: page.map((candidate) => ({ cursor: candidate.person.id, node: candidate })),
+            pageInfo: { endCursor: page.at(-1)?.person.id ?? null, hasNextPage: start !== -1 && start + args.first < all.length },
+          };
+        },
+      },
+      CohortCandidate: {
+        strand: (candidate: Candidate) => candidate.rule.strand.toUpperCase(),
+        rule: (candidate: Candidate) => ({ id: candidate.rule.id, description: candidate.rule.description }),
+        reasons: (candidate: Candidate, _args: unknown, context: CandidateContext, info: GraphQLResolveInfo) => {
+          const path = responsePath(info.path);
+          candidate.facts.forEach(({ dataItem, clauseId }, i) => {
+            context.disclosures.allow({ path: `${path}.${i}`, subject: candidate.person, dataItem, clauseId });
+          });
+          return candidate.facts.map((fact) => fact.reason);
+        },
+      },
+    },
+  };
+}

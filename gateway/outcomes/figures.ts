@@ -1,0 +1,165 @@
+/**
+ * The outcomes report's figures, per strand and quarter, from membership periods and offence dates: members,
+ * de-selections, and arrests and charges before selection and since, as rates per member-year. Small numbers
+ * are suppressed here, so no caller can forget to: a count under the threshold, and any rate computed from one
+ * or about fewer members than the threshold, is withheld.
+ */
+import { z } from 'zod';
+import { type CohortChange, type Membership, STRANDS, type Strand } from '../cohort/register.js';
+import { daysBetween, type Quarter, yearBefore } from './quarters.js';
+
+export const SUPPRESSION_THRESHOLD = 5;
+
+/** One spell in the cohort: from selection to de-selection (null while still a member). */
+export interface MembershipPeriod {
+  gatewayId: string;
+  strand: Strand;
+  selectedOn: string;
+  deselectedOn: string | null;
+}
+
+/** A person's offences by date (ISO dates), as the police record them. */
+export interface Offending {
+  arrests: readonly string[];
+  charges: readonly string[];
+}
+
+export interface OutcomeCount {
+  value: number | null;
+  suppressed: boolean;
+}
+
+export interface OffendingRate {
+  count: number | null;
+  perMemberYear: number | null;
+  suppressed: boolean;
+}
+
+export interface StrandOutcome {
+  strand: Strand;
+  members: OutcomeCount;
+  deselections: OutcomeCount;
+  arrests: { beforeSelection: OffendingRate; sinceSelection: OffendingRate };
+  charges: { beforeSelection: OffendingRate; sinceSelection: OffendingRate };
+}
+
+export interface QuarterOutcome extends Quarter {
+  strands: StrandOutcome[];
+}
+
+const SelectDetails = z.object({ strand: z.enum(STRANDS), selectedOn: z.iso.date() });
+const DeselectDetails = z.object({ deselectedOn: z.iso.date() });
+
+/**
+ * Every spell each person spent in the cohort, from the register's history: someone de-selected and selected
+ * again has two, each on its own strand. A membership without history stands for one spell.
+ */
+export function membershipPeriods(members: readonly { membership: Membership; history: readonly CohortChange[] }[]): MembershipPeriod[] {
+  return members.flatMap(({ membership, history }) => {
+    const periods: MembershipPeriod[] = [];
+    for (const change of history) {
+      if (change.action === 'select') {
+        const { strand, selectedOn } = SelectDetails.parse(change.details);
+        periods.push({ gatewayId: membership.gatewayId, strand, selectedOn, deselectedOn: null });
+      } else if (change.action === 'deselect') {
+        const open = periods.at(-1);
+        if (open && open.deselectedOn === null) open.deselectedOn = DeselectDetails.parse(change.details).deselectedOn;
+      }
+    }
+    if (periods.length > 0) return periods;
+    const { gatewayId, strand, selectedOn, deselectedOn } = membership;
+    return [{ gatewayId, strand, selectedOn, deselectedOn }];
+  });
+}
+
+/** Whether a spell overlaps the days from `start` to `end`. */
+export const overlaps = (period: MembershipPeriod, start: string, end: string) =>
+  period.selectedOn <= end && (period.deselectedOn === null || period.deselectedOn >= start);
+
+const DAYS_PER_YEAR = 365.25;
+const twoPlaces = (value: number) => Math.round(value * 100) / 100;
+
+function count(value: number): OutcomeCount {
+  return value < SUPPRESSION_THRESHOLD ? { value: null, suppressed: true } : { value, suppressed: false };
+}
+
+function rate(offences: number, memberYears: number, members: number): OffendingRate {
+  if (offences < SUPPRESSION_THRESHOLD || members < SUPPRESSION_THRESHOLD) return { count: null, perMemberYear: null, suppressed: true };
+  return { count: offences, perMemberYear: twoPlaces(offences / memberYears), suppressed: false };
+}
+
+interface Tally {
+  members: number;
+  deselections: number;
+  /** Member-years in the cohort within the quarter. */
+  memberYears: number;
+  before: { arrests: number; charges: number };
+  since: { arrests: number; charges: number };
+}
+
+const within = (dates: readonly string[], from: string, to: string) => dates.filter((d) => d >= from && d <= to).length;
+
+/**
+ * A member of a strand in a quarter is a person with a spell on it overlapping the quarter (up to `asOf`). Their
+ * baseline is the 12 months before the first such spell's selection day; "since selection" counts the days of
+ * the quarter they spent in the cohort, up to `asOf`.
+ */
+function tally(periods: readonly MembershipPeriod[], offending: ReadonlyMap<string, Offending>, quarter: Quarter, asOf: string): Tally {
+  const end = quarter.end < asOf ? quarter.end : asOf;
+  const result: Tally = { members: 0, deselections: 0, memberYears: 0, before: { arrests: 0, charges: 0 }, since: { arrests: 0, charges: 0 } };
+  const byPerson = new Map<string, MembershipPeriod[]>();
+  for (const period of periods) {
+    if (period.deselectedOn !== null && period.deselectedOn >= quarter.start && period.deselectedOn <= end) result.deselections += 1;
+    if (!overlaps(period, quarter.start, end)) continue;
+    byPerson.set(period.gatewayId, [...(byPerson.get(period.gatewayId) ?? []), period]);
+  }
+  for (const [gatewayId, spells] of byPerson) {
+    const offences = offending.get(gatewayId) ?? { arrests: [], charges: [] };
+    const [first] = [...spells].sort((a, b) => a.selectedOn.localeCompare(b.selectedOn));
+    if (!first) continue;
+    result.members += 1;
+    const baselineFrom = yearBefore(first.selectedOn);
+    const baselineTo = yearBefore(first.selectedOn) <= first.selectedOn ? dayBefore(first.selectedOn) : first.selectedOn;
+    result.before.arrests += within(offences.arrests, baselineFrom, baselineTo);
+    result.before.charges += within(offences.charges, baselineFrom, baselineTo);
+    // A person's spells never overlap (selection needs them out of the cohort), so their days add up.
+    for (const spell of spells) {
+      const from = spell.selectedOn > quarter.start ? spell.selectedOn : quarter.start;
+      const to = spell.deselectedOn !== null && spell.deselectedOn < end ? spell.deselectedOn : end;
+      result.memberYears += daysBetween(from, to) / DAYS_PER_YEAR;
+      result.since.arrests += within(offences.arrests, from, to);
+      result.since.charges += within(offences.charges, from, to);
+    }
+  }
+  return result;
+}
+
+function dayBefore(date: string): string {
+  return new Date(Date.parse(`${date}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
+}
+
+export function outcomeFigures(input: {
+  periods: readonly MembershipPeriod[];
+  offending: ReadonlyMap<string, Offending>;
+  quarters: readonly Quarter[];
+  asOf: string;
+}): QuarterOutcome[] {
+  return input.quarters.map((quarter) => ({
+    ...quarter,
+    strands: STRANDS.map((strand) => {
+      const t = tally(
+        input.periods.filter((p) => p.strand === strand),
+        input.offending,
+        quarter,
+        input.asOf,
+      );
+      return {
+        strand,
+        members: count(t.members),
+        deselections: count(t.deselections),
+        arrests: { beforeSelection: rate(t.before.arrests, t.members, t.members), sinceSelection: rate(t.since.arrests, t.memberYears, t.members) },
+        charges: { beforeSelection: rate(t.before.charges, t.members, t.members), sinceSelection: rate(t.since.charges, t.memberYears, t.members) },
+      };
+    }),
+  }));
+}
