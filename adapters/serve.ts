@@ -20,6 +20,7 @@ if (!env.success) {
 const app = module.createSimulator(createPopulation({ seed: env.data.POPULATION_SEED, size: env.data.POPULATION_SIZE }));
 const faults = parseFaultSpec(env.data.SIMULATOR_FAULTS).get(module.agency);
 if (faults) app.faults.set(faults);
+app.events.every(env.data.SIMULATOR_EVENT_INTERVAL_MS);
 const running = await startSimulator(app, env.data.PORT, env.data.HOST);
 console.log(`${module.title} simulator: ${running.url}`);
 const stop = () => void running.close().then(() => process.exit(0));

@@ -20,6 +20,10 @@ export const ConfigSchema = z.object({
   IDENTITY_REFRESH_MS: Milliseconds.default(300_000),
   SIMULATOR_BASE_PORT: z.coerce.number().int().min(0).max(65_000).default(4101),
   SIMULATOR_FAULTS: z.string().default(''),
+  /** Embedded simulators make a new event every this many milliseconds; 0 makes none. */
+  SIMULATOR_EVENT_INTERVAL_MS: z.coerce.number().int().min(0).max(3_600_000).default(15_000),
+  /** How often the agencies' event feeds are read for cohort events. */
+  EVENT_POLL_MS: Milliseconds.default(5_000),
   /** `redact`: withheld fields come back null with a WITHHELD error; `reject`: such an operation is refused whole. */
   ENFORCEMENT: z.enum(['redact', 'reject']).default('redact'),
   /** How often the ledger's chain head is signed (it is also signed on shutdown). */

@@ -26,6 +26,8 @@ export class DisclosureSet {
   readonly consulted = new Set<LinkedPerson>();
   /** Set when an IG officer read the ledger: the request is recorded as kind `audit`, about these people. */
   audited: Set<string> | null = null;
+  /** Response paths of aggregate reports (figures about no one in particular): recorded as kind `aggregate`. */
+  private readonly aggregates: string[] = [];
 
   allow(entry: Allowed): void {
     this.allowed.set(entry.path, entry);
@@ -45,6 +47,16 @@ export class DisclosureSet {
   audit(subjectIds: readonly string[]): void {
     this.audited ??= new Set();
     for (const id of subjectIds) this.audited.add(id);
+  }
+
+  /** An aggregate report at `path`: disclosed if the final result carries it, though it names no one. */
+  aggregate(path: string): void {
+    this.aggregates.push(path);
+  }
+
+  /** The aggregate reports the final result carries. */
+  aggregatesIn(data: unknown): string[] {
+    return this.aggregates.filter((path) => valueAt(data, path) !== undefined);
   }
 
   /**

@@ -14,6 +14,7 @@ import type { Population } from '../adapters/population/types.js';
 import { loadEligibilityRules } from './cohort/eligibility-file.js';
 import { CohortRegister } from './cohort/register.js';
 import { seedCohort } from './cohort/seed.js';
+import { EventFeed, EventStore } from './events/index.js';
 import { openLedger } from './ledger/index.js';
 import { openStore } from './ledger/store.js';
 import { loadPolicy } from './policy/index.js';
@@ -47,6 +48,7 @@ async function main(): Promise<void> {
       faults: parseFaultSpec(config.SIMULATOR_FAULTS),
     });
     closers.push(...simulators.map((s) => s.close));
+    for (const s of simulators) s.app.events.every(config.SIMULATOR_EVENT_INTERVAL_MS);
     urls = new Map(simulators.map((s) => [s.agency, s.url]));
     for (const s of simulators) console.log(`  simulator ${s.agency.padEnd(10)} ${s.url}`);
   }
@@ -62,7 +64,21 @@ async function main(): Promise<void> {
   const database = await openStore(config.DATABASE_URL ? { databaseUrl: config.DATABASE_URL } : { dataDir: config.DATA_DIR });
   const ledger = await openLedger({ store: database, dataDir: config.DATA_DIR, checkpointIntervalMs: config.LEDGER_CHECKPOINT_MS });
   const register = await CohortRegister.open(database);
+  // An agency's feed failing round after round is reported once, and again when its failure changes.
+  const eventErrors = new Map<string, string>();
+  const events = await EventFeed.open({
+    store: await EventStore.open(database),
+    connections,
+    index: () => directory.current(),
+    register,
+    onError: (where, error) => {
+      const message = error instanceof Error ? error.message : String(error);
+      if (eventErrors.get(where) !== message) console.warn(`  events from ${where}: ${message} (will retry)`);
+      eventErrors.set(where, message);
+    },
+  });
   closers.push(async () => {
+    await events.stop();
     await ledger.close();
     await database.close();
   });
@@ -71,6 +87,9 @@ async function main(): Promise<void> {
     const seeded = await seedCohort(register, ledger, population, directory.current());
     if (seeded > 0) console.log(`  cohort: ${seeded} members selected from the synthetic population`);
   }
+  events.start(config.EVENT_POLL_MS);
+  const made = population && config.SIMULATOR_EVENT_INTERVAL_MS > 0 ? `; each simulator makes one every ${config.SIMULATOR_EVENT_INTERVAL_MS} ms` : '';
+  console.log(`  cohort events: agencies' feeds read every ${config.EVENT_POLL_MS} ms${made}`);
   const { app, policy: compiled } = createGateway({
     modules: agencies,
     connections,
@@ -80,6 +99,7 @@ async function main(): Promise<void> {
     ledger,
     register,
     eligibility,
+    events,
     enforcement: config.ENFORCEMENT,
   });
   console.log(`  ISP: ${compiled.title} v${compiled.version} (${config.ISP_FILE})`);

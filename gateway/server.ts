@@ -13,12 +13,15 @@ import type { EligibilityRules } from './cohort/eligibility-file.js';
 import { cohortExtension } from './cohort/graphql.js';
 import type { CohortRegister } from './cohort/register.js';
 import { enforcePolicy } from './enforcement.js';
+import { type EventFeed, eventsExtension } from './events/index.js';
 import { explainExtension } from './explain.js';
 import type { IdentityDirectory } from './identity/directory.js';
 import type { Ledger } from './ledger/index.js';
 import { type EnforcementMode, useDisclosureRecording } from './plugins/disclosure-recording.js';
 import { DEFAULT_LIMITS, type Limits, useLimits } from './plugins/limits.js';
 import { usePersonAccess } from './plugins/person-access.js';
+import { outcomesExtension } from './outcomes/index.js';
+import { pathwaysExtension } from './pathways/index.js';
 import { usePurpose } from './plugins/purpose.js';
 import { compilePolicy, type LoadedPolicy } from './policy/index.js';
 import { buildGatewaySchema, describeDataItems } from './schema.js';
@@ -35,6 +38,8 @@ export interface GatewayOptions {
   ledger: Ledger;
   /** The IOM cohort register (same database as the ledger). */
   register: CohortRegister;
+  /** Cohort events polled from the agencies, for the `events` query and the `cohortEvents` subscription. */
+  events: EventFeed;
   /** The partnership's cohort eligibility rules, for cohortCandidates. */
   eligibility: EligibilityRules;
   /** `redact` withholds fields one by one; `reject` refuses an operation that would withhold anything. */
@@ -46,7 +51,7 @@ export interface GatewayOptions {
 
 export function createGateway(options: GatewayOptions) {
   const { modules } = options;
-  const built = buildGatewaySchema(modules, [explainExtension(describeDataItems(modules)), auditExtension(options.ledger), cohortExtension({ register: options.register, ledger: options.ledger }), eligibilityExtension({ rules: options.eligibility, register: options.register })]);
+  const built = buildGatewaySchema(modules, [explainExtension(describeDataItems(modules)), auditExtension(options.ledger), cohortExtension({ register: options.register, ledger: options.ledger }), eligibilityExtension({ rules: options.eligibility, register: options.register }), pathwaysExtension(), outcomesExtension({ register: options.register }), eventsExtension({ feed: options.events, modules, connections: options.connections, index: () => options.directory.current(), register: options.register, now: options.clock })]);
   const policy = compilePolicy(options.policy, built.classification);
   const schema = enforcePolicy(built.schema, built.classification, modules);
 

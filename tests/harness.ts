@@ -18,6 +18,7 @@ import { connectAgencies, startSimulators } from '../gateway/agencies.js';
 import { createAuthenticator } from '../gateway/authentication/authenticator.js';
 import { type EligibilityRules, loadEligibilityRules } from '../gateway/cohort/eligibility-file.js';
 import { CohortRegister } from '../gateway/cohort/register.js';
+import { EventFeed, EventStore } from '../gateway/events/index.js';
 import { seedCohort } from '../gateway/cohort/seed.js';
 import { type Ledger, openLedger } from '../gateway/ledger/index.js';
 import { openStore } from '../gateway/ledger/store.js';
@@ -54,6 +55,8 @@ export interface TestSystem {
   gateway: ReturnType<typeof createGateway>;
   ledger: Ledger;
   register: CohortRegister;
+  /** The cohort event feed: `events.poll()` reads the agencies' event feeds once, now. */
+  events: EventFeed;
   simulator(agency: string): RunningSimulator;
   token(claims: Record<string, unknown>): Promise<string>;
   query(query: string, variables?: Record<string, unknown>, caller?: Caller): Promise<GraphQLResponse>;
@@ -107,6 +110,11 @@ export interface TestSystemOptions {
   ledger?: Ledger;
   /** Cohort eligibility rules; by default policies/cohort-eligibility.yaml. */
   eligibility?: EligibilityRules;
+  /**
+   * Poll the agencies' event feeds this often. Off by default: polling would add to the upstream calls that
+   * suites count, so suites about events poll when they choose (`events.poll()`) or set this.
+   */
+  eventPollMs?: number;
 }
 
 export async function startTestSystem(options: TestSystemOptions = {}): Promise<TestSystem> {
@@ -132,6 +140,8 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
   const embeddedLedger = await openLedger({ store: database, dataDir, checkpointIntervalMs: 0 });
   const register = await CohortRegister.open(database);
   await seedCohort(register, embeddedLedger, population, directory.current());
+  const events = await EventFeed.open({ store: await EventStore.open(database), connections, index: () => directory.current(), register });
+  if (options.eventPollMs) events.start(options.eventPollMs);
   const ledger = options.ledger ?? embeddedLedger;
   const gateway = createGateway({
     modules: agencies,
@@ -142,6 +152,7 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
     ledger,
     register,
     eligibility: options.eligibility ?? loadEligibilityRules(),
+    events,
     enforcement: options.enforcement,
     clock: options.clock,
   });
@@ -158,6 +169,7 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
     gateway,
     ledger,
     register,
+    events,
     simulator,
     token,
     async query(query, variables, caller = COORDINATOR) {
@@ -174,6 +186,7 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
     clearFaults: () => simulators.forEach((s) => s.app.faults.set({ mode: 'normal', latencyMs: 0 })),
     close: async () => {
       directory.stop();
+      await events.stop();
       await Promise.all(simulators.map((s) => s.close()));
       await embeddedLedger.close();
       await database.close();

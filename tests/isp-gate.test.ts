@@ -61,7 +61,7 @@ const b64url = (value: object) => Buffer.from(JSON.stringify(value)).toString('b
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 const CLAIMS = { sub: 'attacker-1', role: 'iom-coordinator', agency: 'iom', client_id: 'test-suite' };
 
-/** A token signed by the trusted key, with whatever claims and header the case needs. */
+/** A token signed with `key`: valid in every respect unless the case changes one. */
 function signed(key: CryptoKey, options: { kid?: string; issuer?: string; audience?: string; exp?: number; nbf?: number } = {}) {
   const { kid = 'test-key', issuer = TEST_ISSUER, audience = TEST_AUDIENCE, exp = nowSeconds() + 600, nbf } = options;
   return new SignJWT({ ...CLAIMS, ...(nbf === undefined ? {} : { nbf }) })

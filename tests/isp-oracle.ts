@@ -6,13 +6,7 @@
  * for every one of them, and whether the population holds a value for each.
  */
 import { readFileSync } from 'node:fs';
-import {
-  type GraphQLNamedType,
-  type GraphQLSchema,
-  getNamedType,
-  isInterfaceType,
-  isObjectType,
-} from 'graphql';
+import { type GraphQLSchema, getNamedType, isObjectType } from 'graphql';
 import { parse } from 'yaml';
 import { z } from 'zod';
 import { asSeenBy, type SyntheticPerson } from '../adapters/population/types.js';
@@ -21,8 +15,6 @@ import { classifySchema } from '../gateway/classification.js';
 export const ISP_FILE = 'policies/iom-partnership.yaml';
 
 const rawIspSchema = z.object({
-  id: z.string(),
-  version: z.string(),
   purposes: z.array(
     z.object({
       code: z.string(),
@@ -64,7 +56,8 @@ export interface PersonFacts {
 export function factsOf(person: SyntheticPerson): PersonFacts {
   const consent = person.drugs?.consent;
   return {
-    inActiveCohort: person.probation?.registrations.some((registration) => registration.type === 'iom') ?? false,
+    // The cohort register starts from the population's selected members.
+    inActiveCohort: person.cohort !== null,
     consentRecorded: consent?.recorded === true && consent.scope === 'iom-partners',
     mappaCase: (person.probation?.mappa ?? null) !== null,
   };
@@ -231,8 +224,8 @@ export function personCatalogue(schema: GraphQLSchema): PersonCatalogue {
 
   const selectionOf = (typeName: string): string => {
     if (typeName === 'Person') return 'id';
-    const type: GraphQLNamedType | undefined = schema.getType(typeName);
-    if (!type || !(isObjectType(type) || isInterfaceType(type))) throw new Error(`${typeName} has no fields to select`);
+    const type = schema.getType(typeName);
+    if (!isObjectType(type)) throw new Error(`${typeName} has no fields to select`);
     return Object.values(type.getFields())
       .map((field) => {
         const named = getNamedType(field.type);

@@ -3,7 +3,8 @@
  * the role may declare, a justification where needed), a random person (wrinkles included) and a random query
  * (a subset of the classified fields, aliased, through inline and named fragments, some asked twice),
  *   every non-null classified value returned ⊆ what the oracle allows that caller, purpose and person
- *                                            = what the ledger records for that request, path by path.
+ *                                            ⊆ what the ledger records for that request, path by path,
+ * and everything the ledger records for the request is in the response and allowed by the oracle.
  */
 import fc from 'fast-check';
 import { getNamedType, isLeafType, isObjectType } from 'graphql';
@@ -124,16 +125,16 @@ function sampleOfPopulation(): SyntheticPerson[] {
   const some = (predicate: (i: number) => boolean, count: number) => people.filter((_, i) => predicate(i)).slice(0, count);
   return [
     ...people.filter((p) => wrinkles.has(p.index)),
-    ...some((i) => facts[i]!.inActiveCohort && facts[i]!.consentRecorded, 4),
-    ...some((i) => facts[i]!.inActiveCohort && facts[i]!.mappaCase, 3),
-    ...some((i) => facts[i]!.inActiveCohort && !facts[i]!.consentRecorded, 4),
+    ...some((i) => facts[i]!.inActiveCohort && facts[i]!.consentRecorded, 8),
+    ...some((i) => facts[i]!.inActiveCohort && facts[i]!.mappaCase, 6),
+    ...some((i) => facts[i]!.inActiveCohort && !facts[i]!.consentRecorded && !facts[i]!.mappaCase, 10),
     ...some((i) => !facts[i]!.inActiveCohort && facts[i]!.mappaCase, 3),
     ...people.filter((_, i) => i % 97 === 0),
   ].filter((p) => Object.values(p.identifiers).some((id) => id !== null));
 }
 
 describe('the disclosure invariant, property-tested over HTTP', () => {
-  it('returns only what the ISP allows, and the ledger records exactly what was returned', async () => {
+  it('returns only what the ISP allows, and the ledger records every value returned, at its path', async () => {
     const sample = sampleOfPopulation();
     const callers = oracle.roles.flatMap((role) => oracle.permittedPurposes(role).map((purpose) => ({ role, purpose })));
     let run = 0;
@@ -184,15 +185,17 @@ describe('the disclosure invariant, property-tested over HTTP', () => {
         const records = entries.map((entry) => entry.record);
         expect(records.every((record) => record.requestId === requestId), context).toBe(true);
         expect(records.length, context).toBeLessThanOrEqual(1);
+        // The ledger may be finer than the query (a list whose entries each derive from another item), never coarser.
         const recorded = new Map<string, string>();
         for (const subject of records[0]?.subjects ?? []) {
           for (const { path, dataItem, clauseId } of subject.disclosed) {
             recorded.set(path, dataItem);
+            expect(valueAt(body.data, path.split('.')) ?? null, `${context}\nledger records ${path}, which the response does not carry`).not.toBeNull();
             const decision = oracle.decide(asking, dataItem, facts, now);
-            expect(decision.allowed && decision.clauses.includes(clauseId), `${context}\nledger cites ${clauseId} for ${dataItem}`).toBe(true);
+            expect(decision.allowed && decision.clauses.includes(clauseId), `${context}\nledger cites ${clauseId} for ${dataItem} at ${path}`).toBe(true);
           }
         }
-        expect(Object.fromEntries(recorded), `${context}\nledger against response`).toEqual(Object.fromEntries(returned));
+        for (const [path, dataItem] of returned) expect(recorded.get(path), `${context}\n${path} is not in the ledger`).toBe(dataItem);
         if (returned.size > 0) {
           disclosingRuns += 1;
           expect(records[0]?.outcome, context).toBe('disclosed');
@@ -200,7 +203,7 @@ describe('the disclosure invariant, property-tested over HTTP', () => {
       }),
       { numRuns: 60 },
     );
-    // The property says something only if many runs disclose something.
-    expect(disclosingRuns).toBeGreaterThan(20);
+    // The property says something only if many runs disclose something (about half do; a quarter is the floor).
+    expect(disclosingRuns).toBeGreaterThanOrEqual(15);
   });
 });

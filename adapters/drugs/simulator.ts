@@ -1,10 +1,12 @@
 /**
  * A stand-in for the community drug and alcohol service's case-record system: serves openapi.yaml from the
  * synthetic population, each service user with the name and identifiers the service records (wrinkles included).
+ * Its event feed records drug tests on arrest, most of them positive.
  */
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import type { SimulatorApp } from '../kit/contract.js';
+import { type EventSource, pickPerson } from '../kit/event-log.js';
 import { createSimulatorApp } from '../kit/simulator.js';
 import { asSeenBy, type DrugsFacts, type Population } from '../population/types.js';
 import type { components } from './api.js';
@@ -65,6 +67,33 @@ function toServiceUser(facts: DrugsFacts): Schemas['ServiceUser'] {
   };
 }
 
+/** Substances a test on arrest finds: opiates and crack (the tests' purpose) most often. */
+const TESTED: readonly (readonly [Schemas['Substance'], number])[] = [
+  ['OPIATES', 4],
+  ['CRACK', 3],
+  ['COCAINE', 2],
+];
+
+/** Tests on arrest, each added to the service user's record served. */
+function drugsEvents(population: Population, serviceUsers: Map<string, Schemas['ServiceUser']>, cohort: ReadonlySet<string>): EventSource<Schemas['ServiceUserEvent']> {
+  const everyone = [...serviceUsers.values()];
+  return {
+    seed: population.seed,
+    referenceDate: population.referenceDate,
+    next(random, { id, at, date }) {
+      const user = pickPerson(random, everyone, (u) => cohort.has(u.serviceUserRef));
+      if (!user) return null;
+      // A person tends to test positive for what they tested positive for before.
+      const before = [...new Set(user.testsOnArrest.flatMap((t) => t.substancesDetected))];
+      const positive = random.chance(0.75);
+      const substances = !positive ? [] : before.length > 0 && random.chance(0.7) ? before : [random.weighted(TESTED)];
+      const test: Schemas['TestOnArrest'] = { testDate: date, result: positive ? 'POSITIVE' : 'NEGATIVE', substancesDetected: substances };
+      user.testsOnArrest.push(test);
+      return { eventId: id, serviceUserRef: user.serviceUserRef, eventType: 'TEST_ON_ARREST', recordedAt: at.toISOString(), test };
+    },
+  };
+}
+
 /** First zod issue as a sentence a developer can act on. */
 function problem(error: z.ZodError): string {
   const first = error.issues[0];
@@ -74,6 +103,7 @@ function problem(error: z.ZodError): string {
 export function createDrugsSimulator(population: Population): SimulatorApp {
   const identities: Schemas['ServiceUserIdentity'][] = [];
   const serviceUsers = new Map<string, Schemas['ServiceUser']>();
+  const cohort = new Set<string>();
   for (const person of population.people) {
     if (!person.drugs) continue;
     const seen = asSeenBy(person, 'drugs');
@@ -88,11 +118,13 @@ export function createDrugsSimulator(population: Population): SimulatorApp {
       crn: seen.crn,
     });
     serviceUsers.set(person.drugs.reference, toServiceUser(person.drugs));
+    if (person.cohort !== null) cohort.add(person.drugs.reference);
   }
 
   return createSimulatorApp({
     agency: 'drugs',
     openapiPath: fileURLToPath(new URL('./openapi.yaml', import.meta.url)),
+    events: drugsEvents(population, serviceUsers, cohort),
     routes(router) {
       router.get('/identities', (req, res) => {
         const query = IdentityQuery.safeParse(req.query);

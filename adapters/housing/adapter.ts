@@ -3,9 +3,9 @@
  * records mapped onto the unified schema's `HousingRecord` (schema.graphql).
  */
 import { canonicalIdentifier, IDENTIFIER_KINDS, type IdentifierKind } from '../../schema/identifiers.js';
-import type { AdapterOptions, AgencyAdapter, IdentityRecord } from '../kit/contract.js';
+import type { AdapterOptions, AgencyAdapter, AgencyEvent, IdentityRecord } from '../kit/contract.js';
 import { AgencyUnavailableError } from '../kit/errors.js';
-import { BATCH_LIMIT, type Client, type ClientIdentity, createHousingApi } from './client.js';
+import { BATCH_LIMIT, type Client, type ClientEvent, type ClientIdentity, createHousingApi } from './client.js';
 
 export type AccommodationStatus = 'SETTLED' | 'TEMPORARY' | 'SUPPORTED' | 'ROUGH_SLEEPING' | 'NO_FIXED_ABODE';
 export type SupportReferralStatus = 'OPEN' | 'ACCEPTED' | 'DECLINED' | 'CLOSED';
@@ -80,6 +80,30 @@ export function toIdentityRecord(item: ClientIdentity): IdentityRecord {
   return { agency: 'housing', key: item.housingRef, identifiers, givenName: item.forename, familyName: item.surname, dateOfBirth: item.dateOfBirth };
 }
 
+const STATUS_WORDS: Record<AccommodationStatus, string> = {
+  SETTLED: 'settled accommodation',
+  TEMPORARY: 'temporary accommodation',
+  SUPPORTED: 'supported accommodation',
+  ROUGH_SLEEPING: 'rough sleeping',
+  NO_FIXED_ABODE: 'no fixed abode',
+};
+
+/** A loss of accommodation from the council's feed, as the partnership's event; other changes are not alerted on (null). */
+export function toAgencyEvent(event: ClientEvent): AgencyEvent | null {
+  if (event.eventType !== 'ACCOMMODATION_LOST') return null;
+  const was = ACCOMMODATION_STATUS[event.previous.statusCode];
+  const now = ACCOMMODATION_STATUS[event.current.statusCode];
+  return {
+    id: event.eventId,
+    agency: 'housing',
+    key: event.housingRef,
+    type: 'accommodation-lost',
+    occurredAt: event.recordedAt,
+    summary: `Accommodation lost on ${event.current.statusDate}: was in ${STATUS_WORDS[was]}, now ${STATUS_WORDS[now]}`,
+    details: { date: event.current.statusDate, previousStatus: was, status: now },
+  };
+}
+
 export function createHousingAdapter(options: AdapterOptions): AgencyAdapter<HousingRecord> {
   const api = createHousingApi(options);
   return {
@@ -111,6 +135,11 @@ export function createHousingAdapter(options: AdapterOptions): AgencyAdapter<Hou
         if (asked.has(client.housingRef)) result.set(client.housingRef, toHousingRecord(client));
       }
       return result;
+    },
+
+    async events(after) {
+      const page = await api.events(after);
+      return { events: page.events.flatMap((event) => toAgencyEvent(event) ?? []), cursor: page.cursor };
     },
   };
 }

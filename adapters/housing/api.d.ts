@@ -38,10 +38,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Changes in clients' accommodation, oldest first, after a cursor.
+         * @description The agency's event feed. Pass the previous page's cursor as `after` to read on; omit it to read from the start of the feed. A cursor from an earlier run of the feed reads the current run from its start.
+         */
+        get: operations["listClientEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        ClientEventPage: {
+            events: components["schemas"]["ClientEvent"][];
+            /** @description Pass as `after` for the events that follow; null while the feed is empty. */
+            cursor: string | null;
+        };
+        /** @description A change in how a client is housed, with the status before and after. */
+        ClientEvent: {
+            eventId: string;
+            housingRef: string;
+            /** @enum {string} */
+            eventType: "ACCOMMODATION_LOST" | "ACCOMMODATION_SECURED";
+            /** Format: date-time */
+            recordedAt: string;
+            previous: components["schemas"]["Accommodation"];
+            current: components["schemas"]["Accommodation"];
+        };
         ClientIdentityPage: {
             items: components["schemas"]["ClientIdentity"][];
             /** @description Pass as cursor for the next page; null on the last page. */
@@ -185,6 +221,39 @@ export interface operations {
                 };
             };
             /** @description The request body is not valid. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listClientEvents: {
+        parameters: {
+            query?: {
+                /** @description The cursor of the previous page. */
+                after?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The next events, at most `limit` of them. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClientEventPage"];
+                };
+            };
+            /** @description The cursor or limit is not valid. */
             400: {
                 headers: {
                     [name: string]: unknown;

@@ -14,6 +14,8 @@ type Schemas = components['schemas'];
 export const BATCH_LIMIT = 100;
 /** The largest identity page the system serves. */
 export const IDENTITY_PAGE_LIMIT = 500;
+/** The largest page of the event feed. */
+export const EVENT_PAGE_LIMIT = 500;
 
 const isoDate = z.iso.date();
 
@@ -76,14 +78,31 @@ export const Client = z.object({
 
 export const ClientBatch = z.object({ records: z.array(Client) }) satisfies z.ZodType<Schemas['ClientBatch']>;
 
+export const ClientEvent = z.object({
+  eventId: z.string().min(1),
+  housingRef: z.string().min(1),
+  eventType: z.enum(['ACCOMMODATION_LOST', 'ACCOMMODATION_SECURED']),
+  recordedAt: z.iso.datetime({ offset: true }),
+  previous: Accommodation,
+  current: Accommodation,
+}) satisfies z.ZodType<Schemas['ClientEvent']>;
+
+export const ClientEventPage = z.object({
+  events: z.array(ClientEvent),
+  cursor: z.string().min(1).nullable(),
+}) satisfies z.ZodType<Schemas['ClientEventPage']>;
+
 export type ClientIdentity = z.infer<typeof ClientIdentity>;
 export type Client = z.infer<typeof Client>;
+export type ClientEvent = z.infer<typeof ClientEvent>;
 
 export interface HousingApi {
   /** One page of the identity feed; `cursor` is the previous page's `nextCursor`. */
   identityPage(cursor: string | undefined): Promise<z.infer<typeof ClientIdentityPage>>;
   /** Clients for at most BATCH_LIMIT housing references; unknown references are left out. */
   clientsBatch(keys: readonly string[]): Promise<Client[]>;
+  /** One page of the event feed after the cursor (null: from the start). */
+  events(after: string | null): Promise<z.infer<typeof ClientEventPage>>;
 }
 
 export function createHousingApi(options: AdapterOptions): HousingApi {
@@ -91,5 +110,6 @@ export function createHousingApi(options: AdapterOptions): HousingApi {
   return {
     identityPage: (cursor) => upstream.get('/identities', { cursor, limit: IDENTITY_PAGE_LIMIT }, ClientIdentityPage),
     clientsBatch: async (keys) => (await upstream.post('/clients/batch', { keys }, ClientBatch)).records,
+    events: (after) => upstream.get('/events', { after: after ?? undefined, limit: EVENT_PAGE_LIMIT }, ClientEventPage),
   };
 }

@@ -1,11 +1,14 @@
 /**
  * A stand-in for the council's housing-options system: serves openapi.yaml from the synthetic population,
- * each client with the name and identifiers the council records (wrinkles included).
+ * each client with the name and identifiers the council records (wrinkles included). Its event feed has
+ * housed clients lose their accommodation and homeless clients find some, so neither kind runs out.
  */
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import type { SimulatorApp } from '../kit/contract.js';
+import { type EventSource, pickPerson } from '../kit/event-log.js';
 import { createSimulatorApp } from '../kit/simulator.js';
+import { inventAddress } from '../population/names.js';
 import { asSeenBy, type HousingFacts, type Population } from '../population/types.js';
 import type { components } from './api.js';
 import { BatchRequest, IDENTITY_PAGE_LIMIT } from './client.js';
@@ -55,6 +58,41 @@ function toClient(facts: HousingFacts): Schemas['Client'] {
   };
 }
 
+const HOUSED: readonly Schemas['Accommodation']['statusCode'][] = ['SETTLED', 'TEMP', 'SUPPORTED'];
+
+/** Changes in accommodation, each applied to the client record served. */
+function housingEvents(population: Population, clients: Map<string, Schemas['Client']>, cohort: ReadonlySet<string>): EventSource<Schemas['ClientEvent']> {
+  const everyone = [...clients.values()];
+  return {
+    seed: population.seed,
+    referenceDate: population.referenceDate,
+    next(random, { id, at, date }) {
+      const client = pickPerson(random, everyone, (c) => cohort.has(c.housingRef));
+      if (!client) return null;
+      const previous = client.accommodation;
+      const lost = HOUSED.includes(previous.statusCode);
+      const current: Schemas['Accommodation'] = {
+        statusCode: lost ? random.pick(['ROUGH_SLEEPER', 'NFA'] as const) : random.pick(['TEMP', 'SUPPORTED'] as const),
+        statusDate: date,
+      };
+      client.accommodation = current;
+      if (lost) client.currentAddress = null;
+      else {
+        const address = inventAddress(random);
+        client.currentAddress = { addressLine1: address.line1, town: address.town, postcode: address.postcode };
+      }
+      return {
+        eventId: id,
+        housingRef: client.housingRef,
+        eventType: lost ? 'ACCOMMODATION_LOST' : 'ACCOMMODATION_SECURED',
+        recordedAt: at.toISOString(),
+        previous,
+        current,
+      };
+    },
+  };
+}
+
 /** First zod issue as a sentence a developer can act on. */
 function problem(error: z.ZodError): string {
   const first = error.issues[0];
@@ -64,6 +102,7 @@ function problem(error: z.ZodError): string {
 export function createHousingSimulator(population: Population): SimulatorApp {
   const identities: Schemas['ClientIdentity'][] = [];
   const clients = new Map<string, Schemas['Client']>();
+  const cohort = new Set<string>();
   for (const person of population.people) {
     if (!person.housing) continue;
     const seen = asSeenBy(person, 'housing');
@@ -78,11 +117,13 @@ export function createHousingSimulator(population: Population): SimulatorApp {
       prisonNumber: seen.nomsNumber,
     });
     clients.set(person.housing.reference, toClient(person.housing));
+    if (person.cohort !== null) cohort.add(person.housing.reference);
   }
 
   return createSimulatorApp({
     agency: 'housing',
     openapiPath: fileURLToPath(new URL('./openapi.yaml', import.meta.url)),
+    events: housingEvents(population, clients, cohort),
     routes(router) {
       router.get('/identities', (req, res) => {
         const query = IdentityQuery.safeParse(req.query);

@@ -99,29 +99,34 @@ function nextOffence(random: Random, nominal: Schemas['Nominal']): { category: O
   return { category, offence: random.pick(OFFENCE_WORDING[category]) };
 }
 
-/** New events for the force's nominals, each applied to the nominal the simulator serves. */
+const uncharged = (nominal: Schemas['Nominal']) => {
+  const charged = new Set(nominal.charges.map((c) => c.arrestSummonsNumber));
+  return nominal.arrests.filter((a) => a.arrestOutcome === 'RUI' && !charged.has(a.arrestSummonsNumber));
+};
+const awaitingTrial = (nominal: Schemas['Nominal']) => nominal.charges.filter((c) => c.chargeStatus === 'AWAITING_TRIAL');
+
+/**
+ * New events for the force's nominals, each applied to the nominal the simulator serves: a charge follows an
+ * arrest released under investigation, a court decision a charge awaiting trial; otherwise a new arrest.
+ */
 function policeEvents(population: Population, nominals: Map<string, Schemas['Nominal']>, cohort: ReadonlySet<string>): EventSource<Schemas['NominalEvent']> {
-  const pncIds = [...nominals.keys()];
+  const everyone = [...nominals.values()];
+  const inCohort = (nominal: Schemas['Nominal']) => cohort.has(nominal.pncId);
   return {
     seed: population.seed,
     referenceDate: population.referenceDate,
     next(random, { id, at, date }) {
-      const pncId = pickPerson(random, pncIds, (key) => cohort.has(key));
-      const nominal = pncId === null ? undefined : nominals.get(pncId);
-      if (pncId === null || !nominal) return null;
       const serial = id.slice('EV-'.length);
-      const event = { eventId: id, pncId, recordedAt: at.toISOString(), arrest: null, charge: null, courtDisposal: null };
-      const charged = new Set(nominal.charges.map((c) => c.arrestSummonsNumber));
-      const underInvestigation = nominal.arrests.filter((a) => a.arrestOutcome === 'RUI' && !charged.has(a.arrestSummonsNumber));
-      const awaitingTrial = nominal.charges.filter((c) => c.chargeStatus === 'AWAITING_TRIAL');
+      const stamp = { eventId: id, recordedAt: at.toISOString(), arrest: null, charge: null, courtDisposal: null };
       const kind = random.weighted([
         ['ARREST', 5],
-        ['CHARGE', underInvestigation.length > 0 ? 3 : 0],
-        ['COURT_DISPOSAL', awaitingTrial.length > 0 ? 2 : 0],
+        ['CHARGE', 3],
+        ['COURT_DISPOSAL', 2],
       ] as const);
 
-      if (kind === 'CHARGE') {
-        const arrest = random.pick(underInvestigation);
+      const toCharge = kind === 'CHARGE' ? pickPerson(random, everyone.filter((n) => uncharged(n).length > 0), inCohort) : null;
+      if (toCharge) {
+        const arrest = random.pick(uncharged(toCharge));
         arrest.arrestOutcome = 'CHARGED';
         const charge: Schemas['Charge'] = {
           chargeId: `CHG-${serial}`,
@@ -131,11 +136,13 @@ function policeEvents(population: Population, nominals: Map<string, Schemas['Nom
           offenceCategory: arrest.offenceCategory,
           chargeStatus: 'AWAITING_TRIAL',
         };
-        nominal.charges.push(charge);
-        return { ...event, eventType: 'CHARGE', charge };
+        toCharge.charges.push(charge);
+        return { ...stamp, pncId: toCharge.pncId, eventType: 'CHARGE', charge };
       }
-      if (kind === 'COURT_DISPOSAL') {
-        const charge = random.pick(awaitingTrial);
+
+      const toTry = kind === 'COURT_DISPOSAL' ? pickPerson(random, everyone.filter((n) => awaitingTrial(n).length > 0), inCohort) : null;
+      if (toTry) {
+        const charge = random.pick(awaitingTrial(toTry));
         const guilty = random.chance(0.8);
         charge.chargeStatus = guilty ? 'CONVICTED' : 'ACQUITTED';
         const courtDisposal: Schemas['CourtDisposal'] = {
@@ -148,9 +155,12 @@ function policeEvents(population: Population, nominals: Map<string, Schemas['Nom
           adjudication: guilty ? 'GUILTY' : 'NOT_GUILTY',
           disposalText: guilty ? random.weighted(SENTENCES) : 'Acquitted',
         };
-        nominal.courtDisposals.push(courtDisposal);
-        return { ...event, eventType: 'COURT_DISPOSAL', courtDisposal };
+        toTry.courtDisposals.push(courtDisposal);
+        return { ...stamp, pncId: toTry.pncId, eventType: 'COURT_DISPOSAL', courtDisposal };
       }
+
+      const nominal = pickPerson(random, everyone, inCohort);
+      if (!nominal) return null;
       const { category, offence } = nextOffence(random, nominal);
       const arrest: Schemas['Arrest'] = {
         arrestSummonsNumber: `ARR-${serial}`,
@@ -165,7 +175,7 @@ function policeEvents(population: Population, nominals: Map<string, Schemas['Nom
         ] as const),
       };
       nominal.arrests.push(arrest);
-      return { ...event, eventType: 'ARREST', arrest };
+      return { ...stamp, pncId: nominal.pncId, eventType: 'ARREST', arrest };
     },
   };
 }

@@ -3,8 +3,8 @@
  * the unified schema's `PrisonRecord` (schema.graphql). Property names here are the SDL's field names.
  */
 import { canonicalCro, canonicalNomsNumber, canonicalPnc } from '../../schema/identifiers.js';
-import type { AdapterOptions, AgencyAdapter, IdentityRecord } from '../kit/contract.js';
-import { createPrisonClient, type Prisoner, type PrisonerIdentity } from './client.js';
+import type { AdapterOptions, AgencyAdapter, AgencyEvent, IdentityRecord } from '../kit/contract.js';
+import { createPrisonClient, type MovementEvent, type Prisoner, type PrisonerIdentity } from './client.js';
 
 export interface StaffContact {
   name: string;
@@ -67,6 +67,26 @@ export function toIdentityRecord(identity: PrisonerIdentity): IdentityRecord {
   };
 }
 
+/** A release from the movement feed, as the partnership's event; admissions are not alerted on (null). */
+export function toAgencyEvent(event: MovementEvent): AgencyEvent | null {
+  if (event.movementType !== 'REL') return null;
+  const from = event.establishment ? ` from ${event.establishment.description}` : '';
+  return {
+    id: event.eventId,
+    agency: 'prison',
+    key: event.offenderNo,
+    type: 'release',
+    occurredAt: event.recordedAt,
+    summary: `Released${from} on ${event.movementDate}: ${event.movementReason}`,
+    details: {
+      date: event.movementDate,
+      establishmentCode: event.establishment?.agencyId ?? null,
+      establishment: event.establishment?.description ?? null,
+      reason: event.movementReason,
+    },
+  };
+}
+
 export function createPrisonAdapter(options: AdapterOptions): AgencyAdapter<PrisonRecord> {
   const client = createPrisonClient(options);
   return {
@@ -78,6 +98,10 @@ export function createPrisonAdapter(options: AdapterOptions): AgencyAdapter<Pris
       if (keys.length === 0) return records;
       for (const prisoner of await client.prisoners(keys)) records.set(prisoner.offenderNo, toPrisonRecord(prisoner));
       return records;
+    },
+    async events(after) {
+      const page = await client.events(after);
+      return { events: page.events.flatMap((event) => toAgencyEvent(event) ?? []), cursor: page.cursor };
     },
   };
 }

@@ -38,10 +38,49 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Admissions and releases, oldest first, after a cursor.
+         * @description The agency's event feed. Pass the previous page's cursor as `after` to read on; omit it to read from the start of the feed. A cursor from an earlier run of the feed reads the current run from its start.
+         */
+        get: operations["listMovementEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        MovementEventPage: {
+            events: components["schemas"]["MovementEvent"][];
+            /** @description Pass as `after` for the events that follow; null while the feed is empty. */
+            cursor: string | null;
+        };
+        /** @description A movement into (ADM, admission) or out of (REL, release) an establishment. */
+        MovementEvent: {
+            eventId: string;
+            offenderNo: string;
+            /** @enum {string} */
+            movementType: "ADM" | "REL";
+            /** Format: date-time */
+            recordedAt: string;
+            /** Format: date */
+            movementDate: string;
+            establishment: components["schemas"]["Establishment"];
+            /** @description e.g. "Released on licence", "Recalled to custody". */
+            movementReason: string;
+        };
         PrisonerIdentityPage: {
             items: components["schemas"]["PrisonerIdentity"][];
             /** @description Pass as cursor for the next page; null on the last page. */
@@ -195,6 +234,39 @@ export interface operations {
                 };
             };
             /** @description The request body is not valid. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listMovementEvents: {
+        parameters: {
+            query?: {
+                /** @description The cursor of the previous page. */
+                after?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The next events, at most `limit` of them. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MovementEventPage"];
+                };
+            };
+            /** @description The cursor or limit is not valid. */
             400: {
                 headers: {
                     [name: string]: unknown;

@@ -66,19 +66,40 @@ export const PrisonerBatch = z.object({
   records: z.array(Prisoner),
 }) satisfies z.ZodType<Schemas['PrisonerBatch']>;
 
+export const MovementEvent = z.object({
+  eventId: z.string().min(1),
+  offenderNo: z.string().min(1),
+  movementType: z.enum(['ADM', 'REL']),
+  recordedAt: z.iso.datetime({ offset: true }),
+  movementDate: isoDate,
+  establishment: Establishment,
+  movementReason: z.string(),
+}) satisfies z.ZodType<Schemas['MovementEvent']>;
+
+export const MovementEventPage = z.object({
+  events: z.array(MovementEvent),
+  cursor: z.string().min(1).nullable(),
+}) satisfies z.ZodType<Schemas['MovementEventPage']>;
+
 export type PrisonerIdentity = z.infer<typeof PrisonerIdentity>;
 export type Prisoner = z.infer<typeof Prisoner>;
+export type MovementEvent = z.infer<typeof MovementEvent>;
+export type MovementEventPage = z.infer<typeof MovementEventPage>;
 
 /** The largest page the identity feed serves, so the whole feed costs as few requests as it can. */
 const IDENTITY_PAGE_SIZE = 500;
 /** The contract's limit on keys per batch call. */
 const BATCH_SIZE = 100;
+/** The largest page of the event feed. */
+const EVENT_PAGE_SIZE = 500;
 
 export interface PrisonClient {
   /** Every prisoner's identity, following the feed's cursor to its last page. */
   identities(): Promise<PrisonerIdentity[]>;
   /** Prisoner records for the given prison numbers, in batches of 100 sent in parallel; unknown numbers are absent. */
   prisoners(offenderNos: readonly string[]): Promise<Prisoner[]>;
+  /** One page of the movement feed after the cursor (null: from the start). */
+  events(after: string | null): Promise<MovementEventPage>;
 }
 
 export function createPrisonClient(options: AdapterOptions): PrisonClient {
@@ -109,5 +130,7 @@ export function createPrisonClient(options: AdapterOptions): PrisonClient {
       const batches = await Promise.all(chunks.map((keys) => upstream.post('/prisoners/batch', { keys }, PrisonerBatch)));
       return batches.flatMap((batch) => batch.records);
     },
+
+    events: (after) => upstream.get('/events', { after: after ?? undefined, limit: EVENT_PAGE_SIZE }, MovementEventPage),
   };
 }

@@ -1,11 +1,13 @@
 /**
  * A stand-in for the NOMIS prisoner API (openapi.yaml), serving the people of the synthetic population
- * whom the prison service knows, under the name and identifiers NOMIS records for them.
+ * whom the prison service knows, under the name and identifiers NOMIS records for them. Its movement feed
+ * releases people in custody and takes people back in (recall or remand), so there is always someone to release.
  */
 import { fileURLToPath } from 'node:url';
 import type { Router } from 'express';
 import { z } from 'zod';
 import type { SimulatorApp } from '../kit/contract.js';
+import { type EventSource, pickPerson } from '../kit/event-log.js';
 import { createSimulatorApp } from '../kit/simulator.js';
 import { asSeenBy, type Population, type PrisonFacts } from '../population/types.js';
 import type { components } from './api.js';
@@ -35,6 +37,38 @@ function toPrisoner(offenderNo: string, bookingId: number, facts: PrisonFacts): 
   };
 }
 
+/** Where someone is taken in when NOMIS holds no establishment for them. */
+const LOCAL_PRISON: NonNullable<Schemas['Establishment']> = { agencyId: 'NBI', description: 'HMP Northby' };
+
+/** Releases and admissions, each applied to the prisoner record served. */
+function prisonEvents(population: Population, prisoners: Map<string, Schemas['Prisoner']>, cohort: ReadonlySet<string>): EventSource<Schemas['MovementEvent']> {
+  const everyone = [...prisoners.values()];
+  return {
+    seed: population.seed,
+    referenceDate: population.referenceDate,
+    next(random, { id, at, date }) {
+      const prisoner = pickPerson(random, everyone, (p) => cohort.has(p.offenderNo));
+      if (!prisoner) return null;
+      const onLicence = prisoner.sentenceDates.licenceExpiryDate !== null && prisoner.sentenceDates.licenceExpiryDate > date;
+      const event = { eventId: id, offenderNo: prisoner.offenderNo, recordedAt: at.toISOString(), movementDate: date };
+      if (prisoner.inOutStatus === 'IN') {
+        prisoner.inOutStatus = 'OUT';
+        prisoner.sentenceDates.actualReleaseDate = date;
+        // Responsibility passes to the community offender manager on release.
+        prisoner.prisonOffenderManager = null;
+        const movementReason = onLicence ? 'Released on licence' : random.pick(['Released on bail', 'Released at sentence expiry']);
+        return { ...event, movementType: 'REL', establishment: prisoner.establishment, movementReason };
+      }
+      prisoner.inOutStatus = 'IN';
+      prisoner.establishment ??= LOCAL_PRISON;
+      prisoner.receptionDate = date;
+      prisoner.sentenceDates.actualReleaseDate = null;
+      const movementReason = onLicence ? 'Recalled to custody: licence revoked' : 'Remanded in custody';
+      return { ...event, movementType: 'ADM', establishment: prisoner.establishment, movementReason };
+    },
+  };
+}
+
 /** The cursor is the offset of the next page: opaque to callers, checked here. */
 const IdentityQuery = z.object({
   cursor: z.string().regex(/^\d+$/, 'cursor must be a nextCursor this feed issued').optional(),
@@ -49,6 +83,7 @@ function problem(error: z.ZodError, what: string): Schemas['Problem'] {
 export function createPrisonSimulator(population: Population): SimulatorApp {
   const identities: Schemas['PrisonerIdentity'][] = [];
   const prisoners = new Map<string, Schemas['Prisoner']>();
+  const cohort = new Set<string>();
   for (const person of population.people) {
     if (person.prison === null) continue;
     const seen = asSeenBy(person, 'prison');
@@ -64,6 +99,7 @@ export function createPrisonSimulator(population: Population): SimulatorApp {
       dateOfBirth: seen.dateOfBirth,
     });
     prisoners.set(offenderNo, toPrisoner(offenderNo, FIRST_BOOKING_ID + person.index, person.prison));
+    if (person.cohort !== null) cohort.add(offenderNo);
   }
 
   const routes = (router: Router) => {
@@ -101,5 +137,6 @@ export function createPrisonSimulator(population: Population): SimulatorApp {
     agency: 'prison',
     openapiPath: fileURLToPath(new URL('./openapi.yaml', import.meta.url)),
     routes,
+    events: prisonEvents(population, prisoners, cohort),
   });
 }

@@ -3,11 +3,12 @@
  * mapped onto the unified schema's `ProbationRecord` (schema.graphql).
  */
 import { canonicalIdentifier, IDENTIFIER_KINDS, type IdentifierKind } from '../../schema/identifiers.js';
-import type { AdapterOptions, AgencyAdapter, IdentityRecord } from '../kit/contract.js';
+import type { AdapterOptions, AgencyAdapter, AgencyEvent, IdentityRecord } from '../kit/contract.js';
 import { AgencyUnavailableError } from '../kit/errors.js';
 import type { components } from './api.js';
 import {
   AGENCY,
+  type CaseEvent,
   type CaseIdentity,
   type CaseSummary,
   createProbationClient,
@@ -217,6 +218,20 @@ export function toIdentityRecord(identity: CaseIdentity): IdentityRecord {
   };
 }
 
+/** A breach action from the nDelius feed, as the partnership's event. */
+export function toAgencyEvent(event: CaseEvent): AgencyEvent {
+  const { breach } = event;
+  return {
+    id: event.eventId,
+    agency: AGENCY,
+    key: event.crn,
+    type: 'breach',
+    occurredAt: event.recordedAt,
+    summary: `Breach action started on ${breach.breachDate} (breach ${breach.breachCount}): ${breach.reason}`,
+    details: { date: breach.breachDate, breachCount: breach.breachCount, reason: breach.reason },
+  };
+}
+
 export function createProbationAdapter(options: AdapterOptions): AgencyAdapter<ProbationRecord> {
   const client = createProbationClient(options);
   return {
@@ -248,6 +263,11 @@ export function createProbationAdapter(options: AdapterOptions): AgencyAdapter<P
         if (asked.has(summary.crn)) records.set(summary.crn, toProbationRecord(summary));
       }
       return records;
+    },
+
+    async events(after) {
+      const page = await client.events(after);
+      return { events: page.events.map(toAgencyEvent), cursor: page.cursor };
     },
   };
 }

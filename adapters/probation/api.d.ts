@@ -38,10 +38,53 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Breach actions on cases, oldest first, after a cursor.
+         * @description The agency's event feed. Pass the previous page's cursor as `after` to read on; omit it to read from the start of the feed. A cursor from an earlier run of the feed reads the current run from its start.
+         */
+        get: operations["listCaseEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        CaseEventPage: {
+            events: components["schemas"]["CaseEvent"][];
+            /** @description Pass as `after` for the events that follow; null while the feed is empty. */
+            cursor: string | null;
+        };
+        /** @description One event on a case. BREACH_INITIATED carries the breach action started. */
+        CaseEvent: {
+            eventId: string;
+            crn: string;
+            /** @enum {string} */
+            eventType: "BREACH_INITIATED";
+            /** Format: date-time */
+            recordedAt: string;
+            breach: components["schemas"]["BreachAction"];
+        };
+        BreachAction: {
+            /** Format: date */
+            breachDate: string;
+            /** @description Breaches of the current order or licence, this one included. */
+            breachCount: number;
+            /** @description The failure to comply that started the action. */
+            reason: string;
+        };
         CaseIdentityPage: {
             items: components["schemas"]["CaseIdentity"][];
             /** @description Pass as `cursor` for the next page; null on the last page. */
@@ -256,6 +299,39 @@ export interface operations {
                 };
             };
             /** @description The request body is not valid. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listCaseEvents: {
+        parameters: {
+            query?: {
+                /** @description The cursor of the previous page. */
+                after?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The next events, at most `limit` of them. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CaseEventPage"];
+                };
+            };
+            /** @description The cursor or limit is not valid. */
             400: {
                 headers: {
                     [name: string]: unknown;

@@ -12,6 +12,7 @@ type Schemas = components['schemas'];
 export const AGENCY = 'probation';
 export const IDENTITIES_PATH = '/identities';
 export const CASES_BATCH_PATH = '/cases/batch';
+export const EVENTS_PATH = '/events';
 /** The API's ceiling on CRNs per batch call. */
 export const MAX_BATCH_KEYS = 100;
 /** The API's ceiling on identities per page. */
@@ -155,11 +156,32 @@ export type CaseSummary = z.infer<typeof CaseSummary>;
 
 export const CaseBatch = z.object({ records: z.array(CaseSummary) }) satisfies z.ZodType<Schemas['CaseBatch']>;
 
+export const CaseEvent = z.object({
+  eventId: z.string().min(1),
+  crn: z.string().min(1),
+  eventType: z.enum(['BREACH_INITIATED']),
+  recordedAt: z.iso.datetime({ offset: true }),
+  breach: z.object({
+    breachDate: isoDate,
+    breachCount: z.number().int().min(1),
+    reason: z.string(),
+  }) satisfies z.ZodType<Schemas['BreachAction']>,
+}) satisfies z.ZodType<Schemas['CaseEvent']>;
+export type CaseEvent = z.infer<typeof CaseEvent>;
+
+export const CaseEventPage = z.object({
+  events: z.array(CaseEvent),
+  cursor: z.string().min(1).nullable(),
+}) satisfies z.ZodType<Schemas['CaseEventPage']>;
+export type CaseEventPage = z.infer<typeof CaseEventPage>;
+
 export interface ProbationClient {
   /** One page of the identity feed; `cursor` undefined for the first page. */
   identityPage(cursor: string | undefined, limit: number): Promise<CaseIdentityPage>;
   /** Case summaries for at most MAX_BATCH_KEYS CRNs in one call. */
   caseSummaries(crns: readonly string[]): Promise<CaseSummary[]>;
+  /** One page of the event feed after the cursor (null: from the start). */
+  events(after: string | null): Promise<CaseEventPage>;
 }
 
 export function createProbationClient(options: AdapterOptions): ProbationClient {
@@ -170,5 +192,6 @@ export function createProbationClient(options: AdapterOptions): ProbationClient 
       const body: Schemas['CaseBatchRequest'] = { keys: [...crns] };
       return (await upstream.post(CASES_BATCH_PATH, body, CaseBatch)).records;
     },
+    events: (after) => upstream.get(EVENTS_PATH, { after: after ?? undefined, limit: MAX_PAGE_SIZE }, CaseEventPage),
   };
 }

@@ -1,10 +1,12 @@
 /**
  * A stand-in for nDelius and OASys: serves openapi.yaml from the synthetic population's probation facts,
- * with the names and identifiers as probation records them.
+ * with the names and identifiers as probation records them. Its event feed starts breach action on cases
+ * under an order or licence.
  */
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import type { SimulatorApp } from '../kit/contract.js';
+import { type EventSource, pickPerson } from '../kit/event-log.js';
 import { createSimulatorApp } from '../kit/simulator.js';
 import {
   asSeenBy,
@@ -137,6 +139,40 @@ export function toCaseSummary(crn: string, facts: ProbationFacts): Schemas['Case
   };
 }
 
+/** Reasons any case can be breached for, and those that need a requirement (by code) or a licence. */
+const BREACH_REASONS: Readonly<Record<string, readonly string[]>> = {
+  ANY: ['Failed to attend two appointments without an acceptable reason', 'Failed to keep in touch as instructed'],
+  DRR: ['Failed to attend drug rehabilitation requirement appointments', 'Refused drug testing required by the order'],
+  UPW: ['Failed to attend unpaid work sessions'],
+  CUR: ['Curfew violations recorded by electronic monitoring'],
+  LIC: ['Breached licence conditions: not residing at the approved address'],
+};
+
+/** Breach action on cases under an order or licence, each applied to the case summary served. */
+function probationEvents(population: Population, summaries: Map<string, Schemas['CaseSummary']>, cohort: ReadonlySet<string>): EventSource<Schemas['CaseEvent']> {
+  const supervised = [...summaries.values()].filter((summary) => summary.activeEvent !== null);
+  return {
+    seed: population.seed,
+    referenceDate: population.referenceDate,
+    next(random, { id, at, date }) {
+      const summary = pickPerson(random, supervised, (s) => cohort.has(s.crn));
+      if (!summary) return null;
+      const active = summary.requirements.filter((r) => r.status === 'ACTIVE').map((r) => r.requirementType.code);
+      const licence = summary.activeEvent?.sentence.disposalType.code === 'LIC' ? ['LIC'] : [];
+      const reasons = ['ANY', ...active, ...licence].flatMap((code) => BREACH_REASONS[code] ?? []);
+      const reason = random.pick(reasons);
+      summary.compliance = { currentStatus: 'IN_BREACH', breachCount: summary.compliance.breachCount + 1, lastBreachDate: date };
+      return {
+        eventId: id,
+        crn: summary.crn,
+        eventType: 'BREACH_INITIATED',
+        recordedAt: at.toISOString(),
+        breach: { breachDate: date, breachCount: summary.compliance.breachCount, reason },
+      };
+    },
+  };
+}
+
 const IdentityQuery = z.object({
   cursor: z.string().min(1).optional(),
   limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(100),
@@ -152,6 +188,7 @@ export function createProbationSimulator(population: Population): SimulatorApp {
   // Built once: cases in CRN order (the feed pages by CRN), summaries ready to serve.
   const identities: Schemas['CaseIdentity'][] = [];
   const summaries = new Map<string, Schemas['CaseSummary']>();
+  const cohort = new Set<string>();
   for (const person of population.people) {
     if (!person.probation) continue;
     const seen = asSeenBy(person, AGENCY);
@@ -166,6 +203,7 @@ export function createProbationSimulator(population: Population): SimulatorApp {
       otherIds: { pncNumber: seen.pnc, croNumber: seen.cro, nomsNumber: seen.nomsNumber },
     });
     summaries.set(crn, toCaseSummary(crn, person.probation));
+    if (person.cohort !== null) cohort.add(crn);
   }
   identities.sort((a, b) => (a.crn < b.crn ? -1 : a.crn > b.crn ? 1 : 0));
   const position = new Map(identities.map((identity, index) => [identity.crn, index]));
@@ -173,6 +211,7 @@ export function createProbationSimulator(population: Population): SimulatorApp {
   return createSimulatorApp({
     agency: AGENCY,
     openapiPath: fileURLToPath(new URL('./openapi.yaml', import.meta.url)),
+    events: probationEvents(population, summaries, cohort),
     routes(router) {
       router.get(IDENTITIES_PATH, (req, res) => {
         const query = IdentityQuery.safeParse(req.query);

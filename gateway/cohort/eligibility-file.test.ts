@@ -58,9 +58,9 @@ describe('loading the eligibility rules', () => {
 `,
     );
     expect(faults).toEqual([
-      'rules.yaml:9:9 rules[0].conditions.ogrsBands[0]: must be one of low, medium, high, very-high; found "hihg"',
+      'rules.yaml:9:19 rules[0].conditions.ogrsBands[0]: must be one of low, medium, high, very-high; found "hihg"',
       'rules.yaml:14:7 rules[1].conditions.ogrs: unknown field "ogrs"',
-      'rules.yaml:19:17 rules[2].conditions: a rule needs at least one condition',
+      'rules.yaml:18:5 rules[2].conditions: a rule needs at least one condition',
     ]);
   });
 
@@ -85,9 +85,9 @@ describe('loading the eligibility rules', () => {
 `,
     );
     expect(faults).toEqual([
-      'rules.yaml:14:7 rules[1].conditions.arrests.atLeast: Too small: expected number to be >=1; found 0',
+      'rules.yaml:14:18 rules[1].conditions.arrests.atLeast: Too small: expected number to be >=1; found 0',
       'rules.yaml:16:5 rules[2].strand: must be one of fixed, flex; found "free"',
-      'rules.yaml:18:7 rules[2].conditions.riskOfSeriousHarm: lists a value twice',
+      'rules.yaml:19:7 rules[2].conditions.riskOfSeriousHarm: lists a value twice',
     ]);
     const duplicate = faultsOf(
       `${HEADER}rules:

@@ -102,7 +102,7 @@ export function eligibilityExtension(options: { rules: EligibilityRules; registe
         return match && { person, rule: match.rule, facts: match.facts.map((fact) => ({ ...fact, clauseId: clauseOf(fact.dataItem) as string })) };
       }),
     );
-    return assessed.filter((candidate): candidate is Candidate => candidate !== null).sort((a, b) => a.person.id.localeCompare(b.person.id));
+    return assessed.filter((candidate): candidate is Candidate => candidate !== null).sort((a, b) => (a.person.id < b.person.id ? -1 : 1)); // code-point order, as the cursor compares
   };
 
   return {

@@ -94,7 +94,7 @@ describe('the fixed strand', () => {
   it('gives the facts that made the rule match, each with its data item', () => {
     const match = ruleFor(probationRecord({ category: 'BURGLARY', band: 'HIGH', sentenceType: 'LICENCE' }));
     expect(match?.facts).toEqual([
-      { dataItem: 'probation.sentence', reason: 'Index offence: Synthetic index offence (burglary)' },
+      { dataItem: 'probation.sentence', reason: 'Index offence burglary: Synthetic index offence' },
       { dataItem: 'probation.sentence', reason: 'On licence' },
       { dataItem: 'probation.ogrs', reason: 'OGRS 80 (high)' },
     ]);

@@ -51,7 +51,11 @@ export const eligibilityConditionsSchema = z
       })
       .optional(),
   })
-  .refine((conditions) => Object.values(conditions).some((value) => value !== undefined), 'a rule needs at least one condition');
+  .refine((conditions) => Object.values(conditions).some((value) => value !== undefined), {
+    message: 'a rule needs at least one condition',
+    // After a misspelt condition name, "no conditions" would only repeat that fault.
+    when: (payload) => payload.issues.length === 0,
+  });
 
 export const eligibilityRuleSchema = z.strictObject({
   id: z.string().regex(/^[A-Z][A-Z0-9-]{1,39}$/, 'an id is 2-40 capital letters, digits and hyphens, e.g. FIXED-NC-HIGH'),
@@ -168,7 +172,7 @@ function probationFacts(conditions: EligibilityConditions, probation: ProbationE
     if (!sentence) return null;
     if (indexOffenceCategories) {
       if (!indexOffenceCategories.includes(sentence.indexOffence.category)) return null;
-      facts.push({ dataItem: 'probation.sentence', reason: `Index offence: ${sentence.indexOffence.description} (${words(sentence.indexOffence.category)})` });
+      facts.push({ dataItem: 'probation.sentence', reason: `Index offence ${words(sentence.indexOffence.category)}: ${sentence.indexOffence.description}` });
     }
     if (sentenceTypes) {
       if (!sentenceTypes.includes(sentence.type)) return null;

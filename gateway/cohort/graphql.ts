@@ -11,7 +11,7 @@ import type { IdentityIndex } from '../identity/index-of-people.js';
 import type { LinkedPerson } from '../identity/link.js';
 import type { DisclosureRecordInput, Ledger } from '../ledger/index.js';
 import type { SchemaExtension } from '../schema.js';
-import { type CohortAction, type CohortChange, CohortError, type CohortRegister, type Membership, type PlannedChange } from './register.js';
+import { type CohortAction, type CohortChange, CohortError, type CohortRegister, londonDate, type Membership, type PlannedChange } from './register.js';
 
 interface CohortContext {
   index: IdentityIndex;
@@ -68,7 +68,7 @@ function toGraphQL({ membership: m, history }: MembershipWithHistory) {
   };
 }
 
-const today = () => new Date().toISOString().slice(0, 10);
+const today = () => londonDate(new Date());
 
 export function cohortExtension(options: { register: CohortRegister; ledger: Ledger }): SchemaExtension {
   const { register, ledger } = options;

@@ -145,6 +145,15 @@ export interface CohortPage {
   hasNextPage: boolean;
 }
 
+/** The partnership's calendar day: dates in the register are UK dates. */
+export function londonDate(at: Date): string {
+  return new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/London' }).format(at);
+}
+
+function sameProfessional(a: LeadProfessional, b: LeadProfessional): boolean {
+  return a.name.toLowerCase() === b.name.toLowerCase() && a.agency === b.agency && (a.email ?? '').toLowerCase() === (b.email ?? '').toLowerCase();
+}
+
 export class CohortRegister {
   private constructor(private readonly database: Database) {}
 
@@ -219,9 +228,12 @@ export class CohortRegister {
     }
     const change = parsed.data;
     const current = (await this.memberships([change.gatewayId])).get(change.gatewayId);
+    const today = londonDate(new Date());
     if (change.action === 'select') {
       if (current?.active) throw new CohortError('BAD_USER_INPUT', 'This person is already an active cohort member.');
       if (change.strand === 'free' && !change.scheme) throw new CohortError('BAD_USER_INPUT', 'scheme: the free strand needs the local scheme’s name.');
+      if (change.strand !== 'free' && change.scheme) throw new CohortError('BAD_USER_INPUT', 'scheme: only the free strand has a local scheme.');
+      if (change.selectedOn > today) throw new CohortError('BAD_USER_INPUT', `selectedOn: ${change.selectedOn} is in the future.`);
     } else {
       if (!current?.active) throw new CohortError('BAD_USER_INPUT', 'This person is not an active cohort member.');
       if (change.action === 'change-service-level' && change.serviceLevel === current.serviceLevel) {
@@ -229,6 +241,12 @@ export class CohortRegister {
       }
       if (change.action === 'deselect' && change.deselectedOn < current.selectedOn) {
         throw new CohortError('BAD_USER_INPUT', `deselectedOn: before the selection date ${current.selectedOn}.`);
+      }
+      if (change.action === 'deselect' && change.deselectedOn > today) {
+        throw new CohortError('BAD_USER_INPUT', `deselectedOn: ${change.deselectedOn} is in the future.`);
+      }
+      if (change.action === 'reassign-lead-professional' && sameProfessional(change.leadProfessional, current.leadProfessional)) {
+        throw new CohortError('BAD_USER_INPUT', `leadProfessional: ${current.leadProfessional.name} already leads this case.`);
       }
     }
     return { change, expectedVersion: current?.version ?? 0 };
@@ -243,7 +261,9 @@ export class CohortRegister {
       if (version !== expectedVersion) {
         throw new CohortError('CONFLICT', 'The membership changed while this change was being recorded; reload and try again.');
       }
-      await write(tx, change, version + 1);
+      if (!(await write(tx, change, version + 1))) {
+        throw new CohortError('CONFLICT', 'Someone else selected this person while this change was being recorded; reload and try again.');
+      }
       const { action, gatewayId, ...details } = change;
       await tx.query(
         'INSERT INTO cohort_history (gateway_id, occurred_at, action, details, actor, request_id) VALUES ($1, $2, $3, $4, $5, $6)',
@@ -259,7 +279,7 @@ export class CohortRegister {
     await this.database.transaction(async (tx) => {
       for (const selection of selections) {
         const change = CohortAction.parse(selection);
-        await write(tx, change, 1);
+        if (!(await write(tx, change, 1))) throw new CohortError('CONFLICT', `${change.gatewayId} is already in the register.`);
         const { action, gatewayId, ...details } = change;
         await tx.query(
           'INSERT INTO cohort_history (gateway_id, occurred_at, action, details, actor, request_id) VALUES ($1, $2, $3, $4, $5, $6)',
@@ -275,32 +295,37 @@ export class CohortRegister {
   }
 }
 
-async function write(tx: SqlClient, change: CohortAction, version: number): Promise<void> {
+/** Writes the change as version `version`; false when a first selection lost a race to another one. */
+async function write(tx: SqlClient, change: CohortAction, version: number): Promise<boolean> {
   switch (change.action) {
-    case 'select':
-      await tx.query(
+    case 'select': {
+      // A first selection must not overwrite a concurrent one: the row lock in apply() cannot lock a row not yet there.
+      const rows = await tx.query(
         `INSERT INTO cohort_memberships (gateway_id, strand, scheme, service_level, lead_professional, selected_on, selection_reason, active, version)
          VALUES ($1, $2, $3, $4, $5, $6, $7, true, $8)
          ON CONFLICT (gateway_id) DO UPDATE SET strand = $2, scheme = $3, service_level = $4, lead_professional = $5,
-           selected_on = $6, selection_reason = $7, active = true, deselected_on = NULL, deselection_reason = NULL, exit_plan = NULL, version = $8`,
+           selected_on = $6, selection_reason = $7, active = true, deselected_on = NULL, deselection_reason = NULL, exit_plan = NULL, version = $8
+         WHERE cohort_memberships.version = $8 - 1
+         RETURNING gateway_id`,
         [change.gatewayId, change.strand, change.scheme ?? null, change.serviceLevel, JSON.stringify(change.leadProfessional), change.selectedOn, change.reason, version],
       );
-      return;
+      return rows.length === 1;
+    }
     case 'change-service-level':
       await tx.query('UPDATE cohort_memberships SET service_level = $2, version = $3 WHERE gateway_id = $1', [change.gatewayId, change.serviceLevel, version]);
-      return;
+      return true;
     case 'reassign-lead-professional':
       await tx.query('UPDATE cohort_memberships SET lead_professional = $2, version = $3 WHERE gateway_id = $1', [
         change.gatewayId,
         JSON.stringify(change.leadProfessional),
         version,
       ]);
-      return;
+      return true;
     case 'deselect':
       await tx.query(
         'UPDATE cohort_memberships SET active = false, deselected_on = $2, deselection_reason = $3, exit_plan = $4, version = $5 WHERE gateway_id = $1',
         [change.gatewayId, change.deselectedOn, change.reason, change.exitPlan, version],
       );
-      return;
+      return true;
   }
 }

@@ -14,6 +14,7 @@ export interface Candidate extends NameMatch {
 export class IdentityIndex {
   private readonly byGatewayId = new Map<string, LinkedPerson>();
   private readonly byIdentifierToken = new Map<string, LinkedPerson>();
+  private readonly byAgencyKeyToken = new Map<string, LinkedPerson>();
   private readonly byDateOfBirth = new Map<string, LinkedPerson[]>();
   private readonly names = new Map<LinkedPerson, string[][]>();
 
@@ -22,6 +23,7 @@ export class IdentityIndex {
       this.byGatewayId.set(person.id, person);
       for (const record of person.records) {
         for (const [kind, value] of Object.entries(record.identifiers)) this.byIdentifierToken.set(`${kind}:${value}`, person);
+        this.byAgencyKeyToken.set(`${record.agency}\u0000${record.key}`, person);
       }
       for (const dob of new Set(person.records.map((r) => r.dateOfBirth))) {
         this.byDateOfBirth.set(dob, [...(this.byDateOfBirth.get(dob) ?? []), person]);
@@ -44,6 +46,11 @@ export class IdentityIndex {
 
   byIdentifier(kind: IdentifierKind, canonical: string): LinkedPerson | undefined {
     return this.byIdentifierToken.get(`${kind}:${canonical}`);
+  }
+
+  /** The person an agency's own key (PNC ID, CRN, prison number, local reference) belongs to, as that agency holds it. */
+  byAgencyKey(agency: string, key: string): LinkedPerson | undefined {
+    return this.byAgencyKeyToken.get(`${agency}\u0000${key}`);
   }
 
   search(name: string, dateOfBirth: string | undefined, limit: number): Candidate[] {

@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { type CohortChange, type Membership, STRANDS, type Strand } from '../cohort/register.js';
-import { daysBetween, type Quarter, yearBefore } from './quarters.js';
+import { addDays, daysBetween, type Quarter, yearBefore } from './quarters.js';
 
 export const SUPPRESSION_THRESHOLD = 5;
 
@@ -115,17 +115,18 @@ function tally(periods: readonly MembershipPeriod[], offending: ReadonlyMap<stri
   }
   for (const [gatewayId, spells] of byPerson) {
     const offences = offending.get(gatewayId) ?? { arrests: [], charges: [] };
-    const [first] = [...spells].sort((a, b) => a.selectedOn.localeCompare(b.selectedOn));
-    if (!first) continue;
+    const selectedOn = spells.map((spell) => spell.selectedOn).sort()[0];
+    if (selectedOn === undefined) continue;
     result.members += 1;
-    const baselineFrom = yearBefore(first.selectedOn);
-    const baselineTo = yearBefore(first.selectedOn) <= first.selectedOn ? dayBefore(first.selectedOn) : first.selectedOn;
+    const baselineFrom = yearBefore(selectedOn);
+    const baselineTo = addDays(selectedOn, -1);
     result.before.arrests += within(offences.arrests, baselineFrom, baselineTo);
     result.before.charges += within(offences.charges, baselineFrom, baselineTo);
-    // A person's spells never overlap (selection needs them out of the cohort), so their days add up.
-    for (const spell of spells) {
-      const from = spell.selectedOn > quarter.start ? spell.selectedOn : quarter.start;
-      const to = spell.deselectedOn !== null && spell.deselectedOn < end ? spell.deselectedOn : end;
+    const inQuarter = spells.map((spell): [string, string] => [
+      spell.selectedOn > quarter.start ? spell.selectedOn : quarter.start,
+      spell.deselectedOn !== null && spell.deselectedOn < end ? spell.deselectedOn : end,
+    ]);
+    for (const [from, to] of merged(inQuarter)) {
       result.memberYears += daysBetween(from, to) / DAYS_PER_YEAR;
       result.since.arrests += within(offences.arrests, from, to);
       result.since.charges += within(offences.charges, from, to);
@@ -134,8 +135,15 @@ function tally(periods: readonly MembershipPeriod[], offending: ReadonlyMap<stri
   return result;
 }
 
-function dayBefore(date: string): string {
-  return new Date(Date.parse(`${date}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
+/** Day ranges joined where they overlap or touch, so no day is counted twice (a re-selection may be back-dated). */
+function merged(ranges: readonly [string, string][]): [string, string][] {
+  const joined: [string, string][] = [];
+  for (const [from, to] of [...ranges].sort((a, b) => a[0].localeCompare(b[0]))) {
+    const last = joined.at(-1);
+    if (last && from <= addDays(last[1], 1)) last[1] = to > last[1] ? to : last[1];
+    else joined.push([from, to]);
+  }
+  return joined;
 }
 
 export function outcomeFigures(input: {

@@ -1,8 +1,9 @@
 /**
  * `Person.pathways`: needs and interventions across the seven pathways, gathered from the agencies' sections
  * through the request's own batch loaders. An entry appears only where the ISP shares its source data item with
- * the caller, so the list never carries what the item's own field would withhold; a source that may not be shown
- * is not even fetched, and leaves no trace. Each entry shown is noted in the disclosure set under its source item.
+ * the caller, so the list never carries what the item's own field would withhold, and an entry left out leaves no
+ * trace; an agency none of whose sources may be shown is not even asked. Each entry shown is noted in the
+ * disclosure set under its source item and clause, so the ledger says what the list really disclosed.
  */
 import type { GraphQLResolveInfo } from 'graphql';
 import type { Access } from '../access.js';
@@ -12,8 +13,6 @@ import type { Decision } from '../policy/index.js';
 import type { SchemaExtension } from '../schema.js';
 import type { SectionLoaders } from '../sections.js';
 import { byPathway, PATHWAY_SOURCES, type PathwayEntry, type PathwaySource } from './sources.js';
-
-export { PATHWAYS, PATHWAY_SOURCES, type Pathway, type PathwayEntry, type PathwaySource } from './sources.js';
 
 interface PathwaysContext {
   access: Access;
@@ -30,7 +29,7 @@ async function sectionOf(person: LinkedPerson, agency: string, sections: Section
   return key === undefined || !loader ? null : loader.load(key);
 }
 
-export async function pathwaysOf(person: LinkedPerson, context: PathwaysContext, path: string): Promise<PathwayEntry[]> {
+async function pathwaysOf(person: LinkedPerson, context: PathwaysContext, path: string): Promise<PathwayEntry[]> {
   const { access, sections, disclosures } = context;
   const decided = await Promise.all(PATHWAY_SOURCES.map(async (source) => ({ source, decision: await access.decide(person, source.dataItem) })));
   const granted = decided.filter((d): d is Granted => d.decision.allowed);

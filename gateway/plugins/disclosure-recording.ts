@@ -3,12 +3,13 @@
  * the ledger exactly what it carries about each person (and what was withheld, and who was consulted),
  * and release the result only once that record is committed. If the ledger cannot write, the caller gets
  * LEDGER_UNAVAILABLE and no data. In `reject` mode an operation that would withhold anything is refused whole.
+ * A subscription is recorded payload by payload, each before it is sent; a ledger failure ends its stream.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { type DocumentNode, type ExecutionArgs, type ExecutionResult, print } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Access } from '../access.js';
-import type { DisclosureSet } from '../disclosure-set.js';
+import { DisclosureSet } from '../disclosure-set.js';
 import { gatewayError } from '../errors.js';
 import type { LinkedPerson } from '../identity/link.js';
 import type { DisclosureRecordInput, Ledger, RecordKind, RecordOutcome } from '../ledger/index.js';
@@ -46,7 +47,9 @@ async function recordOf(
   const { access, disclosures } = context;
   const disclosed = disclosures.disclosedIn(result.data);
   const people = new Set<LinkedPerson>([...disclosures.consulted, ...disclosed.map((d) => d.subject)]);
-  if (people.size === 0 && disclosures.audited === null) return null;
+  // An aggregate report is about no one in particular: recorded although it lists no subjects.
+  const aggregated = disclosures.aggregatesIn(result.data).length > 0;
+  if (people.size === 0 && disclosures.audited === null && !aggregated) return null;
 
   const subjects: SubjectInput[] = await Promise.all(
     [...people].map(async (person) => {
@@ -70,8 +73,8 @@ async function recordOf(
     if (!subjects.some((s) => s.gatewayId === gatewayId)) subjects.push({ gatewayId, identifiers: {}, disclosed: [], withheld: [] });
   }
   const anyDisclosed = subjects.some((s) => s.disclosed.length > 0);
-  const kind: RecordKind = anyDisclosed ? 'disclosure' : disclosures.audited ? 'audit' : 'consultation';
-  const outcome: RecordOutcome = outcomeOverride ?? (anyDisclosed ? 'disclosed' : 'nothing-disclosed');
+  const kind: RecordKind = anyDisclosed ? 'disclosure' : aggregated ? 'aggregate' : disclosures.audited ? 'audit' : 'consultation';
+  const outcome: RecordOutcome = outcomeOverride ?? (anyDisclosed || aggregated ? 'disclosed' : 'nothing-disclosed');
   const { principal, declaration } = access;
   return {
     occurredAt: new Date().toISOString(),
@@ -96,43 +99,103 @@ async function recordOf(
   };
 }
 
-export function useDisclosureRecording(options: { ledger: Ledger; mode: EnforcementMode; onLedgerError?: (error: unknown) => void }): Plugin {
+interface RecordingOptions {
+  ledger: Ledger;
+  mode: EnforcementMode;
+  onLedgerError?: (error: unknown) => void;
+}
+
+/** The result as it may leave: refused in `reject` mode if anything was withheld, and recorded first; `recorded` false if the ledger failed. */
+async function release(options: RecordingOptions, args: ExecutionArgs, context: RecordingContext, result: ExecutionResult): Promise<{ result: ExecutionResult; recorded: boolean }> {
   const { ledger, mode } = options;
+  const refused = mode === 'reject' && context.disclosures.withheld.length > 0;
+  const released: ExecutionResult = refused
+    ? {
+        data: null,
+        errors: [
+          gatewayError('WITHHELD', 'This operation asks for data the ISP does not share with you for this purpose, and the gateway refuses such operations whole. Ask only for what accessExplanation allows.', {
+            dataItems: [...new Set(context.disclosures.withheld.map((w) => w.dataItem))],
+            http: { status: 403 },
+          }),
+        ],
+      }
+    : result;
+  const record = await recordOf(args, context, released, refused ? 'refused' : null);
+  if (record) {
+    try {
+      await ledger.append(record);
+    } catch (error) {
+      options.onLedgerError?.(error);
+      return {
+        recorded: false,
+        result: {
+          data: null,
+          errors: [
+            gatewayError('LEDGER_UNAVAILABLE', 'The disclosure ledger could not record this request, so nothing was disclosed. Try again shortly.', {
+              http: { status: 503 },
+            }),
+          ],
+        },
+      };
+    }
+  }
+  return { recorded: true, result: { ...released, extensions: { ...released.extensions, requestId: context.requestId } } };
+}
+
+/**
+ * A subscription's payloads, each released (recorded) before it is passed on, with the disclosure set emptied
+ * after it: the context is the subscription's for all its payloads. Pulled one at a time, so a payload is recorded
+ * only when the client's stream asks for it; a ledger failure sends LEDGER_UNAVAILABLE and ends the stream.
+ */
+function recordedPayloads(
+  options: RecordingOptions,
+  args: ExecutionArgs,
+  context: RecordingContext,
+  payloads: AsyncGenerator<ExecutionResult, void, void>,
+): AsyncGenerator<ExecutionResult, void, void> {
+  let ended = false;
+  const end = async (): Promise<IteratorReturnResult<void>> => {
+    ended = true;
+    await payloads.return();
+    return { done: true, value: undefined };
+  };
+  const recorded: AsyncGenerator<ExecutionResult, void, void> = {
+    [Symbol.asyncIterator]: () => recorded,
+    async next() {
+      if (ended) return { done: true, value: undefined };
+      const payload = await payloads.next();
+      if (payload.done) {
+        ended = true;
+        return payload;
+      }
+      const released = await release(options, args, context, payload.value);
+      context.disclosures = new DisclosureSet();
+      if (!released.recorded) await end();
+      return { done: false, value: released.result };
+    },
+    return: end,
+    async throw(error: unknown) {
+      await end();
+      throw error;
+    },
+  };
+  return recorded;
+}
+
+export function useDisclosureRecording(options: RecordingOptions): Plugin {
   return {
     onExecute({ setExecuteFn, executeFn }) {
       setExecuteFn(async (args: ExecutionArgs) => {
         const result: unknown = await executeFn(args);
         if (!isResult(result)) return result;
+        return (await release(options, args, args.contextValue as RecordingContext, result)).result;
+      });
+    },
+    onSubscribe({ setSubscribeFn, subscribeFn }) {
+      setSubscribeFn(async (args) => {
+        const result = await subscribeFn(args);
         const context = args.contextValue as RecordingContext;
-        const refused = mode === 'reject' && context.disclosures.withheld.length > 0;
-        const released: ExecutionResult = refused
-          ? {
-              data: null,
-              errors: [
-                gatewayError('WITHHELD', 'This operation asks for data the ISP does not share with you for this purpose, and the gateway refuses such operations whole. Ask only for what accessExplanation allows.', {
-                  dataItems: [...new Set(context.disclosures.withheld.map((w) => w.dataItem))],
-                  http: { status: 403 },
-                }),
-              ],
-            }
-          : result;
-        const record = await recordOf(args, context, released, refused ? 'refused' : null);
-        if (record) {
-          try {
-            await ledger.append(record);
-          } catch (error) {
-            options.onLedgerError?.(error);
-            return {
-              data: null,
-              errors: [
-                gatewayError('LEDGER_UNAVAILABLE', 'The disclosure ledger could not record this request, so nothing was disclosed. Try again shortly.', {
-                  http: { status: 503 },
-                }),
-              ],
-            };
-          }
-        }
-        return { ...released, extensions: { ...released.extensions, requestId: context.requestId } };
+        return isResult(result) ? (await release(options, args, context, result)).result : recordedPayloads(options, args, context, result);
       });
     },
   };
