@@ -3,6 +3,7 @@
  * policy decides for each person and data item. Decisions are memoised per person and item for the request.
  */
 import type { Principal } from './authentication/principal.js';
+import { gatewayError } from './errors.js';
 import type { LinkedPerson } from './identity/link.js';
 import type { CompiledPolicy, Decision } from './policy/index.js';
 import type { FactsOf } from './subjects.js';
@@ -21,12 +22,26 @@ export interface Access {
   readonly policy: CompiledPolicy;
   /** Audit-only roles (IG officers) see no person data at all. */
   readonly auditOnly: boolean;
+  /**
+   * Whether the declared purpose can grant this role any person data item at all. When it cannot (an audit or a
+   * performance report), person look-ups are refused outright: even "this person exists" would be a disclosure.
+   */
+  readonly grantsPersonData: boolean;
   /** The instant this request's decisions are made at (review dates), so an explanation agrees with them. */
   readonly now: Date;
   /** Whether the person exists for this caller: out of scope looks exactly like unknown. */
   visible(person: LinkedPerson): Promise<boolean>;
   decide(person: LinkedPerson, dataItem: string): Promise<Decision>;
   factsOf: FactsOf;
+}
+
+/** Refuses any look-up of people when the caller's role and purpose can receive no person data at all. */
+export function assertMayLookUpPeople(access: Access): void {
+  const { role } = access.principal;
+  if (access.auditOnly) throw gatewayError('FORBIDDEN', `${role} sees the disclosure ledger, not person data.`);
+  if (!access.grantsPersonData) {
+    throw gatewayError('FORBIDDEN', `The purpose ${access.declaration.purpose} gives ${role} no person data; declare the purpose you are working for.`);
+  }
 }
 
 export function createAccess(options: {
@@ -46,6 +61,9 @@ export function createAccess(options: {
     factsOf,
     now,
     auditOnly: policy.role(role)?.auditOnly ?? true,
+    grantsPersonData: policy
+      .explain(role, declaration.purpose, { inActiveCohort: true, consentRecorded: true, mappaCase: true }, now, declaration.emergency)
+      .items.some((item) => item.allowed),
     async visible(person) {
       return policy.inScope(role, declaration.purpose, await factsOf(person));
     },

@@ -6,6 +6,27 @@ import { z } from 'zod';
 
 const Milliseconds = z.coerce.number().int().min(1).max(600_000);
 
+/** An environment variable holding JSON of the given shape (a JWK, a JWK set). */
+export function jsonVariable<T>(name: string, shape: z.ZodType<T>) {
+  return z.string().transform((text, ctx) => {
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      ctx.addIssue({ code: 'custom', message: `${name} must be JSON` });
+      return z.NEVER;
+    }
+    const parsed = shape.safeParse(value);
+    if (!parsed.success) {
+      ctx.addIssue({ code: 'custom', message: `${name}: ${parsed.error.issues[0]?.message ?? 'invalid'}` });
+      return z.NEVER;
+    }
+    return parsed.data;
+  });
+}
+
+const Jwk = z.looseObject({ kty: z.string() });
+
 export const ConfigSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65_535).default(4000),
   HOST: z.string().min(1).default('127.0.0.1'),
@@ -26,6 +47,12 @@ export const ConfigSchema = z.object({
   EVENT_POLL_MS: Milliseconds.default(5_000),
   /** `redact`: withheld fields come back null with a WITHHELD error; `reject`: such an operation is refused whole. */
   ENFORCEMENT: z.enum(['redact', 'reject']).default('redact'),
+  /**
+   * The ledger's checkpoint signing key (a private JWK as JSON); default: one generated under DATA_DIR. Gateways
+   * sharing one PostgreSQL ledger share this key, or list each other's public keys in LEDGER_TRUSTED_KEYS (a JWK set).
+   */
+  LEDGER_SIGNING_KEY: jsonVariable('LEDGER_SIGNING_KEY', Jwk).optional(),
+  LEDGER_TRUSTED_KEYS: jsonVariable('LEDGER_TRUSTED_KEYS', z.object({ keys: z.array(Jwk) })).optional(),
   /** How often the ledger's chain head is signed (it is also signed on shutdown). */
   LEDGER_CHECKPOINT_MS: Milliseconds.default(60_000),
   /** The information-sharing protocol to enforce. */

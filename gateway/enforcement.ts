@@ -8,7 +8,7 @@
 import { MapperKind, mapSchema } from '@graphql-tools/utils';
 import { defaultFieldResolver, getNamedType, type GraphQLFieldResolver, type GraphQLSchema } from 'graphql';
 import type { AgencyModule } from '../adapters/kit/contract.js';
-import type { Access } from './access.js';
+import { type Access, assertMayLookUpPeople } from './access.js';
 import type { Classification } from './classification.js';
 import { type DisclosureSet, responsePath } from './disclosure-set.js';
 import { gatewayError } from './errors.js';
@@ -101,9 +101,7 @@ function gatedSection(resolve: Resolver, agency: string, dataItems: readonly str
 /** A field that brings people into the answer keeps only those in the caller's scope. */
 function scoped(resolve: Resolver, personOf: (value: unknown) => LinkedPerson): Resolver {
   return async (source, args, context, info) => {
-    if (context.access.auditOnly) {
-      throw gatewayError('FORBIDDEN', `${context.access.principal.role} sees the disclosure ledger, not person data.`);
-    }
+    assertMayLookUpPeople(context.access);
     const value: unknown = await resolve(source, args, context, info);
     const keep = async (item: unknown) => {
       const person = personOf(item);

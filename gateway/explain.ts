@@ -2,9 +2,8 @@
  * "What may I see about this person, and why?": every data item with the ISP's decision for the caller's
  * role and declared purpose, the clause and lawful basis, and never a value.
  */
-import type { Access } from './access.js';
+import { type Access, assertMayLookUpPeople } from './access.js';
 import type { DisclosureSet } from './disclosure-set.js';
-import { gatewayError } from './errors.js';
 import type { IdentityIndex } from './identity/index-of-people.js';
 import type { LawfulBasis } from './policy/index.js';
 import { findPerson, type SchemaExtension } from './schema.js';
@@ -24,7 +23,7 @@ export function explainExtension(descriptions: ReadonlyMap<string, string>): Sch
       Query: {
         accessExplanation: async (_root: unknown, args: Parameters<typeof findPerson>[1], context: ExplainContext) => {
           const { access } = context;
-          if (access.auditOnly) throw gatewayError('FORBIDDEN', `${access.principal.role} sees the disclosure ledger, not person data.`);
+          assertMayLookUpPeople(access);
           const person = findPerson(context.index, args);
           if (!person || !(await access.visible(person))) return null;
           context.disclosures.consult(person);

@@ -17,7 +17,8 @@ import { seedCohort } from './cohort/seed.js';
 import { EventFeed, EventStore } from './events/index.js';
 import { openLedger } from './ledger/index.js';
 import { openStore } from './ledger/store.js';
-import { loadPolicy } from './policy/index.js';
+import { compilePolicy, loadPolicy } from './policy/index.js';
+import { buildGatewaySchema } from './schema.js';
 import { createGateway } from './server.js';
 
 async function authenticatorFor(config: Config) {
@@ -35,6 +36,8 @@ async function main(): Promise<void> {
   const config = loadConfig(process.env, agencies.map((a) => a.agency));
   // Policy and keys first: a bad ISP file stops start-up before anything listens.
   const policy = loadPolicy(config.ISP_FILE);
+  // The ISP against the schema's data items too, now: createGateway compiles it again once agencies are connected.
+  compilePolicy(policy, buildGatewaySchema(agencies).classification);
   const eligibility = loadEligibilityRules(config.ELIGIBILITY_FILE);
   const authenticator = await authenticatorFor(config);
   const closers: (() => Promise<void>)[] = [];
@@ -62,7 +65,13 @@ async function main(): Promise<void> {
 
   // One database for the ledger and the cohort register: PostgreSQL if configured, else embedded PGlite.
   const database = await openStore(config.DATABASE_URL ? { databaseUrl: config.DATABASE_URL } : { dataDir: config.DATA_DIR });
-  const ledger = await openLedger({ store: database, dataDir: config.DATA_DIR, checkpointIntervalMs: config.LEDGER_CHECKPOINT_MS });
+  const ledger = await openLedger({
+    store: database,
+    dataDir: config.DATA_DIR,
+    checkpointIntervalMs: config.LEDGER_CHECKPOINT_MS,
+    ...(config.LEDGER_SIGNING_KEY ? { signingKey: config.LEDGER_SIGNING_KEY } : {}),
+    ...(config.LEDGER_TRUSTED_KEYS ? { trustedKeys: config.LEDGER_TRUSTED_KEYS.keys } : {}),
+  });
   const register = await CohortRegister.open(database);
   // An agency's feed failing round after round is reported once, and again when its failure changes.
   const eventErrors = new Map<string, string>();

@@ -18,6 +18,8 @@ import type { SectionLoaders } from './sections.js';
 export interface PersonContext {
   index: IdentityIndex;
   sections: SectionLoaders;
+  /** Whether a person exists for this caller (the ISP's scope): a search counts only those toward `first`. */
+  access: { visible(person: LinkedPerson): Promise<boolean> };
 }
 
 export interface GatewaySchema {
@@ -126,10 +128,13 @@ export function buildGatewaySchema(agencies: readonly AgencyModule[], extensions
       Date: DateScalar,
       Query: {
         person: (_root: unknown, args: PersonArgs, context: PersonContext) => findPerson(context.index, args),
-        people: (_root: unknown, args: { name: string; dateOfBirth?: string | null; first: number }, context: PersonContext) => {
+        people: async (_root: unknown, args: { name: string; dateOfBirth?: string | null; first: number }, context: PersonContext) => {
           if (args.name.trim().length < 2) throw gatewayError('BAD_USER_INPUT', 'Give a name of at least two letters to search for.');
           if (args.first < 1 || args.first > 100) throw gatewayError('BAD_USER_INPUT', '`first` must be between 1 and 100.');
-          return context.index.search(args.name, args.dateOfBirth ?? undefined, args.first).map(asMatch);
+          // Scope before the cut: otherwise people the caller may not see would use up `first`, and reveal themselves.
+          const candidates = context.index.search(args.name, args.dateOfBirth ?? undefined, Number.MAX_SAFE_INTEGER);
+          const visible = await Promise.all(candidates.map((candidate) => context.access.visible(candidate.person)));
+          return candidates.filter((_, i) => visible[i]).slice(0, args.first).map(asMatch);
         },
       },
       Person: {

@@ -126,6 +126,14 @@ export class IspOracle {
     return this.role(role).auditOnly === true;
   }
 
+  /**
+   * Whether the role gets no person data at all for this purpose, whatever the person: audit-only, or no clause
+   * names the pair (a performance report). The gateway then refuses person look-ups outright (FORBIDDEN).
+   */
+  noPersonData(role: string, purpose: string): boolean {
+    return this.auditOnly(role) || !this.isp.clauses.some((clause) => clause.roles.includes(role) && clause.purposes.includes(purpose));
+  }
+
   requiresJustification(purpose: string): boolean {
     return this.purpose(purpose).requiresJustification;
   }

@@ -162,7 +162,7 @@ async function report(from = '2025-02-14', to = '2026-12-01', caller: Caller = M
 }
 
 beforeAll(async () => {
-  system = await startTestSystem({ policy: defaultPolicy(), clock: () => NOW });
+  system = await startTestSystem({ policy: defaultPolicy(), clock: () => NOW, timeoutMs: 5000 });
   for (const person of system.population.people) {
     if (person.cohort) spells.set(person.index, { person, strand: person.cohort.strand, selectedOn: person.cohort.selectedOn, deselectedOn: null });
   }

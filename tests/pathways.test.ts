@@ -93,7 +93,8 @@ const noConsent = () => {
 };
 
 beforeAll(async () => {
-  system = await startTestSystem({ policy: defaultPolicy() });
+  // Generous upstream timeouts: a slow machine must not turn into an AGENCY_UNAVAILABLE the suite did not inject.
+  system = await startTestSystem({ policy: defaultPolicy(), timeoutMs: 5000 });
 });
 afterAll(async () => {
   await system?.close();

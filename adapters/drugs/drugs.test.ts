@@ -10,12 +10,14 @@ import {
   visit,
 } from 'graphql';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { canonicalIdentifier, IDENTIFIER_KINDS, mintCro, mintPnc } from '../../schema/identifiers.js';
 import { AgencyUnavailableError } from '../kit/errors.js';
 import { type RunningSimulator, startSimulator } from '../kit/simulator.js';
 import { createPopulation } from '../population/generate.js';
 import { asSeenBy, type Population, type SyntheticPerson } from '../population/types.js';
 import type { DrugServiceRecord } from './adapter.js';
+import { ServiceUserEvent } from './client.js';
 import drugs from './index.js';
 
 const population = createPopulation({ seed: 20260101, size: 2000 });
@@ -268,3 +270,33 @@ function selection(type: GraphQLObjectType): string {
   });
   return `{ ${fields.join(' ')} }`;
 }
+
+describe('drug service event feed', () => {
+  let feed: RunningSimulator;
+  beforeAll(async () => {
+    feed = await startSimulator(drugs.createSimulator(population));
+  });
+  afterAll(() => feed.close());
+
+  it('reports positive tests on arrest, leaves negative ones out, and the service user record holds every test', async () => {
+    const response = await fetch(`${feed.url}/__admin/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"count": 30}' });
+    const made = z.object({ events: z.array(ServiceUserEvent) }).parse(await response.json()).events;
+    const positives = made.filter((e) => e.test.result === 'POSITIVE');
+    expect(positives.length).toBeGreaterThan(0);
+    expect(positives.length).toBeLessThan(made.length);
+    expect(positives.every((e) => e.test.substancesDetected.length > 0)).toBe(true);
+    const feedAdapter = drugs.createAdapter({ baseUrl: feed.url, timeoutMs: 2_000 });
+    const page = await feedAdapter.events?.(null);
+    if (!page) throw new Error('the drugs adapter has no event feed');
+
+    expect(page.events.map((e) => [e.id, e.key, e.type])).toEqual(positives.map((e) => [e.eventId, e.serviceUserRef, 'positive-drug-test']));
+    expect(page.events[0]?.summary).toBe(
+      `Tested positive on arrest on ${positives[0]?.test.testDate} for ${positives[0]?.test.substancesDetected.map((s) => s.toLowerCase()).join(', ')}`,
+    );
+    const records = await feedAdapter.records([...new Set(made.map((e) => e.serviceUserRef))]);
+    for (const event of made) {
+      const tests = records.get(event.serviceUserRef)?.testsOnArrest ?? [];
+      expect(tests.filter((t) => t.testedOn === event.test.testDate && t.result === event.test.result).length).toBeGreaterThan(0);
+    }
+  });
+});

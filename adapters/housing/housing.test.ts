@@ -10,12 +10,14 @@ import {
   visit,
 } from 'graphql';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { canonicalIdentifier, IDENTIFIER_KINDS, mintCro, mintPnc } from '../../schema/identifiers.js';
 import { AgencyUnavailableError } from '../kit/errors.js';
 import { type RunningSimulator, startSimulator } from '../kit/simulator.js';
 import { createPopulation } from '../population/generate.js';
 import { asSeenBy, type Population, type SyntheticPerson } from '../population/types.js';
 import type { HousingRecord } from './adapter.js';
+import { ClientEvent } from './client.js';
 import housing from './index.js';
 
 const population = createPopulation({ seed: 20260101, size: 2000 });
@@ -248,3 +250,33 @@ function selection(type: GraphQLObjectType): string {
   });
   return `{ ${fields.join(' ')} }`;
 }
+
+describe('housing event feed', () => {
+  let feed: RunningSimulator;
+  beforeAll(async () => {
+    feed = await startSimulator(housing.createSimulator(population));
+  });
+  afterAll(() => feed.close());
+
+  it('reports losses of accommodation, leaves accommodation found out, and the client record follows every change', async () => {
+    const response = await fetch(`${feed.url}/__admin/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"count": 60}' });
+    const made = z.object({ events: z.array(ClientEvent) }).parse(await response.json()).events;
+    const losses = made.filter((e) => e.eventType === 'ACCOMMODATION_LOST');
+    expect(losses.length).toBeGreaterThan(0);
+    expect(losses.length).toBeLessThan(made.length);
+    const feedAdapter = housing.createAdapter({ baseUrl: feed.url, timeoutMs: 2_000 });
+    const page = await feedAdapter.events?.(null);
+    if (!page) throw new Error('the housing adapter has no event feed');
+
+    expect(page.events.map((e) => [e.id, e.key, e.type])).toEqual(losses.map((e) => [e.eventId, e.housingRef, 'accommodation-lost']));
+    expect(page.cursor).toBe(made.at(-1)?.eventId);
+    expect(page.events.every((e) => ['ROUGH_SLEEPING', 'NO_FIXED_ABODE'].includes(String(e.details['status'])))).toBe(true);
+    const records = await feedAdapter.records([...new Set(made.map((e) => e.housingRef))]);
+    for (const housingRef of new Set(made.map((e) => e.housingRef))) {
+      const last = made.filter((e) => e.housingRef === housingRef).at(-1);
+      const record = records.get(housingRef);
+      expect(record?.accommodationStatusSince).toBe(last?.current.statusDate);
+      expect(record?.address === null).toBe(last?.eventType === 'ACCOMMODATION_LOST');
+    }
+  });
+});

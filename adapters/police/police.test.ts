@@ -1,12 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { buildASTSchema, concatAST, graphql, isObjectType, Kind, parse, visit } from 'graphql';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { canonicalCro, canonicalPnc, mintPnc } from '../../schema/identifiers.js';
 import { AgencyUnavailableError } from '../kit/errors.js';
 import { type RunningSimulator, startSimulator } from '../kit/simulator.js';
 import { createPopulation } from '../population/generate.js';
 import { asSeenBy, type PoliceFacts, type Population, type SyntheticPerson } from '../population/types.js';
 import type { Charge, PoliceOffenceCategory, PoliceRecord, WarningMarkerType } from './adapter.js';
+import { NominalEvent } from './client.js';
 import police from './index.js';
 
 // Large enough that the identity feed runs to several pages.
@@ -324,3 +326,45 @@ function richness(person: SyntheticPerson): number {
   if (!f) return 0;
   return f.arrests.length + f.charges.length + f.courtOutcomes.length + f.warningMarkers.length + (f.offenderManager ? 1 : 0);
 }
+
+describe('police event feed', () => {
+  let feed: RunningSimulator;
+  beforeAll(async () => {
+    feed = await startSimulator(police.createSimulator(population));
+  });
+  afterAll(() => feed.close());
+  const feedAdapter = () => police.createAdapter({ baseUrl: feed.url, timeoutMs: 2_000 });
+
+  it('reports new arrests, charges and court outcomes, each also entered in the nominal record it happened to', async () => {
+    const response = await fetch(`${feed.url}/__admin/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"count": 40}' });
+    const made = z.object({ events: z.array(NominalEvent) }).parse(await response.json()).events;
+    const page = await feedAdapter().events?.(null);
+    if (!page) throw new Error('the police adapter has no event feed');
+
+    expect(page.events.map((e) => [e.id, e.key])).toEqual(made.map((e) => [e.eventId, e.pncId]));
+    expect(new Set(page.events.map((e) => e.type))).toEqual(new Set(['arrest', 'charge', 'court-outcome']));
+    const records = await feedAdapter().records([...new Set(page.events.map((e) => e.key))]);
+    for (const event of page.events) {
+      const record = records.get(event.key);
+      const { reference } = event.details;
+      expect(event).toMatchObject({ agency: 'police', summary: expect.stringContaining(String(event.details['offence'])) });
+      if (event.type === 'arrest') expect(record?.arrests.map((a) => a.reference)).toContain(reference);
+      if (event.type === 'charge') {
+        const arrest = record?.arrests.find((a) => a.reference === event.details['arrestReference']);
+        expect(arrest?.outcome).toBe('CHARGED');
+        expect(record?.charges.map((c) => c.reference)).toContain(reference);
+      }
+      if (event.type === 'court-outcome') expect(record?.courtOutcomes.map((o) => o.reference)).toContain(reference);
+    }
+    expect(await feedAdapter().events?.(page.cursor)).toEqual({ events: [], cursor: page.cursor });
+  });
+
+  it('treats a feed that breaks its contract as the agency being unavailable', async () => {
+    feed.app.faults.set({ mode: 'malformed' });
+    try {
+      await expect(feedAdapter().events?.(null)).rejects.toMatchObject({ agency: 'police', reason: 'malformed-payload' });
+    } finally {
+      feed.app.faults.set({ mode: 'normal' });
+    }
+  });
+});

@@ -117,7 +117,7 @@ function policeEvents(population: Population, nominals: Map<string, Schemas['Nom
     referenceDate: population.referenceDate,
     next(random, { id, at, date }) {
       const serial = id.slice('EV-'.length);
-      const stamp = { eventId: id, recordedAt: at.toISOString(), arrest: null, charge: null, courtDisposal: null };
+      const base = { eventId: id, recordedAt: at.toISOString(), arrest: null, charge: null, courtDisposal: null };
       const kind = random.weighted([
         ['ARREST', 5],
         ['CHARGE', 3],
@@ -137,7 +137,7 @@ function policeEvents(population: Population, nominals: Map<string, Schemas['Nom
           chargeStatus: 'AWAITING_TRIAL',
         };
         toCharge.charges.push(charge);
-        return { ...stamp, pncId: toCharge.pncId, eventType: 'CHARGE', charge };
+        return { ...base, pncId: toCharge.pncId, eventType: 'CHARGE', charge };
       }
 
       const toTry = kind === 'COURT_DISPOSAL' ? pickPerson(random, everyone.filter((n) => awaitingTrial(n).length > 0), inCohort) : null;
@@ -156,7 +156,7 @@ function policeEvents(population: Population, nominals: Map<string, Schemas['Nom
           disposalText: guilty ? random.weighted(SENTENCES) : 'Acquitted',
         };
         toTry.courtDisposals.push(courtDisposal);
-        return { ...stamp, pncId: toTry.pncId, eventType: 'COURT_DISPOSAL', courtDisposal };
+        return { ...base, pncId: toTry.pncId, eventType: 'COURT_DISPOSAL', courtDisposal };
       }
 
       const nominal = pickPerson(random, everyone, inCohort);
@@ -175,7 +175,7 @@ function policeEvents(population: Population, nominals: Map<string, Schemas['Nom
         ] as const),
       };
       nominal.arrests.push(arrest);
-      return { ...stamp, pncId: nominal.pncId, eventType: 'ARREST', arrest };
+      return { ...base, pncId: nominal.pncId, eventType: 'ARREST', arrest };
     },
   };
 }

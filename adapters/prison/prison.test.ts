@@ -1,12 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { buildASTSchema, concatAST, graphql, isObjectType, Kind, parse, visit } from 'graphql';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { canonicalCro, canonicalNomsNumber, canonicalPnc } from '../../schema/identifiers.js';
 import { AgencyUnavailableError } from '../kit/errors.js';
 import { type RunningSimulator, startSimulator } from '../kit/simulator.js';
 import { createPopulation, WRINKLES } from '../population/generate.js';
 import { asSeenBy, type Population, type PrisonFacts, type SyntheticPerson } from '../population/types.js';
 import type { PrisonRecord } from './adapter.js';
+import { MovementEvent } from './client.js';
 import prison from './index.js';
 
 // Large enough that the identity feed runs to more than one page.
@@ -267,5 +269,35 @@ describe('prison simulator contract', () => {
   it('serves its OpenAPI contract', async () => {
     const response = await fetch(`${sim.url}/openapi.yaml`);
     expect(await response.text()).toContain('/prisoners/batch');
+  });
+});
+
+describe('prison event feed', () => {
+  let feed: RunningSimulator;
+  beforeAll(async () => {
+    feed = await startSimulator(prison.createSimulator(population));
+  });
+  afterAll(() => feed.close());
+  const feedAdapter = () => prison.createAdapter({ baseUrl: feed.url, timeoutMs: 2_000 });
+
+  it('reports releases, leaves admissions out, and the prisoner record follows every movement', async () => {
+    const response = await fetch(`${feed.url}/__admin/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"count": 60}' });
+    const made = z.object({ events: z.array(MovementEvent) }).parse(await response.json()).events;
+    const releases = made.filter((e) => e.movementType === 'REL');
+    expect(releases.length).toBeGreaterThan(0);
+    expect(releases.length).toBeLessThan(made.length);
+    const page = await feedAdapter().events?.(null);
+    if (!page) throw new Error('the prison adapter has no event feed');
+
+    expect(page.events.map((e) => [e.id, e.key, e.type])).toEqual(releases.map((e) => [e.eventId, e.offenderNo, 'release']));
+    // The cursor moves past the admissions too, so they are not read again.
+    expect(page.cursor).toBe(made.at(-1)?.eventId);
+    const records = await feedAdapter().records([...new Set(made.map((e) => e.offenderNo))]);
+    for (const offenderNo of new Set(made.map((e) => e.offenderNo))) {
+      const last = made.filter((e) => e.offenderNo === offenderNo).at(-1);
+      const record = records.get(offenderNo);
+      expect(record?.inCustody).toBe(last?.movementType === 'ADM');
+      expect(record?.releaseDates.actualReleaseDate).toBe(last?.movementType === 'REL' ? last.movementDate : null);
+    }
   });
 });

@@ -2,6 +2,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { buildSchema, graphql, Kind, parse } from 'graphql';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { coreTypeDefs } from '../../schema/index.js';
 import { canonicalIdentifier, IDENTIFIER_KINDS, mintPnc } from '../../schema/identifiers.js';
 import { AgencyUnavailableError } from '../kit/errors.js';
@@ -9,6 +10,7 @@ import { type RunningSimulator, startSimulator } from '../kit/simulator.js';
 import { createPopulation } from '../population/generate.js';
 import { asSeenBy, type Population, type ProbationFacts, type SyntheticPerson } from '../population/types.js';
 import { ogrsBand, type ProbationRecord } from './adapter.js';
+import { CaseEvent } from './client.js';
 import probation from './index.js';
 
 const TIMEOUT_MS = 2_000;
@@ -377,5 +379,31 @@ describe('OGRS bands', () => {
     [99, 'VERY_HIGH'],
   ])('%i is %s', (score, band) => {
     expect(ogrsBand(score)).toBe(band);
+  });
+});
+
+describe('probation event feed', () => {
+  let feed: RunningSimulator;
+  beforeAll(async () => {
+    feed = await startSimulator(probation.createSimulator(population));
+  });
+  afterAll(() => feed.close());
+  const feedAdapter = () => probation.createAdapter({ baseUrl: feed.url, timeoutMs: TIMEOUT_MS });
+
+  it('reports breach action on cases under supervision, and the case shows it in its compliance', async () => {
+    const response = await fetch(`${feed.url}/__admin/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"count": 20}' });
+    const made = z.object({ events: z.array(CaseEvent) }).parse(await response.json()).events;
+    const page = await feedAdapter().events?.(null);
+    if (!page) throw new Error('the probation adapter has no event feed');
+
+    expect(page.events.map((e) => [e.id, e.key, e.type])).toEqual(made.map((e) => [e.eventId, e.crn, 'breach']));
+    const records = await feedAdapter().records([...new Set(made.map((e) => e.crn))]);
+    for (const event of made) {
+      const latest = made.filter((e) => e.crn === event.crn).at(-1);
+      expect(records.get(event.crn)?.sentence).not.toBeNull();
+      expect(records.get(event.crn)?.compliance).toEqual({ status: 'IN_BREACH', breachCount: latest?.breach.breachCount, lastBreachDate: latest?.breach.breachDate });
+    }
+    expect(page.events[0]?.summary).toBe(`Breach action started on ${made[0]?.breach.breachDate} (breach ${made[0]?.breach.breachCount}): ${made[0]?.breach.reason}`);
+    expect(await feedAdapter().events?.(page.cursor)).toEqual({ events: [], cursor: page.cursor });
   });
 });

@@ -4,7 +4,7 @@
  * bad input, an unknown person or a ledger that cannot write changes nothing.
  */
 import DataLoader from 'dataloader';
-import type { Access } from '../access.js';
+import { type Access, assertMayLookUpPeople } from '../access.js';
 import type { DisclosureSet } from '../disclosure-set.js';
 import { gatewayError } from '../errors.js';
 import type { IdentityIndex } from '../identity/index-of-people.js';
@@ -168,7 +168,7 @@ export function cohortExtension(options: { register: CohortRegister; ledger: Led
           args: { strand?: string | null; serviceLevel?: string | null; leadProfessional?: string | null; first: number; after?: string | null },
           context: CohortContext,
         ) => {
-          if (context.access.auditOnly) throw gatewayError('FORBIDDEN', `${context.access.principal.role} sees the disclosure ledger, not person data.`);
+          assertMayLookUpPeople(context.access);
           if (args.first < 1 || args.first > 100) throw gatewayError('BAD_USER_INPUT', '`first` must be between 1 and 100.');
           const page = await register.list(
             {

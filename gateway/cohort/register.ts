@@ -289,9 +289,17 @@ export class CohortRegister {
     });
   }
 
-  async isEmpty(): Promise<boolean> {
-    const rows = await this.database.query('SELECT 1 FROM cohort_memberships LIMIT 1');
-    return rows.length === 0;
+  /**
+   * Claims the one-time seeding of an empty register for this request. Of several gateways starting together
+   * on one database, exactly one wins; the others, and any later start, get false.
+   */
+  async claimSeeding(requestId: string): Promise<boolean> {
+    return this.database.transaction(async (tx) => {
+      const members = await tx.query('SELECT 1 FROM cohort_memberships LIMIT 1');
+      if (members.length > 0) return false;
+      const claimed = await tx.query('INSERT INTO cohort_seed (request_id) VALUES ($1) ON CONFLICT DO NOTHING RETURNING request_id', [requestId]);
+      return claimed.length === 1;
+    });
   }
 }
 

@@ -9,7 +9,6 @@ import type { Ledger } from '../ledger/index.js';
 import type { CohortAction, CohortRegister } from './register.js';
 
 export async function seedCohort(register: CohortRegister, ledger: Ledger, population: Population, index: IdentityIndex): Promise<number> {
-  if (!(await register.isEmpty())) return 0;
   const selections: Extract<CohortAction, { action: 'select' }>[] = [];
   for (const person of population.people) {
     if (!person.cohort) continue;
@@ -28,8 +27,8 @@ export async function seedCohort(register: CohortRegister, ledger: Ledger, popul
       reason: person.cohort.reason,
     });
   }
-  if (selections.length === 0) return 0;
   const requestId = randomUUID();
+  if (selections.length === 0 || !(await register.claimSeeding(requestId))) return 0;
   // Recorded before it is made, like every change to the register.
   await ledger.append({
     occurredAt: new Date().toISOString(),

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { JWK } from 'jose';
 import { z } from 'zod';
+import { jsonVariable } from '../config.js';
 import { EXPORT_FORMATS, exportPage } from './export.js';
 import { openLedger, type Ledger } from './ledger.js';
 
@@ -16,26 +17,17 @@ export const USAGE = `Usage: npm run ledger -- <command>
   checkpoint                                     sign the chain head now
   public-key                                     print the checkpoint key's public JWK, for verifiers
   export --format ndjson|csv|fhir [--person ID]  write records to standard output (one person's with --person)
-Environment: DATABASE_URL (PostgreSQL; default the embedded ledger), DATA_DIR (default ./data), LEDGER_SIGNING_KEY (optional).`;
+Environment: DATABASE_URL (PostgreSQL; default the embedded ledger), DATA_DIR (default ./data), LEDGER_SIGNING_KEY and LEDGER_TRUSTED_KEYS (optional).`;
 
 const blankIsAbsent = (value: unknown) => (value === '' ? undefined : value);
 
 const envSchema = z.object({
   DATABASE_URL: z.preprocess(blankIsAbsent, z.string().optional()),
   DATA_DIR: z.preprocess(blankIsAbsent, z.string().default('data')),
-  LEDGER_SIGNING_KEY: z.preprocess(
+  LEDGER_SIGNING_KEY: z.preprocess(blankIsAbsent, jsonVariable('LEDGER_SIGNING_KEY', z.looseObject({ kty: z.string() })).optional()),
+  LEDGER_TRUSTED_KEYS: z.preprocess(
     blankIsAbsent,
-    z
-      .string()
-      .transform((text, ctx) => {
-        try {
-          return z.record(z.string(), z.unknown()).parse(JSON.parse(text)) as JWK;
-        } catch {
-          ctx.addIssue({ code: 'custom', message: 'LEDGER_SIGNING_KEY must be a JWK written as JSON' });
-          return z.NEVER;
-        }
-      })
-      .optional(),
+    jsonVariable('LEDGER_TRUSTED_KEYS', z.object({ keys: z.array(z.looseObject({ kty: z.string() })) })).optional(),
   ),
 });
 
@@ -74,7 +66,7 @@ export async function runLedgerCli(args: readonly string[], env: NodeJS.ProcessE
     exportOptions = parsed.data;
   }
 
-  const { DATABASE_URL, DATA_DIR, LEDGER_SIGNING_KEY } = config.data;
+  const { DATABASE_URL, DATA_DIR, LEDGER_SIGNING_KEY, LEDGER_TRUSTED_KEYS } = config.data;
   // Opening would create an empty ledger: a mistyped DATA_DIR must not verify as "intact".
   if (DATABASE_URL === undefined && !existsSync(join(DATA_DIR, 'ledger'))) {
     io.err(`There is no embedded ledger in ${DATA_DIR}. Set DATA_DIR to the gateway's data directory, or DATABASE_URL.\n`);
@@ -87,6 +79,7 @@ export async function runLedgerCli(args: readonly string[], env: NodeJS.ProcessE
       checkpointIntervalMs: 0,
       ...(DATABASE_URL === undefined ? {} : { databaseUrl: DATABASE_URL }),
       ...(LEDGER_SIGNING_KEY === undefined ? {} : { signingKey: LEDGER_SIGNING_KEY }),
+      ...(LEDGER_TRUSTED_KEYS === undefined ? {} : { trustedKeys: LEDGER_TRUSTED_KEYS.keys }),
     });
     if (command === 'verify') return await verify(ledger, io);
     if (command === 'public-key') {
