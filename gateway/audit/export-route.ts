@@ -28,6 +28,7 @@ import type { CompiledPolicy } from '../policy/index.js';
 import { type AuditFilter, checkAuditFilter, described, type PersonReference } from './filter.js';
 import { AUDIT_PURPOSE, auditRefusal } from './gate.js';
 import { gatewayIdsOf } from './people.js';
+import { recordEnvelope } from '../record-envelope.js';
 
 export interface AuditRouterOptions {
   ledger: Ledger;
@@ -105,20 +106,9 @@ function auditRecord(options: {
 }): DisclosureRecordInput {
   const { principal, justification } = options;
   return {
-    occurredAt: new Date().toISOString(),
-    principal: {
-      userId: principal.userId,
-      displayName: principal.displayName,
-      agency: principal.agency,
-      role: principal.role,
-      ...(principal.team ? { team: principal.team } : {}),
-      clientApplication: principal.clientApplication,
-    },
-    purpose: AUDIT_PURPOSE,
-    ...(justification ? { justification } : {}),
+    ...recordEnvelope({ principal, purpose: AUDIT_PURPOSE, justification, policy: options.policy }),
     kind: 'audit',
     subjects: options.subjects,
-    ispVersion: `${options.policy.id}@${options.policy.version}`,
     operationName: 'AuditExport',
     // The export's equivalent of a query's document hash: which export, with which criteria.
     documentHash: createHash('sha256').update(canonicalJson(options.request)).digest('hex'),

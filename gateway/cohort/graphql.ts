@@ -12,6 +12,7 @@ import type { LinkedPerson } from '../identity/link.js';
 import type { DisclosureRecordInput, Ledger } from '../ledger/index.js';
 import type { SchemaExtension } from '../schema.js';
 import { type CohortAction, type CohortChange, CohortError, type CohortRegister, londonDate, type Membership, type PlannedChange } from './register.js';
+import { recordEnvelope } from '../record-envelope.js';
 
 interface CohortContext {
   index: IdentityIndex;
@@ -102,20 +103,9 @@ export function cohortExtension(options: { register: CohortRegister; ledger: Led
     const { principal, declaration, policy } = context.access;
     const { action, gatewayId: _id, ...details } = planned.change;
     return {
-      occurredAt: new Date().toISOString(),
-      principal: {
-        userId: principal.userId,
-        displayName: principal.displayName,
-        agency: principal.agency,
-        role: principal.role,
-        ...(principal.team ? { team: principal.team } : {}),
-        clientApplication: principal.clientApplication,
-      },
-      purpose: declaration.purpose,
-      ...(declaration.justification ? { justification: declaration.justification } : {}),
+      ...recordEnvelope({ principal, purpose: declaration.purpose, justification: declaration.justification, policy }),
       kind: 'alteration',
       subjects: [{ gatewayId: person.id, identifiers: { ...person.identifiers }, disclosed: [], withheld: [] }],
-      ispVersion: `${policy.id}@${policy.version}`,
       documentHash: 'cohort-register',
       operationName: `cohort:${action}`,
       requestId: context.requestId,

@@ -6,7 +6,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { JWK } from 'jose';
 import { z } from 'zod';
 import { jsonVariable } from '../config.js';
 import { EXPORT_FORMATS, exportPage } from './export.js';

@@ -13,6 +13,7 @@ import { DisclosureSet } from '../disclosure-set.js';
 import { gatewayError } from '../errors.js';
 import type { LinkedPerson } from '../identity/link.js';
 import type { DisclosureRecordInput, Ledger, RecordKind, RecordOutcome } from '../ledger/index.js';
+import { recordEnvelope } from '../record-envelope.js';
 
 export type EnforcementMode = 'redact' | 'reject';
 
@@ -77,20 +78,9 @@ async function recordOf(
   const outcome: RecordOutcome = outcomeOverride ?? (anyDisclosed || aggregated ? 'disclosed' : 'nothing-disclosed');
   const { principal, declaration } = access;
   return {
-    occurredAt: new Date().toISOString(),
-    principal: {
-      userId: principal.userId,
-      displayName: principal.displayName,
-      agency: principal.agency,
-      role: principal.role,
-      ...(principal.team ? { team: principal.team } : {}),
-      clientApplication: principal.clientApplication,
-    },
-    purpose: declaration.purpose,
-    ...(declaration.justification ? { justification: declaration.justification } : {}),
+    ...recordEnvelope({ principal, purpose: declaration.purpose, justification: declaration.justification, policy: access.policy }),
     kind,
     subjects: outcomeOverride === 'refused' ? subjects.map((s) => ({ ...s, disclosed: [] })) : subjects,
-    ispVersion: `${access.policy.id}@${access.policy.version}`,
     ...(args.operationName ? { operationName: args.operationName } : {}),
     documentHash: documentHash(args.document),
     requestId: context.requestId,
