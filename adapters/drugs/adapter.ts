@@ -2,10 +2,10 @@
  * The drugs adapter: the drug service's identity feed as partnership identity records, and its case records
  * mapped onto the unified schema's `DrugServiceRecord` (schema.graphql).
  */
-import { canonicalIdentifier, IDENTIFIER_KINDS, type IdentifierKind } from '../../schema/identifiers.js';
+import type { IdentifierKind } from '../../schema/identifiers.js';
 import type { AdapterOptions, AgencyAdapter, AgencyEvent, IdentityRecord } from '../kit/contract.js';
-import { AgencyUnavailableError } from '../kit/errors.js';
 import { BATCH_LIMIT, createDrugServiceApi, type ServiceUser, type ServiceUserEvent, type ServiceUserIdentity } from './client.js';
+import { canonicalIdentifiers, inBatches, readWholeFeed } from '../kit/feeds.js';
 
 export type DrugSubstance = ServiceUser['testsOnArrest'][number]['substancesDetected'][number];
 export type TreatmentModality = 'OPIOID_SUBSTITUTION' | 'PSYCHOSOCIAL' | 'DETOX' | 'RESIDENTIAL';
@@ -63,14 +63,7 @@ export function toDrugServiceRecord(user: ServiceUser): DrugServiceRecord {
 
 export function toIdentityRecord(item: ServiceUserIdentity): IdentityRecord {
   const held: Record<IdentifierKind, string | null> = { pnc: item.pncId, cro: item.croNumber, nomsNumber: item.nomsNumber, crn: item.crn };
-  const identifiers: IdentityRecord['identifiers'] = {};
-  for (const kind of IDENTIFIER_KINDS) {
-    const value = held[kind];
-    if (value === null) continue;
-    // A number that fails validation is a data-quality fault at the service; linking on it would be a guess.
-    const canonical = canonicalIdentifier(kind, value);
-    if (canonical.ok) identifiers[kind] = canonical.value;
-  }
+  const identifiers = canonicalIdentifiers(held);
   return { agency: 'drugs', key: item.serviceUserRef, identifiers, givenName: item.firstName, familyName: item.lastName, dateOfBirth: item.dob };
 }
 
@@ -94,33 +87,16 @@ export function createDrugsAdapter(options: AdapterOptions): AgencyAdapter<DrugS
   const api = createDrugServiceApi(options);
   return {
     async identities() {
-      const records: IdentityRecord[] = [];
-      const seen = new Set<string>();
-      let cursor: string | null = null;
-      do {
-        const page = await api.identityPage(cursor ?? undefined);
-        records.push(...page.items.map(toIdentityRecord));
-        cursor = page.nextCursor;
-        if (cursor !== null) {
-          // A cursor that comes round again would page for ever.
-          if (seen.has(cursor)) throw new AgencyUnavailableError('drugs', 'malformed-payload', `the identity feed repeated cursor ${cursor}`);
-          seen.add(cursor);
-        }
-      } while (cursor !== null);
-      return records;
+      return (await readWholeFeed('drugs', (cursor) => api.identityPage(cursor))).map(toIdentityRecord);
     },
 
     async records(keys) {
-      const wanted = [...new Set(keys)];
-      const chunks: string[][] = [];
-      for (let i = 0; i < wanted.length; i += BATCH_LIMIT) chunks.push(wanted.slice(i, i + BATCH_LIMIT));
-      const batches = await Promise.all(chunks.map((chunk) => api.serviceUsersBatch(chunk)));
-      const asked = new Set(wanted);
-      const result = new Map<string, DrugServiceRecord>();
-      for (const user of batches.flat()) {
-        if (asked.has(user.serviceUserRef)) result.set(user.serviceUserRef, toDrugServiceRecord(user));
+      const asked = new Set(keys);
+      const records = new Map<string, DrugServiceRecord>();
+      for (const found of await inBatches(keys, BATCH_LIMIT, (batch) => api.serviceUsersBatch(batch))) {
+        if (asked.has(found.serviceUserRef)) records.set(found.serviceUserRef, toDrugServiceRecord(found));
       }
-      return result;
+      return records;
     },
 
     async events(after) {

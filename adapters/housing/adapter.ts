@@ -2,10 +2,10 @@
  * The housing adapter: the council's identity feed as partnership identity records, and its case
  * records mapped onto the unified schema's `HousingRecord` (schema.graphql).
  */
-import { canonicalIdentifier, IDENTIFIER_KINDS, type IdentifierKind } from '../../schema/identifiers.js';
+import type { IdentifierKind } from '../../schema/identifiers.js';
 import type { AdapterOptions, AgencyAdapter, AgencyEvent, IdentityRecord } from '../kit/contract.js';
-import { AgencyUnavailableError } from '../kit/errors.js';
 import { BATCH_LIMIT, type Client, type ClientEvent, type ClientIdentity, createHousingApi } from './client.js';
+import { canonicalIdentifiers, inBatches, readWholeFeed } from '../kit/feeds.js';
 
 export type AccommodationStatus = 'SETTLED' | 'TEMPORARY' | 'SUPPORTED' | 'ROUGH_SLEEPING' | 'NO_FIXED_ABODE';
 export type SupportReferralStatus = 'OPEN' | 'ACCEPTED' | 'DECLINED' | 'CLOSED';
@@ -69,14 +69,7 @@ export function toIdentityRecord(item: ClientIdentity): IdentityRecord {
     nomsNumber: item.prisonNumber,
     crn: item.probationCrn,
   };
-  const identifiers: IdentityRecord['identifiers'] = {};
-  for (const kind of IDENTIFIER_KINDS) {
-    const value = held[kind];
-    if (value === null) continue;
-    // A number that fails validation is a data-quality fault at the council; linking on it would be a guess.
-    const canonical = canonicalIdentifier(kind, value);
-    if (canonical.ok) identifiers[kind] = canonical.value;
-  }
+  const identifiers = canonicalIdentifiers(held);
   return { agency: 'housing', key: item.housingRef, identifiers, givenName: item.forename, familyName: item.surname, dateOfBirth: item.dateOfBirth };
 }
 
@@ -108,33 +101,16 @@ export function createHousingAdapter(options: AdapterOptions): AgencyAdapter<Hou
   const api = createHousingApi(options);
   return {
     async identities() {
-      const records: IdentityRecord[] = [];
-      const seen = new Set<string>();
-      let cursor: string | null = null;
-      do {
-        const page = await api.identityPage(cursor ?? undefined);
-        records.push(...page.items.map(toIdentityRecord));
-        cursor = page.nextCursor;
-        if (cursor !== null) {
-          // A cursor that comes round again would page for ever.
-          if (seen.has(cursor)) throw new AgencyUnavailableError('housing', 'malformed-payload', `the identity feed repeated cursor ${cursor}`);
-          seen.add(cursor);
-        }
-      } while (cursor !== null);
-      return records;
+      return (await readWholeFeed('housing', (cursor) => api.identityPage(cursor))).map(toIdentityRecord);
     },
 
     async records(keys) {
-      const wanted = [...new Set(keys)];
-      const chunks: string[][] = [];
-      for (let i = 0; i < wanted.length; i += BATCH_LIMIT) chunks.push(wanted.slice(i, i + BATCH_LIMIT));
-      const batches = await Promise.all(chunks.map((chunk) => api.clientsBatch(chunk)));
-      const asked = new Set(wanted);
-      const result = new Map<string, HousingRecord>();
-      for (const client of batches.flat()) {
-        if (asked.has(client.housingRef)) result.set(client.housingRef, toHousingRecord(client));
+      const asked = new Set(keys);
+      const records = new Map<string, HousingRecord>();
+      for (const found of await inBatches(keys, BATCH_LIMIT, (batch) => api.clientsBatch(batch))) {
+        if (asked.has(found.housingRef)) records.set(found.housingRef, toHousingRecord(found));
       }
-      return result;
+      return records;
     },
 
     async events(after) {

@@ -5,9 +5,9 @@
  */
 import { z } from 'zod';
 import type { AdapterOptions } from '../kit/contract.js';
-import { AgencyUnavailableError } from '../kit/errors.js';
 import { createUpstream } from '../kit/upstream.js';
 import type { components } from './api.js';
+import { inBatches, readWholeFeed } from '../kit/feeds.js';
 
 type Schemas = components['schemas'];
 
@@ -143,30 +143,9 @@ export function createPoliceClient(options: AdapterOptions): PoliceClient {
   const upstream = createUpstream({ agency: 'police', baseUrl: options.baseUrl, timeoutMs: options.timeoutMs });
 
   return {
-    async identities() {
-      const items: NominalIdentity[] = [];
-      const seen = new Set<string>();
-      let cursor: string | undefined;
-      do {
-        const page = await upstream.get('/identities', { cursor, limit: IDENTITY_PAGE_SIZE }, NominalIdentityPage);
-        items.push(...page.items);
-        cursor = page.nextCursor ?? undefined;
-        // A cursor that comes round again would page forever: treat it as a broken feed.
-        if (cursor !== undefined) {
-          if (seen.has(cursor)) throw new AgencyUnavailableError('police', 'malformed-payload', 'the identity feed repeated a cursor');
-          seen.add(cursor);
-        }
-      } while (cursor !== undefined);
-      return items;
-    },
+    identities: () => readWholeFeed('police', (cursor) => upstream.get('/identities', { cursor, limit: IDENTITY_PAGE_SIZE }, NominalIdentityPage)),
 
-    async nominals(pncIds) {
-      const unique = [...new Set(pncIds)];
-      const chunks: string[][] = [];
-      for (let i = 0; i < unique.length; i += BATCH_SIZE) chunks.push(unique.slice(i, i + BATCH_SIZE));
-      const batches = await Promise.all(chunks.map((keys) => upstream.post('/nominals/batch', { keys }, NominalBatch)));
-      return batches.flatMap((batch) => batch.records);
-    },
+    nominals: (pncIds) => inBatches(pncIds, BATCH_SIZE, async (keys) => (await upstream.post('/nominals/batch', { keys }, NominalBatch)).records),
 
     events: (after) => upstream.get('/events', { after: after ?? undefined, limit: EVENT_PAGE_SIZE }, NominalEventPage),
   };

@@ -5,9 +5,9 @@
  */
 import { z } from 'zod';
 import type { AdapterOptions } from '../kit/contract.js';
-import { AgencyUnavailableError } from '../kit/errors.js';
 import { createUpstream } from '../kit/upstream.js';
 import type { components } from './api.js';
+import { inBatches, readWholeFeed } from '../kit/feeds.js';
 
 type Schemas = components['schemas'];
 
@@ -106,30 +106,9 @@ export function createPrisonClient(options: AdapterOptions): PrisonClient {
   const upstream = createUpstream({ agency: 'prison', baseUrl: options.baseUrl, timeoutMs: options.timeoutMs });
 
   return {
-    async identities() {
-      const items: PrisonerIdentity[] = [];
-      const seen = new Set<string>();
-      let cursor: string | undefined;
-      do {
-        const page = await upstream.get('/identities', { cursor, limit: IDENTITY_PAGE_SIZE }, PrisonerIdentityPage);
-        items.push(...page.items);
-        cursor = page.nextCursor ?? undefined;
-        // A cursor that comes round again would page forever: treat it as a broken feed.
-        if (cursor !== undefined) {
-          if (seen.has(cursor)) throw new AgencyUnavailableError('prison', 'malformed-payload', 'the identity feed repeated a cursor');
-          seen.add(cursor);
-        }
-      } while (cursor !== undefined);
-      return items;
-    },
+    identities: () => readWholeFeed('prison', (cursor) => upstream.get('/identities', { cursor, limit: IDENTITY_PAGE_SIZE }, PrisonerIdentityPage)),
 
-    async prisoners(offenderNos) {
-      const unique = [...new Set(offenderNos)];
-      const chunks: string[][] = [];
-      for (let i = 0; i < unique.length; i += BATCH_SIZE) chunks.push(unique.slice(i, i + BATCH_SIZE));
-      const batches = await Promise.all(chunks.map((keys) => upstream.post('/prisoners/batch', { keys }, PrisonerBatch)));
-      return batches.flatMap((batch) => batch.records);
-    },
+    prisoners: (offenderNos) => inBatches(offenderNos, BATCH_SIZE, async (keys) => (await upstream.post('/prisoners/batch', { keys }, PrisonerBatch)).records),
 
     events: (after) => upstream.get('/events', { after: after ?? undefined, limit: EVENT_PAGE_SIZE }, MovementEventPage),
   };

@@ -2,9 +2,8 @@
  * The probation adapter: the nDelius identity feed for the gateway's identity index, and case summaries
  * mapped onto the unified schema's `ProbationRecord` (schema.graphql).
  */
-import { canonicalIdentifier, IDENTIFIER_KINDS, type IdentifierKind } from '../../schema/identifiers.js';
+import type { IdentifierKind } from '../../schema/identifiers.js';
 import type { AdapterOptions, AgencyAdapter, AgencyEvent, IdentityRecord } from '../kit/contract.js';
-import { AgencyUnavailableError } from '../kit/errors.js';
 import type { components } from './api.js';
 import {
   AGENCY,
@@ -15,6 +14,7 @@ import {
   MAX_BATCH_KEYS,
   MAX_PAGE_SIZE,
 } from './client.js';
+import { canonicalIdentifiers, inBatches, readWholeFeed } from '../kit/feeds.js';
 
 type Schemas = components['schemas'];
 
@@ -201,13 +201,7 @@ export function toIdentityRecord(identity: CaseIdentity): IdentityRecord {
     nomsNumber: identity.otherIds.nomsNumber,
     crn: identity.crn,
   };
-  const identifiers: IdentityRecord['identifiers'] = {};
-  for (const kind of IDENTIFIER_KINDS) {
-    const value = held[kind];
-    if (value === null) continue;
-    const canonical = canonicalIdentifier(kind, value);
-    if (canonical.ok) identifiers[kind] = canonical.value;
-  }
+  const identifiers = canonicalIdentifiers(held);
   return {
     agency: AGENCY,
     key: identity.crn,
@@ -236,31 +230,14 @@ export function createProbationAdapter(options: AdapterOptions): AgencyAdapter<P
   const client = createProbationClient(options);
   return {
     async identities() {
-      const records: IdentityRecord[] = [];
-      const seen = new Set<string>();
-      let cursor: string | undefined;
-      do {
-        const page = await client.identityPage(cursor, MAX_PAGE_SIZE);
-        records.push(...page.items.map(toIdentityRecord));
-        cursor = page.nextCursor ?? undefined;
-        // A cursor that comes round again would page for ever: treat it as a broken answer.
-        if (cursor !== undefined && seen.has(cursor)) {
-          throw new AgencyUnavailableError(AGENCY, 'malformed-payload', 'the identity feed returned a cursor it had already given');
-        }
-        if (cursor !== undefined) seen.add(cursor);
-      } while (cursor !== undefined);
-      return records;
+      return (await readWholeFeed(AGENCY, (cursor) => client.identityPage(cursor, MAX_PAGE_SIZE))).map(toIdentityRecord);
     },
 
     async records(keys) {
-      const wanted = [...new Set(keys)];
-      const chunks: string[][] = [];
-      for (let start = 0; start < wanted.length; start += MAX_BATCH_KEYS) chunks.push(wanted.slice(start, start + MAX_BATCH_KEYS));
-      const answers = await Promise.all(chunks.map((chunk) => client.caseSummaries(chunk)));
-      const asked = new Set(wanted);
+      const asked = new Set(keys);
       const records = new Map<string, ProbationRecord>();
-      for (const summary of answers.flat()) {
-        if (asked.has(summary.crn)) records.set(summary.crn, toProbationRecord(summary));
+      for (const found of await inBatches(keys, MAX_BATCH_KEYS, (batch) => client.caseSummaries(batch))) {
+        if (asked.has(found.crn)) records.set(found.crn, toProbationRecord(found));
       }
       return records;
     },

@@ -31,7 +31,7 @@ export interface Expiry {
 type Arrival = { kind: 'event'; event: Delivery['event'] } | Expiry;
 
 /** How far behind a subscriber may fall before its stream ends. */
-export const SUBSCRIBER_CAPACITY = 1000;
+const SUBSCRIBER_CAPACITY = 1000;
 /** setTimeout's longest delay; a later expiry is waited for in steps. */
 const LONGEST_TIMER_MS = 2_147_483_647;
 
@@ -72,16 +72,22 @@ export function subscriberStream(feed: Pick<EventFeed, 'subscribe'>, renew: Rene
       return this;
     },
     async next() {
-      for (;;) {
-        const arrival = await inbox.take();
-        if (arrival === null) {
-          finish();
-          return done;
+      try {
+        for (;;) {
+          const arrival = await inbox.take();
+          if (arrival === null) {
+            finish();
+            return done;
+          }
+          if (arrival.kind === 'expired') return { done: false, value: arrival };
+          Object.assign(context, renew(context.access));
+          const delivery = await deliverable(context, arrival.event);
+          if (delivery) return { done: false, value: delivery };
         }
-        if (arrival.kind === 'expired') return { done: false, value: arrival };
-        Object.assign(context, renew(context.access));
-        const delivery = await deliverable(context, arrival.event);
-        if (delivery) return { done: false, value: delivery };
+      } catch (error) {
+        // A stream that fails (the register unreachable, say) is not resumed: let go of the subscription.
+        finish();
+        throw error;
       }
     },
     async return() {
