@@ -1,0 +1,43 @@
+/**
+ * A caller's view of people at one moment: the identity index as it stands, one batch loader per agency, the
+ * subject facts the ISP's conditions need (cohort membership from the register, the rest from the agencies),
+ * and the caller's access under the ISP. Built per request, and again per event for a subscription.
+ */
+import DataLoader from 'dataloader';
+import type { AgencyModule } from '../adapters/kit/contract.js';
+import { type Access, createAccess } from './access.js';
+import type { CohortRegister } from './cohort/register.js';
+import type { IdentityIndex } from './identity/index-of-people.js';
+import { type AgencyConnection, createSectionLoaders, type SectionLoaders } from './sections.js';
+import { createFactsOf } from './subjects.js';
+
+export interface PersonView {
+  index: IdentityIndex;
+  sections: SectionLoaders;
+  access: Access;
+}
+
+export interface ViewSources {
+  modules: readonly AgencyModule[];
+  connections: readonly AgencyConnection[];
+  /** The identity index as it stands now. */
+  index: () => IdentityIndex;
+  register: Pick<CohortRegister, 'memberships'>;
+  now?: () => Date;
+}
+
+export function personView(sources: ViewSources, standing: Pick<Access, 'policy' | 'principal' | 'declaration'>): PersonView {
+  const sections = createSectionLoaders(sources.connections);
+  const cohortMembers = new DataLoader<string, boolean>(async (ids) => {
+    const memberships = await sources.register.memberships(ids);
+    return ids.map((id) => memberships.get(id)?.active === true);
+  });
+  const access = createAccess({
+    policy: standing.policy,
+    principal: standing.principal,
+    declaration: standing.declaration,
+    factsOf: createFactsOf(sources.modules, sections, cohortMembers),
+    now: (sources.now ?? (() => new Date()))(),
+  });
+  return { index: sources.index(), sections, access };
+}
