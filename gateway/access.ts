@@ -49,9 +49,11 @@ export function createAccess(options: {
   principal: Principal;
   declaration: Declaration;
   factsOf: FactsOf;
+  /** Active cohort membership alone, from the register: scope must not wait on agencies (timing would tell). */
+  activeMember: (person: LinkedPerson) => Promise<boolean>;
   now: Date;
 }): Access {
-  const { policy, principal, declaration, factsOf, now } = options;
+  const { policy, principal, declaration, factsOf, activeMember, now } = options;
   const role = principal.role;
   const decisions = new Map<string, Promise<Decision>>();
   return {
@@ -65,7 +67,7 @@ export function createAccess(options: {
       .explain(role, declaration.purpose, { inActiveCohort: true, consentRecorded: true, mappaCase: true }, now, declaration.emergency)
       .items.some((item) => item.allowed),
     async visible(person) {
-      return policy.inScope(role, declaration.purpose, await factsOf(person));
+      return policy.inScope(role, declaration.purpose, { inActiveCohort: await activeMember(person) });
     },
     decide(person, dataItem) {
       const key = `${person.id}|${dataItem}`;

@@ -30,7 +30,8 @@ export class DisclosureSet {
   private readonly aggregates: string[] = [];
 
   allow(entry: Allowed): void {
-    this.allowed.set(entry.path, entry);
+    // One path can carry several items (a candidate's rule rests on OGRS and RoSH): keep each.
+    this.allowed.set(`${entry.path}|${entry.dataItem}`, entry);
     this.consulted.add(entry.subject);
   }
 

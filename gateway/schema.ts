@@ -18,8 +18,11 @@ import type { SectionLoaders } from './sections.js';
 export interface PersonContext {
   index: IdentityIndex;
   sections: SectionLoaders;
-  /** Whether a person exists for this caller (the ISP's scope): a search counts only those toward `first`. */
-  access: { visible(person: LinkedPerson): Promise<boolean> };
+  /** The caller's standing under the ISP: a search shows only people in scope whose matched facts it may receive. */
+  access: {
+    visible(person: LinkedPerson): Promise<boolean>;
+    decide(person: LinkedPerson, dataItem: string): Promise<{ allowed: boolean }>;
+  };
 }
 
 export interface GatewaySchema {
@@ -131,10 +134,18 @@ export function buildGatewaySchema(agencies: readonly AgencyModule[], extensions
         people: async (_root: unknown, args: { name: string; dateOfBirth?: string | null; first: number }, context: PersonContext) => {
           if (args.name.trim().length < 2) throw gatewayError('BAD_USER_INPUT', 'Give a name of at least two letters to search for.');
           if (args.first < 1 || args.first > 100) throw gatewayError('BAD_USER_INPUT', '`first` must be between 1 and 100.');
-          // Scope before the cut: otherwise people the caller may not see would use up `first`, and reveal themselves.
+          // A match confirms the name (and date of birth) searched on, so a candidate is shown only where the ISP
+          // shares those; and the filter comes before the cut, or hidden people would use up `first` and show.
           const candidates = context.index.search(args.name, args.dateOfBirth ?? undefined, Number.MAX_SAFE_INTEGER);
-          const visible = await Promise.all(candidates.map((candidate) => context.access.visible(candidate.person)));
-          return candidates.filter((_, i) => visible[i]).slice(0, args.first).map(asMatch);
+          const matched = ['identity.name', ...(args.dateOfBirth ? ['identity.dateOfBirth'] : [])];
+          const shown = await Promise.all(
+            candidates.map(async ({ person }) => {
+              if (!(await context.access.visible(person))) return false;
+              const decisions = await Promise.all(matched.map((item) => context.access.decide(person, item)));
+              return decisions.every((decision) => decision.allowed);
+            }),
+          );
+          return candidates.filter((_, i) => shown[i]).slice(0, args.first).map(asMatch);
         },
       },
       Person: {

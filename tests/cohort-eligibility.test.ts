@@ -171,13 +171,18 @@ describe('cohort candidates under the partnership’s ISP', () => {
     });
   });
 
-  it('records the people listed even when no reasons are asked for', async () => {
+  it('records the people listed, and the facts the rule rests on, even when no reasons are asked for', async () => {
     const { body } = await system.query('query { cohortCandidates(first: 3) { edges { cursor node { rule { id } } } } }');
     const cursors = (body.data?.['cohortCandidates'] as { edges: { cursor: string }[] }).edges.map((e) => e.cursor);
     expect(cursors).toHaveLength(3);
     const [latest] = (await system.ledger.query({}, { order: 'newest-first', limit: 1 })).entries;
-    expect(latest?.record).toMatchObject({ kind: 'consultation', outcome: 'nothing-disclosed', requestId: body.extensions?.['requestId'] });
+    expect(latest?.record).toMatchObject({ kind: 'disclosure', outcome: 'disclosed', requestId: body.extensions?.['requestId'] });
     expect(latest?.record.subjects.map((s) => s.gatewayId).sort()).toEqual([...cursors].sort());
+    // The rule's id says which facts held: each listed person's record names them at the rule's path.
+    for (const subject of latest?.record.subjects ?? []) {
+      expect(subject.disclosed.length, subject.gatewayId).toBeGreaterThan(0);
+      expect(subject.disclosed.every((d) => /\.node\.rule$/.test(d.path)), subject.gatewayId).toBe(true);
+    }
   });
 
   it('reads every probation case in a handful of batches, and police only where it matters', async () => {

@@ -120,6 +120,12 @@ function walkValue(walk: Walk, type: GraphQLObjectType, sets: readonly Selection
       throw new Error(`abstract type ${named.name} at ${childPath.join('.')}: the walk does not resolve __typename yet`);
     }
   }
+  // Being listed in the cohort is membership data: each cohort edge discloses iom.membership about its person.
+  if (type.name === 'CohortEdge') {
+    const nodeKey = [...fields].find(([, nodes]) => nodes[0]?.name.value === 'node')?.[0];
+    const member = nodeKey === undefined ? undefined : walk.reading.subjectAt.get([...path, nodeKey].join('.'));
+    if (member) walk.reading.disclosed.push({ path: path.join('.'), dataItem: 'iom.membership', subject: member });
+  }
 }
 
 /** Reads `data` as the answer to `document` on `schema`. */

@@ -67,6 +67,10 @@ async function recordsOf(context: CandidateContext, agency: string, keys: readon
 
 const keyOf = (person: LinkedPerson, agency: string) => person.keys.get(agency)?.[0];
 
+function recordFacts(context: CandidateContext, candidate: Candidate, path: string): void {
+  for (const { dataItem, clauseId } of candidate.facts) context.disclosures.allow({ path, subject: candidate.person, dataItem, clauseId });
+}
+
 export function eligibilityExtension(options: { rules: EligibilityRules; register: CohortRegister }): SchemaExtension {
   const { register } = options;
   const { rules } = options.rules;
@@ -126,13 +130,18 @@ export function eligibilityExtension(options: { rules: EligibilityRules; registe
         },
       },
       CohortCandidate: {
-        strand: (candidate: Candidate) => candidate.rule.strand.toUpperCase(),
-        rule: (candidate: Candidate) => ({ id: candidate.rule.id, description: candidate.rule.description }),
+        // The strand and the rule say which facts held as surely as the reasons do: each records them.
+        strand: (candidate: Candidate, _args: unknown, context: CandidateContext, info: GraphQLResolveInfo) => {
+          recordFacts(context, candidate, responsePath(info.path));
+          return candidate.rule.strand.toUpperCase();
+        },
+        rule: (candidate: Candidate, _args: unknown, context: CandidateContext, info: GraphQLResolveInfo) => {
+          recordFacts(context, candidate, responsePath(info.path));
+          return { id: candidate.rule.id, description: candidate.rule.description };
+        },
         reasons: (candidate: Candidate, _args: unknown, context: CandidateContext, info: GraphQLResolveInfo) => {
           const path = responsePath(info.path);
-          candidate.facts.forEach(({ dataItem, clauseId }, i) => {
-            context.disclosures.allow({ path: `${path}.${i}`, subject: candidate.person, dataItem, clauseId });
-          });
+          candidate.facts.forEach((fact, i) => recordFacts(context, { ...candidate, facts: [fact] }, `${path}.${i}`));
           return candidate.facts.map((fact) => fact.reason);
         },
       },

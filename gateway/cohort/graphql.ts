@@ -4,8 +4,8 @@
  * bad input, an unknown person or a ledger that cannot write changes nothing.
  */
 import DataLoader from 'dataloader';
+import type { GraphQLResolveInfo } from 'graphql';
 import { type Access, assertMayLookUpPeople } from '../access.js';
-import type { DisclosureSet } from '../disclosure-set.js';
 import { gatewayError } from '../errors.js';
 import type { IdentityIndex } from '../identity/index-of-people.js';
 import type { LinkedPerson } from '../identity/link.js';
@@ -13,6 +13,7 @@ import type { DisclosureRecordInput, Ledger } from '../ledger/index.js';
 import type { SchemaExtension } from '../schema.js';
 import { type CohortAction, type CohortChange, CohortError, type CohortRegister, londonDate, type Membership, type PlannedChange } from './register.js';
 import { recordEnvelope } from '../record-envelope.js';
+import { type DisclosureSet, responsePath } from '../disclosure-set.js';
 
 interface CohortContext {
   index: IdentityIndex;
@@ -22,6 +23,8 @@ interface CohortContext {
 }
 
 type MembershipWithHistory = { membership: Membership; history: CohortChange[] };
+
+const MEMBERSHIP = 'iom.membership';
 
 const upper = (value: string) => value.toUpperCase().replaceAll('-', '_');
 const lower = (value: string) => value.toLowerCase().replaceAll('_', '-');
@@ -157,9 +160,23 @@ export function cohortExtension(options: { register: CohortRegister; ledger: Led
           _root: unknown,
           args: { strand?: string | null; serviceLevel?: string | null; leadProfessional?: string | null; first: number; after?: string | null },
           context: CohortContext,
+          info: GraphQLResolveInfo,
         ) => {
           assertMayLookUpPeople(context.access);
           if (args.first < 1 || args.first > 100) throw gatewayError('BAD_USER_INPUT', '`first` must be between 1 and 100.');
+          // Being listed (and filtered by strand, service level, lead professional) is membership data itself.
+          const { access } = context;
+          const listing = access.policy.decide({
+            role: access.principal.role,
+            purpose: access.declaration.purpose,
+            dataItem: MEMBERSHIP,
+            subject: { inActiveCohort: true, consentRecorded: false, mappaCase: false },
+            now: access.now,
+            emergency: access.declaration.emergency,
+          });
+          if (!listing.allowed) {
+            throw gatewayError('FORBIDDEN', `Listing the cohort shares ${MEMBERSHIP}, which the ISP does not give ${access.principal.role} for ${access.declaration.purpose}.`);
+          }
           const page = await register.list(
             {
               ...(args.strand ? { strand: lower(args.strand) as Membership['strand'] } : {}),
@@ -168,9 +185,14 @@ export function cohortExtension(options: { register: CohortRegister; ledger: Led
             },
             { first: args.first, after: args.after },
           );
+          const edges = page.members.map((m) => ({ cursor: m.gatewayId, node: context.index.byId(m.gatewayId) ?? null }));
+          const base = responsePath(info.path);
+          edges.forEach(({ node }, i) => {
+            if (node) context.disclosures.allow({ path: `${base}.edges.${i}`, subject: node, dataItem: MEMBERSHIP, clauseId: listing.clauseId });
+          });
           return {
             totalCount: page.totalCount,
-            edges: page.members.map((m) => ({ cursor: m.gatewayId, node: context.index.byId(m.gatewayId) ?? null })),
+            edges,
             pageInfo: { endCursor: page.endCursor, hasNextPage: page.hasNextPage },
           };
         },

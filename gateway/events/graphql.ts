@@ -34,7 +34,7 @@ export function eventsExtension(options: { feed: Pick<EventFeed, 'subscribe' | '
   return {
     resolvers: {
       Query: {
-        events: async (_root: unknown, args: { since?: string | null; first: number }, context: EventsContext) => {
+        events: async (_root: unknown, args: { since?: string | null; first: number }, context: EventsContext, info: GraphQLResolveInfo) => {
           refuseAuditOnly(context.access);
           if (args.first < 1 || args.first > 100) throw gatewayError('BAD_USER_INPUT', '`first` must be between 1 and 100.');
           if (args.since !== undefined && args.since !== null && !/^\d{1,15}$/.test(args.since)) {
@@ -62,6 +62,11 @@ export function eventsExtension(options: { feed: Pick<EventFeed, 'subscribe' | '
               break;
             }
           }
+          // An edge's cursor alone says an event happened: each edge is a disclosure of its event's data item.
+          const base = responsePath(info.path);
+          edges.forEach(({ delivery }, i) => {
+            context.disclosures.allow({ path: `${base}.edges.${i}`, subject: delivery.person, dataItem: delivery.event.dataItem, clauseId: delivery.clauseId });
+          });
           return {
             edges,
             pageInfo: { endCursor: scanned > 0 ? String(after) : (args.since ?? null), hasNextPage: !exhausted },

@@ -80,6 +80,7 @@ async function contextFor(role: Principal['role'], agency: Principal['agency'], 
     principal,
     declaration: { purpose: 'iom-case-management', justification: null, emergency: false },
     factsOf: async () => ({ inActiveCohort: true, consentRecorded: false, mappaCase: false }),
+    activeMember: async () => true,
     now: new Date(),
   });
   return {
@@ -154,6 +155,7 @@ describe('a subscriber stream', () => {
       principal: emergency.access.principal,
       declaration: { purpose: 'emergency', justification: 'Threat to life', emergency: true },
       factsOf: emergency.access.factsOf,
+      activeMember: async () => true,
       now: new Date(),
     });
     expect(() => subscriberStream(feed, renew, emergency)).toThrow(/Break-glass/);
