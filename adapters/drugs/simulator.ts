@@ -4,20 +4,15 @@
  * Its event feed records drug tests on arrest, most of them positive.
  */
 import { fileURLToPath } from 'node:url';
-import { z } from 'zod';
 import type { SimulatorApp } from '../kit/contract.js';
 import { type EventSource, pickPerson } from '../kit/event-log.js';
 import { createSimulatorApp } from '../kit/simulator.js';
+import { identityAndBatchRoutes } from '../kit/simulator-routes.js';
 import { asSeenBy, type DrugsFacts, type Population } from '../population/types.js';
 import type { components } from './api.js';
 import { BatchRequest, IDENTITY_PAGE_LIMIT } from './client.js';
 
 type Schemas = components['schemas'];
-
-const IdentityQuery = z.object({
-  cursor: z.string().regex(/^\d+$/, 'cursor must be a nextCursor from a previous page').transform(Number).optional(),
-  limit: z.coerce.number().int().min(1).max(IDENTITY_PAGE_LIMIT).default(100),
-});
 
 const SUBSTANCE: Record<DrugsFacts['testsOnArrest'][number]['substances'][number], Schemas['Substance']> = {
   opiates: 'OPIATES',
@@ -94,12 +89,6 @@ function drugsEvents(population: Population, serviceUsers: Map<string, Schemas['
   };
 }
 
-/** First zod issue as a sentence a developer can act on. */
-function problem(error: z.ZodError): string {
-  const first = error.issues[0];
-  return first ? `${first.path.join('.') || '(body)'}: ${first.message}` : 'invalid request';
-}
-
 export function createDrugsSimulator(population: Population): SimulatorApp {
   const identities: Schemas['ServiceUserIdentity'][] = [];
   const serviceUsers = new Map<string, Schemas['ServiceUser']>();
@@ -125,26 +114,9 @@ export function createDrugsSimulator(population: Population): SimulatorApp {
     agency: 'drugs',
     openapiPath: fileURLToPath(new URL('./openapi.yaml', import.meta.url)),
     events: drugsEvents(population, serviceUsers, cohort),
-    routes(router) {
-      router.get('/identities', (req, res) => {
-        const query = IdentityQuery.safeParse(req.query);
-        if (!query.success) {
-          res.status(400).json({ error: `bad identity query: ${problem(query.error)}` });
-          return;
-        }
-        const start = query.data.cursor ?? 0;
-        const end = start + query.data.limit;
-        res.json({ items: identities.slice(start, end), nextCursor: end < identities.length ? String(end) : null } satisfies Schemas['ServiceUserIdentityPage']);
-      });
-      router.post('/service-users/batch', (req, res) => {
-        const body = BatchRequest.safeParse(req.body);
-        if (!body.success) {
-          res.status(400).json({ error: `the body must be {"keys": [1 to 100 service references]}; ${problem(body.error)}` });
-          return;
-        }
-        const records = body.data.keys.flatMap((key) => serviceUsers.get(key) ?? []);
-        res.json({ records } satisfies Schemas['ServiceUserBatch']);
-      });
-    },
+    routes: identityAndBatchRoutes(
+      { path: '/identities', items: identities, cursor: { kind: 'offset' }, maxLimit: IDENTITY_PAGE_LIMIT, refusal: 'bad identity query' },
+      { path: '/service-users/batch', request: BatchRequest, records: serviceUsers, refusal: 'the body must be {"keys": [1 to 100 service references]}' },
+    ),
   });
 }

@@ -4,21 +4,16 @@
  * housed clients lose their accommodation and homeless clients find some, so neither kind runs out.
  */
 import { fileURLToPath } from 'node:url';
-import { z } from 'zod';
 import type { SimulatorApp } from '../kit/contract.js';
 import { type EventSource, pickPerson } from '../kit/event-log.js';
 import { createSimulatorApp } from '../kit/simulator.js';
+import { identityAndBatchRoutes } from '../kit/simulator-routes.js';
 import { inventAddress } from '../population/names.js';
 import { asSeenBy, type HousingFacts, type Population } from '../population/types.js';
 import type { components } from './api.js';
 import { BatchRequest, IDENTITY_PAGE_LIMIT } from './client.js';
 
 type Schemas = components['schemas'];
-
-const IdentityQuery = z.object({
-  cursor: z.string().regex(/^\d+$/, 'cursor must be a nextCursor from a previous page').transform(Number).optional(),
-  limit: z.coerce.number().int().min(1).max(IDENTITY_PAGE_LIMIT).default(100),
-});
 
 const STATUS_CODE: Record<HousingFacts['accommodationStatus'], Schemas['Accommodation']['statusCode']> = {
   settled: 'SETTLED',
@@ -93,12 +88,6 @@ function housingEvents(population: Population, clients: Map<string, Schemas['Cli
   };
 }
 
-/** First zod issue as a sentence a developer can act on. */
-function problem(error: z.ZodError): string {
-  const first = error.issues[0];
-  return first ? `${first.path.join('.') || '(body)'}: ${first.message}` : 'invalid request';
-}
-
 export function createHousingSimulator(population: Population): SimulatorApp {
   const identities: Schemas['ClientIdentity'][] = [];
   const clients = new Map<string, Schemas['Client']>();
@@ -124,26 +113,9 @@ export function createHousingSimulator(population: Population): SimulatorApp {
     agency: 'housing',
     openapiPath: fileURLToPath(new URL('./openapi.yaml', import.meta.url)),
     events: housingEvents(population, clients, cohort),
-    routes(router) {
-      router.get('/identities', (req, res) => {
-        const query = IdentityQuery.safeParse(req.query);
-        if (!query.success) {
-          res.status(400).json({ error: `bad identity query: ${problem(query.error)}` });
-          return;
-        }
-        const start = query.data.cursor ?? 0;
-        const end = start + query.data.limit;
-        res.json({ items: identities.slice(start, end), nextCursor: end < identities.length ? String(end) : null } satisfies Schemas['ClientIdentityPage']);
-      });
-      router.post('/clients/batch', (req, res) => {
-        const body = BatchRequest.safeParse(req.body);
-        if (!body.success) {
-          res.status(400).json({ error: `the body must be {"keys": [1 to 100 housing references]}; ${problem(body.error)}` });
-          return;
-        }
-        const records = body.data.keys.flatMap((key) => clients.get(key) ?? []);
-        res.json({ records } satisfies Schemas['ClientBatch']);
-      });
-    },
+    routes: identityAndBatchRoutes(
+      { path: '/identities', items: identities, cursor: { kind: 'offset' }, maxLimit: IDENTITY_PAGE_LIMIT, refusal: 'bad identity query' },
+      { path: '/clients/batch', request: BatchRequest, records: clients, refusal: 'the body must be {"keys": [1 to 100 housing references]}' },
+    ),
   });
 }

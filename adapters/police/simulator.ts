@@ -4,11 +4,10 @@
  * feed makes new arrests, charges on arrests under investigation, and court decisions on charges awaiting trial.
  */
 import { fileURLToPath } from 'node:url';
-import type { Router } from 'express';
-import { z } from 'zod';
 import type { SimulatorApp } from '../kit/contract.js';
 import { type EventSource, pickPerson } from '../kit/event-log.js';
 import { createSimulatorApp } from '../kit/simulator.js';
+import { identityAndBatchRoutes } from '../kit/simulator-routes.js';
 import { ACQUISITIVE_OFFENCES, OFFENCE_WORDING } from '../population/offences.js';
 import type { Random } from '../population/random.js';
 import { asSeenBy, type OffenceCategory, type PoliceFacts, type Population, type WarningMarkerType } from '../population/types.js';
@@ -180,17 +179,6 @@ function policeEvents(population: Population, nominals: Map<string, Schemas['Nom
   };
 }
 
-/** The cursor is the offset of the next page: opaque to callers, checked here. */
-const IdentityQuery = z.object({
-  cursor: z.string().regex(/^\d+$/, 'cursor must be a nextCursor this feed issued').optional(),
-  limit: z.coerce.number().int().min(1).max(500).default(100),
-});
-
-function problem(error: z.ZodError, what: string): Schemas['Problem'] {
-  const first = error.issues[0];
-  return { error: first ? `${what} (${first.path.join('.') || 'body'}: ${first.message})` : what };
-}
-
 export function createPoliceSimulator(population: Population): SimulatorApp {
   const identities: Schemas['NominalIdentity'][] = [];
   const nominals = new Map<string, Schemas['Nominal']>();
@@ -206,36 +194,10 @@ export function createPoliceSimulator(population: Population): SimulatorApp {
     if (person.cohort !== null) cohort.add(pncId);
   }
 
-  const routes = (router: Router) => {
-    router.get('/identities', (req, res) => {
-      const query = IdentityQuery.safeParse(req.query);
-      if (!query.success) {
-        res.status(400).json(problem(query.error, 'cursor is optional; limit is a whole number from 1 to 500'));
-        return;
-      }
-      const offset = Number(query.data.cursor ?? 0);
-      if (offset > identities.length) {
-        res.status(400).json({ error: 'cursor must be a nextCursor this feed issued' } satisfies Schemas['Problem']);
-        return;
-      }
-      const end = offset + query.data.limit;
-      const page: Schemas['NominalIdentityPage'] = {
-        items: identities.slice(offset, end),
-        nextCursor: end < identities.length ? String(end) : null,
-      };
-      res.json(page);
-    });
-
-    router.post('/nominals/batch', (req, res) => {
-      const body = BatchRequest.safeParse(req.body);
-      if (!body.success) {
-        res.status(400).json(problem(body.error, 'the body must be {"keys": [PNC IDs]} with 1 to 100 keys'));
-        return;
-      }
-      const records = [...new Set(body.data.keys)].flatMap((key) => nominals.get(key) ?? []);
-      res.json({ records } satisfies Schemas['NominalBatch']);
-    });
-  };
+  const routes = identityAndBatchRoutes(
+    { path: '/identities', items: identities, cursor: { kind: 'offset' }, maxLimit: 500, refusal: 'cursor is optional; limit is a whole number from 1 to 500' },
+    { path: '/nominals/batch', request: BatchRequest, records: nominals, refusal: 'the body must be {"keys": [PNC IDs]} with 1 to 100 keys' },
+  );
 
   return createSimulatorApp({
     agency: 'police',

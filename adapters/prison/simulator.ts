@@ -4,11 +4,10 @@
  * releases people in custody and takes people back in (recall or remand), so there is always someone to release.
  */
 import { fileURLToPath } from 'node:url';
-import type { Router } from 'express';
-import { z } from 'zod';
 import type { SimulatorApp } from '../kit/contract.js';
 import { type EventSource, pickPerson } from '../kit/event-log.js';
 import { createSimulatorApp } from '../kit/simulator.js';
+import { identityAndBatchRoutes } from '../kit/simulator-routes.js';
 import { asSeenBy, type Population, type PrisonFacts } from '../population/types.js';
 import type { components } from './api.js';
 import { BatchRequest } from './client.js';
@@ -69,17 +68,6 @@ function prisonEvents(population: Population, prisoners: Map<string, Schemas['Pr
   };
 }
 
-/** The cursor is the offset of the next page: opaque to callers, checked here. */
-const IdentityQuery = z.object({
-  cursor: z.string().regex(/^\d+$/, 'cursor must be a nextCursor this feed issued').optional(),
-  limit: z.coerce.number().int().min(1).max(500).default(100),
-});
-
-function problem(error: z.ZodError, what: string): Schemas['Problem'] {
-  const first = error.issues[0];
-  return { error: first ? `${what} (${first.path.join('.') || 'body'}: ${first.message})` : what };
-}
-
 export function createPrisonSimulator(population: Population): SimulatorApp {
   const identities: Schemas['PrisonerIdentity'][] = [];
   const prisoners = new Map<string, Schemas['Prisoner']>();
@@ -102,36 +90,10 @@ export function createPrisonSimulator(population: Population): SimulatorApp {
     if (person.cohort !== null) cohort.add(offenderNo);
   }
 
-  const routes = (router: Router) => {
-    router.get('/identities', (req, res) => {
-      const query = IdentityQuery.safeParse(req.query);
-      if (!query.success) {
-        res.status(400).json(problem(query.error, 'cursor is optional; limit is a whole number from 1 to 500'));
-        return;
-      }
-      const offset = Number(query.data.cursor ?? 0);
-      if (offset > identities.length) {
-        res.status(400).json({ error: 'cursor must be a nextCursor this feed issued' } satisfies Schemas['Problem']);
-        return;
-      }
-      const end = offset + query.data.limit;
-      const page: Schemas['PrisonerIdentityPage'] = {
-        items: identities.slice(offset, end),
-        nextCursor: end < identities.length ? String(end) : null,
-      };
-      res.json(page);
-    });
-
-    router.post('/prisoners/batch', (req, res) => {
-      const body = BatchRequest.safeParse(req.body);
-      if (!body.success) {
-        res.status(400).json(problem(body.error, 'the body must be {"keys": [prison numbers]} with 1 to 100 keys'));
-        return;
-      }
-      const records = [...new Set(body.data.keys)].flatMap((key) => prisoners.get(key) ?? []);
-      res.json({ records } satisfies Schemas['PrisonerBatch']);
-    });
-  };
+  const routes = identityAndBatchRoutes(
+    { path: '/identities', items: identities, cursor: { kind: 'offset' }, maxLimit: 500, refusal: 'cursor is optional; limit is a whole number from 1 to 500' },
+    { path: '/prisoners/batch', request: BatchRequest, records: prisoners, refusal: 'the body must be {"keys": [prison numbers]} with 1 to 100 keys' },
+  );
 
   return createSimulatorApp({
     agency: 'prison',

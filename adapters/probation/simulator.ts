@@ -4,10 +4,10 @@
  * under an order or licence.
  */
 import { fileURLToPath } from 'node:url';
-import { z } from 'zod';
 import type { SimulatorApp } from '../kit/contract.js';
 import { type EventSource, pickPerson } from '../kit/event-log.js';
 import { createSimulatorApp } from '../kit/simulator.js';
+import { identityAndBatchRoutes } from '../kit/simulator-routes.js';
 import {
   asSeenBy,
   type NeedArea,
@@ -173,17 +173,6 @@ function probationEvents(population: Population, summaries: Map<string, Schemas[
   };
 }
 
-const IdentityQuery = z.object({
-  cursor: z.string().min(1).optional(),
-  limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(100),
-});
-
-function problem(error: z.ZodError, what: string): Schemas['Problem'] {
-  const first = error.issues[0];
-  const where = first && first.path.length > 0 ? `${first.path.join('.')}: ` : '';
-  return { error: `${what}: ${where}${first?.message ?? 'invalid'}` };
-}
-
 export function createProbationSimulator(population: Population): SimulatorApp {
   // Built once: cases in CRN order (the feed pages by CRN), summaries ready to serve.
   const identities: Schemas['CaseIdentity'][] = [];
@@ -206,41 +195,15 @@ export function createProbationSimulator(population: Population): SimulatorApp {
     if (person.cohort !== null) cohort.add(crn);
   }
   identities.sort((a, b) => (a.crn < b.crn ? -1 : a.crn > b.crn ? 1 : 0));
-  const position = new Map(identities.map((identity, index) => [identity.crn, index]));
 
   return createSimulatorApp({
     agency: AGENCY,
     openapiPath: fileURLToPath(new URL('./openapi.yaml', import.meta.url)),
     events: probationEvents(population, summaries, cohort),
-    routes(router) {
-      router.get(IDENTITIES_PATH, (req, res) => {
-        const query = IdentityQuery.safeParse(req.query);
-        if (!query.success) {
-          res.status(400).json(problem(query.error, 'query'));
-          return;
-        }
-        const { cursor, limit } = query.data;
-        // The cursor is the last CRN of the previous page.
-        const after = cursor === undefined ? -1 : position.get(cursor);
-        if (after === undefined) {
-          res.status(400).json({ error: 'query: cursor is not one this feed gave out' } satisfies Schemas['Problem']);
-          return;
-        }
-        const items = identities.slice(after + 1, after + 1 + limit);
-        const last = items.at(-1);
-        const nextCursor = last !== undefined && after + 1 + limit < identities.length ? last.crn : null;
-        res.json({ items, nextCursor } satisfies Schemas['CaseIdentityPage']);
-      });
-
-      router.post(CASES_BATCH_PATH, (req, res) => {
-        const body = CaseBatchRequest.safeParse(req.body);
-        if (!body.success) {
-          res.status(400).json(problem(body.error, 'request body'));
-          return;
-        }
-        const records = [...new Set(body.data.keys)].flatMap((crn) => summaries.get(crn) ?? []);
-        res.json({ records } satisfies Schemas['CaseBatch']);
-      });
-    },
+    routes: identityAndBatchRoutes(
+      // The feed pages in CRN order, each cursor the last CRN of the page before.
+      { path: IDENTITIES_PATH, items: identities, cursor: { kind: 'after-key', key: (identity) => identity.crn }, maxLimit: MAX_PAGE_SIZE, refusal: 'query' },
+      { path: CASES_BATCH_PATH, request: CaseBatchRequest, records: summaries, refusal: 'request body' },
+    ),
   });
 }
