@@ -1,18 +1,9 @@
-import { readFileSync } from 'node:fs';
-import {
-  buildSchema,
-  getNamedType,
-  graphql,
-  type GraphQLObjectType,
-  isObjectType,
-  Kind,
-  parse,
-  visit,
-} from 'graphql';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { graphql, type GraphQLObjectType } from 'graphql';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { canonicalIdentifier, IDENTIFIER_KINDS, mintCro, mintPnc } from '../../schema/identifiers.js';
 import { AgencyUnavailableError } from '../kit/errors.js';
+import { describeModuleSchema, describeSimulatorInput, schemaWith, selection, upperSnake, useSimulator } from '../kit/agency-test-kit.js';
 import { type RunningSimulator, startSimulator } from '../kit/simulator.js';
 import { createPopulation } from '../population/generate.js';
 import { asSeenBy, type Population, type SyntheticPerson } from '../population/types.js';
@@ -23,21 +14,10 @@ import drugs from './index.js';
 const population = createPopulation({ seed: 20260101, size: 2000 });
 const served = population.people.filter((p): p is SyntheticPerson & { drugs: NonNullable<SyntheticPerson['drugs']> } => p.drugs !== null);
 
-/** Population facts are kebab-case; the SDL's enum values are the same words in UPPER_SNAKE_CASE. */
-const upperSnake = (value: string) => value.toUpperCase().replace(/-/g, '_');
 const newestFirst = <T>(date: (item: T) => string) => (a: T, b: T) => date(b).localeCompare(date(a));
 
-let sim: RunningSimulator;
+const sim = useSimulator(() => drugs.createSimulator(population));
 const adapter = (timeoutMs = 2_000) => drugs.createAdapter({ baseUrl: sim.url, timeoutMs });
-
-beforeAll(async () => {
-  sim = await startSimulator(drugs.createSimulator(population));
-});
-afterAll(() => sim.close());
-afterEach(() => {
-  sim.app.faults.set({ mode: 'normal', latencyMs: 0 });
-  sim.app.stats.reset();
-});
 
 describe('drug service identity feed', () => {
   it('pages through every service user, with the name and identifiers the service records, canonical', async () => {
@@ -155,7 +135,7 @@ describe('drug service records', () => {
 
   it('gives every test, modality, review and consent a value the schema accepts', async () => {
     const records = await adapter().records(served.map((p) => p.drugs.reference));
-    const schema = buildSchema(readFileSync(new URL('../../schema/person.graphql', import.meta.url), 'utf8') + drugs.typeDefs);
+    const schema = schemaWith(drugs);
     // One execution over every section: `people` carries a list of persons, each with its section.
     const query = `query { people(name: "any") { person { drugs ${selection(schema.getType('DrugServiceRecord') as GraphQLObjectType)} } } }`;
     const sections = [...records.values()];
@@ -186,90 +166,12 @@ describe('drug service system faults', () => {
   });
 });
 
-describe('drug service simulator input', () => {
-  const post = (body: string) => fetch(`${sim.url}/service-users/batch`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+describeSimulatorInput('drug service simulator input', sim, { path: '/service-users/batch', keyLetter: 'D' });
 
-  it.each([
-    ['no keys', '{"keys": []}'],
-    ['keys not a list', '{"keys": "D1"}'],
-    ['a key not a string', '{"keys": [42]}'],
-    ['more than 100 keys', JSON.stringify({ keys: Array.from({ length: 101 }, (_, i) => `D${i}`) })],
-    ['no body', '{}'],
-    ['not JSON', '{"keys": ['],
-  ])('rejects %s with 400 and a reason', async (_case, body) => {
-    const response = await post(body);
-    expect(response.status).toBe(400);
-    expect(((await response.json()) as { error: string }).error).toMatch(/keys|JSON/);
-  });
-
-  it.each(['limit=0', 'limit=501', 'limit=ten', 'cursor=abc'])('rejects the identity query %s with 400', async (query) => {
-    const response = await fetch(`${sim.url}/identities?${query}`);
-    expect(response.status).toBe(400);
-    expect(((await response.json()) as { error: string }).error).toMatch(/limit|cursor/);
-  });
+describeModuleSchema(drugs, {
+  type: 'DrugServiceRecord',
+  dataItems: ['drugs.consent', 'drugs.keyworker', 'drugs.requiredAssessment', 'drugs.testOnArrest', 'drugs.treatmentDetail', 'drugs.treatmentEngagement', 'drugs.treatmentOutcomes'],
 });
-
-describe('drugs module', () => {
-  const sdl = drugs.typeDefs;
-
-  it('declares exactly the data items its schema uses, all drugs items', () => {
-    const used = new Set<string>();
-    visit(parse(sdl), {
-      Directive(node) {
-        const name = node.arguments?.find((a) => a.name.value === 'name')?.value;
-        if (node.name.value === 'dataItem' && name?.kind === Kind.STRING) used.add(name.value);
-      },
-    });
-    expect([...used].sort()).toEqual(Object.keys(drugs.dataItems).sort());
-    expect(Object.keys(drugs.dataItems).sort()).toEqual(
-      [
-        'drugs.consent',
-        'drugs.keyworker',
-        'drugs.requiredAssessment',
-        'drugs.testOnArrest',
-        'drugs.treatmentDetail',
-        'drugs.treatmentEngagement',
-        'drugs.treatmentOutcomes',
-      ].sort(),
-    );
-  });
-
-  it('extends Person with a section whose every field carries a data item, and nested types carry none', () => {
-    const schema = buildSchema(readFileSync(new URL('../../schema/person.graphql', import.meta.url), 'utf8') + sdl);
-    const person = schema.getType('Person') as GraphQLObjectType;
-    expect(String(person.getFields()['drugs']?.type)).toBe('DrugServiceRecord');
-    const section = schema.getType('DrugServiceRecord') as GraphQLObjectType;
-    for (const field of Object.values(section.getFields())) {
-      expect(field.astNode?.directives?.map((d) => d.name.value), `DrugServiceRecord.${field.name}`).toEqual(['dataItem']);
-    }
-    const nested = new Set<string>();
-    const collect = (type: GraphQLObjectType) => {
-      for (const field of Object.values(type.getFields())) {
-        const named = getNamedType(field.type);
-        if (isObjectType(named) && named.name !== 'StaffContact' && !nested.has(named.name)) {
-          nested.add(named.name);
-          collect(named);
-        }
-      }
-    };
-    collect(section);
-    expect(nested.size).toBeGreaterThan(0);
-    for (const name of nested) {
-      for (const field of Object.values((schema.getType(name) as GraphQLObjectType).getFields())) {
-        expect(field.astNode?.directives ?? [], `${name}.${field.name}`).toEqual([]);
-      }
-    }
-  });
-});
-
-/** A selection set asking for every field of `type`, recursively. */
-function selection(type: GraphQLObjectType): string {
-  const fields = Object.values(type.getFields()).map((field) => {
-    const named = getNamedType(field.type);
-    return isObjectType(named) ? `${field.name} ${selection(named)}` : field.name;
-  });
-  return `{ ${fields.join(' ')} }`;
-}
 
 describe('drug service event feed', () => {
   let feed: RunningSimulator;

@@ -1,18 +1,9 @@
-import { readFileSync } from 'node:fs';
-import {
-  buildSchema,
-  getNamedType,
-  graphql,
-  type GraphQLObjectType,
-  isObjectType,
-  Kind,
-  parse,
-  visit,
-} from 'graphql';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { graphql, type GraphQLObjectType } from 'graphql';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { canonicalIdentifier, IDENTIFIER_KINDS, mintCro, mintPnc } from '../../schema/identifiers.js';
 import { AgencyUnavailableError } from '../kit/errors.js';
+import { describeModuleSchema, describeSimulatorInput, schemaWith, selection, upperSnake, useSimulator } from '../kit/agency-test-kit.js';
 import { type RunningSimulator, startSimulator } from '../kit/simulator.js';
 import { createPopulation } from '../population/generate.js';
 import { asSeenBy, type Population, type SyntheticPerson } from '../population/types.js';
@@ -23,21 +14,10 @@ import housing from './index.js';
 const population = createPopulation({ seed: 20260101, size: 2000 });
 const housed = population.people.filter((p): p is SyntheticPerson & { housing: NonNullable<SyntheticPerson['housing']> } => p.housing !== null);
 
-/** Population facts are kebab-case; the SDL's enum values are the same words in UPPER_SNAKE_CASE. */
-const upperSnake = (value: string) => value.toUpperCase().replace(/-/g, '_');
 const newestFirst = <T>(date: (item: T) => string) => (a: T, b: T) => date(b).localeCompare(date(a));
 
-let sim: RunningSimulator;
+const sim = useSimulator(() => housing.createSimulator(population));
 const adapter = (timeoutMs = 2_000) => housing.createAdapter({ baseUrl: sim.url, timeoutMs });
-
-beforeAll(async () => {
-  sim = await startSimulator(housing.createSimulator(population));
-});
-afterAll(() => sim.close());
-afterEach(() => {
-  sim.app.faults.set({ mode: 'normal', latencyMs: 0 });
-  sim.app.stats.reset();
-});
 
 describe('housing identity feed', () => {
   it('pages through every client, with the name and identifiers the council records, canonical', async () => {
@@ -143,7 +123,7 @@ describe('housing records', () => {
 
   it('gives every status, referral and flag a value the schema accepts', async () => {
     const records = await adapter().records(housed.map((p) => p.housing.reference));
-    const schema = buildSchema(readFileSync(new URL('../../schema/person.graphql', import.meta.url), 'utf8') + housing.typeDefs);
+    const schema = schemaWith(housing);
     // One execution over every section: `people` carries a list of persons, each with its section.
     const query = `query { people(name: "any") { person { housing ${selection(schema.getType('HousingRecord') as GraphQLObjectType)} } } }`;
     const sections = [...records.values()];
@@ -174,82 +154,12 @@ describe('housing system faults', () => {
   });
 });
 
-describe('housing simulator input', () => {
-  const post = (body: string) => fetch(`${sim.url}/clients/batch`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+describeSimulatorInput('housing simulator input', sim, { path: '/clients/batch', keyLetter: 'H' });
 
-  it.each([
-    ['no keys', '{"keys": []}'],
-    ['keys not a list', '{"keys": "H1"}'],
-    ['a key not a string', '{"keys": [42]}'],
-    ['more than 100 keys', JSON.stringify({ keys: Array.from({ length: 101 }, (_, i) => `H${i}`) })],
-    ['no body', '{}'],
-    ['not JSON', '{"keys": ['],
-  ])('rejects %s with 400 and a reason', async (_case, body) => {
-    const response = await post(body);
-    expect(response.status).toBe(400);
-    expect(((await response.json()) as { error: string }).error).toMatch(/keys|JSON/);
-  });
-
-  it.each(['limit=0', 'limit=501', 'limit=ten', 'cursor=abc'])('rejects the identity query %s with 400', async (query) => {
-    const response = await fetch(`${sim.url}/identities?${query}`);
-    expect(response.status).toBe(400);
-    expect(((await response.json()) as { error: string }).error).toMatch(/limit|cursor/);
-  });
+describeModuleSchema(housing, {
+  type: 'HousingRecord',
+  dataItems: ['housing.accommodationStatus', 'housing.address', 'housing.housingOfficer', 'housing.staffSafetyFlags', 'housing.supportReferrals'],
 });
-
-describe('housing module', () => {
-  const sdl = housing.typeDefs;
-
-  it('declares exactly the data items its schema uses, all housing items', () => {
-    const used = new Set<string>();
-    visit(parse(sdl), {
-      Directive(node) {
-        const name = node.arguments?.find((a) => a.name.value === 'name')?.value;
-        if (node.name.value === 'dataItem' && name?.kind === Kind.STRING) used.add(name.value);
-      },
-    });
-    expect([...used].sort()).toEqual(Object.keys(housing.dataItems).sort());
-    expect(Object.keys(housing.dataItems).sort()).toEqual(
-      ['housing.accommodationStatus', 'housing.address', 'housing.housingOfficer', 'housing.staffSafetyFlags', 'housing.supportReferrals'].sort(),
-    );
-  });
-
-  it('extends Person with a section whose every field carries a data item, and nested types carry none', () => {
-    const schema = buildSchema(readFileSync(new URL('../../schema/person.graphql', import.meta.url), 'utf8') + sdl);
-    const person = schema.getType('Person') as GraphQLObjectType;
-    expect(String(person.getFields()['housing']?.type)).toBe('HousingRecord');
-    const section = schema.getType('HousingRecord') as GraphQLObjectType;
-    for (const field of Object.values(section.getFields())) {
-      expect(field.astNode?.directives?.map((d) => d.name.value), `HousingRecord.${field.name}`).toEqual(['dataItem']);
-    }
-    const nested = new Set<string>();
-    const collect = (type: GraphQLObjectType) => {
-      for (const field of Object.values(type.getFields())) {
-        const named = getNamedType(field.type);
-        if (isObjectType(named) && named.name !== 'StaffContact' && !nested.has(named.name)) {
-          nested.add(named.name);
-          collect(named);
-        }
-      }
-    };
-    collect(section);
-    expect(nested.size).toBeGreaterThan(0);
-    for (const name of nested) {
-      for (const field of Object.values((schema.getType(name) as GraphQLObjectType).getFields())) {
-        expect(field.astNode?.directives ?? [], `${name}.${field.name}`).toEqual([]);
-      }
-    }
-  });
-});
-
-/** A selection set asking for every field of `type`, recursively. */
-function selection(type: GraphQLObjectType): string {
-  const fields = Object.values(type.getFields()).map((field) => {
-    const named = getNamedType(field.type);
-    return isObjectType(named) ? `${field.name} ${selection(named)}` : field.name;
-  });
-  return `{ ${fields.join(' ')} }`;
-}
 
 describe('housing event feed', () => {
   let feed: RunningSimulator;

@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { buildASTSchema, concatAST, graphql, isObjectType, Kind, parse, visit } from 'graphql';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { canonicalCro, canonicalPnc, mintPnc } from '../../schema/identifiers.js';
 import { AgencyUnavailableError } from '../kit/errors.js';
+import { useSimulator } from '../kit/agency-test-kit.js';
 import { type RunningSimulator, startSimulator } from '../kit/simulator.js';
 import { createPopulation } from '../population/generate.js';
 import { asSeenBy, type PoliceFacts, type Population, type SyntheticPerson } from '../population/types.js';
@@ -16,17 +17,7 @@ const population = createPopulation({ seed: 20261101, size: 3000 });
 const known = population.people.filter((p) => p.police !== null && asSeenBy(p, 'police').pnc !== null);
 const pncOf = (person: SyntheticPerson): string => asSeenBy(person, 'police').pnc as string;
 
-let sim: RunningSimulator;
-beforeAll(async () => {
-  sim = await startSimulator(police.createSimulator(population));
-});
-afterAll(async () => {
-  await sim.close();
-});
-afterEach(() => {
-  sim.app.faults.set({ mode: 'normal', latencyMs: 0 });
-  sim.app.stats.reset();
-});
+const sim = useSimulator(() => police.createSimulator(population));
 
 const adapter = () => police.createAdapter({ baseUrl: sim.url, timeoutMs: 2_000 });
 

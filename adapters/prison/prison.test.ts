@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { buildASTSchema, concatAST, graphql, isObjectType, Kind, parse, visit } from 'graphql';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { canonicalCro, canonicalNomsNumber, canonicalPnc } from '../../schema/identifiers.js';
 import { AgencyUnavailableError } from '../kit/errors.js';
+import { useSimulator } from '../kit/agency-test-kit.js';
 import { type RunningSimulator, startSimulator } from '../kit/simulator.js';
 import { createPopulation, WRINKLES } from '../population/generate.js';
 import { asSeenBy, type Population, type PrisonFacts, type SyntheticPerson } from '../population/types.js';
@@ -17,17 +18,7 @@ const known = population.people.filter((p) => p.prison !== null && asSeenBy(p, '
 const numberOf = (person: SyntheticPerson): string => asSeenBy(person, 'prison').nomsNumber as string;
 const factsOf = (person: SyntheticPerson): PrisonFacts => person.prison as PrisonFacts;
 
-let sim: RunningSimulator;
-beforeAll(async () => {
-  sim = await startSimulator(prison.createSimulator(population));
-});
-afterAll(async () => {
-  await sim.close();
-});
-afterEach(() => {
-  sim.app.faults.set({ mode: 'normal', latencyMs: 0 });
-  sim.app.stats.reset();
-});
+const sim = useSimulator(() => prison.createSimulator(population));
 
 const adapter = () => prison.createAdapter({ baseUrl: sim.url, timeoutMs: 2_000 });
 

@@ -1,0 +1,134 @@
+/**
+ * Test scaffolding the agency suites (adapters/<agency>/<agency>.test.ts) share: one simulator per file,
+ * reset between tests, and the checks that read the same for every agency once its names are filled in.
+ */
+import { readFileSync } from 'node:fs';
+import { buildSchema, getNamedType, type GraphQLObjectType, isObjectType, Kind, parse, visit } from 'graphql';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { AgencyModule, SimulatorApp } from './contract.js';
+import { type RunningSimulator, startSimulator } from './simulator.js';
+
+/**
+ * Starts the simulator before the file's tests and stops it after; each test starts with no faults and no
+ * counted requests. The answer reads through to the running simulator, so `sim.url` works in any test.
+ */
+export function useSimulator(create: () => SimulatorApp): RunningSimulator {
+  let running: RunningSimulator | undefined;
+  const current = (): RunningSimulator => {
+    if (!running) throw new Error('the simulator is used outside a test');
+    return running;
+  };
+  beforeAll(async () => {
+    running = await startSimulator(create());
+  });
+  afterAll(() => current().close());
+  afterEach(() => {
+    current().app.faults.set({ mode: 'normal', latencyMs: 0 });
+    current().app.stats.reset();
+  });
+  return {
+    get agency() {
+      return current().agency;
+    },
+    get url() {
+      return current().url;
+    },
+    get app() {
+      return current().app;
+    },
+    close: () => current().close(),
+  };
+}
+
+/** Population facts are kebab-case; the SDL's enum values are the same words in UPPER_SNAKE_CASE. */
+export const upperSnake = (value: string) => value.toUpperCase().replace(/-/g, '_');
+
+/** A selection set asking for every field of `type`, recursively. */
+export function selection(type: GraphQLObjectType): string {
+  const fields = Object.values(type.getFields()).map((field) => {
+    const named = getNamedType(field.type);
+    return isObjectType(named) ? `${field.name} ${selection(named)}` : field.name;
+  });
+  return `{ ${fields.join(' ')} }`;
+}
+
+/** The unified schema with the module's SDL added. */
+export function schemaWith(module: AgencyModule): ReturnType<typeof buildSchema> {
+  return buildSchema(readFileSync(new URL('../../schema/person.graphql', import.meta.url), 'utf8') + module.typeDefs);
+}
+
+/**
+ * The module's SDL: exactly `dataItems` are declared and used, `Person.<agency>` is the section type, every
+ * section field carries a data item, and the types nested under it (but `StaffContact`, shared) carry none.
+ */
+export function describeModuleSchema(module: AgencyModule, section: { type: string; dataItems: readonly string[] }): void {
+  describe(`${module.agency} module`, () => {
+    it(`declares exactly the data items its schema uses, all ${module.agency} items`, () => {
+      const used = new Set<string>();
+      visit(parse(module.typeDefs), {
+        Directive(node) {
+          const name = node.arguments?.find((a) => a.name.value === 'name')?.value;
+          if (node.name.value === 'dataItem' && name?.kind === Kind.STRING) used.add(name.value);
+        },
+      });
+      expect([...used].sort()).toEqual(Object.keys(module.dataItems).sort());
+      expect(Object.keys(module.dataItems).sort()).toEqual([...section.dataItems].sort());
+    });
+
+    it('extends Person with a section whose every field carries a data item, and nested types carry none', () => {
+      const schema = schemaWith(module);
+      const person = schema.getType('Person') as GraphQLObjectType;
+      expect(String(person.getFields()[module.agency]?.type)).toBe(section.type);
+      const sectionType = schema.getType(section.type) as GraphQLObjectType;
+      for (const field of Object.values(sectionType.getFields())) {
+        expect(field.astNode?.directives?.map((d) => d.name.value), `${section.type}.${field.name}`).toEqual(['dataItem']);
+      }
+      const nested = new Set<string>();
+      const collect = (type: GraphQLObjectType) => {
+        for (const field of Object.values(type.getFields())) {
+          const named = getNamedType(field.type);
+          if (isObjectType(named) && named.name !== 'StaffContact' && !nested.has(named.name)) {
+            nested.add(named.name);
+            collect(named);
+          }
+        }
+      };
+      collect(sectionType);
+      expect(nested.size).toBeGreaterThan(0);
+      for (const name of nested) {
+        for (const field of Object.values((schema.getType(name) as GraphQLObjectType).getFields())) {
+          expect(field.astNode?.directives ?? [], `${name}.${field.name}`).toEqual([]);
+        }
+      }
+    });
+  });
+}
+
+/**
+ * The simulator refuses a bad batch body or identity query with 400 and a reason. `keyLetter` starts the
+ * made-up keys, so they look like the agency's own.
+ */
+export function describeSimulatorInput(title: string, sim: RunningSimulator, batch: { path: string; keyLetter: string }): void {
+  describe(title, () => {
+    const post = (body: string) => fetch(`${sim.url}${batch.path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+
+    it.each([
+      ['no keys', '{"keys": []}'],
+      ['keys not a list', `{"keys": "${batch.keyLetter}1"}`],
+      ['a key not a string', '{"keys": [42]}'],
+      ['more than 100 keys', JSON.stringify({ keys: Array.from({ length: 101 }, (_, i) => `${batch.keyLetter}${i}`) })],
+      ['no body', '{}'],
+      ['not JSON', '{"keys": ['],
+    ])('rejects %s with 400 and a reason', async (_case, body) => {
+      const response = await post(body);
+      expect(response.status).toBe(400);
+      expect(((await response.json()) as { error: string }).error).toMatch(/keys|JSON/);
+    });
+
+    it.each(['limit=0', 'limit=501', 'limit=ten', 'cursor=abc'])('rejects the identity query %s with 400', async (query) => {
+      const response = await fetch(`${sim.url}/identities?${query}`);
+      expect(response.status).toBe(400);
+      expect(((await response.json()) as { error: string }).error).toMatch(/limit|cursor/);
+    });
+  });
+}
