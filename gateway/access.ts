@@ -7,6 +7,7 @@ import { gatewayError } from './errors.js';
 import type { LinkedPerson } from './identity/link.js';
 import type { CompiledPolicy, Decision } from './policy/index.js';
 import type { FactsOf } from './subjects.js';
+import { partnershipDate } from './partnership-date.js';
 
 /** The purpose the caller declared for this request (X-Purpose, X-Justification). */
 export interface Declaration {
@@ -33,6 +34,22 @@ export interface Access {
   visible(person: LinkedPerson): Promise<boolean>;
   decide(person: LinkedPerson, dataItem: string): Promise<Decision>;
   factsOf: FactsOf;
+}
+
+/** Whether a role and purpose can receive any person data item, whatever the person: asked once per day and pair. */
+const grants = new WeakMap<CompiledPolicy, Map<string, boolean>>();
+function grantsPersonData(policy: CompiledPolicy, role: string, declaration: Declaration, now: Date): boolean {
+  const known = grants.get(policy) ?? new Map<string, boolean>();
+  grants.set(policy, known);
+  // The day matters: a clause past its review date grants nothing.
+  const key = `${role}|${declaration.purpose}|${declaration.emergency}|${partnershipDate(now)}`;
+  let answer = known.get(key);
+  if (answer === undefined) {
+    const everyCondition = { inActiveCohort: true, consentRecorded: true, mappaCase: true };
+    answer = policy.explain(role, declaration.purpose, everyCondition, now, declaration.emergency).items.some((item) => item.allowed);
+    known.set(key, answer);
+  }
+  return answer;
 }
 
 /** Refuses any look-up of people when the caller's role and purpose can receive no person data at all. */
@@ -63,9 +80,7 @@ export function createAccess(options: {
     factsOf,
     now,
     auditOnly: policy.role(role)?.auditOnly ?? true,
-    grantsPersonData: policy
-      .explain(role, declaration.purpose, { inActiveCohort: true, consentRecorded: true, mappaCase: true }, now, declaration.emergency)
-      .items.some((item) => item.allowed),
+    grantsPersonData: grantsPersonData(policy, role, declaration, now),
     async visible(person) {
       return policy.inScope(role, declaration.purpose, { inActiveCohort: await activeMember(person) });
     },

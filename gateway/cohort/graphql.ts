@@ -11,9 +11,10 @@ import type { IdentityIndex } from '../identity/index-of-people.js';
 import type { LinkedPerson } from '../identity/link.js';
 import type { DisclosureRecordInput, Ledger } from '../ledger/index.js';
 import type { SchemaExtension } from '../schema.js';
-import { type CohortAction, type CohortChange, CohortError, type CohortRegister, londonDate, type Membership, type PlannedChange } from './register.js';
+import { type CohortAction, type CohortChange, CohortError, type CohortRegister, type Membership, type PlannedChange } from './register.js';
 import { recordEnvelope } from '../record-envelope.js';
 import { type DisclosureSet, responsePath } from '../disclosure-set.js';
+import { partnershipDate } from '../partnership-date.js';
 
 interface CohortContext {
   index: IdentityIndex;
@@ -72,7 +73,7 @@ function toGraphQL({ membership: m, history }: MembershipWithHistory) {
   };
 }
 
-const today = () => londonDate(new Date());
+const today = () => partnershipDate(new Date());
 
 export function cohortExtension(options: { register: CohortRegister; ledger: Ledger }): SchemaExtension {
   const { register, ledger } = options;

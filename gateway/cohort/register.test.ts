@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { describeOnBackends, useDatabase } from '../ledger/test-backends.js';
-import { CohortError, CohortRegister, londonDate } from './register.js';
+import { partnershipDate } from '../partnership-date.js';
+import { CohortError, CohortRegister } from './register.js';
 
 const lead = { name: 'Philip Moore', agency: 'probation' as const, team: 'North IOM', email: 'p.moore@probation.example', phone: '01632 960036' };
 const by = (requestId: string) => ({ actor: 'coordinator-1', requestId, at: new Date() });
@@ -55,7 +56,7 @@ describeOnBackends('cohort register', (backend) => {
   it('refuses changes that make no sense, saying why, and changes nothing', async () => {
     const register = await CohortRegister.open(database().admin);
     await register.apply(await register.plan(selection('GW-C')), by('r6'));
-    const tomorrow = londonDate(new Date(Date.now() + 2 * 86_400_000));
+    const tomorrow = partnershipDate(new Date(Date.now() + 2 * 86_400_000));
     expect(await refusal(register.plan(selection('GW-C')))).toMatch(/already an active cohort member/);
     expect(await refusal(register.plan(selection('GW-D', { selectedOn: tomorrow })))).toMatch(/in the future/);
     expect(await refusal(register.plan(selection('GW-D', { scheme: 'WISDOM' })))).toMatch(/only the free strand/);
@@ -69,9 +70,9 @@ describeOnBackends('cohort register', (backend) => {
   });
 });
 
-describe('londonDate', () => {
+describe('partnershipDate', () => {
   it('gives the UK calendar day, not the UTC one', () => {
-    expect(londonDate(new Date('2026-07-01T23:30:00Z'))).toBe('2026-07-02');
-    expect(londonDate(new Date('2026-12-01T23:30:00Z'))).toBe('2026-12-01');
+    expect(partnershipDate(new Date('2026-07-01T23:30:00Z'))).toBe('2026-07-02');
+    expect(partnershipDate(new Date('2026-12-01T23:30:00Z'))).toBe('2026-12-01');
   });
 });

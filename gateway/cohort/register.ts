@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { migrate } from '../database/migrate.js';
 import type { LedgerStore as Database, SqlClient } from '../ledger/store.js';
+import { partnershipDate } from '../partnership-date.js';
 
 export const STRANDS = ['fixed', 'flex', 'free'] as const;
 export const SERVICE_LEVELS = ['high', 'medium', 'low'] as const;
@@ -145,10 +146,6 @@ export interface CohortPage {
   hasNextPage: boolean;
 }
 
-/** The partnership's calendar day: dates in the register are UK dates. */
-export function londonDate(at: Date): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/London' }).format(at);
-}
 
 function sameProfessional(a: LeadProfessional, b: LeadProfessional): boolean {
   return a.name.toLowerCase() === b.name.toLowerCase() && a.agency === b.agency && (a.email ?? '').toLowerCase() === (b.email ?? '').toLowerCase();
@@ -228,7 +225,7 @@ export class CohortRegister {
     }
     const change = parsed.data;
     const current = (await this.memberships([change.gatewayId])).get(change.gatewayId);
-    const today = londonDate(new Date());
+    const today = partnershipDate(new Date());
     if (change.action === 'select') {
       if (current?.active) throw new CohortError('BAD_USER_INPUT', 'This person is already an active cohort member.');
       if (change.strand === 'free' && !change.scheme) throw new CohortError('BAD_USER_INPUT', 'scheme: the free strand needs the local scheme’s name.');

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { CohortChange, Membership } from '../cohort/register.js';
 import { membershipPeriods, type MembershipPeriod, type Offending, outcomeFigures, type StrandOutcome } from './figures.js';
-import { daysBetween, partnershipDate, quarterOf, quartersBetween, yearBefore } from './quarters.js';
+import { partnershipDate } from '../partnership-date.js';
+import { daysBetween, quarterOf, quartersBetween, yearBefore } from './quarters.js';
 
 describe('quarters', () => {
   it('are calendar quarters with their first and last days', () => {

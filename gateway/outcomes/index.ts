@@ -15,7 +15,8 @@ import type { IdentityIndex } from '../identity/index-of-people.js';
 import type { SchemaExtension } from '../schema.js';
 import type { SectionLoaders } from '../sections.js';
 import { membershipPeriods, type MembershipPeriod, type Offending, outcomeFigures, overlaps, SUPPRESSION_THRESHOLD } from './figures.js';
-import { partnershipDate, quarterOf, quartersBetween } from './quarters.js';
+import { partnershipDate } from '../partnership-date.js';
+import { quarterOf, quartersBetween } from './quarters.js';
 
 /** The one purpose the report answers to; the ISP says which roles may declare it. */
 export const PERFORMANCE_MONITORING = 'performance-monitoring';

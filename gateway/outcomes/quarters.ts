@@ -44,9 +44,3 @@ export function quartersBetween(from: string, to: string): Quarter[] {
   return quarters;
 }
 
-const londonDate = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/London', year: 'numeric', month: '2-digit', day: '2-digit' });
-
-/** Today's date in England, where the partnership reports. */
-export function partnershipDate(now: Date): string {
-  return londonDate.format(now);
-}

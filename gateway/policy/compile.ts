@@ -5,6 +5,7 @@
 import type { LoadedPolicy } from './loader.js';
 import type { Condition, LawfulBasis, Purpose, Role, SubjectFacts } from './model.js';
 import { type PolicyFault, PolicyError } from './policy-error.js';
+import { partnershipDate } from '../partnership-date.js';
 
 /** The data items the schema classifies its fields by (`@dataItem`); the gateway's `classifySchema` yields one. */
 export interface DataItemCatalogue {
@@ -154,15 +155,3 @@ export function compilePolicy(policy: LoadedPolicy, catalogue: DataItemCatalogue
   };
 }
 
-const londonDate = new Intl.DateTimeFormat('en-GB', {
-  timeZone: 'Europe/London',
-  year: 'numeric',
-  month: '2-digit',
-  day: '2-digit',
-});
-
-/** The calendar date in the partnership's time zone: a clause reviewed by 30 September holds all that day in England. */
-function partnershipDate(now: Date): string {
-  const part = Object.fromEntries(londonDate.formatToParts(now).map(({ type, value }) => [type, value]));
-  return `${part['year']}-${part['month']}-${part['day']}`;
-}
