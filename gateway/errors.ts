@@ -14,6 +14,7 @@ export type ErrorCode =
   | 'LEDGER_UNAVAILABLE'
   | 'BAD_IDENTIFIER'
   | 'BAD_USER_INPUT'
+  | 'CONFLICT'
   | 'NOT_FOUND';
 
 export function gatewayError(code: ErrorCode, message: string, extensions: Record<string, unknown> = {}): GraphQLError {

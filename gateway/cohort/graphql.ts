@@ -128,7 +128,7 @@ export function cohortExtension(options: { register: CohortRegister; ledger: Led
     try {
       planned = await register.plan({ gatewayId: person.id, ...action(person) });
     } catch (error) {
-      if (error instanceof CohortError) throw gatewayError(error.code === 'CONFLICT' ? 'BAD_USER_INPUT' : error.code, error.message);
+      if (error instanceof CohortError) throw gatewayError(error.code, error.message);
       throw error;
     }
     try {
@@ -141,7 +141,7 @@ export function cohortExtension(options: { register: CohortRegister; ledger: Led
     } catch (error) {
       // The ledger already says the change was asked for; say it did not happen.
       await ledger.append(alterationRecord(context, person, planned, 'error')).catch(() => undefined);
-      if (error instanceof CohortError) throw gatewayError('BAD_USER_INPUT', error.message);
+      if (error instanceof CohortError) throw gatewayError(error.code, error.message);
       throw error;
     }
     loaders.delete(context);
