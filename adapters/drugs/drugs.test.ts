@@ -1,12 +1,11 @@
 import { graphql, type GraphQLObjectType } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { canonicalIdentifier, IDENTIFIER_KINDS, mintCro, mintPnc } from '../../schema/identifiers.js';
 import { AgencyUnavailableError } from '../kit/errors.js';
-import { describeModuleSchema, describeSimulatorInput, schemaWith, selection, upperSnake, useSimulator } from '../kit/agency-test-kit.js';
+import { describeIdentityFeed, describeModuleSchema, describeSimulatorInput, schemaWith, selection, upperSnake, useSimulator } from '../kit/agency-test-kit.js';
 import { type RunningSimulator, startSimulator } from '../kit/simulator.js';
 import { createPopulation } from '../population/generate.js';
-import { asSeenBy, type Population, type SyntheticPerson } from '../population/types.js';
+import type { SyntheticPerson } from '../population/types.js';
 import type { DrugServiceRecord } from './adapter.js';
 import { ServiceUserEvent } from './client.js';
 import drugs from './index.js';
@@ -19,60 +18,7 @@ const newestFirst = <T>(date: (item: T) => string) => (a: T, b: T) => date(b).lo
 const sim = useSimulator(() => drugs.createSimulator(population));
 const adapter = (timeoutMs = 2_000) => drugs.createAdapter({ baseUrl: sim.url, timeoutMs });
 
-describe('drug service identity feed', () => {
-  it('pages through every service user, with the name and identifiers the service records, canonical', async () => {
-    // Enough people for two pages, and the agency's own spellings among them.
-    expect(served.length).toBeGreaterThan(500);
-    expect(served.some((p) => asSeenBy(p, 'drugs').givenName !== p.givenName || asSeenBy(p, 'drugs').familyName !== p.familyName)).toBe(true);
-    const records = await adapter().identities();
-
-    expect(sim.app.stats.counts()['GET /identities']).toBe(Math.ceil(served.length / 500));
-    expect(records).toHaveLength(served.length);
-    const byKey = new Map(records.map((r) => [r.key, r]));
-    for (const person of served) {
-      const seen = asSeenBy(person, 'drugs');
-      const expected: Record<string, string> = {};
-      for (const kind of IDENTIFIER_KINDS) if (seen[kind] !== null) expected[kind] = seen[kind] as string;
-      expect(byKey.get(person.drugs.reference)).toEqual({
-        agency: 'drugs',
-        key: person.drugs.reference,
-        identifiers: expected,
-        givenName: seen.givenName,
-        familyName: seen.familyName,
-        dateOfBirth: person.dateOfBirth,
-      });
-    }
-    for (const record of records) {
-      for (const [kind, value] of Object.entries(record.identifiers)) {
-        expect(canonicalIdentifier(kind as (typeof IDENTIFIER_KINDS)[number], value)).toEqual({ ok: true, value });
-      }
-    }
-  });
-
-  it('canonicalises identifiers the service keyed loosely and drops ones that fail validation', async () => {
-    const pnc = mintPnc(2019, 12345);
-    const cro = mintCro(123456, 2019);
-    const loose: SyntheticPerson = {
-      ...served[0]!,
-      identifiers: {
-        pnc: pnc.replace(/^20(\d\d)\/0+/, '$1/'), // the short form: two-digit year, unpadded serial
-        cro: cro.slice(0, -1) + (cro.endsWith('A') ? 'B' : 'A'), // a wrong check letter
-        nomsNumber: ' a1234bc',
-        crn: 'x123456',
-      },
-      missingAt: {},
-      conflicting: {},
-    };
-    const wrinkled: Population = { ...population, people: [loose] };
-    const local = await startSimulator(drugs.createSimulator(wrinkled));
-    try {
-      const [record] = await drugs.createAdapter({ baseUrl: local.url, timeoutMs: 2_000 }).identities();
-      expect(record?.identifiers).toEqual({ pnc, nomsNumber: 'A1234BC', crn: 'X123456' });
-    } finally {
-      await local.close();
-    }
-  });
-});
+describeIdentityFeed('drug service identity feed', drugs, sim, { agency: 'drugs', population, served: served, keyOf: (p) => p.drugs?.reference ?? '' });
 
 describe('drug service records', () => {
   it('fetches 150 service users in two upstream requests', async () => {

@@ -1,12 +1,11 @@
 import { graphql, type GraphQLObjectType } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { canonicalIdentifier, IDENTIFIER_KINDS, mintCro, mintPnc } from '../../schema/identifiers.js';
 import { AgencyUnavailableError } from '../kit/errors.js';
-import { describeModuleSchema, describeSimulatorInput, schemaWith, selection, upperSnake, useSimulator } from '../kit/agency-test-kit.js';
+import { describeIdentityFeed, describeModuleSchema, describeSimulatorInput, schemaWith, selection, upperSnake, useSimulator } from '../kit/agency-test-kit.js';
 import { type RunningSimulator, startSimulator } from '../kit/simulator.js';
 import { createPopulation } from '../population/generate.js';
-import { asSeenBy, type Population, type SyntheticPerson } from '../population/types.js';
+import type { SyntheticPerson } from '../population/types.js';
 import type { HousingRecord } from './adapter.js';
 import { ClientEvent } from './client.js';
 import housing from './index.js';
@@ -19,60 +18,7 @@ const newestFirst = <T>(date: (item: T) => string) => (a: T, b: T) => date(b).lo
 const sim = useSimulator(() => housing.createSimulator(population));
 const adapter = (timeoutMs = 2_000) => housing.createAdapter({ baseUrl: sim.url, timeoutMs });
 
-describe('housing identity feed', () => {
-  it('pages through every client, with the name and identifiers the council records, canonical', async () => {
-    // Enough people for two pages, and the agency's own spellings among them.
-    expect(housed.length).toBeGreaterThan(500);
-    expect(housed.some((p) => asSeenBy(p, 'housing').givenName !== p.givenName || asSeenBy(p, 'housing').familyName !== p.familyName)).toBe(true);
-    const records = await adapter().identities();
-
-    expect(sim.app.stats.counts()['GET /identities']).toBe(Math.ceil(housed.length / 500));
-    expect(records).toHaveLength(housed.length);
-    const byKey = new Map(records.map((r) => [r.key, r]));
-    for (const person of housed) {
-      const seen = asSeenBy(person, 'housing');
-      const expected: Record<string, string> = {};
-      for (const kind of IDENTIFIER_KINDS) if (seen[kind] !== null) expected[kind] = seen[kind] as string;
-      expect(byKey.get(person.housing.reference)).toEqual({
-        agency: 'housing',
-        key: person.housing.reference,
-        identifiers: expected,
-        givenName: seen.givenName,
-        familyName: seen.familyName,
-        dateOfBirth: person.dateOfBirth,
-      });
-    }
-    for (const record of records) {
-      for (const [kind, value] of Object.entries(record.identifiers)) {
-        expect(canonicalIdentifier(kind as (typeof IDENTIFIER_KINDS)[number], value)).toEqual({ ok: true, value });
-      }
-    }
-  });
-
-  it('canonicalises identifiers the council keyed loosely and drops ones that fail validation', async () => {
-    const pnc = mintPnc(2019, 12345);
-    const cro = mintCro(123456, 2019);
-    const loose: SyntheticPerson = {
-      ...housed[0]!,
-      identifiers: {
-        pnc: pnc.replace(/^20(\d\d)\/0+/, '$1/'), // the short form: two-digit year, unpadded serial
-        cro: cro.slice(0, -1) + (cro.endsWith('A') ? 'B' : 'A'), // a wrong check letter
-        nomsNumber: ' a1234bc',
-        crn: 'x123456',
-      },
-      missingAt: {},
-      conflicting: {},
-    };
-    const wrinkled: Population = { ...population, people: [loose] };
-    const local = await startSimulator(housing.createSimulator(wrinkled));
-    try {
-      const [record] = await housing.createAdapter({ baseUrl: local.url, timeoutMs: 2_000 }).identities();
-      expect(record?.identifiers).toEqual({ pnc, nomsNumber: 'A1234BC', crn: 'X123456' });
-    } finally {
-      await local.close();
-    }
-  });
-});
+describeIdentityFeed('housing identity feed', housing, sim, { agency: 'housing', population, served: housed, keyOf: (p) => p.housing?.reference ?? '' });
 
 describe('housing records', () => {
   it('fetches 150 clients in two upstream requests', async () => {

@@ -5,6 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { buildSchema, getNamedType, type GraphQLObjectType, isObjectType, Kind, parse, visit } from 'graphql';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { canonicalIdentifier, IDENTIFIER_KINDS, mintCro, mintPnc } from '../../schema/identifiers.js';
+import { type AgencyName, asSeenBy, type Population, type SyntheticPerson } from '../population/types.js';
 import type { AgencyModule, SimulatorApp } from './contract.js';
 import { type RunningSimulator, startSimulator } from './simulator.js';
 
@@ -129,6 +131,73 @@ export function describeSimulatorInput(title: string, sim: RunningSimulator, bat
       const response = await fetch(`${sim.url}/identities?${query}`);
       expect(response.status).toBe(400);
       expect(((await response.json()) as { error: string }).error).toMatch(/limit|cursor/);
+    });
+  });
+}
+
+/**
+ * The identity feed for an agency whose records are keyed by a local reference: complete, paged 500 at a time,
+ * with the agency's own spellings and identifiers made canonical; loosely keyed identifiers are tidied and one
+ * failing its check is dropped. `served` are the people the agency knows, `keyOf` their reference there.
+ */
+export function describeIdentityFeed(
+  title: string,
+  module: AgencyModule,
+  sim: RunningSimulator,
+  feed: { agency: AgencyName; population: Population; served: readonly SyntheticPerson[]; keyOf: (person: SyntheticPerson) => string },
+): void {
+  const { agency, population, served, keyOf } = feed;
+  describe(title, () => {
+    it('pages through everyone the agency knows, with the names and identifiers it records, canonical', async () => {
+      // Enough people for two pages, and the agency's own spellings among them.
+      expect(served.length).toBeGreaterThan(500);
+      expect(served.some((p) => asSeenBy(p, agency).givenName !== p.givenName || asSeenBy(p, agency).familyName !== p.familyName)).toBe(true);
+      const records = await module.createAdapter({ baseUrl: sim.url, timeoutMs: 2_000 }).identities();
+
+      expect(sim.app.stats.counts()['GET /identities']).toBe(Math.ceil(served.length / 500));
+      expect(records).toHaveLength(served.length);
+      const byKey = new Map(records.map((r) => [r.key, r]));
+      for (const person of served) {
+        const seen = asSeenBy(person, agency);
+        const expected: Record<string, string> = {};
+        for (const kind of IDENTIFIER_KINDS) if (seen[kind] !== null) expected[kind] = seen[kind] as string;
+        expect(byKey.get(keyOf(person))).toEqual({
+          agency,
+          key: keyOf(person),
+          identifiers: expected,
+          givenName: seen.givenName,
+          familyName: seen.familyName,
+          dateOfBirth: person.dateOfBirth,
+        });
+      }
+      for (const record of records) {
+        for (const [kind, value] of Object.entries(record.identifiers)) {
+          expect(canonicalIdentifier(kind as (typeof IDENTIFIER_KINDS)[number], value)).toEqual({ ok: true, value });
+        }
+      }
+    });
+
+    it('canonicalises identifiers the agency keyed loosely and drops ones that fail validation', async () => {
+      const pnc = mintPnc(2019, 12345);
+      const cro = mintCro(123456, 2019);
+      const loose: SyntheticPerson = {
+        ...(served[0] as SyntheticPerson),
+        identifiers: {
+          pnc: pnc.replace(/^20(\d\d)\/0+/, '$1/'), // the short form: two-digit year, unpadded serial
+          cro: cro.slice(0, -1) + (cro.endsWith('A') ? 'B' : 'A'), // a wrong check letter
+          nomsNumber: ' a1234bc',
+          crn: 'x123456',
+        },
+        missingAt: {},
+        conflicting: {},
+      };
+      const local = await startSimulator(module.createSimulator({ ...population, people: [loose] }));
+      try {
+        const [record] = await module.createAdapter({ baseUrl: local.url, timeoutMs: 2_000 }).identities();
+        expect(record?.identifiers).toEqual({ pnc, nomsNumber: 'A1234BC', crn: 'X123456' });
+      } finally {
+        await local.close();
+      }
     });
   });
 }
