@@ -67,6 +67,8 @@ export const ConfigSchema = z.object({
   AUTH_JWKS_FILE: z.string().min(1).optional(),
   AUTH_ISSUER: z.string().min(1).optional(),
   AUTH_AUDIENCE: z.string().min(1).default('partnership-gateway'),
+  /** The longest token lifetime (exp - iat) accepted, in seconds; default 12 hours. */
+  TOKEN_MAX_LIFETIME_S: z.coerce.number().int().min(60).max(604_800).default(43_200),
   POPULATION_SEED: z.coerce.number().int().default(20261101),
   POPULATION_SIZE: z.coerce.number().int().min(10).max(100_000).default(2000),
 });

@@ -5,6 +5,7 @@ import { GraphQLError } from 'graphql';
 
 export type ErrorCode =
   | 'UNAUTHENTICATED'
+  | 'AUTHENTICATION_UNAVAILABLE'
   | 'PURPOSE_REQUIRED'
   | 'PURPOSE_NOT_PERMITTED'
   | 'JUSTIFICATION_REQUIRED'

@@ -8,6 +8,7 @@ import { createPopulation } from '../adapters/population/generate.js';
 import { agencies } from '../adapters/registry.js';
 import { connectAgencies, startSimulators } from './agencies.js';
 import { createAuthenticator } from './authentication/authenticator.js';
+import type { RoleCatalogue } from './authentication/principal.js';
 import { ensureLocalIssuer } from './authentication/local-issuer.js';
 import { type Config, loadConfig } from './config.js';
 import type { Population } from '../adapters/population/types.js';
@@ -21,15 +22,16 @@ import { compilePolicy, loadPolicy } from './policy/index.js';
 import { buildGatewaySchema } from './schema.js';
 import { createGateway } from './server.js';
 
-async function authenticatorFor(config: Config) {
-  const { AUTH_JWKS_URL, AUTH_JWKS_FILE, AUTH_ISSUER, AUTH_AUDIENCE, DATA_DIR } = config;
+async function authenticatorFor(config: Config, catalogue: RoleCatalogue) {
+  const { AUTH_JWKS_URL, AUTH_JWKS_FILE, AUTH_ISSUER, AUTH_AUDIENCE, DATA_DIR, TOKEN_MAX_LIFETIME_S } = config;
+  const checks = { catalogue, maxLifetimeSeconds: TOKEN_MAX_LIFETIME_S };
   if (AUTH_ISSUER && (AUTH_JWKS_URL || AUTH_JWKS_FILE)) {
     const jwks = AUTH_JWKS_URL ? { url: AUTH_JWKS_URL } : { file: AUTH_JWKS_FILE as string };
-    return createAuthenticator({ jwks, issuer: AUTH_ISSUER, audience: AUTH_AUDIENCE });
+    return createAuthenticator({ jwks, issuer: AUTH_ISSUER, audience: AUTH_AUDIENCE, ...checks });
   }
-  const local = await ensureLocalIssuer(DATA_DIR);
+  const local = await ensureLocalIssuer(DATA_DIR, catalogue);
   console.log(`  tokens: local development issuer (npm run token -- --agency police --role police-offender-manager --sub pc-1234)`);
-  return createAuthenticator({ jwks: { keys: local.jwks }, issuer: local.issuer, audience: local.audience });
+  return createAuthenticator({ jwks: { keys: local.jwks }, issuer: local.issuer, audience: local.audience, ...checks });
 }
 
 async function main(): Promise<void> {
@@ -39,7 +41,7 @@ async function main(): Promise<void> {
   // The ISP against the schema's data items too, now: createGateway compiles it again once agencies are connected.
   compilePolicy(policy, buildGatewaySchema(agencies).classification);
   const eligibility = loadEligibilityRules(config.ELIGIBILITY_FILE);
-  const authenticator = await authenticatorFor(config);
+  const authenticator = await authenticatorFor(config, policy);
   const closers: (() => Promise<void>)[] = [];
 
   let urls = config.agencyUrls;

@@ -6,17 +6,28 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { ensureLocalIssuer, lifetimeSchema, refuseInProduction } from '../gateway/authentication/local-issuer.js';
-import { AGENCIES, ROLES } from '../gateway/authentication/principal.js';
+import { loadPolicy } from '../gateway/policy/index.js';
+
+// The roles and agencies a token may name are the ISP's (ISP_FILE, as the gateway reads it).
+const ispFile = process.env.ISP_FILE ?? 'policies/iom-partnership.yaml';
+let catalogue: ReturnType<typeof loadPolicy>;
+try {
+  catalogue = loadPolicy(ispFile);
+} catch (error) {
+  process.stderr.write(`token: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+}
+const pairings = catalogue.roles.map((role) => `${role.agency}/${role.name}`);
 
 const USAGE = `usage: npm run -s token -- --agency <agency> --role <role> --sub <user id>
          [--name "PC Jo Bloggs"] [--team "North IOM"] [--client case-management] [--lifetime 1h]
-  agencies: ${AGENCIES.join(', ')}
-  roles:    ${ROLES.join(', ')}
-  lifetime: a number followed by s, m, h or d, at most 24h`;
+  agency/role pairs of the ISP (${ispFile}):
+    ${pairings.join('\n    ')}
+  lifetime: a number followed by s, m, h or d, at most 12h`;
 
 const argumentsSchema = z.object({
-  agency: z.enum(AGENCIES, { error: (issue) => `--agency ${issue.input === undefined ? 'is required' : `must be one of ${AGENCIES.join(', ')}`}` }),
-  role: z.enum(ROLES, { error: (issue) => `--role ${issue.input === undefined ? 'is required' : `must be one of ${ROLES.join(', ')}`}` }),
+  agency: z.string({ error: '--agency is required' }).trim().min(1, '--agency must not be empty'),
+  role: z.string({ error: '--role is required' }).trim().min(1, '--role must not be empty'),
   sub: z.string({ error: '--sub (the user id) is required' }).trim().min(1, '--sub must not be empty'),
   name: z.string().trim().min(1, '--name must not be empty').optional(),
   team: z.string().trim().min(1, '--team must not be empty').optional(),
@@ -57,9 +68,12 @@ try {
 const parsed = argumentsSchema.safeParse(values);
 if (!parsed.success) fail(parsed.error.issues.map((issue) => issue.message).join('\n'), true);
 const { agency, role, sub, name, team, client, lifetime } = parsed.data;
+if (!pairings.includes(`${agency}/${role}`)) {
+  fail(`the ISP has no role ${JSON.stringify(role)} for the agency ${JSON.stringify(agency)}; a token for it would be refused`, true);
+}
 
 try {
-  const issuer = await ensureLocalIssuer(process.env.DATA_DIR ?? './data');
+  const issuer = await ensureLocalIssuer(process.env.DATA_DIR ?? './data', catalogue);
   const token = await issuer.sign(
     { sub, agency, role, azp: client, ...(name === undefined ? {} : { name }), ...(team === undefined ? {} : { team }) },
     { lifetime },

@@ -120,7 +120,8 @@ export interface TestSystemOptions {
 export async function startTestSystem(options: TestSystemOptions = {}): Promise<TestSystem> {
   const { privateKey, publicKey } = await generateKeyPair('ES256');
   const jwk = { ...(await exportJWK(publicKey)), kid: 'test-key', alg: 'ES256', use: 'sig' };
-  const authenticator = createAuthenticator({ jwks: { keys: { keys: [jwk] } }, issuer: TEST_ISSUER, audience: TEST_AUDIENCE });
+  const policy = options.policy ?? openPolicy();
+  const authenticator = createAuthenticator({ jwks: { keys: { keys: [jwk] } }, issuer: TEST_ISSUER, audience: TEST_AUDIENCE, catalogue: policy });
   const token = (claims: Record<string, unknown>) =>
     new SignJWT({ client_id: 'test-suite', ...claims })
       .setProtectedHeader({ alg: 'ES256', kid: 'test-key' })
@@ -148,7 +149,7 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
     connections,
     directory,
     authenticator,
-    policy: options.policy ?? openPolicy(),
+    policy,
     ledger,
     register,
     eligibility: options.eligibility ?? loadEligibilityRules(),

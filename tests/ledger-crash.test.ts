@@ -11,9 +11,12 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createPopulation } from '../adapters/population/generate.js';
 import { ensureLocalIssuer } from '../gateway/authentication/local-issuer.js';
+import { loadPolicy } from '../gateway/policy/index.js';
 import { type DisclosureRecord, type Ledger, openLedger } from '../gateway/ledger/index.js';
 import { BACKENDS, type TestDatabase } from '../gateway/ledger/test-backends.js';
 import { type Exchange, loadGateway, runFor, startGatewayProcess } from './ledger-process.js';
+
+const defaultPolicy = () => loadPolicy('policies/iom-partnership.yaml');
 
 const SEED = 20261101;
 const SIZE = 200;
@@ -68,7 +71,7 @@ for (const backend of BACKENDS) {
         let exchanges: Exchange[];
         try {
           // The gateway made its local issuer's keys in DATA_DIR; tokens signed with them are what `npm run token` mints.
-          const issuer = await ensureLocalIssuer(dataDir);
+          const issuer = await ensureLocalIssuer(dataDir, defaultPolicy());
           const token = await issuer.sign({ sub: 'coordinator-7', agency: 'iom', role: 'iom-coordinator', azp: 'ledger-crash-suite' });
           const pncs = createPopulation({ seed: SEED, size: SIZE }).people.flatMap((p) => (p.identifiers.pnc ? [p.identifiers.pnc] : []));
           let turn = 0;

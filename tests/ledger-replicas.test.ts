@@ -10,10 +10,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createPopulation } from '../adapters/population/generate.js';
 import { ensureLocalIssuer } from '../gateway/authentication/local-issuer.js';
+import { loadPolicy } from '../gateway/policy/index.js';
 import { SIGNING_KEY_FILE } from '../gateway/ledger/checkpoint.js';
 import { type DisclosureRecord, type Ledger, openLedger } from '../gateway/ledger/index.js';
 import { BACKENDS, type TestDatabase } from '../gateway/ledger/test-backends.js';
 import { type GatewayProcess, loadGateway, runFor, startGatewayProcess } from './ledger-process.js';
+
+const defaultPolicy = () => loadPolicy('policies/iom-partnership.yaml');
 
 const SEED = 20261101;
 const LOAD = { minMs: 2_000, maxMs: 15_000, responsesEach: 25 };
@@ -83,7 +86,7 @@ describe.skipIf(!postgres?.enabled)('two gateway processes writing one PostgreSQ
     const stop = new AbortController();
     const loads = await Promise.all(
       running.map(async (gateway, index) => {
-        const issuer = await ensureLocalIssuer(gateway.dataDir);
+        const issuer = await ensureLocalIssuer(gateway.dataDir, defaultPolicy());
         const token = await issuer.sign({ sub: `coordinator-${index}`, agency: 'iom', role: 'iom-coordinator', azp: 'ledger-replica-suite' });
         return loadGateway({ url: gateway.url, token, purpose: 'iom-case-management', clients: 10, signal: stop.signal, label: `replica${index}`, next });
       }),

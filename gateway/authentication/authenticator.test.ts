@@ -5,7 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exportJWK, generateKeyPair, generateSecret, SignJWT, type CryptoKey, type JWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadPolicy } from '../policy/index.js';
 import { AuthenticationError, createAuthenticator, type AuthenticatorOptions } from './authenticator.js';
+
+const catalogue = loadPolicy('policies/iom-partnership.yaml');
 
 const ISSUER = 'https://idp.iom-partnership.test';
 const AUDIENCE = 'partnership-gateway';
@@ -26,12 +29,13 @@ function sign(options: { kid?: string; exp?: number } = {}): Promise<string> {
     .setProtectedHeader({ alg: 'ES256', ...(options.kid === undefined ? {} : { kid: options.kid }) })
     .setIssuer(ISSUER)
     .setAudience(AUDIENCE)
+    .setIssuedAt()
     .setExpirationTime(options.exp ?? now() + 300)
     .sign(privateKey);
 }
 
 function withKeys(overrides: Partial<AuthenticatorOptions> = {}): AuthenticatorOptions {
-  return { jwks: { keys: { keys: [publicJwk] } }, issuer: ISSUER, audience: AUDIENCE, ...overrides };
+  return { jwks: { keys: { keys: [publicJwk] } }, issuer: ISSUER, audience: AUDIENCE, catalogue, ...overrides };
 }
 
 async function reasonFor(options: AuthenticatorOptions, header: string | null): Promise<string> {

@@ -16,7 +16,7 @@ import {
   type ProtectedHeaderParameters,
 } from 'jose';
 import { z } from 'zod';
-import { principalFromClaims, quoted, type Principal } from './principal.js';
+import { principalFromClaims, quoted, type Principal, type RoleCatalogue } from './principal.js';
 
 /** Signature algorithms with a public verification key; HMAC and `none` are never among them. */
 export const ASYMMETRIC_ALGORITHMS = [
@@ -47,7 +47,13 @@ export interface AuthenticatorOptions {
   audience: string | readonly string[];
   algorithms?: readonly string[];
   clockToleranceSeconds?: number;
+  /** The longest lifetime (exp - iat) accepted, so a leaked token cannot be good for days; default 12 hours. */
+  maxLifetimeSeconds?: number;
+  /** The ISP's roles and their agencies: claims that contradict them are refused. */
+  catalogue: RoleCatalogue;
 }
+
+export const DEFAULT_MAX_LIFETIME_SECONDS = 12 * 60 * 60;
 
 export interface Authenticator {
   /** Resolves to the caller's principal, or rejects with an AuthenticationError saying why not. */
@@ -122,6 +128,10 @@ const optionsSchema = z.object({
   ]),
   algorithms: z.array(algorithmSchema).min(1, 'the algorithm allow-list must not be empty').default([...DEFAULT_ALGORITHMS]),
   clockToleranceSeconds: z.number().int().min(0).max(300).default(30),
+  maxLifetimeSeconds: z.number().int().min(60).max(7 * 24 * 60 * 60).default(DEFAULT_MAX_LIFETIME_SECONDS),
+  catalogue: z.object({
+    roles: z.array(z.object({ name: z.string().min(1), agency: z.string().min(1) })).min(1, 'the ISP names no roles'),
+  }),
 });
 
 /** Refuses a bad configuration at startup, naming what is wrong. */
@@ -144,16 +154,31 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
           audience: expectedAudience,
           algorithms: config.algorithms,
           clockTolerance: config.clockToleranceSeconds,
-          requiredClaims: ['exp'],
+          requiredClaims: ['exp', 'iat'],
         }));
       } catch (error) {
         throw explain(error, token, { ...config, audience: expectedAudience });
       }
-      const result = principalFromClaims(payload);
+      checkLifetime(payload as { iat: number; exp: number }, config);
+      const result = principalFromClaims(payload, config.catalogue);
       if (!result.ok) throw new AuthenticationError(`claims: ${result.reason}`);
       return result.principal;
     },
   };
+}
+
+/** jose has checked that iat and exp are numbers; whether they are believable is the gateway's rule. */
+function checkLifetime({ iat, exp }: { iat: number; exp: number }, config: { clockToleranceSeconds: number; maxLifetimeSeconds: number }): void {
+  const now = Math.floor(Date.now() / 1000);
+  if (iat > now + config.clockToleranceSeconds) {
+    throw new AuthenticationError(`iat: the token says it was issued at ${instant(iat)}, in the future; check the issuer's clock`);
+  }
+  const lifetime = exp - iat;
+  if (lifetime > config.maxLifetimeSeconds) {
+    throw new AuthenticationError(
+      `exp: the token lives ${Math.round(lifetime / 60)} minutes (iat to exp); the gateway accepts at most ${config.maxLifetimeSeconds / 60}`,
+    );
+  }
 }
 
 type CheckedKeys = z.output<typeof optionsSchema>['jwks'];
@@ -280,6 +305,8 @@ function claimFailure(error: InstanceType<typeof errors.JWTClaimValidationFailed
         return `the token has no issuer (iss); expected ${JSON.stringify(expected.issuer)}`;
       case 'aud':
         return `the token has no audience (aud); it must be issued for ${audiences}`;
+      case 'iat':
+        return 'the token has no issue time (iat); the gateway accepts only tokens that say when they were issued';
       default:
         return `the token lacks the required ${claim} claim`;
     }

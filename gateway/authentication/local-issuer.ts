@@ -8,7 +8,8 @@ import { link, mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promis
 import { join } from 'node:path';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, SignJWT, type JSONWebKeySet } from 'jose';
 import { z } from 'zod';
-import { principalFromClaims, type TokenClaims } from './principal.js';
+import { DEFAULT_MAX_LIFETIME_SECONDS } from './authenticator.js';
+import { principalFromClaims, type RoleCatalogue, type TokenClaims } from './principal.js';
 
 export const LOCAL_ISSUER = 'urn:partnership-gateway:local-issuer';
 export const LOCAL_AUDIENCE = 'partnership-gateway';
@@ -18,11 +19,10 @@ export interface LocalIssuer {
   audience: typeof LOCAL_AUDIENCE;
   /** The public key set to give createAuthenticator as `{ keys: jwks }`. */
   jwks: JSONWebKeySet;
-  /** Signs a token for these claims; `lifetime` like "15m", "1h" (default), at most "24h". */
+  /** Signs a token for these claims, if the ISP has their role and agency; `lifetime` like "15m", "1h" (default), at most "12h". */
   sign(claims: TokenClaims, options?: { lifetime?: string }): Promise<string>;
 }
 
-const MAX_LIFETIME_SECONDS = 24 * 60 * 60;
 const UNIT_SECONDS = { s: 1, m: 60, h: 3600, d: 86_400 } as const;
 
 /** A token lifetime such as "90s", "15m", "1h" or "1d", as seconds. */
@@ -30,7 +30,7 @@ export const lifetimeSchema = z
   .string()
   .regex(/^\d+[smhd]$/, 'lifetime must be a number followed by s, m, h or d, e.g. 15m or 1h')
   .transform((text) => Number(text.slice(0, -1)) * UNIT_SECONDS[text.slice(-1) as keyof typeof UNIT_SECONDS])
-  .refine((seconds) => seconds > 0 && seconds <= MAX_LIFETIME_SECONDS, 'lifetime must be between 1s and 24h');
+  .refine((seconds) => seconds > 0 && seconds <= DEFAULT_MAX_LIFETIME_SECONDS, 'lifetime must be between 1s and 12h');
 
 const signingKeySchema = z.object({
   kty: z.literal('EC'),
@@ -51,8 +51,8 @@ export function refuseInProduction(what: string): void {
   }
 }
 
-/** Creates the issuer's key pair on first use and reuses it afterwards. */
-export async function ensureLocalIssuer(dataDir: string): Promise<LocalIssuer> {
+/** Creates the issuer's key pair on first use and reuses it afterwards; it signs only claims the ISP's roles allow. */
+export async function ensureLocalIssuer(dataDir: string, catalogue: RoleCatalogue): Promise<LocalIssuer> {
   refuseInProduction('the local token issuer');
   const directory = join(dataDir, 'issuer');
   await mkdir(directory, { recursive: true, mode: 0o700 });
@@ -68,7 +68,7 @@ export async function ensureLocalIssuer(dataDir: string): Promise<LocalIssuer> {
     jwks,
     async sign(claims, options = {}) {
       // Never mint a token the gateway would refuse: the same parse as verification.
-      const checked = principalFromClaims(claims);
+      const checked = principalFromClaims(claims, catalogue);
       if (!checked.ok) throw new Error(`refusing to sign a token the gateway would reject: ${checked.reason}`);
       const lifetime = lifetimeSchema.safeParse(options.lifetime ?? '1h');
       if (!lifetime.success) throw new Error(z.prettifyError(lifetime.error));

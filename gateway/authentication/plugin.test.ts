@@ -4,6 +4,7 @@ import { base64url, exportJWK, exportSPKI, generateKeyPair, SignJWT, type Crypto
 import request from 'supertest';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createAuthenticator, type Authenticator } from './authenticator.js';
+import { loadPolicy } from '../policy/index.js';
 import { principalOf, useAuthentication } from './plugin.js';
 
 const ISSUER = 'https://idp.iom-partnership.test';
@@ -31,7 +32,7 @@ function now(): number {
 
 async function sign(
   claims: JWTPayload = validClaims,
-  { key = trustedPrivate, kid = KID, alg = 'ES256', iss = ISSUER, aud = AUDIENCE, exp = now() + 600 }: {
+  { key = trustedPrivate, kid = KID, alg = 'ES256', iss = ISSUER, aud = AUDIENCE, exp = now() + 600, iat = now() }: {
     key?: CryptoKey | Uint8Array;
     kid?: string;
     alg?: string;
@@ -39,9 +40,12 @@ async function sign(
     aud?: string;
     /** null: no expiry claim at all. */
     exp?: number | null;
+    /** null: no issue time at all. */
+    iat?: number | null;
   } = {},
 ): Promise<string> {
-  const jwt = new SignJWT(claims).setProtectedHeader({ alg, kid, typ: 'JWT' }).setIssuer(iss).setAudience(aud).setIssuedAt();
+  const jwt = new SignJWT(claims).setProtectedHeader({ alg, kid, typ: 'JWT' }).setIssuer(iss).setAudience(aud);
+  if (iat !== null) jwt.setIssuedAt(iat);
   if (exp !== null) jwt.setExpirationTime(exp);
   return jwt.sign(key);
 }
@@ -61,7 +65,7 @@ const statusProbe: Plugin = {
 beforeAll(async () => {
   ({ privateKey: trustedPrivate, publicKey: trustedPublic } = await generateKeyPair('ES256'));
   publicJwk = { ...(await exportJWK(trustedPublic)), kid: KID, alg: 'ES256', use: 'sig' };
-  const authenticator = createAuthenticator({ jwks: { keys: { keys: [publicJwk] } }, issuer: ISSUER, audience: AUDIENCE });
+  const authenticator = createAuthenticator({ jwks: { keys: { keys: [publicJwk] } }, issuer: ISSUER, audience: AUDIENCE, catalogue: loadPolicy('policies/iom-partnership.yaml') });
   const yoga = createYoga({
     schema: createSchema({
       typeDefs: /* GraphQL */ `
@@ -198,12 +202,64 @@ describe('useAuthentication', () => {
     {
       name: 'unknown role',
       authorization: async () => `Bearer ${await sign({ ...validClaims, role: 'chief-constable' })}`,
-      reason: /claims: role "chief-constable" is not a known role/,
+      reason: /claims: role "chief-constable" is not a role of the ISP/,
     },
     {
       name: 'unknown agency',
       authorization: async () => `Bearer ${await sign({ ...validClaims, agency: 'hmrc' })}`,
-      reason: /claims: agency "hmrc" is not a known agency/,
+      reason: /claims: agency "hmrc" does not hold the role police-offender-manager/,
+    },
+    {
+      name: "a role of another agency (housing claiming the coordinator's role)",
+      authorization: async () => `Bearer ${await sign({ ...validClaims, agency: 'housing', role: 'iom-coordinator' })}`,
+      reason: /claims: agency "housing" does not hold the role iom-coordinator: the ISP gives that role to iom only/,
+    },
+    {
+      name: "a role of another agency (police claiming the IG officer's role)",
+      authorization: async () => `Bearer ${await sign({ ...validClaims, agency: 'police', role: 'ig-officer' })}`,
+      reason: /claims: agency "police" does not hold the role ig-officer/,
+    },
+    { name: 'no role', authorization: async () => `Bearer ${await sign({ ...validClaims, role: undefined })}`, reason: /claims: role is missing/ },
+    { name: 'no agency', authorization: async () => `Bearer ${await sign({ ...validClaims, agency: undefined })}`, reason: /claims: agency is missing/ },
+    { name: 'a role that is not text', authorization: async () => `Bearer ${await sign({ ...validClaims, role: ['ig-officer'] })}`, reason: /claims: role must be a string/ },
+    { name: 'no subject', authorization: async () => `Bearer ${await sign({ ...validClaims, sub: undefined })}`, reason: /claims: sub \(the user id\) is missing/ },
+    {
+      name: 'a subject with a NUL byte',
+      authorization: async () => `Bearer ${await sign({ ...validClaims, sub: 'pc-1234\u0000admin' })}`,
+      reason: /claims: sub \(the user id\) contains a control character/,
+    },
+    {
+      name: 'a 1 kB name',
+      authorization: async () => `Bearer ${await sign({ ...validClaims, name: 'x'.repeat(1000) })}`,
+      reason: /claims: name is 1000 characters long; at most 200/,
+    },
+    {
+      name: 'issued in the future',
+      authorization: async () => `Bearer ${await sign(validClaims, { iat: now() + 3600, exp: now() + 4000 })}`,
+      reason: /iat: the token says it was issued at \d{4}-.*in the future/,
+    },
+    { name: 'no issue time', authorization: async () => `Bearer ${await sign(validClaims, { iat: null })}`, reason: /no issue time \(iat\)/ },
+    {
+      name: 'a lifetime of 13 hours',
+      authorization: async () => `Bearer ${await sign(validClaims, { exp: now() + 13 * 3600 })}`,
+      reason: /exp: the token lives 780 minutes \(iat to exp\); the gateway accepts at most 720/,
+    },
+    { name: 'two tokens in one header', authorization: async () => `Bearer ${await sign()} ${await sign()}`, reason: /exactly one token/, bearerError: 'invalid_request' },
+    { name: 'two Bearer credentials joined by a comma', authorization: async () => `Bearer ${await sign()}, Bearer ${await sign()}`, reason: /exactly one token/, bearerError: 'invalid_request' },
+    { name: 'Bearer and nothing else', authorization: async () => 'Bearer', reason: /carries no token/, bearerError: 'invalid_request' },
+    { name: 'a 9 kB token', authorization: async () => `Bearer ${'a'.repeat(9000)}`, reason: /9000 characters long; at most 8192/ },
+    {
+      name: 'a JWS with its signature stripped',
+      authorization: async () => `Bearer ${(await sign()).split('.').slice(0, 2).join('.')}.`,
+      reason: /signature verification failed|not a well-formed/,
+    },
+    {
+      name: 'an RS256 header on an ES256 signature',
+      authorization: async () => {
+        const [, payload, signature] = (await sign()).split('.');
+        return `Bearer ${base64url.encode(JSON.stringify({ alg: 'RS256', kid: KID }))}.${payload}.${signature}`;
+      },
+      reason: /unknown key id|no trusted RS256 key/,
     },
     {
       name: 'no client application',
@@ -268,7 +324,7 @@ describe('useAuthentication when something else goes wrong', () => {
     return { server, calls: () => calls };
   }
 
-  it('answers 500 without data when the authenticator fails unexpectedly, and keeps serving', async () => {
+  it('answers 503 without data when the authenticator fails unexpectedly, and keeps serving', async () => {
     let failing = true;
     const { server, calls } = appWith({
       authenticate: async () => {
@@ -277,9 +333,9 @@ describe('useAuthentication when something else goes wrong', () => {
       },
     });
     const broken = await request(server).post('/graphql').send({ query: '{ userId }' });
-    expect(broken.status).toBe(500);
+    expect(broken.status).toBe(503);
     expect(broken.body.data).toBeUndefined();
-    expect(broken.body.errors[0].extensions.code).toBe('INTERNAL_SERVER_ERROR');
+    expect(broken.body.errors[0].extensions.code).toBe('AUTHENTICATION_UNAVAILABLE');
     expect(broken.body.errors[0].message).not.toContain('key cache');
     failing = false;
     const healthy = await request(server).post('/graphql').send({ query: '{ userId }' });

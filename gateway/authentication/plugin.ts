@@ -3,7 +3,6 @@
  * name. A refused request ends in onRequest with a 401 and a GraphQL error body, before parsing,
  * so no data can leak; an accepted one carries its Principal into the GraphQL context.
  */
-import { GraphQLError } from 'graphql';
 import type { Plugin, YogaLogger } from 'graphql-yoga';
 import { gatewayError } from '../errors.js';
 import { AuthenticationError, type Authenticator } from './authenticator.js';
@@ -92,12 +91,13 @@ function headerText(text: string): string {
   return text.replace(/["\\]/g, "'").replace(/[^\x20-\x7e]/g, '?');
 }
 
+/** The token was not judged either way: a fault of the gateway's, named so, which the caller may retry. */
 function internalFailure(fetchAPI: { Response: typeof Response }): Response {
   const body = {
-    errors: [new GraphQLError('authentication could not be completed; try again', { extensions: { code: 'INTERNAL_SERVER_ERROR' } }).toJSON()],
+    errors: [gatewayError('AUTHENTICATION_UNAVAILABLE', 'The gateway could not check your token just now; try again shortly.').toJSON()],
   };
   return new fetchAPI.Response(JSON.stringify(body), {
-    status: 500,
+    status: 503,
     headers: { 'content-type': 'application/json; charset=utf-8' },
   });
 }

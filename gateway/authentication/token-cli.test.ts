@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createAuthenticator } from './authenticator.js';
+import { loadPolicy } from '../policy/index.js';
 import { LOCAL_AUDIENCE, LOCAL_ISSUER } from './local-issuer.js';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
@@ -52,6 +53,7 @@ describe('npm run token', () => {
       jwks: { file: join(dataDir, 'issuer', 'jwks.json') },
       issuer: LOCAL_ISSUER,
       audience: LOCAL_AUDIENCE,
+      catalogue: loadPolicy('policies/iom-partnership.yaml'),
     });
     await expect(authenticator.authenticate(`Bearer ${result.stdout.trim()}`)).resolves.toEqual({
       userId: 'pc-1234',
@@ -64,12 +66,21 @@ describe('npm run token', () => {
   });
 
   it('explains bad arguments on stderr and prints no token', async () => {
-    const result = await token(['--agency', 'police', '--role', 'chief-constable']);
+    const result = await token(['--agency', 'police', '--role', 'police-offender-manager']);
     expect(result.code).toBe(2);
     expect(result.stdout).toBe('');
-    expect(result.stderr).toMatch(/--role must be one of police-offender-manager/);
     expect(result.stderr).toMatch(/--sub \(the user id\) is required/);
     expect(result.stderr).toMatch(/usage: npm run -s token/);
+    expect(result.stderr).toMatch(/police\/police-offender-manager/);
+  });
+
+  it('refuses to mint a token for an agency and role the ISP does not pair', async () => {
+    for (const [agency, role] of [['housing', 'iom-coordinator'], ['police', 'ig-officer'], ['police', 'chief-constable']]) {
+      const result = await token(['--agency', agency as string, '--role', role as string, '--sub', 'x-1']);
+      expect(result.code).toBe(2);
+      expect(result.stdout).toBe('');
+      expect(result.stderr).toMatch(new RegExp(`the ISP has no role "${role}" for the agency "${agency}"`));
+    }
   });
 
   it('refuses in production without creating keys', async () => {
