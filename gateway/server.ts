@@ -19,6 +19,11 @@ import type { IdentityDirectory } from './identity/directory.js';
 import type { Ledger } from './ledger/index.js';
 import { type EnforcementMode, useDisclosureRecording } from './plugins/disclosure-recording.js';
 import { DEFAULT_LIMITS, type Limits, useLimits } from './plugins/limits.js';
+import { useArgumentBounds } from './plugins/argument-bounds.js';
+import { useErrorDiscipline } from './plugins/error-discipline.js';
+import { useIntrospection } from './plugins/introspection.js';
+import { DEFAULT_MAX_BODY_BYTES, graphqlEdge, routeEdge } from './edge/index.js';
+import { DEFAULT_RATE_LIMITS, RateLimiter, type RateLimits } from './rate-limit.js';
 import { usePersonAccess } from './plugins/person-access.js';
 import { outcomesExtension } from './outcomes/index.js';
 import { pathwaysExtension } from './pathways/index.js';
@@ -45,11 +50,27 @@ export interface GatewayOptions {
   /** `redact` withholds fields one by one; `reject` refuses an operation that would withhold anything. */
   enforcement?: EnforcementMode;
   limits?: Limits;
+  /** Requests per principal per minute, by role. */
+  rateLimits?: RateLimits;
+  /** What the gateway exposes beyond its API: open in development, closed in production (see gateway/config.ts). */
+  surface?: Partial<Surface>;
   /** The time decisions are made at (review dates, break-glass windows); tests move it. */
   clock?: () => Date;
 }
 
+export interface Surface {
+  introspection: boolean;
+  graphiql: boolean;
+  /** Browser origins allowed to call the gateway (CORS); none by default. */
+  corsOrigins: readonly string[];
+  maxBodyBytes: number;
+}
+
+const OPEN_SURFACE: Surface = { introspection: true, graphiql: true, corsOrigins: [], maxBodyBytes: DEFAULT_MAX_BODY_BYTES };
+
 export function createGateway(options: GatewayOptions) {
+  const surface: Surface = { ...OPEN_SURFACE, ...options.surface };
+  const rateLimiter = new RateLimiter(options.rateLimits ?? DEFAULT_RATE_LIMITS);
   const { modules } = options;
   const built = buildGatewaySchema(modules, [explainExtension(describeDataItems(modules)), auditExtension(options.ledger), cohortExtension({ register: options.register, ledger: options.ledger }), eligibilityExtension({ rules: options.eligibility, register: options.register }), pathwaysExtension(), outcomesExtension({ register: options.register }), eventsExtension({ feed: options.events, modules, connections: options.connections, index: () => options.directory.current(), register: options.register, now: options.clock })]);
   const policy = compilePolicy(options.policy, built.classification);
@@ -62,15 +83,20 @@ export function createGateway(options: GatewayOptions) {
     // The bundled GraphiQL: partner networks often cannot reach a CDN.
     renderGraphiQL,
     // GraphiQL in a browser: the page is public, every query from it still needs a token and a purpose.
-    graphiql: {
+    // The edge below does CORS, from an explicit allow-list; yoga's default would reflect any origin.
+    cors: false,
+    graphiql: surface.graphiql && {
       title: 'Partnership Gateway',
       headers: JSON.stringify({ Authorization: 'Bearer <paste the output of npm run token>', 'X-Purpose': 'iom-case-management' }, null, 2),
       defaultQuery: '# What may I see about this person, and why?\nquery Explain {\n  accessExplanation(pnc: "2002/0949875C") {\n    ispVersion role purpose\n    items { dataItem allowed clause reason }\n  }\n}\n',
     },
     logging: 'warn',
     plugins: [
+      useErrorDiscipline(),
+      useAuthentication(options.authenticator, { rateLimiter }),
+      useArgumentBounds(),
       useLimits(options.limits ?? DEFAULT_LIMITS),
-      useAuthentication(options.authenticator),
+      useIntrospection(surface.introspection),
       usePurpose(policy, options.clock),
       usePersonAccess({
         policy,
@@ -95,7 +121,8 @@ export function createGateway(options: GatewayOptions) {
     const ready = feeds.some((feed) => feed.refreshedAt !== null);
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'starting', people: options.directory.current().size, feeds });
   });
-  app.use('/audit', auditRouter({ ledger: options.ledger, authenticator: options.authenticator, policy, index: () => options.directory.current() }));
-  app.use(yoga.graphqlEndpoint, yoga);
+  const edge = { corsOrigins: surface.corsOrigins, maxBodyBytes: surface.maxBodyBytes };
+  app.use('/audit', ...routeEdge(edge), auditRouter({ ledger: options.ledger, authenticator: options.authenticator, rateLimiter, policy, index: () => options.directory.current() }));
+  app.use(yoga.graphqlEndpoint, ...graphqlEdge(edge), yoga);
   return { app, yoga, schema, policy };
 }

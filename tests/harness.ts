@@ -25,7 +25,9 @@ import { openStore } from '../gateway/ledger/store.js';
 import type { EnforcementMode } from '../gateway/plugins/disclosure-recording.js';
 import { type LoadedPolicy, loadPolicy, parsePolicy } from '../gateway/policy/index.js';
 import { describeDataItems } from '../gateway/schema.js';
-import { createGateway } from '../gateway/server.js';
+import type { Limits } from '../gateway/plugins/limits.js';
+import type { RateLimits } from '../gateway/rate-limit.js';
+import { createGateway, type Surface } from '../gateway/server.js';
 
 export const TEST_ISSUER = 'https://idp.test.example/';
 export const TEST_AUDIENCE = 'partnership-gateway';
@@ -115,6 +117,10 @@ export interface TestSystemOptions {
    * suites count, so suites about events poll when they choose (`events.poll()`) or set this.
    */
   eventPollMs?: number;
+  /** Requests per principal per minute; by default high enough never to bite in suites about other things. */
+  rateLimits?: RateLimits;
+  surface?: Partial<Surface>;
+  limits?: Limits;
 }
 
 export async function startTestSystem(options: TestSystemOptions = {}): Promise<TestSystem> {
@@ -156,6 +162,9 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
     events,
     enforcement: options.enforcement,
     clock: options.clock,
+    rateLimits: options.rateLimits ?? { perMinute: 1_000_000 },
+    ...(options.surface ? { surface: options.surface } : {}),
+    ...(options.limits ? { limits: options.limits } : {}),
   });
 
   const simulator = (agency: string) => {

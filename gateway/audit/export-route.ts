@@ -11,6 +11,7 @@ import express, { type Request, type Response } from 'express';
 import { z } from 'zod';
 import { AuthenticationError, type Authenticator } from '../authentication/authenticator.js';
 import type { Principal } from '../authentication/principal.js';
+import { type RateLimiter, rateLimitedMessage } from '../rate-limit.js';
 import { type ErrorCode, gatewayError } from '../errors.js';
 import type { IdentityIndex } from '../identity/index-of-people.js';
 import {
@@ -33,6 +34,7 @@ import { recordEnvelope } from '../record-envelope.js';
 export interface AuditRouterOptions {
   ledger: Ledger;
   authenticator: Authenticator;
+  rateLimiter: RateLimiter;
   /** The compiled ISP: whether it grants IG officers the purpose `audit`, and its version for the record. */
   policy: CompiledPolicy;
   /** The identity index as it stands, to name the person an export is about. */
@@ -148,6 +150,11 @@ export function auditRouter(options: AuditRouterOptions): express.Router {
       if (!(error instanceof AuthenticationError)) throw error;
       res.setHeader('www-authenticate', `Bearer realm="partnership-gateway"${error.bearerError ? `, error="${error.bearerError}"` : ''}`);
       return refuse(res, 401, 'UNAUTHENTICATED', `authentication failed: ${error.reason}`);
+    }
+    const rate = options.rateLimiter.take(principal);
+    if (!rate.allowed) {
+      res.setHeader('retry-after', String(rate.retryAfterSeconds));
+      return refuse(res, 429, 'RATE_LIMITED', rateLimitedMessage(rate, principal.role));
     }
     const refusal = auditRefusal(principal.role, req.get('x-purpose')?.trim() || null, policy);
     if (refusal) return refuse(res, refusal.status, refusal.code, refusal.message);

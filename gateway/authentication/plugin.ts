@@ -5,6 +5,7 @@
  */
 import type { Plugin, YogaLogger } from 'graphql-yoga';
 import { gatewayError } from '../errors.js';
+import { type RateLimiter, rateLimitedMessage } from '../rate-limit.js';
 import { AuthenticationError, type Authenticator } from './authenticator.js';
 import type { Principal } from './principal.js';
 
@@ -18,6 +19,8 @@ export interface AuthenticationOptions {
   publicPaths?: readonly string[];
   /** Named in the WWW-Authenticate challenge. */
   realm?: string;
+  /** Requests per principal: over the limit, 429 RATE_LIMITED before any GraphQL work. */
+  rateLimiter?: RateLimiter;
 }
 
 export function useAuthentication(authenticator: Authenticator, options: AuthenticationOptions = {}): Plugin<AuthenticatedContext> {
@@ -34,7 +37,13 @@ export function useAuthentication(authenticator: Authenticator, options: Authent
     async onRequest({ request, url, fetchAPI, endResponse }) {
       if (publicPaths.has(url.pathname)) return;
       try {
-        principals.set(request, await authenticator.authenticate(request.headers.get('authorization')));
+        const principal = await authenticator.authenticate(request.headers.get('authorization'));
+        const decision = options.rateLimiter?.take(principal) ?? { allowed: true };
+        if (!decision.allowed) {
+          endResponse(tooMany(fetchAPI, rateLimitedMessage(decision, principal.role), decision.retryAfterSeconds));
+          return;
+        }
+        principals.set(request, principal);
       } catch (error) {
         // Exceptions escaping onRequest are not caught by the server, so every failure ends here.
         if (error instanceof AuthenticationError) {
@@ -89,6 +98,14 @@ function challenge(realm: string, error: AuthenticationError): string {
 /** RFC 6750 allows only printable ASCII without `"` and `\` in these attributes; reasons may quote token values. */
 function headerText(text: string): string {
   return text.replace(/["\\]/g, "'").replace(/[^\x20-\x7e]/g, '?');
+}
+
+function tooMany(fetchAPI: { Response: typeof Response }, message: string, retryAfterSeconds: number): Response {
+  const body = { errors: [gatewayError('RATE_LIMITED', message, { retryAfterSeconds }).toJSON()] };
+  return new fetchAPI.Response(JSON.stringify(body), {
+    status: 429,
+    headers: { 'content-type': 'application/json; charset=utf-8', 'retry-after': String(retryAfterSeconds) },
+  });
 }
 
 /** The token was not judged either way: a fault of the gateway's, named so, which the caller may retry. */

@@ -1,26 +1,212 @@
 /**
- * Query limits (depth, aliases, cost, tokens, directives), checked at validation before anything runs,
- * so one request cannot ask for the whole population or hammer every agency.
+ * How much one request may ask for, so that no single caller can take the gateway from the others: tokens when
+ * parsing; depth, aliases and directives when validating; and cost when the variables are known, since a
+ * `first: $n` costs what `$n` says. Each refusal is LIMIT_EXCEEDED naming the limit, its maximum and what was found.
  */
-import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
+import {
+  type ASTVisitor,
+  type DocumentNode,
+  type FragmentDefinitionNode,
+  type GraphQLCompositeType,
+  GraphQLError,
+  type GraphQLField,
+  type GraphQLSchema,
+  getArgumentValues,
+  getNamedType,
+  getNullableType,
+  getOperationAST,
+  getVariableValues,
+  isCompositeType,
+  isListType,
+  isObjectType,
+  isInterfaceType,
+  Kind,
+  parse,
+  type SelectionSetNode,
+  type ValidationContext,
+} from 'graphql';
+import type { Plugin } from 'graphql-yoga';
 
 export interface Limits {
+  /** Nesting of fields, fragments expanded; introspection's own fields do not count. */
   maxDepth: number;
+  /** Aliased fields in the whole document. */
   maxAliases: number;
-  maxCost: number;
+  /** Directives in the whole document. */
+  maxDirectives: number;
+  /** Lexical tokens in the document. */
   maxTokens: number;
+  /** Cost as `operationCost` counts it. */
+  maxCost: number;
 }
 
-export const DEFAULT_LIMITS: Limits = { maxDepth: 12, maxAliases: 100, maxCost: 50_000, maxTokens: 10_000 };
+export const DEFAULT_LIMITS: Limits = { maxDepth: 12, maxAliases: 100, maxDirectives: 20, maxTokens: 10_000, maxCost: 20_000 };
 
-export function useLimits(limits: Limits = DEFAULT_LIMITS) {
-  return EnvelopArmorPlugin({
-    maxDepth: { n: limits.maxDepth, ignoreIntrospection: true },
-    maxAliases: { n: limits.maxAliases },
-    costLimit: { maxCost: limits.maxCost, ignoreIntrospection: true },
-    maxTokens: { n: limits.maxTokens },
-    maxDirectives: { n: 20 },
-    // Field suggestions would let a caller map fields they may not see.
-    blockFieldSuggestion: { enabled: true },
+/** A list field without a `first` argument is counted as this many items. */
+const LIST_SIZE = 10;
+
+type LimitName = 'depth' | 'aliases' | 'directives' | 'tokens' | 'cost';
+
+const ADVICE: Record<LimitName, string> = {
+  depth: 'nest fewer fields',
+  aliases: 'use fewer aliases, or several requests',
+  directives: 'use fewer directives',
+  tokens: 'send a shorter document',
+  cost: 'ask for fewer items (a smaller first:) or fewer fields per item, or split the request',
+};
+
+/** `found` is null where counting stopped at the limit (tokens: the parser gives up there). */
+export function limitError(limit: LimitName, max: number, found: number | null, nodes?: GraphQLError['nodes']): GraphQLError {
+  return new GraphQLError(`The request exceeds the ${limit} limit: at most ${max}, found ${found ?? `more`}; ${ADVICE[limit]}.`, {
+    nodes: nodes ?? undefined,
+    extensions: { code: 'LIMIT_EXCEEDED', limit, max, ...(found === null ? {} : { found }) },
   });
+}
+
+const isIntrospection = (name: string) => name.startsWith('__');
+
+function depthRule(max: number) {
+  return (context: ValidationContext): ASTVisitor => {
+    const depthOf = (selectionSet: SelectionSetNode | undefined, seen: ReadonlySet<string>): number => {
+      let deepest = 0;
+      for (const selection of selectionSet?.selections ?? []) {
+        if (selection.kind === Kind.FIELD) {
+          if (isIntrospection(selection.name.value)) continue;
+          deepest = Math.max(deepest, 1 + depthOf(selection.selectionSet, seen));
+        } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+          deepest = Math.max(deepest, depthOf(selection.selectionSet, seen));
+        } else if (!seen.has(selection.name.value)) {
+          const fragment = context.getFragment(selection.name.value);
+          deepest = Math.max(deepest, depthOf(fragment?.selectionSet, new Set([...seen, selection.name.value])));
+        }
+        if (deepest > max) return deepest;
+      }
+      return deepest;
+    };
+    return {
+      OperationDefinition(node) {
+        const depth = depthOf(node.selectionSet, new Set());
+        if (depth > max) context.reportError(limitError('depth', max, depth, [node]));
+      },
+    };
+  };
+}
+
+function countRule(limit: 'aliases' | 'directives', max: number) {
+  return (context: ValidationContext): ASTVisitor => {
+    let found = 0;
+    return {
+      Field(node) {
+        if (limit === 'aliases' && node.alias) found += 1;
+      },
+      Directive() {
+        if (limit === 'directives') found += 1;
+      },
+      Document: {
+        leave() {
+          if (found > max) context.reportError(limitError(limit, max, found));
+        },
+      },
+    };
+  };
+}
+
+/**
+ * What an operation costs: every field 1, plus its selection times the number of items it can return (its
+ * `first` argument, from literals, variables or the default, else LIST_SIZE for a list). Fragments are counted
+ * where they are spread, so aliases and fragments cannot hide work.
+ */
+export function operationCost(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operationName: string | null | undefined,
+  variables: Record<string, unknown> | null | undefined,
+): number {
+  const operation = getOperationAST(document, operationName);
+  if (!operation) return 0;
+  const root = schema.getRootType(operation.operation);
+  if (!root) return 0;
+  // Variables as execution will see them; when they do not coerce, execution refuses them and nothing runs.
+  const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], variables ?? {});
+  const values = coerced.coerced ?? {};
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const definition of document.definitions) {
+    if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
+  }
+
+  const itemsOf = (field: GraphQLField<unknown, unknown>, node: Parameters<typeof getArgumentValues>[1]): number => {
+    if (field.args.some((arg) => arg.name === 'first')) {
+      try {
+        const first = getArgumentValues(field, node, values).first;
+        if (typeof first === 'number' && Number.isFinite(first)) return Math.max(1, first);
+      } catch {
+        // Bad arguments are execution's to report; count the field as a list.
+      }
+    }
+    return isListType(getNullableType(field.type)) ? LIST_SIZE : 1;
+  };
+
+  const costOf = (selectionSet: SelectionSetNode | undefined, type: GraphQLCompositeType, seen: ReadonlySet<string>): number => {
+    let total = 0;
+    for (const selection of selectionSet?.selections ?? []) {
+      if (selection.kind === Kind.FIELD) {
+        if (isIntrospection(selection.name.value)) continue;
+        const field = isObjectType(type) || isInterfaceType(type) ? type.getFields()[selection.name.value] : undefined;
+        if (!field) continue;
+        const named = getNamedType(field.type);
+        const inner = selection.selectionSet && isCompositeType(named) ? costOf(selection.selectionSet, named, seen) : 0;
+        total += 1 + itemsOf(field, selection) * inner;
+      } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+        const condition = selection.typeCondition ? schema.getType(selection.typeCondition.name.value) : type;
+        total += costOf(selection.selectionSet, condition && isCompositeType(condition) ? condition : type, seen);
+      } else if (!seen.has(selection.name.value)) {
+        const fragment = fragments.get(selection.name.value);
+        const condition = fragment ? schema.getType(fragment.typeCondition.name.value) : undefined;
+        if (fragment && condition && isCompositeType(condition)) {
+          total += costOf(fragment.selectionSet, condition, new Set([...seen, selection.name.value]));
+        }
+      }
+      // Beyond any limit already: stop counting rather than overflow.
+      if (total > Number.MAX_SAFE_INTEGER / 1000) return total;
+    }
+    return total;
+  };
+  return costOf(operation.selectionSet, root, new Set());
+}
+
+// graphql-js 16 writes "more that"; a later release may correct it.
+const TOKEN_LIMIT_MESSAGE = /Document contains more th(?:at|an) \d+ tokens/;
+
+export function useLimits(limits: Limits = DEFAULT_LIMITS): Plugin {
+  const checkCost = (args: { schema: GraphQLSchema; document: DocumentNode; operationName?: string | null; variableValues?: Record<string, unknown> | null }) => {
+    const cost = operationCost(args.schema, args.document, args.operationName, args.variableValues);
+    return cost > limits.maxCost ? limitError('cost', limits.maxCost, cost) : null;
+  };
+  return {
+    onParse({ setParseFn }) {
+      setParseFn((source, options) => {
+        try {
+          return parse(source, { ...options, maxTokens: limits.maxTokens });
+        } catch (error) {
+          if (error instanceof GraphQLError && TOKEN_LIMIT_MESSAGE.test(error.message)) {
+            throw limitError('tokens', limits.maxTokens, null);
+          }
+          throw error;
+        }
+      });
+    },
+    onValidate({ addValidationRule }) {
+      addValidationRule(depthRule(limits.maxDepth));
+      addValidationRule(countRule('aliases', limits.maxAliases));
+      addValidationRule(countRule('directives', limits.maxDirectives));
+    },
+    onExecute({ args, setResultAndStopExecution }) {
+      const refusal = checkCost(args);
+      if (refusal) setResultAndStopExecution({ errors: [refusal] });
+    },
+    onSubscribe({ args, setResultAndStopExecution }) {
+      const refusal = checkCost(args);
+      if (refusal) setResultAndStopExecution({ errors: [refusal] });
+    },
+  };
 }

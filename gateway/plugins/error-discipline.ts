@@ -1,0 +1,85 @@
+/**
+ * The last stop of every answer, whatever produced its errors (the parser, validation, variable coercion,
+ * yoga's request parsing, a resolver): each error leaves with a stable `extensions.code`, no suggestion that
+ * would map fields or values the caller may not know, no internal detail, and at most ECHO_LIMIT characters of
+ * anything the caller sent.
+ */
+import { GraphQLError } from 'graphql';
+import type { ExecutionResult } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+import { ECHO_LIMIT } from '../bounded-text.js';
+
+const MAX_MESSAGE = 600;
+
+/** Quoted text in a message, with JSON-style escapes. */
+const QUOTED = /"((?:[^"\\]|\\.)*)"/g;
+/** graphql-js's suggestions ("Did you mean ...?"): they would map an enum or a field the caller may not see. */
+const SUGGESTION = /\s*Did you mean [^?]*\?/g;
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f]/g;
+
+function cutQuoted(message: string): string {
+  return message.replace(QUOTED, (whole, inner: string) => (inner.length > ECHO_LIMIT ? `"${inner.slice(0, ECHO_LIMIT - 3)}..."` : whole));
+}
+
+export function disciplinedMessage(message: string): string {
+  const text = cutQuoted(message.replace(SUGGESTION, '')).replace(CONTROL, '?');
+  return text.length > MAX_MESSAGE ? `${text.slice(0, MAX_MESSAGE - 3)}...` : text;
+}
+
+function codeFor(error: GraphQLError): string {
+  const code = error.extensions.code;
+  if (typeof code === 'string' && code !== '') return code;
+  // graphql-js's variable coercion ("Variable "$n" got invalid value ...") carries no code of its own.
+  if (/^Variable "\$/.test(error.message)) return 'BAD_USER_INPUT';
+  const status = (error.extensions.http as { status?: unknown } | undefined)?.status;
+  if (typeof status === 'number' && status >= 400 && status < 500) return 'BAD_REQUEST';
+  return 'INTERNAL_SERVER_ERROR';
+}
+
+function shortened(value: unknown): unknown {
+  if (typeof value === 'string') return value.length > ECHO_LIMIT ? `${value.slice(0, ECHO_LIMIT - 3)}...` : value;
+  if (Array.isArray(value)) return value.slice(0, 100).map(shortened);
+  return value;
+}
+
+export function disciplined(error: GraphQLError): GraphQLError {
+  // originalError and stack are internals; everything else is the gateway's own, or caller text to be cut short.
+  const { originalError: _originalError, stacktrace: _stacktrace, ...rest } = error.extensions as Record<string, unknown>;
+  const extensions = Object.fromEntries(Object.entries(rest).map(([key, value]) => [key, key === 'http' ? value : shortened(value)]));
+  return new GraphQLError(disciplinedMessage(error.message), {
+    nodes: error.nodes,
+    source: error.source,
+    positions: error.positions,
+    path: error.path,
+    extensions: { ...extensions, code: codeFor(error) },
+  });
+}
+
+function disciplinedResult<T extends ExecutionResult>(result: T): T {
+  if (!result.errors || result.errors.length === 0) return result;
+  return { ...result, errors: result.errors.map((error) => disciplined(error instanceof GraphQLError ? error : new GraphQLError(String((error as { message?: unknown }).message ?? error)))) };
+}
+
+/** Maps each payload, and forwards return() at once: a client leaving must end the source, not wait for its next event. */
+function disciplinedStream<T extends ExecutionResult>(stream: AsyncIterable<T>): AsyncIterableIterator<T> {
+  const source = stream[Symbol.asyncIterator]();
+  const mapped = (step: IteratorResult<T>): IteratorResult<T> => (step.done ? step : { done: false, value: disciplinedResult(step.value) });
+  return {
+    next: () => source.next().then(mapped),
+    return: (value?: unknown) => (source.return ? source.return(value).then(mapped) : Promise.resolve({ done: true, value: undefined as never })),
+    throw: (error?: unknown) => (source.throw ? source.throw(error).then(mapped) : Promise.reject(error)),
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
+}
+
+export function useErrorDiscipline(): Plugin {
+  return {
+    onResultProcess({ result, setResult }) {
+      if (Array.isArray(result)) setResult(result.map(disciplinedResult));
+      else if (Symbol.asyncIterator in result) setResult(disciplinedStream(result));
+      else setResult(disciplinedResult(result));
+    },
+  };
+}
