@@ -32,6 +32,11 @@ export interface Access {
   readonly now: Date;
   /** Whether the person exists for this caller: out of scope looks exactly like unknown. */
   visible(person: LinkedPerson): Promise<boolean>;
+  /**
+   * Whether a looked-up person (null: nobody has that identifier) is found for this caller. Unknown and out of
+   * scope take the same path, one query of the register, so that not even timing tells them apart.
+   */
+  found(person: LinkedPerson | null): Promise<boolean>;
   decide(person: LinkedPerson, dataItem: string): Promise<Decision>;
   factsOf: FactsOf;
 }
@@ -67,7 +72,7 @@ export function createAccess(options: {
   declaration: Declaration;
   factsOf: FactsOf;
   /** Active cohort membership alone, from the register: scope must not wait on agencies (timing would tell). */
-  activeMember: (person: LinkedPerson) => Promise<boolean>;
+  activeMember: (gatewayId: string) => Promise<boolean>;
   now: Date;
 }): Access {
   const { policy, principal, declaration, factsOf, activeMember, now } = options;
@@ -82,7 +87,12 @@ export function createAccess(options: {
     auditOnly: policy.role(role)?.auditOnly ?? true,
     grantsPersonData: grantsPersonData(policy, role, declaration, now),
     async visible(person) {
-      return policy.inScope(role, declaration.purpose, { inActiveCohort: await activeMember(person) });
+      return policy.inScope(role, declaration.purpose, { inActiveCohort: await activeMember(person.id) });
+    },
+    async found(person) {
+      // No gateway id has this form, so the register answers "not a member" for it, in the usual time.
+      const inActiveCohort = await activeMember(person?.id ?? 'GW-NOBODY');
+      return person !== null && policy.inScope(role, declaration.purpose, { inActiveCohort });
     },
     decide(person, dataItem) {
       const key = `${person.id}|${dataItem}`;

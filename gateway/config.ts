@@ -67,6 +67,35 @@ export const ConfigSchema = z.object({
   AUTH_JWKS_FILE: z.string().min(1).optional(),
   AUTH_ISSUER: z.string().min(1).optional(),
   AUTH_AUDIENCE: z.string().min(1).default('partnership-gateway'),
+  /** The largest request body accepted, in bytes (default 1 MB), and the largest request head (default 16 kB). */
+  MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
+  MAX_HEADER_BYTES: z.coerce.number().int().min(4096).max(256 * 1024).default(16 * 1024),
+  /** Browser origins allowed to call the gateway (CORS), comma-separated; none by default. */
+  CORS_ORIGINS: z
+    .string()
+    .default('')
+    .transform((text) => text.split(',').map((origin) => origin.trim()).filter((origin) => origin !== ''))
+    .pipe(z.array(z.url({ protocol: /^https?$/ }).refine((url) => new URL(url).origin === url, 'an origin is scheme://host[:port], with no path or trailing slash'))),
+  /** Introspection and GraphiQL: on by default outside production, off in production unless set to true. */
+  GRAPHQL_INTROSPECTION: z.enum(['true', 'false']).optional(),
+  GRAPHIQL: z.enum(['true', 'false']).optional(),
+  /** Requests per principal per minute, and per-role exceptions such as `ig-officer=120,iom-coordinator=1200`. */
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(600),
+  RATE_LIMIT_ROLES: z
+    .string()
+    .default('')
+    .transform((text, ctx) => {
+      const byRole: Record<string, number> = {};
+      for (const entry of text.split(',').map((part) => part.trim()).filter((part) => part !== '')) {
+        const match = /^([a-z][a-z0-9-]*)=(\d{1,7})$/.exec(entry);
+        if (!match?.[1] || !match[2] || Number(match[2]) < 1) {
+          ctx.addIssue({ code: 'custom', message: `"${entry.slice(0, 60)}" is not role=requests-per-minute` });
+          return z.NEVER;
+        }
+        byRole[match[1]] = Number(match[2]);
+      }
+      return byRole;
+    }),
   /** The longest token lifetime (exp - iat) accepted, in seconds; default 12 hours. */
   TOKEN_MAX_LIFETIME_S: z.coerce.number().int().min(60).max(604_800).default(43_200),
   POPULATION_SEED: z.coerce.number().int().default(20261101),
@@ -104,4 +133,24 @@ export function loadConfig(env: NodeJS.ProcessEnv, agencies: readonly string[]):
     throw new Error('Invalid configuration:\n- production needs AUTH_JWKS_URL or AUTH_JWKS_FILE and AUTH_ISSUER: the local issuer is for development only');
   }
   return { ...parsed.data, agencyUrls };
+}
+
+/** Settings that name ISP roles, checked once the ISP is loaded: a typo must stop start-up, not silently not apply. */
+export function checkAgainstIsp(config: Config, roles: readonly string[]): void {
+  const unknown = Object.keys(config.RATE_LIMIT_ROLES).filter((role) => !roles.includes(role));
+  if (unknown.length > 0) {
+    throw new Error(`Invalid configuration:\n- RATE_LIMIT_ROLES: ${unknown.join(', ')} ${unknown.length === 1 ? 'is not a role' : 'are not roles'} of the ISP; roles: ${roles.join(', ')}`);
+  }
+}
+
+/** Production closes what development leaves open, unless the operator opens it on purpose. */
+export function surfaceOf(config: Config) {
+  const open = config.NODE_ENV !== 'production';
+  const flag = (value: 'true' | 'false' | undefined) => (value === undefined ? open : value === 'true');
+  return {
+    introspection: flag(config.GRAPHQL_INTROSPECTION),
+    graphiql: flag(config.GRAPHIQL),
+    corsOrigins: config.CORS_ORIGINS,
+    maxBodyBytes: config.MAX_BODY_BYTES,
+  };
 }

@@ -19,11 +19,21 @@ export interface Withholding {
   clauseId?: string;
 }
 
+export interface Lookup {
+  /** The root field asked, e.g. person. */
+  field: string;
+  /** The argument given (id, pnc, cro, nomsNumber or crn) and its value as given. */
+  argument: string;
+  value: string;
+}
+
 export class DisclosureSet {
   private readonly allowed = new Map<string, Allowed>();
   readonly withheld: Withholding[] = [];
   /** People the request looked at: found, matched or searched, whether or not anything was disclosed. */
   readonly consulted = new Set<LinkedPerson>();
+  /** Look-ups of one person by identifier that found no one the caller may see (unknown or out of scope alike). */
+  readonly lookups: Lookup[] = [];
   /** Set when an IG officer read the ledger: the request is recorded as kind `audit`, about these people. */
   audited: Set<string> | null = null;
   /** Response paths of aggregate reports (figures about no one in particular): recorded as kind `aggregate`. */
@@ -42,6 +52,11 @@ export class DisclosureSet {
 
   consult(person: LinkedPerson): void {
     this.consulted.add(person);
+  }
+
+  /** A look-up that found no one: recorded (kind `lookup`) so that fishing for people shows in the ledger. */
+  lookUp(lookup: Lookup): void {
+    this.lookups.push(lookup);
   }
 
   /** An audit query: recorded as kind `audit`, so IG officers' own reading of the ledger is on the ledger. */

@@ -6,7 +6,7 @@ import { type Access, assertMayLookUpPeople } from './access.js';
 import type { DisclosureSet } from './disclosure-set.js';
 import type { IdentityIndex } from './identity/index-of-people.js';
 import type { LawfulBasis } from './policy/index.js';
-import { findPerson, type SchemaExtension } from './schema.js';
+import { type findPerson, lookUpPerson, type SchemaExtension } from './schema.js';
 
 interface ExplainContext {
   index: IdentityIndex;
@@ -24,8 +24,8 @@ export function explainExtension(descriptions: ReadonlyMap<string, string>): Sch
         accessExplanation: async (_root: unknown, args: Parameters<typeof findPerson>[1], context: ExplainContext) => {
           const { access } = context;
           assertMayLookUpPeople(access);
-          const person = findPerson(context.index, args);
-          if (!person || !(await access.visible(person))) return null;
+          const person = await lookUpPerson(context, 'accessExplanation', args);
+          if (!person) return null;
           context.disclosures.consult(person);
           const explanation = access.policy.explain(
             access.principal.role,

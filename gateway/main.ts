@@ -2,7 +2,6 @@
  * Starts Partnership Gateway. By default everything runs embedded: the five agency simulators on
  * loopback, the gateway at http://localhost:4000/graphql. Settings: gateway/config.ts.
  */
-import { createServer } from 'node:http';
 import { parseFaultSpec } from '../adapters/kit/simulator.js';
 import { createPopulation } from '../adapters/population/generate.js';
 import { agencies } from '../adapters/registry.js';
@@ -10,10 +9,11 @@ import { connectAgencies, startSimulators } from './agencies.js';
 import { createAuthenticator } from './authentication/authenticator.js';
 import type { RoleCatalogue } from './authentication/principal.js';
 import { ensureLocalIssuer } from './authentication/local-issuer.js';
-import { type Config, loadConfig } from './config.js';
+import { checkAgainstIsp, type Config, loadConfig, surfaceOf } from './config.js';
 import type { Population } from '../adapters/population/types.js';
 import { loadEligibilityRules } from './cohort/eligibility-file.js';
 import { CohortRegister } from './cohort/register.js';
+import { EmergencyWindows } from './emergency/windows.js';
 import { seedCohort } from './cohort/seed.js';
 import { EventFeed, EventStore } from './events/index.js';
 import { openLedger } from './ledger/index.js';
@@ -21,6 +21,7 @@ import { openStore } from './ledger/store.js';
 import { compilePolicy, loadPolicy } from './policy/index.js';
 import { buildGatewaySchema } from './schema.js';
 import { createGateway } from './server.js';
+import { createHttpServer } from './edge/http-server.js';
 
 async function authenticatorFor(config: Config, catalogue: RoleCatalogue) {
   const { AUTH_JWKS_URL, AUTH_JWKS_FILE, AUTH_ISSUER, AUTH_AUDIENCE, DATA_DIR, TOKEN_MAX_LIFETIME_S } = config;
@@ -38,6 +39,7 @@ async function main(): Promise<void> {
   const config = loadConfig(process.env, agencies.map((a) => a.agency));
   // Policy and keys first: a bad ISP file stops start-up before anything listens.
   const policy = loadPolicy(config.ISP_FILE);
+  checkAgainstIsp(config, policy.roles.map((role) => role.name));
   // The ISP against the schema's data items too, now: createGateway compiles it again once agencies are connected.
   compilePolicy(policy, buildGatewaySchema(agencies).classification);
   const eligibility = loadEligibilityRules(config.ELIGIBILITY_FILE);
@@ -75,6 +77,7 @@ async function main(): Promise<void> {
     ...(config.LEDGER_TRUSTED_KEYS ? { trustedKeys: config.LEDGER_TRUSTED_KEYS.keys } : {}),
   });
   const register = await CohortRegister.open(database);
+  const emergencies = await EmergencyWindows.open(database);
   // An agency's feed failing round after round is reported once, and again when its failure changes.
   const eventErrors = new Map<string, string>();
   const events = await EventFeed.open({
@@ -109,13 +112,16 @@ async function main(): Promise<void> {
     policy,
     ledger,
     register,
+    emergencies,
     eligibility,
     events,
     enforcement: config.ENFORCEMENT,
+    rateLimits: { perMinute: config.RATE_LIMIT_PER_MINUTE, byRole: config.RATE_LIMIT_ROLES },
+    surface: surfaceOf(config),
   });
   console.log(`  ISP: ${compiled.title} v${compiled.version} (${config.ISP_FILE})`);
   console.log(`  cohort eligibility: ${eligibility.title} v${eligibility.version}, ${eligibility.rules.length} rules (${config.ELIGIBILITY_FILE})`);
-  const server = createServer(app);
+  const server = createHttpServer(app, { maxHeaderBytes: config.MAX_HEADER_BYTES });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.PORT, config.HOST, resolve);

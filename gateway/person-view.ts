@@ -37,7 +37,7 @@ export function personView(sources: ViewSources, standing: Pick<Access, 'policy'
     principal: standing.principal,
     declaration: standing.declaration,
     factsOf: createFactsOf(sources.modules, sections, cohortMembers),
-    activeMember: (person) => cohortMembers.load(person.id),
+    activeMember: (gatewayId) => cohortMembers.load(gatewayId),
     now: (sources.now ?? (() => new Date()))(),
   });
   return { index: sources.index(), sections, access };

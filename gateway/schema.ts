@@ -8,7 +8,10 @@ import { GraphQLScalarType, Kind, type GraphQLSchema } from 'graphql';
 import type { AgencyModule } from '../adapters/kit/contract.js';
 import { canonicalIdentifier, IDENTIFIER_KINDS, IDENTIFIER_LABELS, type IdentifierKind } from '../schema/identifiers.js';
 import { coreDataItems, coreTypeDefs } from '../schema/index.js';
+import type { Access } from './access.js';
 import { type Classification, classifySchema } from './classification.js';
+import type { DisclosureSet } from './disclosure-set.js';
+import { echo } from './bounded-text.js';
 import { gatewayError } from './errors.js';
 import type { Candidate, IdentityIndex } from './identity/index-of-people.js';
 import type { LinkedPerson } from './identity/link.js';
@@ -19,10 +22,8 @@ export interface PersonContext {
   index: IdentityIndex;
   sections: SectionLoaders;
   /** The caller's standing under the ISP: a search shows only people in scope whose matched facts it may receive. */
-  access: {
-    visible(person: LinkedPerson): Promise<boolean>;
-    decide(person: LinkedPerson, dataItem: string): Promise<{ allowed: boolean }>;
-  };
+  access: Pick<Access, 'visible' | 'found' | 'decide'>;
+  disclosures: Pick<DisclosureSet, 'lookUp'>;
 }
 
 export interface GatewaySchema {
@@ -63,6 +64,18 @@ interface PersonArgs {
   crn?: string | null;
 }
 
+/**
+ * The person one identifier names, if the caller may see them; otherwise null, the same for unknown and out of
+ * scope, and the look-up noted for the ledger so that fishing for people is on record.
+ */
+export async function lookUpPerson(context: Pick<PersonContext, 'index' | 'access' | 'disclosures'>, field: string, args: PersonArgs): Promise<LinkedPerson | null> {
+  const person = findPerson(context.index, args);
+  if (await context.access.found(person)) return person;
+  const [argument, value] = Object.entries(args).find(([, given]) => typeof given === 'string') ?? ['', ''];
+  context.disclosures.lookUp({ field, argument, value: String(value) });
+  return null;
+}
+
 export function findPerson(index: IdentityIndex, args: PersonArgs): LinkedPerson | null {
   const given = (['id', ...IDENTIFIER_KINDS] as const).filter((name) => args[name] !== undefined && args[name] !== null);
   if (given.length !== 1) {
@@ -74,7 +87,7 @@ export function findPerson(index: IdentityIndex, args: PersonArgs): LinkedPerson
   const kind: IdentifierKind = argument;
   const canonical = canonicalIdentifier(kind, value);
   if (!canonical.ok) {
-    throw gatewayError('BAD_IDENTIFIER', `${IDENTIFIER_LABELS[kind]} "${value}" is not valid: ${canonical.reason}.`, {
+    throw gatewayError('BAD_IDENTIFIER', `${IDENTIFIER_LABELS[kind]} ${echo(value)} is not valid: ${canonical.reason}.`, {
       identifier: kind,
     });
   }
@@ -130,7 +143,7 @@ export function buildGatewaySchema(agencies: readonly AgencyModule[], extensions
     resolvers: [...extensions.map((e) => e.resolvers), {
       Date: DateScalar,
       Query: {
-        person: (_root: unknown, args: PersonArgs, context: PersonContext) => findPerson(context.index, args),
+        person: (_root: unknown, args: PersonArgs, context: PersonContext) => lookUpPerson(context, 'person', args),
         people: async (_root: unknown, args: { name: string; dateOfBirth?: string | null; first: number }, context: PersonContext) => {
           if (args.name.trim().length < 2) throw gatewayError('BAD_USER_INPUT', 'Give a name of at least two letters to search for.');
           if (args.first < 1 || args.first > 100) throw gatewayError('BAD_USER_INPUT', '`first` must be between 1 and 100.');

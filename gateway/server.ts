@@ -10,6 +10,7 @@ import type { Authenticator } from './authentication/authenticator.js';
 import { useAuthentication } from './authentication/plugin.js';
 import { eligibilityExtension } from './cohort/eligibility-graphql.js';
 import type { EligibilityRules } from './cohort/eligibility-file.js';
+import type { EmergencyWindows } from './emergency/windows.js';
 import { cohortExtension } from './cohort/graphql.js';
 import type { CohortRegister } from './cohort/register.js';
 import { enforcePolicy } from './enforcement.js';
@@ -45,6 +46,8 @@ export interface GatewayOptions {
   register: CohortRegister;
   /** Cohort events polled from the agencies, for the `events` query and the `cohortEvents` subscription. */
   events: EventFeed;
+  /** Break-glass windows (same database as the ledger). */
+  emergencies: EmergencyWindows;
   /** The partnership's cohort eligibility rules, for cohortCandidates. */
   eligibility: EligibilityRules;
   /** `redact` withholds fields one by one; `reject` refuses an operation that would withhold anything. */
@@ -97,7 +100,7 @@ export function createGateway(options: GatewayOptions) {
       useArgumentBounds(),
       useLimits(options.limits ?? DEFAULT_LIMITS),
       useIntrospection(surface.introspection),
-      usePurpose(policy, options.clock),
+      usePurpose(policy, options.emergencies, options.clock),
       usePersonAccess({
         policy,
         modules,

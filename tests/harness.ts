@@ -18,6 +18,7 @@ import { connectAgencies, startSimulators } from '../gateway/agencies.js';
 import { createAuthenticator } from '../gateway/authentication/authenticator.js';
 import { type EligibilityRules, loadEligibilityRules } from '../gateway/cohort/eligibility-file.js';
 import { CohortRegister } from '../gateway/cohort/register.js';
+import { EmergencyWindows } from '../gateway/emergency/windows.js';
 import { EventFeed, EventStore } from '../gateway/events/index.js';
 import { seedCohort } from '../gateway/cohort/seed.js';
 import { type Ledger, openLedger } from '../gateway/ledger/index.js';
@@ -146,6 +147,7 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
   const database = await openStore({ dataDir });
   const embeddedLedger = await openLedger({ store: database, dataDir, checkpointIntervalMs: 0 });
   const register = await CohortRegister.open(database);
+  const emergencies = await EmergencyWindows.open(database);
   await seedCohort(register, embeddedLedger, population, directory.current());
   const events = await EventFeed.open({ store: await EventStore.open(database), connections, index: () => directory.current(), register });
   if (options.eventPollMs) events.start(options.eventPollMs);
@@ -158,6 +160,7 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
     policy,
     ledger,
     register,
+    emergencies,
     eligibility: options.eligibility ?? loadEligibilityRules(),
     events,
     enforcement: options.enforcement,

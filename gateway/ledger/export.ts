@@ -200,6 +200,11 @@ const EVENT: Record<RecordKind, { type: Coding; lifecycle: Coding; action: FhirA
     lifecycle: { system: LIFECYCLE, code: 'report' },
     action: 'E',
   },
+  lookup: {
+    type: { system: DCM, code: '110112', display: 'Query' },
+    lifecycle: { system: LIFECYCLE, code: 'access' },
+    action: 'E',
+  },
 };
 
 const OUTCOME: Record<RecordOutcome, FhirAuditEvent['outcome']> = {

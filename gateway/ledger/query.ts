@@ -160,7 +160,7 @@ export async function subjectAccess(db: SqlClient, gatewayId: string): Promise<S
   return { gatewayId, entries };
 }
 
-export type AlertKind = 'emergency-access' | 'outside-cohort' | 'out-of-hours' | 'unusual-volume';
+export type AlertKind = 'emergency-access' | 'emergency-renewed' | 'outside-cohort' | 'out-of-hours' | 'unusual-volume';
 
 export interface Alert {
   kind: AlertKind;
@@ -219,6 +219,7 @@ export async function alerts(
   for (const touch of await touches('r.emergency', false)) {
     found.push(single('emergency-access', touch, [], `emergency ("break-glass") access by ${touch.user_id}`));
   }
+  found.push(...(await emergencyRenewals(db, from, to)));
   for (const touch of await touches('s.in_active_cohort = false', true)) {
     const gatewayId = touch.gateway_id ?? '';
     const detail = `${touch.user_id} reached ${gatewayId}, who is outside the active IOM cohort`;
@@ -230,6 +231,46 @@ export async function alerts(
   }
   found.push(...unusualVolume(await touches('true', true), unusualVolumeThreshold));
   return found.sort((a, b) => a.from.localeCompare(b.from) || a.kind.localeCompare(b.kind) || a.userId.localeCompare(b.userId));
+}
+
+/**
+ * A user declaring another emergency (a new justification) within 24 hours of one before: break-glass used to
+ * stay in, rather than for one emergency. Reported at the first record of each such later declaration.
+ */
+async function emergencyRenewals(db: SqlClient, fromInstant: string, to: string): Promise<Alert[]> {
+  const from = new Date(fromInstant);
+  const rows = await db.query(
+    `SELECT sequence, hash, prev_hash, canonical FROM ledger_records
+     WHERE emergency AND occurred_at >= $1 AND occurred_at < $2 ORDER BY sequence`,
+    [new Date(from.getTime() - 24 * HOUR_MS), to],
+  );
+  const declarations = new Map<string, { userId: string; justification: string; at: Date; sequence: number }>();
+  for (const { sequence, record } of rows.map(toEntry)) {
+    const key = `${record.principal.agency}\u0000${record.principal.userId}\u0000${record.justification ?? ''}`;
+    if (!declarations.has(key)) {
+      declarations.set(key, { userId: record.principal.userId, justification: record.justification ?? '', at: new Date(record.occurredAt), sequence });
+    }
+  }
+  const found: Alert[] = [];
+  const all = [...declarations.values()];
+  for (const declaration of all) {
+    if (declaration.at < from) continue;
+    const earlier = all.filter(
+      (other) => other.userId === declaration.userId && other.at < declaration.at && declaration.at.getTime() - other.at.getTime() < 24 * HOUR_MS,
+    );
+    if (earlier.length === 0) continue;
+    const at = declaration.at.toISOString();
+    found.push({
+      kind: 'emergency-renewed',
+      userId: declaration.userId,
+      from: at,
+      to: at,
+      sequences: [declaration.sequence],
+      gatewayIds: [],
+      detail: `${declaration.userId} declared another emergency within 24 hours of ${earlier.length === 1 ? 'one' : `${earlier.length}`} before`,
+    });
+  }
+  return found;
 }
 
 function single(kind: AlertKind, touch: Touch, gatewayIds: string[], detail: string): Alert {

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { canonicalIdentifier, IDENTIFIER_LABELS, type IdentifierKind } from '../../schema/identifiers.js';
 import { LedgerRecordError } from './errors.js';
 
-export const RECORD_KINDS = ['disclosure', 'consultation', 'alteration', 'audit', 'aggregate'] as const;
+export const RECORD_KINDS = ['disclosure', 'consultation', 'alteration', 'audit', 'aggregate', 'lookup'] as const;
 export const RECORD_OUTCOMES = ['disclosed', 'nothing-disclosed', 'altered', 'refused', 'error'] as const;
 export type RecordKind = (typeof RECORD_KINDS)[number];
 export type RecordOutcome = (typeof RECORD_OUTCOMES)[number];
@@ -84,6 +84,8 @@ export const disclosureRecordSchema = z
     requestId: text(200),
     outcome: z.enum(RECORD_OUTCOMES),
     emergency: z.boolean().optional(),
+    /** Look-ups of one person by identifier that found no one the caller may see: kind `lookup` when nothing else happened. */
+    lookups: z.array(z.strictObject({ field: text(100), argument: text(40), value: text(200) })).max(100).optional(),
     /** For kind `alteration`: which register changed, how, and the values written. */
     alteration: z
       .strictObject({ register: text(100), action: text(100), details: z.record(z.string(), z.unknown()) })

@@ -33,6 +33,9 @@ export function requestIdOf(request: Request): string {
   return given && REQUEST_ID.test(given) ? given : randomUUID();
 }
 
+/** As many as the aliases limit lets one request make; more are the same fishing trip. */
+const MAX_LOOKUPS = 100;
+
 const documentHash = (document: DocumentNode) => createHash('sha256').update(print(document)).digest('hex');
 
 function isResult(value: unknown): value is ExecutionResult {
@@ -50,7 +53,8 @@ async function recordOf(
   const people = new Set<LinkedPerson>([...disclosures.consulted, ...disclosed.map((d) => d.subject)]);
   // An aggregate report is about no one in particular: recorded although it lists no subjects.
   const aggregated = disclosures.aggregatesIn(result.data).length > 0;
-  if (people.size === 0 && disclosures.audited === null && !aggregated) return null;
+  const { lookups } = disclosures;
+  if (people.size === 0 && disclosures.audited === null && !aggregated && lookups.length === 0) return null;
 
   const subjects: SubjectInput[] = await Promise.all(
     [...people].map(async (person) => {
@@ -74,7 +78,15 @@ async function recordOf(
     if (!subjects.some((s) => s.gatewayId === gatewayId)) subjects.push({ gatewayId, identifiers: {}, disclosed: [], withheld: [] });
   }
   const anyDisclosed = subjects.some((s) => s.disclosed.length > 0);
-  const kind: RecordKind = anyDisclosed ? 'disclosure' : aggregated ? 'aggregate' : disclosures.audited ? 'audit' : 'consultation';
+  const kind: RecordKind = anyDisclosed
+    ? 'disclosure'
+    : aggregated
+      ? 'aggregate'
+      : disclosures.audited
+        ? 'audit'
+        : people.size === 0
+          ? 'lookup'
+          : 'consultation';
   const outcome: RecordOutcome = outcomeOverride ?? (anyDisclosed || aggregated ? 'disclosed' : 'nothing-disclosed');
   const { principal, declaration } = access;
   return {
@@ -86,6 +98,7 @@ async function recordOf(
     requestId: context.requestId,
     outcome,
     ...(declaration.emergency ? { emergency: true } : {}),
+    ...(lookups.length > 0 ? { lookups: lookups.slice(0, MAX_LOOKUPS) } : {}),
   };
 }
 

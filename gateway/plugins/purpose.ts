@@ -6,6 +6,7 @@
 import type { Plugin } from 'graphql-yoga';
 import type { Declaration } from '../access.js';
 import { type AuthenticatedContext, principalOf } from '../authentication/plugin.js';
+import type { EmergencyWindows, WindowDecision } from '../emergency/windows.js';
 import { type ErrorCode, gatewayError } from '../errors.js';
 import type { CompiledPolicy } from '../policy/index.js';
 
@@ -19,12 +20,15 @@ function refuse(code: ErrorCode, status: number, message: string, extensions: Re
   return gatewayError(code, message, { ...extensions, http: { status } });
 }
 
-export function usePurpose(policy: CompiledPolicy, now: () => Date = () => new Date()): Plugin<DeclaredContext> {
-  // Break-glass windows by user and justification: a new emergency needs a new justification.
-  const emergencies = new Map<string, number>();
+function emergencyRefusal(decision: Exclude<WindowDecision, { open: true }>, maxMinutes: number, maxWindowsPerDay: number) {
+  return decision.reason === 'ended'
+    ? refuse('PURPOSE_NOT_PERMITTED', 403, `This emergency access ended at ${decision.endedAt.toISOString()}, ${maxMinutes} minutes after it began; if the emergency continues, declare it again with a new justification.`)
+    : refuse('PURPOSE_NOT_PERMITTED', 403, `You have declared ${decision.windowsToday} emergencies in the last 24 hours, the most the ISP allows (${maxWindowsPerDay}); ask your IG officer or a colleague on the case.`);
+}
 
+export function usePurpose(policy: CompiledPolicy, windows: EmergencyWindows, now: () => Date = () => new Date()): Plugin<DeclaredContext> {
   return {
-    onContextBuilding({ context, extendContext }) {
+    async onContextBuilding({ context, extendContext }) {
       const principal = principalOf(context);
       const purpose = context.request.headers.get('x-purpose')?.trim() ?? '';
       const justification = context.request.headers.get('x-justification')?.trim() || null;
@@ -50,13 +54,15 @@ export function usePurpose(policy: CompiledPolicy, now: () => Date = () => new D
 
       let emergency = false;
       if (declared.emergency && justification !== null) {
-        const key = `${principal.userId}\u0000${justification}`;
-        const started = emergencies.get(key) ?? now().getTime();
-        emergencies.set(key, started);
-        const limitMs = declared.emergency.maxMinutes * 60_000;
-        if (now().getTime() - started > limitMs) {
-          throw refuse('PURPOSE_NOT_PERMITTED', 403, `This emergency access began ${declared.emergency.maxMinutes} minutes ago and has ended; if the emergency continues, declare it again with a new justification.`);
+        // A new emergency needs a new justification: one window per user and justification, a few a day.
+        let decision: WindowDecision;
+        try {
+          decision = await windows.declare(principal, justification, declared.emergency, now());
+        } catch {
+          // The declaration is one transaction on the gateway's database: whatever failed, it is that database.
+          throw refuse('LEDGER_UNAVAILABLE', 503, 'The gateway cannot record an emergency declaration just now (its database is unavailable), so none is opened; try again shortly.');
         }
+        if (!decision.open) throw emergencyRefusal(decision, declared.emergency.maxMinutes, declared.emergency.maxWindowsPerDay);
         emergency = true;
       }
       extendContext({ declaration: { purpose, justification, emergency } });
