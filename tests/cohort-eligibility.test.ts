@@ -230,7 +230,7 @@ describe('cohort candidates under the partnership’s ISP', () => {
 
   it('refuses a page size outside 1 to 100', async () => {
     const { body } = await system.query(CANDIDATES, { first: 0 });
-    expect(errorsOf(body)).toEqual([{ code: 'BAD_USER_INPUT', message: '`first` must be between 1 and 100.' }]);
+    expect(errorsOf(body)).toEqual([{ code: 'BAD_USER_INPUT', message: 'The argument first of cohortCandidates must be between 1 and 100.' }]);
   });
 
   it('proposes nobody rather than a partial list when probation cannot answer', async () => {

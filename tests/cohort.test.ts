@@ -355,7 +355,7 @@ describe('the cohort connection', () => {
 
   it('refuses a page size outside 1 to 100', async () => {
     const { body } = await system.query(COHORT_PAGE, { first: 101 });
-    expect(errorsOf(body)).toEqual([{ code: 'BAD_USER_INPUT', message: '`first` must be between 1 and 100.' }]);
+    expect(errorsOf(body)).toEqual([{ code: 'BAD_USER_INPUT', message: 'The argument first of cohort must be between 1 and 100.' }]);
   });
 
   it('costs a handful of upstream calls per agency for a page of 50 with every section', async () => {

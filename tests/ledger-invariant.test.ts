@@ -382,7 +382,8 @@ describe('the ledger holds exactly what each response disclosed', () => {
         expect(found.flatMap((r) => r.subjects.flatMap((s) => s.disclosed)), c.label).toEqual([]);
         expect(found.every((r) => r.outcome === 'nothing-disclosed'), c.label).toBe(true);
       } else {
-        expect.soft(found, c.label).toEqual([]);
+        // A look-up that found no one is on record (kind lookup, naming what was asked), and discloses nothing.
+        expect.soft(found.map((r) => [r.kind, r.outcome, r.subjects.length]), c.label).toEqual(found.map(() => ['lookup', 'nothing-disclosed', 0]));
       }
     }
     const ours = new Set(answered.map((c) => c.requestId));
@@ -442,9 +443,10 @@ describe('when the ledger cannot write', () => {
     }
   });
 
-  it('still answers a question about nobody, which needs no record', async () => {
+  it('answers a look-up that finds no one as it answers any other: the look-up itself must be on record', async () => {
     const { status, body } = await system.query('{ person(crn: "Z999999") { id } }');
-    expect(status).toBe(200);
-    expect(body).toMatchObject({ data: { person: null } });
+    expect(status).toBe(503);
+    expect(body.data ?? null).toBeNull();
+    expect(body.errors?.[0]?.extensions?.['code']).toBe('LEDGER_UNAVAILABLE');
   });
 });

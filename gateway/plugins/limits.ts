@@ -40,10 +40,14 @@ export interface Limits {
   maxCost: number;
 }
 
-export const DEFAULT_LIMITS: Limits = { maxDepth: 12, maxAliases: 100, maxDirectives: 20, maxTokens: 10_000, maxCost: 20_000 };
+export const DEFAULT_LIMITS: Limits = { maxDepth: 12, maxAliases: 100, maxDirectives: 20, maxTokens: 10_000, maxCost: 25_000 };
 
-/** A list field without a `first` argument is counted as this many items. */
-const LIST_SIZE = 10;
+/**
+ * A list field without a `first` argument is counted as this many items. Such lists (a person's arrests, a
+ * record's subjects) are as long as the data makes them, not as the caller asks; counting them at 2 keeps deep
+ * nesting of them dear without making an ordinary page of 100 cost more than the limit.
+ */
+const LIST_SIZE = 2;
 
 type LimitName = 'depth' | 'aliases' | 'directives' | 'tokens' | 'cost';
 
