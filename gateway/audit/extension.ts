@@ -48,7 +48,7 @@ function instantOf(value: unknown): string {
 /** GraphQL enum names for the ledger's values, e.g. NOTHING_DISCLOSED for nothing-disclosed. */
 const enumOf = (values: readonly string[]) => Object.fromEntries(values.map((value) => [value.toUpperCase().replaceAll('-', '_'), value]));
 
-const ALERT_KINDS: readonly AlertKind[] = ['emergency-access', 'emergency-renewed', 'outside-cohort', 'out-of-hours', 'unusual-volume'];
+const ALERT_KINDS: readonly AlertKind[] = ['emergency-access', 'emergency-renewed', 'outside-cohort', 'out-of-hours', 'unusual-volume', 'repeated-lookups'];
 const TAMPER_PROBLEMS: readonly TamperProblem[] = ['altered', 'removed', 'inserted', 'reordered', 'bad-checkpoint'];
 const ORDERS = ['oldest-first', 'newest-first'] as const;
 

@@ -160,7 +160,7 @@ export async function subjectAccess(db: SqlClient, gatewayId: string): Promise<S
   return { gatewayId, entries };
 }
 
-export type AlertKind = 'emergency-access' | 'emergency-renewed' | 'outside-cohort' | 'out-of-hours' | 'unusual-volume';
+export type AlertKind = 'emergency-access' | 'emergency-renewed' | 'outside-cohort' | 'out-of-hours' | 'unusual-volume' | 'repeated-lookups';
 
 export interface Alert {
   kind: AlertKind;
@@ -230,6 +230,7 @@ export async function alerts(
     found.push(single('out-of-hours', touch, [], detail));
   }
   found.push(...unusualVolume(await touches('true', true), unusualVolumeThreshold));
+  found.push(...repeatedLookups(await touches(`r.kind = 'lookup'`, false)));
   return found.sort((a, b) => a.from.localeCompare(b.from) || a.kind.localeCompare(b.kind) || a.userId.localeCompare(b.userId));
 }
 
@@ -276,6 +277,37 @@ async function emergencyRenewals(db: SqlClient, fromInstant: string, to: string)
 function single(kind: AlertKind, touch: Touch, gatewayIds: string[], detail: string): Alert {
   const at = touch.occurred_at.toISOString();
   return { kind, userId: touch.user_id, from: at, to: at, sequences: [touch.sequence], gatewayIds, detail };
+}
+
+/** More look-ups finding no one than this within an hour look like fishing for people. */
+const REPEATED_LOOKUPS = 10;
+
+/** Each burst of a user's look-ups that found no one, more than REPEATED_LOOKUPS within an hour, once with its span. */
+function repeatedLookups(touches: readonly Touch[]): Alert[] {
+  const found: Alert[] = [];
+  let start = 0;
+  let burst: Alert | undefined;
+  for (let end = 0; end < touches.length; end++) {
+    const touch = touches[end] as Touch;
+    if (end > 0 && (touches[end - 1] as Touch).user_id !== touch.user_id) {
+      if (burst) found.push(burst);
+      burst = undefined;
+      start = end;
+    }
+    while (touch.occurred_at.getTime() - (touches[start] as Touch).occurred_at.getTime() > HOUR_MS) start++;
+    const inWindow = touches.slice(start, end + 1);
+    if (inWindow.length > REPEATED_LOOKUPS) {
+      burst ??= { kind: 'repeated-lookups', userId: touch.user_id, from: (touches[start] as Touch).occurred_at.toISOString(), to: '', sequences: [], gatewayIds: [], detail: '' };
+      burst.sequences = [...new Set([...burst.sequences, ...inWindow.map((t) => t.sequence)])].sort((a, b) => a - b);
+      burst.to = touch.occurred_at.toISOString();
+      burst.detail = `${touch.user_id} looked up ${burst.sequences.length} people who could not be found or are out of their scope (more than ${REPEATED_LOOKUPS} within an hour)`;
+    } else if (burst) {
+      found.push(burst);
+      burst = undefined;
+    }
+  }
+  if (burst) found.push(burst);
+  return found;
 }
 
 /**
