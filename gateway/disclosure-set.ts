@@ -11,6 +11,16 @@ export interface Allowed {
   clauseId: string;
 }
 
+/** What a value says about someone, under which clause: placed in the result at its own response path. */
+export type Disclosing = Omit<Allowed, 'path'>;
+
+interface Marks {
+  /** Disclosed wherever the value itself appears in the result. */
+  whole: Disclosing[];
+  /** Disclosed only where one field of the value is asked for (a page's end cursor names its last member). */
+  fields: Map<string, Disclosing[]>;
+}
+
 export interface Withholding {
   path: string;
   subject: LinkedPerson;
@@ -28,6 +38,8 @@ export class DisclosureSet {
   audited: Set<string> | null = null;
   /** Response paths of aggregate reports (figures about no one in particular): recorded as kind `aggregate`. */
   private readonly aggregates: string[] = [];
+  /** Values a resolver made that disclose something wherever the result places them (connection edges, events). */
+  private readonly marks = new WeakMap<object, Marks>();
 
   allow(entry: Allowed): void {
     // One path can carry several items (a candidate's rule rests on OGRS and RoSH): keep each.
@@ -38,6 +50,42 @@ export class DisclosureSet {
   withhold(entry: Withholding): void {
     this.withheld.push(entry);
     this.consulted.add(entry.subject);
+  }
+
+  /**
+   * `value` discloses these wherever the result carries it, or, with `field`, wherever that field of it is
+   * asked for. The path is the one the value is resolved at (aliases included), noted by `place`, so a
+   * resolver never writes a response path itself.
+   */
+  mark(value: object, disclosing: readonly Disclosing[], field?: string): void {
+    let marks = this.marks.get(value);
+    if (!marks) {
+      marks = { whole: [], fields: new Map() };
+      this.marks.set(value, marks);
+    }
+    if (field === undefined) marks.whole.push(...disclosing);
+    else marks.fields.set(field, [...(marks.fields.get(field) ?? []), ...disclosing]);
+    for (const { subject } of disclosing) this.consulted.add(subject);
+  }
+
+  /** A field of `source` resolved at `path`: notes what that field of a marked value discloses there. */
+  placeField(source: unknown, field: string, path: () => string): void {
+    const marked = typeof source === 'object' && source !== null ? this.marks.get(source)?.fields.get(field) : undefined;
+    if (marked) for (const entry of marked) this.allow({ ...entry, path: path() });
+  }
+
+  /** A value resolved at `path` (a list's items at `path.i`): notes what marked values disclose there. */
+  placeValue(value: unknown, path: () => string): void {
+    const at = (item: unknown, where: () => string) => {
+      const marked = typeof item === 'object' && item !== null ? this.marks.get(item)?.whole : undefined;
+      if (marked && marked.length > 0) {
+        const placed = where();
+        for (const entry of marked) this.allow({ ...entry, path: placed });
+      }
+    };
+    if (!Array.isArray(value)) return at(value, path);
+    let base: string | undefined;
+    value.forEach((item, i) => at(item, () => `${(base ??= path())}.${i}`));
   }
 
   consult(person: LinkedPerson): void {

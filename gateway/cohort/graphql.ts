@@ -4,7 +4,6 @@
  * bad input, an unknown person or a ledger that cannot write changes nothing.
  */
 import DataLoader from 'dataloader';
-import type { GraphQLResolveInfo } from 'graphql';
 import { type Access, assertMayLookUpPeople } from '../access.js';
 import { gatewayError } from '../errors.js';
 import type { IdentityIndex } from '../identity/index-of-people.js';
@@ -13,7 +12,7 @@ import type { DisclosureRecordInput, Ledger } from '../ledger/index.js';
 import type { SchemaExtension } from '../schema.js';
 import { type CohortAction, type CohortChange, CohortError, type CohortRegister, type Membership, type PlannedChange } from './register.js';
 import { recordEnvelope } from '../record-envelope.js';
-import { type DisclosureSet, responsePath } from '../disclosure-set.js';
+import type { DisclosureSet } from '../disclosure-set.js';
 import { partnershipDate } from '../partnership-date.js';
 
 interface CohortContext {
@@ -161,7 +160,6 @@ export function cohortExtension(options: { register: CohortRegister; ledger: Led
           _root: unknown,
           args: { strand?: string | null; serviceLevel?: string | null; leadProfessional?: string | null; first: number; after?: string | null },
           context: CohortContext,
-          info: GraphQLResolveInfo,
         ) => {
           assertMayLookUpPeople(context.access);
           if (args.first < 1 || args.first > 100) throw gatewayError('BAD_USER_INPUT', '`first` must be between 1 and 100.');
@@ -187,15 +185,13 @@ export function cohortExtension(options: { register: CohortRegister; ledger: Led
             { first: args.first, after: args.after },
           );
           const edges = page.members.map((m) => ({ cursor: m.gatewayId, node: context.index.byId(m.gatewayId) ?? null }));
-          const base = responsePath(info.path);
-          edges.forEach(({ node }, i) => {
-            if (node) context.disclosures.allow({ path: `${base}.edges.${i}`, subject: node, dataItem: MEMBERSHIP, clauseId: listing.clauseId });
-          });
-          return {
-            totalCount: page.totalCount,
-            edges,
-            pageInfo: { endCursor: page.endCursor, hasNextPage: page.hasNextPage },
-          };
+          // Being listed is membership data: each edge discloses it, and so does the end cursor, which names the last member.
+          const listed = (node: LinkedPerson) => [{ subject: node, dataItem: MEMBERSHIP, clauseId: listing.clauseId }];
+          for (const edge of edges) if (edge.node) context.disclosures.mark(edge, listed(edge.node));
+          const pageInfo = { endCursor: page.endCursor, hasNextPage: page.hasNextPage };
+          const last = edges.at(-1)?.node;
+          if (last) context.disclosures.mark(pageInfo, listed(last), 'endCursor');
+          return { totalCount: page.totalCount, edges, pageInfo };
         },
       },
       Mutation: {
