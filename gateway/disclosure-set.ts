@@ -3,6 +3,7 @@
  * and why, and the people it consulted. Only what the final result actually carries counts as disclosed.
  */
 import type { LinkedPerson } from './identity/link.js';
+import type { RecordedIdentifiers } from './record-envelope.js';
 
 export interface Allowed {
   path: string;
@@ -34,8 +35,11 @@ export class DisclosureSet {
   readonly withheld: Withholding[] = [];
   /** People the request looked at: found, matched or searched, whether or not anything was disclosed. */
   readonly consulted = new Set<LinkedPerson>();
-  /** Set when an IG officer read the ledger: the request is recorded as kind `audit`, about these people. */
-  audited: Set<string> | null = null;
+  /**
+   * Set when an IG officer read the ledger: the request is recorded as kind `audit`, about these people (by gateway
+   * id), with the identifiers the ledger itself named them by.
+   */
+  audited: Map<string, RecordedIdentifiers> | null = null;
   /** Response paths of aggregate reports (figures about no one in particular): recorded as kind `aggregate`. */
   private readonly aggregates: string[] = [];
   /** Values a resolver made that disclose something wherever the result places them (connection edges, events). */
@@ -93,9 +97,9 @@ export class DisclosureSet {
   }
 
   /** An audit query: recorded as kind `audit`, so IG officers' own reading of the ledger is on the ledger. */
-  audit(subjectIds: readonly string[]): void {
-    this.audited ??= new Set();
-    for (const id of subjectIds) this.audited.add(id);
+  audit(people: Iterable<{ gatewayId: string; identifiers?: RecordedIdentifiers }>): void {
+    this.audited ??= new Map();
+    for (const { gatewayId, identifiers } of people) this.audited.set(gatewayId, { ...identifiers, ...this.audited.get(gatewayId) });
   }
 
   /** An aggregate report at `path`: disclosed if the final result carries it, though it names no one. */

@@ -11,7 +11,7 @@ import type { LinkedPerson } from '../identity/link.js';
 import type { DisclosureRecordInput, Ledger } from '../ledger/index.js';
 import type { SchemaExtension } from '../schema.js';
 import { type CohortAction, type CohortChange, CohortError, type CohortRegister, type Membership, type PlannedChange } from './register.js';
-import { recordEnvelope } from '../record-envelope.js';
+import { recordEnvelope, recordedIdentifiers } from '../record-envelope.js';
 import type { DisclosureSet } from '../disclosure-set.js';
 import { partnershipDate } from '../partnership-date.js';
 
@@ -108,7 +108,7 @@ export function cohortExtension(options: { register: CohortRegister; ledger: Led
     return {
       ...recordEnvelope({ principal, purpose: declaration.purpose, justification: declaration.justification, policy }),
       kind: 'alteration',
-      subjects: [{ gatewayId: person.id, identifiers: { ...person.identifiers }, disclosed: [], withheld: [] }],
+      subjects: [{ gatewayId: person.id, identifiers: recordedIdentifiers(person), disclosed: [], withheld: [] }],
       documentHash: 'cohort-register',
       operationName: `cohort:${action}`,
       requestId: context.requestId,
