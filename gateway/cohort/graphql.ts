@@ -1,7 +1,8 @@
 /**
  * The cohort in the unified schema: `Person.iom`, the `cohort` connection, and the coordinator's mutations.
- * A mutation is planned against the register, recorded in the ledger as an alteration, and only then applied;
- * bad input, an unknown person or a ledger that cannot write changes nothing.
+ * A mutation is planned against the register and applied, recorded in the ledger as an alteration before it is
+ * committed; bad input, an unknown person or a ledger that cannot write changes nothing, and a change that fails
+ * is recorded once, as failed, with its reason.
  */
 import DataLoader from 'dataloader';
 import { type Access, assertMayLookUpPeople } from '../access.js';
@@ -102,7 +103,9 @@ export function cohortExtension(options: { register: CohortRegister; ledger: Led
     }
   };
 
-  const alterationRecord = (context: CohortContext, person: LinkedPerson, planned: PlannedChange, outcome: 'altered' | 'error'): DisclosureRecordInput => {
+  type Outcome = { outcome: 'altered' } | { outcome: 'error'; failure: { code: string; reason: string } };
+
+  const alterationRecord = (context: CohortContext, person: LinkedPerson, planned: PlannedChange, result: Outcome): DisclosureRecordInput => {
     const { principal, declaration, policy } = context.access;
     const { action, gatewayId: _id, ...details } = planned.change;
     return {
@@ -112,11 +115,25 @@ export function cohortExtension(options: { register: CohortRegister; ledger: Led
       documentHash: 'cohort-register',
       operationName: `cohort:${action}`,
       requestId: context.requestId,
-      outcome,
-      alteration: { register: 'iom-cohort', action, details: JSON.parse(JSON.stringify(details)) as Record<string, unknown> },
+      outcome: result.outcome,
+      alteration: {
+        register: 'iom-cohort',
+        action,
+        details: JSON.parse(JSON.stringify(details)) as Record<string, unknown>,
+        ...(result.outcome === 'error' ? { failure: result.failure } : {}),
+      },
     };
   };
 
+  const failureOf = (error: unknown) =>
+    error instanceof CohortError
+      ? { code: error.code, reason: error.message }
+      : { code: 'DATABASE_FAILED', reason: 'The cohort register’s database failed while making the change.' };
+
+  /**
+   * One record per change, true to what happened: `altered`, written before the change is committed (nothing
+   * changes if it cannot be written), or `error` with the reason when the change failed and was not made.
+   */
   const change = async (context: CohortContext, personId: string, action: (person: LinkedPerson) => Record<string, unknown>) => {
     requireManager(context.access);
     const person = context.index.byId(personId);
@@ -130,16 +147,22 @@ export function cohortExtension(options: { register: CohortRegister; ledger: Led
       if (error instanceof CohortError) throw gatewayError(error.code, error.message);
       throw error;
     }
+    const ledgerState = { failed: false };
+    const record = async () => {
+      try {
+        await ledger.append(alterationRecord(context, person, planned, { outcome: 'altered' }));
+      } catch (error) {
+        ledgerState.failed = true;
+        throw error;
+      }
+    };
     try {
-      await ledger.append(alterationRecord(context, person, planned, 'altered'));
-    } catch {
-      throw gatewayError('LEDGER_UNAVAILABLE', 'The ledger could not record this change, so it was not made. Try again shortly.');
-    }
-    try {
-      await register.apply(planned, { actor: context.access.principal.userId, requestId: context.requestId, at: new Date() });
+      await register.apply(planned, { actor: context.access.principal.userId, requestId: context.requestId, at: new Date() }, record);
     } catch (error) {
-      // The ledger already says the change was asked for; say it did not happen.
-      await ledger.append(alterationRecord(context, person, planned, 'error')).catch(() => undefined);
+      if (ledgerState.failed) throw gatewayError('LEDGER_UNAVAILABLE', 'The ledger could not record this change, so it was not made. Try again shortly.');
+      // Not made: recorded once, as failed, with the reason. (Recorded as altered and then not committed, only a
+      // database failing between the two can do: the second record corrects the first.)
+      await ledger.append(alterationRecord(context, person, planned, { outcome: 'error', failure: failureOf(error) })).catch(() => undefined);
       if (error instanceof CohortError) throw gatewayError(error.code, error.message);
       throw error;
     }
