@@ -58,8 +58,8 @@ export class DisclosureSet {
 
   /**
    * `value` discloses these wherever the result carries it, or, with `field`, wherever that field of it is
-   * asked for. The path is the one the value is resolved at (aliases included), noted by `place`, so a
-   * resolver never writes a response path itself.
+   * asked for. The path is the one the value is resolved at (aliases included), noted by `placeValue` and
+   * `placeField`, so a resolver never writes a response path itself.
    */
   mark(value: object, disclosing: readonly Disclosing[], field?: string): void {
     let marks = this.marks.get(value);

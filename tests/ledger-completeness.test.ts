@@ -171,6 +171,16 @@ describe('outcomes are true', () => {
       alteration: { action: 'change-service-level', details: { serviceLevel: asked }, failure: { code: 'CONFLICT', reason: expect.stringMatching(/changed while/) } },
     });
     expect((await system.register.memberships([member.gatewayId])).get(member.gatewayId)?.serviceLevel).toBe(other);
+
+    // The IG officer sees it as failed, and why.
+    const { body: audit } = await system.query(
+      'query($id: ID) { disclosures(filter: { personId: $id, kind: ALTERATION, outcome: ERROR }) { edges { node { requestId failureReason } } } }',
+      { id: member.gatewayId },
+      IG_OFFICER,
+    );
+    expect((audit.data?.['disclosures'] as { edges: { node: unknown }[] }).edges.map((e) => e.node)).toEqual([
+      { requestId: body.extensions?.['requestId'], failureReason: expect.stringMatching(/changed while/) },
+    ]);
   });
 
   it('records a change that was made once, as altered', async () => {
