@@ -3,12 +3,23 @@
  * and why, and the people it consulted. Only what the final result actually carries counts as disclosed.
  */
 import type { LinkedPerson } from './identity/link.js';
+import type { RecordedIdentifiers } from './record-envelope.js';
 
 export interface Allowed {
   path: string;
   subject: LinkedPerson;
   dataItem: string;
   clauseId: string;
+}
+
+/** What a value says about someone, under which clause: placed in the result at its own response path. */
+export type Disclosing = Omit<Allowed, 'path'>;
+
+interface Marks {
+  /** Disclosed wherever the value itself appears in the result. */
+  whole: Disclosing[];
+  /** Disclosed only where one field of the value is asked for (a page's end cursor names its last member). */
+  fields: Map<string, Disclosing[]>;
 }
 
 export interface Withholding {
@@ -34,10 +45,15 @@ export class DisclosureSet {
   readonly consulted = new Set<LinkedPerson>();
   /** Look-ups of one person by identifier that found no one the caller may see (unknown or out of scope alike). */
   readonly lookups: Lookup[] = [];
-  /** Set when an IG officer read the ledger: the request is recorded as kind `audit`, about these people. */
-  audited: Set<string> | null = null;
+  /**
+   * Set when an IG officer read the ledger: the request is recorded as kind `audit`, about these people (by gateway
+   * id), with the identifiers the ledger itself named them by.
+   */
+  audited: Map<string, RecordedIdentifiers> | null = null;
   /** Response paths of aggregate reports (figures about no one in particular): recorded as kind `aggregate`. */
   private readonly aggregates: string[] = [];
+  /** Values a resolver made that disclose something wherever the result places them (connection edges, events). */
+  private readonly marks = new WeakMap<object, Marks>();
 
   allow(entry: Allowed): void {
     // One path can carry several items (a candidate's rule rests on OGRS and RoSH): keep each.
@@ -50,6 +66,42 @@ export class DisclosureSet {
     this.consulted.add(entry.subject);
   }
 
+  /**
+   * `value` discloses these wherever the result carries it, or, with `field`, wherever that field of it is
+   * asked for. The path is the one the value is resolved at (aliases included), noted by `placeValue` and
+   * `placeField`, so a resolver never writes a response path itself.
+   */
+  mark(value: object, disclosing: readonly Disclosing[], field?: string): void {
+    let marks = this.marks.get(value);
+    if (!marks) {
+      marks = { whole: [], fields: new Map() };
+      this.marks.set(value, marks);
+    }
+    if (field === undefined) marks.whole.push(...disclosing);
+    else marks.fields.set(field, [...(marks.fields.get(field) ?? []), ...disclosing]);
+    for (const { subject } of disclosing) this.consulted.add(subject);
+  }
+
+  /** A field of `source` resolved at `path`: notes what that field of a marked value discloses there. */
+  placeField(source: unknown, field: string, path: () => string): void {
+    const marked = typeof source === 'object' && source !== null ? this.marks.get(source)?.fields.get(field) : undefined;
+    if (marked) for (const entry of marked) this.allow({ ...entry, path: path() });
+  }
+
+  /** A value resolved at `path` (a list's items at `path.i`): notes what marked values disclose there. */
+  placeValue(value: unknown, path: () => string): void {
+    const at = (item: unknown, where: () => string) => {
+      const marked = typeof item === 'object' && item !== null ? this.marks.get(item)?.whole : undefined;
+      if (marked && marked.length > 0) {
+        const placed = where();
+        for (const entry of marked) this.allow({ ...entry, path: placed });
+      }
+    };
+    if (!Array.isArray(value)) return at(value, path);
+    let base: string | undefined;
+    value.forEach((item, i) => at(item, () => `${(base ??= path())}.${i}`));
+  }
+
   consult(person: LinkedPerson): void {
     this.consulted.add(person);
   }
@@ -60,9 +112,9 @@ export class DisclosureSet {
   }
 
   /** An audit query: recorded as kind `audit`, so IG officers' own reading of the ledger is on the ledger. */
-  audit(subjectIds: readonly string[]): void {
-    this.audited ??= new Set();
-    for (const id of subjectIds) this.audited.add(id);
+  audit(people: Iterable<{ gatewayId: string; identifiers?: RecordedIdentifiers }>): void {
+    this.audited ??= new Map();
+    for (const { gatewayId, identifiers } of people) this.audited.set(gatewayId, { ...identifiers, ...this.audited.get(gatewayId) });
   }
 
   /** An aggregate report at `path`: disclosed if the final result carries it, though it names no one. */

@@ -6,7 +6,7 @@
  * Decided by type and directive, never by field name, so new fields are covered without code here.
  */
 import { MapperKind, mapSchema } from '@graphql-tools/utils';
-import { defaultFieldResolver, getNamedType, type GraphQLFieldResolver, type GraphQLSchema } from 'graphql';
+import { defaultFieldResolver, getNamedType, type GraphQLFieldResolver, type GraphQLSchema, isCompositeType } from 'graphql';
 import type { AgencyModule } from '../adapters/kit/contract.js';
 import { type Access, assertMayLookUpPeople } from './access.js';
 import type { Classification } from './classification.js';
@@ -118,6 +118,27 @@ function scoped(resolve: Resolver, personOf: (value: unknown) => LinkedPerson): 
   };
 }
 
+/**
+ * Every field: what a marked value discloses (an edge, an event, a page's end cursor) is noted at the path the
+ * result really places it, under whatever aliases and fragments the operation used.
+ */
+function placed(resolve: Resolver, returnsObjects: boolean): Resolver {
+  return (source, args, context, info) => {
+    const path = () => responsePath(info.path);
+    context.disclosures.placeField(source, info.fieldName, path);
+    const value: unknown = resolve(source, args, context, info);
+    if (!returnsObjects) return value;
+    if (value instanceof Promise) {
+      return value.then((resolved: unknown) => {
+        context.disclosures.placeValue(resolved, path);
+        return resolved;
+      });
+    }
+    context.disclosures.placeValue(value, path);
+    return value;
+  };
+}
+
 export function enforcePolicy(schema: GraphQLSchema, classification: Classification, modules: readonly AgencyModule[]): GraphQLSchema {
   const sections = new Map(modules.map((m) => [m.agency, Object.keys(m.dataItems)]));
   return mapSchema(schema, {
@@ -131,7 +152,7 @@ export function enforcePolicy(schema: GraphQLSchema, classification: Classificat
       if (agencyItems) resolve = gatedSection(resolve, fieldName, agencyItems);
       const dataItem = classification.items.get(`${typeName}.${fieldName}`);
       if (dataItem) resolve = decided(resolve, dataItem, typeName);
-      return { ...config, resolve };
+      return { ...config, resolve: placed(resolve, isCompositeType(getNamedType(config.type))) };
     },
   });
 }

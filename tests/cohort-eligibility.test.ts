@@ -178,10 +178,11 @@ describe('cohort candidates under the partnership’s ISP', () => {
     const [latest] = (await system.ledger.query({}, { order: 'newest-first', limit: 1 })).entries;
     expect(latest?.record).toMatchObject({ kind: 'disclosure', outcome: 'disclosed', requestId: body.extensions?.['requestId'] });
     expect(latest?.record.subjects.map((s) => s.gatewayId).sort()).toEqual([...cursors].sort());
-    // The rule's id says which facts held: each listed person's record names them at the rule's path.
+    // Being listed, and the rule's id, say which facts held: each listed person's record names them at the edge and the rule.
     for (const subject of latest?.record.subjects ?? []) {
+      const edge = `cohortCandidates.edges.${cursors.indexOf(subject.gatewayId)}`;
       expect(subject.disclosed.length, subject.gatewayId).toBeGreaterThan(0);
-      expect(subject.disclosed.every((d) => /\.node\.rule$/.test(d.path)), subject.gatewayId).toBe(true);
+      expect(new Set(subject.disclosed.map((d) => d.path)), subject.gatewayId).toEqual(new Set([edge, `${edge}.node.rule`]));
     }
   });
 

@@ -22,8 +22,9 @@ import {
 export interface Disclosure {
   /** Response keys from the root, joined with dots (aliases, list indexes), as the ledger writes paths. */
   path: string;
-  dataItem: string;
-  /** The gateway id of the enclosing person, where the response selected `id`; null where it did not. */
+  /** Null where the response does not say which item (a candidate's edge: the rule's facts; an event that hides its item). */
+  dataItem: string | null;
+  /** The gateway id of the person it is about, where the response shows it (an `id`, a cursor); null where it does not. */
   subject: string | null;
 }
 
@@ -36,6 +37,10 @@ export interface ResponseReading {
   anonymous: number;
   /** The enclosing person's id for each object in the response, by its path (for placing errors). */
   subjectAt: Map<string, string | null>;
+  /** The response key → field nodes of each object in the response, by its path. */
+  selectionAt: Map<string, Map<string, FieldNode[]>>;
+  /** The id of the person each event in the response is about, where it shows it. */
+  subjectOfEvent: Map<string, string | null>;
 }
 
 interface Walk {
@@ -103,6 +108,7 @@ function walkValue(walk: Walk, type: GraphQLObjectType, sets: readonly Selection
     else walk.reading.anonymous += 1;
   }
   walk.reading.subjectAt.set(path.join('.'), at);
+  walk.reading.selectionAt.set(path.join('.'), fields);
   for (const [key, child] of Object.entries(object)) {
     if (key === '__typename') continue;
     const nodes = fields.get(key);
@@ -120,11 +126,53 @@ function walkValue(walk: Walk, type: GraphQLObjectType, sets: readonly Selection
       throw new Error(`abstract type ${named.name} at ${childPath.join('.')}: the walk does not resolve __typename yet`);
     }
   }
-  // Being listed in the cohort is membership data: each cohort edge discloses iom.membership about its person.
-  if (type.name === 'CohortEdge') {
-    const nodeKey = [...fields].find(([, nodes]) => nodes[0]?.name.value === 'node')?.[0];
-    const member = nodeKey === undefined ? undefined : walk.reading.subjectAt.get([...path, nodeKey].join('.'));
-    if (member) walk.reading.disclosed.push({ path: path.join('.'), dataItem: 'iom.membership', subject: member });
+  noteConnectionValues(walk, type.name, fields, object, path, at);
+}
+
+/** The response keys an object's selection gives field `name` (several where it is aliased twice). */
+const keysOf = (fields: Map<string, FieldNode[]>, name: string) => [...fields].filter(([, nodes]) => nodes[0]?.name.value === name).map(([key]) => key);
+
+/** The first string the object carries under any of `keys`. */
+function stringAt(object: Record<string, unknown>, keys: readonly string[]): string | null {
+  for (const key of keys) if (typeof object[key] === 'string') return object[key];
+  return null;
+}
+
+/**
+ * Values that disclose something about a person beside the classified fields: an entry of the cohort, of the
+ * candidates or of the events, whatever of it is asked for (a cursor is a gateway id; an event, its item); a page's
+ * end cursor, which names the last person listed; an event and a pathway entry, under their own data item.
+ */
+function noteConnectionValues(walk: Walk, typeName: string, fields: Map<string, FieldNode[]>, object: Record<string, unknown>, path: (string | number)[], at: string | null) {
+  const note = (dataItem: string | null, subject: string | null, where = path) => walk.reading.disclosed.push({ path: where.join('.'), dataItem, subject });
+  const here = (...keys: string[]) => [...path, ...keys].join('.');
+  /** Keys of field `name` in the selection of the object at `at`. */
+  const keysAt = (where: string, name: string) => keysOf(walk.reading.selectionAt.get(where) ?? new Map(), name);
+  const first = <T>(values: (T | null | undefined)[]): T | null => values.find((v) => v !== null && v !== undefined) ?? null;
+  const nodes = keysOf(fields, 'node').map((key) => here(key));
+  const cursor = stringAt(object, keysOf(fields, 'cursor'));
+  if (typeName === 'CohortEdge') note('iom.membership', cursor ?? first(nodes.map((node) => walk.reading.subjectAt.get(node))));
+  if (typeName === 'CohortCandidateEdge') {
+    note(null, cursor ?? first(nodes.flatMap((node) => keysAt(node, 'person').map((key) => walk.reading.subjectAt.get(`${node}.${key}`)))));
+  }
+  if (typeName === 'CohortEventEdge') {
+    note(first(nodes.map((node) => walk.reading.disclosed.find((d) => d.path === node)?.dataItem)), first(nodes.map((node) => walk.reading.subjectOfEvent.get(node))));
+  }
+  if (typeName === 'CohortEvent') {
+    const personKeys = keysOf(fields, 'person');
+    const subject = personKeys.map((key) => walk.reading.subjectAt.get([...path, key].join('.'))).find(Boolean) ?? null;
+    walk.reading.subjectOfEvent.set(path.join('.'), subject);
+    note(stringAt(object, keysOf(fields, 'dataItem')), subject);
+  }
+  if (typeName === 'PathwayNeed') note(stringAt(object, keysOf(fields, 'dataItem')), at);
+  if (typeName === 'CohortConnection' || typeName === 'CohortCandidateConnection') {
+    for (const key of keysOf(fields, 'pageInfo')) {
+      const page = object[key] as Record<string, unknown> | null;
+      for (const cursorKey of keysAt(here(key), 'endCursor')) {
+        const last = page?.[cursorKey];
+        if (typeof last === 'string') note(typeName === 'CohortConnection' ? 'iom.membership' : null, last, [...path, key, cursorKey]);
+      }
+    }
   }
 }
 
@@ -137,7 +185,7 @@ export function readResponse(schema: GraphQLSchema, document: DocumentNode, data
         .filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION)
         .map((fragment) => [fragment.name.value, fragment]),
     ),
-    reading: { disclosed: [], people: new Set(), anonymous: 0, subjectAt: new Map() },
+    reading: { disclosed: [], people: new Set(), anonymous: 0, subjectAt: new Map(), selectionAt: new Map(), subjectOfEvent: new Map() },
   };
   const operation = operationOf(document, operationName);
   const root = schema.getRootType(operation.operation);

@@ -28,8 +28,8 @@ import { requestIdOf } from '../plugins/disclosure-recording.js';
 import type { CompiledPolicy } from '../policy/index.js';
 import { type AuditFilter, checkAuditFilter, described, type PersonReference } from './filter.js';
 import { AUDIT_PURPOSE, auditRefusal } from './gate.js';
-import { gatewayIdsOf } from './people.js';
-import { recordEnvelope } from '../record-envelope.js';
+import { gatewayIdsOf, identifiersOf, personCriterion } from './people.js';
+import { recordEnvelope, recordedIdentifiers } from '../record-envelope.js';
 
 export interface AuditRouterOptions {
   ledger: Ledger;
@@ -90,12 +90,10 @@ function checkJustification(header: string | undefined): { ok: true; value: stri
 async function subjectsOf(reference: PersonReference | undefined, ledger: Ledger, index: IdentityIndex): Promise<DisclosureRecordInput['subjects']> {
   if (reference === undefined) return [];
   const ids = await gatewayIdsOf(reference, ledger, index);
-  return ids.map((gatewayId) => ({
-    gatewayId,
-    identifiers: { ...index.byId(gatewayId)?.identifiers, ...(reference.kind === 'personId' ? {} : { [reference.kind]: reference.value }) },
-    disclosed: [],
-    withheld: [],
-  }));
+  return ids.map((gatewayId) => {
+    const person = index.byId(gatewayId);
+    return { gatewayId, identifiers: { ...identifiersOf(reference), ...(person ? recordedIdentifiers(person) : {}) }, disclosed: [], withheld: [] };
+  });
 }
 
 function auditRecord(options: {
@@ -183,7 +181,8 @@ export function auditRouter(options: AuditRouterOptions): express.Router {
     res.setHeader('content-disposition', `attachment; filename="disclosures-to-${last}.${FORMATS[format].extension}"`);
     res.setHeader('x-audit-record', String(last));
     // A failure part-way destroys the response: a cut-off download, never a short file that looks whole.
-    await pipeline(Readable.from(exported(ledger, filter.ledger, format, last)), res).catch((error: unknown) => {
+    const selected = filter.person === undefined ? filter.ledger : { ...filter.ledger, ...personCriterion(filter.person, options.index()) };
+    await pipeline(Readable.from(exported(ledger, selected, format, last)), res).catch((error: unknown) => {
       // A client that leaves early is no fault of the export.
       if ((error as { code?: unknown }).code !== 'ERR_STREAM_PREMATURE_CLOSE') throw error;
     });

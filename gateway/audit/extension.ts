@@ -20,7 +20,7 @@ import {
 import type { SchemaExtension } from '../schema.js';
 import { checkAuditFilter, type Checked, checkPersonReference, described, instantSchema } from './filter.js';
 import { auditRefusal } from './gate.js';
-import { gatewayIdsOf, indexedPerson } from './people.js';
+import { gatewayIdsOf, identifiersOf, indexedPerson, personCriterion } from './people.js';
 import { alertView, integrityView, recordView, subjectAccessView } from './views.js';
 
 /** A ledger record names at most this many people (gateway/ledger/record.ts); an answer about more cannot be recorded. */
@@ -83,16 +83,22 @@ function admit(context: AuditContext): void {
   if (refusal) throw gatewayError(refusal.code, refusal.message, { http: { status: refusal.status } });
 }
 
+type AuditedPerson = Parameters<DisclosureSet['audit']>[0] extends Iterable<infer P> ? P : never;
+
 /** Notes the people an answer shows, so that the request is recorded as an audit of them. */
-function audited(context: AuditContext, gatewayIds: Iterable<string>): void {
-  const people = [...new Set(gatewayIds)];
-  if (people.length > MAX_AUDITED_PEOPLE) {
+function audited(context: AuditContext, shown: Iterable<string | AuditedPerson>): void {
+  const people = new Map<string, AuditedPerson>();
+  for (const person of shown) {
+    const { gatewayId, identifiers } = typeof person === 'string' ? { gatewayId: person, identifiers: undefined } : person;
+    people.set(gatewayId, { gatewayId, identifiers: { ...identifiers, ...people.get(gatewayId)?.identifiers } });
+  }
+  if (people.size > MAX_AUDITED_PEOPLE) {
     throw gatewayError(
       'BAD_USER_INPUT',
-      `This answer concerns ${people.length} people, more than one ledger record can name (${MAX_AUDITED_PEOPLE}); narrow the filter or the time range.`,
+      `This answer concerns ${people.size} people, more than one ledger record can name (${MAX_AUDITED_PEOPLE}); narrow the filter or the time range.`,
     );
   }
-  context.disclosures.audit(people);
+  context.disclosures.audit(people.values());
 }
 
 async function fromLedger<T>(read: () => Promise<T>): Promise<T> {
@@ -135,13 +141,14 @@ export function auditExtension(ledger: Ledger): SchemaExtension {
           admit(context);
           const filter = valid(checkAuditFilter(args.filter ?? {}));
           const page = parsed(pageSchema, { first: args.first, after: args.after ?? undefined, order: args.order });
-          const found = await fromLedger(() => ledger.query(filter.ledger, { limit: page.first, after: page.after, order: page.order }));
+          const criteria = filter.person === undefined ? filter.ledger : { ...filter.ledger, ...personCriterion(filter.person, context.index) };
+          const found = await fromLedger(() => ledger.query(criteria, { limit: page.first, after: page.after, order: page.order }));
           // An empty page about a person still tells the officer something about that person.
           const named = filter.person === undefined ? undefined : indexedPerson(filter.person, context.index);
           audited(context, [
             ...(filter.person?.kind === 'personId' ? [filter.person.value] : []),
-            ...(named ? [named.id] : []),
-            ...found.entries.flatMap((entry) => entry.record.subjects.map((subject) => subject.gatewayId)),
+            ...(named && filter.person ? [{ gatewayId: named.id, identifiers: identifiersOf(filter.person) }] : []),
+            ...found.entries.flatMap((entry) => entry.record.subjects.map(({ gatewayId, identifiers }) => ({ gatewayId, identifiers }))),
           ]);
           const edges = found.entries.map((entry) => ({ cursor: String(entry.sequence), node: recordView(entry) }));
           return { edges, pageInfo: { hasNextPage: found.nextCursor !== null, endCursor: edges.at(-1)?.cursor ?? null } };
@@ -152,7 +159,7 @@ export function auditExtension(ledger: Ledger): SchemaExtension {
           const reference = valid(checkPersonReference(args, true));
           const personIds = await fromLedger(() => gatewayIdsOf(reference, ledger, context.index));
           const reports = await fromLedger(() => Promise.all(personIds.map((id) => ledger.subjectAccess(id))));
-          audited(context, personIds);
+          audited(context, personIds.map((gatewayId) => ({ gatewayId, identifiers: identifiersOf(reference) })));
           const entries = reports
             .flatMap((report) => report.entries.map((entry) => subjectAccessView(report.gatewayId, entry)))
             .sort((a, b) => a.sequence - b.sequence || a.personId.localeCompare(b.personId));

@@ -3,9 +3,11 @@
  * ledger also knows ids they were recorded under before (a gateway id follows the strongest identifier
  * held, which changes when an agency adds one), and a subject access request must find those records too.
  */
+import { IDENTIFIER_KINDS, type IdentifierKind } from '../../schema/identifiers.js';
 import type { IdentityIndex } from '../identity/index-of-people.js';
 import type { LinkedPerson } from '../identity/link.js';
-import type { Ledger } from '../ledger/index.js';
+import type { Ledger, LedgerFilter } from '../ledger/index.js';
+import type { RecordedIdentifiers } from '../record-envelope.js';
 import type { PersonReference } from './filter.js';
 
 /** The person the reference names in the index as it stands, if any. */
@@ -29,4 +31,31 @@ export async function gatewayIdsOf(reference: PersonReference, ledger: Ledger, i
     after = page.nextCursor ?? undefined;
   } while (after !== undefined);
   return [...ids];
+}
+
+/** The identifier a reference names the person by, as a record names it. */
+export function identifiersOf(reference: PersonReference): RecordedIdentifiers {
+  return reference.kind === 'personId' ? {} : { [reference.kind]: reference.value };
+}
+
+/**
+ * The ledger's criterion for every record about the person a reference names, however a record names them: the
+ * reference itself, the person's gateway id now, and every identifier the index holds for them (conflicting
+ * values included). Records written before identifiers were stored on every record are found by gateway id.
+ */
+export function personCriterion(reference: PersonReference, index: IdentityIndex): Pick<LedgerFilter, 'person' | 'gatewayId' | 'identifier'> {
+  const person = indexedPerson(reference, index);
+  const gatewayIds = new Set<string>(reference.kind === 'personId' ? [reference.value] : []);
+  const identifiers = new Map<string, { kind: IdentifierKind; value: string }>();
+  const add = (kind: IdentifierKind, value: string) => identifiers.set(`${kind}:${value}`, { kind, value });
+  if (reference.kind !== 'personId') add(reference.kind, reference.value);
+  if (person) {
+    gatewayIds.add(person.id);
+    for (const kind of IDENTIFIER_KINDS) {
+      const value = person.identifiers[kind];
+      if (value !== undefined) add(kind, value);
+    }
+    for (const conflict of person.conflicts) for (const { value } of conflict.values) add(conflict.identifier, value);
+  }
+  return { gatewayId: undefined, identifier: undefined, person: { gatewayIds: [...gatewayIds], identifiers: [...identifiers.values()] } };
 }

@@ -57,6 +57,7 @@ export interface RecordView {
   operationName: string | null;
   documentHash: string;
   requestId: string;
+  failureReason: string | null;
 }
 
 const disclosedView = ({ dataItem, path, clauseId }: DisclosedItem): DisclosedView => ({ dataItem, path, clause: clauseId });
@@ -100,6 +101,7 @@ export function recordView({ sequence, hash, prevHash, record }: LedgerEntry): R
     operationName: record.operationName ?? null,
     documentHash: record.documentHash,
     requestId: record.requestId,
+    failureReason: record.alteration?.failure?.reason ?? null,
   };
 }
 

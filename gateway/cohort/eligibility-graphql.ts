@@ -6,7 +6,7 @@
  */
 import type { GraphQLError, GraphQLResolveInfo } from 'graphql';
 import type { Access } from '../access.js';
-import { type DisclosureSet, responsePath } from '../disclosure-set.js';
+import { type Disclosing, type DisclosureSet, responsePath } from '../disclosure-set.js';
 import { gatewayError } from '../errors.js';
 import type { IdentityIndex } from '../identity/index-of-people.js';
 import type { LinkedPerson } from '../identity/link.js';
@@ -67,8 +67,11 @@ async function recordsOf(context: CandidateContext, agency: string, keys: readon
 
 const keyOf = (person: LinkedPerson, agency: string) => person.keys.get(agency)?.[0];
 
+const factsOf = (candidate: Candidate): Disclosing[] =>
+  candidate.facts.map(({ dataItem, clauseId }) => ({ subject: candidate.person, dataItem, clauseId }));
+
 function recordFacts(context: CandidateContext, candidate: Candidate, path: string): void {
-  for (const { dataItem, clauseId } of candidate.facts) context.disclosures.allow({ path, subject: candidate.person, dataItem, clauseId });
+  for (const fact of factsOf(candidate)) context.disclosures.allow({ ...fact, path });
 }
 
 export function eligibilityExtension(options: { rules: EligibilityRules; register: CohortRegister }): SchemaExtension {
@@ -120,13 +123,17 @@ export function eligibilityExtension(options: { rules: EligibilityRules; registe
           const after = args.after;
           const start = after ? all.findIndex((candidate) => candidate.person.id > after) : 0;
           const page = start === -1 ? [] : all.slice(start, start + args.first);
-          // The rule and its reasons say something about each person listed, whatever fields are asked for.
-          for (const candidate of page) context.disclosures.consult(candidate.person);
-          return {
-            totalCount: all.length,
-            edges: page.map((candidate) => ({ cursor: candidate.person.id, node: candidate })),
-            pageInfo: { endCursor: page.at(-1)?.person.id ?? null, hasNextPage: start !== -1 && start + args.first < all.length },
-          };
+          // Being proposed says the rule's facts held, whatever fields are asked for: each edge discloses them, and so
+          // does the end cursor, which names the last candidate.
+          const edges = page.map((candidate) => ({ cursor: candidate.person.id, node: candidate }));
+          for (const edge of edges) {
+            context.disclosures.consult(edge.node.person);
+            context.disclosures.mark(edge, factsOf(edge.node));
+          }
+          const pageInfo = { endCursor: page.at(-1)?.person.id ?? null, hasNextPage: start !== -1 && start + args.first < all.length };
+          const last = page.at(-1);
+          if (last) context.disclosures.mark(pageInfo, factsOf(last), 'endCursor');
+          return { totalCount: all.length, edges, pageInfo };
         },
       },
       CohortCandidate: {

@@ -1,10 +1,10 @@
 /**
  * The cohort in the unified schema: `Person.iom`, the `cohort` connection, and the coordinator's mutations.
- * A mutation is planned against the register, recorded in the ledger as an alteration, and only then applied;
- * bad input, an unknown person or a ledger that cannot write changes nothing.
+ * A mutation is planned against the register and applied, recorded in the ledger as an alteration before it is
+ * committed; bad input, an unknown person or a ledger that cannot write changes nothing, and a change that fails
+ * is recorded once, as failed, with its reason.
  */
 import DataLoader from 'dataloader';
-import type { GraphQLResolveInfo } from 'graphql';
 import { type Access, assertMayLookUpPeople } from '../access.js';
 import { gatewayError } from '../errors.js';
 import type { IdentityIndex } from '../identity/index-of-people.js';
@@ -12,8 +12,8 @@ import type { LinkedPerson } from '../identity/link.js';
 import type { DisclosureRecordInput, Ledger } from '../ledger/index.js';
 import type { SchemaExtension } from '../schema.js';
 import { type CohortAction, type CohortChange, CohortError, type CohortRegister, type Membership, type PlannedChange } from './register.js';
-import { recordEnvelope } from '../record-envelope.js';
-import { type DisclosureSet, responsePath } from '../disclosure-set.js';
+import { recordEnvelope, recordedIdentifiers } from '../record-envelope.js';
+import type { DisclosureSet } from '../disclosure-set.js';
 import { partnershipDate } from '../partnership-date.js';
 
 interface CohortContext {
@@ -103,21 +103,37 @@ export function cohortExtension(options: { register: CohortRegister; ledger: Led
     }
   };
 
-  const alterationRecord = (context: CohortContext, person: LinkedPerson, planned: PlannedChange, outcome: 'altered' | 'error'): DisclosureRecordInput => {
+  type Outcome = { outcome: 'altered' } | { outcome: 'error'; failure: { code: string; reason: string } };
+
+  const alterationRecord = (context: CohortContext, person: LinkedPerson, planned: PlannedChange, result: Outcome): DisclosureRecordInput => {
     const { principal, declaration, policy } = context.access;
     const { action, gatewayId: _id, ...details } = planned.change;
     return {
       ...recordEnvelope({ principal, purpose: declaration.purpose, justification: declaration.justification, policy }),
       kind: 'alteration',
-      subjects: [{ gatewayId: person.id, identifiers: { ...person.identifiers }, disclosed: [], withheld: [] }],
+      subjects: [{ gatewayId: person.id, identifiers: recordedIdentifiers(person), disclosed: [], withheld: [] }],
       documentHash: 'cohort-register',
       operationName: `cohort:${action}`,
       requestId: context.requestId,
-      outcome,
-      alteration: { register: 'iom-cohort', action, details: JSON.parse(JSON.stringify(details)) as Record<string, unknown> },
+      outcome: result.outcome,
+      alteration: {
+        register: 'iom-cohort',
+        action,
+        details: JSON.parse(JSON.stringify(details)) as Record<string, unknown>,
+        ...(result.outcome === 'error' ? { failure: result.failure } : {}),
+      },
     };
   };
 
+  const failureOf = (error: unknown) =>
+    error instanceof CohortError
+      ? { code: error.code, reason: error.message }
+      : { code: 'DATABASE_FAILED', reason: 'The cohort register’s database failed while making the change.' };
+
+  /**
+   * One record per change, true to what happened: `altered`, written before the change is committed (nothing
+   * changes if it cannot be written), or `error` with the reason when the change failed and was not made.
+   */
   const change = async (context: CohortContext, personId: string, action: (person: LinkedPerson) => Record<string, unknown>) => {
     requireManager(context.access);
     const person = context.index.byId(personId);
@@ -131,16 +147,22 @@ export function cohortExtension(options: { register: CohortRegister; ledger: Led
       if (error instanceof CohortError) throw gatewayError(error.code, error.message);
       throw error;
     }
+    const ledgerState = { failed: false };
+    const record = async () => {
+      try {
+        await ledger.append(alterationRecord(context, person, planned, { outcome: 'altered' }));
+      } catch (error) {
+        ledgerState.failed = true;
+        throw error;
+      }
+    };
     try {
-      await ledger.append(alterationRecord(context, person, planned, 'altered'));
-    } catch {
-      throw gatewayError('LEDGER_UNAVAILABLE', 'The ledger could not record this change, so it was not made. Try again shortly.');
-    }
-    try {
-      await register.apply(planned, { actor: context.access.principal.userId, requestId: context.requestId, at: new Date() });
+      await register.apply(planned, { actor: context.access.principal.userId, requestId: context.requestId, at: new Date() }, record);
     } catch (error) {
-      // The ledger already says the change was asked for; say it did not happen.
-      await ledger.append(alterationRecord(context, person, planned, 'error')).catch(() => undefined);
+      if (ledgerState.failed) throw gatewayError('LEDGER_UNAVAILABLE', 'The ledger could not record this change, so it was not made. Try again shortly.');
+      // Not made: recorded once, as failed, with the reason. (Recorded as altered and then not committed, only a
+      // database failing between the two can do: the second record corrects the first.)
+      await ledger.append(alterationRecord(context, person, planned, { outcome: 'error', failure: failureOf(error) })).catch(() => undefined);
       if (error instanceof CohortError) throw gatewayError(error.code, error.message);
       throw error;
     }
@@ -161,7 +183,6 @@ export function cohortExtension(options: { register: CohortRegister; ledger: Led
           _root: unknown,
           args: { strand?: string | null; serviceLevel?: string | null; leadProfessional?: string | null; first: number; after?: string | null },
           context: CohortContext,
-          info: GraphQLResolveInfo,
         ) => {
           assertMayLookUpPeople(context.access);
           if (args.first < 1 || args.first > 100) throw gatewayError('BAD_USER_INPUT', '`first` must be between 1 and 100.');
@@ -187,15 +208,13 @@ export function cohortExtension(options: { register: CohortRegister; ledger: Led
             { first: args.first, after: args.after },
           );
           const edges = page.members.map((m) => ({ cursor: m.gatewayId, node: context.index.byId(m.gatewayId) ?? null }));
-          const base = responsePath(info.path);
-          edges.forEach(({ node }, i) => {
-            if (node) context.disclosures.allow({ path: `${base}.edges.${i}`, subject: node, dataItem: MEMBERSHIP, clauseId: listing.clauseId });
-          });
-          return {
-            totalCount: page.totalCount,
-            edges,
-            pageInfo: { endCursor: page.endCursor, hasNextPage: page.hasNextPage },
-          };
+          // Being listed is membership data: each edge discloses it, and so does the end cursor, which names the last member.
+          const listed = (node: LinkedPerson) => [{ subject: node, dataItem: MEMBERSHIP, clauseId: listing.clauseId }];
+          for (const edge of edges) if (edge.node) context.disclosures.mark(edge, listed(edge.node));
+          const pageInfo = { endCursor: page.endCursor, hasNextPage: page.hasNextPage };
+          const last = edges.at(-1)?.node;
+          if (last) context.disclosures.mark(pageInfo, listed(last), 'endCursor');
+          return { totalCount: page.totalCount, edges, pageInfo };
         },
       },
       Mutation: {

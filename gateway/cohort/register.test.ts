@@ -53,6 +53,24 @@ describeOnBackends('cohort register', (backend) => {
     expect((await register.history(['GW-B'])).get('GW-B')).toHaveLength(1);
   });
 
+  it('records a change before committing it: nothing changes if the record fails, and a change that fails is never recorded', async () => {
+    const register = await CohortRegister.open(database().admin);
+    await register.apply(await register.plan(selection('GW-E')), by('r7'));
+    const recorded: string[] = [];
+    const level = await register.plan({ action: 'change-service-level', gatewayId: 'GW-E', serviceLevel: 'low', reason: 'Stable for three months' });
+    const refused = await register.apply(level, by('r8'), async () => {
+      throw new Error('the ledger is down');
+    }).then(() => null, (e: unknown) => e);
+    expect((refused as Error).message).toBe('the ledger is down');
+    expect((await register.memberships(['GW-E'])).get('GW-E')).toMatchObject({ serviceLevel: 'high', version: 1 });
+
+    const stale = await register.plan({ action: 'change-service-level', gatewayId: 'GW-E', serviceLevel: 'medium', reason: 'Panel decision' });
+    await register.apply(level, by('r9'), async () => void recorded.push('r9'));
+    expect(await refusal(register.apply(stale, by('r10'), async () => void recorded.push('r10')))).toMatch(/changed while/);
+    expect(recorded).toEqual(['r9']);
+    expect((await register.history(['GW-E'])).get('GW-E')?.map((h) => h.requestId)).toEqual(['r7', 'r9']);
+  });
+
   it('refuses changes that make no sense, saying why, and changes nothing', async () => {
     const register = await CohortRegister.open(database().admin);
     await register.apply(await register.plan(selection('GW-C')), by('r6'));

@@ -1,7 +1,7 @@
 /**
  * The IOM cohort register: who is in the partnership's cohort, on which strand and service level, who leads
- * each case, and every change with its reason. Changes are planned against the current state, recorded in
- * the ledger by the caller, and only then applied, to the version they were planned against.
+ * each case, and every change with its reason. Changes are planned against the current state and applied to the
+ * version they were planned against, recorded in the ledger by the caller before they are committed.
  */
 import { z } from 'zod';
 import { migrate } from '../database/migrate.js';
@@ -249,26 +249,35 @@ export class CohortRegister {
     return { change, expectedVersion: current?.version ?? 0 };
   }
 
-  /** Applies a planned change in one transaction, to the version it was planned against. */
-  async apply(planned: PlannedChange, by: { actor: string; requestId: string; at: Date }): Promise<Membership> {
-    const { change, expectedVersion } = planned;
-    return this.database.transaction(async (tx) => {
-      const [row] = await tx.query('SELECT version FROM cohort_memberships WHERE gateway_id = $1 FOR UPDATE', [change.gatewayId]);
-      const version = row === undefined ? 0 : z.object({ version: z.number() }).parse(row).version;
-      if (version !== expectedVersion) {
-        throw new CohortError('CONFLICT', 'The membership changed while this change was being recorded; reload and try again.');
-      }
-      if (!(await write(tx, change, version + 1))) {
-        throw new CohortError('CONFLICT', 'Someone else selected this person while this change was being recorded; reload and try again.');
-      }
-      const { action, gatewayId, ...details } = change;
-      await tx.query(
-        'INSERT INTO cohort_history (gateway_id, occurred_at, action, details, actor, request_id) VALUES ($1, $2, $3, $4, $5, $6)',
-        [gatewayId, by.at.toISOString(), action, JSON.stringify(details), by.actor, by.requestId],
-      );
-      const [updated] = await tx.query('SELECT * FROM cohort_memberships WHERE gateway_id = $1', [gatewayId]);
-      return toMembership(updated);
+  /**
+   * Applies a planned change to the version it was planned against. `record` (the ledger's alteration record) is
+   * called once the change can no longer fail for any reason but the database's, and before it is committed: if
+   * `record` throws, nothing changes. A CohortError before `record` means the change was not made and not recorded.
+   */
+  async apply(planned: PlannedChange, by: { actor: string; requestId: string; at: Date }, record: () => Promise<void> = async () => undefined): Promise<Membership> {
+    if (this.database.engine === 'postgres') {
+      // The member's row stays locked from the check to the commit: a change racing in from another gateway waits, then fails its own check.
+      return this.database.transaction(async (tx) => {
+        const membership = await applyChange(tx, planned, by);
+        await record();
+        return membership;
+      });
+    }
+    // PGlite serves one query at a time, so the ledger cannot write while a transaction here is open; and it is one
+    // process's database, so changes made one at a time cannot race: check, record, then write.
+    return this.oneAtATime(async () => {
+      await checkVersion(this.database, planned);
+      await record();
+      return this.database.transaction((tx) => applyChange(tx, planned, by));
     });
+  }
+
+  private queue: Promise<unknown> = Promise.resolve();
+
+  private oneAtATime<T>(work: () => Promise<T>): Promise<T> {
+    const turn = this.queue.then(work);
+    this.queue = turn.catch(() => undefined);
+    return turn;
   }
 
   /** Selects many people at once in one transaction (the embedded default's starting cohort). */
@@ -298,6 +307,32 @@ export class CohortRegister {
       return claimed.length === 1;
     });
   }
+}
+
+/** Refuses a change whose member changed since it was planned; locks the member's row inside a transaction. */
+async function checkVersion(client: SqlClient, { change, expectedVersion }: PlannedChange): Promise<number> {
+  const [row] = await client.query('SELECT version FROM cohort_memberships WHERE gateway_id = $1 FOR UPDATE', [change.gatewayId]);
+  const version = row === undefined ? 0 : z.object({ version: z.number() }).parse(row).version;
+  if (version !== expectedVersion) {
+    throw new CohortError('CONFLICT', 'The membership changed while this change was being recorded; reload and try again.');
+  }
+  return version;
+}
+
+/** The change written with its history, in one transaction. */
+async function applyChange(tx: SqlClient, planned: PlannedChange, by: { actor: string; requestId: string; at: Date }): Promise<Membership> {
+  const { change } = planned;
+  const version = await checkVersion(tx, planned);
+  if (!(await write(tx, change, version + 1))) {
+    throw new CohortError('CONFLICT', 'Someone else selected this person while this change was being recorded; reload and try again.');
+  }
+  const { action, gatewayId, ...details } = change;
+  await tx.query(
+    'INSERT INTO cohort_history (gateway_id, occurred_at, action, details, actor, request_id) VALUES ($1, $2, $3, $4, $5, $6)',
+    [gatewayId, by.at.toISOString(), action, JSON.stringify(details), by.actor, by.requestId],
+  );
+  const [updated] = await tx.query('SELECT * FROM cohort_memberships WHERE gateway_id = $1', [gatewayId]);
+  return toMembership(updated);
 }
 
 /** Writes the change as version `version`; false when a first selection lost a race to another one. */

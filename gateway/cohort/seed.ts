@@ -5,17 +5,21 @@
 import { randomUUID } from 'node:crypto';
 import type { Population } from '../../adapters/population/types.js';
 import type { IdentityIndex } from '../identity/index-of-people.js';
+import type { LinkedPerson } from '../identity/link.js';
 import type { Ledger } from '../ledger/index.js';
+import { recordedIdentifiers } from '../record-envelope.js';
 import type { CohortAction, CohortRegister } from './register.js';
 
 export async function seedCohort(register: CohortRegister, ledger: Ledger, population: Population, index: IdentityIndex): Promise<number> {
   const selections: Extract<CohortAction, { action: 'select' }>[] = [];
+  const selected: LinkedPerson[] = [];
   for (const person of population.people) {
     if (!person.cohort) continue;
     const linked = (person.identifiers.crn && index.byIdentifier('crn', person.identifiers.crn)) || (person.identifiers.pnc && index.byIdentifier('pnc', person.identifiers.pnc));
     if (!linked) continue;
     const officer = person.probation?.responsibleOfficer ?? person.police?.offenderManager;
     if (!officer) continue;
+    selected.push(linked);
     selections.push({
       action: 'select',
       gatewayId: linked.id,
@@ -35,7 +39,7 @@ export async function seedCohort(register: CohortRegister, ledger: Ledger, popul
     principal: { userId: 'system:population-seed', displayName: 'Embedded default start-up', agency: 'iom', role: 'system' },
     purpose: 'iom-case-management',
     kind: 'alteration',
-    subjects: selections.map((s) => ({ gatewayId: s.gatewayId, identifiers: {}, disclosed: [], withheld: [] })),
+    subjects: selected.map((person) => ({ gatewayId: person.id, identifiers: recordedIdentifiers(person), disclosed: [], withheld: [] })),
     ispVersion: 'n/a',
     documentHash: 'cohort-register',
     operationName: 'cohort:seed',

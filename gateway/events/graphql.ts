@@ -1,11 +1,9 @@
 /**
  * Cohort events in the unified schema: the pollable `events(since:, first:)` connection and the `cohortEvents`
  * subscription. An event reaches a recipient only if it is deliverable to them (delivery.ts); others are skipped
- * without a trace. Each event returned is noted in the request's disclosure set at the event's path, so the
- * disclosure-recording plugin records it (per payload, for the subscription).
+ * without a trace. Each edge and event returned is marked in the request's disclosure set, so the
+ * disclosure-recording plugin records it where the result places it (per payload, for the subscription).
  */
-import type { GraphQLResolveInfo } from 'graphql';
-import { responsePath } from '../disclosure-set.js';
 import { gatewayError } from '../errors.js';
 import type { SchemaExtension } from '../schema.js';
 import { deliverable, type Delivery } from './delivery.js';
@@ -19,10 +17,10 @@ const MAX_SCAN = 1000;
 
 const upper = (value: string) => value.toUpperCase().replaceAll('-', '_');
 
-/** Notes a returned event as disclosed at its place in the result. */
-function disclose(context: EventsContext, info: GraphQLResolveInfo, delivery: Delivery): Delivery {
+/** What an event discloses wherever the result carries it (an edge, an edge's node, a subscription payload). */
+function marked(context: EventsContext, delivery: Delivery): Delivery {
   const { event, person, clauseId } = delivery;
-  context.disclosures.allow({ path: responsePath(info.path), subject: person, dataItem: event.dataItem, clauseId });
+  context.disclosures.mark(delivery, [{ subject: person, dataItem: event.dataItem, clauseId }]);
   return delivery;
 }
 
@@ -34,7 +32,7 @@ export function eventsExtension(options: { feed: Pick<EventFeed, 'subscribe' | '
   return {
     resolvers: {
       Query: {
-        events: async (_root: unknown, args: { since?: string | null; first: number }, context: EventsContext, info: GraphQLResolveInfo) => {
+        events: async (_root: unknown, args: { since?: string | null; first: number }, context: EventsContext) => {
           refuseAuditOnly(context.access);
           if (args.first < 1 || args.first > 100) throw gatewayError('BAD_USER_INPUT', '`first` must be between 1 and 100.');
           if (args.since !== undefined && args.since !== null && !/^\d{1,15}$/.test(args.since)) {
@@ -63,10 +61,7 @@ export function eventsExtension(options: { feed: Pick<EventFeed, 'subscribe' | '
             }
           }
           // An edge's cursor alone says an event happened: each edge is a disclosure of its event's data item.
-          const base = responsePath(info.path);
-          edges.forEach(({ delivery }, i) => {
-            context.disclosures.allow({ path: `${base}.edges.${i}`, subject: delivery.person, dataItem: delivery.event.dataItem, clauseId: delivery.clauseId });
-          });
+          for (const edge of edges) context.disclosures.mark(edge, [{ subject: edge.delivery.person, dataItem: edge.delivery.event.dataItem, clauseId: edge.delivery.clauseId }]);
           return {
             edges,
             pageInfo: { endCursor: scanned > 0 ? String(after) : (args.since ?? null), hasNextPage: !exhausted },
@@ -76,16 +71,16 @@ export function eventsExtension(options: { feed: Pick<EventFeed, 'subscribe' | '
       Subscription: {
         cohortEvents: {
           subscribe: (_root: unknown, _args: unknown, context: EventsContext) => subscriberStream(feed, renew, context),
-          resolve: (arrival: Delivery | Expiry, _args: unknown, context: EventsContext, info: GraphQLResolveInfo) => {
+          resolve: (arrival: Delivery | Expiry, _args: unknown, context: EventsContext) => {
             if (arrival.kind === 'expired') {
               throw gatewayError('UNAUTHENTICATED', 'Your token has expired, so the event stream has ended: subscribe again with a new token.');
             }
-            return disclose(context, info, arrival);
+            return marked(context, arrival);
           },
         },
       },
       CohortEventEdge: {
-        node: (edge: { delivery: Delivery }, _args: unknown, context: EventsContext, info: GraphQLResolveInfo) => disclose(context, info, edge.delivery),
+        node: (edge: { delivery: Delivery }, _args: unknown, context: EventsContext) => marked(context, edge.delivery),
       },
       CohortEvent: {
         id: ({ event }: Delivery) => event.id,

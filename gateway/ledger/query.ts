@@ -28,17 +28,23 @@ export interface LedgerEntry {
 
 const IDENTIFIER_COLUMNS = { pnc: 'pnc', cro: 'cro', nomsNumber: 'noms_number', crn: 'crn' } as const;
 
+/** Any written form of a partnership identifier; matched in canonical form. */
+const identifierCriterion = z
+  .strictObject({ kind: z.enum(IDENTIFIER_KINDS), value: z.string() })
+  .transform(({ kind, value }, ctx) => {
+    const canonical = canonicalIdentifier(kind, value);
+    if (canonical.ok) return { kind, value: canonical.value };
+    ctx.addIssue({ code: 'custom', message: `${IDENTIFIER_LABELS[kind]} "${value}": ${canonical.reason}` });
+    return z.NEVER;
+  });
+
 export const ledgerFilterSchema = z.strictObject({
   gatewayId: text(200).optional(),
-  /** Any written form of a partnership identifier; matched in canonical form. */
-  identifier: z
-    .strictObject({ kind: z.enum(IDENTIFIER_KINDS), value: z.string() })
-    .transform(({ kind, value }, ctx) => {
-      const canonical = canonicalIdentifier(kind, value);
-      if (canonical.ok) return { kind, value: canonical.value };
-      ctx.addIssue({ code: 'custom', message: `${IDENTIFIER_LABELS[kind]} "${value}": ${canonical.reason}` });
-      return z.NEVER;
-    })
+  identifier: identifierCriterion.optional(),
+  /** One person however a record names them: a subject with any of these gateway ids or identifiers. */
+  person: z
+    .strictObject({ gatewayIds: z.array(text(200)).max(100), identifiers: z.array(identifierCriterion).max(100) })
+    .refine((person) => person.gatewayIds.length + person.identifiers.length > 0, 'a person is named by at least one gateway id or identifier')
     .optional(),
   userId: text(200).optional(),
   agency: text(100).optional(),
@@ -91,6 +97,14 @@ export async function queryLedger(db: SqlClient, filter: LedgerFilter = {}, page
   if (where.gatewayId !== undefined) subjectMatch(`s.gateway_id = ${bind(where.gatewayId)}`);
   if (where.identifier !== undefined) {
     subjectMatch(`s.${IDENTIFIER_COLUMNS[where.identifier.kind]} = ${bind(where.identifier.value)}`);
+  }
+  if (where.person !== undefined) {
+    const { gatewayIds, identifiers } = where.person;
+    const any = [
+      ...(gatewayIds.length > 0 ? [`s.gateway_id = ANY(${bind(gatewayIds)}::text[])`] : []),
+      ...identifiers.map(({ kind, value }) => `s.${IDENTIFIER_COLUMNS[kind]} = ${bind(value)}`),
+    ];
+    subjectMatch(`(${any.join(' OR ')})`);
   }
   if (where.userId !== undefined) conditions.push(`r.user_id = ${bind(where.userId)}`);
   if (where.agency !== undefined) conditions.push(`r.agency = ${bind(where.agency)}`);

@@ -86,9 +86,14 @@ export const disclosureRecordSchema = z
     emergency: z.boolean().optional(),
     /** Look-ups of one person by identifier that found no one the caller may see: kind `lookup` when nothing else happened. */
     lookups: z.array(z.strictObject({ field: text(100), argument: text(40), value: text(200) })).max(100).optional(),
-    /** For kind `alteration`: which register changed, how, and the values written. */
+    /** For kind `alteration`: which register changed, how, and the values written; or, with outcome `error`, why it was not. */
     alteration: z
-      .strictObject({ register: text(100), action: text(100), details: z.record(z.string(), z.unknown()) })
+      .strictObject({
+        register: text(100),
+        action: text(100),
+        details: z.record(z.string(), z.unknown()),
+        failure: z.strictObject({ code: text(100), reason: text(1000) }).optional(),
+      })
       .optional(),
   })
   .refine((record) => record.emergency !== true || record.justification !== undefined, {
@@ -98,6 +103,10 @@ export const disclosureRecordSchema = z
   .refine((record) => (record.kind === 'alteration') === (record.alteration !== undefined), {
     message: 'an alteration record, and only one, carries what was altered',
     path: ['alteration'],
+  })
+  .refine((record) => record.alteration?.failure === undefined || record.outcome === 'error', {
+    message: 'only a change that was not made says why it failed',
+    path: ['alteration', 'failure'],
   })
   .refine((record) => record.outcome !== 'altered' || record.kind === 'alteration', {
     message: 'only an alteration record has outcome "altered"',

@@ -2,12 +2,11 @@
  * `Person.pathways`: needs and interventions across the seven pathways, gathered from the agencies' sections
  * through the request's own batch loaders. An entry appears only where the ISP shares its source data item with
  * the caller, so the list never carries what the item's own field would withhold, and an entry left out leaves no
- * trace; an agency none of whose sources may be shown is not even asked. Each entry shown is noted in the
- * disclosure set under its source item and clause, so the ledger says what the list really disclosed.
+ * trace; an agency none of whose sources may be shown is not even asked. Each entry shown is marked in the
+ * disclosure set with its source item and clause, so the ledger says what the list really disclosed, where.
  */
-import type { GraphQLResolveInfo } from 'graphql';
 import type { Access } from '../access.js';
-import { type DisclosureSet, responsePath } from '../disclosure-set.js';
+import type { DisclosureSet } from '../disclosure-set.js';
 import type { LinkedPerson } from '../identity/link.js';
 import type { Decision } from '../policy/index.js';
 import type { SchemaExtension } from '../schema.js';
@@ -29,7 +28,7 @@ async function sectionOf(person: LinkedPerson, agency: string, sections: Section
   return key === undefined || !loader ? null : loader.load(key);
 }
 
-async function pathwaysOf(person: LinkedPerson, context: PathwaysContext, path: string): Promise<PathwayEntry[]> {
+async function pathwaysOf(person: LinkedPerson, context: PathwaysContext): Promise<PathwayEntry[]> {
   const { access, sections, disclosures } = context;
   const decided = await Promise.all(PATHWAY_SOURCES.map(async (source) => ({ source, decision: await access.decide(person, source.dataItem) })));
   const granted = decided.filter((d): d is Granted => d.decision.allowed);
@@ -42,18 +41,19 @@ async function pathwaysOf(person: LinkedPerson, context: PathwaysContext, path: 
       return section === null || section === undefined ? [] : source.entries(section).map((entry) => ({ entry, clauseId: decision.clauseId }));
     })
     .sort((a, b) => byPathway(a.entry, b.entry));
-  entries.forEach(({ entry, clauseId }, index) => {
-    disclosures.allow({ path: `${path}.${index}`, subject: person, dataItem: entry.dataItem, clauseId });
+  // Each entry is a fresh object, marked so that it is recorded wherever the result places it.
+  return entries.map(({ entry, clauseId }) => {
+    const shown = { ...entry };
+    disclosures.mark(shown, [{ subject: person, dataItem: entry.dataItem, clauseId }]);
+    return shown;
   });
-  return entries.map(({ entry }) => entry);
 }
 
 export function pathwaysExtension(): SchemaExtension {
   return {
     resolvers: {
       Person: {
-        pathways: (person: LinkedPerson, _args: unknown, context: PathwaysContext, info: GraphQLResolveInfo) =>
-          pathwaysOf(person, context, responsePath(info.path)),
+        pathways: (person: LinkedPerson, _args: unknown, context: PathwaysContext) => pathwaysOf(person, context),
       },
     },
   };

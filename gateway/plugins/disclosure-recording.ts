@@ -11,14 +11,16 @@ import type { Plugin } from 'graphql-yoga';
 import type { Access } from '../access.js';
 import { DisclosureSet } from '../disclosure-set.js';
 import { gatewayError } from '../errors.js';
+import type { IdentityIndex } from '../identity/index-of-people.js';
 import type { LinkedPerson } from '../identity/link.js';
 import type { DisclosureRecordInput, Ledger, RecordKind, RecordOutcome } from '../ledger/index.js';
-import { recordEnvelope } from '../record-envelope.js';
+import { recordEnvelope, recordedIdentifiers } from '../record-envelope.js';
 
 export type EnforcementMode = 'redact' | 'reject';
 
 interface RecordingContext {
   access: Access;
+  index: IdentityIndex;
   disclosures: DisclosureSet;
   requestId: string;
 }
@@ -58,12 +60,9 @@ async function recordOf(
 
   const subjects: SubjectInput[] = await Promise.all(
     [...people].map(async (person) => {
-      const localReferences = person.records
-        .filter((r) => !Object.values(r.identifiers).includes(r.key))
-        .map((r) => ({ agency: r.agency, reference: r.key }));
       return {
         gatewayId: person.id,
-        identifiers: { ...person.identifiers, ...(localReferences.length > 0 ? { localReferences } : {}) },
+        identifiers: recordedIdentifiers(person),
         inActiveCohort: (await access.factsOf(person)).inActiveCohort,
         disclosed: disclosed
           .filter((d) => d.subject === person)
@@ -74,8 +73,11 @@ async function recordOf(
       };
     }),
   );
-  for (const gatewayId of disclosures.audited ?? []) {
-    if (!subjects.some((s) => s.gatewayId === gatewayId)) subjects.push({ gatewayId, identifiers: {}, disclosed: [], withheld: [] });
+  // An audit names people as the ledger does: with what the index knows of them now, and what the ledger named them by.
+  for (const [gatewayId, named] of disclosures.audited ?? []) {
+    if (subjects.some((s) => s.gatewayId === gatewayId)) continue;
+    const person = context.index.byId(gatewayId);
+    subjects.push({ gatewayId, identifiers: { ...named, ...(person ? recordedIdentifiers(person) : {}) }, disclosed: [], withheld: [] });
   }
   const anyDisclosed = subjects.some((s) => s.disclosed.length > 0);
   const kind: RecordKind = anyDisclosed
