@@ -163,3 +163,40 @@ describe('a production gateway’s surface', () => {
     expect(() => loadConfig({ CORS_ORIGINS: 'https://partner.example/app' }, [])).toThrow(/CORS_ORIGINS/);
   });
 });
+
+describe('errors a caller can act on', () => {
+  const errorsOf = async (body: object) => (await post(await coordinator(), body)).body.errors as { message: string; extensions: Record<string, unknown> }[];
+
+  it('hides enum and field suggestions, which would map what the caller may not see', async () => {
+    const [wrongEnum] = await errorsOf({ query: '{ cohort(strand: FIXD) { totalCount } }' });
+    expect(wrongEnum?.extensions['code']).toBe('GRAPHQL_VALIDATION_FAILED');
+    expect(wrongEnum?.message).not.toMatch(/FIXED|Did you mean/);
+    const [wrongField] = await errorsOf({ query: '{ persn(crn: "X123456") { id } }' });
+    expect(wrongField?.message).not.toMatch(/person|Did you mean/);
+  });
+
+  it('names each limit with LIMIT_EXCEEDED, not a syntax error', async () => {
+    const cases: [string, object][] = [
+      ['aliases', { query: `{ ${Array.from({ length: 101 }, (_, i) => `a${i}: __typename`).join(' ')} }` }],
+      ['tokens', { query: `{ ${'__typename '.repeat(10_001)}}` }],
+      ['directives', { query: `{ ${Array.from({ length: 21 }, (_, i) => `a${i}: __typename @include(if: true)`).join(' ')} }` }],
+      ['depth', { query: `{ person(crn: "X123456") { ${'probableMatches { person { '.repeat(7)} id ${'} } '.repeat(7)} } }` }],
+      ['cost', { query: `query($n: Int) { ${Array.from({ length: 20 }, (_, i) => `c${i}: cohort(first: $n) { edges { node { id police { arrests { offence arrestedOn } } } } }`).join(' ')} }`, variables: { n: 100 } }],
+      ['cost', { query: `query($n: Int = 100) { ${Array.from({ length: 20 }, (_, i) => `c${i}: cohort(first: $n) { edges { node { id police { arrests { offence arrestedOn } } } } }`).join(' ')} }` }],
+    ];
+    for (const [limit, body] of cases) {
+      const errors = (await errorsOf(body)) ?? [];
+      expect(errors.map((e) => e.extensions), limit).toEqual([expect.objectContaining({ code: 'LIMIT_EXCEEDED', limit })]);
+      expect(errors[0]?.message).not.toMatch(/Syntax Error/);
+    }
+  });
+
+  it('codes bad variables BAD_USER_INPUT and echoes at most 100 characters of what was sent', async () => {
+    const sent = 'x'.repeat(5000);
+    const errors = await errorsOf({ query: 'query($n: Int) { cohort(first: $n) { totalCount } }', variables: { n: sent } });
+    expect(errors[0]?.extensions['code']).toBe('BAD_USER_INPUT');
+    expect(errors[0]?.message).not.toContain('x'.repeat(101));
+    const bounded = await errorsOf({ query: 'query($r: String!) { person(crn: $r) { id } }', variables: { r: `X${'\u0000'.repeat(10)}` } });
+    expect(bounded[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', argument: 'crn' });
+  });
+});

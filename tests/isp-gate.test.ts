@@ -220,6 +220,30 @@ describe('break-glass', () => {
     at(maxMinutes * 2 + 2);
     expect((await ask('Incident 2: the threat continues')).status).toBe(403);
   });
+
+  it('allows a user only the ISP’s emergencies a day, and alerts IG officers to each renewal', async () => {
+    const { query, variables } = nameQuery(outsideCohort());
+    const sub = `pc-${randomUUID()}`;
+    const officer: Caller = { role: 'police-offender-manager', agency: 'police', sub, purpose: 'emergency' };
+    const perDay = oracle.maxWindowsPerDay('emergency');
+    clockAt = new Date('2026-11-25T09:00:00Z');
+    const declared = [];
+    for (let i = 1; i <= perDay + 1; i++) declared.push(await system.query(query, variables, { ...officer, justification: `Incident ${i}` }));
+    expect(declared.map((r) => r.status)).toEqual([...Array.from({ length: perDay }, () => 200), 403]);
+    const refused = declared[perDay]?.body.errors?.[0];
+    expect(refused?.extensions?.['code']).toBe('PURPOSE_NOT_PERMITTED');
+    expect(refused?.message).toMatch(new RegExp(`declared ${perDay} emergencies in the last 24 hours`));
+    // A window already open stays open.
+    expect((await system.query(query, variables, { ...officer, justification: 'Incident 1' })).status).toBe(200);
+
+    const { body } = await system.query(
+      'query($from: DateTime!, $to: DateTime!) { disclosureAlerts(from: $from, to: $to) { kind userId } }',
+      { from: new Date(Date.now() - 60_000).toISOString(), to: new Date(Date.now() + 60_000).toISOString() },
+      { role: 'ig-officer', agency: 'iom', purpose: 'audit' },
+    );
+    const renewals = (body.data?.['disclosureAlerts'] as { kind: string; userId: string }[]).filter((a) => a.userId === sub && a.kind === 'EMERGENCY_RENEWED');
+    expect(renewals).toHaveLength(perDay - 1);
+  });
 });
 
 describe('review dates, on the gateway’s clock', () => {

@@ -19,7 +19,7 @@ const rawIspSchema = z.object({
     z.object({
       code: z.string(),
       requiresJustification: z.boolean(),
-      emergency: z.object({ maxMinutes: z.number().int().positive() }).optional(),
+      emergency: z.object({ maxMinutes: z.number().int().positive(), maxWindowsPerDay: z.number().int().positive().optional() }).optional(),
     }),
   ),
   roles: z.array(
@@ -146,6 +146,12 @@ export class IspOracle {
     const minutes = this.purpose(purpose).emergency?.maxMinutes;
     if (minutes === undefined) throw new Error(`${purpose} is not an emergency purpose`);
     return minutes;
+  }
+
+  maxWindowsPerDay(purpose: string): number {
+    const windows = this.purpose(purpose).emergency?.maxWindowsPerDay;
+    if (windows === undefined) throw new Error(`${purpose} is not an emergency purpose`);
+    return windows;
   }
 
   /** Whether the person exists at all for the caller: active-cohort roles see only the cohort, except in an emergency. */
