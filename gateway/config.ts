@@ -35,6 +35,8 @@ export const ConfigSchema = z.object({
   DATA_DIR: z.string().min(1).default('./data'),
   /** PostgreSQL in production; unset means embedded PGlite under DATA_DIR. */
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+  /** Every database call is abandoned after this long; requests needing the database then get LEDGER_UNAVAILABLE. */
+  DATABASE_TIMEOUT_MS: Milliseconds.default(2_000),
   /** `embedded` starts the five simulators in-process; `external` reaches agencies at <AGENCY>_URL. */
   AGENCIES: z.enum(['embedded', 'external']).default('embedded'),
   AGENCY_TIMEOUT_MS: Milliseconds.default(2000),

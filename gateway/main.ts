@@ -15,7 +15,7 @@ import { loadEligibilityRules } from './cohort/eligibility-file.js';
 import { CohortRegister } from './cohort/register.js';
 import { seedCohort } from './cohort/seed.js';
 import { EventFeed, EventStore } from './events/index.js';
-import { openLedger } from './ledger/index.js';
+import { LedgerUnavailableError, openLedger } from './ledger/index.js';
 import { openStore } from './ledger/store.js';
 import { compilePolicy, loadPolicy } from './policy/index.js';
 import { buildGatewaySchema } from './schema.js';
@@ -64,13 +64,24 @@ async function main(): Promise<void> {
   directory.startRefreshing(config.IDENTITY_REFRESH_MS);
 
   // One database for the ledger and the cohort register: PostgreSQL if configured, else embedded PGlite.
-  const database = await openStore(config.DATABASE_URL ? { databaseUrl: config.DATABASE_URL } : { dataDir: config.DATA_DIR });
+  const database = await openStore({
+    ...(config.DATABASE_URL ? { databaseUrl: config.DATABASE_URL } : { dataDir: config.DATA_DIR }),
+    timeoutMs: config.DATABASE_TIMEOUT_MS,
+    // One line per change of state, not a stack trace per request.
+    onAvailability: (change) =>
+      change.available
+        ? console.log('  database: answering again')
+        : console.warn(`  database: unavailable (${change.reason}); requests that need it get LEDGER_UNAVAILABLE until it answers`),
+  });
   const ledger = await openLedger({
     store: database,
     dataDir: config.DATA_DIR,
     checkpointIntervalMs: config.LEDGER_CHECKPOINT_MS,
     ...(config.LEDGER_SIGNING_KEY ? { signingKey: config.LEDGER_SIGNING_KEY } : {}),
     ...(config.LEDGER_TRUSTED_KEYS ? { trustedKeys: config.LEDGER_TRUSTED_KEYS.keys } : {}),
+    onError: (error) => {
+      if (!(error instanceof LedgerUnavailableError)) console.warn(`  ledger: ${error.message}`);
+    },
   });
   const register = await CohortRegister.open(database);
   // An agency's feed failing round after round is reported once, and again when its failure changes.
@@ -81,6 +92,8 @@ async function main(): Promise<void> {
     index: () => directory.current(),
     register,
     onError: (where, error) => {
+      // The database's own outage is logged once, above.
+      if (error instanceof LedgerUnavailableError) return;
       const message = error instanceof Error ? error.message : String(error);
       if (eventErrors.get(where) !== message) console.warn(`  events from ${where}: ${message} (will retry)`);
       eventErrors.set(where, message);
@@ -110,6 +123,7 @@ async function main(): Promise<void> {
     eligibility,
     events,
     enforcement: config.ENFORCEMENT,
+    database,
   });
   console.log(`  ISP: ${compiled.title} v${compiled.version} (${config.ISP_FILE})`);
   console.log(`  cohort eligibility: ${eligibility.title} v${eligibility.version}, ${eligibility.rules.length} rules (${config.ELIGIBILITY_FILE})`);

@@ -21,7 +21,8 @@ import { CohortRegister } from '../gateway/cohort/register.js';
 import { EventFeed, EventStore } from '../gateway/events/index.js';
 import { seedCohort } from '../gateway/cohort/seed.js';
 import { type Ledger, openLedger } from '../gateway/ledger/index.js';
-import { openStore } from '../gateway/ledger/store.js';
+import { openStore, type LedgerStore, type StoreSettings } from '../gateway/ledger/store.js';
+import type { IdentityDirectory } from '../gateway/identity/directory.js';
 import type { EnforcementMode } from '../gateway/plugins/disclosure-recording.js';
 import { type LoadedPolicy, loadPolicy, parsePolicy } from '../gateway/policy/index.js';
 import { describeDataItems } from '../gateway/schema.js';
@@ -55,6 +56,8 @@ export interface TestSystem {
   gateway: ReturnType<typeof createGateway>;
   ledger: Ledger;
   register: CohortRegister;
+  database: LedgerStore;
+  directory: IdentityDirectory;
   /** The cohort event feed: `events.poll()` reads the agencies' event feeds once, now. */
   events: EventFeed;
   simulator(agency: string): RunningSimulator;
@@ -115,6 +118,14 @@ export interface TestSystemOptions {
    * suites count, so suites about events poll when they choose (`events.poll()`) or set this.
    */
   eventPollMs?: number;
+  /** The database for ledger, register and events: PostgreSQL at this URL; by default embedded PGlite. */
+  databaseUrl?: string;
+  databaseTimeoutMs?: number;
+  onDatabaseAvailability?: StoreSettings['onAvailability'];
+  /** Agency faults set before the identity index is first loaded (an agency down at start-up). */
+  startFaults?: Readonly<Record<string, Partial<Faults>>>;
+  /** Start the identity directory's refreshing (and so its retries of failed feeds). */
+  identityRefreshMs?: number;
 }
 
 export async function startTestSystem(options: TestSystemOptions = {}): Promise<TestSystem> {
@@ -133,10 +144,13 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
   const population = defaultPopulation();
   const simulators = await startSimulators(agencies, population, { basePort: 0 });
   const bySimulator = new Map(simulators.map((s) => [s.agency, s]));
+  for (const [agency, faults] of Object.entries(options.startFaults ?? {})) bySimulator.get(agency)?.app.faults.set(faults);
   const { connections, directory } = connectAgencies(agencies, new Map(simulators.map((s) => [s.agency, s.url])), options.timeoutMs ?? 1000);
   await directory.refresh();
+  if (options.identityRefreshMs) directory.startRefreshing(options.identityRefreshMs);
   const dataDir = mkdtempSync(join(tmpdir(), 'gateway-test-'));
-  const database = await openStore({ dataDir });
+  const settings: StoreSettings = { timeoutMs: options.databaseTimeoutMs, onAvailability: options.onDatabaseAvailability };
+  const database = await openStore(options.databaseUrl ? { databaseUrl: options.databaseUrl, ...settings } : { dataDir, ...settings });
   const embeddedLedger = await openLedger({ store: database, dataDir, checkpointIntervalMs: 0 });
   const register = await CohortRegister.open(database);
   await seedCohort(register, embeddedLedger, population, directory.current());
@@ -155,6 +169,7 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
     events,
     enforcement: options.enforcement,
     clock: options.clock,
+    database,
   });
 
   const simulator = (agency: string) => {
@@ -169,6 +184,8 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
     gateway,
     ledger,
     register,
+    database,
+    directory,
     events,
     simulator,
     token,
