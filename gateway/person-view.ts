@@ -28,6 +28,7 @@ export interface ViewSources {
 
 export function personView(sources: ViewSources, standing: Pick<Access, 'policy' | 'principal' | 'declaration'>): PersonView {
   const sections = createSectionLoaders(sources.connections);
+  const index = sources.index();
   const cohortMembers = new DataLoader<string, boolean>(async (ids) => {
     const memberships = await sources.register.memberships(ids);
     return ids.map((id) => memberships.get(id)?.active === true);
@@ -36,9 +37,9 @@ export function personView(sources: ViewSources, standing: Pick<Access, 'policy'
     policy: standing.policy,
     principal: standing.principal,
     declaration: standing.declaration,
-    factsOf: createFactsOf(sources.modules, sections, cohortMembers),
+    factsOf: createFactsOf(sources.modules, sections, cohortMembers, index),
     activeMember: (person) => cohortMembers.load(person.id),
     now: (sources.now ?? (() => new Date()))(),
   });
-  return { index: sources.index(), sections, access };
+  return { index, sections, access };
 }

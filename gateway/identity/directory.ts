@@ -107,6 +107,9 @@ export class IdentityDirectory {
 
   private rebuild(): void {
     // Agencies in registration order, so the precedence of conflicting identifiers is stable.
-    this.index = new IdentityIndex(this.feeds.flatMap(({ agency }) => this.snapshots.get(agency) ?? []));
+    this.index = new IdentityIndex(
+      this.feeds.flatMap(({ agency }) => this.snapshots.get(agency) ?? []),
+      this.feeds.filter(({ agency }) => !this.snapshots.has(agency)).map(({ agency }) => agency),
+    );
   }
 }
