@@ -55,6 +55,8 @@ export const ConfigSchema = z.object({
    */
   LEDGER_SIGNING_KEY: jsonVariable('LEDGER_SIGNING_KEY', Jwk).optional(),
   LEDGER_TRUSTED_KEYS: jsonVariable('LEDGER_TRUSTED_KEYS', z.object({ keys: z.array(Jwk) })).optional(),
+  /** On SIGTERM or SIGINT, how long in-flight requests and subscriptions may take to finish before they are cut. */
+  SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
   /** How often the ledger's chain head is signed (it is also signed on shutdown). */
   LEDGER_CHECKPOINT_MS: Milliseconds.default(60_000),
   /** The information-sharing protocol to enforce. */

@@ -112,7 +112,7 @@ async function main(): Promise<void> {
   events.start(config.EVENT_POLL_MS);
   const made = population && config.SIMULATOR_EVENT_INTERVAL_MS > 0 ? `; each simulator makes one every ${config.SIMULATOR_EVENT_INTERVAL_MS} ms` : '';
   console.log(`  cohort events: agencies' feeds read every ${config.EVENT_POLL_MS} ms${made}`);
-  const { app, policy: compiled } = createGateway({
+  const { app, policy: compiled, deliveries } = createGateway({
     modules: agencies,
     connections,
     directory,
@@ -136,14 +136,21 @@ async function main(): Promise<void> {
   console.log(`Partnership Gateway: http://${shown}:${config.PORT}/graphql (${directory.current().size} people indexed)`);
 
   let stopping = false;
+  // Stop accepting, let what is in flight finish (subscriptions end after what they hold), then sign and close.
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    console.log(`${signal}: stopping`);
+    console.log(`${signal}: stopping; ${deliveries.inFlight} requests in flight may take up to ${config.SHUTDOWN_DRAIN_MS} ms`);
     directory.stop();
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-    await Promise.all(closers.map((close) => close()));
+    const cut = await deliveries.drain(server, config.SHUTDOWN_DRAIN_MS, () => events.endSubscriptions());
+    if (cut > 0) console.warn(`  ${cut} requests cut off at the drain timeout; any already recorded are recorded as not delivered`);
+    try {
+      await Promise.all(closers.map((close) => close()));
+    } catch (error) {
+      console.error(`  could not close cleanly: ${error instanceof Error ? error.message : String(error)}`);
+      process.exit(1);
+    }
+    console.log('  stopped: ledger checkpoint signed, database closed');
     process.exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));

@@ -16,6 +16,7 @@ import { enforcePolicy } from './enforcement.js';
 import { maskGatewayError } from './errors.js';
 import { type EventFeed, eventsExtension } from './events/index.js';
 import { explainExtension } from './explain.js';
+import { Deliveries } from './shutdown.js';
 import type { IdentityDirectory } from './identity/directory.js';
 import type { Ledger } from './ledger/index.js';
 import type { LedgerStore } from './ledger/store.js';
@@ -60,6 +61,7 @@ export function createGateway(options: GatewayOptions) {
   const policy = compilePolicy(options.policy, built.classification);
   const schema = enforcePolicy(built.schema, built.classification, modules);
 
+  const deliveries = new Deliveries(options.ledger);
   const yoga = createYoga({
     schema,
     graphqlEndpoint: '/graphql',
@@ -86,13 +88,18 @@ export function createGateway(options: GatewayOptions) {
         register: options.register,
         now: options.clock,
       }),
-      useDisclosureRecording({ ledger: options.ledger, mode: options.enforcement ?? 'redact' }),
+      useDisclosureRecording({
+        ledger: options.ledger,
+        mode: options.enforcement ?? 'redact',
+        onRecorded: (record, context) => deliveries.recorded((context as { res?: unknown }).res, record),
+      }),
       useDatabaseFailures(),
     ],
   });
 
   const app = express();
   app.disable('x-powered-by');
+  app.use(deliveries.track);
   // Liveness: the process serves HTTP, whatever its dependencies say.
   app.get('/health', (_req, res) => {
     res.json({ status: 'ok' });
@@ -104,7 +111,7 @@ export function createGateway(options: GatewayOptions) {
   });
   app.use('/audit', auditRouter({ ledger: options.ledger, authenticator: options.authenticator, policy, index: () => options.directory.current() }));
   app.use(yoga.graphqlEndpoint, yoga);
-  return { app, yoga, schema, policy };
+  return { app, yoga, schema, policy, deliveries };
 }
 
 /**

@@ -93,6 +93,8 @@ interface RecordingOptions {
   ledger: Ledger;
   mode: EnforcementMode;
   onLedgerError?: (error: unknown) => void;
+  /** Told of each record once committed, with the request's context (graceful shutdown follows its delivery). */
+  onRecorded?: (record: DisclosureRecordInput, context: RecordingContext) => void;
 }
 
 /** The result as it may leave: refused in `reject` mode if anything was withheld, and recorded first; `recorded` false if the ledger failed. */
@@ -114,6 +116,7 @@ async function release(options: RecordingOptions, args: ExecutionArgs, context: 
   if (record) {
     try {
       await ledger.append(record);
+      options.onRecorded?.(record, context);
     } catch (error) {
       options.onLedgerError?.(error);
       return {
