@@ -248,3 +248,23 @@ describe.skipIf(!postgresEnabled)('a hung database [postgres]', () => {
     expect(changes.map((c) => c.available)).toEqual([false, true]);
   });
 });
+
+describe('the embedded database gone under a running gateway [pglite]', () => {
+  it('answers LEDGER_UNAVAILABLE (503) to a request that needs it, and /ready names the database', { timeout: 120_000 }, async () => {
+    const system = await startTestSystem();
+    try {
+      expect((await ask(system)).hasPerson).toBe(true);
+      await system.database.close();
+      const answers = [await ask(system), await ask(system)];
+      for (const answer of answers) {
+        expect(answer.codes).toEqual(['LEDGER_UNAVAILABLE']);
+        expect(answer.status).toBe(503);
+      }
+      const ready = await request(system.app).get('/ready');
+      expect(ready.status).toBe(503);
+      expect((ready.body as { problems: string[] }).problems).toEqual([expect.stringMatching(/^database: /)]);
+    } finally {
+      await system.close().catch(() => undefined);
+    }
+  });
+});
