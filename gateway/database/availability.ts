@@ -51,7 +51,7 @@ const UNAVAILABLE_MESSAGES = /connection terminated|timeout exceeded when trying
 const SYSTEM_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNABORTED', 'EAI_AGAIN']);
 
 /** Whether `error` means the database could not be reached or did not answer, rather than refusing a statement. */
-export function isUnavailability(error: unknown): boolean {
+function isUnavailability(error: unknown): boolean {
   if (error instanceof DeadlineExceeded || error instanceof LedgerUnavailableError) return true;
   if (!(error instanceof Error)) return false;
   const code = 'code' in error && typeof error.code === 'string' ? error.code : undefined;
@@ -72,7 +72,7 @@ export class DatabaseAvailability {
   #closed = false;
 
   constructor(
-    readonly timeoutMs: number,
+    private readonly timeoutMs: number,
     /** One cheap round trip to the database, used to notice it is back. */
     private readonly ping: () => Promise<unknown>,
     private readonly onChange: (change: AvailabilityChange) => void,

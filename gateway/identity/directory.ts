@@ -44,11 +44,6 @@ export class IdentityDirectory {
     return [...this.status.values()];
   }
 
-  /** Whether the agency's feed has ever loaded: if not, the index cannot tell whom it holds. */
-  loaded(agency: string): boolean {
-    return this.status.get(agency)?.refreshedAt != null;
-  }
-
   async refresh(): Promise<FeedStatus[]> {
     await Promise.all(
       this.feeds.map(async (feed) => {

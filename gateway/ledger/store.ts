@@ -24,7 +24,7 @@ export interface LedgerStore extends SqlClient {
   /** Runs `work` in one transaction: committed if it resolves, rolled back if it throws. */
   transaction<T>(work: (tx: SqlClient) => Promise<T>): Promise<T>;
   /** Whether the database answers; a failed call or check makes it unavailable until a probe succeeds. */
-  readonly availability: Pick<DatabaseAvailability, 'outage' | 'check' | 'timeoutMs'>;
+  readonly availability: Pick<DatabaseAvailability, 'outage' | 'check'>;
   close(): Promise<void>;
 }
 
