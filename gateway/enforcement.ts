@@ -6,9 +6,8 @@
  * Decided by type and directive, never by field name, so new fields are covered without code here.
  */
 import { MapperKind, mapSchema } from '@graphql-tools/utils';
-import { defaultFieldResolver, getNamedType, type GraphQLFieldResolver, type GraphQLSchema } from 'graphql';
+import { defaultFieldResolver, getNamedType, GraphQLError, type GraphQLFieldResolver, type GraphQLSchema } from 'graphql';
 import type { AgencyModule } from '../adapters/kit/contract.js';
-import { GraphQLError } from 'graphql';
 import { type Access, type AccessDecision, assertMayLookUpPeople } from './access.js';
 import type { Classification } from './classification.js';
 import { type DisclosureSet, responsePath } from './disclosure-set.js';

@@ -123,6 +123,21 @@ function dependentOn(policy: LoadedPolicy, system: TestSystem, fact: (typeof AGE
   return undefined;
 }
 
+/** Asks for the dependent item about the person with this PNC. */
+const asking = (system: TestSystem, dependent: Dependent) => (pnc: string) =>
+  system.query(`{ person(pnc: "${pnc}") { id ${dependent.section} { ${dependent.selection} } } }`, undefined, dependent.caller);
+
+/** Someone the item is shared about while every agency answers. */
+async function sharedAbout(system: TestSystem, dependent: Dependent): Promise<SyntheticPerson> {
+  const query = asking(system, dependent);
+  for (const candidate of system.population.people.filter((p) => p.cohort !== null && p.identifiers.pnc).slice(0, 150)) {
+    const response = await query(pncOf(candidate));
+    const section = (response.body.data?.['person'] as Record<string, unknown> | null)?.[dependent.section];
+    if (section && errorsOf(response).length === 0) return candidate;
+  }
+  throw new Error('nobody the item is shared about');
+}
+
 describe('a fact the ISP needs, from an agency that cannot be read', () => {
   let system: TestSystem;
   let policy: LoadedPolicy;
@@ -145,19 +160,8 @@ describe('a fact the ISP needs, from an agency that cannot be read', () => {
     for (const fact of module.subjectFactNames ?? []) {
       it(`${module.agency} down, slow, hung or malformed: items turning on ${fact} are AGENCY_UNAVAILABLE naming it, recorded so, never WITHHELD`, { timeout: 60_000 }, async () => {
         const dependent = dependentOn(policy, system, fact) as Dependent;
-        const query = (pnc: string) => system.query(`{ person(pnc: "${pnc}") { id ${dependent.section} { ${dependent.selection} } } }`, undefined, dependent.caller);
-        // Someone the item is shared about while the agency answers.
-        const candidates = system.population.people.filter((p) => p.cohort !== null && p.identifiers.pnc);
-        let subject: SyntheticPerson | undefined;
-        for (const candidate of candidates.slice(0, 150)) {
-          const response = await query(pncOf(candidate));
-          const section = (response.body.data?.['person'] as Record<string, unknown> | null)?.[dependent.section];
-          if (section && errorsOf(response).length === 0) {
-            subject = candidate;
-            break;
-          }
-        }
-        expect(subject, 'a person the item is shared about').toBeDefined();
+        const query = asking(system, dependent);
+        const subject = await sharedAbout(system, dependent);
 
         for (const faults of Object.values(FAULTS)) {
           system.setFaults(module.agency, faults);
@@ -214,4 +218,35 @@ describe('an agency down when the gateway starts', () => {
     expect(errorsOf(after)).toEqual([]);
     expect((after.body.data?.['person'] as Record<string, unknown>)[absent.agency]).not.toBeNull();
   });
+});
+
+describe('reject mode, when an agency giving a fact cannot be read', () => {
+  let system: TestSystem;
+  let policy: LoadedPolicy;
+
+  beforeAll(async () => {
+    policy = defaultPolicy();
+    system = await startTestSystem({ timeoutMs: TIMEOUT_MS, policy, enforcement: 'reject' });
+  }, 120_000);
+  afterAll(async () => {
+    await system?.close();
+  });
+
+  for (const module of agencies) {
+    const [fact] = module.subjectFactNames ?? [];
+    if (fact === undefined) continue;
+    it(`${module.agency} down: not refused as if the ISP withheld, but AGENCY_UNAVAILABLE naming it`, { timeout: 60_000 }, async () => {
+      const dependent = dependentOn(policy, system, fact) as Dependent;
+      const subject = await sharedAbout(system, dependent);
+      system.setFaults(module.agency, { mode: 'down' });
+      try {
+        const response = await asking(system, dependent)(pncOf(subject));
+        expect(response.status).toBe(200);
+        expect(errorsOf(response).map((e) => [e.extensions?.['code'], e.extensions?.['agency']])).toContainEqual(['AGENCY_UNAVAILABLE', module.agency]);
+        expect(errorsOf(response).filter((e) => e.extensions?.['code'] === 'WITHHELD')).toEqual([]);
+      } finally {
+        system.clearFaults();
+      }
+    });
+  }
 });
