@@ -18,10 +18,11 @@ import type { LoadedPolicy } from '../gateway/policy/index.js';
 import { buildGatewaySchema } from '../gateway/schema.js';
 import { type Caller, defaultPolicy, type GraphQLResponse, startTestSystem, type TestSystem } from './harness.js';
 
-const TIMEOUT_MS = 600;
+/** Generous: other suites share the machine, and only the faulted agency may time out. */
+const TIMEOUT_MS = 2_000;
 const FAULTS: Readonly<Record<string, Partial<Faults>>> = {
   down: { mode: 'down' },
-  slow: { latencyMs: TIMEOUT_MS + 400 },
+  slow: { latencyMs: TIMEOUT_MS + 1_000 },
   hung: { latencyMs: 30_000 },
   malformed: { mode: 'malformed' },
 };
@@ -177,6 +178,16 @@ describe('a fact the ISP needs, from an agency that cannot be read', () => {
           } finally {
             system.clearFaults();
           }
+        }
+
+        // "What may I see, and why?" says the same.
+        system.setFaults(module.agency, { mode: 'down' });
+        try {
+          const explained = await system.query(`{ accessExplanation(pnc: "${pncOf(subject)}") { items { dataItem allowed reason } } }`, undefined, dependent.caller);
+          const items = (explained.body.data?.['accessExplanation'] as { items: { dataItem: string; reason: string | null }[] }).items;
+          expect(items.find((item) => item.dataItem === dependent.dataItem)?.reason).toBe(`agency-unavailable:${module.agency}`);
+        } finally {
+          system.clearFaults();
         }
       });
     }

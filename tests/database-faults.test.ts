@@ -134,7 +134,7 @@ describe.skipIf(!postgresEnabled)('the database made unreachable mid-load [postg
       expect(failure.status).toBe(503);
     }
     expect(answers.flatMap((a) => a.codes)).not.toContain('INTERNAL_SERVER_ERROR');
-    expect(Math.max(...answers.map((a) => a.ms))).toBeLessThan(TIMEOUT_MS + MARGIN_MS);
+    expect(Math.max(...failures.map((a) => a.ms)), 'the slowest LEDGER_UNAVAILABLE').toBeLessThan(TIMEOUT_MS + MARGIN_MS);
 
     const recorded = await recordedRequestIds(database.url);
     const unrecorded = answers.filter((a) => a.hasPerson && !recorded.has(a.requestId));
