@@ -5,8 +5,9 @@
 import type { Principal } from './authentication/principal.js';
 import { gatewayError } from './errors.js';
 import type { LinkedPerson } from './identity/link.js';
+import type { AgencyFact } from '../adapters/kit/contract.js';
 import type { CompiledPolicy, Decision } from './policy/index.js';
-import type { FactsOf } from './subjects.js';
+import type { FactsOf, GatheredFacts } from './subjects.js';
 import { partnershipDate } from './partnership-date.js';
 
 /** The purpose the caller declared for this request (X-Purpose, X-Justification). */
@@ -16,6 +17,12 @@ export interface Declaration {
   /** A break-glass emergency, declared with a justification and within its time limit. */
   emergency: boolean;
 }
+
+/**
+ * The ISP's decision, or: the decision turns on a fact an agency could not give (consent, MAPPA), so the item is not
+ * disclosed because that agency was unavailable, which is not the ISP withholding it.
+ */
+export type AccessDecision = Decision | { allowed: false; reason: `agency-unavailable:${string}`; agency: string; clauseId?: string };
 
 export interface Access {
   readonly principal: Principal;
@@ -37,7 +44,7 @@ export interface Access {
    * scope take the same path, one query of the register, so that not even timing tells them apart.
    */
   found(person: LinkedPerson | null): Promise<boolean>;
-  decide(person: LinkedPerson, dataItem: string): Promise<Decision>;
+  decide(person: LinkedPerson, dataItem: string): Promise<AccessDecision>;
   factsOf: FactsOf;
 }
 
@@ -77,7 +84,7 @@ export function createAccess(options: {
 }): Access {
   const { policy, principal, declaration, factsOf, activeMember, now } = options;
   const role = principal.role;
-  const decisions = new Map<string, Promise<Decision>>();
+  const decisions = new Map<string, Promise<AccessDecision>>();
   return {
     principal,
     declaration,
@@ -99,11 +106,34 @@ export function createAccess(options: {
       let decision = decisions.get(key);
       if (!decision) {
         decision = factsOf(person).then((subject) =>
-          policy.decide({ role, purpose: declaration.purpose, dataItem, subject, now, emergency: declaration.emergency }),
+          decideWithUnknowns(subject, (facts) => policy.decide({ role, purpose: declaration.purpose, dataItem, subject: facts, now, emergency: declaration.emergency })),
         );
         decisions.set(key, decision);
       }
       return decision;
     },
   };
+}
+
+const FACT_OF_CONDITION: Readonly<Record<string, AgencyFact>> = { 'consent-recorded': 'consentRecorded', 'mappa-case': 'mappaCase' };
+
+/**
+ * The ISP's decision, unless it withholds only because a fact an agency could not give counts as false: then, were
+ * those facts true, would it allow? If so the item waits on that agency (AGENCY_UNAVAILABLE), not on the ISP.
+ */
+function decideWithUnknowns(subject: GatheredFacts, decide: (facts: GatheredFacts) => Decision): AccessDecision {
+  const decision = decide(subject);
+  const unreadable = subject.unreadable ?? {};
+  if (decision.allowed || Object.keys(unreadable).length === 0) return decision;
+  let assumed: GatheredFacts = subject;
+  let agency: string | undefined;
+  for (let next: Decision = decision; !next.allowed; next = decide(assumed)) {
+    const fact = next.reason.startsWith('condition-not-met:') ? FACT_OF_CONDITION[next.reason.slice('condition-not-met:'.length)] : undefined;
+    const holder = fact === undefined || assumed[fact] ? undefined : unreadable[fact];
+    // Withheld whatever the unknown facts are: the ISP's own answer stands.
+    if (fact === undefined || holder === undefined) return decision;
+    agency ??= holder;
+    assumed = { ...assumed, [fact]: true };
+  }
+  return { allowed: false, reason: `agency-unavailable:${agency}`, agency: agency as string, ...(decision.clauseId ? { clauseId: decision.clauseId } : {}) };
 }

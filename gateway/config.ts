@@ -35,6 +35,8 @@ export const ConfigSchema = z.object({
   DATA_DIR: z.string().min(1).default('./data'),
   /** PostgreSQL in production; unset means embedded PGlite under DATA_DIR. */
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+  /** Every database call is abandoned after this long; requests needing the database then get LEDGER_UNAVAILABLE. */
+  DATABASE_TIMEOUT_MS: Milliseconds.default(2_000),
   /** `embedded` starts the five simulators in-process; `external` reaches agencies at <AGENCY>_URL. */
   AGENCIES: z.enum(['embedded', 'external']).default('embedded'),
   AGENCY_TIMEOUT_MS: Milliseconds.default(2000),
@@ -53,6 +55,8 @@ export const ConfigSchema = z.object({
    */
   LEDGER_SIGNING_KEY: jsonVariable('LEDGER_SIGNING_KEY', Jwk).optional(),
   LEDGER_TRUSTED_KEYS: jsonVariable('LEDGER_TRUSTED_KEYS', z.object({ keys: z.array(Jwk) })).optional(),
+  /** On SIGTERM or SIGINT, how long in-flight requests and subscriptions may take to finish before they are cut. */
+  SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
   /** How often the ledger's chain head is signed (it is also signed on shutdown). */
   LEDGER_CHECKPOINT_MS: Milliseconds.default(60_000),
   /** The information-sharing protocol to enforce. */

@@ -6,9 +6,9 @@
  * Decided by type and directive, never by field name, so new fields are covered without code here.
  */
 import { MapperKind, mapSchema } from '@graphql-tools/utils';
-import { defaultFieldResolver, getNamedType, type GraphQLFieldResolver, type GraphQLSchema, isCompositeType } from 'graphql';
+import { defaultFieldResolver, getNamedType, GraphQLError, type GraphQLFieldResolver, type GraphQLSchema, isCompositeType } from 'graphql';
 import type { AgencyModule } from '../adapters/kit/contract.js';
-import { type Access, assertMayLookUpPeople } from './access.js';
+import { type Access, type AccessDecision, assertMayLookUpPeople } from './access.js';
 import type { Classification } from './classification.js';
 import { type DisclosureSet, responsePath } from './disclosure-set.js';
 import { gatewayError } from './errors.js';
@@ -43,6 +43,23 @@ function withheldMessage(dataItem: string, decision: Exclude<Decision, { allowed
   return `${dataItem} is withheld: ${clause} shares it only when ${CONDITION_TEXT[condition] ?? condition}.`;
 }
 
+type Refusal = Exclude<AccessDecision, { allowed: true }>;
+
+/** Not disclosed: withheld by the ISP, or waiting on an agency that could not be read (never dressed as the ISP's). */
+function refusalError(dataItem: string, decision: Refusal, access: Access): GraphQLError {
+  if ('agency' in decision) {
+    return gatewayError(
+      'AGENCY_UNAVAILABLE',
+      `${dataItem} is not shown: whether the ISP shares it turns on what ${decision.agency} holds about this person, and ${decision.agency} could not be read just now. Try again shortly.`,
+      { agency: decision.agency, dataItem, reason: 'condition-unknown' },
+    );
+  }
+  return withheldError(dataItem, decision, access);
+}
+
+/** The ledger's reason for an item an agency's failure kept out of the answer. */
+const agencyUnavailable = (agency: string) => `agency-unavailable:${agency}` as const;
+
 export function withheldError(dataItem: string, decision: Exclude<Decision, { allowed: true }>, access: Access) {
   return gatewayError('WITHHELD', withheldMessage(dataItem, decision, access), {
     dataItem,
@@ -66,7 +83,7 @@ function decided(resolve: Resolver, dataItem: string, typeName: string): Resolve
     const path = responsePath(info.path);
     if (!decision.allowed) {
       context.disclosures.withhold({ path, subject, dataItem, reason: decision.reason, clauseId: decision.clauseId });
-      throw withheldError(dataItem, decision, context.access);
+      throw refusalError(dataItem, decision, context.access);
     }
     context.disclosures.allow({ path, subject, dataItem, clauseId: decision.clauseId });
     return resolve(source, args, context, info);
@@ -81,16 +98,32 @@ function gatedSection(resolve: Resolver, agency: string, dataItems: readonly str
   return async (source, args, context, info) => {
     const person = source as LinkedPerson;
     const decisions = await Promise.all(dataItems.map((item) => context.access.decide(person, item)));
+    const path = responsePath(info.path);
+    const dataItem = `${agency}.*`;
     if (!decisions.some((d) => d.allowed)) {
+      // If any item turns on an agency that could not be read, the section may yet be shared: say which agency.
+      const waiting = decisions.find((d): d is Extract<Refusal, { agency: string }> => !d.allowed && 'agency' in d);
+      if (waiting) {
+        context.disclosures.withhold({ path, subject: person, dataItem, reason: waiting.reason });
+        throw refusalError(dataItem, waiting, context.access);
+      }
       const first = decisions.find((d): d is Exclude<Decision, { allowed: true }> => !d.allowed);
       const reason = first?.reason ?? 'no-clause';
-      context.disclosures.withhold({ path: responsePath(info.path), subject: person, dataItem: `${agency}.*`, reason });
+      context.disclosures.withhold({ path, subject: person, dataItem, reason });
       throw gatewayError('WITHHELD', `Nothing from ${agency} is shared with ${context.access.principal.role} for ${context.access.declaration.purpose} about this person.`, {
-        dataItem: `${agency}.*`,
+        dataItem,
         reason,
       });
     }
-    const section: unknown = await resolve(source, args, context, info);
+    let section: unknown;
+    try {
+      section = await resolve(source, args, context, info);
+    } catch (error) {
+      // The ledger says why the section is missing: the agency, not the ISP.
+      if (!(error instanceof GraphQLError) || error.extensions['code'] !== 'AGENCY_UNAVAILABLE') throw error;
+      context.disclosures.withhold({ path, subject: person, dataItem, reason: agencyUnavailable(agency) });
+      throw gatewayError('AGENCY_UNAVAILABLE', error.message, { ...error.extensions, dataItem });
+    }
     if (section === null || typeof section !== 'object') return section;
     const copy = { ...section };
     sectionSubjects.set(copy, person);

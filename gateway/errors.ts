@@ -2,6 +2,8 @@
  * The one error shape clients see: a sentence a person can act on and a stable `extensions.code`.
  */
 import { GraphQLError } from 'graphql';
+import { type MaskError, maskError } from 'graphql-yoga';
+import { LedgerUnavailableError } from './ledger/errors.js';
 
 export type ErrorCode =
   | 'UNAUTHENTICATED'
@@ -30,3 +32,26 @@ export type ErrorCode =
 export function gatewayError(code: ErrorCode, message: string, extensions: Record<string, unknown> = {}): GraphQLError {
   return new GraphQLError(message, { extensions: { code, ...extensions } });
 }
+
+const LEDGER_UNAVAILABLE_MESSAGE = 'The gateway’s database (the disclosure ledger and the cohort register) is unavailable, so nothing that needs it was answered. Try again shortly.';
+
+/**
+ * `error` as the caller sees it if the database failed under it (down or hung anywhere on the request path: the
+ * cohort look-up before a record, a register change, an event): LEDGER_UNAVAILABLE with HTTP 503 at the same path.
+ * Undefined for any other error.
+ */
+export function namedDatabaseFailure(error: unknown): GraphQLError | undefined {
+  const located = error instanceof GraphQLError ? error : undefined;
+  const original = located ? located.originalError : error;
+  if (!(original instanceof LedgerUnavailableError)) return undefined;
+  return new GraphQLError(LEDGER_UNAVAILABLE_MESSAGE, {
+    ...(located ? { nodes: located.nodes, source: located.source, positions: located.positions, path: located.path } : {}),
+    extensions: { code: 'LEDGER_UNAVAILABLE', http: { status: 503 } },
+  });
+}
+
+/**
+ * How yoga shows an error thrown outside field resolution: a database failure is LEDGER_UNAVAILABLE, never an opaque
+ * INTERNAL_SERVER_ERROR; anything else unexpected is masked as yoga masks it.
+ */
+export const maskGatewayError: MaskError = (error, message, isDev) => namedDatabaseFailure(error) ?? maskError(error, message, isDev);

@@ -40,14 +40,20 @@ export function explainExtension(descriptions: ReadonlyMap<string, string>): Sch
             role: explanation.role,
             purpose: explanation.purpose,
             personId: person.id,
-            items: explanation.items.map((item) => ({
-              dataItem: item.dataItem,
-              description: descriptions.get(item.dataItem) ?? item.dataItem,
-              allowed: item.allowed,
-              clause: item.clauseId ?? null,
-              reason: item.allowed ? null : item.reason,
-              lawfulBasis: item.allowed ? basisText(item.lawfulBasis) : null,
-            })),
+            items: await Promise.all(
+              explanation.items.map(async (item) => {
+                // A refusal that turns on a fact an agency could not give says so (agency-unavailable:<agency>).
+                const refusal = item.allowed ? null : await access.decide(person, item.dataItem);
+                return {
+                  dataItem: item.dataItem,
+                  description: descriptions.get(item.dataItem) ?? item.dataItem,
+                  allowed: item.allowed,
+                  clause: item.clauseId ?? null,
+                  reason: refusal && !refusal.allowed ? refusal.reason : null,
+                  lawfulBasis: item.allowed ? basisText(item.lawfulBasis) : null,
+                };
+              }),
+            ),
           };
         },
       },

@@ -16,7 +16,7 @@ import { CohortRegister } from './cohort/register.js';
 import { EmergencyWindows } from './emergency/windows.js';
 import { seedCohort } from './cohort/seed.js';
 import { EventFeed, EventStore } from './events/index.js';
-import { openLedger } from './ledger/index.js';
+import { LedgerUnavailableError, openLedger } from './ledger/index.js';
 import { openStore } from './ledger/store.js';
 import { compilePolicy, loadPolicy } from './policy/index.js';
 import { buildGatewaySchema } from './schema.js';
@@ -68,13 +68,24 @@ async function main(): Promise<void> {
   directory.startRefreshing(config.IDENTITY_REFRESH_MS);
 
   // One database for the ledger and the cohort register: PostgreSQL if configured, else embedded PGlite.
-  const database = await openStore(config.DATABASE_URL ? { databaseUrl: config.DATABASE_URL } : { dataDir: config.DATA_DIR });
+  const database = await openStore({
+    ...(config.DATABASE_URL ? { databaseUrl: config.DATABASE_URL } : { dataDir: config.DATA_DIR }),
+    timeoutMs: config.DATABASE_TIMEOUT_MS,
+    // One line per change of state, not a stack trace per request.
+    onAvailability: (change) =>
+      change.available
+        ? console.log('  database: answering again')
+        : console.warn(`  database: unavailable (${change.reason}); requests that need it get LEDGER_UNAVAILABLE until it answers`),
+  });
   const ledger = await openLedger({
     store: database,
     dataDir: config.DATA_DIR,
     checkpointIntervalMs: config.LEDGER_CHECKPOINT_MS,
     ...(config.LEDGER_SIGNING_KEY ? { signingKey: config.LEDGER_SIGNING_KEY } : {}),
     ...(config.LEDGER_TRUSTED_KEYS ? { trustedKeys: config.LEDGER_TRUSTED_KEYS.keys } : {}),
+    onError: (error) => {
+      if (!(error instanceof LedgerUnavailableError)) console.warn(`  ledger: ${error.message}`);
+    },
   });
   const register = await CohortRegister.open(database);
   const emergencies = await EmergencyWindows.open(database);
@@ -86,6 +97,8 @@ async function main(): Promise<void> {
     index: () => directory.current(),
     register,
     onError: (where, error) => {
+      // The database's own outage is logged once, above.
+      if (error instanceof LedgerUnavailableError) return;
       const message = error instanceof Error ? error.message : String(error);
       if (eventErrors.get(where) !== message) console.warn(`  events from ${where}: ${message} (will retry)`);
       eventErrors.set(where, message);
@@ -104,7 +117,7 @@ async function main(): Promise<void> {
   events.start(config.EVENT_POLL_MS);
   const made = population && config.SIMULATOR_EVENT_INTERVAL_MS > 0 ? `; each simulator makes one every ${config.SIMULATOR_EVENT_INTERVAL_MS} ms` : '';
   console.log(`  cohort events: agencies' feeds read every ${config.EVENT_POLL_MS} ms${made}`);
-  const { app, policy: compiled } = createGateway({
+  const { app, policy: compiled, deliveries } = createGateway({
     modules: agencies,
     connections,
     directory,
@@ -118,6 +131,7 @@ async function main(): Promise<void> {
     enforcement: config.ENFORCEMENT,
     rateLimits: { perMinute: config.RATE_LIMIT_PER_MINUTE, byRole: config.RATE_LIMIT_ROLES },
     surface: surfaceOf(config),
+    database,
   });
   console.log(`  ISP: ${compiled.title} v${compiled.version} (${config.ISP_FILE})`);
   console.log(`  cohort eligibility: ${eligibility.title} v${eligibility.version}, ${eligibility.rules.length} rules (${config.ELIGIBILITY_FILE})`);
@@ -130,14 +144,21 @@ async function main(): Promise<void> {
   console.log(`Partnership Gateway: http://${shown}:${config.PORT}/graphql (${directory.current().size} people indexed)`);
 
   let stopping = false;
+  // Stop accepting, let what is in flight finish (subscriptions end after what they hold), then sign and close.
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    console.log(`${signal}: stopping`);
+    console.log(`${signal}: stopping; ${deliveries.inFlight} requests in flight may take up to ${config.SHUTDOWN_DRAIN_MS} ms`);
     directory.stop();
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-    await Promise.all(closers.map((close) => close()));
+    const cut = await deliveries.drain(server, config.SHUTDOWN_DRAIN_MS, () => events.endSubscriptions());
+    if (cut > 0) console.warn(`  ${cut} requests cut off at the drain timeout; any already recorded are recorded as not delivered`);
+    try {
+      await Promise.all(closers.map((close) => close()));
+    } catch (error) {
+      console.error(`  could not close cleanly: ${error instanceof Error ? error.message : String(error)}`);
+      process.exit(1);
+    }
+    console.log('  stopped: ledger checkpoint signed, database closed');
     process.exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));

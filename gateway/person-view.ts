@@ -26,19 +26,39 @@ export interface ViewSources {
   now?: () => Date;
 }
 
-export function personView(sources: ViewSources, standing: Pick<Access, 'policy' | 'principal' | 'declaration'>): PersonView {
-  const sections = createSectionLoaders(sources.connections);
-  const cohortMembers = new DataLoader<string, boolean>(async (ids) => {
-    const memberships = await sources.register.memberships(ids);
-    return ids.map((id) => memberships.get(id)?.active === true);
-  });
+/**
+ * What a view reads from the agencies and the register, cached for as long as it lives. Per request by default;
+ * one subscription event shares one set among all its recipients, so the agencies are asked once per event.
+ */
+export interface ViewLoaders {
+  sections: SectionLoaders;
+  cohortMembers: DataLoader<string, boolean>;
+}
+
+export function viewLoaders(sources: Pick<ViewSources, 'connections' | 'register'>): ViewLoaders {
+  return {
+    sections: createSectionLoaders(sources.connections),
+    cohortMembers: new DataLoader<string, boolean>(async (ids) => {
+      const memberships = await sources.register.memberships(ids);
+      return ids.map((id) => memberships.get(id)?.active === true);
+    }),
+  };
+}
+
+export function personView(
+  sources: ViewSources,
+  standing: Pick<Access, 'policy' | 'principal' | 'declaration'>,
+  loaders: ViewLoaders = viewLoaders(sources),
+): PersonView {
+  const { sections, cohortMembers } = loaders;
+  const index = sources.index();
   const access = createAccess({
     policy: standing.policy,
     principal: standing.principal,
     declaration: standing.declaration,
-    factsOf: createFactsOf(sources.modules, sections, cohortMembers),
+    factsOf: createFactsOf(sources.modules, sections, cohortMembers, index),
     activeMember: (gatewayId) => cohortMembers.load(gatewayId),
     now: (sources.now ?? (() => new Date()))(),
   });
-  return { index: sources.index(), sections, access };
+  return { index, sections, access };
 }

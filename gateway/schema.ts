@@ -128,11 +128,18 @@ export interface SchemaExtension {
 
 export function buildGatewaySchema(agencies: readonly AgencyModule[], extensions: readonly SchemaExtension[] = []): GatewaySchema {
   const sectionResolvers = Object.fromEntries(
-    agencies.map(({ agency }) => [
+    agencies.map(({ agency, title }) => [
       agency,
       (person: LinkedPerson, _args: unknown, context: PersonContext) => {
         const key = person.keys.get(agency)?.[0];
         const loader = context.sections.get(agency);
+        if (key === undefined && !context.index.knowsHoldingsOf(agency)) {
+          // Its identity feed never loaded: "holds nothing on them" would be a guess, so say it is not known.
+          throw gatewayError('AGENCY_UNAVAILABLE', `${title} has not answered since the gateway started, so whether it holds anything on this person is not known yet. Try again shortly.`, {
+            agency,
+            reason: 'not-linked',
+          });
+        }
         return key === undefined || !loader ? null : loader.load(key);
       },
     ]),

@@ -14,11 +14,15 @@ import type { EmergencyWindows } from './emergency/windows.js';
 import { cohortExtension } from './cohort/graphql.js';
 import type { CohortRegister } from './cohort/register.js';
 import { enforcePolicy } from './enforcement.js';
+import { maskGatewayError } from './errors.js';
 import { type EventFeed, eventsExtension } from './events/index.js';
 import { explainExtension } from './explain.js';
+import { Deliveries } from './shutdown.js';
 import type { IdentityDirectory } from './identity/directory.js';
 import type { Ledger } from './ledger/index.js';
+import type { LedgerStore } from './ledger/store.js';
 import { type EnforcementMode, useDisclosureRecording } from './plugins/disclosure-recording.js';
+import { useDatabaseFailures } from './plugins/database-failures.js';
 import { DEFAULT_LIMITS, type Limits, useLimits } from './plugins/limits.js';
 import { useArgumentBounds } from './plugins/argument-bounds.js';
 import { useErrorDiscipline } from './plugins/error-discipline.js';
@@ -59,6 +63,8 @@ export interface GatewayOptions {
   surface?: Partial<Surface>;
   /** The time decisions are made at (review dates, break-glass windows); tests move it. */
   clock?: () => Date;
+  /** The one database behind ledger, register and events, for readiness. */
+  database: Pick<LedgerStore, 'availability'>;
 }
 
 export interface Surface {
@@ -79,6 +85,7 @@ export function createGateway(options: GatewayOptions) {
   const policy = compilePolicy(options.policy, built.classification);
   const schema = enforcePolicy(built.schema, built.classification, modules);
 
+  const deliveries = new Deliveries(options.ledger);
   const yoga = createYoga({
     schema,
     graphqlEndpoint: '/graphql',
@@ -94,6 +101,7 @@ export function createGateway(options: GatewayOptions) {
       defaultQuery: '# What may I see about this person, and why?\nquery Explain {\n  accessExplanation(pnc: "2002/0949875C") {\n    ispVersion role purpose\n    items { dataItem allowed clause reason }\n  }\n}\n',
     },
     logging: 'warn',
+    maskedErrors: { maskError: maskGatewayError },
     plugins: [
       useErrorDiscipline(),
       useAuthentication(options.authenticator, { rateLimiter }),
@@ -109,23 +117,50 @@ export function createGateway(options: GatewayOptions) {
         register: options.register,
         now: options.clock,
       }),
-      useDisclosureRecording({ ledger: options.ledger, mode: options.enforcement ?? 'redact' }),
+      useDisclosureRecording({
+        ledger: options.ledger,
+        mode: options.enforcement ?? 'redact',
+        onRecorded: (record, context) => deliveries.recorded((context as { res?: unknown }).res, record),
+      }),
+      useDatabaseFailures(),
     ],
   });
 
   const app = express();
   app.disable('x-powered-by');
-  // Liveness: the process serves HTTP. Readiness: the identity index holds at least one agency's feed.
+  app.use(deliveries.track);
+  // Liveness: the process serves HTTP, whatever its dependencies say.
   app.get('/health', (_req, res) => {
     res.json({ status: 'ok' });
   });
-  app.get('/ready', (_req, res) => {
-    const feeds = options.directory.feedStatus();
-    const ready = feeds.some((feed) => feed.refreshedAt !== null);
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'starting', people: options.directory.current().size, feeds });
+  app.get('/ready', async (_req, res) => {
+    res.setHeader('cache-control', 'no-store');
+    const readiness = await readinessOf(options);
+    res.status(readiness.status === 'ready' ? 200 : 503).json(readiness);
   });
   const edge = { corsOrigins: surface.corsOrigins, maxBodyBytes: surface.maxBodyBytes };
   app.use('/audit', ...routeEdge(edge), auditRouter({ ledger: options.ledger, authenticator: options.authenticator, rateLimiter, policy, index: () => options.directory.current() }));
   app.use(yoga.graphqlEndpoint, ...graphqlEdge(edge), yoga);
-  return { app, yoga, schema, policy };
+  return { app, yoga, schema, policy, deliveries };
+}
+
+/**
+ * Readiness: the database answers (asked now, unless it is known to be down) and every agency's identity feed has
+ * loaded at least once. Each problem is named; no figures about people.
+ */
+async function readinessOf(options: Pick<GatewayOptions, 'database' | 'directory'>) {
+  const { availability } = options.database;
+  const databaseUp = availability.outage === null && (await availability.check());
+  const outage = availability.outage;
+  const feeds = options.directory.feedStatus();
+  const problems = [
+    ...(databaseUp ? [] : [`database: ${outage?.reason ?? 'did not answer'}`]),
+    ...feeds.filter((feed) => feed.refreshedAt === null).map((feed) => `${feed.agency}: identity feed never loaded (${feed.error ?? 'not yet tried'})`),
+  ];
+  return {
+    status: problems.length === 0 ? 'ready' : 'not-ready',
+    problems,
+    database: databaseUp ? { available: true } : { available: false, reason: outage?.reason ?? 'did not answer' },
+    identityFeeds: feeds.map((feed) => ({ agency: feed.agency, loaded: feed.refreshedAt !== null, refreshedAt: feed.refreshedAt, error: feed.error })),
+  };
 }

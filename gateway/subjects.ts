@@ -1,16 +1,23 @@
 /**
  * The facts about a person that the ISP's conditions test (active cohort, consent recorded, MAPPA case),
- * gathered from the cohort register and the agencies that hold them through the request's own section loaders, so asking costs
- * no more upstream calls than the query itself. A fact an agency cannot give counts as not met.
+ * gathered from the cohort register and the agencies that hold them through the request's own section loaders, so
+ * asking costs no more upstream calls than the query itself. A fact an agency could not give (down, slow,
+ * malformed, or its identity feed never loaded) is `unreadable`, naming the agency: unknown, not "not met".
  */
 import type DataLoader from 'dataloader';
-import type { AgencyModule, SubjectFacts } from '../adapters/kit/contract.js';
+import { AGENCY_FACTS, type AgencyFact, type AgencyModule, type SubjectFacts } from '../adapters/kit/contract.js';
+import type { IdentityIndex } from './identity/index-of-people.js';
 import type { LinkedPerson } from './identity/link.js';
 import type { SectionLoaders } from './sections.js';
 
 export type { SubjectFacts };
 
-export type FactsOf = (person: LinkedPerson) => Promise<SubjectFacts>;
+export interface GatheredFacts extends SubjectFacts {
+  /** Facts left false because the agency that gives them could not be read, each with that agency. */
+  unreadable?: Partial<Record<AgencyFact, string>>;
+}
+
+export type FactsOf = (person: LinkedPerson) => Promise<GatheredFacts>;
 
 /**
  * `cohortMembers` answers active IOM cohort membership from the cohort register, the partnership's own record
@@ -20,24 +27,38 @@ export function createFactsOf(
   modules: readonly AgencyModule[],
   sections: SectionLoaders,
   cohortMembers: DataLoader<string, boolean>,
+  index: IdentityIndex,
 ): FactsOf {
   const sources = modules.filter((module) => module.subjectFacts !== undefined);
-  const known = new Map<LinkedPerson, Promise<SubjectFacts>>();
+  const known = new Map<LinkedPerson, Promise<GatheredFacts>>();
 
-  const gather = async (person: LinkedPerson): Promise<SubjectFacts> => {
-    const facts: SubjectFacts = { inActiveCohort: await cohortMembers.load(person.id), consentRecorded: false, mappaCase: false };
+  const gather = async (person: LinkedPerson): Promise<GatheredFacts> => {
+    const unreadable: Partial<Record<AgencyFact, string>> = {};
+    const facts: GatheredFacts = { inActiveCohort: await cohortMembers.load(person.id), consentRecorded: false, mappaCase: false, unreadable };
     const parts = await Promise.all(
-      sources.map(async (module) => {
+      sources.map(async (module): Promise<Partial<SubjectFacts> | 'unreadable'> => {
         const key = person.keys.get(module.agency)?.[0];
         const loader = sections.get(module.agency);
-        if (key === undefined || !loader) return {};
-        const section = await loader.load(key).catch(() => null);
-        return section === null ? {} : (module.subjectFacts?.(section) ?? {});
+        if (!loader) return {};
+        // Not linked to this agency: it holds nothing on them, unless its feed never loaded and nobody can tell.
+        if (key === undefined) return index.knowsHoldingsOf(module.agency) ? {} : 'unreadable';
+        const section = await loader.load(key).then(
+          (value) => value,
+          () => 'unreadable' as const,
+        );
+        return section === 'unreadable' ? section : section === null ? {} : (module.subjectFacts?.(section) ?? {});
       }),
     );
-    for (const part of parts) {
-      for (const name of ['consentRecorded', 'mappaCase'] as const) facts[name] ||= part[name] === true;
-    }
+    parts.forEach((part, i) => {
+      const module = sources[i] as AgencyModule;
+      if (part === 'unreadable') {
+        for (const name of module.subjectFactNames ?? AGENCY_FACTS) unreadable[name] ??= module.agency;
+        return;
+      }
+      for (const name of AGENCY_FACTS) facts[name] ||= part[name] === true;
+    });
+    // A fact another agency gave as true is known, whoever else could not be read.
+    for (const name of AGENCY_FACTS) if (facts[name]) delete unreadable[name];
     return facts;
   };
 

@@ -1,11 +1,13 @@
 /**
  * The `cohortEvents` subscription over server-sent events, against a listening gateway: events the simulators
  * make (POST /__admin/events) reach each subscriber as far as the ISP lets them, each payload recorded in the
- * ledger before it is sent; a ledger that cannot write ends the stream; a closed stream leaves no subscriber.
+ * ledger before it is sent; the agencies are read once per event, not once per subscriber; a ledger that cannot
+ * write ends the stream; a closed stream leaves no subscriber.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { agencies } from '../adapters/registry.js';
 import { LedgerUnavailableError } from '../gateway/ledger/index.js';
 import { type Caller, COORDINATOR, defaultPolicy, startTestSystem, type TestSystem } from './harness.js';
 
@@ -177,6 +179,29 @@ describe('cohortEvents over server-sent events', () => {
         ]);
       }
     }
+  });
+
+  it('reads the agencies once per event however many subscribe, and still judges and records each delivery per recipient', async () => {
+    const subscribers = 6;
+    const streams = await Promise.all(Array.from({ length: subscribers }, (_, i) => subscribe({ ...COORDINATOR, sub: `sse-many-${i}` })));
+    await until(() => system.events.subscribers === subscribers);
+    const before = (await system.events.after(0, 10_000)).at(-1)?.sequence ?? 0;
+    for (const module of agencies) await generate(module.agency, 4);
+    // The feed's own reading of the agencies is done before counting starts.
+    await system.events.poll();
+    const kept = (await system.events.after(before, 10_000)).map((e) => e.id);
+    expect(kept.length).toBeGreaterThan(2);
+    system.resetUpstreamCalls();
+
+    const received = await Promise.all(streams.map(({ stream }) => stream.next(kept.length)));
+    for (const payloads of received) expect(payloads.map((p) => p.data?.cohortEvents.id)).toEqual(kept);
+
+    // Each event's recipients need the facts the ISP's conditions turn on: at most one call per agency giving them.
+    const calls = Object.values(system.upstreamCalls()).flatMap((routes) => Object.values(routes));
+    const perEvent = calls.reduce((a, b) => a + b, 0) / kept.length;
+    expect(perEvent).toBeGreaterThan(0);
+    expect(perEvent).toBeLessThanOrEqual(agencies.filter((module) => module.subjectFacts !== undefined).length);
+    for (let i = 0; i < subscribers; i++) expect(await disclosuresTo(`sse-many-${i}`)).toHaveLength(kept.length);
   });
 
   it('ends the stream with LEDGER_UNAVAILABLE, sending nothing, when the ledger cannot record a payload', async () => {

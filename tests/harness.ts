@@ -22,7 +22,8 @@ import { EmergencyWindows } from '../gateway/emergency/windows.js';
 import { EventFeed, EventStore } from '../gateway/events/index.js';
 import { seedCohort } from '../gateway/cohort/seed.js';
 import { type Ledger, openLedger } from '../gateway/ledger/index.js';
-import { openStore } from '../gateway/ledger/store.js';
+import { openStore, type LedgerStore, type StoreSettings } from '../gateway/ledger/store.js';
+import type { IdentityDirectory } from '../gateway/identity/directory.js';
 import type { EnforcementMode } from '../gateway/plugins/disclosure-recording.js';
 import { type LoadedPolicy, loadPolicy, parsePolicy } from '../gateway/policy/index.js';
 import { describeDataItems } from '../gateway/schema.js';
@@ -58,6 +59,8 @@ export interface TestSystem {
   gateway: ReturnType<typeof createGateway>;
   ledger: Ledger;
   register: CohortRegister;
+  database: LedgerStore;
+  directory: IdentityDirectory;
   /** The cohort event feed: `events.poll()` reads the agencies' event feeds once, now. */
   events: EventFeed;
   simulator(agency: string): RunningSimulator;
@@ -122,6 +125,14 @@ export interface TestSystemOptions {
   rateLimits?: RateLimits;
   surface?: Partial<Surface>;
   limits?: Limits;
+  /** The database for ledger, register and events: PostgreSQL at this URL; by default embedded PGlite. */
+  databaseUrl?: string;
+  databaseTimeoutMs?: number;
+  onDatabaseAvailability?: StoreSettings['onAvailability'];
+  /** Agency faults set before the identity index is first loaded (an agency down at start-up). */
+  startFaults?: Readonly<Record<string, Partial<Faults>>>;
+  /** Start the identity directory's refreshing (and so its retries of failed feeds). */
+  identityRefreshMs?: number;
 }
 
 export async function startTestSystem(options: TestSystemOptions = {}): Promise<TestSystem> {
@@ -141,10 +152,13 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
   const population = defaultPopulation();
   const simulators = await startSimulators(agencies, population, { basePort: 0 });
   const bySimulator = new Map(simulators.map((s) => [s.agency, s]));
+  for (const [agency, faults] of Object.entries(options.startFaults ?? {})) bySimulator.get(agency)?.app.faults.set(faults);
   const { connections, directory } = connectAgencies(agencies, new Map(simulators.map((s) => [s.agency, s.url])), options.timeoutMs ?? 1000);
   await directory.refresh();
+  if (options.identityRefreshMs) directory.startRefreshing(options.identityRefreshMs);
   const dataDir = mkdtempSync(join(tmpdir(), 'gateway-test-'));
-  const database = await openStore({ dataDir });
+  const settings: StoreSettings = { timeoutMs: options.databaseTimeoutMs, onAvailability: options.onDatabaseAvailability };
+  const database = await openStore(options.databaseUrl ? { databaseUrl: options.databaseUrl, ...settings } : { dataDir, ...settings });
   const embeddedLedger = await openLedger({ store: database, dataDir, checkpointIntervalMs: 0 });
   const register = await CohortRegister.open(database);
   const emergencies = await EmergencyWindows.open(database);
@@ -168,6 +182,7 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
     rateLimits: options.rateLimits ?? { perMinute: 1_000_000 },
     ...(options.surface ? { surface: options.surface } : {}),
     ...(options.limits ? { limits: options.limits } : {}),
+    database,
   });
 
   const simulator = (agency: string) => {
@@ -182,6 +197,8 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
     gateway,
     ledger,
     register,
+    database,
+    directory,
     events,
     simulator,
     token,

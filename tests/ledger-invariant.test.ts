@@ -126,7 +126,11 @@ const valueAt = (data: unknown, path: string): unknown =>
   path.split('.').reduce<unknown>((node, key) => (node !== null && typeof node === 'object' ? (node as Record<string, unknown>)[key] : undefined), data);
 const withheldErrorSchema = z.object({
   path: z.array(z.union([z.string(), z.number()])),
-  extensions: z.object({ code: z.literal('WITHHELD'), dataItem: z.string(), reason: z.string(), clause: z.string().optional() }),
+  extensions: z.union([
+    z.object({ code: z.literal('WITHHELD'), dataItem: z.string(), reason: z.string(), clause: z.string().optional() }),
+    // Kept out because an agency could not be read: recorded as that, never as the ISP's withholding.
+    z.object({ code: z.literal('AGENCY_UNAVAILABLE'), dataItem: z.string(), agency: z.string() }).transform(({ dataItem, agency }) => ({ dataItem, reason: `agency-unavailable:${agency}`, clause: undefined })),
+  ]),
 });
 
 let system: TestSystem;
@@ -263,7 +267,7 @@ beforeAll(async () => {
   await run(
     [
       { label: 'drugs down: the drug worker', query: FRAGMENTS, variables: { crn: c1.identifiers.crn }, caller: DRUG_WORKER },
-      // The consent fact comes from the drug service too: unknown, so the section is withheld rather than failed.
+      // The consent fact comes from the drug service too: unknown, so the section waits on the drug service, not on the ISP.
       { label: 'drugs down: probation', query: FRAGMENTS, variables: { crn: consenting.identifiers.crn }, caller: PROBATION },
     ],
     { drugs: { mode: 'down' } },

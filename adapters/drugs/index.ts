@@ -22,6 +22,7 @@ const drugs: AgencyModule<DrugServiceRecord> = {
   createAdapter: createDrugsAdapter,
   createSimulator: createDrugsSimulator,
   // Consent limited to probation is not consent to share with the partnership: deny by default.
+  subjectFactNames: ['consentRecorded'],
   subjectFacts: (record) => ({ consentRecorded: record.consent?.recorded === true && record.consent.scope === 'IOM_PARTNERS' }),
 };
 

@@ -87,6 +87,11 @@ export interface AgencyModule<Section = unknown> {
    * (probation: MAPPA case; drugs: consent to share recorded). Absent facts count as not met.
    */
   subjectFacts?(section: Section): Partial<SubjectFacts>;
+  /**
+   * The facts `subjectFacts` can give. When the agency cannot be read, these facts are unknown (not false) and the
+   * gateway says the agency was unavailable rather than that a condition was not met. Absent: any of them.
+   */
+  subjectFactNames?: readonly AgencyFact[];
   /** The simulator standing in for the agency's system, serving `openapi.yaml` from the population. */
   createSimulator(population: Population): SimulatorApp;
 }
@@ -97,6 +102,10 @@ export interface SubjectFacts {
   consentRecorded: boolean;
   mappaCase: boolean;
 }
+
+/** The facts agencies give (the rest come from the gateway's register). */
+export const AGENCY_FACTS = ['consentRecorded', 'mappaCase'] as const satisfies readonly (keyof SubjectFacts)[];
+export type AgencyFact = (typeof AGENCY_FACTS)[number];
 
 /** A simulator's request handler plus the controls tests and benchmarks use. */
 export interface SimulatorApp {

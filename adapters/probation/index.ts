@@ -25,6 +25,7 @@ const probation: AgencyModule<ProbationRecord> = {
   createAdapter: createProbationAdapter,
   createSimulator: createProbationSimulator,
   // MAPPA management is recorded in nDelius; cohort membership is the gateway's own register, not a fact from here.
+  subjectFactNames: ['mappaCase'],
   subjectFacts: (record) => ({ mappaCase: record.mappa !== null && record.mappa !== undefined }),
 };
 

@@ -38,6 +38,8 @@ const PUBLISH_BATCH = 500;
 
 export class EventFeed {
   private readonly listeners = new Set<(event: CohortEvent) => void>();
+  /** How to end each open subscription. */
+  private readonly closers = new Set<() => void>();
   private round: Promise<FeedReading[]> = Promise.resolve([]);
   private timer: NodeJS.Timeout | undefined;
   private busy = false;
@@ -85,9 +87,19 @@ export class EventFeed {
   /** A new subscriber: its inbox receives every event stored from now on, until it is closed. */
   subscribe<T>(capacity: number, deliver: (event: CohortEvent) => T): Inbox<T> {
     const listener = (event: CohortEvent) => inbox.push(deliver(event));
-    const inbox = new Inbox<T>(capacity, () => this.listeners.delete(listener));
+    const close = () => inbox.close();
+    const inbox = new Inbox<T>(capacity, () => {
+      this.listeners.delete(listener);
+      this.closers.delete(close);
+    });
     this.listeners.add(listener);
+    this.closers.add(close);
     return inbox;
+  }
+
+  /** Ends every subscription (shutdown): each stream sends what it already holds, then ends. */
+  endSubscriptions(): void {
+    for (const close of [...this.closers]) close();
   }
 
   get subscribers(): number {

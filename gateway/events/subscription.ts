@@ -80,7 +80,7 @@ export function subscriberStream(feed: Pick<EventFeed, 'subscribe'>, renew: Rene
             return done;
           }
           if (arrival.kind === 'expired') return { done: false, value: arrival };
-          Object.assign(context, renew(context.access));
+          Object.assign(context, renew(context.access, arrival.event));
           const delivery = await deliverable(context, arrival.event);
           if (delivery) return { done: false, value: delivery };
         }

@@ -18,7 +18,11 @@ export class IdentityIndex {
   private readonly byDateOfBirth = new Map<string, LinkedPerson[]>();
   private readonly names = new Map<LinkedPerson, string[][]>();
 
-  constructor(records: readonly IdentityRecord[]) {
+  /** Agencies whose identity feed never loaded: whom they hold is unknown, not "nobody". */
+  private readonly unlinked: ReadonlySet<string>;
+
+  constructor(records: readonly IdentityRecord[], unloadedFeeds: readonly string[] = []) {
+    this.unlinked = new Set(unloadedFeeds);
     for (const person of linkRecords(records)) {
       this.byGatewayId.set(person.id, person);
       for (const record of person.records) {
@@ -30,6 +34,11 @@ export class IdentityIndex {
       }
       this.names.set(person, person.records.map((r) => nameTokens(`${r.givenName} ${r.familyName}`)));
     }
+  }
+
+  /** Whether the index knows whom this agency holds (its identity feed has loaded at least once). */
+  knowsHoldingsOf(agency: string): boolean {
+    return !this.unlinked.has(agency);
   }
 
   get size(): number {

@@ -1,11 +1,15 @@
 /**
- * The ledger's database behind one small interface: PostgreSQL (a pg Pool) when a URL is given,
- * otherwise PGlite embedded under `<dataDir>/ledger`. Rows come back untyped; callers parse them.
+ * The gateway's one database (ledger, cohort register, events and whatever else joins them) behind one small
+ * interface: PostgreSQL (a pg Pool) when a URL is given, otherwise PGlite embedded under `<dataDir>/ledger`.
+ * Rows come back untyped; callers parse them. Every call has a deadline, and a database that is down, hung or
+ * refusing fails calls with LedgerUnavailableError (gateway/database/availability.ts).
  */
 import { mkdir, open, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import pg from 'pg';
+import { type AvailabilityChange, DatabaseAvailability, DEFAULT_DATABASE_TIMEOUT_MS, withDeadline } from '../database/availability.js';
+import { LedgerUnavailableError } from './errors.js';
 
 export type Row = Record<string, unknown>;
 
@@ -19,6 +23,8 @@ export interface LedgerStore extends SqlClient {
   readonly engine: 'postgres' | 'pglite';
   /** Runs `work` in one transaction: committed if it resolves, rolled back if it throws. */
   transaction<T>(work: (tx: SqlClient) => Promise<T>): Promise<T>;
+  /** Whether the database answers; a failed call or check makes it unavailable until a probe succeeds. */
+  readonly availability: Pick<DatabaseAvailability, 'outage' | 'check'>;
   close(): Promise<void>;
 }
 
@@ -30,63 +36,88 @@ export function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
-export type StoreOptions = { databaseUrl: string } | { dataDir: string };
-
-export async function openStore(options: StoreOptions): Promise<LedgerStore> {
-  return 'databaseUrl' in options ? openPostgres(options.databaseUrl) : openPglite(options.dataDir);
+export interface StoreSettings {
+  /** Every database call is abandoned after this long (default 2 s), and the database then reported unavailable. */
+  timeoutMs?: number;
+  /** Told once each time the database becomes unavailable or available again. */
+  onAvailability?: (change: AvailabilityChange) => void;
 }
 
-function openPostgres(databaseUrl: string): LedgerStore {
+export type StoreOptions = ({ databaseUrl: string } | { dataDir: string }) & StoreSettings;
+
+export async function openStore(options: StoreOptions): Promise<LedgerStore> {
+  return 'databaseUrl' in options ? openPostgres(options.databaseUrl, options) : openPglite(options.dataDir, options);
+}
+
+function availability(settings: StoreSettings, ping: () => Promise<unknown>): DatabaseAvailability {
+  return new DatabaseAvailability(settings.timeoutMs ?? DEFAULT_DATABASE_TIMEOUT_MS, ping, settings.onAvailability ?? (() => undefined));
+}
+
+function openPostgres(databaseUrl: string, settings: StoreSettings): LedgerStore {
+  const timeoutMs = settings.timeoutMs ?? DEFAULT_DATABASE_TIMEOUT_MS;
   const pool = new pg.Pool({
     connectionString: databaseUrl,
     max: 8,
-    // A database that stops answering must fail appends (LEDGER_UNAVAILABLE), not hang requests.
-    connectionTimeoutMillis: 5_000,
-    statement_timeout: 30_000,
+    connectionTimeoutMillis: timeoutMs,
+    // The client gives up at the deadline (DatabaseAvailability); these make the server and pg give up too, so an
+    // abandoned statement stops running and its connection is discarded rather than reused.
+    statement_timeout: timeoutMs,
+    query_timeout: timeoutMs + 100,
     keepAlive: true,
   });
   // An idle client losing its connection must not crash the process; the next query reports it.
   pool.on('error', () => undefined);
+  const state = availability(settings, () => pool.query('SELECT 1'));
 
   const client = (target: pg.Pool | pg.PoolClient): SqlClient => ({
     async query(sql, params = []) {
-      return (await target.query(sql, [...params])).rows as Row[];
+      return (await state.call(() => target.query(sql, [...params]))).rows as Row[];
     },
     async exec(sql) {
-      await target.query(sql);
+      await state.call(() => target.query(sql));
     },
   });
 
   return {
     engine: 'postgres',
     ...client(pool),
+    availability: state,
     async transaction(work) {
-      const connection = await pool.connect();
+      // A connection that arrives after the deadline goes straight back.
+      const connection = await state.call(() => pool.connect(), (late) => late.release());
       let broken: Error | undefined;
       try {
-        await connection.query('BEGIN');
+        await client(connection).exec('BEGIN');
         const result = await work(client(connection));
-        await connection.query('COMMIT');
+        await client(connection).exec('COMMIT');
         return result;
       } catch (error) {
-        await connection.query('ROLLBACK').catch((rollbackError: unknown) => {
-          broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
-        });
+        if (error instanceof LedgerUnavailableError) {
+          // Its state is unknown (perhaps mid-statement): discarded, not rolled back.
+          broken = error;
+        } else {
+          await withDeadline(connection.query('ROLLBACK'), timeoutMs).catch((rollbackError: unknown) => {
+            broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
+          });
+        }
         throw error;
       } finally {
         // A connection that could not even roll back is discarded rather than reused.
         connection.release(broken);
       }
     },
-    close: () => pool.end(),
+    async close() {
+      state.close();
+      await pool.end();
+    },
   };
 }
 
-async function openPglite(dataDir: string): Promise<LedgerStore> {
+async function openPglite(dataDir: string, settings: StoreSettings): Promise<LedgerStore> {
   await mkdir(dataDir, { recursive: true });
   const releaseLock = await lockDataDir(dataDir);
   try {
-    return pgliteStore(await PGlite.create(join(dataDir, 'ledger')), releaseLock);
+    return pgliteStore(await PGlite.create(join(dataDir, 'ledger')), releaseLock, settings);
   } catch (error) {
     await releaseLock();
     throw error;
@@ -94,20 +125,30 @@ async function openPglite(dataDir: string): Promise<LedgerStore> {
 }
 
 /** Wraps an open PGlite; `afterClose` runs once the database is closed. */
-export function pgliteStore(db: PGlite, afterClose: () => Promise<void> = async () => undefined): LedgerStore {
+export function pgliteStore(db: PGlite, afterClose: () => Promise<void> = async () => undefined, settings: StoreSettings = {}): LedgerStore {
+  const state = availability(settings, () => db.query('SELECT 1'));
   const client = (target: PGlite | Transaction): SqlClient => ({
     async query(sql, params = []) {
-      return (await target.query<Row>(sql, [...params])).rows;
+      return (await state.call(() => target.query<Row>(sql, [...params]))).rows;
     },
     async exec(sql) {
-      await target.exec(sql);
+      await state.call(() => target.exec(sql));
     },
   });
   return {
     engine: 'pglite',
     ...client(db),
-    transaction: (work) => db.transaction((tx) => work(client(tx))),
+    availability: state,
+    async transaction(work) {
+      state.assertAvailable();
+      try {
+        return await db.transaction((tx) => work(client(tx)));
+      } catch (error) {
+        throw state.failure(error);
+      }
+    },
     async close() {
+      state.close();
       await db.close();
       await afterClose();
     },

@@ -108,18 +108,22 @@ interface RecordingOptions {
   ledger: Ledger;
   mode: EnforcementMode;
   onLedgerError?: (error: unknown) => void;
+  /** Told of each record once committed, with the request's context (graceful shutdown follows its delivery). */
+  onRecorded?: (record: DisclosureRecordInput, context: RecordingContext) => void;
 }
 
 /** The result as it may leave: refused in `reject` mode if anything was withheld, and recorded first; `recorded` false if the ledger failed. */
 async function release(options: RecordingOptions, args: ExecutionArgs, context: RecordingContext, result: ExecutionResult): Promise<{ result: ExecutionResult; recorded: boolean }> {
   const { ledger, mode } = options;
-  const refused = mode === 'reject' && context.disclosures.withheld.length > 0;
+  // What an unavailable agency kept out is not the ISP withholding it: it does not make `reject` refuse.
+  const byPolicy = context.disclosures.withheld.filter((w) => !w.reason.startsWith('agency-unavailable:'));
+  const refused = mode === 'reject' && byPolicy.length > 0;
   const released: ExecutionResult = refused
     ? {
         data: null,
         errors: [
           gatewayError('WITHHELD', 'This operation asks for data the ISP does not share with you for this purpose, and the gateway refuses such operations whole. Ask only for what accessExplanation allows.', {
-            dataItems: [...new Set(context.disclosures.withheld.map((w) => w.dataItem))],
+            dataItems: [...new Set(byPolicy.map((w) => w.dataItem))],
             http: { status: 403 },
           }),
         ],
@@ -129,6 +133,7 @@ async function release(options: RecordingOptions, args: ExecutionArgs, context: 
   if (record) {
     try {
       await ledger.append(record);
+      options.onRecorded?.(record, context);
     } catch (error) {
       options.onLedgerError?.(error);
       return {
