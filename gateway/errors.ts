@@ -22,6 +22,8 @@ export type ErrorCode =
   // Refused at the edge, before any GraphQL work.
   | 'BAD_REQUEST'
   | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'NOT_ACCEPTABLE'
+  | 'METHOD_NOT_ALLOWED'
   | 'PAYLOAD_TOO_LARGE'
   | 'HEADERS_TOO_LARGE'
   | 'RATE_LIMITED'

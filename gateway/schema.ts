@@ -83,6 +83,7 @@ export function findPerson(index: IdentityIndex, args: PersonArgs): LinkedPerson
   }
   const [argument] = given as [keyof PersonArgs];
   const value = args[argument] as string;
+  if (value.trim() === '') throw gatewayError('BAD_USER_INPUT', `The argument ${argument} is empty; give the identifier to look up.`, { argument });
   if (argument === 'id') return index.byId(value.trim()) ?? null;
   const kind: IdentifierKind = argument;
   const canonical = canonicalIdentifier(kind, value);

@@ -138,7 +138,7 @@ export function createGateway(options: GatewayOptions) {
     const readiness = await readinessOf(options);
     res.status(readiness.status === 'ready' ? 200 : 503).json(readiness);
   });
-  const edge = { corsOrigins: surface.corsOrigins, maxBodyBytes: surface.maxBodyBytes };
+  const edge = { corsOrigins: surface.corsOrigins, maxBodyBytes: surface.maxBodyBytes, graphiql: surface.graphiql };
   app.use('/audit', ...routeEdge(edge), auditRouter({ ledger: options.ledger, authenticator: options.authenticator, rateLimiter, policy, index: () => options.directory.current() }));
   app.use(yoga.graphqlEndpoint, ...graphqlEdge(edge), yoga);
   return { app, yoga, schema, policy, deliveries };

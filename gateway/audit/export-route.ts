@@ -195,6 +195,9 @@ export function auditRouter(options: AuditRouterOptions): express.Router {
         res.destroy();
         return;
       }
+      if (error instanceof LedgerUnavailableError) {
+        return refuse(res, 503, 'LEDGER_UNAVAILABLE', 'The disclosure ledger could not be read just now, so nothing was exported. Try again shortly.');
+      }
       res.status(500).json({ errors: [{ message: 'The export could not be completed; try again.', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
     });
   });

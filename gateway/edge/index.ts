@@ -12,6 +12,8 @@ export interface EdgeOptions {
   maxBodyBytes: number;
   /** Origins (scheme, host and port) whose browsers may call the gateway; none by default. */
   corsOrigins: readonly string[];
+  /** Whether GraphiQL's page is served (for Accept: text/html). */
+  graphiql: boolean;
 }
 
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
@@ -37,6 +39,12 @@ const oneCredential: RequestHandler = (req, res, next) => {
   next();
 };
 
+/** The methods the endpoint answers; OPTIONS (CORS preflight) is answered before this. */
+const knownMethods: RequestHandler = (req, res, next) => {
+  if (req.method === 'GET' || req.method === 'POST') return next();
+  return refuseHttp(res, 405, 'METHOD_NOT_ALLOWED', `The GraphQL endpoint answers GET and POST, not ${req.method}.`, { headers: { allow: 'GET, POST, OPTIONS' } });
+};
+
 /** GraphQL over HTTP as the gateway serves it: POST with a JSON body (GET for GraphiQL and read-only queries). */
 const jsonOnly: RequestHandler = (req, res, next) => {
   if (req.method !== 'POST') return next();
@@ -48,6 +56,35 @@ const jsonOnly: RequestHandler = (req, res, next) => {
   }
   next();
 };
+
+/** GET carries its request in the URL: `variables` and `extensions` there must be JSON, as in a body. */
+const jsonParameters: RequestHandler = (req, res, next) => {
+  if (req.method !== 'GET') return next();
+  const parameters = new URL(req.originalUrl, 'http://gateway.invalid').searchParams;
+  for (const name of ['variables', 'extensions']) {
+    const value = parameters.get(name);
+    if (value === null) continue;
+    try {
+      JSON.parse(value);
+    } catch {
+      return refuseHttp(res, 400, 'BAD_REQUEST', `The ${name} parameter of a GET request must be JSON.`);
+    }
+  }
+  next();
+};
+
+/** Answers the gateway gives, by media type; `text/html` is GraphiQL's page, where it is served. */
+function acceptable(graphiql: boolean): RequestHandler {
+  const types = ['application/json', 'application/graphql-response+json', 'text/event-stream', 'multipart/mixed', 'application/*', '*/*'];
+  const page = graphiql ? ['text/html', 'text/*'] : [];
+  return (req, res, next) => {
+    const accept = req.get('accept');
+    if (accept === undefined || accept.trim() === '') return next();
+    const asked = accept.split(',').map((part) => part.split(';')[0]?.trim().toLowerCase() ?? '');
+    if (asked.some((type) => types.includes(type) || (req.method === 'GET' && page.includes(type)))) return next();
+    return refuseHttp(res, 406, 'NOT_ACCEPTABLE', 'The gateway answers with JSON (application/json or application/graphql-response+json) or server-sent events (text/event-stream); ask for one of those in the Accept header.');
+  };
+}
 
 /** Reads the body whole, up to the limit, before GraphQL sees it; yoga then takes it as already read. */
 function boundedBody(maxBodyBytes: number): RequestHandler {
@@ -98,7 +135,7 @@ function cors(origins: readonly string[]): RequestHandler {
 
 /** The edge for the GraphQL endpoint. */
 export function graphqlEdge(options: EdgeOptions): (RequestHandler | ErrorRequestHandler)[] {
-  return [cors(options.corsOrigins), oneCredential, jsonOnly, boundedBody(options.maxBodyBytes), bodyFaults(options.maxBodyBytes)];
+  return [cors(options.corsOrigins), knownMethods, oneCredential, acceptable(options.graphiql), jsonParameters, jsonOnly, boundedBody(options.maxBodyBytes), bodyFaults(options.maxBodyBytes)];
 }
 
 /** The edge for other authenticated routes (the audit export): CORS and one credential. */

@@ -17,12 +17,19 @@ const QUOTED = /"((?:[^"\\]|\\.)*)"/g;
 const SUGGESTION = /\s*Did you mean [^?]*\?/g;
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f]/g;
 
+/** graphql-js prints a literal it could not coerce unquoted, after these words, to the end of the sentence. */
+const PRINTED_VALUE = /((?:value|found|represent)[:]? )(.*)$/s;
+
 function cutQuoted(message: string): string {
   return message.replace(QUOTED, (whole, inner: string) => (inner.length > ECHO_LIMIT ? `"${inner.slice(0, ECHO_LIMIT - 3)}..."` : whole));
 }
 
+function cutPrinted(message: string): string {
+  return message.replace(PRINTED_VALUE, (whole, lead: string, printed: string) => (printed.length > ECHO_LIMIT ? `${lead}${printed.slice(0, ECHO_LIMIT - 3)}...` : whole));
+}
+
 export function disciplinedMessage(message: string): string {
-  const text = cutQuoted(message.replace(SUGGESTION, '')).replace(CONTROL, '?');
+  const text = cutPrinted(cutQuoted(message.replace(SUGGESTION, ''))).replace(CONTROL, '?');
   return text.length > MAX_MESSAGE ? `${text.slice(0, MAX_MESSAGE - 3)}...` : text;
 }
 

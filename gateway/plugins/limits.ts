@@ -49,10 +49,11 @@ export const DEFAULT_LIMITS: Limits = { maxDepth: 12, maxAliases: 100, maxDirect
  */
 const LIST_SIZE = 2;
 
-type LimitName = 'depth' | 'aliases' | 'directives' | 'tokens' | 'cost';
+type LimitName = 'depth' | 'nesting' | 'aliases' | 'directives' | 'tokens' | 'cost';
 
 const ADVICE: Record<LimitName, string> = {
   depth: 'nest fewer fields',
+  nesting: 'nest lists and input objects less deeply',
   aliases: 'use fewer aliases, or several requests',
   directives: 'use fewer directives',
   tokens: 'send a shorter document',
@@ -91,6 +92,30 @@ function depthRule(max: number) {
       OperationDefinition(node) {
         const depth = depthOf(node.selectionSet, new Set());
         if (depth > max) context.reportError(limitError('depth', max, depth, [node]));
+      },
+    };
+  };
+}
+
+/** Lists and input objects written in the document, nested within one another. */
+function nestingRule(max: number) {
+  return (context: ValidationContext): ASTVisitor => {
+    let depth = 0;
+    let deepest = 0;
+    const enter = () => {
+      depth += 1;
+      deepest = Math.max(deepest, depth);
+    };
+    const leave = () => {
+      depth -= 1;
+    };
+    return {
+      ListValue: { enter, leave },
+      ObjectValue: { enter, leave },
+      Document: {
+        leave() {
+          if (deepest > max) context.reportError(limitError('nesting', max, deepest));
+        },
       },
     };
   };
@@ -179,6 +204,9 @@ export function operationCost(
 }
 
 // graphql-js 16 writes "more that"; a later release may correct it.
+/** What a document's values can be nested to: no argument of the schema needs more than a few levels. */
+const MAX_NESTING = 32;
+
 const TOKEN_LIMIT_MESSAGE = /Document contains more th(?:at|an) \d+ tokens/;
 
 export function useLimits(limits: Limits = DEFAULT_LIMITS): Plugin {
@@ -195,12 +223,15 @@ export function useLimits(limits: Limits = DEFAULT_LIMITS): Plugin {
           if (error instanceof GraphQLError && TOKEN_LIMIT_MESSAGE.test(error.message)) {
             throw limitError('tokens', limits.maxTokens, null);
           }
+          // Lists and objects nested thousands deep, within the token limit, exhaust graphql-js's recursive parser.
+          if (error instanceof RangeError) throw limitError('nesting', MAX_NESTING, null);
           throw error;
         }
       });
     },
     onValidate({ addValidationRule }) {
       addValidationRule(depthRule(limits.maxDepth));
+      addValidationRule(nestingRule(MAX_NESTING));
       addValidationRule(countRule('aliases', limits.maxAliases));
       addValidationRule(countRule('directives', limits.maxDirectives));
     },
