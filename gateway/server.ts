@@ -13,6 +13,7 @@ import type { EligibilityRules } from './cohort/eligibility-file.js';
 import { cohortExtension } from './cohort/graphql.js';
 import type { CohortRegister } from './cohort/register.js';
 import { enforcePolicy } from './enforcement.js';
+import { checkpointsRouter } from './checkpoints-route.js';
 import { type EventFeed, eventsExtension } from './events/index.js';
 import { explainExtension } from './explain.js';
 import type { IdentityDirectory } from './identity/directory.js';
@@ -95,6 +96,7 @@ export function createGateway(options: GatewayOptions) {
     const ready = feeds.some((feed) => feed.refreshedAt !== null);
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'starting', people: options.directory.current().size, feeds });
   });
+  app.use('/ledger', checkpointsRouter(options.ledger));
   app.use('/audit', auditRouter({ ledger: options.ledger, authenticator: options.authenticator, policy, index: () => options.directory.current() }));
   app.use(yoga.graphqlEndpoint, yoga);
   return { app, yoga, schema, policy };
