@@ -48,6 +48,6 @@ describeOnBackends('migrations', (backend) => {
   it('are applied once and recorded', async () => {
     expect(await migrate(database().admin)).toEqual([]);
     const applied = await database().admin.query('SELECT name FROM ledger_migrations ORDER BY name');
-    expect(applied).toEqual([{ name: '001_ledger.sql' }]);
+    expect(applied).toEqual([{ name: '001_ledger.sql' }, { name: '002_ledger_indexes_by_sequence.sql' }]);
   });
 });

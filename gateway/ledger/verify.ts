@@ -305,7 +305,7 @@ function disagreeingColumns({ row, subjects }: Stored): string[] {
     return ['the canonical text (not a valid record)'];
   }
   const columns: string[] = [];
-  if (row.occurred_at_ms !== Date.parse(expected.occurred_at)) columns.push('occurred_at');
+  if (Math.round(row.occurred_at_ms) !== Date.parse(expected.occurred_at)) columns.push('occurred_at');
   for (const column of ['user_id', 'agency', 'role', 'purpose', 'kind', 'outcome', 'emergency'] as const) {
     if (row[column] !== expected[column]) columns.push(column);
   }
@@ -335,7 +335,8 @@ function storedPages(tx: SqlClient, after: number): { next(): Promise<Stored[] |
   let pending: Promise<Stored[]> | undefined;
   const fetch = async (from: number): Promise<Stored[]> => {
     const rows = await tx.query(
-      `SELECT sequence, prev_hash, hash, canonical, extract(epoch FROM occurred_at) * 1000 AS occurred_at_ms,
+      // date_part is double precision, cheaper to produce and read than extract's numeric.
+      `SELECT sequence, prev_hash, hash, canonical, date_part('epoch', occurred_at) * 1000 AS occurred_at_ms,
               user_id, agency, role, purpose, kind, outcome, emergency, clause_ids
        FROM ledger_records WHERE sequence > $1 ORDER BY sequence LIMIT $2`,
       [from, PAGE],
@@ -390,15 +391,12 @@ const stringColumn = (value: unknown, column: string): string => {
   return value;
 };
 
+/** Checked and converted in place: a million rows copied into new objects keep the garbage collector busy. */
 function chainRow(raw: Row): ChainRow {
-  return {
-    ...raw,
-    sequence: Number(raw.sequence),
-    prev_hash: stringColumn(raw.prev_hash, 'prev_hash'),
-    hash: stringColumn(raw.hash, 'hash'),
-    canonical: stringColumn(raw.canonical, 'canonical'),
-    occurred_at_ms: Number(raw.occurred_at_ms),
-  } as ChainRow;
+  raw.sequence = Number(raw.sequence);
+  raw.occurred_at_ms = Number(raw.occurred_at_ms);
+  for (const column of ['prev_hash', 'hash', 'canonical'] as const) stringColumn(raw[column], column);
+  return raw as unknown as ChainRow;
 }
 
 /** A signed statement that the chain's record `sequence` had `hash`, from the database or the witness. */
