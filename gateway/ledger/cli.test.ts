@@ -81,6 +81,14 @@ describeOnBackends('ledger CLI', (backend) => {
     expect((await run(['verify'], env)).out).toMatch(/^chain intact: 4 records, 2 checkpoints\n/);
   });
 
+  it('verify --witness holds the chain to the checkpoints kept in a file, and refuses a file it cannot read', async () => {
+    // The gateway (on close) and the checkpoint command both appended to the witness file under DATA_DIR.
+    const witnessFile = join(dataDir, 'ledger-witness.ndjson');
+    const result = await run(['verify', '--witness', witnessFile], env);
+    expect(result).toEqual({ code: 0, out: `chain intact: 4 records, 2 checkpoints; witness ${witnessFile}: 2 of 2 checkpoints agree, up to record 4\n`, err: '' });
+    expect(await run(['verify', '--witness', join(dataDir, 'nowhere.ndjson')], env)).toMatchObject({ code: 2, err: expect.stringMatching(/no such file/) });
+  });
+
   it('export writes NDJSON, CSV and FHIR, all records or one person', async () => {
     const ndjson = await run(['export', '--format', 'ndjson'], env);
     expect(ndjson.code).toBe(0);
