@@ -103,6 +103,7 @@ export async function openLedger(options: LedgerOptions = {}): Promise<Ledger> {
     const onError = options.onError ?? ((error: Error) => process.emitWarning(error.message, 'LedgerWarning'));
     const [latest] = await store.query('SELECT coalesce(max(sequence), 0) AS sequence FROM ledger_checkpoints');
     const witness = new WitnessLog(witnessFile ?? join(dataDir, WITNESS_FILE));
+    await witness.open();
     return new DisclosureLedger(store, ownedStore, signer, verifier, witness, {
       checkpointIntervalMs,
       checkpointEveryRecords,
@@ -121,6 +122,10 @@ class DisclosureLedger implements Ledger {
   #checkpointing: Promise<Checkpoint | null> | undefined;
   /** The newest record a checkpoint covers, as far as this process knows. */
   #lastCheckpoint: number;
+  /** The newest record this process committed. */
+  #lastCommitted = 0;
+  readonly #checkpointEveryRecords: number;
+  readonly #onError: (error: Error) => void;
   /** The newest checkpoint an earlier verify() found the chain agreeing with: where an incremental one starts. */
   #verifiedThrough: Link | undefined;
   #closed = false;
@@ -133,18 +138,15 @@ class DisclosureLedger implements Ledger {
     private readonly witness: WitnessLog,
     settings: { checkpointIntervalMs: number; checkpointEveryRecords: number; lastCheckpoint: number; onError: (error: Error) => void },
   ) {
-    const { checkpointIntervalMs, checkpointEveryRecords, onError } = settings;
     this.#lastCheckpoint = settings.lastCheckpoint;
-    const checkpointInBackground = () => {
-      this.checkpoint().catch((error: unknown) => onError(error instanceof Error ? error : new Error(String(error))));
-    };
+    this.#checkpointEveryRecords = settings.checkpointEveryRecords;
+    this.#onError = settings.onError;
     this.#writer = new GroupCommitWriter(store, (last) => {
-      if (checkpointEveryRecords > 0 && last.sequence - this.#lastCheckpoint >= checkpointEveryRecords && !this.#closed) {
-        checkpointInBackground();
-      }
+      this.#lastCommitted = Math.max(this.#lastCommitted, last.sequence);
+      this.#checkpointIfDue();
     });
-    if (checkpointIntervalMs > 0) {
-      this.#timer = setInterval(checkpointInBackground, checkpointIntervalMs);
+    if (settings.checkpointIntervalMs > 0) {
+      this.#timer = setInterval(() => this.#checkpointInBackground(), settings.checkpointIntervalMs);
       // The timer alone must not keep a process alive.
       this.#timer.unref();
     }
@@ -162,17 +164,41 @@ class DisclosureLedger implements Ledger {
   checkpoint(): Promise<Checkpoint | null> {
     return this.#use(() => {
       // One checkpoint at a time: the timer and an explicit call must not sign twice.
-      this.#checkpointing ??= this.#signAndWitness().finally(() => {
-        this.#checkpointing = undefined;
-      });
+      this.#checkpointing ??= this.#signAndWitness().then(
+        (checkpoint) => {
+          this.#checkpointing = undefined;
+          // Records committed while this one was being signed may already call for the next.
+          if (checkpoint !== null) this.#checkpointIfDue();
+          return checkpoint;
+        },
+        (error: unknown) => {
+          this.#checkpointing = undefined;
+          throw error;
+        },
+      );
       return this.#checkpointing;
     });
   }
 
+  /** Every N records: signs when this process has committed N records past the newest checkpoint it knows of. */
+  #checkpointIfDue(): void {
+    const every = this.#checkpointEveryRecords;
+    if (every > 0 && !this.#closed && this.#lastCommitted - this.#lastCheckpoint >= every) this.#checkpointInBackground();
+  }
+
+  #checkpointInBackground(): void {
+    this.checkpoint().catch((error: unknown) => this.#onError(error instanceof Error ? error : new Error(String(error))));
+  }
+
   /** Into the database first, then the witness: a line in the witness always names a committed head. */
   async #signAndWitness(): Promise<Checkpoint | null> {
+    const committed = this.#lastCommitted;
     const checkpoint = await writeCheckpoint(this.store, this.signer);
-    if (checkpoint === null) return null;
+    if (checkpoint === null) {
+      // Another process's checkpoint already covers the head, and so everything this one had committed.
+      this.#lastCheckpoint = Math.max(this.#lastCheckpoint, committed);
+      return null;
+    }
     this.#lastCheckpoint = Math.max(this.#lastCheckpoint, checkpoint.sequence);
     try {
       await this.witness.append(checkpoint);

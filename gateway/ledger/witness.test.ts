@@ -175,6 +175,12 @@ describeOnBackends('verify with a witness file', (backend) => {
     expect(report.undetectable).toEqual([expect.objectContaining({ kind: 'unwitnessed-tail', range: { from: 16, to: 17 } })]);
   });
 
+  it('must be writable: a ledger whose witness file cannot be written does not open', async () => {
+    await expect(openLedger(database.ledgerOptions({ witnessFile: join(witnessFile, 'no', 'such', 'dir.ndjson') }))).rejects.toThrow(
+      /witness file .* cannot be written/,
+    );
+  });
+
   it('is read past a torn last line, and refuses a line that is not a checkpoint', async () => {
     const text = await readFile(witnessFile, 'utf8');
     await writeFile(witnessFile, `${text}{"sequence":16,"ha`);

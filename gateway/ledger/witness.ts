@@ -84,6 +84,15 @@ export class WitnessLog {
 
   constructor(readonly path: string) {}
 
+  /** Creates the file if need be, so that a witness that cannot be written stops start-up rather than every checkpoint. */
+  async open(): Promise<void> {
+    try {
+      await (await open(this.path, 'a', 0o644)).close();
+    } catch (error) {
+      throw new WitnessFileError(`The ledger witness file ${this.path} cannot be written: ${error instanceof Error ? error.message : String(error)}.`);
+    }
+  }
+
   append(checkpoint: Checkpoint): Promise<void> {
     // One append at a time, so that lines never interleave within this process.
     const appended = this.#appending.then(() => appendLines(this.path, witnessLine(checkpoint)));
