@@ -59,6 +59,10 @@ export const ConfigSchema = z.object({
   SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
   /** How often the ledger's chain head is signed (it is also signed on shutdown). */
   LEDGER_CHECKPOINT_MS: Milliseconds.default(60_000),
+  /** The chain head is also signed once this many records were written since the last checkpoint; 0: only on the timer. */
+  LEDGER_CHECKPOINT_RECORDS: z.coerce.number().int().min(0).max(1_000_000).default(1_000),
+  /** The append-only file every checkpoint is also written to, outside the database; default DATA_DIR/ledger-witness.ndjson. */
+  LEDGER_WITNESS_FILE: z.string().min(1).optional(),
   /** The information-sharing protocol to enforce. */
   ISP_FILE: z.string().min(1).default('policies/iom-partnership.yaml'),
   /** The partnership's cohort eligibility rules (Query.cohortCandidates). */

@@ -81,6 +81,8 @@ async function main(): Promise<void> {
     store: database,
     dataDir: config.DATA_DIR,
     checkpointIntervalMs: config.LEDGER_CHECKPOINT_MS,
+    checkpointEveryRecords: config.LEDGER_CHECKPOINT_RECORDS,
+    ...(config.LEDGER_WITNESS_FILE ? { witnessFile: config.LEDGER_WITNESS_FILE } : {}),
     ...(config.LEDGER_SIGNING_KEY ? { signingKey: config.LEDGER_SIGNING_KEY } : {}),
     ...(config.LEDGER_TRUSTED_KEYS ? { trustedKeys: config.LEDGER_TRUSTED_KEYS.keys } : {}),
     onError: (error) => {

@@ -14,6 +14,7 @@ import type { EmergencyWindows } from './emergency/windows.js';
 import { cohortExtension } from './cohort/graphql.js';
 import type { CohortRegister } from './cohort/register.js';
 import { enforcePolicy } from './enforcement.js';
+import { checkpointsRouter } from './checkpoints-route.js';
 import { maskGatewayError } from './errors.js';
 import { type EventFeed, eventsExtension } from './events/index.js';
 import { explainExtension } from './explain.js';
@@ -139,6 +140,8 @@ export function createGateway(options: GatewayOptions) {
     res.status(readiness.status === 'ready' ? 200 : 503).json(readiness);
   });
   const edge = { corsOrigins: surface.corsOrigins, maxBodyBytes: surface.maxBodyBytes, graphiql: surface.graphiql };
+  // Checkpoints hold no person data (counts, hashes, times, signatures): published without a token, for partners' witnesses.
+  app.use('/ledger', checkpointsRouter(options.ledger));
   app.use('/audit', ...routeEdge(edge), auditRouter({ ledger: options.ledger, authenticator: options.authenticator, rateLimiter, policy, index: () => options.directory.current() }));
   app.use(yoga.graphqlEndpoint, ...graphqlEdge(edge), yoga);
   return { app, yoga, schema, policy, deliveries };

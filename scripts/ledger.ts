@@ -1,5 +1,6 @@
 /**
- * `npm run ledger -- verify | checkpoint | export --format ndjson|csv|fhir [--person ID]`
+ * `npm run ledger -- verify [--witness FILE] | checkpoint | public-key | export --format ndjson|csv|fhir [--person ID]
+ *   | witness --from URL --out FILE [--key JWK_FILE]`
  * See gateway/ledger/cli.ts for the commands and the environment they read.
  */
 import { runLedgerCli } from '../gateway/ledger/cli.js';

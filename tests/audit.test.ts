@@ -394,6 +394,52 @@ describe('ledger integrity', () => {
     expect(integrity.checkpoints).toBeGreaterThanOrEqual(1);
     expect(Date.parse(integrity.verifiedAt)).toBeGreaterThanOrEqual(Date.parse(startedAt));
   });
+
+  it('holds the chain to the gateway’s witness file, goes on from the last verified checkpoint, and recomputes all when asked', async () => {
+    const FULL = /* GraphQL */ `query Integrity($full: Boolean) {
+      ledgerIntegrity(full: $full) { ok checked from witness { entries agreeing through } undetectable { kind range { from to } } }
+    }`;
+    type Integrity = { ok: boolean; checked: number; from: number; witness: { entries: number; agreeing: number; through: number } | null; undetectable: { kind: string }[] };
+    const integrity = async (full: boolean) => (await system.query(FULL, { full }, IG)).body.data?.['ledgerIntegrity'] as Integrity;
+
+    await system.ledger.checkpoint();
+    const full = await integrity(true);
+    expect(full).toMatchObject({ ok: true, from: 1 });
+    expect(full.witness?.entries).toBeGreaterThanOrEqual(1);
+    expect(full.witness?.agreeing).toBe(full.witness?.entries);
+    // Signed just before the check, the witness covers every record it read: nothing is left undetectable.
+    expect(full.undetectable).toEqual([]);
+
+    await system.ledger.checkpoint();
+    const incremental = await integrity(false);
+    expect(incremental).toMatchObject({ ok: true });
+    expect(incremental.from).toBeGreaterThan(1);
+    expect(incremental.checked).toBeGreaterThanOrEqual(full.checked);
+  });
+});
+
+describe('GET /ledger/checkpoints', () => {
+  it('publishes the witness without a token, with the public key that signed it and no person data', async () => {
+    await system.ledger.checkpoint();
+    const response = await request(system.app).get('/ledger/checkpoints');
+    expect(response.status).toBe(200);
+    const body = response.body as { publicKey: { kty: string; d?: string }; checkpoints: { sequence: number; hash: string; at: string; keyId: string; jws: string }[]; next: number | null };
+    expect(body.publicKey).toMatchObject({ kty: 'EC', crv: 'P-256' });
+    expect(body.publicKey.d).toBeUndefined();
+    expect(body.checkpoints.length).toBeGreaterThanOrEqual(1);
+    for (const checkpoint of body.checkpoints) expect(Object.keys(checkpoint).sort()).toEqual(['at', 'hash', 'jws', 'keyId', 'sequence']);
+    expect(body.checkpoints).toEqual(await system.ledger.witnessed());
+
+    const paged = await request(system.app).get('/ledger/checkpoints?limit=1');
+    expect(paged.body.checkpoints).toEqual(body.checkpoints.slice(0, 1));
+    expect(paged.body.next).toBe(body.checkpoints.length > 1 ? 1 : null);
+  });
+
+  it('refuses a page it cannot serve with BAD_USER_INPUT', async () => {
+    const response = await request(system.app).get('/ledger/checkpoints?limit=5000');
+    expect(response.status).toBe(400);
+    expect(response.body.errors[0].extensions.code).toBe('BAD_USER_INPUT');
+  });
 });
 
 describe('the IG officer’s own reading is on the ledger', () => {

@@ -138,7 +138,14 @@ export function integrityView(report: VerifyReport, verifiedAt: Date) {
     ok: report.ok,
     checked: report.checked,
     checkpoints: report.checkpoints,
-    firstBad: report.firstBad ?? null,
+    from: report.from,
+    witness: report.witness,
+    firstBad: report.firstBad === undefined ? null : { ...report.firstBad, range: report.firstBad.range ?? null },
+    undetectable: report.undetectable.map((spot) => ({
+      kind: spot.kind.toUpperCase().replaceAll('-', '_'),
+      detail: spot.detail,
+      range: spot.range ?? null,
+    })),
     verifiedAt: verifiedAt.toISOString(),
   };
 }

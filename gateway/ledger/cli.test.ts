@@ -63,7 +63,10 @@ describeOnBackends('ledger CLI', (backend) => {
   });
 
   it('verify reports an intact chain and exits 0', async () => {
-    expect(await run(['verify'], env)).toEqual({ code: 0, out: 'chain intact: 3 records, 1 checkpoints\n', err: '' });
+    const result = await run(['verify'], env);
+    expect(result).toMatchObject({ code: 0, err: '' });
+    expect(result.out).toMatch(/^chain intact: 3 records, 1 checkpoints\nWithout a witness \(--witness FILE\), verify cannot detect:\n/);
+    expect(result.out).toMatch(/forged records appended after the last checkpoint/);
   });
 
   it('checkpoint signs a head left unsigned, once', async () => {
@@ -75,7 +78,15 @@ describeOnBackends('ledger CLI', (backend) => {
     await store.close();
     expect(await run(['checkpoint'], env)).toMatchObject({ code: 0, out: expect.stringContaining(`checkpoint signed at record ${sequence} (hash ${hash}`) });
     expect((await run(['checkpoint'], env)).out).toMatch(/^nothing new to sign/);
-    expect((await run(['verify'], env)).out).toBe('chain intact: 4 records, 2 checkpoints\n');
+    expect((await run(['verify'], env)).out).toMatch(/^chain intact: 4 records, 2 checkpoints\n/);
+  });
+
+  it('verify --witness holds the chain to the checkpoints kept in a file, and refuses a file it cannot read', async () => {
+    // The gateway (on close) and the checkpoint command both appended to the witness file under DATA_DIR.
+    const witnessFile = join(dataDir, 'ledger-witness.ndjson');
+    const result = await run(['verify', '--witness', witnessFile], env);
+    expect(result).toEqual({ code: 0, out: `chain intact: 4 records, 2 checkpoints; witness ${witnessFile}: 2 of 2 checkpoints agree, up to record 4\n`, err: '' });
+    expect(await run(['verify', '--witness', join(dataDir, 'nowhere.ndjson')], env)).toMatchObject({ code: 2, err: expect.stringMatching(/no such file/) });
   });
 
   it('export writes NDJSON, CSV and FHIR, all records or one person', async () => {

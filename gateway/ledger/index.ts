@@ -16,7 +16,7 @@ export {
 } from './record.js';
 export type { Appended } from './writer.js';
 export type { Checkpoint } from './checkpoint.js';
-export type { TamperFinding, TamperProblem, VerifyReport } from './verify.js';
+export type { BlindSpot, BlindSpotKind, TamperFinding, TamperProblem, VerifyReport } from './verify.js';
 export {
   ledgerFilterSchema,
   pageRequestSchema,

@@ -87,25 +87,30 @@ export function toEntry(row: unknown): LedgerEntry {
 }
 
 export async function queryLedger(db: SqlClient, filter: LedgerFilter = {}, page: PageRequest = {}): Promise<LedgerPage> {
-  const where = ledgerFilterSchema.parse(filter);
-  const { after, limit, order } = pageRequestSchema.parse(page);
+  return selectPage(db, ledgerFilterSchema.parse(filter), pageRequestSchema.parse(page));
+}
+
+async function selectPage(
+  db: SqlClient,
+  where: z.output<typeof ledgerFilterSchema>,
+  { after, limit, order }: z.output<typeof pageRequestSchema>,
+): Promise<LedgerPage> {
+  const newestFirst = order === 'newest-first';
+  const direction = newestFirst ? 'DESC' : 'ASC';
   const params: unknown[] = [];
   const bind = (value: unknown) => `$${params.push(value)}`;
-  const conditions: string[] = [];
-  const subjectMatch = (condition: string) =>
-    conditions.push(`EXISTS (SELECT 1 FROM ledger_subjects s WHERE s.sequence = r.sequence AND ${condition})`);
-  if (where.gatewayId !== undefined) subjectMatch(`s.gateway_id = ${bind(where.gatewayId)}`);
-  if (where.identifier !== undefined) {
-    subjectMatch(`s.${IDENTIFIER_COLUMNS[where.identifier.kind]} = ${bind(where.identifier.value)}`);
-  }
+  const people: string[] = [];
+  if (where.gatewayId !== undefined) people.push(`s.gateway_id = ${bind(where.gatewayId)}`);
+  if (where.identifier !== undefined) people.push(`s.${IDENTIFIER_COLUMNS[where.identifier.kind]} = ${bind(where.identifier.value)}`);
   if (where.person !== undefined) {
     const { gatewayIds, identifiers } = where.person;
     const any = [
       ...(gatewayIds.length > 0 ? [`s.gateway_id = ANY(${bind(gatewayIds)}::text[])`] : []),
       ...identifiers.map(({ kind, value }) => `s.${IDENTIFIER_COLUMNS[kind]} = ${bind(value)}`),
     ];
-    subjectMatch(`(${any.join(' OR ')})`);
+    people.push(`(${any.join(' OR ')})`);
   }
+  const conditions: string[] = [];
   if (where.userId !== undefined) conditions.push(`r.user_id = ${bind(where.userId)}`);
   if (where.agency !== undefined) conditions.push(`r.agency = ${bind(where.agency)}`);
   if (where.role !== undefined) conditions.push(`r.role = ${bind(where.role)}`);
@@ -115,14 +120,31 @@ export async function queryLedger(db: SqlClient, filter: LedgerFilter = {}, page
   if (where.outcome !== undefined) conditions.push(`r.outcome = ${bind(where.outcome)}`);
   if (where.from !== undefined) conditions.push(`r.occurred_at >= ${bind(where.from)}`);
   if (where.to !== undefined) conditions.push(`r.occurred_at < ${bind(where.to)}`);
-  const newestFirst = order === 'newest-first';
-  if (after !== undefined) conditions.push(`r.sequence ${newestFirst ? '<' : '>'} ${bind(Number(after))}`);
-  const rows = await db.query(
-    `SELECT r.sequence, r.hash, r.prev_hash, r.canonical FROM ledger_records r
-     ${conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : ''}
-     ORDER BY r.sequence ${newestFirst ? 'DESC' : 'ASC'} LIMIT ${bind(limit + 1)}`,
-    params,
-  );
+  const cursor = after === undefined ? undefined : `${newestFirst ? '<' : '>'} ${bind(Number(after))}`;
+  const pageSize = bind(limit + 1);
+  let sql: string;
+  const [person, ...otherPeople] = people;
+  if (person === undefined) {
+    if (cursor !== undefined) conditions.push(`r.sequence ${cursor}`);
+    sql = `SELECT r.sequence, r.hash, r.prev_hash, r.canonical FROM ledger_records r
+      ${conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : ''}
+      ORDER BY r.sequence ${direction} LIMIT ${pageSize}`;
+  } else {
+    // About a person: driven from that person's subject rows (a few thousand at most) rather than by
+    // walking every record in order and probing for them. With nothing else to match, the page is
+    // cut there too, so the plan cannot drift into a scan of the whole ledger.
+    for (const other of otherPeople) {
+      conditions.push(`EXISTS (SELECT 1 FROM ledger_subjects s WHERE s.sequence = r.sequence AND ${other})`);
+    }
+    const alone = conditions.length === 0;
+    sql = `SELECT r.sequence, r.hash, r.prev_hash, r.canonical
+      FROM (SELECT DISTINCT s.sequence FROM ledger_subjects s WHERE ${person}${cursor === undefined ? '' : ` AND s.sequence ${cursor}`}
+            ${alone ? `ORDER BY s.sequence ${direction} LIMIT ${pageSize}` : ''}) p
+      JOIN ledger_records r ON r.sequence = p.sequence
+      ${alone ? '' : `WHERE ${conditions.join(' AND ')}`}
+      ORDER BY r.sequence ${direction} LIMIT ${pageSize}`;
+  }
+  const rows = await db.query(sql, params);
   // One row beyond the page says whether there is a next page without a second query.
   const entries = rows.slice(0, limit).map(toEntry);
   const last = entries.at(-1);
@@ -148,11 +170,15 @@ export interface SubjectAccessReport {
   entries: SubjectAccessEntry[];
 }
 
+/** Larger than a caller's page: a busy person's report is a few thousand records, read in one or two round trips. */
+const SUBJECT_ACCESS_PAGE = 5_000;
+
 export async function subjectAccess(db: SqlClient, gatewayId: string): Promise<SubjectAccessReport> {
+  const where = ledgerFilterSchema.parse({ gatewayId });
   const entries: SubjectAccessEntry[] = [];
   let after: string | undefined;
   do {
-    const page = await queryLedger(db, { gatewayId }, { limit: 1_000, ...(after === undefined ? {} : { after }) });
+    const page = await selectPage(db, where, { limit: SUBJECT_ACCESS_PAGE, order: 'oldest-first', ...(after === undefined ? {} : { after }) });
     for (const { sequence, record } of page.entries) {
       const parts = record.subjects.filter((subject) => subject.gatewayId === gatewayId);
       entries.push({

@@ -1,12 +1,13 @@
 /**
- * Recomputes the whole chain and every checkpoint, and names the first bad record. Assumes nothing
- * of the database: a superuser may have disabled the append-only triggers and edited any table.
+ * Recomputes the chain and holds it to every signed checkpoint: those in the database and, given a
+ * witness file, those kept outside it. Names the first bad record. Assumes nothing of the database:
+ * a superuser may have disabled the append-only triggers and edited any table.
  */
 import { z } from 'zod';
-import { canonicalJson, chainHash, GENESIS_HASH } from './chain.js';
-import type { CheckpointVerifier } from './checkpoint.js';
-import { recordColumns, subjectColumns } from './columns.js';
-import { disclosureRecordSchema } from './record.js';
+import { chainHash, GENESIS_HASH } from './chain.js';
+import type { Checkpoint, CheckpointVerifier } from './checkpoint.js';
+import { recordColumns, subjectColumns, type RecordColumns, type SubjectColumns } from './columns.js';
+import type { DisclosureRecord } from './record.js';
 import { yieldToEventLoop, type LedgerStore, type Row, type SqlClient } from './store.js';
 import { headSchema } from './writer.js';
 
@@ -17,74 +18,155 @@ export interface TamperFinding {
   problem: TamperProblem;
   /** A sentence for the IG officer: what is wrong and where. */
   detail: string;
+  /** Where only checkpoints show the change (it was rehashed): the narrowest run of records proven to contain it. */
+  range?: { from: number; to: number };
+}
+
+/**
+ * Tampering this run could not have seen. Without a witness: a removed tail with its checkpoint rows,
+ * a forged tail with the head moved, a rehashed rewrite with its checkpoint rows removed. With one:
+ * whatever happened to records newer than the witness's last checkpoint.
+ */
+export type BlindSpotKind = 'tail-removal' | 'tail-forgery' | 'rehashed-rewrite' | 'unwitnessed-tail';
+
+export interface BlindSpot {
+  kind: BlindSpotKind;
+  detail: string;
+  /** The records concerned, where they are known. */
+  range?: { from: number; to: number };
 }
 
 export interface VerifyReport {
   ok: boolean;
   /** Records whose links, hashes and columns verify: all of them, or those before the chain's first bad record. */
   checked: number;
-  /** Checkpoints whose signature and hash agree with the chain. */
+  /** The first record this run recomputed: 1, or later when it went on from a checkpoint verified before. */
+  from: number;
+  /** Checkpoints in the database whose signature and hash agree with the chain. */
   checkpoints: number;
+  /** The witness file's checkpoints: how many, how many agree with the chain, and the last record they cover. */
+  witness: { entries: number; agreeing: number; through: number } | null;
   firstBad?: TamperFinding;
+  undetectable: BlindSpot[];
 }
 
-const PAGE = 2_000;
+export interface VerifyOptions {
+  /** Checkpoints kept outside the database (a witness file). */
+  witness?: readonly Checkpoint[];
+  /** Go on from this record, verified by an earlier run against a signed checkpoint, instead of from record 1. */
+  resumeFrom?: Link;
+}
+
+export interface Link {
+  sequence: number;
+  hash: string;
+}
+
+/** What verify proved, for the next incremental run: the newest checkpoint that agrees with the chain. */
+export interface VerifyResult {
+  report: VerifyReport;
+  anchor?: Link;
+}
+
+/** Rows per round trip; the next page is fetched while this one is hashed. */
+const PAGE = 5_000;
 /** How far back a renumbered record is looked for when a removal has been hidden by renumbering. */
 const RENUMBER_SEARCH = 1_000;
 
-const chainRowSchema = z.looseObject({
-  sequence: z.coerce.number().int(),
-  prev_hash: z.string(),
-  hash: z.string(),
-  canonical: z.string(),
-});
-type ChainRow = z.infer<typeof chainRowSchema>;
+/** A ledger_records row: the chain links, and the indexed columns (read by name) to compare with the text. */
+interface ChainRow {
+  sequence: number;
+  prev_hash: string;
+  hash: string;
+  canonical: string;
+  occurred_at_ms: number;
+}
 
 interface Stored {
   row: ChainRow;
   subjects: Row[];
 }
 
-interface Link {
-  sequence: number;
-  hash: string;
-}
-
-export async function verifyLedger(store: LedgerStore, verifier: CheckpointVerifier): Promise<VerifyReport> {
+export async function verifyLedger(store: LedgerStore, verifier: CheckpointVerifier, options: VerifyOptions = {}): Promise<VerifyResult> {
   return store.transaction(async (tx) => {
     // One snapshot for the whole walk, so appends made meanwhile neither appear half-way nor break it.
     await tx.exec('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
     const headRow = (await tx.query('SELECT sequence, hash FROM ledger_head WHERE id = 1'))[0];
     const head = headRow === undefined ? undefined : headSchema.parse(headRow);
-    const chain = await walkChain(tx, head);
-    const checkpoints = await checkCheckpoints(tx, verifier);
-    const orphan = await orphanSubjects(tx);
-    const findings = [chain.finding, checkpoints.finding, orphan].filter((finding) => finding !== undefined);
+    const start = await resumable(tx, options.resumeFrom);
+    const chain = await walkChain(tx, head, start);
+    const [endRow] = await tx.query('SELECT max(sequence) AS sequence FROM ledger_records');
+    const chainEnd = z.coerce.number().nullable().parse(endRow?.sequence ?? null) ?? 0;
+    const signed = await checkSigned(tx, verifier, chainEnd, options.witness);
+    const orphan = await orphanSubjects(tx, start.sequence);
+    // A checkpoint only bounds a change to a range; the chain's own finding in that range names the record.
+    const precise = chain.finding !== undefined && signed.finding?.range !== undefined && chain.finding.sequence <= signed.finding.range.to;
+    const findings = [chain.finding, precise ? undefined : signed.finding, orphan].filter((finding) => finding !== undefined);
     // The earliest problem is the one to investigate; on a tie the chain's own finding is the more precise.
     const firstBad = findings.sort((a, b) => a.sequence - b.sequence)[0];
-    return {
+    const checked = firstBad?.range === undefined ? chain.checked : Math.min(chain.checked, firstBad.range.from - 1);
+    const report: VerifyReport = {
       ok: firstBad === undefined,
-      checked: chain.checked,
-      checkpoints: checkpoints.good,
+      checked,
+      from: start.sequence + 1,
+      checkpoints: signed.databaseGood,
+      witness: signed.witness,
       ...(firstBad === undefined ? {} : { firstBad }),
+      undetectable: blindSpots(chainEnd, signed.witness),
     };
+    return firstBad === undefined && signed.anchor !== undefined ? { report, anchor: signed.anchor } : { report };
   });
 }
 
-async function walkChain(tx: SqlClient, head: Link | undefined): Promise<{ checked: number; finding?: TamperFinding }> {
-  const rows = storedRows(tx);
-  let prev: Link = { sequence: 0, hash: GENESIS_HASH };
-  let current = await next(rows);
-  let checked = 0;
-  while (current !== undefined) {
-    const following = await next(rows);
-    const finding = await examine(tx, head, prev, current, following);
-    // Sequences up to a finding are contiguous, so everything before it was checked.
-    if (finding) return { checked: finding.sequence - 1, finding };
-    checked++;
-    prev = { sequence: current.row.sequence, hash: current.row.hash };
-    current = following;
+/** An earlier run's anchor counts only if the record is still there with the hash that was verified. */
+async function resumable(tx: SqlClient, resumeFrom: Link | undefined): Promise<Link> {
+  const genesis = { sequence: 0, hash: GENESIS_HASH };
+  if (resumeFrom === undefined || resumeFrom.sequence === 0) return genesis;
+  const [row] = await tx.query('SELECT hash FROM ledger_records WHERE sequence = $1', [resumeFrom.sequence]);
+  return row?.hash === resumeFrom.hash ? resumeFrom : genesis;
+}
+
+function blindSpots(chainEnd: number, witness: VerifyReport['witness']): BlindSpot[] {
+  if (witness === null) {
+    return [
+      { kind: 'tail-removal', detail: 'the newest records removed together with their checkpoint rows, the head moved back' },
+      { kind: 'tail-forgery', detail: 'forged records appended after the last checkpoint, the head moved to them' },
+      { kind: 'rehashed-rewrite', detail: 'records rewritten and rehashed, the checkpoint rows covering them removed' },
+    ];
   }
+  if (chainEnd <= witness.through) return [];
+  const from = witness.through + 1;
+  return [
+    {
+      kind: 'unwitnessed-tail',
+      detail: `records ${from} to ${chainEnd} are newer than the witness's last checkpoint: their removal, forgery or rewrite shows only once a later checkpoint is witnessed`,
+      range: { from, to: chainEnd },
+    },
+  ];
+}
+
+async function walkChain(tx: SqlClient, head: Link | undefined, start: Link): Promise<{ checked: number; finding?: TamperFinding }> {
+  const pages = storedPages(tx, start.sequence);
+  let prev: Link = start;
+  let page = await pages.next();
+  try {
+    while (page !== undefined) {
+      const nextPage = await pages.next();
+      for (let index = 0; index < page.length; index++) {
+        const current = page[index] as Stored;
+        const following = page[index + 1] ?? nextPage?.[0];
+        const finding = await examine(tx, head, prev, current, following);
+        // Sequences up to a finding are contiguous, so everything before it was checked.
+        if (finding) return { checked: finding.sequence - 1, finding };
+        prev = { sequence: current.row.sequence, hash: current.row.hash };
+      }
+      page = nextPage;
+      await yieldToEventLoop();
+    }
+  } finally {
+    await pages.close();
+  }
+  const checked = prev.sequence;
   if (head !== undefined && head.sequence > prev.sequence) {
     return {
       checked,
@@ -199,81 +281,145 @@ async function sequenceWithHash(tx: SqlClient, hash: string): Promise<number | u
   return found === undefined ? undefined : z.coerce.number().parse(found.sequence);
 }
 
-/** The indexed columns and subject rows, compared with what the hashed text says they must be. */
+/**
+ * The indexed columns and subject rows, compared with what the hashed text says they must be. The
+ * text was validated when it was appended and its hash has just been checked, so it is read as JSON
+ * without validating it again (a million records would spend most of verify's time there).
+ */
 function disagreeingColumns({ row, subjects }: Stored): string[] {
-  let record;
+  let record: DisclosureRecord;
+  let expected;
+  let expectedSubjects: SubjectColumns[];
   try {
-    record = disclosureRecordSchema.parse(JSON.parse(row.canonical));
+    record = JSON.parse(row.canonical) as DisclosureRecord;
+    expected = recordColumns(record);
+    expectedSubjects = subjectColumns(record);
   } catch {
     return ['the canonical text (not a valid record)'];
   }
-  const expected = recordColumns(record);
-  const actual: Record<string, unknown> = {
-    occurred_at: Number(row.occurred_at_ms),
-    user_id: row.user_id,
-    agency: row.agency,
-    role: row.role,
-    purpose: row.purpose,
-    kind: row.kind,
-    outcome: row.outcome,
-    emergency: row.emergency,
-    clause_ids: row.clause_ids,
-  };
-  const wanted: Record<string, unknown> = { ...expected, occurred_at: Date.parse(expected.occurred_at) };
-  const columns = Object.keys(wanted).filter((column) => !sameValue(actual[column], wanted[column]));
-  const storedSubjects = subjects.map((subject) => ({
-    position: Number(subject.position),
-    gateway_id: subject.gateway_id,
-    pnc: subject.pnc,
-    cro: subject.cro,
-    noms_number: subject.noms_number,
-    crn: subject.crn,
-    in_active_cohort: subject.in_active_cohort,
-  }));
-  if (!sameValue(storedSubjects, subjectColumns(record))) columns.push('its subject rows');
+  const columns: string[] = [];
+  // Every column recordColumns derives (the same names for every record, listed once: a million
+  // Object.entries cost verify a second).
+  recordColumnNames ??= Object.keys(expected) as (keyof RecordColumns)[];
+  for (const column of recordColumnNames) {
+    const value = expected[column];
+    const stored = (row as unknown as Row)[column];
+    const agrees =
+      column === 'occurred_at'
+        ? Math.round(row.occurred_at_ms) === Date.parse(String(value))
+        : Array.isArray(value)
+          ? sameList(stored, value)
+          : stored === value;
+    if (!agrees) columns.push(column);
+  }
+  if (!sameSubjects(subjects, expectedSubjects)) columns.push('its subject rows');
   return columns;
 }
 
-function sameValue(a: unknown, b: unknown): boolean {
-  try {
-    return canonicalJson(a) === canonicalJson(b);
-  } catch {
-    return false;
-  }
+let recordColumnNames: (keyof RecordColumns)[] | undefined;
+
+function sameList(actual: unknown, wanted: readonly unknown[]): boolean {
+  return Array.isArray(actual) && actual.length === wanted.length && actual.every((value, index) => value === wanted[index]);
 }
 
-async function* storedRows(tx: SqlClient): AsyncGenerator<Stored> {
-  let after = 0;
-  for (;;) {
-    const rows = z.array(chainRowSchema).parse(
-      await tx.query(
-        `SELECT sequence, prev_hash, hash, canonical, extract(epoch FROM occurred_at) * 1000 AS occurred_at_ms,
-                user_id, agency, role, purpose, kind, outcome, emergency, clause_ids
-         FROM ledger_records WHERE sequence > $1 ORDER BY sequence LIMIT $2`,
-        [after, PAGE],
-      ),
+let subjectColumnNames: (keyof SubjectColumns)[] | undefined;
+
+function sameSubjects(stored: readonly Row[], wanted: readonly SubjectColumns[]): boolean {
+  if (stored.length !== wanted.length) return false;
+  return wanted.every((subject, index) => {
+    const row = stored[index] as Row;
+    subjectColumnNames ??= Object.keys(subject) as (keyof SubjectColumns)[];
+    return subjectColumnNames.every((column) => (column === 'position' ? Number(row.position) === subject.position : row[column] === subject[column]));
+  });
+}
+
+/** Pages of records, each with its subject rows; the next page is asked for while the caller works on this one. */
+function storedPages(tx: SqlClient, after: number): { next(): Promise<Stored[] | undefined>; close(): Promise<void> } {
+  let cursor = after;
+  let done = false;
+  let pending: Promise<Stored[]> | undefined;
+  const fetch = async (from: number): Promise<Stored[]> => {
+    const rows = await tx.query(
+      // date_part is double precision, cheaper to produce and read than extract's numeric.
+      `SELECT sequence, prev_hash, hash, canonical, date_part('epoch', occurred_at) * 1000 AS occurred_at_ms,
+              user_id, agency, role, purpose, kind, outcome, emergency, clause_ids
+       FROM ledger_records WHERE sequence > $1 ORDER BY sequence LIMIT $2`,
+      [from, PAGE],
     );
     const last = rows.at(-1);
-    if (last === undefined) return;
+    if (last === undefined) return [];
     const subjects = await tx.query(
-      `SELECT sequence, position, gateway_id, pnc, cro, noms_number, crn, in_active_cohort
-       FROM ledger_subjects WHERE sequence > $1 AND sequence <= $2 ORDER BY sequence, position`,
-      [after, last.sequence],
+      `SELECT * FROM ledger_subjects WHERE sequence > $1 AND sequence <= $2 ORDER BY sequence, position`,
+      [from, last.sequence],
     );
     const bySequence = new Map<number, Row[]>();
     for (const subject of subjects) {
       const sequence = Number(subject.sequence);
-      bySequence.set(sequence, [...(bySequence.get(sequence) ?? []), subject]);
+      const list = bySequence.get(sequence);
+      if (list === undefined) bySequence.set(sequence, [subject]);
+      else list.push(subject);
     }
-    for (const row of rows) yield { row, subjects: bySequence.get(row.sequence) ?? [] };
-    after = last.sequence;
-    await yieldToEventLoop();
-  }
+    return rows.map((raw) => {
+      const row = chainRow(raw);
+      return { row, subjects: bySequence.get(row.sequence) ?? [] };
+    });
+  };
+  const ask = () => {
+    if (done) return undefined;
+    const asked = fetch(cursor);
+    // Settled either way here; whoever awaits it sees the failure.
+    asked.catch(() => undefined);
+    return asked;
+  };
+  return {
+    async next() {
+      const page = await (pending ?? ask());
+      pending = undefined;
+      if (page === undefined || page.length === 0) {
+        done = true;
+        return undefined;
+      }
+      cursor = (page.at(-1) as Stored).row.sequence;
+      pending = ask();
+      return page;
+    },
+    async close() {
+      done = true;
+      await pending?.catch(() => undefined);
+    },
+  };
 }
 
-async function next(rows: AsyncGenerator<Stored>): Promise<Stored | undefined> {
-  const result = await rows.next();
-  return result.done ? undefined : result.value;
+const stringColumn = (value: unknown, column: string): string => {
+  if (typeof value !== 'string') throw new TypeError(`ledger_records.${column} is not text`);
+  return value;
+};
+
+/** Checked and converted in place: a million rows copied into new objects keep the garbage collector busy. */
+function chainRow(raw: Row): ChainRow {
+  raw.sequence = Number(raw.sequence);
+  raw.occurred_at_ms = Number(raw.occurred_at_ms);
+  for (const column of ['prev_hash', 'hash', 'canonical'] as const) stringColumn(raw[column], column);
+  return raw as unknown as ChainRow;
+}
+
+/** A signed statement that the chain's record `sequence` had `hash`, from the database or the witness. */
+interface Statement {
+  sequence: number;
+  hash: string;
+  at: string;
+  /** Where it was found, for the sentence: "checkpoint 12" or "witness line 3". */
+  place: string;
+  jws: string;
+  fromWitness: boolean;
+}
+
+interface SignedCheck {
+  databaseGood: number;
+  witness: VerifyReport['witness'];
+  finding?: TamperFinding;
+  /** The newest statement that agrees with the chain. */
+  anchor?: Link;
 }
 
 const checkpointRowSchema = z.object({
@@ -282,79 +428,144 @@ const checkpointRowSchema = z.object({
   hash: z.string(),
   at_ms: z.coerce.number(),
   jws: z.string(),
-  record_hash: z.string().nullable(),
 });
 
-async function checkCheckpoints(
+/**
+ * Every signed statement about the chain, checked: its signature, its agreement with the row or line
+ * it was read from, and whether the chain still has that hash at that record. A statement that no
+ * longer agrees proves a rewrite between the newest statement below it that still agrees and itself.
+ */
+async function checkSigned(
   tx: SqlClient,
   verifier: CheckpointVerifier,
-): Promise<{ good: number; finding?: TamperFinding }> {
-  const [maxRow] = await tx.query('SELECT max(sequence) AS sequence FROM ledger_records');
-  const lastSequence = z.coerce.number().nullable().parse(maxRow?.sequence ?? null) ?? 0;
-  let good = 0;
+  chainEnd: number,
+  witness: readonly Checkpoint[] | undefined,
+): Promise<SignedCheck> {
   let finding: TamperFinding | undefined;
   const note = (candidate: TamperFinding) => {
     if (finding === undefined || candidate.sequence < finding.sequence) finding = candidate;
   };
+  const statements: Statement[] = [];
+  const databaseJws = new Set<string>();
   let after = 0;
   for (;;) {
     const page = z.array(checkpointRowSchema).parse(
       await tx.query(
-        `SELECT c.id, c.sequence, c.hash, extract(epoch FROM c.at) * 1000 AS at_ms, c.jws, r.hash AS record_hash
-         FROM ledger_checkpoints c LEFT JOIN ledger_records r ON r.sequence = c.sequence
-         WHERE c.id > $1 ORDER BY c.id LIMIT $2`,
+        `SELECT id, sequence, hash, extract(epoch FROM at) * 1000 AS at_ms, jws
+         FROM ledger_checkpoints WHERE id > $1 ORDER BY id LIMIT $2`,
         [after, PAGE],
       ),
     );
-    for (const checkpoint of page) {
-      const problem = await checkpointProblem(checkpoint, verifier, lastSequence);
-      if (problem === undefined) good++;
-      else note(problem);
+    for (const row of page) {
+      databaseJws.add(row.jws);
+      const place = `checkpoint ${row.id} (record ${row.sequence})`;
+      const checked = await verifier.check(row.jws);
+      if (!checked.ok) {
+        note({ sequence: row.sequence, problem: 'bad-checkpoint', detail: `${place}: its signature does not verify: ${checked.reason}` });
+        continue;
+      }
+      const { payload } = checked;
+      if (payload.sequence !== row.sequence || payload.hash !== row.hash || Date.parse(payload.at) !== row.at_ms) {
+        note({ sequence: row.sequence, problem: 'bad-checkpoint', detail: `${place}: its columns disagree with what was signed` });
+        continue;
+      }
+      statements.push({ ...payload, place: `checkpoint ${row.id}`, jws: row.jws, fromWitness: false });
     }
     const last = page.at(-1);
-    if (last === undefined) return finding === undefined ? { good } : { good, finding };
+    if (last === undefined) break;
     after = last.id;
     await yieldToEventLoop();
   }
+  for (const [index, entry] of (witness ?? []).entries()) {
+    const place = `witness line ${index + 1}`;
+    const checked = await verifier.check(entry.jws);
+    if (!checked.ok) {
+      note({ sequence: entry.sequence, problem: 'bad-checkpoint', detail: `${place} (record ${entry.sequence}): its signature does not verify: ${checked.reason}` });
+      continue;
+    }
+    const { payload } = checked;
+    if (payload.sequence !== entry.sequence || payload.hash !== entry.hash || payload.at !== entry.at) {
+      note({ sequence: payload.sequence, problem: 'bad-checkpoint', detail: `${place}: its fields disagree with what was signed` });
+    }
+    statements.push({ ...payload, place, jws: entry.jws, fromWitness: true });
+  }
+
+  const hashes = await hashesAt(tx, [...new Set(statements.map((statement) => statement.sequence))]);
+  const agreeing: Statement[] = [];
+  const disagreeing: Statement[] = [];
+  for (const statement of statements) {
+    const hash = hashes.get(statement.sequence);
+    if (hash === undefined) {
+      const missing = Math.min(statement.sequence, chainEnd + 1);
+      note({
+        sequence: missing,
+        problem: 'removed',
+        detail: `${statement.place} signed record ${statement.sequence} at ${statement.at}, which is no longer in the ledger`,
+        range: { from: missing, to: statement.sequence },
+      });
+    } else if (hash === statement.hash) {
+      agreeing.push(statement);
+      if (statement.fromWitness && !databaseJws.has(statement.jws)) {
+        note({
+          sequence: statement.sequence,
+          problem: 'bad-checkpoint',
+          detail: `the checkpoint of record ${statement.sequence} signed at ${statement.at} (${statement.place}) is missing from the database: its row was deleted`,
+        });
+      }
+    } else {
+      disagreeing.push(statement);
+    }
+  }
+  const firstDisagreeing = disagreeing.sort((a, b) => a.sequence - b.sequence)[0];
+  if (firstDisagreeing !== undefined) {
+    const below = agreeing.filter((statement) => statement.sequence < firstDisagreeing.sequence);
+    const lastAgreeing = below.sort((a, b) => b.sequence - a.sequence)[0];
+    const from = (lastAgreeing?.sequence ?? 0) + 1;
+    const to = firstDisagreeing.sequence;
+    const stillAgrees = lastAgreeing === undefined ? '' : `; ${lastAgreeing.place}, of record ${lastAgreeing.sequence}, still agrees`;
+    note({
+      sequence: from,
+      problem: 'altered',
+      detail:
+        `records ${from} to ${to} were rewritten and rehashed: ${firstDisagreeing.place} signed hash ${firstDisagreeing.hash} ` +
+        `for record ${to} at ${firstDisagreeing.at}, the chain now has ${hashes.get(to) ?? 'another'}${stillAgrees}`,
+      range: { from, to },
+    });
+  }
+  const newest = agreeing.sort((a, b) => b.sequence - a.sequence)[0];
+  const witnessed = statements.filter((statement) => statement.fromWitness);
+  return {
+    databaseGood: agreeing.filter((statement) => !statement.fromWitness).length,
+    witness:
+      witness === undefined
+        ? null
+        : {
+            entries: witness.length,
+            agreeing: agreeing.filter((statement) => statement.fromWitness).length,
+            through: witnessed.reduce((highest, statement) => Math.max(highest, statement.sequence), 0),
+          },
+    ...(finding === undefined ? {} : { finding }),
+    ...(newest === undefined ? {} : { anchor: { sequence: newest.sequence, hash: newest.hash } }),
+  };
 }
 
-async function checkpointProblem(
-  checkpoint: z.infer<typeof checkpointRowSchema>,
-  verifier: CheckpointVerifier,
-  lastSequence: number,
-): Promise<TamperFinding | undefined> {
-  const bad = (detail: string): TamperFinding => ({
-    sequence: checkpoint.sequence,
-    problem: 'bad-checkpoint',
-    detail: `checkpoint ${checkpoint.id} (record ${checkpoint.sequence}): ${detail}`,
-  });
-  const checked = await verifier.check(checkpoint.jws);
-  if (!checked.ok) return bad(`its signature does not verify: ${checked.reason}`);
-  const { payload } = checked;
-  const columnsAgree =
-    payload.sequence === checkpoint.sequence && payload.hash === checkpoint.hash && Date.parse(payload.at) === checkpoint.at_ms;
-  if (!columnsAgree) {
-    return bad('its columns disagree with what was signed');
+async function hashesAt(tx: SqlClient, sequences: readonly number[]): Promise<Map<number, string>> {
+  const hashes = new Map<number, string>();
+  for (let start = 0; start < sequences.length; start += PAGE) {
+    const rows = await tx.query('SELECT sequence, hash FROM ledger_records WHERE sequence = ANY($1::bigint[])', [
+      sequences.slice(start, start + PAGE),
+    ]);
+    for (const row of rows) hashes.set(Number(row.sequence), String(row.hash));
   }
-  if (checkpoint.record_hash === null) {
-    const missing = Math.min(payload.sequence, lastSequence + 1);
-    return {
-      sequence: missing,
-      problem: 'removed',
-      detail: `checkpoint ${checkpoint.id} signed record ${payload.sequence}, which is no longer in the ledger`,
-    };
-  }
-  if (checkpoint.record_hash !== payload.hash) {
-    return bad(`it signed hash ${payload.hash} but the chain now has ${checkpoint.record_hash}: records up to it were rewritten`);
-  }
-  return undefined;
+  return hashes;
 }
 
 /** Subject rows for a record that is not there: rows added behind the ledger's back. */
-async function orphanSubjects(tx: SqlClient): Promise<TamperFinding | undefined> {
+async function orphanSubjects(tx: SqlClient, after: number): Promise<TamperFinding | undefined> {
   const [row] = await tx.query(
     `SELECT min(s.sequence) AS sequence FROM ledger_subjects s
-     WHERE NOT EXISTS (SELECT 1 FROM ledger_records r WHERE r.sequence = s.sequence)`,
+     WHERE s.sequence > $1 AND NOT EXISTS (SELECT 1 FROM ledger_records r WHERE r.sequence = s.sequence)`,
+    [after],
   );
   const sequence = z.coerce.number().nullable().parse(row?.sequence ?? null);
   if (sequence === null) return undefined;

@@ -41,7 +41,11 @@ export class GroupCommitWriter {
   #draining: Promise<void> | undefined;
   #written = 0;
 
-  constructor(private readonly store: LedgerStore) {}
+  /** `onCommitted` hears of each committed batch's last record (to sign a checkpoint every N records). */
+  constructor(
+    private readonly store: LedgerStore,
+    private readonly onCommitted: (last: Appended) => void = () => undefined,
+  ) {}
 
   /** Records this writer has committed since it started. */
   get written(): number {
@@ -71,6 +75,7 @@ export class GroupCommitWriter {
         const appended = await this.store.transaction((tx) => writeBatch(tx, batch.map((pending) => pending.prepared)));
         this.#written += batch.length;
         batch.forEach((pending, index) => pending.resolve(appended[index] as Appended));
+        this.onCommitted(appended.at(-1) as Appended);
       } catch (error) {
         // The database's own message stays in `cause`, for the logs rather than for the caller.
         const failure = new LedgerUnavailableError('the ledger database did not commit the write', { cause: error });
