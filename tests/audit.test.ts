@@ -153,7 +153,7 @@ const requestIdOf = (response: GraphQLResponse): string => {
 const codeOf = (response: GraphQLResponse) => response.body.errors?.[0]?.extensions?.['code'];
 
 async function list(variables: Record<string, unknown>): Promise<Connection> {
-  const response = await system.query(LIST, { first: 100, ...variables }, IG);
+  const response = await system.query(LIST, { first: 50, ...variables }, IG);
   expect(response.body.errors, JSON.stringify(response.body.errors)).toBeUndefined();
   return response.body.data?.['disclosures'] as Connection;
 }

@@ -17,15 +17,20 @@ const QUOTED = /"((?:[^"\\]|\\.)*)"/g;
 const SUGGESTION = /\s*Did you mean [^?]*\?/g;
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f]/g;
 
-/** graphql-js prints a literal it could not coerce unquoted, after these words, to the end of the sentence. */
-const PRINTED_VALUE = /((?:value|found|represent)[:]? )(.*)$/s;
+/**
+ * graphql-js prints a literal it could not coerce unquoted, after these words, up to the end of the message or to
+ * the "; " that begins what is wrong with it (which must survive the cut).
+ */
+const PRINTED_VALUE = /((?:value|found|represent)[:]? )(.*?)(; [A-Z][^;]*)?$/s;
 
 function cutQuoted(message: string): string {
   return message.replace(QUOTED, (whole, inner: string) => (inner.length > ECHO_LIMIT ? `"${inner.slice(0, ECHO_LIMIT - 3)}..."` : whole));
 }
 
 function cutPrinted(message: string): string {
-  return message.replace(PRINTED_VALUE, (whole, lead: string, printed: string) => (printed.length > ECHO_LIMIT ? `${lead}${printed.slice(0, ECHO_LIMIT - 3)}...` : whole));
+  return message.replace(PRINTED_VALUE, (whole, lead: string, printed: string, reason: string | undefined) =>
+    printed.length > ECHO_LIMIT ? `${lead}${printed.slice(0, ECHO_LIMIT - 3)}...${reason ?? ''}` : whole,
+  );
 }
 
 export function disciplinedMessage(message: string): string {

@@ -40,7 +40,7 @@ export interface Limits {
   maxCost: number;
 }
 
-export const DEFAULT_LIMITS: Limits = { maxDepth: 12, maxAliases: 100, maxDirectives: 20, maxTokens: 10_000, maxCost: 25_000 };
+export const DEFAULT_LIMITS: Limits = { maxDepth: 12, maxAliases: 100, maxDirectives: 20, maxTokens: 10_000, maxCost: 10_000 };
 
 /**
  * A list field without a `first` argument is counted as this many items. Such lists (a person's arrests, a
@@ -209,9 +209,33 @@ const MAX_NESTING = 32;
 
 const TOKEN_LIMIT_MESSAGE = /Document contains more th(?:at|an) \d+ tokens/;
 
+/**
+ * Operations costing more than this share of the limit run one at a time. Each is allowed, but several at once
+ * would keep the process busy end to end and everyone else (a cheap look-up, /health) would queue behind them;
+ * one at a time leaves turns of the event loop free for the rest.
+ */
+const EXPENSIVE_SHARE = 0.25;
+
+/** A queue of one: run `work` when no other expensive operation is running. */
+class OneAtATime {
+  private tail: Promise<void> = Promise.resolve();
+
+  run<T>(work: () => Promise<T>): Promise<T> {
+    const turn = this.tail.then(work);
+    this.tail = turn.then(
+      () => undefined,
+      () => undefined,
+    );
+    return turn;
+  }
+}
+
 export function useLimits(limits: Limits = DEFAULT_LIMITS): Plugin {
-  const checkCost = (args: { schema: GraphQLSchema; document: DocumentNode; operationName?: string | null; variableValues?: Record<string, unknown> | null }) => {
-    const cost = operationCost(args.schema, args.document, args.operationName, args.variableValues);
+  const expensive = new OneAtATime();
+  const costOf = (args: { schema: GraphQLSchema; document: DocumentNode; operationName?: string | null; variableValues?: Record<string, unknown> | null }) =>
+    operationCost(args.schema, args.document, args.operationName, args.variableValues);
+  const checkCost = (args: Parameters<typeof costOf>[0]) => {
+    const cost = costOf(args);
     return cost > limits.maxCost ? limitError('cost', limits.maxCost, cost) : null;
   };
   return {
@@ -235,9 +259,10 @@ export function useLimits(limits: Limits = DEFAULT_LIMITS): Plugin {
       addValidationRule(countRule('aliases', limits.maxAliases));
       addValidationRule(countRule('directives', limits.maxDirectives));
     },
-    onExecute({ args, setResultAndStopExecution }) {
-      const refusal = checkCost(args);
-      if (refusal) setResultAndStopExecution({ errors: [refusal] });
+    onExecute({ args, setResultAndStopExecution, executeFn, setExecuteFn }) {
+      const cost = costOf(args);
+      if (cost > limits.maxCost) return setResultAndStopExecution({ errors: [limitError('cost', limits.maxCost, cost)] });
+      if (cost > limits.maxCost * EXPENSIVE_SHARE) setExecuteFn((executeArgs) => expensive.run(async () => executeFn(executeArgs)));
     },
     onSubscribe({ args, setResultAndStopExecution }) {
       const refusal = checkCost(args);
