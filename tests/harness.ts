@@ -3,6 +3,7 @@
  * population, and the gateway's express app with a test identity provider, queried over real HTTP with
  * supertest and real ES256 tokens.
  */
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -121,6 +122,12 @@ export interface TestSystemOptions {
    * suites count, so suites about events poll when they choose (`events.poll()`) or set this.
    */
   eventPollMs?: number;
+  /**
+   * Each agency simulator in a process of its own (adapters/serve.ts), as in a deployment, so that what a suite
+   * measures of the gateway's process is the gateway's alone. The in-process helpers (simulator, faults, upstream
+   * call counts) are then unavailable.
+   */
+  simulatorsApart?: boolean;
   /** Requests per principal per minute; by default high enough never to bite in suites about other things. */
   rateLimits?: RateLimits;
   surface?: Partial<Surface>;
@@ -133,6 +140,29 @@ export interface TestSystemOptions {
   startFaults?: Readonly<Record<string, Partial<Faults>>>;
   /** Start the identity directory's refreshing (and so its retries of failed feeds). */
   identityRefreshMs?: number;
+}
+
+/** The registry's simulators, each run by adapters/serve.ts in a child process on a free port, the default population. */
+async function startSimulatorProcesses(): Promise<{ agency: string; url: string; close(): Promise<void> }[]> {
+  return Promise.all(
+    agencies.map(
+      ({ agency }) =>
+        new Promise<{ agency: string; url: string; close(): Promise<void> }>((resolve, reject) => {
+          const child = spawn(process.execPath, ['--import', 'tsx', 'adapters/serve.ts', agency], {
+            env: { ...process.env, PORT: '0', SIMULATOR_EVENT_INTERVAL_MS: '0' },
+            stdio: ['ignore', 'pipe', 'inherit'],
+          });
+          const exited = new Promise<void>((done) => child.once('exit', () => done()));
+          let output = '';
+          child.stdout.on('data', (chunk: Buffer) => {
+            output += chunk.toString();
+            const url = /simulator: (http\S+)/.exec(output)?.[1];
+            if (url) resolve({ agency, url, close: () => (child.kill('SIGTERM'), exited) });
+          });
+          child.once('exit', (code) => reject(new Error(`the ${agency} simulator exited (${code}) before listening: ${output}`)));
+        }),
+    ),
+  );
 }
 
 export async function startTestSystem(options: TestSystemOptions = {}): Promise<TestSystem> {
@@ -150,10 +180,12 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
       .sign(privateKey);
 
   const population = defaultPopulation();
-  const simulators = await startSimulators(agencies, population, { basePort: 0 });
+  const simulators = options.simulatorsApart ? [] : await startSimulators(agencies, population, { basePort: 0 });
+  const apart = options.simulatorsApart ? await startSimulatorProcesses() : [];
   const bySimulator = new Map(simulators.map((s) => [s.agency, s]));
   for (const [agency, faults] of Object.entries(options.startFaults ?? {})) bySimulator.get(agency)?.app.faults.set(faults);
-  const { connections, directory } = connectAgencies(agencies, new Map(simulators.map((s) => [s.agency, s.url])), options.timeoutMs ?? 1000);
+  const urls = new Map([...simulators, ...apart].map((s) => [s.agency, s.url]));
+  const { connections, directory } = connectAgencies(agencies, urls, options.timeoutMs ?? 1000);
   await directory.refresh();
   if (options.identityRefreshMs) directory.startRefreshing(options.identityRefreshMs);
   const dataDir = mkdtempSync(join(tmpdir(), 'gateway-test-'));
@@ -217,7 +249,7 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
     close: async () => {
       directory.stop();
       await events.stop();
-      await Promise.all(simulators.map((s) => s.close()));
+      await Promise.all([...simulators, ...apart].map((s) => s.close()));
       await embeddedLedger.close();
       await database.close();
       rmSync(dataDir, { recursive: true, force: true });

@@ -33,7 +33,8 @@ let gateway: Listening;
 let bearer: string;
 
 beforeAll(async () => {
-  system = await startTestSystem({ policy: defaultPolicy(), timeoutMs: 5000 });
+  // Simulators in their own processes, as deployed: the event loop measured is the gateway's alone.
+  system = await startTestSystem({ policy: defaultPolicy(), timeoutMs: 5000, simulatorsApart: true });
   gateway = await listen(createServer(system.app));
   bearer = await system.token({ sub: CALLER.sub, role: CALLER.role, agency: CALLER.agency });
 });

@@ -26,16 +26,10 @@ export async function readWholeFeed<T>(
 }
 
 /** Asks for each distinct key once, `size` keys a request, all requests at once; no keys, no request. */
-/** The most keys sent in one batch call, whatever more the agency would take. */
-export const KEYS_PER_CALL = 25;
-
 export async function inBatches<T>(keys: readonly string[], size: number, fetch: (batch: string[]) => Promise<T[]>): Promise<T[]> {
   const distinct = [...new Set(keys)];
   const batches: string[][] = [];
-  // However many keys the agency's contract allows, answers are read and checked a few at a time: one batch's
-  // JSON and zod parse runs without a break, and a large one would stall every other request meanwhile.
-  const chunk = Math.min(size, KEYS_PER_CALL);
-  for (let start = 0; start < distinct.length; start += chunk) batches.push(distinct.slice(start, start + chunk));
+  for (let start = 0; start < distinct.length; start += size) batches.push(distinct.slice(start, start + size));
   return (await Promise.all(batches.map(fetch))).flat();
 }
 

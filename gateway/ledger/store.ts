@@ -86,6 +86,12 @@ function openPostgres(databaseUrl: string, settings: StoreSettings): LedgerStore
       // A connection that arrives after the deadline goes straight back.
       const connection = await state.call(() => pool.connect(), (late) => late.release());
       let broken: Error | undefined;
+      // The pool listens for errors only on idle connections: one checked out here whose backend is terminated
+      // (an administrator, a failover) would otherwise raise an uncaught 'error' and take the process down.
+      const lost = (error: Error) => {
+        broken = error;
+      };
+      connection.on('error', lost);
       try {
         await client(connection).exec('BEGIN');
         const result = await work(client(connection));
@@ -102,7 +108,8 @@ function openPostgres(databaseUrl: string, settings: StoreSettings): LedgerStore
         }
         throw error;
       } finally {
-        // A connection that could not even roll back is discarded rather than reused.
+        connection.off('error', lost);
+        // A connection that could not even roll back, or whose backend went away, is discarded rather than reused.
         connection.release(broken);
       }
     },
