@@ -33,8 +33,12 @@ function cutPrinted(message: string): string {
   );
 }
 
+/** A message is cut to this before any pattern reads it, so that a megabyte echoed by graphql-js costs nothing. */
+const MAX_SCANNED = 2_000;
+
 export function disciplinedMessage(message: string): string {
-  const text = cutPrinted(cutQuoted(message.replace(SUGGESTION, ''))).replace(CONTROL, '?');
+  const scanned = message.length > MAX_SCANNED ? `${message.slice(0, MAX_SCANNED)}...` : message;
+  const text = cutPrinted(cutQuoted(scanned.replace(SUGGESTION, ''))).replace(CONTROL, '?');
   return text.length > MAX_MESSAGE ? `${text.slice(0, MAX_MESSAGE - 3)}...` : text;
 }
 
