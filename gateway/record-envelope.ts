@@ -40,8 +40,6 @@ export type RecordedIdentifiers = DisclosureRecordInput['subjects'][number]['ide
  * references, so that a search of the ledger by any of them finds every record about the person.
  */
 export function recordedIdentifiers(person: LinkedPerson): RecordedIdentifiers {
-  const localReferences = person.records
-    .filter((r) => !Object.values(r.identifiers).includes(r.key))
-    .map((r) => ({ agency: r.agency, reference: r.key }));
+  const localReferences = person.records.filter((r) => !Object.values(r.identifiers).includes(r.key)).map((r) => ({ agency: r.agency, reference: r.key }));
   return { ...person.identifiers, ...(localReferences.length > 0 ? { localReferences } : {}) };
 }

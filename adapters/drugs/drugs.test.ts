@@ -1,8 +1,8 @@
-import { graphql, type GraphQLObjectType } from 'graphql';
+import { type GraphQLObjectType, graphql } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { AgencyUnavailableError } from '../kit/errors.js';
 import { describeIdentityFeed, describeModuleSchema, describeSimulatorInput, schemaWith, selection, upperSnake, useSimulator } from '../kit/agency-test-kit.js';
+import { AgencyUnavailableError } from '../kit/errors.js';
 import { type RunningSimulator, startSimulator } from '../kit/simulator.js';
 import { createPopulation } from '../population/generate.js';
 import type { SyntheticPerson } from '../population/types.js';
@@ -13,7 +13,10 @@ import drugs from './index.js';
 const population = createPopulation({ seed: 20260101, size: 2000 });
 const served = population.people.filter((p): p is SyntheticPerson & { drugs: NonNullable<SyntheticPerson['drugs']> } => p.drugs !== null);
 
-const newestFirst = <T>(date: (item: T) => string) => (a: T, b: T) => date(b).localeCompare(date(a));
+const newestFirst =
+  <T>(date: (item: T) => string) =>
+  (a: T, b: T) =>
+    date(b).localeCompare(date(a));
 
 const sim = useSimulator(() => drugs.createSimulator(population));
 const adapter = (timeoutMs = 2_000) => drugs.createAdapter({ baseUrl: sim.url, timeoutMs });
@@ -116,7 +119,15 @@ describeSimulatorInput('drug service simulator input', sim, { path: '/service-us
 
 describeModuleSchema(drugs, {
   type: 'DrugServiceRecord',
-  dataItems: ['drugs.consent', 'drugs.keyworker', 'drugs.requiredAssessment', 'drugs.testOnArrest', 'drugs.treatmentDetail', 'drugs.treatmentEngagement', 'drugs.treatmentOutcomes'],
+  dataItems: [
+    'drugs.consent',
+    'drugs.keyworker',
+    'drugs.requiredAssessment',
+    'drugs.testOnArrest',
+    'drugs.treatmentDetail',
+    'drugs.treatmentEngagement',
+    'drugs.treatmentOutcomes',
+  ],
 });
 
 describe('drug service event feed', () => {

@@ -6,10 +6,7 @@ import { canonicalIdentifier, IDENTIFIER_KINDS, type IdentifierKind } from '../.
 import { AgencyUnavailableError } from './errors.js';
 
 /** Reads every page of a feed. A cursor that comes round again is a broken answer, not a reason to page for ever. */
-export async function readWholeFeed<T>(
-  agency: string,
-  page: (cursor: string | undefined) => Promise<{ items: T[]; nextCursor: string | null }>,
-): Promise<T[]> {
+export async function readWholeFeed<T>(agency: string, page: (cursor: string | undefined) => Promise<{ items: T[]; nextCursor: string | null }>): Promise<T[]> {
   const items: T[] = [];
   const seen = new Set<string>();
   let cursor: string | undefined;

@@ -3,8 +3,8 @@ import { buildASTSchema, concatAST, graphql, isObjectType, Kind, parse, visit } 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { canonicalCro, canonicalNomsNumber, canonicalPnc } from '../../schema/identifiers.js';
-import { AgencyUnavailableError } from '../kit/errors.js';
 import { useSimulator } from '../kit/agency-test-kit.js';
+import { AgencyUnavailableError } from '../kit/errors.js';
 import { type RunningSimulator, startSimulator } from '../kit/simulator.js';
 import { createPopulation, WRINKLES } from '../population/generate.js';
 import { asSeenBy, type Population, type PrisonFacts, type SyntheticPerson } from '../population/types.js';
@@ -33,8 +33,8 @@ describe('prison identity feed', () => {
     for (const person of known) {
       const seen = asSeenBy(person, 'prison');
       const identifiers: Record<string, string> = { nomsNumber: numberOf(person) };
-      if (seen.pnc !== null) identifiers['pnc'] = seen.pnc;
-      if (seen.cro !== null) identifiers['cro'] = seen.cro;
+      if (seen.pnc !== null) identifiers.pnc = seen.pnc;
+      if (seen.cro !== null) identifiers.cro = seen.cro;
       expect(byKey.get(numberOf(person))).toEqual({
         agency: 'prison',
         key: numberOf(person),
@@ -175,7 +175,10 @@ describe('prison section schema', () => {
     const type = buildASTSchema(concatAST([core, section])).getType('PrisonRecord');
     if (!isObjectType(type)) throw new Error('PrisonRecord is not an object type');
     for (const field of Object.values(type.getFields())) {
-      expect(field.astNode?.directives?.find((d) => d.name.value === 'dataItem'), field.name).toBeDefined();
+      expect(
+        field.astNode?.directives?.find((d) => d.name.value === 'dataItem'),
+        field.name,
+      ).toBeDefined();
     }
   });
 
@@ -235,8 +238,7 @@ describe('prison faults', () => {
 });
 
 describe('prison simulator contract', () => {
-  const post = (body: string) =>
-    fetch(`${sim.url}/prisoners/batch`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+  const post = (body: string) => fetch(`${sim.url}/prisoners/batch`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
 
   it('answers 400 with a reason to a bad batch body', async () => {
     const tooMany = JSON.stringify({ keys: Array.from({ length: 101 }, (_, i) => `A${String(i).padStart(4, '0')}AA`) });

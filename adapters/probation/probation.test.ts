@@ -3,8 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { buildSchema, graphql, Kind, parse } from 'graphql';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { coreTypeDefs } from '../../schema/index.js';
 import { canonicalIdentifier, IDENTIFIER_KINDS, mintPnc } from '../../schema/identifiers.js';
+import { coreTypeDefs } from '../../schema/index.js';
 import { AgencyUnavailableError } from '../kit/errors.js';
 import { type RunningSimulator, startSimulator } from '../kit/simulator.js';
 import { createPopulation } from '../population/generate.js';
@@ -147,9 +147,7 @@ describe('probation adapter against the nDelius simulator', () => {
     const wrongLetter = canonical.endsWith('A') ? 'B' : 'A';
     second.identifiers.pnc = canonical.slice(0, -1) + wrongLetter;
 
-    const identities = await withSimulator(altered, (running) =>
-      probation.createAdapter({ baseUrl: running.url, timeoutMs: TIMEOUT_MS }).identities(),
-    );
+    const identities = await withSimulator(altered, (running) => probation.createAdapter({ baseUrl: running.url, timeoutMs: TIMEOUT_MS }).identities());
     const firstIdentity = identities.find((i) => i.key === crnOf(first));
     const secondIdentity = identities.find((i) => i.key === crnOf(second));
     expect(firstIdentity?.identifiers.pnc).toBe(canonical);
@@ -190,14 +188,15 @@ describe('probation adapter against the nDelius simulator', () => {
   });
 
   it('maps one well-documented case field by field', async () => {
-    const person = probationPeople.find(
-      (p) =>
-        p.probation.sentence !== null &&
-        p.probation.mappa !== null &&
-        p.probation.requirements.length > 0 &&
-        p.probation.registrations.length > 0 &&
-        p.probation.criminogenicNeeds.length > 0,
-    ) ?? probationPeople.find((p) => p.probation.sentence !== null && p.probation.requirements.length > 0);
+    const person =
+      probationPeople.find(
+        (p) =>
+          p.probation.sentence !== null &&
+          p.probation.mappa !== null &&
+          p.probation.requirements.length > 0 &&
+          p.probation.registrations.length > 0 &&
+          p.probation.criminogenicNeeds.length > 0,
+      ) ?? probationPeople.find((p) => p.probation.sentence !== null && p.probation.requirements.length > 0);
     if (!person?.probation.sentence) throw new Error('the population has no probation case with a sentence and requirements');
     const facts = person.probation;
     const sentence = facts.sentence as NonNullable<ProbationFacts['sentence']>;
@@ -209,9 +208,7 @@ describe('probation adapter against the nDelius simulator', () => {
     expect(record.sentence?.startDate).toBe(sentence.startDate);
     expect(record.sentence?.endDate).toBe(sentence.endDate);
     expect(record.sentence?.indexOffence).toEqual({ description: sentence.indexOffence, category: upper(sentence.indexOffenceCategory) });
-    expect(record.requirements).toEqual(
-      facts.requirements.map((r) => ({ type: upper(r.type), startDate: r.startDate, status: upper(r.status) })),
-    );
+    expect(record.requirements).toEqual(facts.requirements.map((r) => ({ type: upper(r.type), startDate: r.startDate, status: upper(r.status) })));
     expect(record.compliance).toEqual({
       status: upper(facts.compliance.status),
       breachCount: facts.compliance.breachCount,
@@ -401,9 +398,15 @@ describe('probation event feed', () => {
     for (const event of made) {
       const latest = made.filter((e) => e.crn === event.crn).at(-1);
       expect(records.get(event.crn)?.sentence).not.toBeNull();
-      expect(records.get(event.crn)?.compliance).toEqual({ status: 'IN_BREACH', breachCount: latest?.breach.breachCount, lastBreachDate: latest?.breach.breachDate });
+      expect(records.get(event.crn)?.compliance).toEqual({
+        status: 'IN_BREACH',
+        breachCount: latest?.breach.breachCount,
+        lastBreachDate: latest?.breach.breachDate,
+      });
     }
-    expect(page.events[0]?.summary).toBe(`Breach action started on ${made[0]?.breach.breachDate} (breach ${made[0]?.breach.breachCount}): ${made[0]?.breach.reason}`);
+    expect(page.events[0]?.summary).toBe(
+      `Breach action started on ${made[0]?.breach.breachDate} (breach ${made[0]?.breach.breachCount}): ${made[0]?.breach.reason}`,
+    );
     expect(await feedAdapter().events?.(page.cursor)).toEqual({ events: [], cursor: page.cursor });
   });
 });

@@ -6,7 +6,7 @@
  * and shared by all its recipients; the ISP is still applied to each recipient.
  */
 import type { Access } from '../access.js';
-import { type PersonView, personView, type ViewLoaders, viewLoaders, type ViewSources } from '../person-view.js';
+import { type PersonView, personView, type ViewLoaders, type ViewSources, viewLoaders } from '../person-view.js';
 
 export type { PersonView, ViewSources };
 

@@ -10,7 +10,7 @@ import type { DisclosureSet } from '../disclosure-set.js';
 import { gatewayError } from '../errors.js';
 import type { IdentityIndex } from '../identity/index-of-people.js';
 import type { SectionLoaders } from '../sections.js';
-import { deliverable, type Delivery } from './delivery.js';
+import { type Delivery, deliverable } from './delivery.js';
 import type { EventFeed } from './feed.js';
 import type { RenewView } from './renewed-view.js';
 

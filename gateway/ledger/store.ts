@@ -84,7 +84,10 @@ function openPostgres(databaseUrl: string, settings: StoreSettings): LedgerStore
     availability: state,
     async transaction(work) {
       // A connection that arrives after the deadline goes straight back.
-      const connection = await state.call(() => pool.connect(), (late) => late.release());
+      const connection = await state.call(
+        () => pool.connect(),
+        (late) => late.release(),
+      );
       let broken: Error | undefined;
       try {
         await client(connection).exec('BEGIN');
@@ -172,8 +175,7 @@ async function lockDataDir(dataDir: string): Promise<() => Promise<void>> {
       const owner = Number((await readFile(lockFile, 'utf8').catch(() => '')).trim());
       if (Number.isInteger(owner) && owner > 0 && isAlive(owner)) {
         throw new Error(
-          `The embedded ledger in ${dataDir} is in use by process ${owner}. ` +
-            'Stop that process, or use PostgreSQL (DATABASE_URL) to share the ledger.',
+          `The embedded ledger in ${dataDir} is in use by process ${owner}. Stop that process, or use PostgreSQL (DATABASE_URL) to share the ledger.`,
         );
       }
       // The owner died without unlocking: the lock is stale.
