@@ -22,9 +22,10 @@ export async function readWholeFeed<T>(agency: string, page: (cursor: string | u
   return items;
 }
 
-/** Asks for each distinct key once, `size` keys a request, all requests at once; no keys, no request. */
 /** The most keys sent in one batch call, whatever more the agency would take. */
 export const KEYS_PER_CALL = 25;
+
+/** Asks for each distinct key once, `size` keys a request, all requests at once; no keys, no request. */
 
 export async function inBatches<T>(keys: readonly string[], size: number, fetch: (batch: string[]) => Promise<T[]>): Promise<T[]> {
   const distinct = [...new Set(keys)];
