@@ -83,13 +83,21 @@ export function createGateway(options: GatewayOptions) {
   const surface: Surface = { ...OPEN_SURFACE, ...options.surface };
   const rateLimiter = new RateLimiter(options.rateLimits ?? DEFAULT_RATE_LIMITS);
   const { modules } = options;
-  const built = buildGatewaySchema(modules, [
+  // The gateway's own parts of the schema, beside the agencies' sections (their SDL is in schema/).
+  const extensions = [
+    // accessExplanation: what the caller may see about a person, and which clause decides it
     explainExtension(describeDataItems(modules)),
+    // disclosures, subjectAccessReport, disclosureAlerts, ledgerIntegrity: for IG officers
     auditExtension(options.ledger),
+    // cohort, Person.iom and the mutations that change the IOM cohort register
     cohortExtension({ register: options.register, ledger: options.ledger }),
+    // cohortCandidates: people the partnership's eligibility rules suggest for the cohort
     eligibilityExtension({ rules: options.eligibility, register: options.register }),
+    // Person.pathways: needs and interventions across the seven pathways, from the agencies' sections
     pathwaysExtension(),
+    // cohortOutcomes: is the scheme reducing reoffending? Suppressed aggregates per strand and quarter
     outcomesExtension({ register: options.register }),
+    // events and the cohortEvents subscription, each event judged for its recipient
     eventsExtension({
       feed: options.events,
       modules,
@@ -98,7 +106,8 @@ export function createGateway(options: GatewayOptions) {
       register: options.register,
       now: options.clock,
     }),
-  ]);
+  ];
+  const built = buildGatewaySchema(modules, extensions);
   const policy = compilePolicy(options.policy, built.classification);
   const schema = enforcePolicy(built.schema, built.classification, modules);
 
