@@ -8,14 +8,12 @@ import { GraphQLScalarType, type GraphQLSchema, Kind } from 'graphql';
 import type { AgencyModule } from '../adapters/kit/contract.js';
 import { canonicalIdentifier, IDENTIFIER_KINDS, IDENTIFIER_LABELS, type IdentifierKind } from '../schema/identifiers.js';
 import { coreDataItems, coreTypeDefs } from '../schema/index.js';
-import type { Access } from './access.js';
 import { echo } from './bounded-text.js';
-import { type Classification, classifySchema } from './classification.js';
-import type { DisclosureSet } from './disclosure-set.js';
+import type { Access, DisclosureSet, SectionLoaders } from './enforcement/index.js';
+import { type Classification, classifySchema } from './enforcement/index.js';
 import { gatewayError } from './errors.js';
 import type { Candidate, IdentityIndex } from './identity/index-of-people.js';
 import type { LinkedPerson } from './identity/link.js';
-import type { SectionLoaders } from './sections.js';
 
 /** What resolvers need from a request. Plugins add their own parts. */
 export interface PersonContext {

@@ -9,6 +9,7 @@ import type { AgencyModule } from '../adapters/kit/contract.js';
 import { auditExtension, auditRouter } from './audit/index.js';
 import type { Authenticator } from './authentication/authenticator.js';
 import { useAuthentication } from './authentication/plugin.js';
+import { DEFAULT_RATE_LIMITS, RateLimiter, type RateLimits } from './authentication/rate-limit.js';
 import { checkpointsRouter } from './checkpoints-route.js';
 import type { EligibilityRules } from './cohort/eligibility-file.js';
 import { eligibilityExtension } from './cohort/eligibility-graphql.js';
@@ -16,7 +17,8 @@ import { cohortExtension } from './cohort/graphql.js';
 import type { CohortRegister } from './cohort/register.js';
 import { DEFAULT_MAX_BODY_BYTES, graphqlEdge, routeEdge } from './edge/index.js';
 import type { EmergencyWindows } from './emergency/windows.js';
-import { enforcePolicy } from './enforcement.js';
+import type { AgencyConnection } from './enforcement/index.js';
+import { enforcePolicy } from './enforcement/index.js';
 import { maskGatewayError } from './errors.js';
 import { type EventFeed, eventsExtension } from './events/index.js';
 import { explainExtension } from './explain.js';
@@ -34,9 +36,7 @@ import { DEFAULT_LIMITS, type Limits, useLimits } from './plugins/limits.js';
 import { usePersonAccess } from './plugins/person-access.js';
 import { usePurpose } from './plugins/purpose.js';
 import { compilePolicy, type LoadedPolicy } from './policy/index.js';
-import { DEFAULT_RATE_LIMITS, RateLimiter, type RateLimits } from './rate-limit.js';
 import { buildGatewaySchema, describeDataItems } from './schema.js';
-import type { AgencyConnection } from './sections.js';
 import { Deliveries } from './shutdown.js';
 
 export interface GatewayOptions {

@@ -16,6 +16,7 @@ import type { Population } from '../adapters/population/types.js';
 import { agencies } from '../adapters/registry.js';
 import { connectAgencies, startSimulators } from '../gateway/agencies.js';
 import { createAuthenticator } from '../gateway/authentication/authenticator.js';
+import type { RateLimits } from '../gateway/authentication/rate-limit.js';
 import { type EligibilityRules, loadEligibilityRules } from '../gateway/cohort/eligibility-file.js';
 import { CohortRegister } from '../gateway/cohort/register.js';
 import { seedCohort } from '../gateway/cohort/seed.js';
@@ -27,7 +28,6 @@ import { type LedgerStore, openStore, type StoreSettings } from '../gateway/ledg
 import type { EnforcementMode } from '../gateway/plugins/disclosure-recording.js';
 import type { Limits } from '../gateway/plugins/limits.js';
 import { type LoadedPolicy, loadPolicy, parsePolicy } from '../gateway/policy/index.js';
-import type { RateLimits } from '../gateway/rate-limit.js';
 import { describeDataItems } from '../gateway/schema.js';
 import { createGateway, type Surface } from '../gateway/server.js';
 

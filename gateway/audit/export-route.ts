@@ -11,6 +11,8 @@ import express, { type Request, type Response } from 'express';
 import { z } from 'zod';
 import { AuthenticationError, type Authenticator } from '../authentication/authenticator.js';
 import type { Principal } from '../authentication/principal.js';
+import { type RateLimiter, rateLimitedMessage } from '../authentication/rate-limit.js';
+import { recordEnvelope, recordedIdentifiers } from '../enforcement/index.js';
 import { type ErrorCode, gatewayError } from '../errors.js';
 import type { IdentityIndex } from '../identity/index-of-people.js';
 import {
@@ -25,8 +27,6 @@ import {
 } from '../ledger/index.js';
 import { requestIdOf } from '../plugins/disclosure-recording.js';
 import type { CompiledPolicy } from '../policy/index.js';
-import { type RateLimiter, rateLimitedMessage } from '../rate-limit.js';
-import { recordEnvelope, recordedIdentifiers } from '../record-envelope.js';
 import { type AuditFilter, checkAuditFilter, described, type PersonReference } from './filter.js';
 import { AUDIT_PURPOSE, auditRefusal } from './gate.js';
 import { gatewayIdsOf, identifiersOf, personCriterion } from './people.js';

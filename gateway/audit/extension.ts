@@ -5,8 +5,7 @@
  */
 import { GraphQLScalarType, Kind } from 'graphql';
 import { z } from 'zod';
-import type { Access } from '../access.js';
-import type { DisclosureSet } from '../disclosure-set.js';
+import type { Access, DisclosureSet } from '../enforcement/index.js';
 import { gatewayError } from '../errors.js';
 import type { IdentityIndex } from '../identity/index-of-people.js';
 import { type AlertKind, type Ledger, LedgerUnavailableError, RECORD_KINDS, RECORD_OUTCOMES, type TamperProblem } from '../ledger/index.js';

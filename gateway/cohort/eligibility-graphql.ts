@@ -5,13 +5,12 @@
  * receive about that person, and each reason returned is noted as a disclosure of its data item.
  */
 import type { GraphQLError, GraphQLResolveInfo } from 'graphql';
-import type { Access } from '../access.js';
-import { type Disclosing, type DisclosureSet, responsePath } from '../disclosure-set.js';
+import type { Access, SectionLoaders } from '../enforcement/index.js';
+import { type Disclosing, type DisclosureSet, responsePath } from '../enforcement/index.js';
 import { gatewayError } from '../errors.js';
 import type { IdentityIndex } from '../identity/index-of-people.js';
 import type { LinkedPerson } from '../identity/link.js';
 import type { SchemaExtension } from '../schema.js';
-import type { SectionLoaders } from '../sections.js';
 import {
   dataItemsOf,
   type EligibilityFact,

@@ -5,14 +5,13 @@
  * is recorded once, as failed, with its reason.
  */
 import DataLoader from 'dataloader';
-import { type Access, assertMayLookUpPeople } from '../access.js';
-import type { DisclosureSet } from '../disclosure-set.js';
+import type { DisclosureSet } from '../enforcement/index.js';
+import { type Access, assertMayLookUpPeople, recordEnvelope, recordedIdentifiers } from '../enforcement/index.js';
 import { gatewayError } from '../errors.js';
 import type { IdentityIndex } from '../identity/index-of-people.js';
 import type { LinkedPerson } from '../identity/link.js';
 import type { DisclosureRecordInput, Ledger } from '../ledger/index.js';
 import { partnershipDate } from '../partnership-date.js';
-import { recordEnvelope, recordedIdentifiers } from '../record-envelope.js';
 import type { SchemaExtension } from '../schema.js';
 import { type CohortAction, type CohortChange, CohortError, type CohortRegister, type Membership, type PlannedChange } from './register.js';
 

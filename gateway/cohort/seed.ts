@@ -4,10 +4,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Population } from '../../adapters/population/types.js';
+import { recordedIdentifiers } from '../enforcement/index.js';
 import type { IdentityIndex } from '../identity/index-of-people.js';
 import type { LinkedPerson } from '../identity/link.js';
 import type { Ledger } from '../ledger/index.js';
-import { recordedIdentifiers } from '../record-envelope.js';
 import type { CohortAction, CohortRegister } from './register.js';
 
 export async function seedCohort(register: CohortRegister, ledger: Ledger, population: Population, index: IdentityIndex): Promise<number> {

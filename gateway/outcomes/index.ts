@@ -7,14 +7,13 @@
  */
 import type { GraphQLResolveInfo } from 'graphql';
 import { z } from 'zod';
-import type { Access } from '../access.js';
 import type { CohortRegister } from '../cohort/register.js';
-import { type DisclosureSet, responsePath } from '../disclosure-set.js';
+import type { Access, SectionLoaders } from '../enforcement/index.js';
+import { type DisclosureSet, responsePath } from '../enforcement/index.js';
 import { gatewayError } from '../errors.js';
 import type { IdentityIndex } from '../identity/index-of-people.js';
 import { partnershipDate } from '../partnership-date.js';
 import type { SchemaExtension } from '../schema.js';
-import type { SectionLoaders } from '../sections.js';
 import { type MembershipPeriod, membershipPeriods, type Offending, outcomeFigures, overlaps, SUPPRESSION_THRESHOLD } from './figures.js';
 import { quarterOf, quartersBetween } from './quarters.js';
 

@@ -8,13 +8,12 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { type DocumentNode, type ExecutionArgs, type ExecutionResult, print } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import type { Access } from '../access.js';
-import { DisclosureSet } from '../disclosure-set.js';
+import type { Access } from '../enforcement/index.js';
+import { DisclosureSet, recordEnvelope, recordedIdentifiers } from '../enforcement/index.js';
 import { gatewayError } from '../errors.js';
 import type { IdentityIndex } from '../identity/index-of-people.js';
 import type { LinkedPerson } from '../identity/link.js';
 import type { DisclosureRecordInput, Ledger, RecordKind, RecordOutcome } from '../ledger/index.js';
-import { recordEnvelope, recordedIdentifiers } from '../record-envelope.js';
 
 export type EnforcementMode = 'redact' | 'reject';
 

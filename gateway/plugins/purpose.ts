@@ -4,9 +4,9 @@
  * emergency needs a justification and lasts the purpose's `maxMinutes` from its first use.
  */
 import type { Plugin } from 'graphql-yoga';
-import type { Declaration } from '../access.js';
 import { type AuthenticatedContext, principalOf } from '../authentication/plugin.js';
 import type { EmergencyWindows, WindowDecision } from '../emergency/windows.js';
+import type { Declaration } from '../enforcement/index.js';
 import { type ErrorCode, gatewayError } from '../errors.js';
 import type { CompiledPolicy } from '../policy/index.js';
 

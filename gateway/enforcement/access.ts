@@ -3,12 +3,12 @@
  * policy decides for each person and data item. Decisions are memoised per person and item for the request.
  */
 
-import type { AgencyFact } from '../adapters/kit/contract.js';
-import type { Principal } from './authentication/principal.js';
-import { gatewayError } from './errors.js';
-import type { LinkedPerson } from './identity/link.js';
-import { partnershipDate } from './partnership-date.js';
-import type { CompiledPolicy, Decision } from './policy/index.js';
+import type { AgencyFact } from '../../adapters/kit/contract.js';
+import type { Principal } from '../authentication/principal.js';
+import { gatewayError } from '../errors.js';
+import type { LinkedPerson } from '../identity/link.js';
+import { partnershipDate } from '../partnership-date.js';
+import type { CompiledPolicy, Decision } from '../policy/index.js';
 import type { FactsOf, GatheredFacts } from './subjects.js';
 
 /** The purpose the caller declared for this request (X-Purpose, X-Justification). */

@@ -3,10 +3,10 @@
  * client application), for which declared purpose and justification, under which ISP version; and how each
  * person it names is identified.
  */
-import type { Principal } from './authentication/principal.js';
-import type { LinkedPerson } from './identity/link.js';
-import type { DisclosureRecordInput } from './ledger/index.js';
-import type { CompiledPolicy } from './policy/index.js';
+import type { Principal } from '../authentication/principal.js';
+import type { LinkedPerson } from '../identity/link.js';
+import type { DisclosureRecordInput } from '../ledger/index.js';
+import type { CompiledPolicy } from '../policy/index.js';
 
 export type RecordEnvelope = Pick<DisclosureRecordInput, 'occurredAt' | 'principal' | 'purpose' | 'justification' | 'ispVersion'>;
 

@@ -7,13 +7,13 @@
  */
 import { MapperKind, mapSchema } from '@graphql-tools/utils';
 import { defaultFieldResolver, GraphQLError, type GraphQLFieldResolver, type GraphQLSchema, getNamedType, isCompositeType } from 'graphql';
-import type { AgencyModule } from '../adapters/kit/contract.js';
+import type { AgencyModule } from '../../adapters/kit/contract.js';
+import { gatewayError } from '../errors.js';
+import type { LinkedPerson } from '../identity/link.js';
+import type { Decision } from '../policy/index.js';
 import { type Access, type AccessDecision, assertMayLookUpPeople } from './access.js';
 import type { Classification } from './classification.js';
 import { type DisclosureSet, responsePath } from './disclosure-set.js';
-import { gatewayError } from './errors.js';
-import type { LinkedPerson } from './identity/link.js';
-import type { Decision } from './policy/index.js';
 
 export interface EnforcedContext {
   access: Access;

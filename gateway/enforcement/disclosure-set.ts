@@ -2,7 +2,7 @@
  * What one request decided about each person: values allowed at which response paths, values withheld
  * and why, and the people it consulted. Only what the final result actually carries counts as disclosed.
  */
-import type { LinkedPerson } from './identity/link.js';
+import type { LinkedPerson } from '../identity/link.js';
 import type { RecordedIdentifiers } from './record-envelope.js';
 
 export interface Allowed {
