@@ -7,6 +7,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { KEYS_PER_CALL } from '../adapters/kit/feeds.js';
 import type { SyntheticPerson } from '../adapters/population/types.js';
 import { type Caller, COORDINATOR, defaultPolicy, startTestSystem, type TestSystem } from './harness.js';
 
@@ -270,7 +271,8 @@ describe('the figures', () => {
     await report();
     const police = Object.values(system.upstreamCalls().police ?? {}).reduce((sum, n) => sum + n, 0);
     expect(police).toBeGreaterThan(0);
-    expect(police).toBeLessThanOrEqual(4);
+    // One batched read for everyone the register has held, KEYS_PER_CALL keys a call: never a call per member.
+    expect(police).toBeLessThanOrEqual(Math.ceil(spells.size / KEYS_PER_CALL) + 1);
   });
 });
 
@@ -317,15 +319,6 @@ describe('who may ask, and how', () => {
       expect(response.body.errors?.[0]?.message).toMatch(message);
     }
   });
-
-  it('fails whole with AGENCY_UNAVAILABLE when the police cannot answer, and records nothing', async () => {
-    const caller = { ...MONITORING, sub: 'coordinator-police-down' };
-    system.setFaults('police', { mode: 'down' });
-    const { response, report: got } = await report(undefined, undefined, caller);
-    expect(got).toBeNull();
-    expect(response.body.errors?.map((e) => [e.extensions?.code, e.extensions?.agency])).toEqual([['AGENCY_UNAVAILABLE', 'police']]);
-    expect((await system.ledger.query({ userId: caller.sub })).entries).toEqual([]);
-  });
 });
 
 describe('the ledger', () => {
@@ -344,5 +337,18 @@ describe('the ledger', () => {
         principal: expect.objectContaining({ userId: caller.sub, role: 'iom-coordinator' }),
       }),
     ]);
+  });
+});
+
+// Last: the police down for a whole-cohort report fail a dozen batch calls at once, which opens the police circuit
+// breaker for its cool-down, and the reports of the tests after it would meet it open.
+describe('a police outage', () => {
+  it('fails whole with AGENCY_UNAVAILABLE when the police cannot answer, and records nothing', async () => {
+    const caller = { ...MONITORING, sub: 'coordinator-police-down' };
+    system.setFaults('police', { mode: 'down' });
+    const { response, report: got } = await report(undefined, undefined, caller);
+    expect(got).toBeNull();
+    expect(response.body.errors?.map((e) => [e.extensions?.code, e.extensions?.agency])).toEqual([['AGENCY_UNAVAILABLE', 'police']]);
+    expect((await system.ledger.query({ userId: caller.sub })).entries).toEqual([]);
   });
 });

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { describeIdentityFeed, describeModuleSchema, describeSimulatorInput, schemaWith, selection, upperSnake, useSimulator } from '../kit/agency-test-kit.js';
 import { AgencyUnavailableError } from '../kit/errors.js';
+import { KEYS_PER_CALL } from '../kit/feeds.js';
 import { type RunningSimulator, startSimulator } from '../kit/simulator.js';
 import { createPopulation } from '../population/generate.js';
 import type { SyntheticPerson } from '../population/types.js';
@@ -24,11 +25,11 @@ const adapter = (timeoutMs = 2_000) => drugs.createAdapter({ baseUrl: sim.url, t
 describeIdentityFeed('drug service identity feed', drugs, sim, { agency: 'drugs', population, served: served, keyOf: (p) => p.drugs?.reference ?? '' });
 
 describe('drug service records', () => {
-  it('fetches 150 service users in two upstream requests', async () => {
+  it('fetches 150 service users in batches of KEYS_PER_CALL', async () => {
     const keys = served.slice(0, 150).map((p) => p.drugs.reference);
     const records = await adapter().records(keys);
     expect([...records.keys()].sort()).toEqual([...keys].sort());
-    expect(sim.app.stats.counts()).toEqual({ 'POST /service-users/batch': 2 });
+    expect(sim.app.stats.counts()).toEqual({ 'POST /service-users/batch': Math.ceil(150 / KEYS_PER_CALL) });
   });
 
   it('leaves out references the service does not hold', async () => {

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { canonicalCro, canonicalNomsNumber, canonicalPnc } from '../../schema/identifiers.js';
 import { useSimulator } from '../kit/agency-test-kit.js';
 import { AgencyUnavailableError } from '../kit/errors.js';
+import { KEYS_PER_CALL } from '../kit/feeds.js';
 import { type RunningSimulator, startSimulator } from '../kit/simulator.js';
 import { createPopulation, WRINKLES } from '../population/generate.js';
 import { asSeenBy, type Population, type PrisonFacts, type SyntheticPerson } from '../population/types.js';
@@ -88,12 +89,12 @@ describe('prison identity feed', () => {
 });
 
 describe('prison records', () => {
-  it('fetches 150 prisoners in 2 upstream requests', async () => {
+  it('fetches 150 prisoners in batches of KEYS_PER_CALL', async () => {
     expect(known.length).toBeGreaterThanOrEqual(150);
     const keys = known.slice(0, 150).map(numberOf);
     const records = await adapter().records(keys);
     expect([...records.keys()].sort()).toEqual([...keys].sort());
-    expect(sim.app.stats.counts()).toEqual({ 'POST /prisoners/batch': 2 });
+    expect(sim.app.stats.counts()).toEqual({ 'POST /prisoners/batch': Math.ceil(150 / KEYS_PER_CALL) });
   });
 
   it('leaves out prison numbers NOMIS does not hold, and asks nothing for no keys', async () => {

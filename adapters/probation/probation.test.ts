@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { canonicalIdentifier, IDENTIFIER_KINDS, mintPnc } from '../../schema/identifiers.js';
 import { coreTypeDefs } from '../../schema/index.js';
 import { AgencyUnavailableError } from '../kit/errors.js';
+import { KEYS_PER_CALL } from '../kit/feeds.js';
 import { type RunningSimulator, startSimulator } from '../kit/simulator.js';
 import { createPopulation } from '../population/generate.js';
 import { asSeenBy, type Population, type ProbationFacts, type SyntheticPerson } from '../population/types.js';
@@ -156,11 +157,11 @@ describe('probation adapter against the nDelius simulator', () => {
     expect(secondIdentity?.identifiers.crn).toBe(crnOf(second));
   });
 
-  it('fetches 150 cases with two batch requests', async () => {
+  it('fetches 150 cases in batches of KEYS_PER_CALL', async () => {
     const keys = probationPeople.slice(0, 150).map(crnOf);
     const records = await adapter().records(keys);
 
-    expect(sim.app.stats.counts()[BATCH_ROUTE]).toBe(2);
+    expect(sim.app.stats.counts()[BATCH_ROUTE]).toBe(Math.ceil(150 / KEYS_PER_CALL));
     expect([...records.keys()].sort()).toEqual([...keys].sort());
   });
 
@@ -172,8 +173,8 @@ describe('probation adapter against the nDelius simulator', () => {
     const elapsed = performance.now() - started;
 
     expect(records.size).toBe(250);
-    expect(sim.app.stats.counts()[BATCH_ROUTE]).toBe(3);
-    expect(elapsed).toBeLessThan(1_000); // one after another would take at least 1,200 ms
+    expect(sim.app.stats.counts()[BATCH_ROUTE]).toBe(Math.ceil(250 / KEYS_PER_CALL));
+    expect(elapsed).toBeLessThan(1_000); // one after another would take at least 400 ms a batch
   });
 
   it('leaves out keys probation does not know, and asks nothing for an empty batch', async () => {
@@ -233,7 +234,7 @@ describe('probation adapter against the nDelius simulator', () => {
     const records = await adapter().records(probationPeople.map(crnOf));
 
     expect(records.size).toBe(probationPeople.length);
-    expect(sim.app.stats.counts()[BATCH_ROUTE]).toBe(Math.ceil(probationPeople.length / 100));
+    expect(sim.app.stats.counts()[BATCH_ROUTE]).toBe(Math.ceil(probationPeople.length / KEYS_PER_CALL));
     for (const person of probationPeople) expect(records.get(crnOf(person))).toEqual(expectedRecord(person.probation));
   });
 
