@@ -88,7 +88,13 @@ function openPostgres(databaseUrl: string, settings: StoreSettings): LedgerStore
         () => pool.connect(),
         (late) => late.release(),
       );
+      // Checked out, a connection the server ends between two statements (terminated, restarted) errors on itself,
+      // where the pool's idle handler does not listen: without this the process would crash. The next statement fails.
       let broken: Error | undefined;
+      const lost = (error: Error) => {
+        broken ??= error;
+      };
+      connection.on('error', lost);
       try {
         await client(connection).exec('BEGIN');
         const result = await work(client(connection));
@@ -105,7 +111,8 @@ function openPostgres(databaseUrl: string, settings: StoreSettings): LedgerStore
         }
         throw error;
       } finally {
-        // A connection that could not even roll back is discarded rather than reused.
+        // A connection that could not even roll back, or was lost, is discarded rather than reused.
+        connection.off('error', lost);
         connection.release(broken);
       }
     },
