@@ -5,8 +5,8 @@
 import type { AgencyModule, Faults } from '../adapters/kit/contract.js';
 import { type RunningSimulator, startSimulator } from '../adapters/kit/simulator.js';
 import type { Population } from '../adapters/population/types.js';
+import type { AgencyConnection } from './enforcement/index.js';
 import { IdentityDirectory } from './identity/directory.js';
-import type { AgencyConnection } from './sections.js';
 
 /** Starts every agency's simulator on loopback: consecutive ports from `basePort`, or free ports when it is 0. */
 export async function startSimulators(

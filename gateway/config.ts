@@ -76,14 +76,33 @@ export const ConfigSchema = z.object({
   AUTH_ISSUER: z.string().min(1).optional(),
   AUTH_AUDIENCE: z.string().min(1).default('partnership-gateway'),
   /** The largest request body accepted, in bytes (default 1 MB), and the largest request head (default 16 kB). */
-  MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
-  MAX_HEADER_BYTES: z.coerce.number().int().min(4096).max(256 * 1024).default(16 * 1024),
+  MAX_BODY_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(64 * 1024 * 1024)
+    .default(1024 * 1024),
+  MAX_HEADER_BYTES: z.coerce
+    .number()
+    .int()
+    .min(4096)
+    .max(256 * 1024)
+    .default(16 * 1024),
   /** Browser origins allowed to call the gateway (CORS), comma-separated; none by default. */
   CORS_ORIGINS: z
     .string()
     .default('')
-    .transform((text) => text.split(',').map((origin) => origin.trim()).filter((origin) => origin !== ''))
-    .pipe(z.array(z.url({ protocol: /^https?$/ }).refine((url) => new URL(url).origin === url, 'an origin is scheme://host[:port], with no path or trailing slash'))),
+    .transform((text) =>
+      text
+        .split(',')
+        .map((origin) => origin.trim())
+        .filter((origin) => origin !== ''),
+    )
+    .pipe(
+      z.array(
+        z.url({ protocol: /^https?$/ }).refine((url) => new URL(url).origin === url, 'an origin is scheme://host[:port], with no path or trailing slash'),
+      ),
+    ),
   /** Introspection and GraphiQL: on by default outside production, off in production unless set to true. */
   GRAPHQL_INTROSPECTION: z.enum(['true', 'false']).optional(),
   GRAPHIQL: z.enum(['true', 'false']).optional(),
@@ -94,7 +113,10 @@ export const ConfigSchema = z.object({
     .default('')
     .transform((text, ctx) => {
       const byRole: Record<string, number> = {};
-      for (const entry of text.split(',').map((part) => part.trim()).filter((part) => part !== '')) {
+      for (const entry of text
+        .split(',')
+        .map((part) => part.trim())
+        .filter((part) => part !== '')) {
         const match = /^([a-z][a-z0-9-]*)=(\d{1,7})$/.exec(entry);
         if (!match?.[1] || !match[2] || Number(match[2]) < 1) {
           ctx.addIssue({ code: 'custom', message: `"${entry.slice(0, 60)}" is not role=requests-per-minute` });
@@ -147,7 +169,9 @@ export function loadConfig(env: NodeJS.ProcessEnv, agencies: readonly string[]):
 export function checkAgainstIsp(config: Config, roles: readonly string[]): void {
   const unknown = Object.keys(config.RATE_LIMIT_ROLES).filter((role) => !roles.includes(role));
   if (unknown.length > 0) {
-    throw new Error(`Invalid configuration:\n- RATE_LIMIT_ROLES: ${unknown.join(', ')} ${unknown.length === 1 ? 'is not a role' : 'are not roles'} of the ISP; roles: ${roles.join(', ')}`);
+    throw new Error(
+      `Invalid configuration:\n- RATE_LIMIT_ROLES: ${unknown.join(', ')} ${unknown.length === 1 ? 'is not a role' : 'are not roles'} of the ISP; roles: ${roles.join(', ')}`,
+    );
   }
 }
 

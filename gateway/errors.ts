@@ -35,7 +35,8 @@ export function gatewayError(code: ErrorCode, message: string, extensions: Recor
   return new GraphQLError(message, { extensions: { code, ...extensions } });
 }
 
-const LEDGER_UNAVAILABLE_MESSAGE = 'The gateway’s database (the disclosure ledger and the cohort register) is unavailable, so nothing that needs it was answered. Try again shortly.';
+const LEDGER_UNAVAILABLE_MESSAGE =
+  'The gateway’s database (the disclosure ledger and the cohort register) is unavailable, so nothing that needs it was answered. Try again shortly.';
 
 /**
  * `error` as the caller sees it if the database failed under it (down or hung anywhere on the request path: the

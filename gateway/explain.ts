@@ -2,8 +2,9 @@
  * "What may I see about this person, and why?": every data item with the ISP's decision for the caller's
  * role and declared purpose, the clause and lawful basis, and never a value.
  */
-import { type Access, assertMayLookUpPeople } from './access.js';
-import type { DisclosureSet } from './disclosure-set.js';
+
+import type { DisclosureSet } from './enforcement/index.js';
+import { type Access, assertMayLookUpPeople } from './enforcement/index.js';
 import type { IdentityIndex } from './identity/index-of-people.js';
 import type { LawfulBasis } from './policy/index.js';
 import { type findPerson, lookUpPerson, type SchemaExtension } from './schema.js';

@@ -4,24 +4,24 @@
  */
 import { parseFaultSpec } from '../adapters/kit/simulator.js';
 import { createPopulation } from '../adapters/population/generate.js';
+import type { Population } from '../adapters/population/types.js';
 import { agencies } from '../adapters/registry.js';
 import { connectAgencies, startSimulators } from './agencies.js';
 import { createAuthenticator } from './authentication/authenticator.js';
-import type { RoleCatalogue } from './authentication/principal.js';
 import { ensureLocalIssuer } from './authentication/local-issuer.js';
-import { checkAgainstIsp, type Config, loadConfig, surfaceOf } from './config.js';
-import type { Population } from '../adapters/population/types.js';
+import type { RoleCatalogue } from './authentication/principal.js';
 import { loadEligibilityRules } from './cohort/eligibility-file.js';
 import { CohortRegister } from './cohort/register.js';
-import { EmergencyWindows } from './emergency/windows.js';
 import { seedCohort } from './cohort/seed.js';
+import { type Config, checkAgainstIsp, loadConfig, surfaceOf } from './config.js';
+import { createHttpServer } from './edge/http-server.js';
+import { EmergencyWindows } from './emergency/windows.js';
 import { EventFeed, EventStore } from './events/index.js';
 import { LedgerUnavailableError, openLedger } from './ledger/index.js';
 import { openStore } from './ledger/store.js';
 import { compilePolicy, loadPolicy } from './policy/index.js';
 import { buildGatewaySchema } from './schema.js';
 import { createGateway } from './server.js';
-import { createHttpServer } from './edge/http-server.js';
 
 async function authenticatorFor(config: Config, catalogue: RoleCatalogue) {
   const { AUTH_JWKS_URL, AUTH_JWKS_FILE, AUTH_ISSUER, AUTH_AUDIENCE, DATA_DIR, TOKEN_MAX_LIFETIME_S } = config;
@@ -36,10 +36,16 @@ async function authenticatorFor(config: Config, catalogue: RoleCatalogue) {
 }
 
 async function main(): Promise<void> {
-  const config = loadConfig(process.env, agencies.map((a) => a.agency));
+  const config = loadConfig(
+    process.env,
+    agencies.map((a) => a.agency),
+  );
   // Policy and keys first: a bad ISP file stops start-up before anything listens.
   const policy = loadPolicy(config.ISP_FILE);
-  checkAgainstIsp(config, policy.roles.map((role) => role.name));
+  checkAgainstIsp(
+    config,
+    policy.roles.map((role) => role.name),
+  );
   // The ISP against the schema's data items too, now: createGateway compiles it again once agencies are connected.
   compilePolicy(policy, buildGatewaySchema(agencies).classification);
   const eligibility = loadEligibilityRules(config.ELIGIBILITY_FILE);
@@ -119,7 +125,11 @@ async function main(): Promise<void> {
   events.start(config.EVENT_POLL_MS);
   const made = population && config.SIMULATOR_EVENT_INTERVAL_MS > 0 ? `; each simulator makes one every ${config.SIMULATOR_EVENT_INTERVAL_MS} ms` : '';
   console.log(`  cohort events: agencies' feeds read every ${config.EVENT_POLL_MS} ms${made}`);
-  const { app, policy: compiled, deliveries } = createGateway({
+  const {
+    app,
+    policy: compiled,
+    deliveries,
+  } = createGateway({
     modules: agencies,
     connections,
     directory,

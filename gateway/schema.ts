@@ -4,18 +4,16 @@
  */
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import type { IResolvers } from '@graphql-tools/utils';
-import { GraphQLScalarType, Kind, type GraphQLSchema } from 'graphql';
+import { GraphQLScalarType, type GraphQLSchema, Kind } from 'graphql';
 import type { AgencyModule } from '../adapters/kit/contract.js';
 import { canonicalIdentifier, IDENTIFIER_KINDS, IDENTIFIER_LABELS, type IdentifierKind } from '../schema/identifiers.js';
 import { coreDataItems, coreTypeDefs } from '../schema/index.js';
-import type { Access } from './access.js';
-import { type Classification, classifySchema } from './classification.js';
-import type { DisclosureSet } from './disclosure-set.js';
 import { echo } from './bounded-text.js';
+import type { Access, DisclosureSet, SectionLoaders } from './enforcement/index.js';
+import { type Classification, classifySchema } from './enforcement/index.js';
 import { gatewayError } from './errors.js';
 import type { Candidate, IdentityIndex } from './identity/index-of-people.js';
 import type { LinkedPerson } from './identity/link.js';
-import type { SectionLoaders } from './sections.js';
 
 /** What resolvers need from a request. Plugins add their own parts. */
 export interface PersonContext {
@@ -68,7 +66,11 @@ interface PersonArgs {
  * The person one identifier names, if the caller may see them; otherwise null, the same for unknown and out of
  * scope, and the look-up noted for the ledger so that fishing for people is on record.
  */
-export async function lookUpPerson(context: Pick<PersonContext, 'index' | 'access' | 'disclosures'>, field: string, args: PersonArgs): Promise<LinkedPerson | null> {
+export async function lookUpPerson(
+  context: Pick<PersonContext, 'index' | 'access' | 'disclosures'>,
+  field: string,
+  args: PersonArgs,
+): Promise<LinkedPerson | null> {
   const person = findPerson(context.index, args);
   if (await context.access.found(person)) return person;
   const [argument, value] = Object.entries(args).find(([, given]) => typeof given === 'string') ?? ['', ''];
@@ -136,10 +138,14 @@ export function buildGatewaySchema(agencies: readonly AgencyModule[], extensions
         const loader = context.sections.get(agency);
         if (key === undefined && !context.index.knowsHoldingsOf(agency)) {
           // Its identity feed never loaded: "holds nothing on them" would be a guess, so say it is not known.
-          throw gatewayError('AGENCY_UNAVAILABLE', `${title} has not answered since the gateway started, so whether it holds anything on this person is not known yet. Try again shortly.`, {
-            agency,
-            reason: 'not-linked',
-          });
+          throw gatewayError(
+            'AGENCY_UNAVAILABLE',
+            `${title} has not answered since the gateway started, so whether it holds anything on this person is not known yet. Try again shortly.`,
+            {
+              agency,
+              reason: 'not-linked',
+            },
+          );
         }
         return key === undefined || !loader ? null : loader.load(key);
       },
@@ -148,46 +154,48 @@ export function buildGatewaySchema(agencies: readonly AgencyModule[], extensions
 
   const schema = makeExecutableSchema<PersonContext>({
     typeDefs: [...coreTypeDefs, ...agencies.map((a) => a.typeDefs)],
-    resolvers: [...extensions.map((e) => e.resolvers), {
-      Date: DateScalar,
-      Query: {
-        person: (_root: unknown, args: PersonArgs, context: PersonContext) => lookUpPerson(context, 'person', args),
-        people: async (_root: unknown, args: { name: string; dateOfBirth?: string | null; first: number }, context: PersonContext) => {
-          if (args.name.trim().length < 2) throw gatewayError('BAD_USER_INPUT', 'Give a name of at least two letters to search for.');
-          if (args.first < 1 || args.first > 100) throw gatewayError('BAD_USER_INPUT', '`first` must be between 1 and 100.');
-          // A match confirms the name (and date of birth) searched on, so a candidate is shown only where the ISP
-          // shares those; and the filter comes before the cut, or hidden people would use up `first` and show.
-          const candidates = context.index.search(args.name, args.dateOfBirth ?? undefined, Number.MAX_SAFE_INTEGER);
-          const matched = ['identity.name', ...(args.dateOfBirth ? ['identity.dateOfBirth'] : [])];
-          const shown = await Promise.all(
-            candidates.map(async ({ person }) => {
-              if (!(await context.access.visible(person))) return false;
-              const decisions = await Promise.all(matched.map((item) => context.access.decide(person, item)));
-              return decisions.every((decision) => decision.allowed);
-            }),
-          );
-          return candidates.filter((_, i) => shown[i]).slice(0, args.first).map(asMatch);
+    resolvers: [
+      ...extensions.map((e) => e.resolvers),
+      {
+        Date: DateScalar,
+        Query: {
+          person: (_root: unknown, args: PersonArgs, context: PersonContext) => lookUpPerson(context, 'person', args),
+          people: async (_root: unknown, args: { name: string; dateOfBirth?: string | null; first: number }, context: PersonContext) => {
+            if (args.name.trim().length < 2) throw gatewayError('BAD_USER_INPUT', 'Give a name of at least two letters to search for.');
+            if (args.first < 1 || args.first > 100) throw gatewayError('BAD_USER_INPUT', '`first` must be between 1 and 100.');
+            // A match confirms the name (and date of birth) searched on, so a candidate is shown only where the ISP
+            // shares those; and the filter comes before the cut, or hidden people would use up `first` and show.
+            const candidates = context.index.search(args.name, args.dateOfBirth ?? undefined, Number.MAX_SAFE_INTEGER);
+            const matched = ['identity.name', ...(args.dateOfBirth ? ['identity.dateOfBirth'] : [])];
+            const shown = await Promise.all(
+              candidates.map(async ({ person }) => {
+                if (!(await context.access.visible(person))) return false;
+                const decisions = await Promise.all(matched.map((item) => context.access.decide(person, item)));
+                return decisions.every((decision) => decision.allowed);
+              }),
+            );
+            return candidates
+              .filter((_, i) => shown[i])
+              .slice(0, args.first)
+              .map(asMatch);
+          },
+        },
+        Person: {
+          id: (person: LinkedPerson) => person.id,
+          name: usualName,
+          dateOfBirth: (person: LinkedPerson) => person.records[0]?.dateOfBirth ?? null,
+          identifiers: (person: LinkedPerson) => ({
+            ...person.identifiers,
+            // An agency key that is not itself a partnership identifier is the agency's own reference.
+            localReferences: person.records.filter((r) => !Object.values(r.identifiers).includes(r.key)).map((r) => ({ agency: r.agency, reference: r.key })),
+          }),
+          recordedNames: (person: LinkedPerson) => person.records.map(({ agency, givenName, familyName }) => ({ agency, givenName, familyName })),
+          identifierConflicts: (person: LinkedPerson) => person.conflicts,
+          probableMatches: (person: LinkedPerson, _args: unknown, context: PersonContext) => context.index.probableMatches(person).map(asMatch),
+          ...sectionResolvers,
         },
       },
-      Person: {
-        id: (person: LinkedPerson) => person.id,
-        name: usualName,
-        dateOfBirth: (person: LinkedPerson) => person.records[0]?.dateOfBirth ?? null,
-        identifiers: (person: LinkedPerson) => ({
-          ...person.identifiers,
-          // An agency key that is not itself a partnership identifier is the agency's own reference.
-          localReferences: person.records
-            .filter((r) => !Object.values(r.identifiers).includes(r.key))
-            .map((r) => ({ agency: r.agency, reference: r.key })),
-        }),
-        recordedNames: (person: LinkedPerson) =>
-          person.records.map(({ agency, givenName, familyName }) => ({ agency, givenName, familyName })),
-        identifierConflicts: (person: LinkedPerson) => person.conflicts,
-        probableMatches: (person: LinkedPerson, _args: unknown, context: PersonContext) =>
-          context.index.probableMatches(person).map(asMatch),
-        ...sectionResolvers,
-      },
-    }],
+    ],
   });
 
   const classification = classifySchema(schema);

@@ -1,42 +1,43 @@
 /**
  * The gateway's HTTP server: express hosting graphql-yoga. The plugin list below is the request path.
  */
-import express from 'express';
+
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
+import express from 'express';
 import { createYoga } from 'graphql-yoga';
 import type { AgencyModule } from '../adapters/kit/contract.js';
 import { auditExtension, auditRouter } from './audit/index.js';
 import type { Authenticator } from './authentication/authenticator.js';
 import { useAuthentication } from './authentication/plugin.js';
-import { eligibilityExtension } from './cohort/eligibility-graphql.js';
+import { DEFAULT_RATE_LIMITS, RateLimiter, type RateLimits } from './authentication/rate-limit.js';
+import { checkpointsRouter } from './checkpoints-route.js';
 import type { EligibilityRules } from './cohort/eligibility-file.js';
-import type { EmergencyWindows } from './emergency/windows.js';
+import { eligibilityExtension } from './cohort/eligibility-graphql.js';
 import { cohortExtension } from './cohort/graphql.js';
 import type { CohortRegister } from './cohort/register.js';
-import { enforcePolicy } from './enforcement.js';
-import { checkpointsRouter } from './checkpoints-route.js';
+import { DEFAULT_MAX_BODY_BYTES, graphqlEdge, routeEdge } from './edge/index.js';
+import type { EmergencyWindows } from './emergency/windows.js';
+import type { AgencyConnection } from './enforcement/index.js';
+import { enforcePolicy } from './enforcement/index.js';
 import { maskGatewayError } from './errors.js';
 import { type EventFeed, eventsExtension } from './events/index.js';
 import { explainExtension } from './explain.js';
-import { Deliveries } from './shutdown.js';
 import type { IdentityDirectory } from './identity/directory.js';
 import type { Ledger } from './ledger/index.js';
 import type { LedgerStore } from './ledger/store.js';
-import { type EnforcementMode, useDisclosureRecording } from './plugins/disclosure-recording.js';
-import { useDatabaseFailures } from './plugins/database-failures.js';
-import { DEFAULT_LIMITS, type Limits, useLimits } from './plugins/limits.js';
-import { useArgumentBounds } from './plugins/argument-bounds.js';
-import { useErrorDiscipline } from './plugins/error-discipline.js';
-import { useIntrospection } from './plugins/introspection.js';
-import { DEFAULT_MAX_BODY_BYTES, graphqlEdge, routeEdge } from './edge/index.js';
-import { DEFAULT_RATE_LIMITS, RateLimiter, type RateLimits } from './rate-limit.js';
-import { usePersonAccess } from './plugins/person-access.js';
 import { outcomesExtension } from './outcomes/index.js';
 import { pathwaysExtension } from './pathways/index.js';
+import { useArgumentBounds } from './plugins/argument-bounds.js';
+import { useDatabaseFailures } from './plugins/database-failures.js';
+import { type EnforcementMode, useDisclosureRecording } from './plugins/disclosure-recording.js';
+import { useErrorDiscipline } from './plugins/error-discipline.js';
+import { useIntrospection } from './plugins/introspection.js';
+import { DEFAULT_LIMITS, type Limits, useLimits } from './plugins/limits.js';
+import { usePersonAccess } from './plugins/person-access.js';
 import { usePurpose } from './plugins/purpose.js';
 import { compilePolicy, type LoadedPolicy } from './policy/index.js';
 import { buildGatewaySchema, describeDataItems } from './schema.js';
-import type { AgencyConnection } from './sections.js';
+import { Deliveries } from './shutdown.js';
 
 export interface GatewayOptions {
   modules: readonly AgencyModule[];
@@ -82,7 +83,31 @@ export function createGateway(options: GatewayOptions) {
   const surface: Surface = { ...OPEN_SURFACE, ...options.surface };
   const rateLimiter = new RateLimiter(options.rateLimits ?? DEFAULT_RATE_LIMITS);
   const { modules } = options;
-  const built = buildGatewaySchema(modules, [explainExtension(describeDataItems(modules)), auditExtension(options.ledger), cohortExtension({ register: options.register, ledger: options.ledger }), eligibilityExtension({ rules: options.eligibility, register: options.register }), pathwaysExtension(), outcomesExtension({ register: options.register }), eventsExtension({ feed: options.events, modules, connections: options.connections, index: () => options.directory.current(), register: options.register, now: options.clock })]);
+  // The gateway's own parts of the schema, beside the agencies' sections (their SDL is in schema/).
+  const extensions = [
+    // accessExplanation: what the caller may see about a person, and which clause decides it
+    explainExtension(describeDataItems(modules)),
+    // disclosures, subjectAccessReport, disclosureAlerts, ledgerIntegrity: for IG officers
+    auditExtension(options.ledger),
+    // cohort, Person.iom and the mutations that change the IOM cohort register
+    cohortExtension({ register: options.register, ledger: options.ledger }),
+    // cohortCandidates: people the partnership's eligibility rules suggest for the cohort
+    eligibilityExtension({ rules: options.eligibility, register: options.register }),
+    // Person.pathways: needs and interventions across the seven pathways, from the agencies' sections
+    pathwaysExtension(),
+    // cohortOutcomes: is the scheme reducing reoffending? Suppressed aggregates per strand and quarter
+    outcomesExtension({ register: options.register }),
+    // events and the cohortEvents subscription, each event judged for its recipient
+    eventsExtension({
+      feed: options.events,
+      modules,
+      connections: options.connections,
+      index: () => options.directory.current(),
+      register: options.register,
+      now: options.clock,
+    }),
+  ];
+  const built = buildGatewaySchema(modules, extensions);
   const policy = compilePolicy(options.policy, built.classification);
   const schema = enforcePolicy(built.schema, built.classification, modules);
 
@@ -99,7 +124,8 @@ export function createGateway(options: GatewayOptions) {
     graphiql: surface.graphiql && {
       title: 'Partnership Gateway',
       headers: JSON.stringify({ Authorization: 'Bearer <paste the output of npm run token>', 'X-Purpose': 'iom-case-management' }, null, 2),
-      defaultQuery: '# What may I see about this person, and why?\nquery Explain {\n  accessExplanation(pnc: "2002/0949875C") {\n    ispVersion role purpose\n    items { dataItem allowed clause reason }\n  }\n}\n',
+      defaultQuery:
+        '# What may I see about this person, and why?\nquery Explain {\n  accessExplanation(pnc: "2002/0949875C") {\n    ispVersion role purpose\n    items { dataItem allowed clause reason }\n  }\n}\n',
     },
     logging: 'warn',
     maskedErrors: { maskError: maskGatewayError },
@@ -142,7 +168,11 @@ export function createGateway(options: GatewayOptions) {
   const edge = { corsOrigins: surface.corsOrigins, maxBodyBytes: surface.maxBodyBytes, graphiql: surface.graphiql };
   // Checkpoints hold no person data (counts, hashes, times, signatures): published without a token, for partners' witnesses.
   app.use('/ledger', checkpointsRouter(options.ledger));
-  app.use('/audit', ...routeEdge(edge), auditRouter({ ledger: options.ledger, authenticator: options.authenticator, rateLimiter, policy, index: () => options.directory.current() }));
+  app.use(
+    '/audit',
+    ...routeEdge(edge),
+    auditRouter({ ledger: options.ledger, authenticator: options.authenticator, rateLimiter, policy, index: () => options.directory.current() }),
+  );
   app.use(yoga.graphqlEndpoint, ...graphqlEdge(edge), yoga);
   return { app, yoga, schema, policy, deliveries };
 }

@@ -69,9 +69,7 @@ export function canonicalCro(input: string): Canonical {
 /** Prison (NOMS) number: `A1234BC`. */
 export function canonicalNomsNumber(input: string): Canonical {
   const text = input.trim().toUpperCase();
-  return /^[A-Z]\d{4}[A-Z]{2}$/.test(text)
-    ? { ok: true, value: text }
-    : { ok: false, reason: 'a prison number looks like A1234BC' };
+  return /^[A-Z]\d{4}[A-Z]{2}$/.test(text) ? { ok: true, value: text } : { ok: false, reason: 'a prison number looks like A1234BC' };
 }
 
 /** Probation case reference number: `X123456`. */

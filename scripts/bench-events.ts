@@ -19,9 +19,9 @@ import { agencies } from '../adapters/registry.js';
 import { connectAgencies, startSimulators } from '../gateway/agencies.js';
 import { createAuthenticator } from '../gateway/authentication/authenticator.js';
 import { loadEligibilityRules } from '../gateway/cohort/eligibility-file.js';
-import { EmergencyWindows } from '../gateway/emergency/windows.js';
 import { CohortRegister } from '../gateway/cohort/register.js';
 import { seedCohort } from '../gateway/cohort/seed.js';
+import { EmergencyWindows } from '../gateway/emergency/windows.js';
 import { EventFeed, EventStore } from '../gateway/events/index.js';
 import { openLedger } from '../gateway/ledger/index.js';
 import { openStore } from '../gateway/ledger/store.js';
@@ -139,7 +139,9 @@ async function main(): Promise<void> {
     while (events.subscribers < env.BENCH_SUBSCRIBERS) await new Promise((resolve) => setTimeout(resolve, 50));
     console.log(`bench:events  ${env.BENCH_SUBSCRIBERS} subscribers, ${env.BENCH_EVENTS} rounds, one event every ${env.BENCH_INTERVAL_MS} ms`);
 
-    simulators.forEach((s) => s.app.stats.reset());
+    simulators.forEach((s) => {
+      s.app.stats.reset();
+    });
     let delivered = 0;
     for (round = 0; round < env.BENCH_EVENTS; round++) {
       const begun = performance.now();

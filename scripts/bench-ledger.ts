@@ -11,13 +11,13 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { z } from 'zod';
 import { sampleRecord, sampleSubject } from '../gateway/ledger/fixtures.js';
-import { openLedger, type DisclosureRecordInput, type Ledger, type LedgerOptions } from '../gateway/ledger/index.js';
-import { openStore, type LedgerStore } from '../gateway/ledger/store.js';
+import { type DisclosureRecordInput, type Ledger, type LedgerOptions, openLedger } from '../gateway/ledger/index.js';
+import { type LedgerStore, openStore } from '../gateway/ledger/store.js';
 
 const { values } = parseArgs({
   options: { records: { type: 'string' }, backend: { type: 'string' }, concurrency: { type: 'string' } },
@@ -126,13 +126,15 @@ async function measure(options: LedgerOptions, store: LedgerStore): Promise<void
     }
     const bytes = await bytesPerRecord(store);
     const report = full.value;
-    const verdict = report.ok ? `intact (${report.checked} records, ${report.checkpoints} checkpoints)` : `BROKEN at ${report.firstBad?.sequence}: ${report.firstBad?.detail}`;
+    const verdict = report.ok
+      ? `intact (${report.checked} records, ${report.checkpoints} checkpoints)`
+      : `BROKEN at ${report.firstBad?.sequence}: ${report.firstBad?.detail}`;
     const spread = (runs: { ms: number }[]) => {
       const sorted = runs.map((run) => run.ms).sort((a, b) => a - b);
       return `${Math.round(sorted[Math.floor(sorted.length / 2)] ?? Number.NaN)} / ${Math.round(sorted.at(-1) ?? Number.NaN)}`;
     };
     console.table({
-      'records': { value: args.records },
+      records: { value: args.records },
       'append rate (records/s)': { value: Math.round(appended.perSecond) },
       'append p50 / p99 (ms)': { value: `${appended.p50.toFixed(1)} / ${appended.p99.toFixed(1)}` },
       'verify, full (s)': { value: (full.ms / 1_000).toFixed(1) },
@@ -141,7 +143,7 @@ async function measure(options: LedgerOptions, store: LedgerStore): Promise<void
       [`subject access, ${access[0]?.value.entries.length} entries (ms, median / slowest of 5)`]: { value: spread(access) },
       'first page of disclosures by user (ms, median / slowest of 6)': { value: spread(byUser) },
       'bytes on disk per record': { value: Math.round(bytes) },
-      'chain': { value: verdict },
+      chain: { value: verdict },
     });
     if (!report.ok || !incremental.value.ok) process.exitCode = 1;
   } finally {

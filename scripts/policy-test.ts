@@ -13,9 +13,13 @@ import { buildGatewaySchema } from '../gateway/schema.js';
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 const suiteDir = join(ROOT, 'policies', 'tests');
-const suites = process.argv.length > 2
-  ? process.argv.slice(2)
-  : readdirSync(suiteDir).filter((name) => name.endsWith('.yaml')).sort().map((name) => relative(process.cwd(), join(suiteDir, name)));
+const suites =
+  process.argv.length > 2
+    ? process.argv.slice(2)
+    : readdirSync(suiteDir)
+        .filter((name) => name.endsWith('.yaml'))
+        .sort()
+        .map((name) => relative(process.cwd(), join(suiteDir, name)));
 
 const { classification: catalogue } = buildGatewaySchema(agencies);
 let passed = 0;

@@ -32,7 +32,11 @@ const argumentsSchema = z.object({
   name: z.string().trim().min(1, '--name must not be empty').optional(),
   team: z.string().trim().min(1, '--team must not be empty').optional(),
   client: z.string().trim().min(1, '--client must not be empty').default('developer-cli'),
-  lifetime: z.string().default('1h').pipe(lifetimeSchema).transform((seconds) => `${seconds}s`),
+  lifetime: z
+    .string()
+    .default('1h')
+    .pipe(lifetimeSchema)
+    .transform((seconds) => `${seconds}s`),
 });
 
 function fail(message: string, showUsage: boolean): never {

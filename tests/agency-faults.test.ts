@@ -8,11 +8,10 @@
 import { getNamedType, isObjectType } from 'graphql';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AgencyModule, Faults } from '../adapters/kit/contract.js';
+import type { AGENCY_FACTS, AgencyModule, Faults } from '../adapters/kit/contract.js';
 import { WRINKLES } from '../adapters/population/generate.js';
 import type { SyntheticPerson } from '../adapters/population/types.js';
 import { agencies } from '../adapters/registry.js';
-import type { AGENCY_FACTS } from '../adapters/kit/contract.js';
 import type { DisclosureRecord } from '../gateway/ledger/index.js';
 import type { LoadedPolicy } from '../gateway/policy/index.js';
 import { buildGatewaySchema } from '../gateway/schema.js';
@@ -32,7 +31,7 @@ type ErrorEntry = NonNullable<GraphQLResponse['body']['errors']>[number];
 
 const pncOf = (person: SyntheticPerson) => person.identifiers.pnc as string;
 const errorsOf = (response: GraphQLResponse): ErrorEntry[] => response.body.errors ?? [];
-const requestIdOf = (response: GraphQLResponse) => response.body.extensions?.['requestId'] as string;
+const requestIdOf = (response: GraphQLResponse) => response.body.extensions?.requestId as string;
 
 async function recordOf(system: TestSystem, requestId: string): Promise<DisclosureRecord> {
   const page = await system.ledger.query({}, { limit: 200, order: 'newest-first' });
@@ -64,11 +63,14 @@ describe('each agency down, slow, hung or malformed', () => {
         try {
           const response = await system.query(`{ person(pnc: "${pncOf(readme)}") { id ${sections} } }`);
           expect(response.status).toBe(200);
-          const person = response.body.data?.['person'] as Record<string, unknown>;
+          const person = response.body.data?.person as Record<string, unknown>;
           expect(person[module.agency]).toBeNull();
           for (const other of agencies.filter((m) => m !== module)) expect(person[other.agency], other.agency).not.toBeNull();
           expect(errorsOf(response)).toEqual([
-            expect.objectContaining({ path: ['person', module.agency], extensions: expect.objectContaining({ code: 'AGENCY_UNAVAILABLE', agency: module.agency }) }),
+            expect.objectContaining({
+              path: ['person', module.agency],
+              extensions: expect.objectContaining({ code: 'AGENCY_UNAVAILABLE', agency: module.agency }),
+            }),
           ]);
           expect(withheldIn(await recordOf(system, requestIdOf(response)))).toEqual([
             { dataItem: `${module.agency}.*`, path: `person.${module.agency}`, reason: `agency-unavailable:${module.agency}` },
@@ -133,7 +135,7 @@ async function sharedAbout(system: TestSystem, dependent: Dependent): Promise<Sy
   const query = asking(system, dependent);
   for (const candidate of system.population.people.filter((p) => p.cohort !== null && p.identifiers.pnc).slice(0, 150)) {
     const response = await query(pncOf(candidate));
-    const section = (response.body.data?.['person'] as Record<string, unknown> | null)?.[dependent.section];
+    const section = (response.body.data?.person as Record<string, unknown> | null)?.[dependent.section];
     if (section && errorsOf(response).length === 0) return candidate;
   }
   throw new Error('nobody the item is shared about');
@@ -142,7 +144,9 @@ async function sharedAbout(system: TestSystem, dependent: Dependent): Promise<Sy
 describe('a fact the ISP needs, from an agency that cannot be read', () => {
   let system: TestSystem;
   let policy: LoadedPolicy;
-  const sources = agencies.filter((module): module is AgencyModule & { subjectFactNames: readonly (typeof AGENCY_FACTS)[number][] } => module.subjectFactNames !== undefined);
+  const sources = agencies.filter(
+    (module): module is AgencyModule & { subjectFactNames: readonly (typeof AGENCY_FACTS)[number][] } => module.subjectFactNames !== undefined,
+  );
 
   beforeAll(async () => {
     policy = defaultPolicy();
@@ -154,12 +158,15 @@ describe('a fact the ISP needs, from an agency that cannot be read', () => {
 
   it('has agencies that give facts, and ISP items that turn on each', () => {
     expect(sources.length).toBeGreaterThan(0);
-    for (const module of sources) for (const fact of module.subjectFactNames) expect(dependentOn(policy, system, fact), `${module.agency} ${fact}`).toBeDefined();
+    for (const module of sources)
+      for (const fact of module.subjectFactNames) expect(dependentOn(policy, system, fact), `${module.agency} ${fact}`).toBeDefined();
   });
 
   for (const module of agencies) {
     for (const fact of module.subjectFactNames ?? []) {
-      it(`${module.agency} down, slow, hung or malformed: items turning on ${fact} are AGENCY_UNAVAILABLE naming it, recorded so, never WITHHELD`, { timeout: 60_000 }, async () => {
+      it(`${module.agency} down, slow, hung or malformed: items turning on ${fact} are AGENCY_UNAVAILABLE naming it, recorded so, never WITHHELD`, {
+        timeout: 60_000,
+      }, async () => {
         const dependent = dependentOn(policy, system, fact) as Dependent;
         const query = asking(system, dependent);
         const subject = await sharedAbout(system, dependent);
@@ -169,8 +176,8 @@ describe('a fact the ISP needs, from an agency that cannot be read', () => {
           try {
             const response = await query(pncOf(subject as SyntheticPerson));
             const errors = errorsOf(response);
-            expect(errors.filter((e) => e.extensions?.['code'] === 'WITHHELD')).toEqual([]);
-            const named = errors.filter((e) => e.extensions?.['code'] === 'AGENCY_UNAVAILABLE' && e.extensions['agency'] === module.agency);
+            expect(errors.filter((e) => e.extensions?.code === 'WITHHELD')).toEqual([]);
+            const named = errors.filter((e) => e.extensions?.code === 'AGENCY_UNAVAILABLE' && e.extensions.agency === module.agency);
             expect(named.length, JSON.stringify(errors)).toBeGreaterThan(0);
             const reasons = withheldIn(await recordOf(system, requestIdOf(response))).map((w) => w.reason);
             expect(reasons).toContain(`agency-unavailable:${module.agency}`);
@@ -183,8 +190,12 @@ describe('a fact the ISP needs, from an agency that cannot be read', () => {
         // "What may I see, and why?" says the same.
         system.setFaults(module.agency, { mode: 'down' });
         try {
-          const explained = await system.query(`{ accessExplanation(pnc: "${pncOf(subject)}") { items { dataItem allowed reason } } }`, undefined, dependent.caller);
-          const items = (explained.body.data?.['accessExplanation'] as { items: { dataItem: string; reason: string | null }[] }).items;
+          const explained = await system.query(
+            `{ accessExplanation(pnc: "${pncOf(subject)}") { items { dataItem allowed reason } } }`,
+            undefined,
+            dependent.caller,
+          );
+          const items = (explained.body.data?.accessExplanation as { items: { dataItem: string; reason: string | null }[] }).items;
           expect(items.find((item) => item.dataItem === dependent.dataItem)?.reason).toBe(`agency-unavailable:${module.agency}`);
         } finally {
           system.clearFaults();
@@ -214,9 +225,12 @@ describe('an agency down when the gateway starts', () => {
     expect((ready.body as { problems: string[] }).problems).toEqual([expect.stringMatching(new RegExp(`^${absent.agency}: identity feed never loaded`))]);
 
     const before = await ask();
-    expect((before.body.data?.['person'] as Record<string, unknown>)[absent.agency]).toBeNull();
+    expect((before.body.data?.person as Record<string, unknown>)[absent.agency]).toBeNull();
     expect(errorsOf(before)).toEqual([
-      expect.objectContaining({ path: ['person', absent.agency], extensions: expect.objectContaining({ code: 'AGENCY_UNAVAILABLE', agency: absent.agency, reason: 'not-linked' }) }),
+      expect.objectContaining({
+        path: ['person', absent.agency],
+        extensions: expect.objectContaining({ code: 'AGENCY_UNAVAILABLE', agency: absent.agency, reason: 'not-linked' }),
+      }),
     ]);
 
     system.clearFaults();
@@ -227,7 +241,7 @@ describe('an agency down when the gateway starts', () => {
     }
     const after = await ask();
     expect(errorsOf(after)).toEqual([]);
-    expect((after.body.data?.['person'] as Record<string, unknown>)[absent.agency]).not.toBeNull();
+    expect((after.body.data?.person as Record<string, unknown>)[absent.agency]).not.toBeNull();
   });
 });
 
@@ -253,8 +267,8 @@ describe('reject mode, when an agency giving a fact cannot be read', () => {
       try {
         const response = await asking(system, dependent)(pncOf(subject));
         expect(response.status).toBe(200);
-        expect(errorsOf(response).map((e) => [e.extensions?.['code'], e.extensions?.['agency']])).toContainEqual(['AGENCY_UNAVAILABLE', module.agency]);
-        expect(errorsOf(response).filter((e) => e.extensions?.['code'] === 'WITHHELD')).toEqual([]);
+        expect(errorsOf(response).map((e) => [e.extensions?.code, e.extensions?.agency])).toContainEqual(['AGENCY_UNAVAILABLE', module.agency]);
+        expect(errorsOf(response).filter((e) => e.extensions?.code === 'WITHHELD')).toEqual([]);
       } finally {
         system.clearFaults();
       }

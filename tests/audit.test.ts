@@ -146,16 +146,16 @@ const idAt = (index: number): string => {
   return id;
 };
 const requestIdOf = (response: GraphQLResponse): string => {
-  const requestId = response.body.extensions?.['requestId'];
+  const requestId = response.body.extensions?.requestId;
   if (typeof requestId !== 'string') throw new Error('the response carries no requestId');
   return requestId;
 };
-const codeOf = (response: GraphQLResponse) => response.body.errors?.[0]?.extensions?.['code'];
+const codeOf = (response: GraphQLResponse) => response.body.errors?.[0]?.extensions?.code;
 
 async function list(variables: Record<string, unknown>): Promise<Connection> {
   const response = await system.query(LIST, { first: 50, ...variables }, IG);
   expect(response.body.errors, JSON.stringify(response.body.errors)).toBeUndefined();
-  return response.body.data?.['disclosures'] as Connection;
+  return response.body.data?.disclosures as Connection;
 }
 const nodes = (connection: Connection) => connection.edges.map((edge) => edge.node);
 const byRequest = (connection: Connection, requestId: string) => nodes(connection).find((node) => node.requestId === requestId);
@@ -163,7 +163,7 @@ const byRequest = (connection: Connection, requestId: string) => nodes(connectio
 async function subjectAccess(variables: Record<string, unknown>): Promise<{ personIds: string[]; entries: SubjectAccessEntry[]; requestId: string }> {
   const response = await system.query(SUBJECT_ACCESS, variables, IG);
   expect(response.body.errors, JSON.stringify(response.body.errors)).toBeUndefined();
-  const report = response.body.data?.['subjectAccessReport'] as { personIds: string[]; entries: SubjectAccessEntry[] };
+  const report = response.body.data?.subjectAccessReport as { personIds: string[]; entries: SubjectAccessEntry[] };
   return { ...report, requestId: requestIdOf(response) };
 }
 
@@ -183,7 +183,7 @@ async function ask(index: number, selection: string, caller: Caller): Promise<st
   const person = cohort[index] as SyntheticPerson;
   const response = await system.query(`query Ask($pnc: String) { person(pnc: $pnc) { id ${selection} } }`, { pnc: pncOf(person) }, caller);
   expect(response.status).toBe(200);
-  const found = response.body.data?.['person'] as { id: string } | null;
+  const found = response.body.data?.person as { id: string } | null;
   if (!found) throw new Error(`${caller.role} could not find cohort member ${person.index}: ${JSON.stringify(response.body.errors)}`);
   ids[index] = found.id;
   return requestIdOf(response);
@@ -203,7 +203,13 @@ beforeAll(async () => {
     await system.ledger.append(
       sampleRecord(900 + minute, {
         occurredAt: `2025-03-08T23:3${minute}:00.000Z`,
-        principal: { userId: 'ho-night-9', displayName: 'Night Example (synthetic)', agency: 'housing', role: 'housing-officer', clientApplication: 'case-tool' },
+        principal: {
+          userId: 'ho-night-9',
+          displayName: 'Night Example (synthetic)',
+          agency: 'housing',
+          role: 'housing-officer',
+          clientApplication: 'case-tool',
+        },
         subjects: [subject],
       }),
     );
@@ -321,7 +327,13 @@ describe('subject access', () => {
     const report = await subjectAccess({ personId: idAt(0) });
     expect(report.personIds).toEqual([idAt(0)]);
     const coordinator = report.entries.find((e) => e.recipient.userId === 'iom-coordinator-1' && e.kind === 'DISCLOSURE');
-    expect(coordinator).toMatchObject({ personId: idAt(0), recipient: { agency: 'iom', role: 'iom-coordinator' }, purpose: 'iom-case-management', outcome: 'DISCLOSED', emergency: false });
+    expect(coordinator).toMatchObject({
+      personId: idAt(0),
+      recipient: { agency: 'iom', role: 'iom-coordinator' },
+      purpose: 'iom-case-management',
+      outcome: 'DISCLOSED',
+      emergency: false,
+    });
     expect(coordinator?.disclosed).toContainEqual({ dataItem: 'identity.name', path: 'person.name', clause: 'C-01' });
     const housing = report.entries.find((e) => e.recipient.userId === HOUSING.sub);
     expect(housing?.disclosed).toEqual([{ dataItem: 'identity.name', path: 'person.name', clause: 'C-01' }]);
@@ -352,7 +364,7 @@ describe('alerts', () => {
   it('flags the break-glass access made by another role', async () => {
     const response = await system.query(ALERTS, { from: startedAt, to: new Date(Date.now() + 60_000).toISOString() }, IG);
     expect(response.body.errors).toBeUndefined();
-    const alerts = response.body.data?.['disclosureAlerts'] as Alert[];
+    const alerts = response.body.data?.disclosureAlerts as Alert[];
     const emergency = alerts.filter((a) => a.kind === 'EMERGENCY_ACCESS');
     expect(emergency.map((a) => a.userId)).toEqual([EMERGENCY.sub]);
     const record = await ledgerRecord(requests.emergency);
@@ -362,7 +374,7 @@ describe('alerts', () => {
   it('flags out-of-hours use, people outside the cohort and unusual volume, within the window asked about', async () => {
     const response = await system.query(ALERTS, { ...SATURDAY, threshold: 2 }, IG);
     expect(response.body.errors).toBeUndefined();
-    const alerts = response.body.data?.['disclosureAlerts'] as Alert[];
+    const alerts = response.body.data?.disclosureAlerts as Alert[];
     expect(alerts.every((a) => a.userId === 'ho-night-9')).toBe(true);
     expect(alerts.filter((a) => a.kind === 'OUT_OF_HOURS').map((a) => a.from)).toEqual([
       '2025-03-08T23:30:00.000Z',
@@ -375,7 +387,7 @@ describe('alerts', () => {
     expect(volume?.personIds).toEqual(nightSubjects.map((s) => s.gatewayId).sort());
     // The same night with the default threshold is not unusual.
     const usual = await system.query(ALERTS, SATURDAY, IG);
-    expect((usual.body.data?.['disclosureAlerts'] as Alert[]).some((a) => a.kind === 'UNUSUAL_VOLUME')).toBe(false);
+    expect((usual.body.data?.disclosureAlerts as Alert[]).some((a) => a.kind === 'UNUSUAL_VOLUME')).toBe(false);
     // Reading alerts about people is an audit of them.
     const audit = await ledgerRecord(requestIdOf(response));
     expect(audit?.record.subjects.map((s) => s.gatewayId).sort()).toEqual(nightSubjects.map((s) => s.gatewayId).sort());
@@ -388,7 +400,7 @@ describe('ledger integrity', () => {
     const head = await headSequence();
     const response = await system.query(INTEGRITY, {}, IG);
     expect(response.body.errors).toBeUndefined();
-    const integrity = response.body.data?.['ledgerIntegrity'] as { ok: boolean; checked: number; checkpoints: number; firstBad: unknown; verifiedAt: string };
+    const integrity = response.body.data?.ledgerIntegrity as { ok: boolean; checked: number; checkpoints: number; firstBad: unknown; verifiedAt: string };
     expect(integrity).toMatchObject({ ok: true, firstBad: null });
     expect(integrity.checked).toBeGreaterThanOrEqual(head);
     expect(integrity.checkpoints).toBeGreaterThanOrEqual(1);
@@ -399,8 +411,14 @@ describe('ledger integrity', () => {
     const FULL = /* GraphQL */ `query Integrity($full: Boolean) {
       ledgerIntegrity(full: $full) { ok checked from witness { entries agreeing through } undetectable { kind range { from to } } }
     }`;
-    type Integrity = { ok: boolean; checked: number; from: number; witness: { entries: number; agreeing: number; through: number } | null; undetectable: { kind: string }[] };
-    const integrity = async (full: boolean) => (await system.query(FULL, { full }, IG)).body.data?.['ledgerIntegrity'] as Integrity;
+    type Integrity = {
+      ok: boolean;
+      checked: number;
+      from: number;
+      witness: { entries: number; agreeing: number; through: number } | null;
+      undetectable: { kind: string }[];
+    };
+    const integrity = async (full: boolean) => (await system.query(FULL, { full }, IG)).body.data?.ledgerIntegrity as Integrity;
 
     await system.ledger.checkpoint();
     const full = await integrity(true);
@@ -423,7 +441,11 @@ describe('GET /ledger/checkpoints', () => {
     await system.ledger.checkpoint();
     const response = await request(system.app).get('/ledger/checkpoints');
     expect(response.status).toBe(200);
-    const body = response.body as { publicKey: { kty: string; d?: string }; checkpoints: { sequence: number; hash: string; at: string; keyId: string; jws: string }[]; next: number | null };
+    const body = response.body as {
+      publicKey: { kty: string; d?: string };
+      checkpoints: { sequence: number; hash: string; at: string; keyId: string; jws: string }[];
+      next: number | null;
+    };
     expect(body.publicKey).toMatchObject({ kty: 'EC', crv: 'P-256' });
     expect(body.publicKey.d).toBeUndefined();
     expect(body.checkpoints.length).toBeGreaterThanOrEqual(1);
@@ -496,8 +518,12 @@ describe('refusals', () => {
   });
 
   it('gives the IG officer no person data', async () => {
-    const response = await system.query('query($pnc: String) { person(pnc: $pnc) { id name { givenName } } }', { pnc: pncOf(cohort[0] as SyntheticPerson) }, IG);
-    expect(response.body.data?.['person'] ?? null).toBeNull();
+    const response = await system.query(
+      'query($pnc: String) { person(pnc: $pnc) { id name { givenName } } }',
+      { pnc: pncOf(cohort[0] as SyntheticPerson) },
+      IG,
+    );
+    expect(response.body.data?.person ?? null).toBeNull();
     expect(codeOf(response)).toBe('FORBIDDEN');
   });
 
@@ -536,7 +562,8 @@ const asText = (res: unknown, done: (error: Error | null, body: string) => void)
 async function exportLedger(query: string, options: { caller?: Caller | null; purpose?: string | null } = {}) {
   const caller = options.caller === undefined ? IG : options.caller;
   let call = request(system.app).get(`/audit/export${query}`).buffer(true).parse(asText);
-  if (caller) call = call.set('authorization', `Bearer ${await system.token({ sub: caller.sub ?? `${caller.role}-1`, role: caller.role, agency: caller.agency })}`);
+  if (caller)
+    call = call.set('authorization', `Bearer ${await system.token({ sub: caller.sub ?? `${caller.role}-1`, role: caller.role, agency: caller.agency })}`);
   const purpose = options.purpose === undefined ? 'audit' : options.purpose;
   if (purpose) call = call.set('x-purpose', purpose);
   const response = await call;
@@ -552,12 +579,16 @@ function parseCsv(text: string): string[][] {
   for (let i = 0; i < text.length; i++) {
     const c = text[i] as string;
     if (quoted) {
-      if (c === '"' && text[i + 1] === '"') (cell += '"'), i++;
-      else if (c === '"') quoted = false;
+      if (c === '"' && text[i + 1] === '"') {
+        cell += '"';
+        i++;
+      } else if (c === '"') quoted = false;
       else cell += c;
     } else if (c === '"') quoted = true;
-    else if (c === ',') row.push(cell), (cell = '');
-    else if (c === '\r' && text[i + 1] === '\n') {
+    else if (c === ',') {
+      row.push(cell);
+      cell = '';
+    } else if (c === '\r' && text[i + 1] === '\n') {
       row.push(cell);
       rows.push(row);
       row = [];
@@ -573,7 +604,10 @@ describe('exports over HTTP', () => {
     const response = await exportLedger('?format=ndjson');
     expect(response.status).toBe(200);
     expect(response.headers['content-type']).toMatch(/^application\/x-ndjson/);
-    const lines = response.text.trimEnd().split('\n').map((line) => JSON.parse(line) as { sequence: number; hash: string; prevHash: string; record: DisclosureRecord });
+    const lines = response.text
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { sequence: number; hash: string; prevHash: string; record: DisclosureRecord });
     expect(lines.map((l) => l.sequence)).toEqual(lines.map((_, i) => i + 1));
     let previous = '0'.repeat(64);
     for (const line of lines) {
@@ -612,7 +646,9 @@ describe('exports over HTTP', () => {
     expect(aboutThePerson).toEqual(sequences);
     expect(rows.some((row) => cell(row, 'request_id') === requests.police)).toBe(false);
     const coordinatorName = rows.find((row) => cell(row, 'request_id') === requests.coordinator && cell(row, 'data_item') === 'identity.name');
-    expect(coordinatorName && { decision: cell(coordinatorName, 'decision'), clause: cell(coordinatorName, 'clause_id'), pnc: cell(coordinatorName, 'pnc') }).toEqual({
+    expect(
+      coordinatorName && { decision: cell(coordinatorName, 'decision'), clause: cell(coordinatorName, 'clause_id'), pnc: cell(coordinatorName, 'pnc') },
+    ).toEqual({
       decision: 'disclosed',
       clause: 'C-01',
       pnc,
@@ -631,10 +667,13 @@ describe('exports over HTTP', () => {
     const response = await exportLedger(`?format=fhir&pnc=${encodeURIComponent(pncOf(cohort[2] as SyntheticPerson))}`);
     expect(response.status).toBe(200);
     expect(response.headers['content-type']).toMatch(/^application\/fhir\+ndjson/);
-    const events = response.text.trimEnd().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
-    expect(events.every((e) => e['resourceType'] === 'AuditEvent')).toBe(true);
+    const events = response.text
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(events.every((e) => e.resourceType === 'AuditEvent')).toBe(true);
     const emergency = events.find((e) =>
-      (e['entity'] as { what: { identifier?: { value: string } } }[]).some((entity) => entity.what.identifier?.value === requests.emergency),
+      (e.entity as { what: { identifier?: { value: string } } }[]).some((entity) => entity.what.identifier?.value === requests.emergency),
     );
     expect(emergency).toMatchObject({
       meta: { profile: ['https://profiles.ihe.net/ITI/BALP/StructureDefinition/IHE.BasicAudit.PrivacyDisclosure.Source'] },
@@ -643,13 +682,16 @@ describe('exports over HTTP', () => {
       action: 'R',
       outcome: '0',
     });
-    const purposes = (emergency?.['purposeOfEvent'] as { coding: { code: string }[] }[]).flatMap((p) => p.coding.map((c) => c.code));
+    const purposes = (emergency?.purposeOfEvent as { coding: { code: string }[] }[]).flatMap((p) => p.coding.map((c) => c.code));
     expect(purposes).toEqual(['emergency', 'BTG']);
-    const agents = emergency?.['agent'] as { requestor: boolean; who: { identifier?: { value: string } }; role?: { coding: { code: string }[] }[] }[];
-    expect(agents.find((a) => a.requestor)).toMatchObject({ who: { identifier: { value: EMERGENCY.sub } }, role: [{ coding: [{ code: 'probation-practitioner' }] }] });
-    const patient = (emergency?.['entity'] as { what: { identifier?: { value: string } }; role: { code: string }; detail: { type: string; valueString: string }[] }[]).find(
-      (entity) => entity.role.code === '1',
-    );
+    const agents = emergency?.agent as { requestor: boolean; who: { identifier?: { value: string } }; role?: { coding: { code: string }[] }[] }[];
+    expect(agents.find((a) => a.requestor)).toMatchObject({
+      who: { identifier: { value: EMERGENCY.sub } },
+      role: [{ coding: [{ code: 'probation-practitioner' }] }],
+    });
+    const patient = (
+      emergency?.entity as { what: { identifier?: { value: string } }; role: { code: string }; detail: { type: string; valueString: string }[] }[]
+    ).find((entity) => entity.role.code === '1');
     expect(patient?.what.identifier?.value).toBe(idAt(2));
     expect(patient?.detail).toContainEqual({ type: 'disclosed', valueString: 'identity.name at person.name under C-60' });
   });

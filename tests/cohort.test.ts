@@ -59,7 +59,7 @@ async function gatewayIdOf(person: SyntheticPerson): Promise<string> {
   const crn = person.identifiers.crn;
   if (!crn) throw new Error(`person ${person.index} has no CRN`);
   const { body } = await system.query('query($crn: String) { person(crn: $crn) { id } }', { crn });
-  const id = (body.data?.['person'] as { id?: string } | null)?.id;
+  const id = (body.data?.person as { id?: string } | null)?.id;
   if (!id) throw new Error(`person ${person.index} is not linked: ${JSON.stringify(body.errors)}`);
   return id;
 }
@@ -76,7 +76,7 @@ function member(strand: 'fixed' | 'flex' | 'free'): SyntheticPerson {
 }
 
 const errorsOf = (body: { errors?: { message: string; extensions?: Record<string, unknown> }[] }) =>
-  (body.errors ?? []).map((error) => ({ code: error.extensions?.['code'], message: error.message }));
+  (body.errors ?? []).map((error) => ({ code: error.extensions?.code, message: error.message }));
 
 /** The register and the ledger as they stand: every membership with its history, and the ledger's head. */
 async function snapshot() {
@@ -104,19 +104,26 @@ describe('a cohort member’s journey through the register', () => {
   it('is out of the housing officer’s scope before selection', async () => {
     const { body } = await system.query(IOM, { id }, HOUSING_OFFICER);
     expect(body.errors).toBeUndefined();
-    expect(body.data?.['person']).toBeNull();
+    expect(body.data?.person).toBeNull();
   });
 
   it('selects the person for the flex strand, visible in Person.iom and recorded as an alteration', async () => {
     const { status, body } = await system.query(SELECT, {
-      input: { personId: id, strand: 'FLEX', serviceLevel: 'MEDIUM', leadProfessional: LEAD, selectedOn: '2026-10-20', reason: 'Escalating acquisitive offending; panel agreed.' },
+      input: {
+        personId: id,
+        strand: 'FLEX',
+        serviceLevel: 'MEDIUM',
+        leadProfessional: LEAD,
+        selectedOn: '2026-10-20',
+        reason: 'Escalating acquisitive offending; panel agreed.',
+      },
     });
     expect(status).toBe(200);
     expect(body.errors).toBeUndefined();
-    expect(body.data?.['selectForCohort']).toEqual({ id, iom: { strand: 'FLEX', serviceLevel: 'MEDIUM', active: true } });
+    expect(body.data?.selectForCohort).toEqual({ id, iom: { strand: 'FLEX', serviceLevel: 'MEDIUM', active: true } });
 
     const { body: read } = await system.query(IOM, { id });
-    const iom = (read.data?.['person'] as { iom: Record<string, unknown> & { history: Record<string, unknown>[] } }).iom;
+    const iom = (read.data?.person as { iom: Record<string, unknown> & { history: Record<string, unknown>[] } }).iom;
     expect(iom).toMatchObject({
       strand: 'FLEX',
       scheme: null,
@@ -142,7 +149,13 @@ describe('a cohort member’s journey through the register', () => {
       alteration: {
         register: 'iom-cohort',
         action: 'select',
-        details: { strand: 'flex', serviceLevel: 'medium', selectedOn: '2026-10-20', reason: 'Escalating acquisitive offending; panel agreed.', leadProfessional: LEAD },
+        details: {
+          strand: 'flex',
+          serviceLevel: 'medium',
+          selectedOn: '2026-10-20',
+          reason: 'Escalating acquisitive offending; panel agreed.',
+          leadProfessional: LEAD,
+        },
       },
     });
   });
@@ -150,13 +163,13 @@ describe('a cohort member’s journey through the register', () => {
   it('brings the new member into the housing officer’s scope', async () => {
     const { body } = await system.query(IOM, { id }, HOUSING_OFFICER);
     expect(body.errors).toBeUndefined();
-    expect((body.data?.['person'] as { id: string }).id).toBe(id);
+    expect((body.data?.person as { id: string }).id).toBe(id);
   });
 
   it('moves the member up the pyramid', async () => {
     const { body } = await system.query(CHANGE_LEVEL, { input: { personId: id, serviceLevel: 'HIGH', reason: 'Two arrests this week.' } });
     expect(body.errors).toBeUndefined();
-    expect(body.data?.['changeServiceLevel']).toEqual({ id, iom: { serviceLevel: 'HIGH' } });
+    expect(body.data?.changeServiceLevel).toEqual({ id, iom: { serviceLevel: 'HIGH' } });
     const records = await alterationsOf(id);
     expect(records.map((r) => r.alteration?.action)).toEqual(['select', 'change-service-level']);
     expect(records[1]?.alteration?.details).toEqual({ serviceLevel: 'high', reason: 'Two arrests this week.' });
@@ -166,20 +179,25 @@ describe('a cohort member’s journey through the register', () => {
     const police = { name: 'PC Robin Invented', agency: 'police', team: 'IOM team', email: 'robin.invented@police.example' };
     const { body } = await system.query(REASSIGN, { input: { personId: id, leadProfessional: police, reason: 'Probation practitioner on long-term leave.' } });
     expect(body.errors).toBeUndefined();
-    expect(body.data?.['reassignLeadProfessional']).toEqual({ id, iom: { leadProfessional: police } });
+    expect(body.data?.reassignLeadProfessional).toEqual({ id, iom: { leadProfessional: police } });
     const records = await alterationsOf(id);
     expect(records.at(-1)?.alteration).toMatchObject({ action: 'reassign-lead-professional', details: { leadProfessional: police } });
   });
 
   it('de-selects with reason and exit plan, keeping the whole history', async () => {
     const { body } = await system.query(DESELECT, {
-      input: { personId: id, deselectedOn: '2026-10-31', reason: 'No offending for six months.', exitPlan: 'Hand back to probation as usual; housing support continues.' },
+      input: {
+        personId: id,
+        deselectedOn: '2026-10-31',
+        reason: 'No offending for six months.',
+        exitPlan: 'Hand back to probation as usual; housing support continues.',
+      },
     });
     expect(body.errors).toBeUndefined();
-    expect(body.data?.['deselectFromCohort']).toEqual({ id, iom: { active: false } });
+    expect(body.data?.deselectFromCohort).toEqual({ id, iom: { active: false } });
 
     const { body: read } = await system.query(IOM, { id });
-    const iom = (read.data?.['person'] as { iom: Record<string, unknown> & { history: { action: string; reason: string }[] } }).iom;
+    const iom = (read.data?.person as { iom: Record<string, unknown> & { history: { action: string; reason: string }[] } }).iom;
     expect(iom).toMatchObject({
       active: false,
       deselectedOn: '2026-10-31',
@@ -206,10 +224,10 @@ describe('a cohort member’s journey through the register', () => {
   it('takes the de-selected person out of the housing officer’s scope', async () => {
     const { body } = await system.query(IOM, { id }, HOUSING_OFFICER);
     expect(body.errors).toBeUndefined();
-    expect(body.data?.['person']).toBeNull();
+    expect(body.data?.person).toBeNull();
     // The coordinator, whose scope is every linked person, still sees the past membership.
     const { body: coordinator } = await system.query(IOM, { id });
-    expect((coordinator.data?.['person'] as { iom: { active: boolean } }).iom.active).toBe(false);
+    expect((coordinator.data?.person as { iom: { active: boolean } }).iom.active).toBe(false);
   });
 
   it('drops the de-selected person from the cohort connection', async () => {
@@ -234,7 +252,13 @@ describe('rejected changes change nothing', () => {
   });
 
   it.each<[string, string, () => Record<string, unknown>, Caller | undefined, { code: string; message: RegExp }]>([
-    ['an unknown person', SELECT, () => select({ personId: 'GW-000000000000' }), undefined, { code: 'BAD_USER_INPUT', message: /No person with id GW-000000000000/ }],
+    [
+      'an unknown person',
+      SELECT,
+      () => select({ personId: 'GW-000000000000' }),
+      undefined,
+      { code: 'BAD_USER_INPUT', message: /No person with id GW-000000000000/ },
+    ],
     [
       'de-selecting someone who is not a member',
       DESELECT,
@@ -242,7 +266,13 @@ describe('rejected changes change nothing', () => {
       undefined,
       { code: 'BAD_USER_INPUT', message: /not an active cohort member/ },
     ],
-    ['selecting an active member', SELECT, () => select({ personId: memberId }), undefined, { code: 'BAD_USER_INPUT', message: /already an active cohort member/ }],
+    [
+      'selecting an active member',
+      SELECT,
+      () => select({ personId: memberId }),
+      undefined,
+      { code: 'BAD_USER_INPUT', message: /already an active cohort member/ },
+    ],
     ['an empty reason', SELECT, () => select({ reason: '   ' }), undefined, { code: 'BAD_USER_INPUT', message: /^reason: must say why/ }],
     [
       'a service-level change without a reason',
@@ -251,9 +281,27 @@ describe('rejected changes change nothing', () => {
       undefined,
       { code: 'BAD_USER_INPUT', message: /^reason:/ },
     ],
-    ['the free strand without its scheme', SELECT, () => select({ strand: 'FREE' }), undefined, { code: 'BAD_USER_INPUT', message: /free strand needs the local scheme/ }],
-    ['a lead professional from no party', SELECT, () => select({ leadProfessional: { ...LEAD, agency: 'charity' } }), undefined, { code: 'BAD_USER_INPUT', message: /^leadProfessional\.agency:/ }],
-    ['a role that does not manage the cohort', SELECT, () => select({}), PRACTITIONER, { code: 'FORBIDDEN', message: /probation-practitioner may not change the cohort register/ }],
+    [
+      'the free strand without its scheme',
+      SELECT,
+      () => select({ strand: 'FREE' }),
+      undefined,
+      { code: 'BAD_USER_INPUT', message: /free strand needs the local scheme/ },
+    ],
+    [
+      'a lead professional from no party',
+      SELECT,
+      () => select({ leadProfessional: { ...LEAD, agency: 'charity' } }),
+      undefined,
+      { code: 'BAD_USER_INPUT', message: /^leadProfessional\.agency:/ },
+    ],
+    [
+      'a role that does not manage the cohort',
+      SELECT,
+      () => select({}),
+      PRACTITIONER,
+      { code: 'FORBIDDEN', message: /probation-practitioner may not change the cohort register/ },
+    ],
     [
       'the coordinator for another purpose',
       SELECT,
@@ -294,14 +342,17 @@ const COHORT_PAGE = /* GraphQL */ `
 
 interface CohortPage {
   totalCount: number;
-  edges: { cursor: string; node: { id: string; iom: { strand: string; serviceLevel: string; leadProfessional: { name: string; email: string | null } } } | null }[];
+  edges: {
+    cursor: string;
+    node: { id: string; iom: { strand: string; serviceLevel: string; leadProfessional: { name: string; email: string | null } } } | null;
+  }[];
   pageInfo: { endCursor: string | null; hasNextPage: boolean };
 }
 
 async function cohortPage(variables: Record<string, unknown>): Promise<CohortPage> {
   const { body } = await system.query(COHORT_PAGE, variables);
   expect(body.errors).toBeUndefined();
-  return body.data?.['cohort'] as CohortPage;
+  return body.data?.cohort as CohortPage;
 }
 
 /** Every page of the cohort connection, checking that pages join up. */
@@ -338,18 +389,35 @@ describe('the cohort connection', () => {
   it('filters by strand, by service level and by lead professional', async () => {
     const members = await activeMembers();
     const flex = await everyCohortId({ strand: 'FLEX' });
-    expect(flex).toEqual(members.filter((m) => m.strand === 'flex').map((m) => m.gatewayId).sort());
+    expect(flex).toEqual(
+      members
+        .filter((m) => m.strand === 'flex')
+        .map((m) => m.gatewayId)
+        .sort(),
+    );
 
     const high = await everyCohortId({ strand: 'FIXED', serviceLevel: 'HIGH' });
-    expect(high).toEqual(members.filter((m) => m.strand === 'fixed' && m.serviceLevel === 'high').map((m) => m.gatewayId).sort());
+    expect(high).toEqual(
+      members
+        .filter((m) => m.strand === 'fixed' && m.serviceLevel === 'high')
+        .map((m) => m.gatewayId)
+        .sort(),
+    );
     expect(high.length).toBeGreaterThan(0);
 
     const lead = members[0]?.leadProfessional.name ?? '';
     const surname = lead.split(' ').at(-1)?.toUpperCase() ?? '';
     const led = await cohortPage({ lead: surname, first: 100 });
-    const expected = members.filter((m) => m.leadProfessional.name.toUpperCase().includes(surname) || m.leadProfessional.email?.toUpperCase().includes(surname));
+    const expected = members.filter(
+      (m) => m.leadProfessional.name.toUpperCase().includes(surname) || m.leadProfessional.email?.toUpperCase().includes(surname),
+    );
     expect(led.totalCount).toBe(expected.length);
-    expect(led.edges.map((e) => e.cursor)).toEqual(expected.map((m) => m.gatewayId).sort().slice(0, 100));
+    expect(led.edges.map((e) => e.cursor)).toEqual(
+      expected
+        .map((m) => m.gatewayId)
+        .sort()
+        .slice(0, 100),
+    );
     for (const edge of led.edges) expect(`${edge.node?.iom.leadProfessional.name} ${edge.node?.iom.leadProfessional.email}`.toUpperCase()).toContain(surname);
   });
 
@@ -374,7 +442,7 @@ describe('the cohort connection', () => {
         }
       }
     `);
-    expect((body.data?.['cohort'] as { edges: unknown[] }).edges).toHaveLength(50);
+    expect((body.data?.cohort as { edges: unknown[] }).edges).toHaveLength(50);
     const calls = system.upstreamCalls();
     for (const agency of ['police', 'probation', 'prison', 'housing', 'drugs']) {
       const total = Object.values(calls[agency] ?? {}).reduce((sum, n) => sum + n, 0);

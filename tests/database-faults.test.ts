@@ -212,7 +212,11 @@ describe.skipIf(!postgresEnabled)('a hung database [postgres]', () => {
     await proxy.listen();
     const viaProxy = new URL(database.url);
     viaProxy.port = String(proxy.port);
-    system = await startTestSystem({ databaseUrl: viaProxy.toString(), databaseTimeoutMs: TIMEOUT_MS, onDatabaseAvailability: (change) => changes.push(change) });
+    system = await startTestSystem({
+      databaseUrl: viaProxy.toString(),
+      databaseTimeoutMs: TIMEOUT_MS,
+      onDatabaseAvailability: (change) => changes.push(change),
+    });
   }, 120_000);
 
   afterAll(async () => {

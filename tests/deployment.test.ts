@@ -61,9 +61,19 @@ describe('docker/compose.yaml', () => {
       Object.entries(gateway?.environment ?? {}).map(([name, value]) => [name, value.replace(/^\$\{(\w+):\?[^}]*\}$/, (_m, v: string) => operator[v] ?? '')]),
     );
     const withImageDefaults: Record<string, string> = { NODE_ENV: 'production', ...environment };
-    expect(() => loadConfig(withImageDefaults, agencies.map((a) => a.agency))).not.toThrow();
+    expect(() =>
+      loadConfig(
+        withImageDefaults,
+        agencies.map((a) => a.agency),
+      ),
+    ).not.toThrow();
     const { AUTH_JWKS_URL: _url, AUTH_ISSUER: _issuer, ...withoutProvider } = withImageDefaults;
-    expect(() => loadConfig(withoutProvider, agencies.map((a) => a.agency))).toThrow(/production needs AUTH_JWKS_URL/);
+    expect(() =>
+      loadConfig(
+        withoutProvider,
+        agencies.map((a) => a.agency),
+      ),
+    ).toThrow(/production needs AUTH_JWKS_URL/);
   });
 });
 

@@ -49,7 +49,9 @@ afterAll(async () => {
 const open: Stream[] = [];
 afterEach(async () => {
   vi.restoreAllMocks();
-  open.splice(0).forEach((stream) => stream.close());
+  open.splice(0).forEach((stream) => {
+    stream.close();
+  });
   await until(() => system.events.subscribers === 0);
 });
 
@@ -213,7 +215,7 @@ describe('cohortEvents over server-sent events', () => {
 
     const [payload] = await stream.next(1);
     expect(payload?.data).toBeNull();
-    expect(payload?.errors?.map((e) => e.extensions?.['code'])).toEqual(['LEDGER_UNAVAILABLE']);
+    expect(payload?.errors?.map((e) => e.extensions?.code)).toEqual(['LEDGER_UNAVAILABLE']);
     await stream.completed();
     expect(append).toHaveBeenCalledTimes(1);
     await until(() => system.events.subscribers === 0);
@@ -231,10 +233,15 @@ describe('cohortEvents over server-sent events', () => {
   it('refuses the IG officer and a break-glass emergency', async () => {
     const audit = await subscribe({ role: 'ig-officer', agency: 'iom', purpose: 'audit', sub: 'sse-ig' });
     const [refused] = await audit.stream.next(1);
-    expect(refused?.errors?.map((e) => e.extensions?.['code'])).toEqual(['FORBIDDEN']);
-    const emergency = await subscribe({ ...COORDINATOR, purpose: 'emergency', justification: 'Threat to life reported by ambulance service', sub: 'sse-emergency' });
+    expect(refused?.errors?.map((e) => e.extensions?.code)).toEqual(['FORBIDDEN']);
+    const emergency = await subscribe({
+      ...COORDINATOR,
+      purpose: 'emergency',
+      justification: 'Threat to life reported by ambulance service',
+      sub: 'sse-emergency',
+    });
     const [alsoRefused] = await emergency.stream.next(1);
-    expect(alsoRefused?.errors?.map((e) => e.extensions?.['code'])).toEqual(['FORBIDDEN']);
+    expect(alsoRefused?.errors?.map((e) => e.extensions?.code)).toEqual(['FORBIDDEN']);
     await Promise.all([audit.stream.completed(), emergency.stream.completed()]);
     expect(system.events.subscribers).toBe(0);
   });

@@ -56,7 +56,7 @@ async function events(caller: Caller, variables: { since?: string | null; first?
   const { status, body } = await system.query(EVENTS, variables, caller);
   expect(status).toBe(200);
   expect(body.errors).toBeUndefined();
-  return { page: body.data?.['events'] as EventPage, requestId: String(body.extensions?.['requestId']) };
+  return { page: body.data?.events as EventPage, requestId: String(body.extensions?.requestId) };
 }
 
 async function recordOf(userId: string, requestId: string): Promise<DisclosureRecord> {
@@ -125,7 +125,12 @@ describe('events(since:)', () => {
     const record = await recordOf('events-housing-officer', requestId);
     const disclosed = record.subjects.flatMap((s) => s.disclosed.filter((d) => d.path.endsWith('.node')).map((d) => ({ ...d, subject: s.gatewayId })));
     expect(disclosed).toEqual(
-      page.edges.map(({ node }, i) => ({ dataItem: 'housing.accommodationStatus', path: `events.edges.${i}.node`, clauseId: 'C-11', subject: node.person?.id })),
+      page.edges.map(({ node }, i) => ({
+        dataItem: 'housing.accommodationStatus',
+        path: `events.edges.${i}.node`,
+        clauseId: 'C-11',
+        subject: node.person?.id,
+      })),
     );
     expect(record.subjects.flatMap((s) => s.disclosed.map((d) => d.dataItem)).filter((item) => item.startsWith('police.'))).toEqual([]);
   });
@@ -156,11 +161,11 @@ describe('events(since:)', () => {
 
   it('refuses a bad cursor, a bad page size, and the IG officer, who sees no person data', async () => {
     const bad = await system.query(EVENTS, { since: 'yesterday' }, COORDINATOR_1);
-    expect(bad.body.errors?.[0]?.extensions?.['code']).toBe('BAD_USER_INPUT');
+    expect(bad.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
     const big = await system.query(EVENTS, { first: 101 }, COORDINATOR_1);
-    expect(big.body.errors?.[0]?.extensions?.['code']).toBe('BAD_USER_INPUT');
+    expect(big.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
     const audit = await system.query(EVENTS, {}, IG_OFFICER);
-    expect(audit.body.errors?.[0]?.extensions?.['code']).toBe('FORBIDDEN');
+    expect(audit.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     expect(audit.body.data).toBeNull();
   });
 });

@@ -2,6 +2,7 @@
  * Federation end to end: one GraphQL question, five agencies answering over HTTP, one joined-up person.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { KEYS_PER_CALL } from '../adapters/kit/feeds.js';
 import { WRINKLES } from '../adapters/population/generate.js';
 import type { SyntheticPerson } from '../adapters/population/types.js';
 import { startTestSystem, type TestSystem } from './harness.js';
@@ -54,9 +55,9 @@ describe('a full profile', () => {
     const { status, body } = await system.query(PROFILE, { pnc: pncOf(subject) });
     expect(status).toBe(200);
     expect(body.errors).toBeUndefined();
-    const person = body.data?.['person'] as Record<string, unknown> & { identifiers: Record<string, unknown> };
-    expect(person['name']).toEqual({ givenName: subject.givenName, familyName: subject.familyName });
-    expect(person['dateOfBirth']).toBe(subject.dateOfBirth);
+    const person = body.data?.person as Record<string, unknown> & { identifiers: Record<string, unknown> };
+    expect(person.name).toEqual({ givenName: subject.givenName, familyName: subject.familyName });
+    expect(person.dateOfBirth).toBe(subject.dateOfBirth);
     expect(person.identifiers).toMatchObject({
       pnc: subject.identifiers.pnc,
       cro: subject.identifiers.cro,
@@ -64,17 +65,17 @@ describe('a full profile', () => {
       crn: subject.identifiers.crn,
     });
     for (const section of SECTIONS) expect(person[section], section).not.toBeNull();
-    const police = person['police'] as { arrests: unknown[] };
+    const police = person.police as { arrests: unknown[] };
     expect(police.arrests).toHaveLength(subject.police?.arrests.length ?? -1);
-    const probation = person['probation'] as { ogrs: { score: number } };
+    const probation = person.probation as { ogrs: { score: number } };
     expect(probation.ogrs.score).toBe(subject.probation?.ogrsScore);
-    expect(person['identifierConflicts']).toEqual([]);
+    expect(person.identifierConflicts).toEqual([]);
   });
 
   it('finds the same person by every identifier and by gateway id', async () => {
     const subject = personAt(WRINKLES.readmeExample);
     const byPnc = await system.query('query($v: String) { person(pnc: $v) { id } }', { v: pncOf(subject) });
-    const id = (byPnc.body.data?.['person'] as { id: string }).id;
+    const id = (byPnc.body.data?.person as { id: string }).id;
     for (const [argument, value] of [
       ['cro', subject.identifiers.cro],
       ['nomsNumber', subject.identifiers.nomsNumber],
@@ -82,14 +83,14 @@ describe('a full profile', () => {
       ['id', id],
     ] as const) {
       const { body } = await system.query(`query($v: ${argument === 'id' ? 'ID' : 'String'}) { person(${argument}: $v) { id } }`, { v: value });
-      expect(body.data?.['person'], argument).toEqual({ id });
+      expect(body.data?.person, argument).toEqual({ id });
     }
   });
 
   it('answers null, not an error, for a valid identifier nobody holds', async () => {
     const { body } = await system.query('{ person(crn: "Z999999") { id } }');
     expect(body.errors).toBeUndefined();
-    expect(body.data?.['person']).toBeNull();
+    expect(body.data?.person).toBeNull();
   });
 });
 
@@ -97,7 +98,7 @@ describe('the population’s wrinkles', () => {
   it('links records whose names are spelt differently, and shows each spelling', async () => {
     const subject = personAt(WRINKLES.spellingVariant);
     const { body } = await system.query(PROFILE, { pnc: pncOf(subject) });
-    const person = body.data?.['person'] as { recordedNames: { agency: string; givenName: string; familyName: string }[] };
+    const person = body.data?.person as { recordedNames: { agency: string; givenName: string; familyName: string }[] };
     const spellings = new Set(person.recordedNames.map((n) => `${n.givenName} ${n.familyName}`));
     expect(spellings.size).toBeGreaterThan(1);
     for (const [agency, name] of Object.entries(subject.spellings)) {
@@ -108,10 +109,10 @@ describe('the population’s wrinkles', () => {
   it('links a record that lacks the PNC through the identifiers it does hold', async () => {
     const subject = personAt(WRINKLES.missingPnc);
     const { body } = await system.query(PROFILE, { pnc: pncOf(subject) });
-    const person = body.data?.['person'] as Record<string, unknown>;
+    const person = body.data?.person as Record<string, unknown>;
     expect(subject.missingAt.probation).toContain('pnc');
-    expect(person['probation']).not.toBeNull();
-    expect((person['identifiers'] as { crn: string }).crn).toBe(subject.identifiers.crn);
+    expect(person.probation).not.toBeNull();
+    expect((person.identifiers as { crn: string }).crn).toBe(subject.identifiers.crn);
   });
 
   it('keeps two people with the same name and date of birth apart, each a probable candidate', async () => {
@@ -121,39 +122,46 @@ describe('the population’s wrinkles', () => {
       'query($n: String!, $d: Date) { people(name: $n, dateOfBirth: $d) { confidence matchedOn person { id identifiers { pnc } } } }',
       { n: `${a.givenName} ${a.familyName}`, d: a.dateOfBirth },
     );
-    const matches = body.data?.['people'] as { confidence: string; person: { id: string; identifiers: { pnc: string } } }[];
+    const matches = body.data?.people as { confidence: string; person: { id: string; identifiers: { pnc: string } } }[];
     const pncs = matches.map((m) => m.person.identifiers.pnc);
     expect(pncs).toEqual(expect.arrayContaining([a.identifiers.pnc, b.identifiers.pnc]));
     expect(new Set(matches.map((m) => m.person.id)).size).toBe(matches.length);
     expect(matches.every((m) => m.confidence === 'PROBABLE')).toBe(true);
 
     const profile = await system.query(PROFILE, { pnc: pncOf(a) });
-    const probable = (profile.body.data?.['person'] as { probableMatches: { person: { id: string } }[] }).probableMatches;
+    const probable = (profile.body.data?.person as { probableMatches: { person: { id: string } }[] }).probableMatches;
     expect(probable.map((m) => m.person.id)).not.toContain(matches.find((m) => m.person.identifiers.pnc === b.identifiers.pnc)?.person.id);
   });
 
   it('reports a record with only a name and date of birth as a probable match, never merged', async () => {
     const subject = personAt(WRINKLES.probableOnly);
     const { body } = await system.query(PROFILE, { pnc: pncOf(subject) });
-    const person = body.data?.['person'] as { housing: unknown; probableMatches: { confidence: string; matchedOn: string[]; person: { id: string } }[] };
+    const person = body.data?.person as { housing: unknown; probableMatches: { confidence: string; matchedOn: string[]; person: { id: string } }[] };
     expect(person.housing).toBeNull();
     expect(person.probableMatches).toHaveLength(1);
     expect(person.probableMatches[0]).toMatchObject({ confidence: 'PROBABLE', matchedOn: ['EXACT_NAME', 'DATE_OF_BIRTH'] });
 
-    const other = await system.query('query($id: ID) { person(id: $id) { identifiers { pnc } housing { accommodationStatus } police { arrests { offence } } } }', {
-      id: person.probableMatches[0]?.person.id,
-    });
-    expect(other.body.data?.['person']).toMatchObject({ identifiers: { pnc: null }, police: null });
-    expect((other.body.data?.['person'] as { housing: unknown }).housing).not.toBeNull();
+    const other = await system.query(
+      'query($id: ID) { person(id: $id) { identifiers { pnc } housing { accommodationStatus } police { arrests { offence } } } }',
+      {
+        id: person.probableMatches[0]?.person.id,
+      },
+    );
+    expect(other.body.data?.person).toMatchObject({ identifiers: { pnc: null }, police: null });
+    expect((other.body.data?.person as { housing: unknown }).housing).not.toBeNull();
   });
 
   it('surfaces identifiers the agencies disagree on', async () => {
     const subject = personAt(WRINKLES.conflictingIdentifiers);
     const { body } = await system.query(PROFILE, { pnc: pncOf(subject) });
-    const conflicts = (body.data?.['person'] as { identifierConflicts: { identifier: string; values: { value: string; agencies: string[] }[] }[] }).identifierConflicts;
+    const conflicts = (body.data?.person as { identifierConflicts: { identifier: string; values: { value: string; agencies: string[] }[] }[] })
+      .identifierConflicts;
     expect(conflicts).toHaveLength(1);
     expect(conflicts[0]?.identifier).toBe('cro');
-    expect(conflicts[0]?.values.map((v) => v.agencies)).toEqual([['police', 'probation'].filter((a) => subject[a as 'police' | 'probation'] !== null), ['prison']]);
+    expect(conflicts[0]?.values.map((v) => v.agencies)).toEqual([
+      ['police', 'probation'].filter((a) => subject[a as 'police' | 'probation'] !== null),
+      ['prison'],
+    ]);
   });
 });
 
@@ -166,7 +174,7 @@ describe('an agency that fails', () => {
 
   const expectPartial = (response: Awaited<ReturnType<typeof query>>, agency: string) => {
     expect(response.status).toBe(200);
-    const person = response.body.data?.['person'] as Record<string, unknown>;
+    const person = response.body.data?.person as Record<string, unknown>;
     expect(person[agency]).toBeNull();
     for (const other of SECTIONS.filter((s) => s !== agency)) expect(person[other], other).not.toBeNull();
     expect(response.body.errors).toEqual([
@@ -204,7 +212,7 @@ describe('bad identifiers', () => {
   ])('%s "%s" is refused with BAD_IDENTIFIER naming it', async (argument, value) => {
     const { status, body } = await system.query(`query($v: String) { person(${argument}: $v) { id } }`, { v: value });
     expect(status).toBe(200);
-    expect(body.data?.['person']).toBeNull();
+    expect(body.data?.person).toBeNull();
     expect(body.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_IDENTIFIER', identifier: argument });
     expect(body.errors?.[0]?.message).toContain(value);
   });
@@ -212,7 +220,7 @@ describe('bad identifiers', () => {
   it('needs exactly one argument', async () => {
     for (const query of ['{ person { id } }', '{ person(crn: "X123456", nomsNumber: "A1234BC") { id } }']) {
       const { body } = await system.query(query);
-      expect(body.errors?.[0]?.extensions?.['code']).toBe('BAD_USER_INPUT');
+      expect(body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
     }
   });
 
@@ -225,17 +233,19 @@ describe('bad identifiers', () => {
 describe('batching', () => {
   it('a question about 100 people costs a handful of upstream calls per agency, not 100', async () => {
     const wanted = system.population.people.filter((p) => p.identifiers.pnc !== null).slice(0, 100);
-    const fields = 'id police { arrests { offence } } probation { ogrs { score } } prison { inCustody } housing { accommodationStatus } drugs { consent { recorded } }';
+    const fields =
+      'id police { arrests { offence } } probation { ogrs { score } } prison { inCustody } housing { accommodationStatus } drugs { consent { recorded } }';
     const query = `{ ${wanted.map((p, i) => `p${i}: person(pnc: "${p.identifiers.pnc}") { ${fields} }`).join(' ')} }`;
     system.resetUpstreamCalls();
     const { body } = await system.query(query);
     expect(body.errors).toBeUndefined();
     expect(Object.keys(body.data ?? {})).toHaveLength(100);
-    // Sections are fetched in waves (the facts the ISP's conditions need come first), one batch per agency a wave.
+    // Sections are fetched in waves (the facts the ISP's conditions need come first), one batched read per agency a
+    // wave, KEYS_PER_CALL keys a call: still a handful for 100 people.
     for (const [agency, counts] of Object.entries(system.upstreamCalls())) {
       const total = Object.values(counts).reduce((a, b) => a + b, 0);
       expect(total, `${agency}: ${JSON.stringify(counts)}`).toBeGreaterThanOrEqual(1);
-      expect(total, `${agency}: ${JSON.stringify(counts)}`).toBeLessThanOrEqual(3);
+      expect(total, `${agency}: ${JSON.stringify(counts)}`).toBeLessThanOrEqual(3 * Math.ceil(wanted.length / KEYS_PER_CALL));
     }
   });
 });

@@ -16,7 +16,12 @@ describe('generated adapter types', () => {
   it('are reported stale when an openapi.yaml changes without regenerating', async () => {
     cpSync(join(ROOT, 'adapters'), join(copy, 'adapters'), { recursive: true });
     const spec = join(copy, 'adapters', 'police', 'openapi.yaml');
-    writeFileSync(spec, readFileSync(spec, 'utf8').replace(/^info:\n/m, 'info:\n  x-edited: true\n').replace(/\n  schemas:\n/, '\n  schemas:\n    AddedByHand:\n      type: object\n      properties:\n        note:\n          type: string\n'));
+    writeFileSync(
+      spec,
+      readFileSync(spec, 'utf8')
+        .replace(/^info:\n/m, 'info:\n  x-edited: true\n')
+        .replace(/\n {2}schemas:\n/, '\n  schemas:\n    AddedByHand:\n      type: object\n      properties:\n        note:\n          type: string\n'),
+    );
     expect(await staleGeneratedFiles(copy)).toEqual([join('adapters', 'police', 'api.d.ts')]);
   });
 });

@@ -17,19 +17,19 @@ import type { Population } from '../adapters/population/types.js';
 import { agencies } from '../adapters/registry.js';
 import { connectAgencies, startSimulators } from '../gateway/agencies.js';
 import { createAuthenticator } from '../gateway/authentication/authenticator.js';
+import type { RateLimits } from '../gateway/authentication/rate-limit.js';
 import { type EligibilityRules, loadEligibilityRules } from '../gateway/cohort/eligibility-file.js';
 import { CohortRegister } from '../gateway/cohort/register.js';
+import { seedCohort } from '../gateway/cohort/seed.js';
 import { EmergencyWindows } from '../gateway/emergency/windows.js';
 import { EventFeed, EventStore } from '../gateway/events/index.js';
-import { seedCohort } from '../gateway/cohort/seed.js';
-import { type Ledger, openLedger } from '../gateway/ledger/index.js';
-import { openStore, type LedgerStore, type StoreSettings } from '../gateway/ledger/store.js';
 import type { IdentityDirectory } from '../gateway/identity/directory.js';
+import { type Ledger, openLedger } from '../gateway/ledger/index.js';
+import { type LedgerStore, openStore, type StoreSettings } from '../gateway/ledger/store.js';
 import type { EnforcementMode } from '../gateway/plugins/disclosure-recording.js';
+import type { Limits } from '../gateway/plugins/limits.js';
 import { type LoadedPolicy, loadPolicy, parsePolicy } from '../gateway/policy/index.js';
 import { describeDataItems } from '../gateway/schema.js';
-import type { Limits } from '../gateway/plugins/limits.js';
-import type { RateLimits } from '../gateway/rate-limit.js';
 import { createGateway, type Surface } from '../gateway/server.js';
 
 export const TEST_ISSUER = 'https://idp.test.example/';
@@ -87,9 +87,7 @@ export function openPolicy(): LoadedPolicy {
     title: 'Everything to the coordinator (tests only)',
     parties: [{ agency: 'iom', organisation: 'Test partnership', signatoryRole: 'Tester' }],
     purposes: [{ code: 'iom-case-management', description: 'Tests', lawfulBasisSummary: 'Tests', requiresJustification: false }],
-    roles: [
-      { name: 'iom-coordinator', agency: 'iom', description: 'Tests', purposes: ['iom-case-management'], subjectScope: 'all-linked' },
-    ],
+    roles: [{ name: 'iom-coordinator', agency: 'iom', description: 'Tests', purposes: ['iom-case-management'], subjectScope: 'all-linked' }],
     specialCategoryDataItems: items.filter((item) => item.startsWith('drugs.')),
     clauses: [
       {
@@ -157,7 +155,16 @@ async function startSimulatorProcesses(): Promise<{ agency: string; url: string;
           child.stdout.on('data', (chunk: Buffer) => {
             output += chunk.toString();
             const url = /simulator: (http\S+)/.exec(output)?.[1];
-            if (url) resolve({ agency, url, close: () => (child.kill('SIGTERM'), exited) });
+            if (url) {
+              resolve({
+                agency,
+                url,
+                close: () => {
+                  child.kill('SIGTERM');
+                  return exited;
+                },
+              });
+            }
           });
           child.once('exit', (code) => reject(new Error(`the ${agency} simulator exited (${code}) before listening: ${output}`)));
         }),
@@ -243,9 +250,15 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
       return { status: response.status, body: response.body as GraphQLResponse['body'] };
     },
     upstreamCalls: () => Object.fromEntries(simulators.map((s) => [s.agency, s.app.stats.counts()])),
-    resetUpstreamCalls: () => simulators.forEach((s) => s.app.stats.reset()),
+    resetUpstreamCalls: () =>
+      simulators.forEach((s) => {
+        s.app.stats.reset();
+      }),
     setFaults: (agency, faults) => void simulator(agency).app.faults.set(faults),
-    clearFaults: () => simulators.forEach((s) => s.app.faults.set({ mode: 'normal', latencyMs: 0 })),
+    clearFaults: () =>
+      simulators.forEach((s) => {
+        s.app.faults.set({ mode: 'normal', latencyMs: 0 });
+      }),
     close: async () => {
       directory.stop();
       await events.stop();

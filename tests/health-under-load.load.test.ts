@@ -8,16 +8,7 @@
  */
 import { createServer } from 'node:http';
 import { Worker } from 'node:worker_threads';
-import {
-  type GraphQLField,
-  type GraphQLNamedType,
-  getNamedType,
-  isCompositeType,
-  isInterfaceType,
-  isObjectType,
-  isRequiredArgument,
-  parse,
-} from 'graphql';
+import { type GraphQLField, type GraphQLNamedType, getNamedType, isCompositeType, isInterfaceType, isObjectType, isRequiredArgument, parse } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_LIMITS, operationCost } from '../gateway/plugins/limits.js';
 import { defaultPolicy, startTestSystem, type TestSystem } from './harness.js';
@@ -87,7 +78,9 @@ function mostExpensiveQuery(): { query: string; cost: number; copies: number } {
   return { query, cost: cost(query), copies };
 }
 
-async function runExpensive(query: string): Promise<{ ms: number; status: number; body: { data?: unknown; errors?: { message: string; extensions?: { code?: string } }[] } }> {
+async function runExpensive(
+  query: string,
+): Promise<{ ms: number; status: number; body: { data?: unknown; errors?: { message: string; extensions?: { code?: string } }[] } }> {
   const started = performance.now();
   const response = await fetch(`${gateway.url}/graphql`, {
     method: 'POST',
@@ -142,7 +135,10 @@ const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.lengt
 
 describe('/health while the most expensive query runs', () => {
   // Two more tries: a latency measured on a shared machine can catch another process's burst; a real regression fails all three.
-  it(`answers within ${P99_BUDGET_MS} ms at p99 while ${CONCURRENT_EXPENSIVE} of the dearest queries the limits allow run`, { retry: 2, timeout: 120_000 }, async () => {
+  it(`answers within ${P99_BUDGET_MS} ms at p99 while ${CONCURRENT_EXPENSIVE} of the dearest queries the limits allow run`, {
+    retry: 2,
+    timeout: 120_000,
+  }, async () => {
     const expensive = mostExpensiveQuery();
     expect(expensive.cost).toBeLessThanOrEqual(DEFAULT_LIMITS.maxCost);
     // Within every limit: the gateway runs it, and it is as large as the limits allow.

@@ -21,7 +21,9 @@ beforeAll(async () => {
   system = await startTestSystem({
     policy: defaultPolicy(),
     rateLimits: { perMinute: 5, byRole: { 'ig-officer': 2 } },
-    surface: surfaceOf(loadConfig({ NODE_ENV: 'production', AUTH_JWKS_FILE: 'jwks.json', AUTH_ISSUER: 'https://idp.example', CORS_ORIGINS: ALLOWED_ORIGIN }, [])),
+    surface: surfaceOf(
+      loadConfig({ NODE_ENV: 'production', AUTH_JWKS_FILE: 'jwks.json', AUTH_ISSUER: 'https://idp.example', CORS_ORIGINS: ALLOWED_ORIGIN }, []),
+    ),
   });
   server = createHttpServer(system.app, { maxHeaderBytes: 16 * 1024 });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -39,16 +41,26 @@ async function coordinator(role = 'iom-coordinator', agency = 'iom'): Promise<st
 }
 
 const post = (bearer: string, body: unknown = { query: '{ __typename }' }) =>
-  request(system.app).post('/graphql').set('authorization', `Bearer ${bearer}`).set('x-purpose', 'iom-case-management').send(body as object);
+  request(system.app)
+    .post('/graphql')
+    .set('authorization', `Bearer ${bearer}`)
+    .set('x-purpose', 'iom-case-management')
+    .send(body as object);
 
 /** Raw HTTP, for what supertest will not send: a header twice. (Headers given as a list need their own Host.) */
-function raw(headers: string[], body = JSON.stringify({ query: '{ __typename }' })): Promise<{ status: number; body: { errors?: { message: string; extensions: { code: string } }[] } }> {
+function raw(
+  headers: string[],
+  body = JSON.stringify({ query: '{ __typename }' }),
+): Promise<{ status: number; body: { errors?: { message: string; extensions: { code: string } }[] } }> {
   return new Promise((resolve, reject) => {
-    const call = httpRequest({ host: '127.0.0.1', port, method: 'POST', path: '/graphql', headers: ['host', `127.0.0.1:${port}`, ...headers, 'content-type', 'application/json'] }, (response) => {
-      let text = '';
-      response.on('data', (chunk: Buffer) => (text += chunk.toString()));
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, body: JSON.parse(text) }));
-    });
+    const call = httpRequest(
+      { host: '127.0.0.1', port, method: 'POST', path: '/graphql', headers: ['host', `127.0.0.1:${port}`, ...headers, 'content-type', 'application/json'] },
+      (response) => {
+        let text = '';
+        response.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, body: JSON.parse(text) }));
+      },
+    );
     call.on('error', reject);
     call.end(body);
   });
@@ -65,7 +77,10 @@ describe('credentials at the edge', () => {
 
   it('refuses a token in the URL beside (or instead of) the header', async () => {
     const bearer = await coordinator();
-    const response = await request(system.app).post(`/graphql?access_token=${bearer}`).set('authorization', `Bearer ${bearer}`).send({ query: '{ __typename }' });
+    const response = await request(system.app)
+      .post(`/graphql?access_token=${bearer}`)
+      .set('authorization', `Bearer ${bearer}`)
+      .send({ query: '{ __typename }' });
     expect(response.status).toBe(401);
     expect(response.body.errors[0].message).toMatch(/access_token/);
   });
@@ -79,13 +94,21 @@ describe('bodies and heads', () => {
   });
 
   it('refuses a body that is not JSON with 415 UNSUPPORTED_MEDIA_TYPE', async () => {
-    const response = await request(system.app).post('/graphql').set('authorization', `Bearer ${await coordinator()}`).set('content-type', 'text/plain').send('{ __typename }');
+    const response = await request(system.app)
+      .post('/graphql')
+      .set('authorization', `Bearer ${await coordinator()}`)
+      .set('content-type', 'text/plain')
+      .send('{ __typename }');
     expect(response.status).toBe(415);
     expect(response.body.errors[0].extensions.code).toBe('UNSUPPORTED_MEDIA_TYPE');
   });
 
   it('answers malformed JSON with BAD_REQUEST and none of the parser’s internals', async () => {
-    const response = await request(system.app).post('/graphql').set('authorization', `Bearer ${await coordinator()}`).set('content-type', 'application/json').send('{"query": "{ __typename }"');
+    const response = await request(system.app)
+      .post('/graphql')
+      .set('authorization', `Bearer ${await coordinator()}`)
+      .set('content-type', 'application/json')
+      .send('{"query": "{ __typename }"');
     expect(response.body.errors[0].extensions).toEqual({ code: 'BAD_REQUEST' });
   });
 
@@ -159,7 +182,10 @@ describe('a production gateway’s surface', () => {
     const production = { NODE_ENV: 'production', AUTH_JWKS_FILE: 'jwks.json', AUTH_ISSUER: 'https://idp.example' };
     expect(surfaceOf(loadConfig({}, []))).toMatchObject({ introspection: true, graphiql: true, corsOrigins: [], maxBodyBytes: 1024 * 1024 });
     expect(surfaceOf(loadConfig(production, []))).toMatchObject({ introspection: false, graphiql: false, corsOrigins: [] });
-    expect(surfaceOf(loadConfig({ ...production, GRAPHQL_INTROSPECTION: 'true', GRAPHIQL: 'true' }, []))).toMatchObject({ introspection: true, graphiql: true });
+    expect(surfaceOf(loadConfig({ ...production, GRAPHQL_INTROSPECTION: 'true', GRAPHIQL: 'true' }, []))).toMatchObject({
+      introspection: true,
+      graphiql: true,
+    });
     expect(() => loadConfig({ CORS_ORIGINS: 'https://partner.example/app' }, [])).toThrow(/CORS_ORIGINS/);
   });
 });
@@ -169,7 +195,7 @@ describe('errors a caller can act on', () => {
 
   it('hides enum and field suggestions, which would map what the caller may not see', async () => {
     const [wrongEnum] = await errorsOf({ query: '{ cohort(strand: FIXD) { totalCount } }' });
-    expect(wrongEnum?.extensions['code']).toBe('GRAPHQL_VALIDATION_FAILED');
+    expect(wrongEnum?.extensions.code).toBe('GRAPHQL_VALIDATION_FAILED');
     expect(wrongEnum?.message).not.toMatch(/FIXED|Did you mean/);
     const [wrongField] = await errorsOf({ query: '{ persn(crn: "X123456") { id } }' });
     expect(wrongField?.message).not.toMatch(/person|Did you mean/);
@@ -181,12 +207,26 @@ describe('errors a caller can act on', () => {
       ['tokens', { query: `{ ${'__typename '.repeat(10_001)}}` }],
       ['directives', { query: `{ ${Array.from({ length: 21 }, (_, i) => `a${i}: __typename @include(if: true)`).join(' ')} }` }],
       ['depth', { query: `{ person(crn: "X123456") { ${'probableMatches { person { '.repeat(7)} id ${'} } '.repeat(7)} } }` }],
-      ['cost', { query: `query($n: Int) { ${Array.from({ length: 20 }, (_, i) => `c${i}: cohort(first: $n) { edges { node { id police { arrests { offence arrestedOn } } } } }`).join(' ')} }`, variables: { n: 100 } }],
-      ['cost', { query: `query($n: Int = 100) { ${Array.from({ length: 20 }, (_, i) => `c${i}: cohort(first: $n) { edges { node { id police { arrests { offence arrestedOn } } } } }`).join(' ')} }` }],
+      [
+        'cost',
+        {
+          query: `query($n: Int) { ${Array.from({ length: 20 }, (_, i) => `c${i}: cohort(first: $n) { edges { node { id police { arrests { offence arrestedOn } } } } }`).join(' ')} }`,
+          variables: { n: 100 },
+        },
+      ],
+      [
+        'cost',
+        {
+          query: `query($n: Int = 100) { ${Array.from({ length: 20 }, (_, i) => `c${i}: cohort(first: $n) { edges { node { id police { arrests { offence arrestedOn } } } } }`).join(' ')} }`,
+        },
+      ],
     ];
     for (const [limit, body] of cases) {
       const errors = (await errorsOf(body)) ?? [];
-      expect(errors.map((e) => e.extensions), limit).toEqual([expect.objectContaining({ code: 'LIMIT_EXCEEDED', limit })]);
+      expect(
+        errors.map((e) => e.extensions),
+        limit,
+      ).toEqual([expect.objectContaining({ code: 'LIMIT_EXCEEDED', limit })]);
       expect(errors[0]?.message).not.toMatch(/Syntax Error/);
     }
   });
@@ -194,7 +234,7 @@ describe('errors a caller can act on', () => {
   it('codes bad variables BAD_USER_INPUT and echoes at most 100 characters of what was sent', async () => {
     const sent = 'x'.repeat(5000);
     const errors = await errorsOf({ query: 'query($n: Int) { cohort(first: $n) { totalCount } }', variables: { n: sent } });
-    expect(errors[0]?.extensions['code']).toBe('BAD_USER_INPUT');
+    expect(errors[0]?.extensions.code).toBe('BAD_USER_INPUT');
     expect(errors[0]?.message).not.toContain('x'.repeat(101));
     const bounded = await errorsOf({ query: 'query($r: String!) { person(crn: $r) { id } }', variables: { r: `X${'\u0000'.repeat(10)}` } });
     expect(bounded[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', argument: 'crn' });

@@ -3,7 +3,7 @@
  * method) to a listening gateway, and the checks every answer must pass whatever was sent: no
  * INTERNAL_SERVER_ERROR, every error coded with a sentence, no stack trace, no long echo of caller input.
  */
-import { Agent, request, type Server } from 'node:http';
+import { type Agent, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export interface HostileRequest {
@@ -67,7 +67,12 @@ export function send(base: string, hostile: HostileRequest, agent: Agent): Promi
         if (settled) return;
         settled = true;
         clearTimeout(window);
-        resolve({ status: res.statusCode ?? 0, contentType: String(res.headers['content-type'] ?? ''), text: Buffer.concat(chunks).toString('utf8'), ms: performance.now() - started });
+        resolve({
+          status: res.statusCode ?? 0,
+          contentType: String(res.headers['content-type'] ?? ''),
+          text: Buffer.concat(chunks).toString('utf8'),
+          ms: performance.now() - started,
+        });
         if (!res.complete) req.destroy();
       };
       const streaming = /text\/event-stream/.test(String(res.headers['content-type'] ?? ''));
@@ -165,7 +170,8 @@ export function faultsOf(hostile: HostileRequest, response: HostileResponse, max
     const found = (result as { errors?: unknown }).errors;
     return Array.isArray(found) ? (found as WireError[]) : [];
   });
-  if (response.status >= 400 && errors.length === 0 && !isGraphiQL) faults.push(`status ${response.status} without a coded error (${response.contentType || 'no content type'})`);
+  if (response.status >= 400 && errors.length === 0 && !isGraphiQL)
+    faults.push(`status ${response.status} without a coded error (${response.contentType || 'no content type'})`);
   const forms = echoForms(hostile.sent);
   for (const error of errors) {
     const code = error.extensions?.code;

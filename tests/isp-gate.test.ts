@@ -35,7 +35,14 @@ beforeAll(async () => {
   system = await startTestSystem({ policy: defaultPolicy(), clock: () => clockAt });
   // The trusted pair is the one whose public key verifies the harness's own tokens.
   const probe = await system.token({ sub: 'probe', role: 'iom-coordinator', agency: 'iom' });
-  const verifies = await Promise.all(generated.map((pair) => jwtVerify(probe, pair.publicKey).then(() => true, () => false)));
+  const verifies = await Promise.all(
+    generated.map((pair) =>
+      jwtVerify(probe, pair.publicKey).then(
+        () => true,
+        () => false,
+      ),
+    ),
+  );
   const found = generated.find((_, i) => verifies[i]);
   if (!found) throw new Error('could not find the key pair the harness signs tokens with');
   trusted = found;
@@ -159,12 +166,12 @@ describe('the declared purpose', () => {
       const without = await system.query(query, variables, { ...practitioner, purpose });
       expect(without.status, purpose).toBe(400);
       expect(without.body.data).toBeUndefined();
-      expect(without.body.errors?.[0]?.extensions?.['code'], purpose).toBe('JUSTIFICATION_REQUIRED');
+      expect(without.body.errors?.[0]?.extensions?.code, purpose).toBe('JUSTIFICATION_REQUIRED');
       const blank = await system.query(query, variables, { ...practitioner, purpose, justification: '   ' });
-      expect(blank.body.errors?.[0]?.extensions?.['code'], `${purpose}, blank`).toBe('JUSTIFICATION_REQUIRED');
+      expect(blank.body.errors?.[0]?.extensions?.code, `${purpose}, blank`).toBe('JUSTIFICATION_REQUIRED');
       const justified = await system.query(query, variables, { ...practitioner, purpose, justification: `Case ${purpose}-1` });
       expect(justified.status, purpose).toBe(200);
-      expect(justified.body.data?.['person'], purpose).not.toBeNull();
+      expect(justified.body.data?.person, purpose).not.toBeNull();
     }
   });
 });
@@ -177,18 +184,18 @@ describe('break-glass', () => {
     const officer: Caller = { role: 'police-offender-manager', agency: 'police', sub };
 
     const everyday = await system.query(query, variables, { ...officer, purpose: 'iom-case-management' });
-    expect(everyday.body.data?.['person']).toBeNull();
+    expect(everyday.body.data?.person).toBeNull();
 
     const justification = 'Threat to life reported by ambulance crew, incident 4471';
     const emergency = await system.query(query, variables, { ...officer, purpose: 'emergency', justification });
     expect(emergency.status).toBe(200);
     expect(emergency.body.errors).toBeUndefined();
-    expect(emergency.body.data?.['person']).toMatchObject({ name: { givenName: expect.any(String) } });
+    expect(emergency.body.data?.person).toMatchObject({ name: { givenName: expect.any(String) } });
 
     const { entries } = await system.ledger.query({ userId: sub, purpose: 'emergency' });
     expect(entries).toHaveLength(1);
     const [entry] = entries;
-    expect(entry?.record).toMatchObject({ emergency: true, justification, purpose: 'emergency', requestId: emergency.body.extensions?.['requestId'] });
+    expect(entry?.record).toMatchObject({ emergency: true, justification, purpose: 'emergency', requestId: emergency.body.extensions?.requestId });
     expect(entry?.record.subjects[0]?.disclosed).toContainEqual({ dataItem: 'identity.name', path: 'person.name', clauseId: 'C-60' });
     expect(entry?.record.subjects[0]?.inActiveCohort).toBe(false);
   });
@@ -204,19 +211,19 @@ describe('break-glass', () => {
     const ask = (justification: string) => system.query(query, variables, { ...officer, justification });
 
     at(0);
-    expect((await ask('Incident 1')).body.data?.['person']).not.toBeNull();
+    expect((await ask('Incident 1')).body.data?.person).not.toBeNull();
     at(maxMinutes - 1);
-    expect((await ask('Incident 1')).body.data?.['person']).not.toBeNull();
+    expect((await ask('Incident 1')).body.data?.person).not.toBeNull();
     at(maxMinutes + 1);
     const ended = await ask('Incident 1');
     expect(ended.status).toBe(403);
     expect(ended.body.data).toBeUndefined();
-    expect(ended.body.errors?.[0]?.extensions?.['code']).toBe('PURPOSE_NOT_PERMITTED');
+    expect(ended.body.errors?.[0]?.extensions?.code).toBe('PURPOSE_NOT_PERMITTED');
     expect(ended.body.errors?.[0]?.message).toMatch(new RegExp(`${maxMinutes} minutes`));
 
     const renewed = await ask('Incident 2: the threat continues');
     expect(renewed.status).toBe(200);
-    expect(renewed.body.data?.['person']).not.toBeNull();
+    expect(renewed.body.data?.person).not.toBeNull();
     at(maxMinutes * 2 + 2);
     expect((await ask('Incident 2: the threat continues')).status).toBe(403);
   });
@@ -231,7 +238,7 @@ describe('break-glass', () => {
     for (let i = 1; i <= perDay + 1; i++) declared.push(await system.query(query, variables, { ...officer, justification: `Incident ${i}` }));
     expect(declared.map((r) => r.status)).toEqual([...Array.from({ length: perDay }, () => 200), 403]);
     const refused = declared[perDay]?.body.errors?.[0];
-    expect(refused?.extensions?.['code']).toBe('PURPOSE_NOT_PERMITTED');
+    expect(refused?.extensions?.code).toBe('PURPOSE_NOT_PERMITTED');
     expect(refused?.message).toMatch(new RegExp(`declared ${perDay} emergencies in the last 24 hours`));
     // A window already open stays open.
     expect((await system.query(query, variables, { ...officer, justification: 'Incident 1' })).status).toBe(200);
@@ -241,7 +248,7 @@ describe('break-glass', () => {
       { from: new Date(Date.now() - 60_000).toISOString(), to: new Date(Date.now() + 60_000).toISOString() },
       { role: 'ig-officer', agency: 'iom', purpose: 'audit' },
     );
-    const renewals = (body.data?.['disclosureAlerts'] as { kind: string; userId: string }[]).filter((a) => a.userId === sub && a.kind === 'EMERGENCY_RENEWED');
+    const renewals = (body.data?.disclosureAlerts as { kind: string; userId: string }[]).filter((a) => a.userId === sub && a.kind === 'EMERGENCY_RENEWED');
     expect(renewals).toHaveLength(perDay - 1);
   });
 });
@@ -260,7 +267,7 @@ describe('review dates, on the gateway’s clock', () => {
     clockAt = new Date(at);
     const subject = person((p) => factsOf(p).inActiveCohort && p.housing !== null && p.identifiers.crn !== null, 'cohort member known to housing');
     const { body } = await system.query(QUERY, { v: subject.identifiers.crn }, worker);
-    const explained = (body.data?.['accessExplanation'] as { items: { dataItem: string }[] }).items.find((i) => i.dataItem === 'housing.supportReferrals');
+    const explained = (body.data?.accessExplanation as { items: { dataItem: string }[] }).items.find((i) => i.dataItem === 'housing.supportReferrals');
     return { body, explained };
   };
 
@@ -270,7 +277,7 @@ describe('review dates, on the gateway’s clock', () => {
     for (const at of ['2026-03-30T12:00:00Z', '2026-03-31T22:30:00Z']) {
       const { body, explained } = await ask(at);
       expect(body.errors, at).toBeUndefined();
-      expect(body.data?.['person'], at).toMatchObject({ housing: { supportReferrals: expect.any(Array) } });
+      expect(body.data?.person, at).toMatchObject({ housing: { supportReferrals: expect.any(Array) } });
       expect(explained, at).toMatchObject({ allowed: true, clause: 'C-70', reason: null });
     }
   });
@@ -279,10 +286,11 @@ describe('review dates, on the gateway’s clock', () => {
     // 23:30 UTC on 31 March is 00:30 on 1 April in London.
     for (const at of ['2026-03-31T23:30:00Z', '2026-11-23T10:00:00Z']) {
       const { body, explained } = await ask(at);
-      expect(body.data?.['person'], at).toEqual({ housing: { supportReferrals: null } });
-      expect(body.errors?.map((e) => e.extensions), at).toEqual([
-        { code: 'WITHHELD', dataItem: 'housing.supportReferrals', reason: 'clause-expired', clause: 'C-70' },
-      ]);
+      expect(body.data?.person, at).toEqual({ housing: { supportReferrals: null } });
+      expect(
+        body.errors?.map((e) => e.extensions),
+        at,
+      ).toEqual([{ code: 'WITHHELD', dataItem: 'housing.supportReferrals', reason: 'clause-expired', clause: 'C-70' }]);
       expect(explained, at).toMatchObject({ allowed: false, clause: 'C-70', reason: 'clause-expired' });
     }
   });

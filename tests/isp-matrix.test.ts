@@ -53,7 +53,10 @@ beforeAll(async () => {
     pick('MAPPA case in the cohort', (p) => factsOf(p).inActiveCohort && factsOf(p).mappaCase),
     pick('person outside the cohort, consent recorded', (p) => !factsOf(p).inActiveCohort && factsOf(p).consentRecorded),
     pick('MAPPA case outside the cohort', (p) => !factsOf(p).inActiveCohort && factsOf(p).mappaCase),
-    pick('cohort member who consented for probation only', (p) => factsOf(p).inActiveCohort && p.drugs?.consent.recorded === true && !factsOf(p).consentRecorded),
+    pick(
+      'cohort member who consented for probation only',
+      (p) => factsOf(p).inActiveCohort && p.drugs?.consent.recorded === true && !factsOf(p).consentRecorded,
+    ),
   ];
 });
 afterAll(async () => {
@@ -84,7 +87,7 @@ interface ExplainedItem {
 }
 
 const pathOf = (field: ClassifiedField) => (field.section ? [field.section, field.field] : [field.field]);
-const withheld = (body: GraphQLResponse['body']) => (body.errors ?? []).filter((e) => e.extensions?.['code'] === 'WITHHELD');
+const withheld = (body: GraphQLResponse['body']) => (body.errors ?? []).filter((e) => e.extensions?.code === 'WITHHELD');
 
 /**
  * What the oracle expects of one profile query: the fields the population describes that come back non-null,
@@ -111,120 +114,132 @@ function expectedProfile(asking: Asking, person: SyntheticPerson) {
   return { nonNull: nonNull.sort(), errors, loose };
 }
 
-describe.each(oracle.roles)(
-  'the matrix for %s',
-  (role) => {
-    it('covers every purpose of the ISP: refused where not permitted, exactly the oracle’s data where permitted', async () => {
-      for (const purpose of oracle.purposes) {
-        const caller = callerFor(role, purpose);
-        const asking: Asking = { role, purpose, emergency: oracle.isEmergency(purpose) };
-        const where = `${role} / ${purpose}`;
+describe.each(oracle.roles)('the matrix for %s', (role) => {
+  it('covers every purpose of the ISP: refused where not permitted, exactly the oracle’s data where permitted', async () => {
+    for (const purpose of oracle.purposes) {
+      const caller = callerFor(role, purpose);
+      const asking: Asking = { role, purpose, emergency: oracle.isEmergency(purpose) };
+      const where = `${role} / ${purpose}`;
 
-        if (!oracle.permits(role, purpose)) {
-          const { kind, value } = lookupOf(subjects[0]!.person);
-          const { status, body } = await system.query(profile(kind), { v: value }, caller);
-          expect(status, where).toBe(403);
-          expect(body.data, where).toBeUndefined();
-          expect(body.errors?.map((e) => e.extensions?.['code']), where).toEqual(['PURPOSE_NOT_PERMITTED']);
-          continue;
-        }
+      if (!oracle.permits(role, purpose)) {
+        const { kind, value } = lookupOf(subjects[0]!.person);
+        const { status, body } = await system.query(profile(kind), { v: value }, caller);
+        expect(status, where).toBe(403);
+        expect(body.data, where).toBeUndefined();
+        expect(
+          body.errors?.map((e) => e.extensions?.code),
+          where,
+        ).toEqual(['PURPOSE_NOT_PERMITTED']);
+        continue;
+      }
 
-        if (oracle.noPersonData(role, purpose)) {
-          for (const { person } of subjects) {
-            const { kind, value } = lookupOf(person);
-            const { body } = await system.query(profile(kind), { v: value }, caller);
-            expect(body.data?.['person'] ?? null, where).toBeNull();
-            expect(body.errors?.map((e) => e.extensions?.['code']), where).toEqual(['FORBIDDEN']);
-            const explained = await system.query(EXPLAIN, { v: person.identifiers.pnc }, caller);
-            expect(explained.body.data?.['accessExplanation'] ?? null, where).toBeNull();
-            expect(explained.body.errors?.map((e) => e.extensions?.['code']), where).toEqual(['FORBIDDEN']);
-          }
-          continue;
-        }
-
-        for (const { label, person } of subjects) {
-          const about = `${where} about the ${label}`;
-          const facts = factsOf(person);
+      if (oracle.noPersonData(role, purpose)) {
+        for (const { person } of subjects) {
           const { kind, value } = lookupOf(person);
-          const { status, body } = await system.query(profile(kind), { v: value }, caller);
-          expect(status, about).toBe(200);
+          const { body } = await system.query(profile(kind), { v: value }, caller);
+          expect(body.data?.person ?? null, where).toBeNull();
+          expect(
+            body.errors?.map((e) => e.extensions?.code),
+            where,
+          ).toEqual(['FORBIDDEN']);
           const explained = await system.query(EXPLAIN, { v: person.identifiers.pnc }, caller);
-          expect(explained.status, about).toBe(200);
-          expect(explained.body.errors, about).toBeUndefined();
+          expect(explained.body.data?.accessExplanation ?? null, where).toBeNull();
+          expect(
+            explained.body.errors?.map((e) => e.extensions?.code),
+            where,
+          ).toEqual(['FORBIDDEN']);
+        }
+        continue;
+      }
 
-          if (!oracle.visible(asking, facts)) {
-            expect(body, about).toMatchObject({ data: { person: null } });
-            expect(body.errors, about).toBeUndefined();
-            expect(explained.body.data?.['accessExplanation'], about).toBeNull();
+      for (const { label, person } of subjects) {
+        const about = `${where} about the ${label}`;
+        const facts = factsOf(person);
+        const { kind, value } = lookupOf(person);
+        const { status, body } = await system.query(profile(kind), { v: value }, caller);
+        expect(status, about).toBe(200);
+        const explained = await system.query(EXPLAIN, { v: person.identifiers.pnc }, caller);
+        expect(explained.status, about).toBe(200);
+        expect(explained.body.errors, about).toBeUndefined();
+
+        if (!oracle.visible(asking, facts)) {
+          expect(body, about).toMatchObject({ data: { person: null } });
+          expect(body.errors, about).toBeUndefined();
+          expect(explained.body.data?.accessExplanation, about).toBeNull();
+          continue;
+        }
+
+        const returned = body.data?.person;
+        expect(returned, about).toBeTruthy();
+        const expected = expectedProfile(asking, person);
+        const fields = [...catalogue.identity, ...[...catalogue.sections.values()].flat()];
+        const isReturned = (field: ClassifiedField) => (valueAt(returned, pathOf(field)) ?? null) !== null;
+        const nonNull = fields
+          .filter((field) => isReturned(field) && !expected.loose.includes(field))
+          .map((field) => pathOf(field).join('.'))
+          .sort();
+        expect(nonNull, `${about}: fields returned non-null`).toEqual(expected.nonNull);
+
+        const errors = body.errors ?? [];
+        expect(
+          errors.filter((e) => e.extensions?.code !== 'WITHHELD'),
+          about,
+        ).toEqual([]);
+        const byPath = Object.fromEntries(withheld(body).map((e) => [(e.path ?? []).join('.'), e.extensions?.dataItem]));
+        expect(byPath, `${about}: WITHHELD errors`).toEqual(expected.errors);
+        expect(errors, `${about}: one error per withheld place`).toHaveLength(Object.keys(expected.errors).length);
+
+        const now = new Date();
+        for (const error of withheld(body)) {
+          const dataItem = String(error.extensions?.dataItem);
+          expect(error.message, about).toMatch(/withheld|Nothing from/);
+          if (dataItem.endsWith('.*')) {
+            // The section's reason is one of its items' reasons.
+            const items = catalogue.sections.get(dataItem.slice(0, -2)) ?? [];
+            const reasons = items.flatMap((field) => {
+              const decision = oracle.decide(asking, field.dataItem, facts, now);
+              return decision.allowed ? [] : decision.refusals.map((refusal) => refusal.reason);
+            });
+            expect(reasons, `${about}: why ${dataItem} was withheld`).toContain(error.extensions?.reason);
             continue;
           }
+          const decision = oracle.decide(asking, dataItem, facts, now);
+          if (decision.allowed) throw new Error(`${about}: ${dataItem} was withheld though clause ${decision.clauses.join(', ')} allows it`);
+          const given = { reason: error.extensions?.reason, ...(error.extensions?.clause ? { clause: error.extensions.clause } : {}) };
+          expect(decision.refusals, `${about}: why ${dataItem} was withheld`).toContainEqual(given);
+        }
 
-          const returned = body.data?.['person'];
-          expect(returned, about).toBeTruthy();
-          const expected = expectedProfile(asking, person);
-          const fields = [...catalogue.identity, ...[...catalogue.sections.values()].flat()];
-          const isReturned = (field: ClassifiedField) => (valueAt(returned, pathOf(field)) ?? null) !== null;
-          const nonNull = fields
-            .filter((field) => isReturned(field) && !expected.loose.includes(field))
-            .map((field) => pathOf(field).join('.'))
-            .sort();
-          expect(nonNull, `${about}: fields returned non-null`).toEqual(expected.nonNull);
-
-          const errors = body.errors ?? [];
-          expect(errors.filter((e) => e.extensions?.['code'] !== 'WITHHELD'), about).toEqual([]);
-          const byPath = Object.fromEntries(withheld(body).map((e) => [(e.path ?? []).join('.'), e.extensions?.['dataItem']]));
-          expect(byPath, `${about}: WITHHELD errors`).toEqual(expected.errors);
-          expect(errors, `${about}: one error per withheld place`).toHaveLength(Object.keys(expected.errors).length);
-
-          const now = new Date();
-          for (const error of withheld(body)) {
-            const dataItem = String(error.extensions?.['dataItem']);
-            expect(error.message, about).toMatch(/withheld|Nothing from/);
-            if (dataItem.endsWith('.*')) {
-              // The section's reason is one of its items' reasons.
-              const items = catalogue.sections.get(dataItem.slice(0, -2)) ?? [];
-              const reasons = items.flatMap((field) => {
-                const decision = oracle.decide(asking, field.dataItem, facts, now);
-                return decision.allowed ? [] : decision.refusals.map((refusal) => refusal.reason);
-              });
-              expect(reasons, `${about}: why ${dataItem} was withheld`).toContain(error.extensions?.['reason']);
-              continue;
-            }
-            const decision = oracle.decide(asking, dataItem, facts, now);
-            if (decision.allowed) throw new Error(`${about}: ${dataItem} was withheld though clause ${decision.clauses.join(', ')} allows it`);
-            const given = { reason: error.extensions?.['reason'], ...(error.extensions?.['clause'] ? { clause: error.extensions['clause'] } : {}) };
-            expect(decision.refusals, `${about}: why ${dataItem} was withheld`).toContainEqual(given);
-          }
-
-          // The explanation gives the same decisions, for every data item of the schema.
-          const explanation = explained.body.data?.['accessExplanation'] as { personId: string; role: string; purpose: string; items: ExplainedItem[] };
-          expect(explanation, about).toMatchObject({ role, purpose, personId: (returned as { id: string }).id });
-          expect(explanation.items.map((item) => item.dataItem).sort(), about).toEqual([...catalogue.dataItems].sort());
-          for (const item of explanation.items) {
-            const decision = oracle.decide(asking, item.dataItem, facts, now);
-            expect(item.allowed, `${about}: explained ${item.dataItem}`).toBe(decision.allowed);
-            if (decision.allowed) {
-              expect(decision.clauses, `${about}: explained ${item.dataItem}`).toContain(item.clause);
-              expect(item.reason).toBeNull();
-              expect(item.lawfulBasis).toMatch(/\S/);
-            } else {
-              expect(decision.refusals, `${about}: explained ${item.dataItem}`).toContainEqual({ reason: item.reason, ...(item.clause ? { clause: item.clause } : {}) });
-              expect(item.lawfulBasis).toBeNull();
-            }
-          }
-          const explainedAllowed = new Set(explanation.items.filter((item) => item.allowed).map((item) => item.dataItem));
-          for (const field of fields) {
-            if (isReturned(field)) expect(explainedAllowed, about).toContain(field.dataItem);
-          }
-          for (const error of withheld(body)) {
-            const dataItem = String(error.extensions?.['dataItem']);
-            if (!dataItem.endsWith('.*')) expect(explainedAllowed.has(dataItem), `${about}: explained ${dataItem}`).toBe(false);
+        // The explanation gives the same decisions, for every data item of the schema.
+        const explanation = explained.body.data?.accessExplanation as { personId: string; role: string; purpose: string; items: ExplainedItem[] };
+        expect(explanation, about).toMatchObject({ role, purpose, personId: (returned as { id: string }).id });
+        expect(explanation.items.map((item) => item.dataItem).sort(), about).toEqual([...catalogue.dataItems].sort());
+        for (const item of explanation.items) {
+          const decision = oracle.decide(asking, item.dataItem, facts, now);
+          expect(item.allowed, `${about}: explained ${item.dataItem}`).toBe(decision.allowed);
+          if (decision.allowed) {
+            expect(decision.clauses, `${about}: explained ${item.dataItem}`).toContain(item.clause);
+            expect(item.reason).toBeNull();
+            expect(item.lawfulBasis).toMatch(/\S/);
+          } else {
+            expect(decision.refusals, `${about}: explained ${item.dataItem}`).toContainEqual({
+              reason: item.reason,
+              ...(item.clause ? { clause: item.clause } : {}),
+            });
+            expect(item.lawfulBasis).toBeNull();
           }
         }
+        const explainedAllowed = new Set(explanation.items.filter((item) => item.allowed).map((item) => item.dataItem));
+        for (const field of fields) {
+          if (isReturned(field)) expect(explainedAllowed, about).toContain(field.dataItem);
+        }
+        for (const error of withheld(body)) {
+          const dataItem = String(error.extensions?.dataItem);
+          if (!dataItem.endsWith('.*')) expect(explainedAllowed.has(dataItem), `${about}: explained ${dataItem}`).toBe(false);
+        }
       }
-    });
-  },
-);
+    }
+  });
+});
 
 describe('the matrix’s subjects', () => {
   it('have the facts the ISP’s conditions test', () => {
@@ -286,7 +301,7 @@ describe('scope', () => {
     expect(factsOf(inCohort!).inActiveCohort && !factsOf(outside!).inActiveCohort).toBe(true);
     const idOf = async (person: SyntheticPerson) => {
       const { body } = await system.query('query($v: String) { person(pnc: $v) { id } }', { v: person.identifiers.pnc });
-      return (body.data?.['person'] as { id: string }).id;
+      return (body.data?.person as { id: string }).id;
     };
     const [inId, outId] = [await idOf(inCohort!), await idOf(outside!)];
     const search = /* GraphQL */ `
@@ -296,7 +311,7 @@ describe('scope', () => {
     const found = async (caller: Caller) => {
       const { body } = await system.query(search, variables, caller);
       expect(body.errors).toBeUndefined();
-      return (body.data?.['people'] as { person: { id: string } }[]).map((match) => match.person.id);
+      return (body.data?.people as { person: { id: string } }[]).map((match) => match.person.id);
     };
 
     expect(await found(callerFor('iom-coordinator', 'iom-case-management'))).toEqual(expect.arrayContaining([inId, outId]));
@@ -320,7 +335,7 @@ describe('scope', () => {
     const ids = async (name: string, first: number, caller?: Caller) => {
       const { body } = await system.query(search, { name, first }, caller);
       expect(body.errors).toBeUndefined();
-      return (body.data?.['people'] as { person: { id: string } }[]).map((match) => match.person.id);
+      return (body.data?.people as { person: { id: string } }[]).map((match) => match.person.id);
     };
     // A cohort member's name that someone outside the cohort, ranked higher, also answers to.
     let found: { name: string; inScope: string[] } | undefined;
@@ -328,7 +343,10 @@ describe('scope', () => {
       const name = `${member.givenName} ${member.familyName}`;
       const everyone = await ids(name, 100);
       const inScope = await ids(name, 100, officer);
-      expect(everyone.filter((id) => inScope.includes(id)), name).toEqual(inScope);
+      expect(
+        everyone.filter((id) => inScope.includes(id)),
+        name,
+      ).toEqual(inScope);
       if (inScope.length > 0 && everyone.indexOf(inScope.at(-1)!) >= inScope.length) {
         found = { name, inScope };
         break;

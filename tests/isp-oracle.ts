@@ -10,7 +10,7 @@ import { type GraphQLSchema, getNamedType, isObjectType } from 'graphql';
 import { parse } from 'yaml';
 import { z } from 'zod';
 import { asSeenBy, type SyntheticPerson } from '../adapters/population/types.js';
-import { classifySchema } from '../gateway/classification.js';
+import { classifySchema } from '../gateway/enforcement/index.js';
 
 export const ISP_FILE = 'policies/iom-partnership.yaml';
 

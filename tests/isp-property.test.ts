@@ -9,23 +9,13 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import fc from 'fast-check';
-import { getNamedType, type GraphQLObjectType, isLeafType, isObjectType, parse } from 'graphql';
+import { type GraphQLObjectType, getNamedType, isLeafType, isObjectType, parse } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WRINKLES } from '../adapters/population/generate.js';
 import type { SyntheticPerson } from '../adapters/population/types.js';
 import type { DisclosureRecord } from '../gateway/ledger/index.js';
 import { type Caller, COORDINATOR, defaultPolicy, startTestSystem, type TestSystem } from './harness.js';
-import {
-  type Asking,
-  type ClassifiedField,
-  factsOf,
-  IspOracle,
-  linksWhole,
-  lookupOf,
-  type PersonCatalogue,
-  personCatalogue,
-  valueAt,
-} from './isp-oracle.js';
+import { type Asking, type ClassifiedField, factsOf, IspOracle, linksWhole, lookupOf, type PersonCatalogue, personCatalogue, valueAt } from './isp-oracle.js';
 import { readResponse } from './ledger-disclosures.js';
 
 const oracle = new IspOracle();
@@ -65,9 +55,9 @@ const VIA = fc.constantFrom<Asked['via']>('direct', 'inline', 'named');
 const ALIAS = fc.option(fc.constantFrom('a', 'who', 'x', 'seen', 'val'), { nil: null });
 
 const askedArb = (fields: ClassifiedField[]) =>
-  fc.subarray(fields, { minLength: 1 }).chain((chosen) =>
-    fc.tuple(...chosen.map((field) => fc.record({ field: fc.constant(field), alias: ALIAS, via: VIA, twice: fc.boolean() }))),
-  );
+  fc
+    .subarray(fields, { minLength: 1 })
+    .chain((chosen) => fc.tuple(...chosen.map((field) => fc.record({ field: fc.constant(field), alias: ALIAS, via: VIA, twice: fc.boolean() }))));
 
 const queryArb = (): fc.Arbitrary<RandomQuery> =>
   fc.record({
@@ -110,7 +100,9 @@ function render(query: RandomQuery, lookup: string): { text: string; personKey: 
 
   const personKey = query.personAlias ? `${query.personAlias}Person` : 'person';
   const parts: string[] = query.withId ? ['id'] : [];
-  query.identity.forEach((asked, i) => parts.push(select(asked, i, 'Person', [personKey])));
+  query.identity.forEach((asked, i) => {
+    parts.push(select(asked, i, 'Person', [personKey]));
+  });
   query.sections.forEach(({ section, alias, via, fields }, s) => {
     const key = alias ? `${alias}Section${s}` : section;
     const on = typeOf('Person', section).name;
@@ -163,7 +155,10 @@ describe('the disclosure invariant, property-tested over HTTP', () => {
 
         if (oracle.noPersonData(role, purpose)) {
           expect(body.data?.[personKey] ?? null, context).toBeNull();
-          expect(body.errors?.map((e) => e.extensions?.['code']), context).toEqual(['FORBIDDEN']);
+          expect(
+            body.errors?.map((e) => e.extensions?.code),
+            context,
+          ).toEqual(['FORBIDDEN']);
           return;
         }
 
@@ -182,13 +177,16 @@ describe('the disclosure invariant, property-tested over HTTP', () => {
           expect(decision.allowed, `${context}\n${probe.path.join('.')} (${probe.dataItem}) was returned`).toBe(true);
           returned.set(probe.path.join('.'), probe.dataItem);
         }
-        for (const error of body.errors ?? []) expect(error.extensions?.['code'], context).toBe('WITHHELD');
+        for (const error of body.errors ?? []) expect(error.extensions?.code, context).toBe('WITHHELD');
 
-        const requestId = body.extensions?.['requestId'];
+        const requestId = body.extensions?.requestId;
         expect(requestId, context).toEqual(expect.any(String));
         const { entries } = await system.ledger.query({ userId: caller.sub });
         const records = entries.map((entry) => entry.record);
-        expect(records.every((record) => record.requestId === requestId), context).toBe(true);
+        expect(
+          records.every((record) => record.requestId === requestId),
+          context,
+        ).toBe(true);
         expect(records.length, context).toBeLessThanOrEqual(1);
         // The ledger may be finer than the query (a list whose entries each derive from another item), never coarser.
         const recorded = new Map<string, string>();
@@ -246,7 +244,11 @@ class RandomSelection {
     if (depth <= 0) return type.name === 'Person' ? 'id' : (fields.find((f) => isLeafType(getNamedType(f.type)))?.name ?? '__typename');
     const count = this.g(fc.integer, { min: 1, max: Math.min(4, fields.length) });
     // Names, not field objects: fast-check compares the values it draws, and a schema's are cyclic.
-    const names = this.g(fc.shuffledSubarray, fields.map((field) => field.name), { minLength: count, maxLength: count });
+    const names = this.g(
+      fc.shuffledSubarray,
+      fields.map((field) => field.name),
+      { minLength: count, maxLength: count },
+    );
     // A connection's entries are what it is about: always among what is asked, beside whatever else is.
     if (type.name.endsWith('Connection') && !names.includes('edges')) names.push('edges');
     const chosen = names.map((name) => type.getFields()[name] as (typeof fields)[number]);
@@ -280,12 +282,33 @@ interface RootField {
 
 const quoted = (value: string) => JSON.stringify(value);
 const ROOT_FIELDS: RootField[] = [
-  { field: 'person', pool: 'person', args: (g) => { const { kind, value } = lookupOf(someone(g)); return `(${kind}: ${quoted(value)})`; } },
-  { field: 'people', pool: 'person', args: (g) => { const p = someone(g); return `(name: ${quoted(`${p.givenName} ${p.familyName}`)}, first: ${g(fc.integer, { min: 1, max: 3 })})`; } },
+  {
+    field: 'person',
+    pool: 'person',
+    args: (g) => {
+      const { kind, value } = lookupOf(someone(g));
+      return `(${kind}: ${quoted(value)})`;
+    },
+  },
+  {
+    field: 'people',
+    pool: 'person',
+    args: (g) => {
+      const p = someone(g);
+      return `(name: ${quoted(`${p.givenName} ${p.familyName}`)}, first: ${g(fc.integer, { min: 1, max: 3 })})`;
+    },
+  },
   { field: 'cohort', pool: 'person', args: (g) => `(first: ${g(fc.integer, { min: 1, max: 4 })}${g(fc.boolean) ? ', strand: FIXED' : ''})` },
   { field: 'cohortCandidates', pool: 'coordinator', args: (g) => `(first: ${g(fc.integer, { min: 1, max: 3 })})` },
   { field: 'events', pool: 'person', args: (g) => `(first: ${g(fc.integer, { min: 1, max: 4 })})` },
-  { field: 'accessExplanation', pool: 'person', args: (g) => { const { kind, value } = lookupOf(someone(g)); return `(${kind}: ${quoted(value)})`; } },
+  {
+    field: 'accessExplanation',
+    pool: 'person',
+    args: (g) => {
+      const { kind, value } = lookupOf(someone(g));
+      return `(${kind}: ${quoted(value)})`;
+    },
+  },
   { field: 'disclosures', pool: 'ig', args: (g) => `(first: ${g(fc.integer, { min: 1, max: 3 })})` },
   { field: 'subjectAccessReport', pool: 'ig', args: (g) => `(pnc: ${quoted(someone(g).identifiers.pnc ?? '2002/0949875C')})` },
   { field: 'disclosureAlerts', pool: 'ig', args: () => '(from: "2020-01-01T00:00:00Z", to: "2040-01-01T00:00:00Z")' },
@@ -302,7 +325,12 @@ const GATEWAY_ID = /^GW-[0-9A-F]{12}$/;
 function callersOf(pool: CallerPool): { role: string; purpose: string }[] {
   if (pool === 'ig') return [{ role: 'ig-officer', purpose: 'audit' }];
   if (pool === 'coordinator') return [{ role: 'iom-coordinator', purpose: 'iom-case-management' }];
-  return oracle.roles.flatMap((role) => oracle.permittedPurposes(role).filter((purpose) => !oracle.noPersonData(role, purpose)).map((purpose) => ({ role, purpose })));
+  return oracle.roles.flatMap((role) =>
+    oracle
+      .permittedPurposes(role)
+      .filter((purpose) => !oracle.noPersonData(role, purpose))
+      .map((purpose) => ({ role, purpose })),
+  );
 }
 
 function gatewayIdsIn(value: unknown, into = new Set<string>()): Set<string> {
@@ -327,19 +355,36 @@ function whoIs(subject: DisclosureRecord['subjects'][number]): SyntheticPerson |
  * the response shows them), every person it names is in the record, and everything recorded is in the response
  * and allowed by the oracle for that person.
  */
-function expectRecorded(context: string, asking: Asking, document: string, data: Record<string, unknown> | null, record: DisclosureRecord | undefined): boolean {
+function expectRecorded(
+  context: string,
+  asking: Asking,
+  document: string,
+  data: Record<string, unknown> | null,
+  record: DisclosureRecord | undefined,
+): boolean {
   const reading = readResponse(system.gateway.schema, parse(document), data);
   const named = gatewayIdsIn(data);
   if (reading.disclosed.length === 0 && named.size === 0) return false;
   expect(record, `${context}\nno record`).toBeDefined();
   if (!record) return false;
-  expect([...named].filter((id) => !record.subjects.some((s) => s.gatewayId === id)), `${context}\npeople the record does not name`).toEqual([]);
+  expect(
+    [...named].filter((id) => !record.subjects.some((s) => s.gatewayId === id)),
+    `${context}\npeople the record does not name`,
+  ).toEqual([]);
   const recorded = record.subjects.flatMap((subject) => subject.disclosed.map((d) => ({ ...d, subject })));
   for (const d of reading.disclosed) {
     const at = recorded.filter((r) => r.path === d.path);
     expect(at.length, `${context}\n${d.path} (${d.dataItem ?? 'some item'}) is returned but not recorded`).toBeGreaterThan(0);
-    if (d.dataItem !== null) expect(at.map((r) => r.dataItem), `${context}\n${d.path}`).toContain(d.dataItem);
-    if (d.subject !== null) expect(at.map((r) => r.subject.gatewayId), `${context}\n${d.path} is about ${d.subject}`).toContain(d.subject);
+    if (d.dataItem !== null)
+      expect(
+        at.map((r) => r.dataItem),
+        `${context}\n${d.path}`,
+      ).toContain(d.dataItem);
+    if (d.subject !== null)
+      expect(
+        at.map((r) => r.subject.gatewayId),
+        `${context}\n${d.path} is about ${d.subject}`,
+      ).toContain(d.subject);
   }
   const now = new Date();
   for (const { path, dataItem, clauseId, subject } of recorded) {
@@ -360,7 +405,9 @@ describe('the disclosure invariant on every root field and the subscription', ()
   beforeAll(async () => {
     sampled = sampleOfPopulation();
     byIdentifier = new Map(
-      system.population.people.flatMap((p) => (['pnc', 'crn', 'nomsNumber', 'cro'] as const).flatMap((kind) => (p.identifiers[kind] ? [[`${kind}:${p.identifiers[kind]}`, p] as const] : []))),
+      system.population.people.flatMap((p) =>
+        (['pnc', 'crn', 'nomsNumber', 'cro'] as const).flatMap((kind) => (p.identifiers[kind] ? [[`${kind}:${p.identifiers[kind]}`, p] as const] : [])),
+      ),
     );
     await makeEvents(30);
     server = createServer(system.app);
@@ -406,7 +453,7 @@ describe('the disclosure invariant on every root field and the subscription', ()
           };
           const context = `run ${run}: ${role} / ${purpose}\n${text}`;
           const { body } = await system.query(text, {}, caller);
-          for (const error of body.errors ?? []) expect(['WITHHELD', 'FORBIDDEN'], `${context}\n${error.message}`).toContain(error.extensions?.['code']);
+          for (const error of body.errors ?? []) expect(['WITHHELD', 'FORBIDDEN'], `${context}\n${error.message}`).toContain(error.extensions?.code);
           const { entries } = await system.ledger.query({ userId: caller.sub });
           expect(entries.length, context).toBeLessThanOrEqual(1);
           const asking: Asking = { role, purpose, emergency: oracle.isEmergency(purpose) };
@@ -424,22 +471,26 @@ describe('the disclosure invariant on every root field and the subscription', ()
     const event = system.gateway.schema.getType('CohortEvent');
     if (!isObjectType(event)) throw new Error('no CohortEvent type');
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom(COORDINATOR, { role: 'police-offender-manager', agency: 'police', purpose: 'iom-case-management' }), fc.gen(), async (who, g) => {
-        run += 1;
-        const selection = new RandomSelection(g);
-        const alias = g(fc.boolean) ? `alerts${run}: ` : '';
-        const text = `subscription Random { ${alias}cohortEvents { ${selection.of(event, g(fc.integer, { min: 2, max: 4 }))} } }\n${selection.fragments.join('\n')}`;
-        const caller = { ...who, sub: `every-event-${run}` };
-        const payloads = await subscribed(caller, text, 2, () => makeEvents(20));
-        // Each payload was recorded before it was sent, in order (the server may have recorded one more, not yet read).
-        const { entries } = await system.ledger.query({ userId: caller.sub });
-        expect(entries.length, text).toBeGreaterThanOrEqual(payloads.length);
-        const asking: Asking = { role: caller.role, purpose: caller.purpose ?? '', emergency: false };
-        payloads.forEach((payload, i) => {
-          for (const error of payload.errors ?? []) expect((error as { extensions?: { code?: unknown } }).extensions?.code, text).toBe('WITHHELD');
-          expect(expectRecorded(`subscription run ${run}, payload ${i}\n${text}`, asking, text, payload.data ?? null, entries[i]?.record), text).toBe(true);
-        });
-      }),
+      fc.asyncProperty(
+        fc.constantFrom(COORDINATOR, { role: 'police-offender-manager', agency: 'police', purpose: 'iom-case-management' }),
+        fc.gen(),
+        async (who, g) => {
+          run += 1;
+          const selection = new RandomSelection(g);
+          const alias = g(fc.boolean) ? `alerts${run}: ` : '';
+          const text = `subscription Random { ${alias}cohortEvents { ${selection.of(event, g(fc.integer, { min: 2, max: 4 }))} } }\n${selection.fragments.join('\n')}`;
+          const caller = { ...who, sub: `every-event-${run}` };
+          const payloads = await subscribed(caller, text, 2, () => makeEvents(20));
+          // Each payload was recorded before it was sent, in order (the server may have recorded one more, not yet read).
+          const { entries } = await system.ledger.query({ userId: caller.sub });
+          expect(entries.length, text).toBeGreaterThanOrEqual(payloads.length);
+          const asking: Asking = { role: caller.role, purpose: caller.purpose ?? '', emergency: false };
+          payloads.forEach((payload, i) => {
+            for (const error of payload.errors ?? []) expect((error as { extensions?: { code?: unknown } }).extensions?.code, text).toBe('WITHHELD');
+            expect(expectRecorded(`subscription run ${run}, payload ${i}\n${text}`, asking, text, payload.data ?? null, entries[i]?.record), text).toBe(true);
+          });
+        },
+      ),
       { numRuns: 4 },
     );
   }, 60_000);

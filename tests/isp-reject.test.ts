@@ -25,7 +25,7 @@ afterAll(async () => {
 });
 
 let calls = 0;
-const officer = (): Caller => ({ role: 'police-offender-manager', agency: 'police', sub: `reject-${(calls += 1)}`, purpose: 'iom-case-management' });
+const officer = (): Caller => ({ role: 'police-offender-manager', agency: 'police', sub: `reject-${++calls}`, purpose: 'iom-case-management' });
 const recordsOf = async (caller: Caller) => (await system.ledger.query({ userId: caller.sub })).entries.map((entry) => entry.record);
 
 describe('reject mode', () => {
@@ -46,7 +46,7 @@ describe('reject mode', () => {
 
     const [record, ...more] = await recordsOf(caller);
     expect(more).toEqual([]);
-    expect(record).toMatchObject({ outcome: 'refused', requestId: body.extensions?.['requestId'] });
+    expect(record).toMatchObject({ outcome: 'refused', requestId: body.extensions?.requestId });
     expect(record?.subjects.flatMap((s) => s.disclosed)).toEqual([]);
     expect(record?.subjects.flatMap((s) => s.withheld)).toEqual([
       expect.objectContaining({ dataItem: 'probation.mappa', path: 'person.probation.mappa', reason: 'no-clause' }),
@@ -54,12 +54,16 @@ describe('reject mode', () => {
   });
 
   it('refuses an operation that asks for a section nothing of which is shared', async () => {
-    const caller: Caller = { role: 'housing-officer', agency: 'housing', sub: `reject-${(calls += 1)}`, purpose: 'safeguarding', justification: 'Case 77' };
-    const { status, body } = await system.query('query($v: String) { person(crn: $v) { name { givenName } drugs { keyworker { name } } } }', { v: subject.identifiers.crn }, caller);
+    const caller: Caller = { role: 'housing-officer', agency: 'housing', sub: `reject-${++calls}`, purpose: 'safeguarding', justification: 'Case 77' };
+    const { status, body } = await system.query(
+      'query($v: String) { person(crn: $v) { name { givenName } drugs { keyworker { name } } } }',
+      { v: subject.identifiers.crn },
+      caller,
+    );
     expect(status).toBe(403);
     expect(body.data).toBeNull();
-    expect(body.errors?.map((e) => e.extensions?.['code'])).toEqual(['WITHHELD']);
-    expect(body.errors?.[0]?.extensions?.['dataItems']).toEqual(['drugs.*']);
+    expect(body.errors?.map((e) => e.extensions?.code)).toEqual(['WITHHELD']);
+    expect(body.errors?.[0]?.extensions?.dataItems).toEqual(['drugs.*']);
     expect((await recordsOf(caller)).map((r) => r.outcome)).toEqual(['refused']);
   });
 
@@ -72,7 +76,7 @@ describe('reject mode', () => {
     );
     expect(status).toBe(200);
     expect(body.errors).toBeUndefined();
-    expect(body.data?.['person']).toMatchObject({ name: { givenName: expect.any(String) }, police: { arrests: expect.any(Array) } });
+    expect(body.data?.person).toMatchObject({ name: { givenName: expect.any(String) }, police: { arrests: expect.any(Array) } });
     const [record] = await recordsOf(caller);
     expect(record?.outcome).toBe('disclosed');
     expect(record?.subjects.flatMap((s) => s.disclosed.map((d) => d.path)).sort()).toEqual(

@@ -110,17 +110,21 @@ const cases: BadIsp[] = [
 ];
 
 describe('start-up with a broken ISP file', () => {
-  it.concurrent.each(cases)('stops with exit code 1 and names the place of $fault', async ({ fault, text, line, path, message, beforeAnythingStarts }) => {
-    const file = join(folder, `${fault.replace(/\W+/g, '-')}.yaml`);
-    writeFileSync(file, text);
-    const { code, stderr, stdout } = await startGateway(file);
-    expect(code, `${stdout}\n${stderr}`).toBe(1);
-    const faultLine = stderr.split('\n').find((entry) => entry.includes(file));
-    expect(faultLine, stderr).toBeDefined();
-    expect(faultLine).toContain(`${file}:${line}:`);
-    expect(faultLine).toContain(`${path}:`);
-    expect(faultLine).toMatch(message);
-    expect(stdout).not.toMatch(/Partnership Gateway: http/);
-    if (beforeAnythingStarts) expect(stdout).not.toMatch(/simulator|ledger/);
-  }, 90_000);
+  it.concurrent.each(cases)(
+    'stops with exit code 1 and names the place of $fault',
+    async ({ fault, text, line, path, message, beforeAnythingStarts }) => {
+      const file = join(folder, `${fault.replace(/\W+/g, '-')}.yaml`);
+      writeFileSync(file, text);
+      const { code, stderr, stdout } = await startGateway(file);
+      expect(code, `${stdout}\n${stderr}`).toBe(1);
+      const faultLine = stderr.split('\n').find((entry) => entry.includes(file));
+      expect(faultLine, stderr).toBeDefined();
+      expect(faultLine).toContain(`${file}:${line}:`);
+      expect(faultLine).toContain(`${path}:`);
+      expect(faultLine).toMatch(message);
+      expect(stdout).not.toMatch(/Partnership Gateway: http/);
+      if (beforeAnythingStarts) expect(stdout).not.toMatch(/simulator|ledger/);
+    },
+    90_000,
+  );
 });

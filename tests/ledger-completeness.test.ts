@@ -9,8 +9,8 @@
  */
 import request from 'supertest';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { IdentifierKind } from '../schema/identifiers.js';
 import type { DisclosureRecord } from '../gateway/ledger/index.js';
+import type { IdentifierKind } from '../schema/identifiers.js';
 import { type Caller, defaultPolicy, startTestSystem, type TestSystem } from './harness.js';
 
 const IG_OFFICER: Caller = { role: 'ig-officer', agency: 'iom', purpose: 'audit', sub: 'completeness-ig' };
@@ -37,14 +37,12 @@ describe('recorded wherever it is returned', () => {
   it('records aliased cohort edges and an aliased end cursor at the paths the response gives them', async () => {
     const { body } = await system.query('{ c: cohort(first: 3) { e: edges { cursor } p: pageInfo { last: endCursor } } }');
     expect(body.errors).toBeUndefined();
-    const cursors = (body.data?.['c'] as { e: { cursor: string }[] }).e.map((edge) => edge.cursor);
+    const cursors = (body.data?.c as { e: { cursor: string }[] }).e.map((edge) => edge.cursor);
     expect(cursors).toHaveLength(3);
-    const [record, ...more] = await recordsOf(body.extensions?.['requestId']);
+    const [record, ...more] = await recordsOf(body.extensions?.requestId);
     expect(more).toEqual([]);
     expect(record).toMatchObject({ kind: 'disclosure', outcome: 'disclosed' });
-    expect(disclosedIn(record)).toEqual(
-      [...cursors.map((id, i) => `${id} c.e.${i} iom.membership`), `${cursors[2]} c.p.last iom.membership`].sort(),
-    );
+    expect(disclosedIn(record)).toEqual([...cursors.map((id, i) => `${id} c.e.${i} iom.membership`), `${cursors[2]} c.p.last iom.membership`].sort());
   });
 
   it('records aliased event edges and nodes at the paths the response gives them', async () => {
@@ -57,11 +55,13 @@ describe('recorded wherever it is returned', () => {
     await system.events.poll();
     const { body } = await system.query('{ x: events(first: 3) { y: edges { at: cursor n: node { item: dataItem } } } }');
     expect(body.errors).toBeUndefined();
-    const edges = (body.data?.['x'] as { y: { at: string; n: { item: string } }[] }).y;
+    const edges = (body.data?.x as { y: { at: string; n: { item: string } }[] }).y;
     expect(edges.length).toBeGreaterThan(0);
-    const [record] = await recordsOf(body.extensions?.['requestId']);
+    const [record] = await recordsOf(body.extensions?.requestId);
     expect(record?.outcome).toBe('disclosed');
-    const paths = disclosedIn(record).map((line) => line.split(' ').slice(1).join(' ')).sort();
+    const paths = disclosedIn(record)
+      .map((line) => line.split(' ').slice(1).join(' '))
+      .sort();
     expect(paths).toEqual(edges.flatMap((edge, i) => [`x.y.${i} ${edge.n.item}`, `x.y.${i}.n ${edge.n.item}`]).sort());
   });
 });
@@ -77,11 +77,11 @@ describe('searchable by any identifier', () => {
     if (!member) throw new Error('the population has no cohort member with every identifier');
     identifiers = Object.fromEntries(KINDS.map((kind) => [kind, member.identifiers[kind] as string])) as Record<IdentifierKind, string>;
     const { body } = await system.query('query($p: String) { person(pnc: $p) { id } }', { p: identifiers.pnc });
-    gatewayId = (body.data?.['person'] as { id: string }).id;
+    gatewayId = (body.data?.person as { id: string }).id;
     // The officer's own audit of them, asked by gateway id only.
     const audit = await system.query('query($id: ID) { subjectAccessReport(personId: $id) { personIds } }', { id: gatewayId }, IG_OFFICER);
     expect(audit.body.errors).toBeUndefined();
-    auditRequestId = String(audit.body.extensions?.['requestId']);
+    auditRequestId = String(audit.body.extensions?.requestId);
   });
 
   it('stores every identifier the gateway knows on the seed record and on the audit record', async () => {
@@ -102,9 +102,17 @@ describe('searchable by any identifier', () => {
         IG_OFFICER,
       );
       expect(body.errors, kind).toBeUndefined();
-      const nodes = (body.data?.['disclosures'] as { edges: { node: { requestId: string; operationName: string | null; kind: string } }[] }).edges.map((e) => e.node);
-      expect(nodes.some((n) => n.operationName === 'cohort:seed' && n.kind === 'ALTERATION'), `${kind}: the seed`).toBe(true);
-      expect(nodes.some((n) => n.requestId === auditRequestId && n.kind === 'AUDIT'), `${kind}: the audit`).toBe(true);
+      const nodes = (body.data?.disclosures as { edges: { node: { requestId: string; operationName: string | null; kind: string } }[] }).edges.map(
+        (e) => e.node,
+      );
+      expect(
+        nodes.some((n) => n.operationName === 'cohort:seed' && n.kind === 'ALTERATION'),
+        `${kind}: the seed`,
+      ).toBe(true);
+      expect(
+        nodes.some((n) => n.requestId === auditRequestId && n.kind === 'AUDIT'),
+        `${kind}: the audit`,
+      ).toBe(true);
     }
   });
 
@@ -117,9 +125,15 @@ describe('searchable by any identifier', () => {
         IG_OFFICER,
       );
       expect(body.errors, kind).toBeUndefined();
-      const entries = (body.data?.['subjectAccessReport'] as { entries: { kind: string; recipient: { userId: string } }[] }).entries;
-      expect(entries.some((e) => e.kind === 'ALTERATION' && e.recipient.userId === 'system:population-seed'), `${kind}: the seed`).toBe(true);
-      expect(entries.some((e) => e.kind === 'AUDIT' && e.recipient.userId === IG_OFFICER.sub), `${kind}: the audit`).toBe(true);
+      const entries = (body.data?.subjectAccessReport as { entries: { kind: string; recipient: { userId: string } }[] }).entries;
+      expect(
+        entries.some((e) => e.kind === 'ALTERATION' && e.recipient.userId === 'system:population-seed'),
+        `${kind}: the seed`,
+      ).toBe(true);
+      expect(
+        entries.some((e) => e.kind === 'AUDIT' && e.recipient.userId === IG_OFFICER.sub),
+        `${kind}: the audit`,
+      ).toBe(true);
 
       const parameter = kind === 'personId' ? 'person' : kind;
       const exported = await request(system.app)
@@ -127,9 +141,18 @@ describe('searchable by any identifier', () => {
         .set('authorization', `Bearer ${token}`)
         .set('x-purpose', 'audit');
       expect(exported.status, kind).toBe(200);
-      const lines = String(exported.text).trim().split('\n').map((line) => JSON.parse(line) as { record: DisclosureRecord });
-      expect(lines.some((l) => l.record.operationName === 'cohort:seed'), `${kind}: the seed in the export`).toBe(true);
-      expect(lines.some((l) => l.record.requestId === auditRequestId), `${kind}: the audit in the export`).toBe(true);
+      const lines = String(exported.text)
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as { record: DisclosureRecord });
+      expect(
+        lines.some((l) => l.record.operationName === 'cohort:seed'),
+        `${kind}: the seed in the export`,
+      ).toBe(true);
+      expect(
+        lines.some((l) => l.record.requestId === auditRequestId),
+        `${kind}: the audit in the export`,
+      ).toBe(true);
     }
   });
 });
@@ -155,20 +178,31 @@ describe('outcomes are true', () => {
     // Another change to the same member lands between this change's plan and its application.
     const apply = system.register.apply.bind(system.register);
     vi.spyOn(system.register, 'apply').mockImplementationOnce(async (planned, by, record) => {
-      const racing = await system.register.plan({ action: 'change-service-level', gatewayId: member.gatewayId, serviceLevel: other, reason: 'Panel decision elsewhere.' });
+      const racing = await system.register.plan({
+        action: 'change-service-level',
+        gatewayId: member.gatewayId,
+        serviceLevel: other,
+        reason: 'Panel decision elsewhere.',
+      });
       await apply(racing, { ...by, requestId: 'racing-change' });
       return apply(planned, by, record);
     });
-    const { body } = await system.query(CHANGE_LEVEL, { input: { personId: member.gatewayId, serviceLevel: asked.toUpperCase(), reason: 'Two arrests this week.' } });
-    expect(body.errors?.map((e) => e.extensions?.['code'])).toEqual(['CONFLICT']);
+    const { body } = await system.query(CHANGE_LEVEL, {
+      input: { personId: member.gatewayId, serviceLevel: asked.toUpperCase(), reason: 'Two arrests this week.' },
+    });
+    expect(body.errors?.map((e) => e.extensions?.code)).toEqual(['CONFLICT']);
 
-    const records = await recordsOf(body.extensions?.['requestId']);
+    const records = await recordsOf(body.extensions?.requestId);
     expect(records).toHaveLength(1);
     expect(records[0]).toMatchObject({
       kind: 'alteration',
       outcome: 'error',
       subjects: [{ gatewayId: member.gatewayId }],
-      alteration: { action: 'change-service-level', details: { serviceLevel: asked }, failure: { code: 'CONFLICT', reason: expect.stringMatching(/changed while/) } },
+      alteration: {
+        action: 'change-service-level',
+        details: { serviceLevel: asked },
+        failure: { code: 'CONFLICT', reason: expect.stringMatching(/changed while/) },
+      },
     });
     expect((await system.register.memberships([member.gatewayId])).get(member.gatewayId)?.serviceLevel).toBe(other);
 
@@ -178,17 +212,19 @@ describe('outcomes are true', () => {
       { id: member.gatewayId },
       IG_OFFICER,
     );
-    expect((audit.data?.['disclosures'] as { edges: { node: unknown }[] }).edges.map((e) => e.node)).toEqual([
-      { requestId: body.extensions?.['requestId'], failureReason: expect.stringMatching(/changed while/) },
+    expect((audit.data?.disclosures as { edges: { node: unknown }[] }).edges.map((e) => e.node)).toEqual([
+      { requestId: body.extensions?.requestId, failureReason: expect.stringMatching(/changed while/) },
     ]);
   });
 
   it('records a change that was made once, as altered', async () => {
     const member = await activeMember(6);
     const asked = member.serviceLevel === 'high' ? 'medium' : 'high';
-    const { body } = await system.query(CHANGE_LEVEL, { input: { personId: member.gatewayId, serviceLevel: asked.toUpperCase(), reason: 'Two arrests this week.' } });
+    const { body } = await system.query(CHANGE_LEVEL, {
+      input: { personId: member.gatewayId, serviceLevel: asked.toUpperCase(), reason: 'Two arrests this week.' },
+    });
     expect(body.errors).toBeUndefined();
-    const alterations = (await recordsOf(body.extensions?.['requestId'])).filter((r) => r.kind === 'alteration');
+    const alterations = (await recordsOf(body.extensions?.requestId)).filter((r) => r.kind === 'alteration');
     expect(alterations.map((r) => r.outcome)).toEqual(['altered']);
     expect(alterations[0]?.alteration?.failure).toBeUndefined();
     expect((await system.register.memberships([member.gatewayId])).get(member.gatewayId)?.serviceLevel).toBe(asked);

@@ -11,9 +11,9 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createPopulation } from '../adapters/population/generate.js';
 import { ensureLocalIssuer } from '../gateway/authentication/local-issuer.js';
-import { loadPolicy } from '../gateway/policy/index.js';
 import { type DisclosureRecord, type Ledger, openLedger } from '../gateway/ledger/index.js';
 import { BACKENDS, type TestDatabase } from '../gateway/ledger/test-backends.js';
+import { loadPolicy } from '../gateway/policy/index.js';
 import { type Exchange, loadGateway, runFor, startGatewayProcess } from './ledger-process.js';
 
 const defaultPolicy = () => loadPolicy('policies/iom-partnership.yaml');
@@ -29,7 +29,10 @@ const QUERIES = [
 ];
 
 const answerSchema = z.object({
-  data: z.object({ person: z.object({ id: z.string() }).nullable() }).nullable().optional(),
+  data: z
+    .object({ person: z.object({ id: z.string() }).nullable() })
+    .nullable()
+    .optional(),
   extensions: z.object({ requestId: z.string() }).optional(),
 });
 
@@ -104,7 +107,10 @@ for (const backend of BACKENDS) {
         const received = delivered(exchanges);
 
         expect(received.length, 'responses with data before the kill').toBeGreaterThanOrEqual(LOAD.responses);
-        expect(exchanges.some((e) => e.status === null), 'requests cut off by the kill').toBe(true);
+        expect(
+          exchanges.some((e) => e.status === null),
+          'requests cut off by the kill',
+        ).toBe(true);
         expect(received.filter((r) => r.echoed !== r.requestId)).toEqual([]);
         expect(received.filter((r) => !recorded.has(r.requestId)).map((r) => r.requestId)).toEqual([]);
 

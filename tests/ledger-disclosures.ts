@@ -8,10 +8,10 @@ import {
   type DocumentNode,
   type FieldNode,
   type FragmentDefinitionNode,
-  getNamedType,
   type GraphQLNamedType,
   type GraphQLObjectType,
   type GraphQLSchema,
+  getNamedType,
   isAbstractType,
   isObjectType,
   Kind,
@@ -85,14 +85,16 @@ function collectFields(walk: Walk, type: GraphQLObjectType, sets: readonly Selec
 function dataItemOf(walk: Walk, type: GraphQLObjectType, fieldName: string): string | undefined {
   const field = type.getFields()[fieldName];
   if (!field) throw new Error(`${type.name} has no field ${fieldName}`);
-  const name: unknown = getDirective(walk.schema, field, 'dataItem')?.[0]?.['name'];
+  const name: unknown = getDirective(walk.schema, field, 'dataItem')?.[0]?.name;
   return typeof name === 'string' ? name : undefined;
 }
 
 function walkValue(walk: Walk, type: GraphQLObjectType, sets: readonly SelectionSetNode[], value: unknown, path: (string | number)[], subject: string | null) {
   if (value === null || value === undefined) return;
   if (Array.isArray(value)) {
-    value.forEach((item, index) => walkValue(walk, type, sets, item, [...path, index], subject));
+    value.forEach((item, index) => {
+      walkValue(walk, type, sets, item, [...path, index], subject);
+    });
     return;
   }
   if (typeof value !== 'object') throw new Error(`expected an object of type ${type.name} at ${path.join('.')}`);
@@ -143,7 +145,14 @@ function stringAt(object: Record<string, unknown>, keys: readonly string[]): str
  * candidates or of the events, whatever of it is asked for (a cursor is a gateway id; an event, its item); a page's
  * end cursor, which names the last person listed; an event and a pathway entry, under their own data item.
  */
-function noteConnectionValues(walk: Walk, typeName: string, fields: Map<string, FieldNode[]>, object: Record<string, unknown>, path: (string | number)[], at: string | null) {
+function noteConnectionValues(
+  walk: Walk,
+  typeName: string,
+  fields: Map<string, FieldNode[]>,
+  object: Record<string, unknown>,
+  path: (string | number)[],
+  at: string | null,
+) {
   const note = (dataItem: string | null, subject: string | null, where = path) => walk.reading.disclosed.push({ path: where.join('.'), dataItem, subject });
   const here = (...keys: string[]) => [...path, ...keys].join('.');
   /** Keys of field `name` in the selection of the object at `at`. */
@@ -156,7 +165,10 @@ function noteConnectionValues(walk: Walk, typeName: string, fields: Map<string, 
     note(null, cursor ?? first(nodes.flatMap((node) => keysAt(node, 'person').map((key) => walk.reading.subjectAt.get(`${node}.${key}`)))));
   }
   if (typeName === 'CohortEventEdge') {
-    note(first(nodes.map((node) => walk.reading.disclosed.find((d) => d.path === node)?.dataItem)), first(nodes.map((node) => walk.reading.subjectOfEvent.get(node))));
+    note(
+      first(nodes.map((node) => walk.reading.disclosed.find((d) => d.path === node)?.dataItem)),
+      first(nodes.map((node) => walk.reading.subjectOfEvent.get(node))),
+    );
   }
   if (typeName === 'CohortEvent') {
     const personKeys = keysOf(fields, 'person');
@@ -181,9 +193,7 @@ export function readResponse(schema: GraphQLSchema, document: DocumentNode, data
   const walk: Walk = {
     schema,
     fragments: new Map(
-      document.definitions
-        .filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION)
-        .map((fragment) => [fragment.name.value, fragment]),
+      document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((fragment) => [fragment.name.value, fragment]),
     ),
     reading: { disclosed: [], people: new Set(), anonymous: 0, subjectAt: new Map(), selectionAt: new Map(), subjectOfEvent: new Map() },
   };

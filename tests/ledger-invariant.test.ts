@@ -129,7 +129,9 @@ const withheldErrorSchema = z.object({
   extensions: z.union([
     z.object({ code: z.literal('WITHHELD'), dataItem: z.string(), reason: z.string(), clause: z.string().optional() }),
     // Kept out because an agency could not be read: recorded as that, never as the ISP's withholding.
-    z.object({ code: z.literal('AGENCY_UNAVAILABLE'), dataItem: z.string(), agency: z.string() }).transform(({ dataItem, agency }) => ({ dataItem, reason: `agency-unavailable:${agency}`, clause: undefined })),
+    z
+      .object({ code: z.literal('AGENCY_UNAVAILABLE'), dataItem: z.string(), agency: z.string() })
+      .transform(({ dataItem, agency }) => ({ dataItem, reason: `agency-unavailable:${agency}`, clause: undefined })),
   ]),
 });
 
@@ -155,7 +157,7 @@ const pnc = (p: SyntheticPerson): string => {
 const fullName = (p: SyntheticPerson) => `${p.givenName} ${p.familyName}`;
 /** The gateway id in the answer to the case with this label. */
 const gatewayIdFrom = (label: string): string => {
-  const id = (answered.find((c) => c.label === label)?.response.body.data?.['person'] as { id?: unknown } | null | undefined)?.id;
+  const id = (answered.find((c) => c.label === label)?.response.body.data?.person as { id?: unknown } | null | undefined)?.id;
   if (typeof id !== 'string') throw new Error(`no person id in the answer to "${label}"`);
   return id;
 };
@@ -210,12 +212,24 @@ beforeAll(async () => {
       caller,
     })),
     { label: 'profile of someone outside the cohort (coordinator screens)', query: PROFILE, variables: { pnc: pnc(outside1) } },
-    { label: 'someone outside the cohort is unknown to an active-cohort role', query: PROFILE, variables: { pnc: pnc(outside1) }, caller: POLICE, aboutNobody: true },
+    {
+      label: 'someone outside the cohort is unknown to an active-cohort role',
+      query: PROFILE,
+      variables: { pnc: pnc(outside1) },
+      caller: POLICE,
+      aboutNobody: true,
+    },
     { label: 'drug treatment shared with probation on consent', query: PROFILE, variables: { pnc: pnc(consenting) }, caller: PROBATION },
     { label: 'drug treatment withheld from probation without consent', query: PROFILE, variables: { pnc: pnc(notConsenting) }, caller: PROBATION },
     { label: 'drug treatment engagement shared with the coordinator on consent', query: PROFILE, variables: { pnc: pnc(consenting) } },
     { label: 'MAPPA risk management of a cohort member', query: PROFILE, variables: { pnc: pnc(mappaCohort) }, caller: POLICE_MAPPA },
-    { label: 'a MAPPA case outside the cohort is out of an active-cohort role’s scope', query: PROFILE, variables: { pnc: pnc(mappaOutside) }, caller: POLICE_MAPPA, aboutNobody: true },
+    {
+      label: 'a MAPPA case outside the cohort is out of an active-cohort role’s scope',
+      query: PROFILE,
+      variables: { pnc: pnc(mappaOutside) },
+      caller: POLICE_MAPPA,
+      aboutNobody: true,
+    },
     { label: 'aliases', query: ALIASED, variables: { a: pnc(c2), b: pnc(outside1) } },
     { label: 'aliases for an active-cohort role', query: ALIASED, variables: { a: pnc(c2), b: pnc(c3) }, caller: HOUSING },
     { label: 'fragments', query: FRAGMENTS, variables: { crn: c3.identifiers.crn } },
@@ -295,7 +309,7 @@ const disclosureRecordOf = (c: Answered) => records.get(c.requestId ?? '')?.filt
 function expectationOf(c: Answered) {
   const { body } = c.response;
   const reading = readResponse(system.gateway.schema, parse(c.query), body.data ?? null);
-  const explained = (body.data?.['accessExplanation'] as { personId?: string } | null | undefined)?.personId;
+  const explained = (body.data?.accessExplanation as { personId?: string } | null | undefined)?.personId;
   if (explained !== undefined) reading.people.add(explained);
   const withheld = (body.errors ?? []).flatMap((error) => {
     const parsed = withheldErrorSchema.safeParse(error);
@@ -326,7 +340,12 @@ describe('the ledger holds exactly what each response disclosed', () => {
       expect.soft(sorted(disclosed), `${c.label}: disclosed`).toEqual(sorted(reading.disclosed.map(({ path, dataItem }) => ({ path, dataItem }))));
       for (const d of reading.disclosed.filter((d) => d.subject !== null)) {
         const subject = record.subjects.find((s) => s.gatewayId === d.subject);
-        expect.soft(subject?.disclosed.map((x) => x.path), `${c.label}: ${d.path} about ${d.subject}`).toContain(d.path);
+        expect
+          .soft(
+            subject?.disclosed.map((x) => x.path),
+            `${c.label}: ${d.path} about ${d.subject}`,
+          )
+          .toContain(d.path);
       }
       const recordedWithheld = record.subjects.flatMap((s) =>
         s.withheld.map(({ path, dataItem, reason, clauseId }) => ({ path, dataItem, reason, ...(clauseId ? { clauseId } : {}) })),
@@ -350,7 +369,13 @@ describe('the ledger holds exactly what each response disclosed', () => {
         }
       }
       if (reading.anonymous === 0) expect.soft(named, `${c.label}: people`).toEqual(reading.people);
-      else expect.soft([...reading.people].filter((id) => !named.has(id)), `${c.label}: people`).toEqual([]);
+      else
+        expect
+          .soft(
+            [...reading.people].filter((id) => !named.has(id)),
+            `${c.label}: people`,
+          )
+          .toEqual([]);
 
       const anyDisclosed = reading.disclosed.length > 0;
       expect.soft(record.kind, `${c.label}: kind`).toBe(anyDisclosed ? 'disclosure' : 'consultation');
@@ -383,11 +408,22 @@ describe('the ledger holds exactly what each response disclosed', () => {
     for (const c of nobody) {
       const found = disclosureRecordOf(c) ?? [];
       if (c.nulled) {
-        expect(found.flatMap((r) => r.subjects.flatMap((s) => s.disclosed)), c.label).toEqual([]);
-        expect(found.every((r) => r.outcome === 'nothing-disclosed'), c.label).toBe(true);
+        expect(
+          found.flatMap((r) => r.subjects.flatMap((s) => s.disclosed)),
+          c.label,
+        ).toEqual([]);
+        expect(
+          found.every((r) => r.outcome === 'nothing-disclosed'),
+          c.label,
+        ).toBe(true);
       } else {
         // A look-up that found no one is on record (kind lookup, naming what was asked), and discloses nothing.
-        expect.soft(found.map((r) => [r.kind, r.outcome, r.subjects.length]), c.label).toEqual(found.map(() => ['lookup', 'nothing-disclosed', 0]));
+        expect
+          .soft(
+            found.map((r) => [r.kind, r.outcome, r.subjects.length]),
+            c.label,
+          )
+          .toEqual(found.map(() => ['lookup', 'nothing-disclosed', 0]));
       }
     }
     const ours = new Set(answered.map((c) => c.requestId));
@@ -409,11 +445,13 @@ describe('the ledger holds exactly what each response disclosed', () => {
     expect([...reasons]).toEqual(
       expect.arrayContaining(['no-clause', 'condition-not-met:in-active-cohort', 'condition-not-met:consent-recorded', 'clause-expired']),
     );
-    expect(new Set(disclosed.map((d) => d.path.split('.')[0]))).toEqual(new Set(['person', 'first', 'second', 'a', 'b', 'people', 'cohort', 'selectForCohort']));
+    expect(new Set(disclosed.map((d) => d.path.split('.')[0]))).toEqual(
+      new Set(['person', 'first', 'second', 'a', 'b', 'people', 'cohort', 'selectForCohort']),
+    );
     expect(all.filter((r) => r.kind === 'consultation').length).toBeGreaterThanOrEqual(3);
     expect(all.some((r) => r.emergency)).toBe(true);
-    const failed = answered.flatMap((c) => c.response.body.errors ?? []).filter((e) => e.extensions?.['code'] === 'AGENCY_UNAVAILABLE');
-    expect([...new Set(failed.map((e) => e.extensions?.['agency']))]).toEqual(expect.arrayContaining(['prison', 'housing', 'probation', 'drugs']));
+    const failed = answered.flatMap((c) => c.response.body.errors ?? []).filter((e) => e.extensions?.code === 'AGENCY_UNAVAILABLE');
+    expect([...new Set(failed.map((e) => e.extensions?.agency))]).toEqual(expect.arrayContaining(['prison', 'housing', 'probation', 'drugs']));
     expect(answered.find((c) => c.nulled)?.response.body.data).toBeNull();
   });
 });
@@ -427,7 +465,7 @@ describe('when the ledger cannot write', () => {
     const { status, body } = await system.query(PROFILE, { pnc: pnc(cohortMember) });
     expect(status).toBe(503);
     expect(body.data).toBeNull();
-    expect(body.errors?.map((e) => e.extensions?.['code'])).toEqual(['LEDGER_UNAVAILABLE']);
+    expect(body.errors?.map((e) => e.extensions?.code)).toEqual(['LEDGER_UNAVAILABLE']);
     const text = JSON.stringify(body);
     const { identifiers } = cohortMember;
     for (const value of [cohortMember.familyName, cohortMember.givenName, cohortMember.dateOfBirth, cohortMemberId, ...Object.values(identifiers)]) {
@@ -451,6 +489,6 @@ describe('when the ledger cannot write', () => {
     const { status, body } = await system.query('{ person(crn: "Z999999") { id } }');
     expect(status).toBe(503);
     expect(body.data ?? null).toBeNull();
-    expect(body.errors?.[0]?.extensions?.['code']).toBe('LEDGER_UNAVAILABLE');
+    expect(body.errors?.[0]?.extensions?.code).toBe('LEDGER_UNAVAILABLE');
   });
 });

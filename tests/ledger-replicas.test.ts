@@ -10,10 +10,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createPopulation } from '../adapters/population/generate.js';
 import { ensureLocalIssuer } from '../gateway/authentication/local-issuer.js';
-import { loadPolicy } from '../gateway/policy/index.js';
 import { SIGNING_KEY_FILE } from '../gateway/ledger/checkpoint.js';
 import { type DisclosureRecord, type Ledger, openLedger } from '../gateway/ledger/index.js';
 import { BACKENDS, type TestDatabase } from '../gateway/ledger/test-backends.js';
+import { loadPolicy } from '../gateway/policy/index.js';
 import { type GatewayProcess, loadGateway, runFor, startGatewayProcess } from './ledger-process.js';
 
 const defaultPolicy = () => loadPolicy('policies/iom-partnership.yaml');
@@ -97,9 +97,17 @@ describe.skipIf(!postgres?.enabled)('two gateway processes writing one PostgreSQ
     await Promise.all(loads.map((load) => load.finished));
     // Stopped as an orchestrator stops them: each signs a last checkpoint on the way out.
     const exits = await Promise.all(running.map((gateway) => gateway.stop('SIGTERM')));
-    expect(exits.map((exit) => exit.code), running.map((g) => g.output()).join('\n')).toEqual([0, 0]);
+    expect(
+      exits.map((exit) => exit.code),
+      running.map((g) => g.output()).join('\n'),
+    ).toEqual([0, 0]);
 
-    ledger = await openLedger({ databaseUrl, dataDir: dataDirs[0] as string, checkpointIntervalMs: 0, trustedKeys: [await checkpointKeyOf(dataDirs[1] as string)] });
+    ledger = await openLedger({
+      databaseUrl,
+      dataDir: dataDirs[0] as string,
+      checkpointIntervalMs: 0,
+      trustedKeys: [await checkpointKeyOf(dataDirs[1] as string)],
+    });
     const records: DisclosureRecord[] = [];
     let after: string | undefined;
     do {

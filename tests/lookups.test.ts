@@ -3,7 +3,7 @@
  * person from one out of their scope, in body or in timing; the IG officer can see the look-up, so that fishing
  * for people is on record and alerted.
  */
-import { describe, expect, it, beforeAll, afterAll } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Caller, defaultPolicy, startTestSystem, type TestSystem } from './harness.js';
 import { factsOf, linksWhole } from './isp-oracle.js';
 
@@ -38,10 +38,18 @@ describe('a look-up that finds no one', () => {
       const outside = await system.query(query, { crn: outOfScopeCrn }, OFFICER);
       expect(unknown.status).toBe(outside.status);
       expect(withoutRequestId(unknown.body)).toEqual(withoutRequestId(outside.body));
-      for (const [response, crn] of [[unknown, unknownCrn], [outside, outOfScopeCrn]] as const) {
+      for (const [response, crn] of [
+        [unknown, unknownCrn],
+        [outside, outOfScopeCrn],
+      ] as const) {
         const { entries } = await system.ledger.query({ userId: OFFICER.sub });
-        const record = entries.find((e) => e.record.requestId === response.body.extensions?.['requestId'])?.record;
-        expect(record).toMatchObject({ kind: 'lookup', outcome: 'nothing-disclosed', subjects: [], lookups: [{ field: query === PROFILE ? 'person' : 'accessExplanation', argument: 'crn', value: crn }] });
+        const record = entries.find((e) => e.record.requestId === response.body.extensions?.requestId)?.record;
+        expect(record).toMatchObject({
+          kind: 'lookup',
+          outcome: 'nothing-disclosed',
+          subjects: [],
+          lookups: [{ field: query === PROFILE ? 'person' : 'accessExplanation', argument: 'crn', value: crn }],
+        });
       }
     }
   });
@@ -67,7 +75,9 @@ describe('a look-up that finds no one', () => {
     for (const a of outside) for (const b of unknown) longer += a > b ? 1 : a === b ? 0.5 : 0;
     const chance = longer / (outside.length * unknown.length);
     const median = (values: number[]) => [...values].sort((x, y) => x - y)[values.length >> 1] as number;
-    expect(chance, `P(out of scope slower) = ${chance.toFixed(3)}; medians ${median(outside).toFixed(2)} / ${median(unknown).toFixed(2)} ms`).toBeGreaterThan(0.35);
+    expect(chance, `P(out of scope slower) = ${chance.toFixed(3)}; medians ${median(outside).toFixed(2)} / ${median(unknown).toFixed(2)} ms`).toBeGreaterThan(
+      0.35,
+    );
     expect(chance).toBeLessThan(0.65);
   });
 
@@ -80,7 +90,9 @@ describe('a look-up that finds no one', () => {
       { from, to: new Date(Date.now() + 60_000).toISOString() },
       IG,
     );
-    const alerts = (body.data?.['disclosureAlerts'] as { kind: string; userId: string; sequences: number[] }[]).filter((a) => a.kind === 'REPEATED_LOOKUPS' && a.userId === 'pc-fishing');
+    const alerts = (body.data?.disclosureAlerts as { kind: string; userId: string; sequences: number[] }[]).filter(
+      (a) => a.kind === 'REPEATED_LOOKUPS' && a.userId === 'pc-fishing',
+    );
     expect(alerts).toEqual([expect.objectContaining({ userId: 'pc-fishing', sequences: expect.any(Array) })]);
     expect(alerts[0]?.sequences).toHaveLength(12);
   });

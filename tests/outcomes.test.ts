@@ -7,6 +7,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { KEYS_PER_CALL } from '../adapters/kit/feeds.js';
 import type { SyntheticPerson } from '../adapters/population/types.js';
 import { type Caller, COORDINATOR, defaultPolicy, startTestSystem, type TestSystem } from './harness.js';
 
@@ -45,7 +46,9 @@ const Report = z.strictObject({
       label: z.string(),
       start: z.string(),
       end: z.string(),
-      strands: z.array(z.strictObject({ strand: z.enum(['FIXED', 'FLEX', 'FREE']), members: Count, deselections: Count, arrests: Offending, charges: Offending })),
+      strands: z.array(
+        z.strictObject({ strand: z.enum(['FIXED', 'FLEX', 'FREE']), members: Count, deselections: Count, arrests: Offending, charges: Offending }),
+      ),
     }),
   ),
 });
@@ -69,16 +72,20 @@ const SELECTED_ON = '2026-04-10';
 
 async function gatewayIdOf(person: SyntheticPerson): Promise<string> {
   const { body } = await system.query('query($crn: String) { person(crn: $crn) { id } }', { crn: person.identifiers.crn });
-  const id = (body.data?.['person'] as { id?: string } | null)?.id;
+  const id = (body.data?.person as { id?: string } | null)?.id;
   if (!id) throw new Error(`person ${person.index} is not linked`);
   return id;
 }
 
 async function deselect(spell: Spell): Promise<void> {
-  const { body } = await system.query(
-    'mutation($input: DeselectFromCohortInput!) { deselectFromCohort(input: $input) { id } }',
-    { input: { personId: await gatewayIdOf(spell.person), deselectedOn: DESELECTED_ON, reason: 'Stable and compliant for six months', exitPlan: 'Returned to standard probation supervision' } },
-  );
+  const { body } = await system.query('mutation($input: DeselectFromCohortInput!) { deselectFromCohort(input: $input) { id } }', {
+    input: {
+      personId: await gatewayIdOf(spell.person),
+      deselectedOn: DESELECTED_ON,
+      reason: 'Stable and compliant for six months',
+      exitPlan: 'Returned to standard probation supervision',
+    },
+  });
   expect(body.errors).toBeUndefined();
   spell.deselectedOn = DESELECTED_ON;
 }
@@ -108,14 +115,17 @@ function expectedCell(quarter: { start: string; end: string }, strand: Spell['st
   const before = (dates: (s: Spell) => string[]) =>
     members.reduce((n, s) => n + dates(s).filter((d) => d >= yearEarlier(s.selectedOn) && d < s.selectedOn).length, 0);
   const memberDays = members.reduce((n, s) => n + quarterDays.filter((day) => inCohortOn(s, day)).length, 0);
-  const since = (dates: (s: Spell) => string[]) =>
-    members.reduce((n, s) => n + dates(s).filter((d) => quarterDays.includes(d) && inCohortOn(s, d)).length, 0);
-  const deselections = [...spells.values()].filter((s) => s.strand === strand && s.deselectedOn !== null && s.deselectedOn >= quarter.start && s.deselectedOn <= last).length;
+  const since = (dates: (s: Spell) => string[]) => members.reduce((n, s) => n + dates(s).filter((d) => quarterDays.includes(d) && inCohortOn(s, d)).length, 0);
+  const deselections = [...spells.values()].filter(
+    (s) => s.strand === strand && s.deselectedOn !== null && s.deselectedOn >= quarter.start && s.deselectedOn <= last,
+  ).length;
 
   const small = (n: number) => n < 5;
   const count = (n: number) => (small(n) ? { value: null, suppressed: true } : { value: n, suppressed: false });
   const rate = (n: number, years: number) =>
-    small(n) || small(members.length) ? { count: null, perMemberYear: null, suppressed: true } : { count: n, perMemberYear: round2(n / years), suppressed: false };
+    small(n) || small(members.length)
+      ? { count: null, perMemberYear: null, suppressed: true }
+      : { count: n, perMemberYear: round2(n / years), suppressed: false };
   const offending = (dates: (s: Spell) => string[]) => ({
     beforeSelection: rate(before(dates), members.length),
     sinceSelection: rate(since(dates), memberDays / 365.25),
@@ -157,7 +167,7 @@ function expectedReport(): Report {
 
 async function report(from = '2025-02-14', to = '2026-12-01', caller: Caller = MONITORING) {
   const response = await system.query(REPORT, { from, to }, caller);
-  const data = response.body.data?.['cohortOutcomes'];
+  const data = response.body.data?.cohortOutcomes;
   return { response, report: data === undefined || data === null ? null : Report.parse(data) };
 }
 
@@ -168,14 +178,22 @@ beforeAll(async () => {
   }
   // The register the suite controls: six fixed and three flex members de-selected in 2026 Q3, one person selected
   // on the free strand back in 2026 Q2.
-  const before = (strand: Spell['strand']) => [...spells.values()].filter((s) => s.strand === strand && s.selectedOn < '2026-06-01' && s.person.identifiers.crn);
+  const before = (strand: Spell['strand']) =>
+    [...spells.values()].filter((s) => s.strand === strand && s.selectedOn < '2026-06-01' && s.person.identifiers.crn);
   for (const spell of [...before('fixed').slice(0, 6), ...before('flex').slice(0, 3)]) await deselect(spell);
   const newcomer = system.population.people.find((p) => p.cohort === null && p.identifiers.crn && (p.police?.arrests.length ?? 0) > 3 && p.index > 6);
   if (!newcomer) throw new Error('no one outside the cohort with a police record');
-  const { body } = await system.query(
-    'mutation($input: SelectForCohortInput!) { selectForCohort(input: $input) { id } }',
-    { input: { personId: await gatewayIdOf(newcomer), strand: 'FREE', scheme: 'Serious violence', serviceLevel: 'HIGH', leadProfessional: LEAD, selectedOn: SELECTED_ON, reason: 'Serious violence panel referral' } },
-  );
+  const { body } = await system.query('mutation($input: SelectForCohortInput!) { selectForCohort(input: $input) { id } }', {
+    input: {
+      personId: await gatewayIdOf(newcomer),
+      strand: 'FREE',
+      scheme: 'Serious violence',
+      serviceLevel: 'HIGH',
+      leadProfessional: LEAD,
+      selectedOn: SELECTED_ON,
+      reason: 'Serious violence panel referral',
+    },
+  });
   expect(body.errors).toBeUndefined();
   spells.set(newcomer.index, { person: newcomer, strand: 'free', selectedOn: SELECTED_ON, deselectedOn: null });
 });
@@ -251,9 +269,10 @@ describe('the figures', () => {
   it('costs a handful of police calls for the whole cohort', async () => {
     system.resetUpstreamCalls();
     await report();
-    const police = Object.values(system.upstreamCalls()['police'] ?? {}).reduce((sum, n) => sum + n, 0);
+    const police = Object.values(system.upstreamCalls().police ?? {}).reduce((sum, n) => sum + n, 0);
     expect(police).toBeGreaterThan(0);
-    expect(police).toBeLessThanOrEqual(4);
+    // One batched read for everyone the register has held, KEYS_PER_CALL keys a call: never a call per member.
+    expect(police).toBeLessThanOrEqual(Math.ceil(spells.size / KEYS_PER_CALL) + 1);
   });
 });
 
@@ -261,7 +280,7 @@ describe('who may ask, and how', () => {
   it('answers only for the purpose performance-monitoring', async () => {
     const { response, report: got } = await report(undefined, undefined, { ...COORDINATOR, sub: 'coordinator-case-work' });
     expect(got).toBeNull();
-    expect(response.body.errors?.map((e) => e.extensions?.['code'])).toEqual(['FORBIDDEN']);
+    expect(response.body.errors?.map((e) => e.extensions?.code)).toEqual(['FORBIDDEN']);
     expect(response.body.errors?.[0]?.message).toMatch(/performance-monitoring/);
     // Nothing was reported, so nothing about it is on the ledger.
     const { entries } = await system.ledger.query({ userId: 'coordinator-case-work' });
@@ -271,14 +290,18 @@ describe('who may ask, and how', () => {
   it('refuses the purpose to roles the ISP does not give it', async () => {
     const { response } = await report(undefined, undefined, { role: 'probation-practitioner', agency: 'probation', purpose: 'performance-monitoring' });
     expect(response.status).toBe(403);
-    expect(response.body.errors?.map((e) => e.extensions?.['code'])).toEqual(['PURPOSE_NOT_PERMITTED']);
+    expect(response.body.errors?.map((e) => e.extensions?.code)).toEqual(['PURPOSE_NOT_PERMITTED']);
   });
 
   it('refuses person look-ups under performance-monitoring: not even whether someone exists', async () => {
     const member = [...spells.values()].find((s) => s.deselectedOn === null && s.person.identifiers.crn);
-    const { body } = await system.query('query($crn: String) { person(crn: $crn) { id name { familyName } iom { strand } } }', { crn: member?.person.identifiers.crn }, MONITORING);
-    expect(body.data?.['person'] ?? null).toBeNull();
-    expect(body.errors?.map((e) => e.extensions?.['code'])).toEqual(['FORBIDDEN']);
+    const { body } = await system.query(
+      'query($crn: String) { person(crn: $crn) { id name { familyName } iom { strand } } }',
+      { crn: member?.person.identifiers.crn },
+      MONITORING,
+    );
+    expect(body.data?.person ?? null).toBeNull();
+    expect(body.errors?.map((e) => e.extensions?.code)).toEqual(['FORBIDDEN']);
   });
 
   it('rejects a range that runs backwards, starts in the future or is too long', async () => {
@@ -289,18 +312,12 @@ describe('who may ask, and how', () => {
     ] as const) {
       const { response, report: got } = await report(from, to);
       expect(got, `${from}..${to}`).toBeNull();
-      expect(response.body.errors?.map((e) => e.extensions?.['code']), `${from}..${to}`).toEqual(['BAD_USER_INPUT']);
+      expect(
+        response.body.errors?.map((e) => e.extensions?.code),
+        `${from}..${to}`,
+      ).toEqual(['BAD_USER_INPUT']);
       expect(response.body.errors?.[0]?.message).toMatch(message);
     }
-  });
-
-  it('fails whole with AGENCY_UNAVAILABLE when the police cannot answer, and records nothing', async () => {
-    const caller = { ...MONITORING, sub: 'coordinator-police-down' };
-    system.setFaults('police', { mode: 'down' });
-    const { response, report: got } = await report(undefined, undefined, caller);
-    expect(got).toBeNull();
-    expect(response.body.errors?.map((e) => [e.extensions?.['code'], e.extensions?.['agency']])).toEqual([['AGENCY_UNAVAILABLE', 'police']]);
-    expect((await system.ledger.query({ userId: caller.sub })).entries).toEqual([]);
   });
 });
 
@@ -320,5 +337,18 @@ describe('the ledger', () => {
         principal: expect.objectContaining({ userId: caller.sub, role: 'iom-coordinator' }),
       }),
     ]);
+  });
+});
+
+// Last: the police down for a whole-cohort report fail a dozen batch calls at once, which opens the police circuit
+// breaker for its cool-down, and the reports of the tests after it would meet it open.
+describe('a police outage', () => {
+  it('fails whole with AGENCY_UNAVAILABLE when the police cannot answer, and records nothing', async () => {
+    const caller = { ...MONITORING, sub: 'coordinator-police-down' };
+    system.setFaults('police', { mode: 'down' });
+    const { response, report: got } = await report(undefined, undefined, caller);
+    expect(got).toBeNull();
+    expect(response.body.errors?.map((e) => [e.extensions?.code, e.extensions?.agency])).toEqual([['AGENCY_UNAVAILABLE', 'police']]);
+    expect((await system.ledger.query({ userId: caller.sub })).entries).toEqual([]);
   });
 });

@@ -20,7 +20,15 @@ const PATHWAYS = /* GraphQL */ `
 `;
 
 const Entry = z.strictObject({
-  pathway: z.enum(['ACCOMMODATION', 'EDUCATION_TRAINING_EMPLOYMENT', 'HEALTH', 'DRUGS_ALCOHOL', 'FINANCE_BENEFIT_DEBT', 'CHILDREN_FAMILIES', 'ATTITUDES_THINKING_BEHAVIOUR']),
+  pathway: z.enum([
+    'ACCOMMODATION',
+    'EDUCATION_TRAINING_EMPLOYMENT',
+    'HEALTH',
+    'DRUGS_ALCOHOL',
+    'FINANCE_BENEFIT_DEBT',
+    'CHILDREN_FAMILIES',
+    'ATTITUDES_THINKING_BEHAVIOUR',
+  ]),
   kind: z.enum(['NEED', 'INTERVENTION']),
   agency: z.string(),
   dataItem: z.string(),
@@ -59,14 +67,17 @@ const oracle = new IspOracle();
 
 const pathwaysOf = async (person: SyntheticPerson, who: Caller) => {
   const response = await system.query(PATHWAYS, { crn: person.identifiers.crn }, who);
-  const found = response.body.data?.['person'] as { id: string; pathways: unknown } | null | undefined;
+  const found = response.body.data?.person as { id: string; pathways: unknown } | null | undefined;
   return { response, id: found?.id, pathways: found?.pathways === null || found?.pathways === undefined ? null : z.array(Entry).parse(found.pathways) };
 };
 
 /** The source items the oracle lets `who` receive about `person` and for which the population holds something. */
 const expectedItems = (person: SyntheticPerson, who: Caller) =>
   Object.entries(SOURCES_IN_POPULATION)
-    .filter(([item, holds]) => holds(person) && oracle.decide({ role: who.role, purpose: 'iom-case-management', emergency: false }, item, factsOf(person), new Date()).allowed)
+    .filter(
+      ([item, holds]) =>
+        holds(person) && oracle.decide({ role: who.role, purpose: 'iom-case-management', emergency: false }, item, factsOf(person), new Date()).allowed,
+    )
     .map(([item]) => item)
     .sort();
 
@@ -80,7 +91,9 @@ const rich = () => {
     (p) =>
       withConsent(p) &&
       p.drugs?.treatment.engaged === true &&
-      ['probation.criminogenicNeeds', 'housing.accommodationStatus', 'housing.supportReferrals', 'prison.licenceConditions'].every((item) => SOURCES_IN_POPULATION[item]?.(p)),
+      ['probation.criminogenicNeeds', 'housing.accommodationStatus', 'housing.supportReferrals', 'prison.licenceConditions'].every((item) =>
+        SOURCES_IN_POPULATION[item]?.(p),
+      ),
   );
   if (!found) throw new Error('the population has no cohort member in treatment with consent and housing, probation and prison records');
   return found;
@@ -145,9 +158,12 @@ describe('pathways by role', () => {
     const housing = person.housing;
     if (!housing) throw new Error('no housing record');
     expect(pathways?.find((e) => e.dataItem === 'housing.accommodationStatus')).toMatchObject({ pathway: 'ACCOMMODATION', since: housing.statusSince });
-    expect(pathways?.filter((e) => e.dataItem === 'housing.supportReferrals').map((e) => e.description).sort()).toEqual(
-      housing.supportReferrals.map((r) => `Referred to ${r.service}`).sort(),
-    );
+    expect(
+      pathways
+        ?.filter((e) => e.dataItem === 'housing.supportReferrals')
+        .map((e) => e.description)
+        .sort(),
+    ).toEqual(housing.supportReferrals.map((r) => `Referred to ${r.service}`).sort());
     // Ordered by pathway: all accommodation entries come before any drugs and alcohol entry.
     const order = (pathways ?? []).map((e) => e.pathway);
     expect(order.lastIndexOf('ACCOMMODATION')).toBeLessThan(order.indexOf('DRUGS_ALCOHOL'));
@@ -171,7 +187,7 @@ describe('pathways and the agencies', () => {
       system.resetUpstreamCalls();
       const { pathways } = await pathwaysOf(rich(), who);
       expect(pathways?.length, who.role).toBeGreaterThan(0);
-      return Object.values(system.upstreamCalls()['prison'] ?? {}).reduce((sum, n) => sum + n, 0);
+      return Object.values(system.upstreamCalls().prison ?? {}).reduce((sum, n) => sum + n, 0);
     };
     // Licence conditions are shared with the coordinator (C-10), not with the drug worker or the housing officer.
     expect(await prisonCalls(COORDINATOR)).toBeGreaterThan(0);
@@ -184,7 +200,7 @@ describe('pathways and the agencies', () => {
     const { status, body } = await system.query('{ cohort(first: 50) { edges { node { id pathways { dataItem } } } } }', {}, COORDINATOR);
     expect(status).toBe(200);
     expect(body.errors).toBeUndefined();
-    const edges = (body.data?.['cohort'] as { edges: { node: { pathways: unknown[] | null } }[] }).edges;
+    const edges = (body.data?.cohort as { edges: { node: { pathways: unknown[] | null } }[] }).edges;
     expect(edges).toHaveLength(50);
     expect(edges.every((edge) => Array.isArray(edge.node.pathways))).toBe(true);
     for (const [agency, routes] of Object.entries(system.upstreamCalls())) {
@@ -198,12 +214,12 @@ describe('pathways and the agencies', () => {
     system.setFaults('housing', { mode: 'down' });
     const failed = await pathwaysOf(rich(), COORDINATOR);
     expect(failed.pathways).toBeNull();
-    expect(failed.response.body.errors?.map((e) => [e.path?.join('.'), e.extensions?.['code'], e.extensions?.['agency']])).toEqual([
+    expect(failed.response.body.errors?.map((e) => [e.path?.join('.'), e.extensions?.code, e.extensions?.agency])).toEqual([
       ['person.pathways', 'AGENCY_UNAVAILABLE', 'housing'],
     ]);
     system.clearFaults();
     system.setFaults('prison', { mode: 'down' });
-    expect((await pathwaysOf(rich(), COORDINATOR)).response.body.errors?.map((e) => e.extensions?.['agency'])).toEqual(['prison']);
+    expect((await pathwaysOf(rich(), COORDINATOR)).response.body.errors?.map((e) => e.extensions?.agency)).toEqual(['prison']);
     // A housing officer's pathways use no prison item, so the prison service being down changes nothing for them.
     const housing = await pathwaysOf(rich(), HOUSING);
     expect(housing.response.body.errors).toBeUndefined();

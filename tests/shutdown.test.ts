@@ -12,9 +12,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createPopulation } from '../adapters/population/generate.js';
 import { agencies } from '../adapters/registry.js';
-import { loadPolicy } from '../gateway/policy/index.js';
 import { ensureLocalIssuer } from '../gateway/authentication/local-issuer.js';
 import { type DisclosureRecord, openLedger } from '../gateway/ledger/index.js';
+import { loadPolicy } from '../gateway/policy/index.js';
 import { startTestSystem } from './harness.js';
 import { startGatewayProcess } from './ledger-process.js';
 
@@ -125,9 +125,7 @@ describe('the drain timeout', () => {
       expect(records.map((r) => r.outcome)).toEqual(['disclosed', 'error']);
       const [recorded, undelivered] = records as [DisclosureRecord, DisclosureRecord];
       expect(undelivered.subjects[0]?.disclosed).toEqual([]);
-      expect(undelivered.subjects[0]?.withheld).toEqual(
-        recorded.subjects[0]?.disclosed.map((item) => ({ ...item, reason: 'not-delivered:shutdown' })),
-      );
+      expect(undelivered.subjects[0]?.withheld).toEqual(recorded.subjects[0]?.disclosed.map((item) => ({ ...item, reason: 'not-delivered:shutdown' })));
     } finally {
       system.clearFaults();
       await system.close();

@@ -4,8 +4,8 @@
  */
 import type { IdentifierKind } from '../../schema/identifiers.js';
 import type { AdapterOptions, AgencyAdapter, AgencyEvent, IdentityRecord } from '../kit/contract.js';
-import { BATCH_LIMIT, createDrugServiceApi, type ServiceUser, type ServiceUserEvent, type ServiceUserIdentity } from './client.js';
 import { canonicalIdentifiers, inBatches, readWholeFeed } from '../kit/feeds.js';
+import { BATCH_LIMIT, createDrugServiceApi, type ServiceUser, type ServiceUserEvent, type ServiceUserIdentity } from './client.js';
 
 export type DrugSubstance = ServiceUser['testsOnArrest'][number]['substancesDetected'][number];
 export type TreatmentModality = 'OPIOID_SUBSTITUTION' | 'PSYCHOSOCIAL' | 'DETOX' | 'RESIDENTIAL';
@@ -42,7 +42,10 @@ const CONSENT_SCOPE: Record<NonNullable<ServiceUser['consent']['consentScope']>,
 };
 
 /** ISO dates compare correctly as strings; most recent first. */
-const newestFirst = <T>(date: (item: T) => string) => (a: T, b: T) => date(b).localeCompare(date(a));
+const newestFirst =
+  <T>(date: (item: T) => string) =>
+  (a: T, b: T) =>
+    date(b).localeCompare(date(a));
 
 export function toDrugServiceRecord(user: ServiceUser): DrugServiceRecord {
   const { requiredAssessment, treatmentEpisode: episode, consent } = user;
@@ -57,7 +60,12 @@ export function toDrugServiceRecord(user: ServiceUser): DrugServiceRecord {
       .map((r) => ({ reviewedOn: r.topDate, opiateDays: r.opiateDays, crackDays: r.crackDays, alcoholDays: r.alcoholDays, injecting: r.injectedLast28Days }))
       .sort(newestFirst((r) => r.reviewedOn)),
     consent: { recorded: consent.consentGiven, recordedOn: consent.consentDate, scope: consent.consentScope && CONSENT_SCOPE[consent.consentScope] },
-    keyworker: episode.keyworker && { name: episode.keyworker.name, team: episode.keyworker.team, phone: episode.keyworker.phone, email: episode.keyworker.email },
+    keyworker: episode.keyworker && {
+      name: episode.keyworker.name,
+      team: episode.keyworker.team,
+      phone: episode.keyworker.phone,
+      email: episode.keyworker.email,
+    },
   };
 }
 

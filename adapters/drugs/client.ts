@@ -54,9 +54,7 @@ const RequiredAssessment = z.object({
   appointmentDate: isoDate.nullable(),
 }) satisfies z.ZodType<Schemas['RequiredAssessment']>;
 
-const Keyworker = z
-  .object({ name: z.string(), team: z.string(), phone: z.string(), email: z.string() })
-  .nullable() satisfies z.ZodType<Schemas['Keyworker']>;
+const Keyworker = z.object({ name: z.string(), team: z.string(), phone: z.string(), email: z.string() }).nullable() satisfies z.ZodType<Schemas['Keyworker']>;
 
 const TreatmentEpisode = z.object({
   inTreatment: z.boolean(),

@@ -1,8 +1,9 @@
-import { graphql, type GraphQLObjectType } from 'graphql';
+import { type GraphQLObjectType, graphql } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { AgencyUnavailableError } from '../kit/errors.js';
 import { describeIdentityFeed, describeModuleSchema, describeSimulatorInput, schemaWith, selection, upperSnake, useSimulator } from '../kit/agency-test-kit.js';
+import { AgencyUnavailableError } from '../kit/errors.js';
+import { KEYS_PER_CALL } from '../kit/feeds.js';
 import { type RunningSimulator, startSimulator } from '../kit/simulator.js';
 import { createPopulation } from '../population/generate.js';
 import type { SyntheticPerson } from '../population/types.js';
@@ -13,7 +14,10 @@ import drugs from './index.js';
 const population = createPopulation({ seed: 20260101, size: 2000 });
 const served = population.people.filter((p): p is SyntheticPerson & { drugs: NonNullable<SyntheticPerson['drugs']> } => p.drugs !== null);
 
-const newestFirst = <T>(date: (item: T) => string) => (a: T, b: T) => date(b).localeCompare(date(a));
+const newestFirst =
+  <T>(date: (item: T) => string) =>
+  (a: T, b: T) =>
+    date(b).localeCompare(date(a));
 
 const sim = useSimulator(() => drugs.createSimulator(population));
 const adapter = (timeoutMs = 2_000) => drugs.createAdapter({ baseUrl: sim.url, timeoutMs });
@@ -21,11 +25,11 @@ const adapter = (timeoutMs = 2_000) => drugs.createAdapter({ baseUrl: sim.url, t
 describeIdentityFeed('drug service identity feed', drugs, sim, { agency: 'drugs', population, served: served, keyOf: (p) => p.drugs?.reference ?? '' });
 
 describe('drug service records', () => {
-  it('fetches 150 service users in two upstream requests', async () => {
+  it('fetches 150 service users in batches of KEYS_PER_CALL', async () => {
     const keys = served.slice(0, 150).map((p) => p.drugs.reference);
     const records = await adapter().records(keys);
     expect([...records.keys()].sort()).toEqual([...keys].sort());
-    expect(sim.app.stats.counts()).toEqual({ 'POST /service-users/batch': 2 });
+    expect(sim.app.stats.counts()).toEqual({ 'POST /service-users/batch': Math.ceil(150 / KEYS_PER_CALL) });
   });
 
   it('leaves out references the service does not hold', async () => {
@@ -116,7 +120,15 @@ describeSimulatorInput('drug service simulator input', sim, { path: '/service-us
 
 describeModuleSchema(drugs, {
   type: 'DrugServiceRecord',
-  dataItems: ['drugs.consent', 'drugs.keyworker', 'drugs.requiredAssessment', 'drugs.testOnArrest', 'drugs.treatmentDetail', 'drugs.treatmentEngagement', 'drugs.treatmentOutcomes'],
+  dataItems: [
+    'drugs.consent',
+    'drugs.keyworker',
+    'drugs.requiredAssessment',
+    'drugs.testOnArrest',
+    'drugs.treatmentDetail',
+    'drugs.treatmentEngagement',
+    'drugs.treatmentOutcomes',
+  ],
 });
 
 describe('drug service event feed', () => {

@@ -70,7 +70,11 @@ const TESTED: readonly (readonly [Schemas['Substance'], number])[] = [
 ];
 
 /** Tests on arrest, each added to the service user's record served. */
-function drugsEvents(population: Population, serviceUsers: Map<string, Schemas['ServiceUser']>, cohort: ReadonlySet<string>): EventSource<Schemas['ServiceUserEvent']> {
+function drugsEvents(
+  population: Population,
+  serviceUsers: Map<string, Schemas['ServiceUser']>,
+  cohort: ReadonlySet<string>,
+): EventSource<Schemas['ServiceUserEvent']> {
   const everyone = [...serviceUsers.values()];
   return {
     seed: population.seed,

@@ -4,8 +4,8 @@
  */
 import type { IdentifierKind } from '../../schema/identifiers.js';
 import type { AdapterOptions, AgencyAdapter, AgencyEvent, IdentityRecord } from '../kit/contract.js';
-import { BATCH_LIMIT, type Client, type ClientEvent, type ClientIdentity, createHousingApi } from './client.js';
 import { canonicalIdentifiers, inBatches, readWholeFeed } from '../kit/feeds.js';
+import { BATCH_LIMIT, type Client, type ClientEvent, type ClientIdentity, createHousingApi } from './client.js';
 
 export type AccommodationStatus = 'SETTLED' | 'TEMPORARY' | 'SUPPORTED' | 'ROUGH_SLEEPING' | 'NO_FIXED_ABODE';
 export type SupportReferralStatus = 'OPEN' | 'ACCEPTED' | 'DECLINED' | 'CLOSED';
@@ -44,7 +44,10 @@ const FLAG_TYPE: Record<Client['staffSafetyAlerts'][number]['alertCode'], StaffS
 };
 
 /** ISO dates compare correctly as strings; most recent first. */
-const newestFirst = <T>(date: (item: T) => string) => (a: T, b: T) => date(b).localeCompare(date(a));
+const newestFirst =
+  <T>(date: (item: T) => string) =>
+  (a: T, b: T) =>
+    date(b).localeCompare(date(a));
 
 export function toHousingRecord(client: Client): HousingRecord {
   const { accommodation, currentAddress, caseOfficer } = client;

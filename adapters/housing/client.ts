@@ -44,9 +44,7 @@ const Accommodation = z.object({
   statusDate: isoDate,
 }) satisfies z.ZodType<Schemas['Accommodation']>;
 
-const Address = z
-  .object({ addressLine1: z.string(), town: z.string(), postcode: z.string() })
-  .nullable() satisfies z.ZodType<Schemas['Address']>;
+const Address = z.object({ addressLine1: z.string(), town: z.string(), postcode: z.string() }).nullable() satisfies z.ZodType<Schemas['Address']>;
 
 const SupportReferral = z.object({
   provider: z.string(),

@@ -3,7 +3,7 @@
  * reset between tests, and the checks that read the same for every agency once its names are filled in.
  */
 import { readFileSync } from 'node:fs';
-import { buildSchema, getNamedType, type GraphQLObjectType, isObjectType, Kind, parse, visit } from 'graphql';
+import { buildSchema, type GraphQLObjectType, getNamedType, isObjectType, Kind, parse, visit } from 'graphql';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { canonicalIdentifier, IDENTIFIER_KINDS, mintCro, mintPnc } from '../../schema/identifiers.js';
 import { type AgencyName, asSeenBy, type Population, type SyntheticPerson } from '../population/types.js';
@@ -83,7 +83,10 @@ export function describeModuleSchema(module: AgencyModule, section: { type: stri
       expect(String(person.getFields()[module.agency]?.type)).toBe(section.type);
       const sectionType = schema.getType(section.type) as GraphQLObjectType;
       for (const field of Object.values(sectionType.getFields())) {
-        expect(field.astNode?.directives?.map((d) => d.name.value), `${section.type}.${field.name}`).toEqual(['dataItem']);
+        expect(
+          field.astNode?.directives?.map((d) => d.name.value),
+          `${section.type}.${field.name}`,
+        ).toEqual(['dataItem']);
       }
       const nested = new Set<string>();
       const collect = (type: GraphQLObjectType) => {

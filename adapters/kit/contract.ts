@@ -38,15 +38,7 @@ export interface AgencyAdapter<Section = unknown> {
 }
 
 /** The kinds of event the partnership alerts on (IDIOM's feed, and more). */
-export const AGENCY_EVENT_TYPES = [
-  'arrest',
-  'charge',
-  'court-outcome',
-  'release',
-  'breach',
-  'accommodation-lost',
-  'positive-drug-test',
-] as const;
+export const AGENCY_EVENT_TYPES = ['arrest', 'charge', 'court-outcome', 'release', 'breach', 'accommodation-lost', 'positive-drug-test'] as const;
 export type AgencyEventType = (typeof AGENCY_EVENT_TYPES)[number];
 
 /** Something that happened to a person an agency knows, as its adapter reports it. */

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRandom } from '../population/random.js';
 import { createEventLog, type EventSource, pickPerson } from './event-log.js';
 import { createSimulatorApp, type RunningSimulator, startSimulator } from './simulator.js';
-import { createRandom } from '../population/random.js';
 
 interface Happening {
   eventId: string;

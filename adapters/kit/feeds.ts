@@ -6,10 +6,7 @@ import { canonicalIdentifier, IDENTIFIER_KINDS, type IdentifierKind } from '../.
 import { AgencyUnavailableError } from './errors.js';
 
 /** Reads every page of a feed. A cursor that comes round again is a broken answer, not a reason to page for ever. */
-export async function readWholeFeed<T>(
-  agency: string,
-  page: (cursor: string | undefined) => Promise<{ items: T[]; nextCursor: string | null }>,
-): Promise<T[]> {
+export async function readWholeFeed<T>(agency: string, page: (cursor: string | undefined) => Promise<{ items: T[]; nextCursor: string | null }>): Promise<T[]> {
   const items: T[] = [];
   const seen = new Set<string>();
   let cursor: string | undefined;
@@ -25,11 +22,18 @@ export async function readWholeFeed<T>(
   return items;
 }
 
+/** The most keys sent in one batch call, whatever more the agency would take. */
+export const KEYS_PER_CALL = 25;
+
 /** Asks for each distinct key once, `size` keys a request, all requests at once; no keys, no request. */
+
 export async function inBatches<T>(keys: readonly string[], size: number, fetch: (batch: string[]) => Promise<T[]>): Promise<T[]> {
   const distinct = [...new Set(keys)];
   const batches: string[][] = [];
-  for (let start = 0; start < distinct.length; start += size) batches.push(distinct.slice(start, start + size));
+  // However many keys the agency's contract allows, answers are read and checked a few at a time: one batch's
+  // JSON and zod parse runs without a break, and a large one would stall every other request meanwhile.
+  const chunk = Math.min(size, KEYS_PER_CALL);
+  for (let start = 0; start < distinct.length; start += chunk) batches.push(distinct.slice(start, start + chunk));
   return (await Promise.all(batches.map(fetch))).flat();
 }
 

@@ -48,7 +48,10 @@ describe('upstream client against a simulator', () => {
   afterAll(() => sim.close());
 
   const failure = async (promise: Promise<unknown>) => {
-    const error = await promise.then(() => null, (e: unknown) => e);
+    const error = await promise.then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(AgencyUnavailableError);
     return error as AgencyUnavailableError;
   };
@@ -61,7 +64,12 @@ describe('upstream client against a simulator', () => {
   });
 
   it('turns each fault into an AgencyUnavailableError with its reason', async () => {
-    const upstream = createUpstream({ agency: 'test', baseUrl: sim.url, timeoutMs: 200, breaker: new CircuitBreaker({ failureThreshold: 100, cooldownMs: 1 }) });
+    const upstream = createUpstream({
+      agency: 'test',
+      baseUrl: sim.url,
+      timeoutMs: 200,
+      breaker: new CircuitBreaker({ failureThreshold: 100, cooldownMs: 1 }),
+    });
     sim.app.faults.set({ mode: 'down' });
     expect((await failure(upstream.get('/things', {}, Answer))).reason).toBe('error-status');
     sim.app.faults.set({ mode: 'malformed' });
@@ -76,7 +84,12 @@ describe('upstream client against a simulator', () => {
   it('stops calling a failing agency once its circuit opens', async () => {
     sim.app.faults.set({ mode: 'down' });
     sim.app.stats.reset();
-    const upstream = createUpstream({ agency: 'test', baseUrl: sim.url, timeoutMs: 200, breaker: new CircuitBreaker({ failureThreshold: 2, cooldownMs: 60_000 }) });
+    const upstream = createUpstream({
+      agency: 'test',
+      baseUrl: sim.url,
+      timeoutMs: 200,
+      breaker: new CircuitBreaker({ failureThreshold: 2, cooldownMs: 60_000 }),
+    });
     for (let i = 0; i < 5; i++) await failure(upstream.get('/things', {}, Answer));
     expect(sim.app.stats.total()).toBe(2);
     expect((await failure(upstream.get('/things', {}, Answer))).reason).toBe('circuit-open');
@@ -84,7 +97,8 @@ describe('upstream client against a simulator', () => {
   });
 
   it('lets tests and operators set faults over HTTP, refusing nonsense', async () => {
-    const put = (body: unknown) => fetch(`${sim.url}/__admin/faults`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const put = (body: unknown) =>
+      fetch(`${sim.url}/__admin/faults`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
     expect(await (await put({ mode: 'down', latencyMs: 10 })).json()).toEqual({ mode: 'down', latencyMs: 10 });
     expect((await put({ mode: 'exploded' })).status).toBe(400);
     await put({ mode: 'normal', latencyMs: 0 });

@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import express, { type Router } from 'express';
 import { z } from 'zod';
 import type { FaultControl, Faults, RequestStats, SimulatorApp } from './contract.js';
-import { createEventLog, type EventSource, EventQuery, GenerateRequest } from './event-log.js';
+import { createEventLog, EventQuery, type EventSource, GenerateRequest } from './event-log.js';
 
 const FaultsInput = z
   .object({
@@ -183,7 +183,10 @@ export async function startSimulator(app: SimulatorApp, port = 0, host = '127.0.
  */
 export function parseFaultSpec(spec: string): Map<string, Partial<Faults>> {
   const result = new Map<string, Partial<Faults>>();
-  for (const part of spec.split(',').map((p) => p.trim()).filter(Boolean)) {
+  for (const part of spec
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const m = /^([a-z-]+)=(down|malformed|normal|latency:(\d+))$/.exec(part);
     if (!m) throw new Error(`SIMULATOR_FAULTS: "${part}" is not agency=down|malformed|normal|latency:<ms>`);
     const [, agency, what, ms] = m as unknown as [string, string, string, string | undefined];

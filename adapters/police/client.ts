@@ -5,9 +5,9 @@
  */
 import { z } from 'zod';
 import type { AdapterOptions } from '../kit/contract.js';
+import { inBatches, readWholeFeed } from '../kit/feeds.js';
 import { createUpstream } from '../kit/upstream.js';
 import type { components } from './api.js';
-import { inBatches, readWholeFeed } from '../kit/feeds.js';
 
 type Schemas = components['schemas'];
 
@@ -77,15 +77,13 @@ const WarningSignal = z.object({
   dateAdded: isoDate,
 }) satisfies z.ZodType<Schemas['WarningSignal']>;
 
-const WantedReport = z
-  .object({ circulatedOn: isoDate, offenceDescription: z.string() })
-  .nullable() satisfies z.ZodType<Schemas['WantedReport']>;
+const WantedReport = z.object({ circulatedOn: isoDate, offenceDescription: z.string() }).nullable() satisfies z.ZodType<Schemas['WantedReport']>;
 
 const MissingReport = z.object({ reportedOn: isoDate }).nullable() satisfies z.ZodType<Schemas['MissingReport']>;
 
-const PoliceOfficer = z
-  .object({ name: z.string(), unit: z.string(), telephone: z.string(), email: z.string() })
-  .nullable() satisfies z.ZodType<Schemas['PoliceOfficer']>;
+const PoliceOfficer = z.object({ name: z.string(), unit: z.string(), telephone: z.string(), email: z.string() }).nullable() satisfies z.ZodType<
+  Schemas['PoliceOfficer']
+>;
 
 export const Nominal = z.object({
   pncId: z.string().min(1),

@@ -123,7 +123,14 @@ function policeEvents(population: Population, nominals: Map<string, Schemas['Nom
         ['COURT_DISPOSAL', 2],
       ] as const);
 
-      const toCharge = kind === 'CHARGE' ? pickPerson(random, everyone.filter((n) => uncharged(n).length > 0), inCohort) : null;
+      const toCharge =
+        kind === 'CHARGE'
+          ? pickPerson(
+              random,
+              everyone.filter((n) => uncharged(n).length > 0),
+              inCohort,
+            )
+          : null;
       if (toCharge) {
         const arrest = random.pick(uncharged(toCharge));
         arrest.arrestOutcome = 'CHARGED';
@@ -139,7 +146,14 @@ function policeEvents(population: Population, nominals: Map<string, Schemas['Nom
         return { ...base, pncId: toCharge.pncId, eventType: 'CHARGE', charge };
       }
 
-      const toTry = kind === 'COURT_DISPOSAL' ? pickPerson(random, everyone.filter((n) => awaitingTrial(n).length > 0), inCohort) : null;
+      const toTry =
+        kind === 'COURT_DISPOSAL'
+          ? pickPerson(
+              random,
+              everyone.filter((n) => awaitingTrial(n).length > 0),
+              inCohort,
+            )
+          : null;
       if (toTry) {
         const charge = random.pick(awaitingTrial(toTry));
         const guilty = random.chance(0.8);

@@ -4,9 +4,10 @@
  * and free (other local schemes). About 15% of the population is selected; a fifth of those who meet the
  * fixed criteria are deliberately left out, so eligibility checks have someone to find.
  */
+
+import type { Context } from './context.js';
 import { isoDate, toDay } from './dates.js';
 import { ACQUISITIVE_OFFENCES, CATEGORY_LABEL } from './offences.js';
-import type { Context } from './context.js';
 import { assignStaff } from './staff.js';
 import { type CohortFacts, NEIGHBOURHOOD_CRIME, type ProbationFacts, type SyntheticPerson } from './types.js';
 
@@ -73,12 +74,27 @@ function chooseServiceLevel(context: Context, person: Supervised): CohortFacts['
   const intense = person.probation.ogrsScore >= 90 || person.probation.riskOfSeriousHarm === 'very-high';
   return context.random.weighted<CohortFacts['serviceLevel']>(
     intense
-      ? [['high', 45], ['medium', 40], ['low', 15]]
-      : [['high', 14], ['medium', 34], ['low', 52]],
+      ? [
+          ['high', 45],
+          ['medium', 40],
+          ['low', 15],
+        ]
+      : [
+          ['high', 14],
+          ['medium', 34],
+          ['low', 52],
+        ],
   );
 }
 
-function select(context: Context, person: Supervised, strand: CohortFacts['strand'], scheme: string | null, reason: string, level?: CohortFacts['serviceLevel']): void {
+function select(
+  context: Context,
+  person: Supervised,
+  strand: CohortFacts['strand'],
+  scheme: string | null,
+  reason: string,
+  level?: CohortFacts['serviceLevel'],
+): void {
   const { random, today } = context;
   const start = toDay(person.probation.sentence.startDate);
   const selectedOn = isoDate(random.int(Math.min(Math.max(start, today - 720), today - 1), today - 1));

@@ -3,9 +3,10 @@
  * happen only on arrest for a trigger offence, on the day of that arrest; a positive test requires an
  * assessment; consent to share is recorded for most, not all, of those in treatment.
  */
+
+import type { Context } from './context.js';
 import { isoDate, toDay } from './dates.js';
 import { TRIGGER_OFFENCES } from './offences.js';
-import type { Context } from './context.js';
 import type { Plan } from './plan.js';
 import { assignStaff } from './staff.js';
 import type { Arrest, DrugsFacts, Substance } from './types.js';
@@ -50,7 +51,7 @@ function outcomeReviews(context: Context, since: number, substances: readonly Su
   };
   let injecting = substances.includes('opiates') && random.chance(0.3);
   for (let day = since, n = 0; day <= today; day += random.int(70, 100), n++) {
-    const easing = Math.max(0.2, 1 - n * random.int(5, 20) / 100);
+    const easing = Math.max(0.2, 1 - (n * random.int(5, 20)) / 100);
     const days = (from: number) => Math.min(28, Math.round(from * easing));
     reviews.push({ date: isoDate(day), opiateDays: days(start.opiate), crackDays: days(start.crack), alcoholDays: days(start.alcohol), injecting });
     if (injecting && random.chance(0.3)) injecting = false;
@@ -86,8 +87,7 @@ export function buildDrugsFacts(
     requiredAssessment = { required: true, attended: day > today ? null : random.chance(0.75), date: isoDate(day) };
   }
 
-  const engaged =
-    plan.inTreatment ?? (inCommunitySince !== null && plan.substances.length > 0 && random.chance(plan.segment === 'not-police' ? 0.95 : 0.6));
+  const engaged = plan.inTreatment ?? (inCommunitySince !== null && plan.substances.length > 0 && random.chance(plan.segment === 'not-police' ? 0.95 : 0.6));
   const earliest = Math.max(inCommunitySince ?? today - 720, today - 720);
   const since = random.int(Math.min(earliest, today - 1), today - 1);
   const treatment: DrugsFacts['treatment'] = engaged

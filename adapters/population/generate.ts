@@ -4,12 +4,12 @@
  */
 import { z } from 'zod';
 import { selectCohort } from './cohort.js';
+import type { Context } from './context.js';
 import { isIsoDate, isoDate, startOfYear, toDay } from './dates.js';
 import { createMint } from './mint.js';
 import { misspell } from './names.js';
 import { POLICE_MIX, SUPERVISED_MIX } from './offences.js';
 import { createPerson, type Identity, inventIdentity, missingExcept, nameKey } from './person.js';
-import type { Context } from './context.js';
 import { choosePlan, type Plan } from './plan.js';
 import { createRandom } from './random.js';
 import { createStaffDirectory } from './staff.js';

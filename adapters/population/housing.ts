@@ -2,21 +2,57 @@
  * The housing options record. Accommodation is least settled just after release; staff-safety flags
  * follow the behaviour the police have warning markers for; the CRN is held only when probation referred.
  */
+
+import type { Context } from './context.js';
 import { isoDate } from './dates.js';
 import { inventAddress } from './names.js';
-import type { Context } from './context.js';
 import type { Plan, Segment } from './plan.js';
 import { assignStaff } from './staff.js';
 import type { AccommodationStatus, HousingFacts, PoliceFacts } from './types.js';
 
 const STATUS_MIX: Record<Segment, readonly (readonly [AccommodationStatus, number])[]> = {
-  'on-licence': [['settled', 25], ['temporary', 35], ['supported', 20], ['no-fixed-abode', 12], ['rough-sleeping', 8]],
-  'post-sentence-supervision': [['settled', 35], ['temporary', 30], ['supported', 20], ['no-fixed-abode', 10], ['rough-sleeping', 5]],
+  'on-licence': [
+    ['settled', 25],
+    ['temporary', 35],
+    ['supported', 20],
+    ['no-fixed-abode', 12],
+    ['rough-sleeping', 8],
+  ],
+  'post-sentence-supervision': [
+    ['settled', 35],
+    ['temporary', 30],
+    ['supported', 20],
+    ['no-fixed-abode', 10],
+    ['rough-sleeping', 5],
+  ],
   // For someone in custody: the accommodation to return to, or none.
-  'in-custody': [['settled', 40], ['temporary', 10], ['supported', 10], ['no-fixed-abode', 40]],
-  community: [['settled', 50], ['temporary', 20], ['supported', 15], ['no-fixed-abode', 8], ['rough-sleeping', 7]],
-  'police-only': [['settled', 30], ['temporary', 25], ['supported', 15], ['no-fixed-abode', 12], ['rough-sleeping', 18]],
-  'not-police': [['settled', 30], ['temporary', 25], ['supported', 15], ['no-fixed-abode', 12], ['rough-sleeping', 18]],
+  'in-custody': [
+    ['settled', 40],
+    ['temporary', 10],
+    ['supported', 10],
+    ['no-fixed-abode', 40],
+  ],
+  community: [
+    ['settled', 50],
+    ['temporary', 20],
+    ['supported', 15],
+    ['no-fixed-abode', 8],
+    ['rough-sleeping', 7],
+  ],
+  'police-only': [
+    ['settled', 30],
+    ['temporary', 25],
+    ['supported', 15],
+    ['no-fixed-abode', 12],
+    ['rough-sleeping', 18],
+  ],
+  'not-police': [
+    ['settled', 30],
+    ['temporary', 25],
+    ['supported', 15],
+    ['no-fixed-abode', 12],
+    ['rough-sleeping', 18],
+  ],
 };
 
 const SERVICES: Record<AccommodationStatus, readonly string[]> = {

@@ -18,25 +18,12 @@ export const OFFENCE_WORDING: Readonly<Record<OffenceCategory, readonly string[]
 };
 
 /** Trigger offences for a drug test on arrest: theft, burglary, robbery and drug offences. */
-export const TRIGGER_OFFENCES: readonly OffenceCategory[] = [
-  'burglary',
-  'robbery',
-  'theft-from-person',
-  'vehicle-theft',
-  'shoplifting',
-  'drugs',
-];
+export const TRIGGER_OFFENCES: readonly OffenceCategory[] = ['burglary', 'robbery', 'theft-from-person', 'vehicle-theft', 'shoplifting', 'drugs'];
 
 /** Offences that earn a violence warning marker and weigh on risk of serious harm. */
 export const VIOLENT_OFFENCES: readonly OffenceCategory[] = ['violence', 'domestic-abuse', 'weapons', 'robbery'];
 
-export const ACQUISITIVE_OFFENCES: readonly OffenceCategory[] = [
-  'burglary',
-  'robbery',
-  'theft-from-person',
-  'vehicle-theft',
-  'shoplifting',
-];
+export const ACQUISITIVE_OFFENCES: readonly OffenceCategory[] = ['burglary', 'robbery', 'theft-from-person', 'vehicle-theft', 'shoplifting'];
 
 /** Index offences of people under probation supervision or in custody. */
 export const SUPERVISED_MIX: readonly (readonly [OffenceCategory, number])[] = [

@@ -3,9 +3,10 @@
  * sentence it led to. The sentence is chosen first and the history written around it, so the index
  * offence is always the latest conviction and a custodial sentence always has its court outcome.
  */
+
+import type { Context } from './context.js';
 import { addMonths, addYears, isoDate } from './dates.js';
 import { OFFENCE_WORDING, POLICE_MIX, SUPERVISED_MIX } from './offences.js';
-import type { Context } from './context.js';
 import type { Plan } from './plan.js';
 import type { Arrest, Charge, CourtOutcome, OffenceCategory } from './types.js';
 
@@ -95,7 +96,16 @@ function chooseSentence(context: Context, plan: Plan, category: OffenceCategory,
     case 'community': {
       if (random.chance(0.7)) {
         const { months, day } = within(context, [12, 12, 18, 24, 36], (m) => [Math.max(addMonths(today, -m) + 14, today - 700, earliest), today - 14]);
-        return { kind: 'community-order', months, suspendedMonths: null, category, offence, disposal: `Community order ${months} months`, sentencedOn: day, custody: null };
+        return {
+          kind: 'community-order',
+          months,
+          suspendedMonths: null,
+          category,
+          offence,
+          disposal: `Community order ${months} months`,
+          sentencedOn: day,
+          custody: null,
+        };
       }
       const { months, day } = within(context, [12, 18, 24], (m) => [Math.max(addMonths(today, -m) + 14, today - 700, earliest), today - 14]);
       const suspended = random.pick([3, 4, 6, 9, 12, 18]);
@@ -233,8 +243,7 @@ export function buildOffending(context: Context, index: number, plan: Plan & { c
   const sentence = chooseSentence(context, plan, plan.category, dateOfBirth);
   const mix = plan.segment === 'police-only' ? POLICE_MIX : SUPERVISED_MIX;
   const otherCategory = (): OffenceCategory => (random.chance(0.55) ? plan.category : random.weighted(mix));
-  const allowed: PriorDisposals =
-    plan.segment === 'police-only' ? 'police-only' : plan.segment === 'community' ? 'supervised' : 'custodial';
+  const allowed: PriorDisposals = plan.segment === 'police-only' ? 'police-only' : plan.segment === 'community' ? 'supervised' : 'custodial';
 
   const events: OffenceEvent[] = [];
   let indexArrest: number | null = null;
@@ -261,7 +270,9 @@ export function buildOffending(context: Context, index: number, plan: Plan & { c
     const days = [firstArrest, ...Array.from({ length: priorCount(context, plan) }, () => random.int(firstArrest, historyEnds))].sort((a, b) => a - b);
     const categories = days.map((_, n) => (n === 0 ? plan.category : otherCategory()));
     if (plan.violent && !categories.includes('violence')) categories[categories.length - 1] = 'violence';
-    days.forEach((day, n) => events.push(priorEvent(context, day, categories[n] as OffenceCategory, allowed)));
+    days.forEach((day, n) => {
+      events.push(priorEvent(context, day, categories[n] as OffenceCategory, allowed));
+    });
   } else {
     firstArrest = indexArrest ?? firstArrest;
   }

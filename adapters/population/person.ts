@@ -3,12 +3,12 @@
  * identifiers each agency was given.
  */
 import { IDENTIFIER_KINDS, type IdentifierKind } from '../../schema/identifiers.js';
+import type { Context } from './context.js';
 import { addYears, isoDate, yearOf, yearsBetween } from './dates.js';
 import { buildDrugsFacts } from './drugs.js';
 import { buildHousingFacts } from './housing.js';
 import { FAMILY_NAMES, FEMALE_GIVEN_NAMES, hasVariant, MALE_GIVEN_NAMES } from './names.js';
 import { buildOffending } from './offending.js';
-import type { Context } from './context.js';
 import type { Plan } from './plan.js';
 import { buildPoliceFacts } from './police.js';
 import { buildPrisonFacts } from './prison.js';
@@ -28,7 +28,10 @@ export const missingExcept = (...held: IdentifierKind[]): IdentifierKind[] => ID
 
 /** Name and date of birth as the gateway compares them: the name's words in any order, any case. */
 export function nameKey(givenName: string, familyName: string, dateOfBirth: string): string {
-  return `${[givenName, familyName].map((n) => n.toLowerCase()).sort().join(' ')}|${dateOfBirth}`;
+  return `${[givenName, familyName]
+    .map((n) => n.toLowerCase())
+    .sort()
+    .join(' ')}|${dateOfBirth}`;
 }
 
 /**
@@ -64,7 +67,11 @@ export function createPerson(context: Context, index: number, plan: Plan, identi
   const housing = plan.housing ? buildHousingFacts(context, plan, police?.warningMarkers ?? [], sentence?.custody?.released ?? null) : null;
   const probation =
     plan.probation && category !== null && offending && police
-      ? buildProbationFacts(context, { ...plan, category }, { age, sex: identity.sex, offending, police, housing: housing?.facts ?? null, drugs: drugs?.facts ?? null })
+      ? buildProbationFacts(
+          context,
+          { ...plan, category },
+          { age, sex: identity.sex, offending, police, housing: housing?.facts ?? null, drugs: drugs?.facts ?? null },
+        )
       : null;
 
   // CRO numbers come with a recorded sanction; everyone supervised has one.

@@ -98,9 +98,6 @@ export function choosePlan(random: Random): Plan {
   const probation = segment === 'in-custody' ? random.chance(0.5) : supervised;
   const housing = random.chance(housingLikelihood(segment, probation));
   // The drug service meets users through tests on arrest and referrals; others only through a negative test.
-  const drugs =
-    substances.length > 0
-      ? random.chance(segment === 'police-only' ? 0.5 : 0.65)
-      : TRIGGER_OFFENCES.includes(category) && random.chance(0.04);
+  const drugs = substances.length > 0 ? random.chance(segment === 'police-only' ? 0.5 : 0.65) : TRIGGER_OFFENCES.includes(category) && random.chance(0.04);
   return { segment, probation, housing, drugs, category, substances };
 }

@@ -2,10 +2,11 @@
  * The police record beyond the offending history: warning markers that follow from what a person was
  * arrested for, and wanted or missing status. Offender managers and PPO status come with cohort selection.
  */
-import { isoDate } from './dates.js';
-import type { Offending } from './offending.js';
-import { VIOLENT_OFFENCES } from './offences.js';
+
 import type { Context } from './context.js';
+import { isoDate } from './dates.js';
+import { VIOLENT_OFFENCES } from './offences.js';
+import type { Offending } from './offending.js';
 import type { Plan } from './plan.js';
 import type { OffenceCategory, PoliceFacts, WarningMarkerType } from './types.js';
 

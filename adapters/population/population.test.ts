@@ -18,7 +18,10 @@ const at = (pop: Population, index: number): SyntheticPerson => {
   return person;
 };
 const nameKey = (givenName: string, familyName: string, dateOfBirth: string) =>
-  `${[givenName, familyName].map((n) => n.toLowerCase()).sort().join(' ')}|${dateOfBirth}`;
+  `${[givenName, familyName]
+    .map((n) => n.toLowerCase())
+    .sort()
+    .join(' ')}|${dateOfBirth}`;
 const held = (person: SyntheticPerson, agency: AgencyName): IdentifierKind[] => {
   const seen = asSeenBy(person, agency);
   return IDENTIFIER_KINDS.filter((kind) => seen[kind] !== null);
@@ -26,10 +29,16 @@ const held = (person: SyntheticPerson, agency: AgencyName): IdentifierKind[] => 
 
 /** Every object in the population shaped like a member of staff. */
 function staffIn(value: unknown, found: StaffMember[] = []): StaffMember[] {
-  if (Array.isArray(value)) value.forEach((v) => staffIn(v, found));
+  if (Array.isArray(value))
+    value.forEach((v) => {
+      staffIn(v, found);
+    });
   else if (typeof value === 'object' && value !== null) {
     if ('email' in value && 'phone' in value && 'team' in value) found.push(value as StaffMember);
-    else Object.values(value).forEach((v) => staffIn(v, found));
+    else
+      Object.values(value).forEach((v) => {
+        staffIn(v, found);
+      });
   }
   return found;
 }
@@ -45,9 +54,10 @@ function pastDates(person: SyntheticPerson): string[] {
     ...(probation?.compliance.lastBreachDate ? [probation.compliance.lastBreachDate] : []),
     ...(prison ? [prison.receptionDate, prison.actualReleaseDate].flatMap((d) => (d ? [d] : [])) : []),
     ...(housing ? [housing.statusSince, ...housing.staffSafetyFlags.map((f) => f.addedOn), ...housing.supportReferrals.map((r) => r.referredOn)] : []),
-    ...(drugs ? [...drugs.testsOnArrest.map((t) => t.testedOn), ...drugs.outcomeReviews.map((r) => r.date), drugs.treatment.since, drugs.consent.recordedOn] : []).flatMap(
-      (d) => (d ? [d] : []),
-    ),
+    ...(drugs
+      ? [...drugs.testsOnArrest.map((t) => t.testedOn), ...drugs.outcomeReviews.map((r) => r.date), drugs.treatment.since, drugs.consent.recordedOn]
+      : []
+    ).flatMap((d) => (d ? [d] : [])),
     ...(cohort ? [cohort.selectedOn] : []),
   ];
 }
@@ -57,7 +67,9 @@ describe('generation', () => {
     expect(population.seed).toBe(20261101);
     expect(population.referenceDate).toBe('2026-11-01');
     expect(people).toHaveLength(2000);
-    people.forEach((person, index) => expect(person.index).toBe(index));
+    people.forEach((person, index) => {
+      expect(person.index).toBe(index);
+    });
   });
 
   it('is deterministic: the same seed gives deep-equal people', () => {
@@ -156,7 +168,12 @@ describe('identifiers', () => {
     expect(shareOf(housed, (p) => held(p, 'housing').length === 0)).toBeLessThan(0.16);
     // Housing holds the CRN only for people probation knows.
     expect(housed.filter((p) => held(p, 'housing').includes('crn')).every((p) => p.probation)).toBe(true);
-    expect(shareOf(people.filter((p) => p.drugs), (p) => held(p, 'drugs').includes('pnc'))).toBeGreaterThan(0.55);
+    expect(
+      shareOf(
+        people.filter((p) => p.drugs),
+        (p) => held(p, 'drugs').includes('pnc'),
+      ),
+    ).toBeGreaterThan(0.55);
   });
 });
 
@@ -280,7 +297,10 @@ describe('facts agree across agencies', () => {
     const marked = (p: SyntheticPerson) => p.police!.warningMarkers.some((m) => m.type === 'violence' || m.type === 'weapons');
     const flagged = (p: SyntheticPerson) => p.housing!.staffSafetyFlags.some((f) => f.type !== 'dog-on-premises');
     const withMarkers = shareOf(housed.filter(marked), flagged);
-    const without = shareOf(housed.filter((p) => !marked(p)), flagged);
+    const without = shareOf(
+      housed.filter((p) => !marked(p)),
+      flagged,
+    );
     expect(withMarkers).toBeGreaterThan(0.3);
     expect(withMarkers).toBeGreaterThan(3 * without);
   });
@@ -333,7 +353,11 @@ describe('facts agree across agencies', () => {
   });
 
   it('records the past in the past, as real dates, of adults', () => {
-    const wrong = people.flatMap((p) => pastDates(p).filter((d) => !isIsoDate(d) || toDay(d) > today).map((d) => `${p.index}: ${d}`));
+    const wrong = people.flatMap((p) =>
+      pastDates(p)
+        .filter((d) => !isIsoDate(d) || toDay(d) > today)
+        .map((d) => `${p.index}: ${d}`),
+    );
     expect(wrong).toEqual([]);
     expect(people.filter((p) => yearOf(today) - yearOf(toDay(p.dateOfBirth)) < 18)).toEqual([]);
   });

@@ -2,10 +2,11 @@
  * The prison record, written only from a custodial sentence: release dates follow the term,
  * licence conditions exist once the person is out.
  */
-import { isoDate } from './dates.js';
-import type { CurrentSentence } from './offending.js';
-import { ACQUISITIVE_OFFENCES, VIOLENT_OFFENCES } from './offences.js';
+
 import type { Context } from './context.js';
+import { isoDate } from './dates.js';
+import { ACQUISITIVE_OFFENCES, VIOLENT_OFFENCES } from './offences.js';
+import type { CurrentSentence } from './offending.js';
 import type { Plan } from './plan.js';
 import { assignStaff } from './staff.js';
 import type { PrisonFacts } from './types.js';

@@ -4,10 +4,11 @@
  * part answers to them: OGRS to the offending history, a drug rehabilitation requirement to drug misuse and
  * treatment, the accommodation need to housing, MAPPA to violent offending and harm.
  */
-import { addMonths, isoDate, toDay } from './dates.js';
-import type { CurrentSentence, Offending } from './offending.js';
-import { ACQUISITIVE_OFFENCES, VIOLENT_OFFENCES } from './offences.js';
+
 import type { Context } from './context.js';
+import { addMonths, isoDate, toDay } from './dates.js';
+import { ACQUISITIVE_OFFENCES, VIOLENT_OFFENCES } from './offences.js';
+import type { CurrentSentence, Offending } from './offending.js';
 import type { Plan } from './plan.js';
 import { assignStaff } from './staff.js';
 import type { DrugsFacts, HousingFacts, NeedArea, OffenceCategory, PoliceFacts, ProbationFacts, RequirementType, RiskLevel } from './types.js';
@@ -65,7 +66,9 @@ function sentenceFacts(today: number, sentence: CurrentSentence): ProbationFacts
 function requirements(context: Context, plan: Plan, who: Circumstances, sentence: CurrentSentence): ProbationFacts['requirements'] {
   const { random, today } = context;
   if (sentence.custody) return [];
-  const types = new Set<RequirementType>(random.sample(['unpaid-work', 'rehabilitation-activity', 'curfew', 'accredited-programme'] as const, random.int(1, 2)));
+  const types = new Set<RequirementType>(
+    random.sample(['unpaid-work', 'rehabilitation-activity', 'curfew', 'accredited-programme'] as const, random.int(1, 2)),
+  );
   const misusesDrugs = plan.substances.some((s) => s !== 'alcohol');
   if (misusesDrugs && who.drugs?.treatment.engaged && random.chance(0.7)) types.add('drug-rehabilitation');
   if (plan.substances.includes('alcohol') && random.chance(0.5)) types.add('alcohol-treatment');
@@ -75,12 +78,7 @@ function requirements(context: Context, plan: Plan, who: Circumstances, sentence
   return [...types].map((type) => ({
     type,
     startDate,
-    status:
-      (type === 'unpaid-work' || type === 'curfew') && monthsIn > 6 && random.chance(0.4)
-        ? 'completed'
-        : random.chance(0.04)
-          ? 'terminated'
-          : 'active',
+    status: (type === 'unpaid-work' || type === 'curfew') && monthsIn > 6 && random.chance(0.4) ? 'completed' : random.chance(0.04) ? 'terminated' : 'active',
   }));
 }
 
@@ -101,8 +99,17 @@ function compliance(context: Context, sentence: ProbationFacts['sentence']): Pro
 function riskOfSeriousHarm(context: Context, category: OffenceCategory, who: Circumstances): RiskLevel {
   const violent = VIOLENT_OFFENCES.includes(category) || who.police.warningMarkers.some((m) => m.type === 'violence');
   return violent
-    ? context.random.weighted<RiskLevel>([['low', 10], ['medium', 50], ['high', 34], ['very-high', 6]])
-    : context.random.weighted<RiskLevel>([['low', 55], ['medium', 42], ['high', 3]]);
+    ? context.random.weighted<RiskLevel>([
+        ['low', 10],
+        ['medium', 50],
+        ['high', 34],
+        ['very-high', 6],
+      ])
+    : context.random.weighted<RiskLevel>([
+        ['low', 55],
+        ['medium', 42],
+        ['high', 3],
+      ]);
 }
 
 function criminogenicNeeds(context: Context, plan: Plan, who: Circumstances): ProbationFacts['criminogenicNeeds'] {
@@ -153,14 +160,22 @@ export function buildProbationFacts(context: Context, plan: Plan & { category: O
 
   const registrations: ProbationFacts['registrations'] = [];
   if (mappaFacts) {
-    registrations.push({ type: 'mappa', startDate: isoDate(Math.min(supervisedFrom, today)), note: `Category ${mappaFacts.category}, level ${mappaFacts.level}` });
+    registrations.push({
+      type: 'mappa',
+      startDate: isoDate(Math.min(supervisedFrom, today)),
+      note: `Category ${mappaFacts.category}, level ${mappaFacts.level}`,
+    });
   }
   const domesticAbuse = who.offending.arrests.find((a) => a.category === 'domestic-abuse');
   if (domesticAbuse && random.chance(plan.category === 'domestic-abuse' ? 0.9 : 0.5)) {
     registrations.push({ type: 'domestic-abuse-perpetrator', startDate: domesticAbuse.date, note: 'Domestic abuse perpetrator' });
   }
   if (random.chance(0.05)) {
-    registrations.push({ type: 'child-concerns', startDate: isoDate(today - random.int(30, 900)), note: 'Child protection plan in place for a child in the household' });
+    registrations.push({
+      type: 'child-concerns',
+      startDate: isoDate(today - random.int(30, 900)),
+      note: 'Child protection plan in place for a child in the household',
+    });
   }
   registrations.sort((a, b) => a.startDate.localeCompare(b.startDate));
 

@@ -5,9 +5,9 @@
  */
 import { z } from 'zod';
 import type { AdapterOptions } from '../kit/contract.js';
+import { inBatches, readWholeFeed } from '../kit/feeds.js';
 import { createUpstream } from '../kit/upstream.js';
 import type { components } from './api.js';
-import { inBatches, readWholeFeed } from '../kit/feeds.js';
 
 type Schemas = components['schemas'];
 
@@ -31,9 +31,7 @@ export const BatchRequest = z.object({
   keys: z.array(z.string().min(1)).min(1).max(100),
 }) satisfies z.ZodType<Schemas['BatchRequest']>;
 
-const Establishment = z
-  .object({ agencyId: z.string(), description: z.string() })
-  .nullable() satisfies z.ZodType<Schemas['Establishment']>;
+const Establishment = z.object({ agencyId: z.string(), description: z.string() }).nullable() satisfies z.ZodType<Schemas['Establishment']>;
 
 const SentenceCalculationDates = z.object({
   conditionalReleaseDate: isoDate.nullable(),
@@ -47,9 +45,9 @@ const LicenceCondition = z.object({
   conditionText: z.string(),
 }) satisfies z.ZodType<Schemas['LicenceCondition']>;
 
-const PrisonOffenderManager = z
-  .object({ staffName: z.string(), team: z.string(), telephone: z.string(), email: z.string() })
-  .nullable() satisfies z.ZodType<Schemas['PrisonOffenderManager']>;
+const PrisonOffenderManager = z.object({ staffName: z.string(), team: z.string(), telephone: z.string(), email: z.string() }).nullable() satisfies z.ZodType<
+  Schemas['PrisonOffenderManager']
+>;
 
 export const Prisoner = z.object({
   offenderNo: z.string().min(1),

@@ -3,8 +3,9 @@ import { buildASTSchema, concatAST, graphql, isObjectType, Kind, parse, visit } 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { canonicalCro, canonicalNomsNumber, canonicalPnc } from '../../schema/identifiers.js';
-import { AgencyUnavailableError } from '../kit/errors.js';
 import { useSimulator } from '../kit/agency-test-kit.js';
+import { AgencyUnavailableError } from '../kit/errors.js';
+import { KEYS_PER_CALL } from '../kit/feeds.js';
 import { type RunningSimulator, startSimulator } from '../kit/simulator.js';
 import { createPopulation, WRINKLES } from '../population/generate.js';
 import { asSeenBy, type Population, type PrisonFacts, type SyntheticPerson } from '../population/types.js';
@@ -33,8 +34,8 @@ describe('prison identity feed', () => {
     for (const person of known) {
       const seen = asSeenBy(person, 'prison');
       const identifiers: Record<string, string> = { nomsNumber: numberOf(person) };
-      if (seen.pnc !== null) identifiers['pnc'] = seen.pnc;
-      if (seen.cro !== null) identifiers['cro'] = seen.cro;
+      if (seen.pnc !== null) identifiers.pnc = seen.pnc;
+      if (seen.cro !== null) identifiers.cro = seen.cro;
       expect(byKey.get(numberOf(person))).toEqual({
         agency: 'prison',
         key: numberOf(person),
@@ -88,12 +89,12 @@ describe('prison identity feed', () => {
 });
 
 describe('prison records', () => {
-  it('fetches 150 prisoners in 2 upstream requests', async () => {
+  it('fetches 150 prisoners in batches of KEYS_PER_CALL', async () => {
     expect(known.length).toBeGreaterThanOrEqual(150);
     const keys = known.slice(0, 150).map(numberOf);
     const records = await adapter().records(keys);
     expect([...records.keys()].sort()).toEqual([...keys].sort());
-    expect(sim.app.stats.counts()).toEqual({ 'POST /prisoners/batch': 2 });
+    expect(sim.app.stats.counts()).toEqual({ 'POST /prisoners/batch': Math.ceil(150 / KEYS_PER_CALL) });
   });
 
   it('leaves out prison numbers NOMIS does not hold, and asks nothing for no keys', async () => {
@@ -175,7 +176,10 @@ describe('prison section schema', () => {
     const type = buildASTSchema(concatAST([core, section])).getType('PrisonRecord');
     if (!isObjectType(type)) throw new Error('PrisonRecord is not an object type');
     for (const field of Object.values(type.getFields())) {
-      expect(field.astNode?.directives?.find((d) => d.name.value === 'dataItem'), field.name).toBeDefined();
+      expect(
+        field.astNode?.directives?.find((d) => d.name.value === 'dataItem'),
+        field.name,
+      ).toBeDefined();
     }
   });
 
@@ -235,8 +239,7 @@ describe('prison faults', () => {
 });
 
 describe('prison simulator contract', () => {
-  const post = (body: string) =>
-    fetch(`${sim.url}/prisoners/batch`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+  const post = (body: string) => fetch(`${sim.url}/prisoners/batch`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
 
   it('answers 400 with a reason to a bad batch body', async () => {
     const tooMany = JSON.stringify({ keys: Array.from({ length: 101 }, (_, i) => `A${String(i).padStart(4, '0')}AA`) });

@@ -4,17 +4,9 @@
  */
 import type { IdentifierKind } from '../../schema/identifiers.js';
 import type { AdapterOptions, AgencyAdapter, AgencyEvent, IdentityRecord } from '../kit/contract.js';
-import type { components } from './api.js';
-import {
-  AGENCY,
-  type CaseEvent,
-  type CaseIdentity,
-  type CaseSummary,
-  createProbationClient,
-  MAX_BATCH_KEYS,
-  MAX_PAGE_SIZE,
-} from './client.js';
 import { canonicalIdentifiers, inBatches, readWholeFeed } from '../kit/feeds.js';
+import type { components } from './api.js';
+import { AGENCY, type CaseEvent, type CaseIdentity, type CaseSummary, createProbationClient, MAX_BATCH_KEYS, MAX_PAGE_SIZE } from './client.js';
 
 type Schemas = components['schemas'];
 

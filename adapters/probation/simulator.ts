@@ -149,7 +149,11 @@ const BREACH_REASONS: Readonly<Record<string, readonly string[]>> = {
 };
 
 /** Breach action on cases under an order or licence, each applied to the case summary served. */
-function probationEvents(population: Population, summaries: Map<string, Schemas['CaseSummary']>, cohort: ReadonlySet<string>): EventSource<Schemas['CaseEvent']> {
+function probationEvents(
+  population: Population,
+  summaries: Map<string, Schemas['CaseSummary']>,
+  cohort: ReadonlySet<string>,
+): EventSource<Schemas['CaseEvent']> {
   const supervised = [...summaries.values()].filter((summary) => summary.activeEvent !== null);
   return {
     seed: population.seed,

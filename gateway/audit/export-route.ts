@@ -11,7 +11,8 @@ import express, { type Request, type Response } from 'express';
 import { z } from 'zod';
 import { AuthenticationError, type Authenticator } from '../authentication/authenticator.js';
 import type { Principal } from '../authentication/principal.js';
-import { type RateLimiter, rateLimitedMessage } from '../rate-limit.js';
+import { type RateLimiter, rateLimitedMessage } from '../authentication/rate-limit.js';
+import { recordEnvelope, recordedIdentifiers } from '../enforcement/index.js';
 import { type ErrorCode, gatewayError } from '../errors.js';
 import type { IdentityIndex } from '../identity/index-of-people.js';
 import {
@@ -29,7 +30,6 @@ import type { CompiledPolicy } from '../policy/index.js';
 import { type AuditFilter, checkAuditFilter, described, type PersonReference } from './filter.js';
 import { AUDIT_PURPOSE, auditRefusal } from './gate.js';
 import { gatewayIdsOf, identifiersOf, personCriterion } from './people.js';
-import { recordEnvelope, recordedIdentifiers } from '../record-envelope.js';
 
 export interface AuditRouterOptions {
   ledger: Ledger;
@@ -72,7 +72,10 @@ const exportQuerySchema = z.strictObject({
 });
 
 function refuse(res: Response, status: number, code: ErrorCode, message: string): void {
-  res.status(status).type('application/json').json({ errors: [gatewayError(code, message).toJSON()] });
+  res
+    .status(status)
+    .type('application/json')
+    .json({ errors: [gatewayError(code, message).toJSON()] });
 }
 
 /** A form leaves unused fields empty (`?person=&from=`); an empty parameter is no criterion. */
@@ -137,7 +140,9 @@ export function auditRouter(options: AuditRouterOptions): express.Router {
 
   const exportLedger = async (req: Request, res: Response): Promise<void> => {
     // One rule for request ids on every route: the GraphQL path's, which reads a fetch Request's headers.
-    const requestId = requestIdOf(new globalThis.Request('http://gateway.invalid/audit/export', { headers: { 'x-request-id': req.get('x-request-id') ?? '' } }));
+    const requestId = requestIdOf(
+      new globalThis.Request('http://gateway.invalid/audit/export', { headers: { 'x-request-id': req.get('x-request-id') ?? '' } }),
+    );
     res.setHeader('x-request-id', requestId);
     res.setHeader('cache-control', 'no-store');
 
@@ -169,7 +174,14 @@ export function auditRouter(options: AuditRouterOptions): express.Router {
     let last: number;
     try {
       const subjects = await subjectsOf(filter.person, ledger, options.index());
-      const record = auditRecord({ principal, justification: justification.value, subjects, policy, request: { path: '/audit/export', ...query.data }, requestId });
+      const record = auditRecord({
+        principal,
+        justification: justification.value,
+        subjects,
+        policy,
+        request: { path: '/audit/export', ...query.data },
+        requestId,
+      });
       last = (await ledger.append(record)).sequence;
     } catch (error) {
       if (!(error instanceof LedgerUnavailableError)) throw error;
@@ -190,7 +202,10 @@ export function auditRouter(options: AuditRouterOptions): express.Router {
 
   router.get('/export', (req, res) => {
     exportLedger(req, res).catch((error: unknown) => {
-      process.emitWarning(`audit export ${String(res.getHeader('x-request-id'))} failed: ${error instanceof Error ? error.message : String(error)}`, 'AuditExportWarning');
+      process.emitWarning(
+        `audit export ${String(res.getHeader('x-request-id'))} failed: ${error instanceof Error ? error.message : String(error)}`,
+        'AuditExportWarning',
+      );
       if (res.headersSent) {
         res.destroy();
         return;

@@ -5,20 +5,12 @@
  */
 import { GraphQLScalarType, Kind } from 'graphql';
 import { z } from 'zod';
-import type { Access } from '../access.js';
-import type { DisclosureSet } from '../disclosure-set.js';
+import type { Access, DisclosureSet } from '../enforcement/index.js';
 import { gatewayError } from '../errors.js';
 import type { IdentityIndex } from '../identity/index-of-people.js';
-import {
-  type AlertKind,
-  type Ledger,
-  LedgerUnavailableError,
-  RECORD_KINDS,
-  RECORD_OUTCOMES,
-  type TamperProblem,
-} from '../ledger/index.js';
+import { type AlertKind, type Ledger, LedgerUnavailableError, RECORD_KINDS, RECORD_OUTCOMES, type TamperProblem } from '../ledger/index.js';
 import type { SchemaExtension } from '../schema.js';
-import { checkAuditFilter, type Checked, checkPersonReference, described, instantSchema } from './filter.js';
+import { type Checked, checkAuditFilter, checkPersonReference, described, instantSchema } from './filter.js';
 import { auditRefusal } from './gate.js';
 import { gatewayIdsOf, identifiersOf, indexedPerson, personCriterion } from './people.js';
 import { alertView, integrityView, recordView, subjectAccessView } from './views.js';
@@ -42,7 +34,10 @@ const DateTimeScalar = new GraphQLScalarType<string, string>({
 function instantOf(value: unknown): string {
   const parsed = instantSchema.safeParse(value);
   if (parsed.success) return parsed.data;
-  throw gatewayError('BAD_USER_INPUT', `A DateTime is an ISO 8601 instant with a time zone, e.g. 2026-03-04T10:15:00Z; got ${JSON.stringify(value) ?? 'nothing'}.`);
+  throw gatewayError(
+    'BAD_USER_INPUT',
+    `A DateTime is an ISO 8601 instant with a time zone, e.g. 2026-03-04T10:15:00Z; got ${JSON.stringify(value) ?? 'nothing'}.`,
+  );
 }
 
 /** GraphQL enum names for the ledger's values, e.g. NOTHING_DISCLOSED for nothing-disclosed. */
@@ -54,7 +49,10 @@ const ORDERS = ['oldest-first', 'newest-first'] as const;
 
 const pageSchema = z.strictObject({
   first: z.number().int().min(1, '`first` must be between 1 and 100').max(100, '`first` must be between 1 and 100'),
-  after: z.string().regex(/^\d{1,15}$/, '`after` must be the endCursor of a previous page').optional(),
+  after: z
+    .string()
+    .regex(/^\d{1,15}$/, '`after` must be the endCursor of a previous page')
+    .optional(),
   order: z.enum(ORDERS),
 });
 
@@ -159,7 +157,10 @@ export function auditExtension(ledger: Ledger): SchemaExtension {
           const reference = valid(checkPersonReference(args, true));
           const personIds = await fromLedger(() => gatewayIdsOf(reference, ledger, context.index));
           const reports = await fromLedger(() => Promise.all(personIds.map((id) => ledger.subjectAccess(id))));
-          audited(context, personIds.map((gatewayId) => ({ gatewayId, identifiers: identifiersOf(reference) })));
+          audited(
+            context,
+            personIds.map((gatewayId) => ({ gatewayId, identifiers: identifiersOf(reference) })),
+          );
           const entries = reports
             .flatMap((report) => report.entries.map((entry) => subjectAccessView(report.gatewayId, entry)))
             .sort((a, b) => a.sequence - b.sequence || a.personId.localeCompare(b.personId));
@@ -170,7 +171,10 @@ export function auditExtension(ledger: Ledger): SchemaExtension {
           admit(context);
           const { from, to, unusualVolumeThreshold } = parsed(alertArgsSchema, args);
           const alerts = await fromLedger(() => ledger.alerts(from, to, { unusualVolumeThreshold }));
-          audited(context, alerts.flatMap((alert) => alert.gatewayIds));
+          audited(
+            context,
+            alerts.flatMap((alert) => alert.gatewayIds),
+          );
           return alerts.map(alertView);
         },
 

@@ -42,15 +42,26 @@ describe('checkAuditFilter', () => {
   });
 
   it('matches a person by gateway id, or by an identifier in canonical form', () => {
-    expect(checkAuditFilter({ personId: ' gw-1 ' })).toMatchObject({ ok: true, value: { person: { kind: 'personId', value: 'gw-1' }, ledger: { gatewayId: 'gw-1' } } });
+    expect(checkAuditFilter({ personId: ' gw-1 ' })).toMatchObject({
+      ok: true,
+      value: { person: { kind: 'personId', value: 'gw-1' }, ledger: { gatewayId: 'gw-1' } },
+    });
     const lower = checkAuditFilter({ pnc: ` ${PNC.slice(2).toLowerCase()} ` });
     expect(lower).toMatchObject({ ok: true, value: { person: { kind: 'pnc', value: PNC }, ledger: { identifier: { kind: 'pnc', value: PNC } } } });
   });
 
   it('says what is wrong, with the code a client switches on', () => {
     expect(checkAuditFilter({ pnc: '2019/0012345Q' })).toMatchObject({ ok: false, code: 'BAD_IDENTIFIER', message: expect.stringMatching(/check letter/) });
-    expect(checkAuditFilter({ personId: 'gw-1', crn: 'X123456' })).toMatchObject({ ok: false, code: 'BAD_USER_INPUT', message: expect.stringMatching(/at most one/) });
-    expect(checkAuditFilter({ from: '2026-03-05T00:00:00Z', to: '2026-03-05T00:00:00Z' })).toMatchObject({ ok: false, code: 'BAD_USER_INPUT', message: expect.stringMatching(/from.*before/) });
+    expect(checkAuditFilter({ personId: 'gw-1', crn: 'X123456' })).toMatchObject({
+      ok: false,
+      code: 'BAD_USER_INPUT',
+      message: expect.stringMatching(/at most one/),
+    });
+    expect(checkAuditFilter({ from: '2026-03-05T00:00:00Z', to: '2026-03-05T00:00:00Z' })).toMatchObject({
+      ok: false,
+      code: 'BAD_USER_INPUT',
+      message: expect.stringMatching(/from.*before/),
+    });
     expect(checkAuditFilter({ from: '2026-03-05' })).toMatchObject({ ok: false, code: 'BAD_USER_INPUT', message: expect.stringMatching(/from: .*ISO 8601/) });
     expect(checkAuditFilter({ kind: 'gossip' })).toMatchObject({ ok: false, code: 'BAD_USER_INPUT', message: expect.stringMatching(/kind/) });
     expect(checkAuditFilter({ colour: 'red' })).toMatchObject({ ok: false, code: 'BAD_USER_INPUT', message: expect.stringMatching(/colour/) });

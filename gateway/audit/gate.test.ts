@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { openPolicy } from '../../tests/harness.js';
 import { agencies } from '../../adapters/registry.js';
+import { openPolicy } from '../../tests/harness.js';
 import { CATALOGUE, TEST_ISP } from '../policy/fixtures.js';
 import { compilePolicy, parsePolicy } from '../policy/index.js';
 import { describeDataItems } from '../schema.js';

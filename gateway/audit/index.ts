@@ -1,4 +1,5 @@
 /** The IG officers' audit side: GraphQL queries over the disclosure ledger and its HTTP export. */
+
+export { type AuditRouterOptions, auditRouter } from './export-route.js';
 export { auditExtension } from './extension.js';
-export { auditRouter, type AuditRouterOptions } from './export-route.js';
-export { AUDIT_PURPOSE, AUDIT_ROLE, auditRefusal, type AuditRefusal } from './gate.js';
+export { AUDIT_PURPOSE, AUDIT_ROLE, type AuditRefusal, auditRefusal } from './gate.js';

@@ -4,10 +4,10 @@
  * held, which changes when an agency adds one), and a subject access request must find those records too.
  */
 import { IDENTIFIER_KINDS, type IdentifierKind } from '../../schema/identifiers.js';
+import type { RecordedIdentifiers } from '../enforcement/index.js';
 import type { IdentityIndex } from '../identity/index-of-people.js';
 import type { LinkedPerson } from '../identity/link.js';
 import type { Ledger, LedgerFilter } from '../ledger/index.js';
-import type { RecordedIdentifiers } from '../record-envelope.js';
 import type { PersonReference } from './filter.js';
 
 /** The person the reference names in the index as it stands, if any. */

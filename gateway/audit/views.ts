@@ -2,16 +2,7 @@
  * Ledger entries as the audit schema (schema/audit.graphql) shows them to an IG officer. Enum values stay
  * the ledger's own strings; the schema maps them to GraphQL names.
  */
-import type {
-  Alert,
-  DisclosedItem,
-  LedgerEntry,
-  Principal,
-  Subject,
-  SubjectAccessEntry,
-  VerifyReport,
-  WithheldItem,
-} from '../ledger/index.js';
+import type { Alert, DisclosedItem, LedgerEntry, Principal, Subject, SubjectAccessEntry, VerifyReport, WithheldItem } from '../ledger/index.js';
 
 export interface DisclosedView {
   dataItem: string;

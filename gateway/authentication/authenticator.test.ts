@@ -3,10 +3,10 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { exportJWK, generateKeyPair, generateSecret, SignJWT, type CryptoKey, type JWK } from 'jose';
+import { type CryptoKey, exportJWK, generateKeyPair, generateSecret, type JWK, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadPolicy } from '../policy/index.js';
-import { AuthenticationError, createAuthenticator, type AuthenticatorOptions } from './authenticator.js';
+import { AuthenticationError, type AuthenticatorOptions, createAuthenticator } from './authenticator.js';
 
 const catalogue = loadPolicy('policies/iom-partnership.yaml');
 
@@ -119,7 +119,10 @@ describe('authenticate', () => {
   });
 
   it('says the key set could not be loaded when the JWKS URL fails, not that the token is bad', async () => {
-    const reason = await reasonFor(withKeys({ jwks: { url: jwksUrl.replace('jwks.json', 'missing.json') } }), `Bearer ${await sign({ kid: 'probation-idp-1' })}`);
+    const reason = await reasonFor(
+      withKeys({ jwks: { url: jwksUrl.replace('jwks.json', 'missing.json') } }),
+      `Bearer ${await sign({ kid: 'probation-idp-1' })}`,
+    );
     expect(reason).toMatch(/could not load its trusted keys from http:\/\/127\.0\.0\.1:\d+\/\.well-known\/missing\.json/);
   });
 

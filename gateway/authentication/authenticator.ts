@@ -9,29 +9,17 @@ import {
   createRemoteJWKSet,
   decodeProtectedHeader,
   errors,
-  jwtVerify,
   type JSONWebKeySet,
   type JWK,
   type JWTVerifyGetKey,
+  jwtVerify,
   type ProtectedHeaderParameters,
 } from 'jose';
 import { z } from 'zod';
-import { principalFromClaims, quoted, type Principal, type RoleCatalogue } from './principal.js';
+import { type Principal, principalFromClaims, quoted, type RoleCatalogue } from './principal.js';
 
 /** Signature algorithms with a public verification key; HMAC and `none` are never among them. */
-export const ASYMMETRIC_ALGORITHMS = [
-  'ES256',
-  'ES384',
-  'ES512',
-  'RS256',
-  'RS384',
-  'RS512',
-  'PS256',
-  'PS384',
-  'PS512',
-  'EdDSA',
-  'Ed25519',
-] as const;
+export const ASYMMETRIC_ALGORITHMS = ['ES256', 'ES384', 'ES512', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'EdDSA', 'Ed25519'] as const;
 export type AsymmetricAlgorithm = (typeof ASYMMETRIC_ALGORITHMS)[number];
 
 export const DEFAULT_ALGORITHMS: readonly AsymmetricAlgorithm[] = ['ES256', 'ES384', 'RS256', 'PS256', 'EdDSA'];
@@ -122,13 +110,18 @@ const optionsSchema = z.object({
       'jwks must give exactly one of url, file or keys',
     ),
   issuer: z.string().min(1, 'issuer must not be empty'),
-  audience: z.union([
-    z.string().min(1, 'audience must not be empty'),
-    z.array(z.string().min(1)).min(1, 'audience must name at least one value'),
-  ]),
-  algorithms: z.array(algorithmSchema).min(1, 'the algorithm allow-list must not be empty').default([...DEFAULT_ALGORITHMS]),
+  audience: z.union([z.string().min(1, 'audience must not be empty'), z.array(z.string().min(1)).min(1, 'audience must name at least one value')]),
+  algorithms: z
+    .array(algorithmSchema)
+    .min(1, 'the algorithm allow-list must not be empty')
+    .default([...DEFAULT_ALGORITHMS]),
   clockToleranceSeconds: z.number().int().min(0).max(300).default(30),
-  maxLifetimeSeconds: z.number().int().min(60).max(7 * 24 * 60 * 60).default(DEFAULT_MAX_LIFETIME_SECONDS),
+  maxLifetimeSeconds: z
+    .number()
+    .int()
+    .min(60)
+    .max(7 * 24 * 60 * 60)
+    .default(DEFAULT_MAX_LIFETIME_SECONDS),
   catalogue: z.object({
     roles: z.array(z.object({ name: z.string().min(1), agency: z.string().min(1) })).min(1, 'the ISP names no roles'),
   }),
@@ -230,10 +223,7 @@ function bearerToken(header: string | null): string {
   }
   const [scheme = '', ...rest] = value.split(/\s+/);
   if (scheme.toLowerCase() !== 'bearer') {
-    throw new AuthenticationError(
-      `the Authorization header uses the ${quoted(scheme)} scheme; the gateway accepts only Bearer tokens`,
-      'invalid_request',
-    );
+    throw new AuthenticationError(`the Authorization header uses the ${quoted(scheme)} scheme; the gateway accepts only Bearer tokens`, 'invalid_request');
   }
   const [token, ...extra] = rest;
   if (token === undefined) {
@@ -258,9 +248,7 @@ interface Expectations {
 function explain(error: unknown, token: string, expected: Expectations): Error {
   if (error instanceof AuthenticationError) return error;
   if (error instanceof errors.JOSEAlgNotAllowed) {
-    return new AuthenticationError(
-      `algorithm ${String(headerOf(token)?.alg)} is not allowed; the gateway accepts ${expected.algorithms.join(', ')}`,
-    );
+    return new AuthenticationError(`algorithm ${String(headerOf(token)?.alg)} is not allowed; the gateway accepts ${expected.algorithms.join(', ')}`);
   }
   if (error instanceof errors.JWTExpired) {
     return new AuthenticationError(`token expired at ${instant(error.payload.exp)}`);

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeJwt } from 'jose';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { loadPolicy } from '../policy/index.js';
 import { createAuthenticator } from './authenticator.js';
 import { ensureLocalIssuer, LOCAL_AUDIENCE, LOCAL_ISSUER } from './local-issuer.js';
-import { loadPolicy } from '../policy/index.js';
 import type { TokenClaims } from './principal.js';
 
 const catalogue = loadPolicy('policies/iom-partnership.yaml');

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { link, mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, SignJWT, type JSONWebKeySet } from 'jose';
+import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type JSONWebKeySet, SignJWT } from 'jose';
 import { z } from 'zod';
 import { DEFAULT_MAX_LIFETIME_SECONDS } from './authenticator.js';
 import { principalFromClaims, type RoleCatalogue, type TokenClaims } from './principal.js';
@@ -45,9 +45,7 @@ type SigningKey = z.infer<typeof signingKeySchema>;
 
 export function refuseInProduction(what: string): void {
   if (process.env.NODE_ENV === 'production') {
-    throw new Error(
-      `${what} is for development only and refuses to run with NODE_ENV=production; trust your identity provider's JWKS instead`,
-    );
+    throw new Error(`${what} is for development only and refuses to run with NODE_ENV=production; trust your identity provider's JWKS instead`);
   }
 }
 

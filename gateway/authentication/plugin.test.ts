@@ -1,10 +1,10 @@
 import express from 'express';
 import { createSchema, createYoga, type Plugin } from 'graphql-yoga';
-import { base64url, exportJWK, exportSPKI, generateKeyPair, SignJWT, type CryptoKey, type JWK, type JWTPayload } from 'jose';
+import { base64url, type CryptoKey, exportJWK, exportSPKI, generateKeyPair, type JWK, type JWTPayload, SignJWT } from 'jose';
 import request from 'supertest';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createAuthenticator, type Authenticator } from './authenticator.js';
 import { loadPolicy } from '../policy/index.js';
+import { type Authenticator, createAuthenticator } from './authenticator.js';
 import { principalOf, useAuthentication } from './plugin.js';
 
 const ISSUER = 'https://idp.iom-partnership.test';
@@ -32,7 +32,15 @@ function now(): number {
 
 async function sign(
   claims: JWTPayload = validClaims,
-  { key = trustedPrivate, kid = KID, alg = 'ES256', iss = ISSUER, aud = AUDIENCE, exp = now() + 600, iat = now() }: {
+  {
+    key = trustedPrivate,
+    kid = KID,
+    alg = 'ES256',
+    iss = ISSUER,
+    aud = AUDIENCE,
+    exp = now() + 600,
+    iat = now(),
+  }: {
     key?: CryptoKey | Uint8Array;
     kid?: string;
     alg?: string;
@@ -65,7 +73,12 @@ const statusProbe: Plugin = {
 beforeAll(async () => {
   ({ privateKey: trustedPrivate, publicKey: trustedPublic } = await generateKeyPair('ES256'));
   publicJwk = { ...(await exportJWK(trustedPublic)), kid: KID, alg: 'ES256', use: 'sig' };
-  const authenticator = createAuthenticator({ jwks: { keys: { keys: [publicJwk] } }, issuer: ISSUER, audience: AUDIENCE, catalogue: loadPolicy('policies/iom-partnership.yaml') });
+  const authenticator = createAuthenticator({
+    jwks: { keys: { keys: [publicJwk] } },
+    issuer: ISSUER,
+    audience: AUDIENCE,
+    catalogue: loadPolicy('policies/iom-partnership.yaml'),
+  });
   const yoga = createYoga({
     schema: createSchema({
       typeDefs: /* GraphQL */ `
@@ -221,8 +234,16 @@ describe('useAuthentication', () => {
     },
     { name: 'no role', authorization: async () => `Bearer ${await sign({ ...validClaims, role: undefined })}`, reason: /claims: role is missing/ },
     { name: 'no agency', authorization: async () => `Bearer ${await sign({ ...validClaims, agency: undefined })}`, reason: /claims: agency is missing/ },
-    { name: 'a role that is not text', authorization: async () => `Bearer ${await sign({ ...validClaims, role: ['ig-officer'] })}`, reason: /claims: role must be a string/ },
-    { name: 'no subject', authorization: async () => `Bearer ${await sign({ ...validClaims, sub: undefined })}`, reason: /claims: sub \(the user id\) is missing/ },
+    {
+      name: 'a role that is not text',
+      authorization: async () => `Bearer ${await sign({ ...validClaims, role: ['ig-officer'] })}`,
+      reason: /claims: role must be a string/,
+    },
+    {
+      name: 'no subject',
+      authorization: async () => `Bearer ${await sign({ ...validClaims, sub: undefined })}`,
+      reason: /claims: sub \(the user id\) is missing/,
+    },
     {
       name: 'a subject with a NUL byte',
       authorization: async () => `Bearer ${await sign({ ...validClaims, sub: 'pc-1234\u0000admin' })}`,
@@ -244,8 +265,18 @@ describe('useAuthentication', () => {
       authorization: async () => `Bearer ${await sign(validClaims, { exp: now() + 13 * 3600 })}`,
       reason: /exp: the token lives 780 minutes \(iat to exp\); the gateway accepts at most 720/,
     },
-    { name: 'two tokens in one header', authorization: async () => `Bearer ${await sign()} ${await sign()}`, reason: /exactly one token/, bearerError: 'invalid_request' },
-    { name: 'two Bearer credentials joined by a comma', authorization: async () => `Bearer ${await sign()}, Bearer ${await sign()}`, reason: /exactly one token/, bearerError: 'invalid_request' },
+    {
+      name: 'two tokens in one header',
+      authorization: async () => `Bearer ${await sign()} ${await sign()}`,
+      reason: /exactly one token/,
+      bearerError: 'invalid_request',
+    },
+    {
+      name: 'two Bearer credentials joined by a comma',
+      authorization: async () => `Bearer ${await sign()}, Bearer ${await sign()}`,
+      reason: /exactly one token/,
+      bearerError: 'invalid_request',
+    },
     { name: 'Bearer and nothing else', authorization: async () => 'Bearer', reason: /carries no token/, bearerError: 'invalid_request' },
     { name: 'a 9 kB token', authorization: async () => `Bearer ${'a'.repeat(9000)}`, reason: /9000 characters long; at most 8192/ },
     {

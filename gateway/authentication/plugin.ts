@@ -5,9 +5,9 @@
  */
 import type { Plugin, YogaLogger } from 'graphql-yoga';
 import { gatewayError } from '../errors.js';
-import { type RateLimiter, rateLimitedMessage } from '../rate-limit.js';
 import { AuthenticationError, type Authenticator } from './authenticator.js';
 import type { Principal } from './principal.js';
+import { type RateLimiter, rateLimitedMessage } from './rate-limit.js';
 
 /** What this plugin adds to the GraphQL context. */
 export interface AuthenticatedContext {

@@ -5,8 +5,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createAuthenticator } from './authenticator.js';
 import { loadPolicy } from '../policy/index.js';
+import { createAuthenticator } from './authenticator.js';
 import { LOCAL_AUDIENCE, LOCAL_ISSUER } from './local-issuer.js';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
@@ -39,13 +39,20 @@ function token(args: string[], env: Record<string, string> = {}): Promise<{ code
 describe('npm run token', () => {
   it('prints only a token that the authenticator accepts', async () => {
     const result = await token([
-      '--agency', 'police',
-      '--role', 'police-offender-manager',
-      '--sub', 'pc-1234',
-      '--name', 'PC Jo Bloggs',
-      '--team', 'North IOM',
-      '--client', 'case-management',
-      '--lifetime', '10m',
+      '--agency',
+      'police',
+      '--role',
+      'police-offender-manager',
+      '--sub',
+      'pc-1234',
+      '--name',
+      'PC Jo Bloggs',
+      '--team',
+      'North IOM',
+      '--client',
+      'case-management',
+      '--lifetime',
+      '10m',
     ]);
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+\n$/);
@@ -75,7 +82,11 @@ describe('npm run token', () => {
   });
 
   it('refuses to mint a token for an agency and role the ISP does not pair', async () => {
-    for (const [agency, role] of [['housing', 'iom-coordinator'], ['police', 'ig-officer'], ['police', 'chief-constable']]) {
+    for (const [agency, role] of [
+      ['housing', 'iom-coordinator'],
+      ['police', 'ig-officer'],
+      ['police', 'chief-constable'],
+    ]) {
       const result = await token(['--agency', agency as string, '--role', role as string, '--sub', 'x-1']);
       expect(result.code).toBe(2);
       expect(result.stdout).toBe('');

@@ -10,7 +10,11 @@ function faultsOf(yamlText: string): string[] {
   try {
     parseEligibilityRules(yamlText, 'rules.yaml');
   } catch (error) {
-    if (error instanceof EligibilityRulesError) return error.message.split('\n').slice(1).map((line) => line.trim());
+    if (error instanceof EligibilityRulesError)
+      return error.message
+        .split('\n')
+        .slice(1)
+        .map((line) => line.trim());
     throw error;
   }
   throw new Error('expected the rules to be refused');
@@ -35,7 +39,9 @@ describe('loading the eligibility rules', () => {
   });
 
   it('names a file that cannot be read', () => {
-    expect(() => loadEligibilityRules('policies/no-such-rules.yaml')).toThrow(/cohort eligibility rules: 1 fault\n {2}policies\/no-such-rules.yaml \(document\): cannot be read/);
+    expect(() => loadEligibilityRules('policies/no-such-rules.yaml')).toThrow(
+      /cohort eligibility rules: 1 fault\n {2}policies\/no-such-rules.yaml \(document\): cannot be read/,
+    );
   });
 
   it('points at a misspelt value, an unknown condition and a rule without conditions, all at once', () => {

@@ -3,7 +3,7 @@
  * model, then what a schema cannot say (rule ids are unique). Every fault is reported at once with its place.
  */
 import { z } from 'zod';
-import { describeFault, type PolicyFault, PolicyError } from '../policy/policy-error.js';
+import { describeFault, PolicyError, type PolicyFault } from '../policy/policy-error.js';
 import { parseYaml, readYamlFile, type YamlFile } from '../policy/yaml-file.js';
 import { type EligibilityRule, eligibilityRuleSchema } from './eligibility.js';
 

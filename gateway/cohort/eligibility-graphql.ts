@@ -5,13 +5,12 @@
  * receive about that person, and each reason returned is noted as a disclosure of its data item.
  */
 import type { GraphQLError, GraphQLResolveInfo } from 'graphql';
-import type { Access } from '../access.js';
-import { type Disclosing, type DisclosureSet, responsePath } from '../disclosure-set.js';
+import type { Access, SectionLoaders } from '../enforcement/index.js';
+import { type Disclosing, type DisclosureSet, responsePath } from '../enforcement/index.js';
 import { gatewayError } from '../errors.js';
 import type { IdentityIndex } from '../identity/index-of-people.js';
 import type { LinkedPerson } from '../identity/link.js';
 import type { SchemaExtension } from '../schema.js';
-import type { SectionLoaders } from '../sections.js';
 import {
   dataItemsOf,
   type EligibilityFact,
@@ -56,19 +55,22 @@ async function recordsOf(context: CandidateContext, agency: string, keys: readon
   const records = await loader.loadMany(keys);
   const failure = records.find((record): record is Error => record instanceof Error);
   if (failure) {
-    const reason = (failure as Partial<GraphQLError>).extensions?.['reason'] ?? 'unreachable';
-    throw gatewayError('AGENCY_UNAVAILABLE', `Cohort candidates need ${agency} records, and ${agency} could not answer (${String(reason)}); try again shortly.`, {
-      agency,
-      reason,
-    });
+    const reason = (failure as Partial<GraphQLError>).extensions?.reason ?? 'unreachable';
+    throw gatewayError(
+      'AGENCY_UNAVAILABLE',
+      `Cohort candidates need ${agency} records, and ${agency} could not answer (${String(reason)}); try again shortly.`,
+      {
+        agency,
+        reason,
+      },
+    );
   }
   return records;
 }
 
 const keyOf = (person: LinkedPerson, agency: string) => person.keys.get(agency)?.[0];
 
-const factsOf = (candidate: Candidate): Disclosing[] =>
-  candidate.facts.map(({ dataItem, clauseId }) => ({ subject: candidate.person, dataItem, clauseId }));
+const factsOf = (candidate: Candidate): Disclosing[] => candidate.facts.map(({ dataItem, clauseId }) => ({ subject: candidate.person, dataItem, clauseId }));
 
 function recordFacts(context: CandidateContext, candidate: Candidate, path: string): void {
   for (const fact of factsOf(candidate)) context.disclosures.allow({ ...fact, path });
@@ -87,11 +89,21 @@ export function eligibilityExtension(options: { rules: EligibilityRules; registe
     const memberships = await register.memberships(known.map((person) => person.id));
     const open = known.filter((person) => memberships.get(person.id)?.active !== true);
 
-    const probationRecords = await recordsOf(context, 'probation', open.map((person) => keyOf(person, 'probation') as string));
-    const probation = new Map<LinkedPerson, ProbationEvidence | null>(open.map((person, i) => [person, readEvidence({ probation: probationRecords[i] }).probation]));
+    const probationRecords = await recordsOf(
+      context,
+      'probation',
+      open.map((person) => keyOf(person, 'probation') as string),
+    );
+    const probation = new Map<LinkedPerson, ProbationEvidence | null>(
+      open.map((person, i) => [person, readEvidence({ probation: probationRecords[i] }).probation]),
+    );
 
     const askPolice = open.filter((person) => keyOf(person, 'police') !== undefined && needsPolice(rules, probation.get(person) ?? null));
-    const policeRecords = await recordsOf(context, 'police', askPolice.map((person) => keyOf(person, 'police') as string));
+    const policeRecords = await recordsOf(
+      context,
+      'police',
+      askPolice.map((person) => keyOf(person, 'police') as string),
+    );
     const police = new Map(askPolice.map((person, i) => [person, readEvidence({ police: policeRecords[i] }).police]));
 
     const assessed = await Promise.all(
@@ -148,7 +160,9 @@ export function eligibilityExtension(options: { rules: EligibilityRules; registe
         },
         reasons: (candidate: Candidate, _args: unknown, context: CandidateContext, info: GraphQLResolveInfo) => {
           const path = responsePath(info.path);
-          candidate.facts.forEach((fact, i) => recordFacts(context, { ...candidate, facts: [fact] }, `${path}.${i}`));
+          candidate.facts.forEach((fact, i) => {
+            recordFacts(context, { ...candidate, facts: [fact] }, `${path}.${i}`);
+          });
           return candidate.facts.map((fact) => fact.reason);
         },
       },

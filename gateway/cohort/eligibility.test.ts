@@ -62,7 +62,8 @@ function policeRecord(options: { ppo?: boolean; arrests?: [string, PoliceRecord[
 }
 
 const evidence = (probation: ProbationRecord | null, police: PoliceRecord | null = null): Evidence => readEvidence({ probation, police });
-const ruleFor = (probation: ProbationRecord | null, police: PoliceRecord | null = null) => firstMatchingRule(rules, evidence(probation, police), { asOf: AS_OF });
+const ruleFor = (probation: ProbationRecord | null, police: PoliceRecord | null = null) =>
+  firstMatchingRule(rules, evidence(probation, police), { asOf: AS_OF });
 
 describe('the fixed strand', () => {
   it.each([
@@ -119,14 +120,32 @@ describe('the flex strand', () => {
 
   it('proposes a shoplifter with three arrests in the last twelve months, not one with three over a longer time', () => {
     const shoplifter = probationRecord({ category: 'SHOPLIFTING', band: 'MEDIUM' });
-    const recent = policeRecord({ arrests: [['2026-10-30', 'SHOPLIFTING'], ['2026-06-01', 'SHOPLIFTING'], ['2025-11-02', 'VIOLENCE']] });
+    const recent = policeRecord({
+      arrests: [
+        ['2026-10-30', 'SHOPLIFTING'],
+        ['2026-06-01', 'SHOPLIFTING'],
+        ['2025-11-02', 'VIOLENCE'],
+      ],
+    });
     const match = ruleFor(shoplifter, recent);
     expect(match?.rule.id).toBe('FLEX-SHOPLIFTING-ESCALATING');
     expect(match?.facts).toContainEqual({ dataItem: 'police.arrests', reason: '3 arrests in the 12 months to 2026-11-01' });
-    const older = policeRecord({ arrests: [['2026-10-30', 'SHOPLIFTING'], ['2026-06-01', 'SHOPLIFTING'], ['2025-11-01', 'SHOPLIFTING']] });
+    const older = policeRecord({
+      arrests: [
+        ['2026-10-30', 'SHOPLIFTING'],
+        ['2026-06-01', 'SHOPLIFTING'],
+        ['2025-11-01', 'SHOPLIFTING'],
+      ],
+    });
     expect(ruleFor(shoplifter, older)).toBeNull();
     // Arrests after the assessment date are not yet known to it.
-    const future = policeRecord({ arrests: [['2026-10-30', 'SHOPLIFTING'], ['2026-06-01', 'SHOPLIFTING'], ['2026-11-02', 'SHOPLIFTING']] });
+    const future = policeRecord({
+      arrests: [
+        ['2026-10-30', 'SHOPLIFTING'],
+        ['2026-06-01', 'SHOPLIFTING'],
+        ['2026-11-02', 'SHOPLIFTING'],
+      ],
+    });
     expect(ruleFor(shoplifter, future)).toBeNull();
   });
 
@@ -141,15 +160,32 @@ describe('the flex strand', () => {
 });
 
 describe('rules as data', () => {
-  const rule = (conditions: EligibilityRule['conditions']): EligibilityRule => ({ id: 'TEST-RULE', strand: 'flex', description: 'A rule for one test', conditions });
+  const rule = (conditions: EligibilityRule['conditions']): EligibilityRule => ({
+    id: 'TEST-RULE',
+    strand: 'flex',
+    description: 'A rule for one test',
+    conditions,
+  });
 
   it('counts only arrests of the categories a rule names', () => {
     const burglaryArrests = rule({ arrests: { atLeast: 2, withinMonths: 6, categories: ['burglary'] } });
-    const police = policeRecord({ arrests: [['2026-09-01', 'BURGLARY'], ['2026-08-01', 'VIOLENCE'], ['2026-07-01', 'BURGLARY']] });
+    const police = policeRecord({
+      arrests: [
+        ['2026-09-01', 'BURGLARY'],
+        ['2026-08-01', 'VIOLENCE'],
+        ['2026-07-01', 'BURGLARY'],
+      ],
+    });
     expect(matchRule(burglaryArrests, evidence(null, police), AS_OF)).toEqual([
       { dataItem: 'police.arrests', reason: '2 burglary arrests in the 6 months to 2026-11-01' },
     ]);
-    const onlyOne = policeRecord({ arrests: [['2026-09-01', 'BURGLARY'], ['2026-08-01', 'VIOLENCE'], ['2026-04-01', 'BURGLARY']] });
+    const onlyOne = policeRecord({
+      arrests: [
+        ['2026-09-01', 'BURGLARY'],
+        ['2026-08-01', 'VIOLENCE'],
+        ['2026-04-01', 'BURGLARY'],
+      ],
+    });
     expect(matchRule(burglaryArrests, evidence(null, onlyOne), AS_OF)).toBeNull();
   });
 
@@ -173,7 +209,12 @@ describe('rules as data', () => {
     expect(needsPolice(rules, evidence(probationRecord({ category: 'SHOPLIFTING' })).probation)).toBe(true);
     expect(needsPolice(rules, evidence(probationRecord({ category: 'VIOLENCE', sentenceType: 'LICENCE' })).probation)).toBe(true);
     expect(needsPolice(rules, evidence(probationRecord({ category: 'VIOLENCE', noSentence: true })).probation)).toBe(false);
-    expect(needsPolice(rules.filter((r) => r.strand === 'fixed'), evidence(probationRecord({ category: 'SHOPLIFTING' })).probation)).toBe(false);
+    expect(
+      needsPolice(
+        rules.filter((r) => r.strand === 'fixed'),
+        evidence(probationRecord({ category: 'SHOPLIFTING' })).probation,
+      ),
+    ).toBe(false);
   });
 
   it('refuses a section that is not shaped like the adapter’s', () => {

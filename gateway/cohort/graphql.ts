@@ -5,16 +5,15 @@
  * is recorded once, as failed, with its reason.
  */
 import DataLoader from 'dataloader';
-import { type Access, assertMayLookUpPeople } from '../access.js';
+import type { DisclosureSet } from '../enforcement/index.js';
+import { type Access, assertMayLookUpPeople, recordEnvelope, recordedIdentifiers } from '../enforcement/index.js';
 import { gatewayError } from '../errors.js';
 import type { IdentityIndex } from '../identity/index-of-people.js';
 import type { LinkedPerson } from '../identity/link.js';
 import type { DisclosureRecordInput, Ledger } from '../ledger/index.js';
+import { partnershipDate } from '../partnership-date.js';
 import type { SchemaExtension } from '../schema.js';
 import { type CohortAction, type CohortChange, CohortError, type CohortRegister, type Membership, type PlannedChange } from './register.js';
-import { recordEnvelope, recordedIdentifiers } from '../record-envelope.js';
-import type { DisclosureSet } from '../disclosure-set.js';
-import { partnershipDate } from '../partnership-date.js';
 
 interface CohortContext {
   index: IdentityIndex;
@@ -41,13 +40,13 @@ function describe(change: CohortChange): string {
   const d = change.details;
   switch (change.action) {
     case 'select':
-      return `Selected for the ${String(d['strand'])} strand${d['scheme'] ? ` (${String(d['scheme'])})` : ''} at ${String(d['serviceLevel'])} service level.`;
+      return `Selected for the ${String(d.strand)} strand${d.scheme ? ` (${String(d.scheme)})` : ''} at ${String(d.serviceLevel)} service level.`;
     case 'change-service-level':
-      return `Service level changed to ${String(d['serviceLevel'])}.`;
+      return `Service level changed to ${String(d.serviceLevel)}.`;
     case 'reassign-lead-professional':
-      return `Lead professional reassigned to ${String((d['leadProfessional'] as { name?: unknown } | undefined)?.name ?? 'someone else')}.`;
+      return `Lead professional reassigned to ${String((d.leadProfessional as { name?: unknown } | undefined)?.name ?? 'someone else')}.`;
     case 'deselect':
-      return `De-selected on ${String(d['deselectedOn'])}. Exit plan: ${String(d['exitPlan'])}`;
+      return `De-selected on ${String(d.deselectedOn)}. Exit plan: ${String(d.exitPlan)}`;
   }
 }
 
@@ -67,7 +66,7 @@ function toGraphQL({ membership: m, history }: MembershipWithHistory) {
       at: change.at,
       action: ACTION_NAMES[change.action],
       description: describe(change),
-      reason: String(change.details['reason'] ?? ''),
+      reason: String(change.details.reason ?? ''),
       by: change.actor,
     })),
   };
@@ -197,7 +196,10 @@ export function cohortExtension(options: { register: CohortRegister; ledger: Led
             emergency: access.declaration.emergency,
           });
           if (!listing.allowed) {
-            throw gatewayError('FORBIDDEN', `Listing the cohort shares ${MEMBERSHIP}, which the ISP does not give ${access.principal.role} for ${access.declaration.purpose}.`);
+            throw gatewayError(
+              'FORBIDDEN',
+              `Listing the cohort shares ${MEMBERSHIP}, which the ISP does not give ${access.principal.role} for ${access.declaration.purpose}.`,
+            );
           }
           const page = await register.list(
             {
@@ -218,20 +220,27 @@ export function cohortExtension(options: { register: CohortRegister; ledger: Led
         },
       },
       Mutation: {
-        selectForCohort: (_root: unknown, { input }: { input: Record<string, unknown> & { personId: string; strand: string; serviceLevel: string } }, context: CohortContext) =>
+        selectForCohort: (
+          _root: unknown,
+          { input }: { input: Record<string, unknown> & { personId: string; strand: string; serviceLevel: string } },
+          context: CohortContext,
+        ) =>
           change(context, input.personId, () => ({
             action: 'select',
             strand: lower(input.strand),
-            scheme: input['scheme'] ?? null,
+            scheme: input.scheme ?? null,
             serviceLevel: lower(input.serviceLevel),
-            leadProfessional: input['leadProfessional'],
-            selectedOn: input['selectedOn'] ?? today(),
-            reason: input['reason'],
+            leadProfessional: input.leadProfessional,
+            selectedOn: input.selectedOn ?? today(),
+            reason: input.reason,
           })),
         changeServiceLevel: (_root: unknown, { input }: { input: { personId: string; serviceLevel: string; reason: string } }, context: CohortContext) =>
           change(context, input.personId, () => ({ action: 'change-service-level', serviceLevel: lower(input.serviceLevel), reason: input.reason })),
-        reassignLeadProfessional: (_root: unknown, { input }: { input: { personId: string; leadProfessional: unknown; reason: string } }, context: CohortContext) =>
-          change(context, input.personId, () => ({ action: 'reassign-lead-professional', leadProfessional: input.leadProfessional, reason: input.reason })),
+        reassignLeadProfessional: (
+          _root: unknown,
+          { input }: { input: { personId: string; leadProfessional: unknown; reason: string } },
+          context: CohortContext,
+        ) => change(context, input.personId, () => ({ action: 'reassign-lead-professional', leadProfessional: input.leadProfessional, reason: input.reason })),
         deselectFromCohort: (
           _root: unknown,
           { input }: { input: { personId: string; deselectedOn?: string | null; reason: string; exitPlan: string } },

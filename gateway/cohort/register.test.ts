@@ -17,7 +17,10 @@ const selection = (gatewayId: string, extra: Record<string, unknown> = {}) => ({
 });
 
 const refusal = async (promise: Promise<unknown>) => {
-  const error = await promise.then(() => null, (e: unknown) => e);
+  const error = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(CohortError);
   return (error as CohortError).message;
 };
@@ -28,9 +31,18 @@ describeOnBackends('cohort register', (backend) => {
   it('records a selection, a change and a de-selection, with history in order', async () => {
     const register = await CohortRegister.open(database().admin);
     await register.apply(await register.plan(selection('GW-A')), by('r1'));
-    await register.apply(await register.plan({ action: 'change-service-level', gatewayId: 'GW-A', serviceLevel: 'medium', reason: 'Stable for three months' }), by('r2'));
+    await register.apply(
+      await register.plan({ action: 'change-service-level', gatewayId: 'GW-A', serviceLevel: 'medium', reason: 'Stable for three months' }),
+      by('r2'),
+    );
     const left = await register.apply(
-      await register.plan({ action: 'deselect', gatewayId: 'GW-A', deselectedOn: '2026-10-01', reason: 'Order completed', exitPlan: 'Handover to the community hub' }),
+      await register.plan({
+        action: 'deselect',
+        gatewayId: 'GW-A',
+        deselectedOn: '2026-10-01',
+        reason: 'Order completed',
+        exitPlan: 'Handover to the community hub',
+      }),
       by('r3'),
     );
     expect(left).toMatchObject({ active: false, serviceLevel: 'medium', deselectedOn: '2026-10-01', exitPlan: 'Handover to the community hub', version: 3 });
@@ -58,9 +70,14 @@ describeOnBackends('cohort register', (backend) => {
     await register.apply(await register.plan(selection('GW-E')), by('r7'));
     const recorded: string[] = [];
     const level = await register.plan({ action: 'change-service-level', gatewayId: 'GW-E', serviceLevel: 'low', reason: 'Stable for three months' });
-    const refused = await register.apply(level, by('r8'), async () => {
-      throw new Error('the ledger is down');
-    }).then(() => null, (e: unknown) => e);
+    const refused = await register
+      .apply(level, by('r8'), async () => {
+        throw new Error('the ledger is down');
+      })
+      .then(
+        () => null,
+        (e: unknown) => e,
+      );
     expect((refused as Error).message).toBe('the ledger is down');
     expect((await register.memberships(['GW-E'])).get('GW-E')).toMatchObject({ serviceLevel: 'high', version: 1 });
 
@@ -80,9 +97,15 @@ describeOnBackends('cohort register', (backend) => {
     expect(await refusal(register.plan(selection('GW-D', { scheme: 'WISDOM' })))).toMatch(/only the free strand/);
     expect(await refusal(register.plan(selection('GW-D', { strand: 'free' })))).toMatch(/needs the local scheme/);
     expect(await refusal(register.plan(selection('GW-D', { reason: ' ' })))).toMatch(/reason/);
-    expect(await refusal(register.plan({ action: 'deselect', gatewayId: 'GW-D', deselectedOn: '2026-10-01', reason: 'Moved away', exitPlan: 'None needed' }))).toMatch(/not an active cohort member/);
-    expect(await refusal(register.plan({ action: 'reassign-lead-professional', gatewayId: 'GW-C', leadProfessional: lead, reason: 'Caseload review' }))).toMatch(/already leads/);
-    expect(await refusal(register.plan({ action: 'change-service-level', gatewayId: 'GW-C', serviceLevel: 'high', reason: 'No change' }))).toMatch(/already high/);
+    expect(
+      await refusal(register.plan({ action: 'deselect', gatewayId: 'GW-D', deselectedOn: '2026-10-01', reason: 'Moved away', exitPlan: 'None needed' })),
+    ).toMatch(/not an active cohort member/);
+    expect(
+      await refusal(register.plan({ action: 'reassign-lead-professional', gatewayId: 'GW-C', leadProfessional: lead, reason: 'Caseload review' })),
+    ).toMatch(/already leads/);
+    expect(await refusal(register.plan({ action: 'change-service-level', gatewayId: 'GW-C', serviceLevel: 'high', reason: 'No change' }))).toMatch(
+      /already high/,
+    );
     expect((await register.history(['GW-C', 'GW-D'])).get('GW-C')).toHaveLength(1);
     expect((await register.memberships(['GW-D'])).size).toBe(0);
   });

@@ -146,7 +146,6 @@ export interface CohortPage {
   hasNextPage: boolean;
 }
 
-
 function sameProfessional(a: LeadProfessional, b: LeadProfessional): boolean {
   return a.name.toLowerCase() === b.name.toLowerCase() && a.agency === b.agency && (a.email ?? '').toLowerCase() === (b.email ?? '').toLowerCase();
 }
@@ -254,7 +253,11 @@ export class CohortRegister {
    * called once the change can no longer fail for any reason but the database's, and before it is committed: if
    * `record` throws, nothing changes. A CohortError before `record` means the change was not made and not recorded.
    */
-  async apply(planned: PlannedChange, by: { actor: string; requestId: string; at: Date }, record: () => Promise<void> = async () => undefined): Promise<Membership> {
+  async apply(
+    planned: PlannedChange,
+    by: { actor: string; requestId: string; at: Date },
+    record: () => Promise<void> = async () => undefined,
+  ): Promise<Membership> {
     if (this.database.engine === 'postgres') {
       // The member's row stays locked from the check to the commit: a change racing in from another gateway waits, then fails its own check.
       return this.database.transaction(async (tx) => {
@@ -287,10 +290,14 @@ export class CohortRegister {
         const change = CohortAction.parse(selection);
         if (!(await write(tx, change, 1))) throw new CohortError('CONFLICT', `${change.gatewayId} is already in the register.`);
         const { action, gatewayId, ...details } = change;
-        await tx.query(
-          'INSERT INTO cohort_history (gateway_id, occurred_at, action, details, actor, request_id) VALUES ($1, $2, $3, $4, $5, $6)',
-          [gatewayId, by.at.toISOString(), action, JSON.stringify(details), by.actor, by.requestId],
-        );
+        await tx.query('INSERT INTO cohort_history (gateway_id, occurred_at, action, details, actor, request_id) VALUES ($1, $2, $3, $4, $5, $6)', [
+          gatewayId,
+          by.at.toISOString(),
+          action,
+          JSON.stringify(details),
+          by.actor,
+          by.requestId,
+        ]);
       }
     });
   }
@@ -327,10 +334,14 @@ async function applyChange(tx: SqlClient, planned: PlannedChange, by: { actor: s
     throw new CohortError('CONFLICT', 'Someone else selected this person while this change was being recorded; reload and try again.');
   }
   const { action, gatewayId, ...details } = change;
-  await tx.query(
-    'INSERT INTO cohort_history (gateway_id, occurred_at, action, details, actor, request_id) VALUES ($1, $2, $3, $4, $5, $6)',
-    [gatewayId, by.at.toISOString(), action, JSON.stringify(details), by.actor, by.requestId],
-  );
+  await tx.query('INSERT INTO cohort_history (gateway_id, occurred_at, action, details, actor, request_id) VALUES ($1, $2, $3, $4, $5, $6)', [
+    gatewayId,
+    by.at.toISOString(),
+    action,
+    JSON.stringify(details),
+    by.actor,
+    by.requestId,
+  ]);
   const [updated] = await tx.query('SELECT * FROM cohort_memberships WHERE gateway_id = $1', [gatewayId]);
   return toMembership(updated);
 }
@@ -347,7 +358,16 @@ async function write(tx: SqlClient, change: CohortAction, version: number): Prom
            selected_on = $6, selection_reason = $7, active = true, deselected_on = NULL, deselection_reason = NULL, exit_plan = NULL, version = $8
          WHERE cohort_memberships.version = $8 - 1
          RETURNING gateway_id`,
-        [change.gatewayId, change.strand, change.scheme ?? null, change.serviceLevel, JSON.stringify(change.leadProfessional), change.selectedOn, change.reason, version],
+        [
+          change.gatewayId,
+          change.strand,
+          change.scheme ?? null,
+          change.serviceLevel,
+          JSON.stringify(change.leadProfessional),
+          change.selectedOn,
+          change.reason,
+          version,
+        ],
       );
       return rows.length === 1;
     }

@@ -4,10 +4,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Population } from '../../adapters/population/types.js';
+import { recordedIdentifiers } from '../enforcement/index.js';
 import type { IdentityIndex } from '../identity/index-of-people.js';
 import type { LinkedPerson } from '../identity/link.js';
 import type { Ledger } from '../ledger/index.js';
-import { recordedIdentifiers } from '../record-envelope.js';
 import type { CohortAction, CohortRegister } from './register.js';
 
 export async function seedCohort(register: CohortRegister, ledger: Ledger, population: Population, index: IdentityIndex): Promise<number> {
@@ -15,7 +15,9 @@ export async function seedCohort(register: CohortRegister, ledger: Ledger, popul
   const selected: LinkedPerson[] = [];
   for (const person of population.people) {
     if (!person.cohort) continue;
-    const linked = (person.identifiers.crn && index.byIdentifier('crn', person.identifiers.crn)) || (person.identifiers.pnc && index.byIdentifier('pnc', person.identifiers.pnc));
+    const linked =
+      (person.identifiers.crn && index.byIdentifier('crn', person.identifiers.crn)) ||
+      (person.identifiers.pnc && index.byIdentifier('pnc', person.identifiers.pnc));
     if (!linked) continue;
     const officer = person.probation?.responsibleOfficer ?? person.police?.offenderManager;
     if (!officer) continue;
@@ -26,7 +28,13 @@ export async function seedCohort(register: CohortRegister, ledger: Ledger, popul
       strand: person.cohort.strand,
       scheme: person.cohort.scheme,
       serviceLevel: person.cohort.serviceLevel,
-      leadProfessional: { name: officer.name, agency: person.probation ? 'probation' : 'police', team: officer.team, email: officer.email, phone: officer.phone },
+      leadProfessional: {
+        name: officer.name,
+        agency: person.probation ? 'probation' : 'police',
+        team: officer.team,
+        email: officer.email,
+        phone: officer.phone,
+      },
       selectedOn: person.cohort.selectedOn,
       reason: person.cohort.reason,
     });

@@ -47,7 +47,8 @@ export function withDeadline<T>(promise: Promise<T>, ms: number, onLate?: (value
 /** SQLSTATE classes that say the server cannot serve us, not that the statement was wrong. */
 const UNAVAILABLE_SQLSTATES = /^(08|28|53|57|58|3D000|55000)/;
 /** Client-side failures of pg and PGlite that carry no SQLSTATE. */
-const UNAVAILABLE_MESSAGES = /connection terminated|timeout exceeded when trying to connect|not queryable|query read timeout|pool after calling end|pglite is closed|connection.*(refused|reset)/i;
+const UNAVAILABLE_MESSAGES =
+  /connection terminated|timeout exceeded when trying to connect|not queryable|query read timeout|pool after calling end|pglite is closed|connection.*(refused|reset)/i;
 const SYSTEM_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNABORTED', 'EAI_AGAIN']);
 
 /** Whether `error` means the database could not be reached or did not answer, rather than refusing a statement. */

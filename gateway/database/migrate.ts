@@ -22,7 +22,12 @@ export async function migrate(database: Database, set: MigrationSet): Promise<st
   return database.transaction(async (tx) => {
     await tx.query('SELECT pg_advisory_xact_lock($1)', [set.lock]);
     await tx.exec(`CREATE TABLE IF NOT EXISTS ${set.table} (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`);
-    const applied = new Set(z.array(z.object({ name: z.string() })).parse(await tx.query(`SELECT name FROM ${set.table}`)).map((row) => row.name));
+    const applied = new Set(
+      z
+        .array(z.object({ name: z.string() }))
+        .parse(await tx.query(`SELECT name FROM ${set.table}`))
+        .map((row) => row.name),
+    );
     const pending = files.filter((name) => !applied.has(name));
     for (const name of pending) {
       await tx.exec(await readFile(new URL(name, set.directory), 'utf8'));

@@ -21,7 +21,11 @@ export function createHttpServer(app: RequestListener, options: HttpServerOption
     if (!socket.writable) return void socket.destroy();
     const reply =
       error.code === 'HPE_HEADER_OVERFLOW'
-        ? rawRefusal('431 Request Header Fields Too Large', 'HEADERS_TOO_LARGE', `The request's headers are larger than ${options.maxHeaderBytes} bytes, the most the gateway accepts; send a shorter token or fewer headers.`)
+        ? rawRefusal(
+            '431 Request Header Fields Too Large',
+            'HEADERS_TOO_LARGE',
+            `The request's headers are larger than ${options.maxHeaderBytes} bytes, the most the gateway accepts; send a shorter token or fewer headers.`,
+          )
         : rawRefusal('400 Bad Request', 'BAD_REQUEST', 'The request is not well-formed HTTP/1.1.');
     socket.end(reply);
   });

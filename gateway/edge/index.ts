@@ -27,14 +27,26 @@ const CHALLENGE = 'Bearer realm="partnership-gateway", error="invalid_request"';
 const oneCredential: RequestHandler = (req, res, next) => {
   const authorizations = req.rawHeaders.filter((_value, index) => index % 2 === 0 && /^authorization$/i.test(req.rawHeaders[index] ?? ''));
   if (authorizations.length > 1) {
-    return refuseHttp(res, 401, 'UNAUTHENTICATED', 'authentication failed: the request carries more than one Authorization header; send exactly one bearer token.', {
-      headers: { 'www-authenticate': CHALLENGE },
-    });
+    return refuseHttp(
+      res,
+      401,
+      'UNAUTHENTICATED',
+      'authentication failed: the request carries more than one Authorization header; send exactly one bearer token.',
+      {
+        headers: { 'www-authenticate': CHALLENGE },
+      },
+    );
   }
   if (new URL(req.originalUrl, 'http://gateway.invalid').searchParams.has('access_token')) {
-    return refuseHttp(res, 401, 'UNAUTHENTICATED', 'authentication failed: a token in the URL (access_token) is not accepted; send it in the Authorization header only.', {
-      headers: { 'www-authenticate': CHALLENGE },
-    });
+    return refuseHttp(
+      res,
+      401,
+      'UNAUTHENTICATED',
+      'authentication failed: a token in the URL (access_token) is not accepted; send it in the Authorization header only.',
+      {
+        headers: { 'www-authenticate': CHALLENGE },
+      },
+    );
   }
   next();
 };
@@ -42,7 +54,9 @@ const oneCredential: RequestHandler = (req, res, next) => {
 /** The methods the endpoint answers; OPTIONS (CORS preflight) is answered before this. */
 const knownMethods: RequestHandler = (req, res, next) => {
   if (req.method === 'GET' || req.method === 'POST') return next();
-  return refuseHttp(res, 405, 'METHOD_NOT_ALLOWED', `The GraphQL endpoint answers GET and POST, not ${req.method}.`, { headers: { allow: 'GET, POST, OPTIONS' } });
+  return refuseHttp(res, 405, 'METHOD_NOT_ALLOWED', `The GraphQL endpoint answers GET and POST, not ${req.method}.`, {
+    headers: { allow: 'GET, POST, OPTIONS' },
+  });
 };
 
 /** GraphQL over HTTP as the gateway serves it: POST with a JSON body (GET for GraphiQL and read-only queries). */
@@ -50,9 +64,15 @@ const jsonOnly: RequestHandler = (req, res, next) => {
   if (req.method !== 'POST') return next();
   const type = req.get('content-type') ?? '';
   if (!/^application\/json\s*(;|$)/i.test(type)) {
-    return refuseHttp(res, 415, 'UNSUPPORTED_MEDIA_TYPE', `Send the request body as JSON with "Content-Type: application/json"${type === '' ? '' : `; ${JSON.stringify(type.slice(0, 100))} is not accepted`}.`, {
-      headers: { accept: 'application/json' },
-    });
+    return refuseHttp(
+      res,
+      415,
+      'UNSUPPORTED_MEDIA_TYPE',
+      `Send the request body as JSON with "Content-Type: application/json"${type === '' ? '' : `; ${JSON.stringify(type.slice(0, 100))} is not accepted`}.`,
+      {
+        headers: { accept: 'application/json' },
+      },
+    );
   }
   next();
 };
@@ -82,7 +102,12 @@ function acceptable(graphiql: boolean): RequestHandler {
     if (accept === undefined || accept.trim() === '') return next();
     const asked = accept.split(',').map((part) => part.split(';')[0]?.trim().toLowerCase() ?? '');
     if (asked.some((type) => types.includes(type) || (req.method === 'GET' && page.includes(type)))) return next();
-    return refuseHttp(res, 406, 'NOT_ACCEPTABLE', 'The gateway answers with JSON (application/json or application/graphql-response+json) or server-sent events (text/event-stream); ask for one of those in the Accept header.');
+    return refuseHttp(
+      res,
+      406,
+      'NOT_ACCEPTABLE',
+      'The gateway answers with JSON (application/json or application/graphql-response+json) or server-sent events (text/event-stream); ask for one of those in the Accept header.',
+    );
   };
 }
 
@@ -95,9 +120,15 @@ function bodyFaults(maxBodyBytes: number): ErrorRequestHandler {
   return (error: unknown, _req, res, next) => {
     const type = (error as { type?: unknown }).type;
     if (type === 'entity.too.large') {
-      return refuseHttp(res, 413, 'PAYLOAD_TOO_LARGE', `The request body is larger than ${maxBodyBytes} bytes, the most the gateway accepts; ask for less in one request.`, {
-        extensions: { maxBytes: maxBodyBytes },
-      });
+      return refuseHttp(
+        res,
+        413,
+        'PAYLOAD_TOO_LARGE',
+        `The request body is larger than ${maxBodyBytes} bytes, the most the gateway accepts; ask for less in one request.`,
+        {
+          extensions: { maxBytes: maxBodyBytes },
+        },
+      );
     }
     if (typeof type === 'string') {
       return refuseHttp(res, 400, 'BAD_REQUEST', 'The request body could not be read (bad encoding or a broken upload); send UTF-8 JSON.');
@@ -116,7 +147,7 @@ function cors(origins: readonly string[]): RequestHandler {
     res.vary('Origin');
     if (origin === undefined || !allowed.has(origin)) {
       if (req.method === 'OPTIONS' && origin !== undefined) {
-        return refuseHttp(res, 403, 'FORBIDDEN', 'This origin is not among the gateway\'s allowed CORS origins (CORS_ORIGINS).');
+        return refuseHttp(res, 403, 'FORBIDDEN', "This origin is not among the gateway's allowed CORS origins (CORS_ORIGINS).");
       }
       return next();
     }
@@ -135,7 +166,16 @@ function cors(origins: readonly string[]): RequestHandler {
 
 /** The edge for the GraphQL endpoint. */
 export function graphqlEdge(options: EdgeOptions): (RequestHandler | ErrorRequestHandler)[] {
-  return [cors(options.corsOrigins), knownMethods, oneCredential, acceptable(options.graphiql), jsonParameters, jsonOnly, boundedBody(options.maxBodyBytes), bodyFaults(options.maxBodyBytes)];
+  return [
+    cors(options.corsOrigins),
+    knownMethods,
+    oneCredential,
+    acceptable(options.graphiql),
+    jsonParameters,
+    jsonOnly,
+    boundedBody(options.maxBodyBytes),
+    bodyFaults(options.maxBodyBytes),
+  ];
 }
 
 /** The edge for other authenticated routes (the audit export): CORS and one credential. */

@@ -15,7 +15,11 @@ describeOnBackends('break-glass windows', (backend) => {
     const user = officer('pc-window-1');
     expect(await windows.declare(user, 'Incident 1', rules, at('2026-11-23T10:00:00Z'))).toMatchObject({ open: true, endsAt: at('2026-11-23T11:00:00Z') });
     expect(await windows.declare(user, 'Incident 1', rules, at('2026-11-23T10:59:00Z'))).toMatchObject({ open: true, startedAt: at('2026-11-23T10:00:00Z') });
-    expect(await windows.declare(user, 'Incident 1', rules, at('2026-11-23T11:00:01Z'))).toEqual({ open: false, reason: 'ended', endedAt: at('2026-11-23T11:00:00Z') });
+    expect(await windows.declare(user, 'Incident 1', rules, at('2026-11-23T11:00:01Z'))).toEqual({
+      open: false,
+      reason: 'ended',
+      endedAt: at('2026-11-23T11:00:00Z'),
+    });
   });
 
   it('survives a restart and is shared by replicas: the same database, the same windows', async () => {

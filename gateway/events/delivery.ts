@@ -3,7 +3,7 @@
  * receive the event's data item about that person, for their declared purpose. Otherwise they are not told the
  * event exists, since its existence is itself information.
  */
-import type { Access } from '../access.js';
+import type { Access } from '../enforcement/index.js';
 import type { IdentityIndex } from '../identity/index-of-people.js';
 import type { LinkedPerson } from '../identity/link.js';
 import type { CohortEvent } from './store.js';

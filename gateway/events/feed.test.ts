@@ -65,7 +65,15 @@ function scriptedAgency(agency: string, pageSize = 3) {
     connection: { agency, adapter },
     asked,
     add(key: string, type: AgencyEvent['type'], summary = `${type} about ${key}`) {
-      events.push({ id: `${agency}-${events.length + 1}`, agency, key, type, occurredAt: new Date().toISOString(), summary, details: { n: events.length + 1 } });
+      events.push({
+        id: `${agency}-${events.length + 1}`,
+        agency,
+        key,
+        type,
+        occurredAt: new Date().toISOString(),
+        summary,
+        details: { n: events.length + 1 },
+      });
     },
     fail(error: Error | null) {
       failure = error;

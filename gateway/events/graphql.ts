@@ -6,9 +6,9 @@
  */
 import { gatewayError } from '../errors.js';
 import type { SchemaExtension } from '../schema.js';
-import { deliverable, type Delivery } from './delivery.js';
+import { type Delivery, deliverable } from './delivery.js';
 import type { EventFeed } from './feed.js';
-import { viewRenewal, type ViewSources } from './renewed-view.js';
+import { type ViewSources, viewRenewal } from './renewed-view.js';
 import { type EventsContext, type Expiry, refuseAuditOnly, subscriberStream } from './subscription.js';
 
 /** Stored events decided per database read, and at most per query, however few the caller may receive. */
@@ -61,7 +61,8 @@ export function eventsExtension(options: { feed: Pick<EventFeed, 'subscribe' | '
             }
           }
           // An edge's cursor alone says an event happened: each edge is a disclosure of its event's data item.
-          for (const edge of edges) context.disclosures.mark(edge, [{ subject: edge.delivery.person, dataItem: edge.delivery.event.dataItem, clauseId: edge.delivery.clauseId }]);
+          for (const edge of edges)
+            context.disclosures.mark(edge, [{ subject: edge.delivery.person, dataItem: edge.delivery.event.dataItem, clauseId: edge.delivery.clauseId }]);
           return {
             edges,
             pageInfo: { endCursor: scanned > 0 ? String(after) : (args.since ?? null), hasNextPage: !exhausted },

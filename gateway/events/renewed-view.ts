@@ -5,8 +5,8 @@
  * the same caller and declared purpose. What the view reads from the agencies and the register is read once per event
  * and shared by all its recipients; the ISP is still applied to each recipient.
  */
-import type { Access } from '../access.js';
-import { type PersonView, personView, type ViewLoaders, viewLoaders, type ViewSources } from '../person-view.js';
+import type { Access } from '../enforcement/index.js';
+import { type PersonView, personView, type ViewLoaders, type ViewSources, viewLoaders } from '../enforcement/index.js';
 
 export type { PersonView, ViewSources };
 

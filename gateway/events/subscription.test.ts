@@ -7,13 +7,12 @@ import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
 import type { IdentityRecord } from '../../adapters/kit/contract.js';
 import { mintPnc } from '../../schema/identifiers.js';
-import { createAccess } from '../access.js';
 import type { Principal } from '../authentication/principal.js';
 import type { Membership } from '../cohort/register.js';
-import { DisclosureSet } from '../disclosure-set.js';
+import { createAccess, DisclosureSet } from '../enforcement/index.js';
 import { IdentityIndex } from '../identity/index-of-people.js';
-import { compilePolicy, loadPolicy } from '../policy/index.js';
 import { CATALOGUE } from '../policy/fixtures.js';
+import { compilePolicy, loadPolicy } from '../policy/index.js';
 import type { EventFeed } from './feed.js';
 import { Inbox } from './inbox.js';
 import { viewRenewal } from './renewed-view.js';
@@ -62,7 +61,19 @@ function scriptedFeed() {
     publish(key: string, type: CohortEvent['type'], dataItem: string): string {
       sequence += 1;
       const id = `test:${sequence}`;
-      inbox?.push(deliver({ sequence, id, gatewayId: idOf(key), agency: dataItem.split('.')[0] ?? '', type, occurredAt: new Date().toISOString(), summary: id, details: {}, dataItem }));
+      inbox?.push(
+        deliver({
+          sequence,
+          id,
+          gatewayId: idOf(key),
+          agency: dataItem.split('.')[0] ?? '',
+          type,
+          occurredAt: new Date().toISOString(),
+          summary: id,
+          details: {},
+          dataItem,
+        }),
+      );
       return id;
     },
   };

@@ -5,12 +5,10 @@
  * the subscriber's token expires (its last item says so), when the subscriber goes, or if it falls too far behind.
  */
 import { decodeJwt } from 'jose';
-import type { Access } from '../access.js';
-import type { DisclosureSet } from '../disclosure-set.js';
+import type { Access, DisclosureSet, SectionLoaders } from '../enforcement/index.js';
 import { gatewayError } from '../errors.js';
 import type { IdentityIndex } from '../identity/index-of-people.js';
-import type { SectionLoaders } from '../sections.js';
-import { deliverable, type Delivery } from './delivery.js';
+import { type Delivery, deliverable } from './delivery.js';
 import type { EventFeed } from './feed.js';
 import type { RenewView } from './renewed-view.js';
 

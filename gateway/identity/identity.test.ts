@@ -60,7 +60,13 @@ describe('identity resolution', () => {
       record('prison', 'A1234BC', { pnc: pncA, cro: mintCro(2, 15), nomsNumber: 'A1234BC' }),
     ]);
     expect(index.byIdentifier('pnc', pncA)?.conflicts).toEqual([
-      { identifier: 'cro', values: [{ value: mintCro(1, 15), agencies: ['police'] }, { value: mintCro(2, 15), agencies: ['prison'] }] },
+      {
+        identifier: 'cro',
+        values: [
+          { value: mintCro(1, 15), agencies: ['police'] },
+          { value: mintCro(2, 15), agencies: ['prison'] },
+        ],
+      },
     ]);
   });
 

@@ -32,7 +32,10 @@ export class IdentityIndex {
       for (const dob of new Set(person.records.map((r) => r.dateOfBirth))) {
         this.byDateOfBirth.set(dob, [...(this.byDateOfBirth.get(dob) ?? []), person]);
       }
-      this.names.set(person, person.records.map((r) => nameTokens(`${r.givenName} ${r.familyName}`)));
+      this.names.set(
+        person,
+        person.records.map((r) => nameTokens(`${r.givenName} ${r.familyName}`)),
+      );
     }
   }
 

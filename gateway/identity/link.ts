@@ -51,7 +51,7 @@ class Links {
  * as long as the person's strongest identifier does.
  */
 export function gatewayIdFor(anchor: string): string {
-  return 'GW-' + createHash('sha256').update(anchor).digest('hex').slice(0, 12).toUpperCase();
+  return `GW-${createHash('sha256').update(anchor).digest('hex').slice(0, 12).toUpperCase()}`;
 }
 
 function anchorOf(records: IdentityRecord[]): string {

@@ -56,15 +56,14 @@ export function compareNames(query: string[], recorded: string[]): 'exact' | 'si
 }
 
 /** Scores a candidate; null when it does not match at all (a date of birth that differs rules it out). */
-export function matchCandidate(
-  query: { tokens: string[]; dateOfBirth?: string },
-  candidate: { names: string[][]; dateOfBirth: string },
-): NameMatch | null {
+export function matchCandidate(query: { tokens: string[]; dateOfBirth?: string }, candidate: { names: string[][]; dateOfBirth: string }): NameMatch | null {
   if (query.dateOfBirth !== undefined && query.dateOfBirth !== candidate.dateOfBirth) return null;
-  const best = candidate.names.map((name) => compareNames(query.tokens, name)).reduce<'exact' | 'similar' | 'none'>(
-    (acc, r) => (acc === 'exact' || r === 'exact' ? 'exact' : acc === 'similar' || r === 'similar' ? 'similar' : 'none'),
-    'none',
-  );
+  const best = candidate.names
+    .map((name) => compareNames(query.tokens, name))
+    .reduce<'exact' | 'similar' | 'none'>(
+      (acc, r) => (acc === 'exact' || r === 'exact' ? 'exact' : acc === 'similar' || r === 'similar' ? 'similar' : 'none'),
+      'none',
+    );
   if (best === 'none') return null;
   const withDob = query.dateOfBirth !== undefined;
   const matchedOn: MatchBasis[] = [best === 'exact' ? 'EXACT_NAME' : 'SIMILAR_NAME', ...(withDob ? (['DATE_OF_BIRTH'] as const) : [])];

@@ -76,9 +76,7 @@ describeOnBackends('checkpoints', (backend) => {
     const keptPublic = kept.publicKey;
     await kept.close();
     const { d: _private, ...firstPublic } = firstKey;
-    const colleague = await openLedger(
-      database().ledgerOptions({ signingKey: await newPrivateKey(), trustedKeys: [firstPublic, keptPublic] }),
-    );
+    const colleague = await openLedger(database().ledgerOptions({ signingKey: await newPrivateKey(), trustedKeys: [firstPublic, keptPublic] }));
     expect((await colleague.verify()).ok).toBe(true);
     await colleague.close();
   });

@@ -3,9 +3,9 @@
  * public key can prove that everything up to a checkpoint is as it was when it was signed, even
  * against someone who can rewrite the database and recompute every hash.
  */
-import { readFile, writeFile, mkdir } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { calculateJwkThumbprint, CompactSign, compactVerify, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
+import { CompactSign, calculateJwkThumbprint, compactVerify, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
 import { z } from 'zod';
 import { canonicalJson } from './chain.js';
 import { instant } from './record.js';
@@ -47,10 +47,7 @@ export async function loadSigner(options: { signingKey?: JWK | undefined; dataDi
   return {
     keyId,
     publicKey,
-    sign: (payload) =>
-      new CompactSign(new TextEncoder().encode(canonicalJson(payload)))
-        .setProtectedHeader({ alg: 'ES256', kid: keyId })
-        .sign(privateKey),
+    sign: (payload) => new CompactSign(new TextEncoder().encode(canonicalJson(payload))).setProtectedHeader({ alg: 'ES256', kid: keyId }).sign(privateKey),
   };
 }
 
@@ -95,7 +92,7 @@ export async function checkpointVerifier(publicKeys: readonly JWK[]): Promise<Ch
   }
   return {
     async check(jws) {
-      let verified;
+      let verified: Awaited<ReturnType<typeof compactVerify>>;
       try {
         verified = await compactVerify(
           jws,

@@ -9,8 +9,8 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { runLedgerCli } from './cli.js';
 import { sampleRecord, sampleSubject } from './fixtures.js';
 import { openLedger } from './ledger.js';
-import { openStore, type LedgerStore } from './store.js';
-import { describeOnBackends, tamper, type TestDatabase } from './test-backends.js';
+import { type LedgerStore, openStore } from './store.js';
+import { describeOnBackends, type TestDatabase, tamper } from './test-backends.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -85,18 +85,37 @@ describeOnBackends('ledger CLI', (backend) => {
     // The gateway (on close) and the checkpoint command both appended to the witness file under DATA_DIR.
     const witnessFile = join(dataDir, 'ledger-witness.ndjson');
     const result = await run(['verify', '--witness', witnessFile], env);
-    expect(result).toEqual({ code: 0, out: `chain intact: 4 records, 2 checkpoints; witness ${witnessFile}: 2 of 2 checkpoints agree, up to record 4\n`, err: '' });
+    expect(result).toEqual({
+      code: 0,
+      out: `chain intact: 4 records, 2 checkpoints; witness ${witnessFile}: 2 of 2 checkpoints agree, up to record 4\n`,
+      err: '',
+    });
     expect(await run(['verify', '--witness', join(dataDir, 'nowhere.ndjson')], env)).toMatchObject({ code: 2, err: expect.stringMatching(/no such file/) });
   });
 
   it('export writes NDJSON, CSV and FHIR, all records or one person', async () => {
     const ndjson = await run(['export', '--format', 'ndjson'], env);
     expect(ndjson.code).toBe(0);
-    expect(ndjson.out.trimEnd().split('\n').map((line) => (JSON.parse(line) as { sequence: number }).sequence)).toEqual([1, 2, 3, 4]);
+    expect(
+      ndjson.out
+        .trimEnd()
+        .split('\n')
+        .map((line) => (JSON.parse(line) as { sequence: number }).sequence),
+    ).toEqual([1, 2, 3, 4]);
     const csv = await run(['export', '--format', 'csv', '--person', sampleSubject(1).gatewayId], env);
-    expect(csv.out.split('\r\n').slice(1, -1).map((line) => line.split(',')[0])).toEqual(['1', '1', '3', '3']);
+    expect(
+      csv.out
+        .split('\r\n')
+        .slice(1, -1)
+        .map((line) => line.split(',')[0]),
+    ).toEqual(['1', '1', '3', '3']);
     const fhir = await run(['export', '--format', 'fhir', '--person', sampleSubject(2).gatewayId], env);
-    expect(fhir.out.trimEnd().split('\n').map((line) => (JSON.parse(line) as { id: string }).id)).toEqual(['ledger-2']);
+    expect(
+      fhir.out
+        .trimEnd()
+        .split('\n')
+        .map((line) => (JSON.parse(line) as { id: string }).id),
+    ).toEqual(['ledger-2']);
   });
 
   it('public-key prints the public JWK that verifies the checkpoints', async () => {

@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { jsonVariable } from '../config.js';
 import { EXPORT_FORMATS, exportPage } from './export.js';
-import { openLedger, type Ledger } from './ledger.js';
+import { type Ledger, openLedger } from './ledger.js';
 import type { VerifyReport } from './verify.js';
 import { readWitnessFile, WitnessFileError } from './witness.js';
 import { keepWitness } from './witness-keeper.js';
@@ -46,7 +46,7 @@ const envSchema = z.object({
 const verifyOptionsSchema = z.strictObject({ witness: z.string().min(1, '--witness names a file').optional() });
 
 const witnessOptionsSchema = z.strictObject({
-  from: z.url({ protocol: /^https?$/, error: '--from must be the http(s) URL of a gateway\'s /ledger/checkpoints' }),
+  from: z.url({ protocol: /^https?$/, error: "--from must be the http(s) URL of a gateway's /ledger/checkpoints" }),
   out: z.string({ error: '--out must name the file to keep the checkpoints in' }).min(1),
   key: z.string().min(1).optional(),
 });
@@ -142,7 +142,7 @@ export async function runLedgerCli(args: readonly string[], env: NodeJS.ProcessE
 }
 
 async function verify(ledger: Ledger, witnessFile: string | undefined, io: CliOutput): Promise<number> {
-  let witness;
+  let witness: Awaited<ReturnType<typeof readWitnessFile>> | undefined;
   try {
     witness = witnessFile === undefined ? undefined : await readWitnessFile(witnessFile);
   } catch (error) {
@@ -186,7 +186,7 @@ async function witness(args: readonly string[], io: CliOutput): Promise<number> 
   }
   const { from, out, key } = parsed.data;
   try {
-    let publicKeys;
+    let publicKeys: z.infer<typeof keyFileSchema> | undefined;
     if (key !== undefined) {
       const keys = keyFileSchema.safeParse(JSON.parse(await readFile(key, 'utf8')));
       if (!keys.success) throw new WitnessFileError(`${key} is not a public JWK or a JWK set.`);

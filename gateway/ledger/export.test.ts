@@ -3,7 +3,7 @@ import { canonicalJson, chainHash, GENESIS_HASH } from './chain.js';
 import { CSV_COLUMNS, toCsv, toFhirAuditEvent, toFhirNdjson, toNdjson } from './export.js';
 import { sampleRecord, sampleSubject } from './fixtures.js';
 import type { LedgerEntry } from './query.js';
-import { parseRecord, type DisclosureRecordInput } from './record.js';
+import { type DisclosureRecordInput, parseRecord } from './record.js';
 
 function chainOf(inputs: DisclosureRecordInput[]): LedgerEntry[] {
   let prevHash = GENESIS_HASH;
@@ -55,7 +55,12 @@ const entries = chainOf([
     subjects: [sampleSubject(2), sampleSubject(3, { disclosed: [], withheld: [] })],
   }),
   sampleRecord(0, { kind: 'aggregate', subjects: [], outcome: 'nothing-disclosed' }),
-  sampleRecord(4, { outcome: 'refused', emergency: true, justification: 'threat to life', subjects: [sampleSubject(4, { disclosed: [], inActiveCohort: false })] }),
+  sampleRecord(4, {
+    outcome: 'refused',
+    emergency: true,
+    justification: 'threat to life',
+    subjects: [sampleSubject(4, { disclosed: [], inActiveCohort: false })],
+  }),
 ]);
 
 describe('NDJSON export', () => {

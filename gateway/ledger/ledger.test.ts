@@ -1,10 +1,10 @@
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { chainHash, canonicalJson, GENESIS_HASH } from './chain.js';
+import { canonicalJson, chainHash, GENESIS_HASH } from './chain.js';
 import { LedgerRecordError, LedgerUnavailableError } from './errors.js';
 import { sampleRecord } from './fixtures.js';
-import { openLedger, type Ledger } from './ledger.js';
+import { type Ledger, openLedger } from './ledger.js';
 import { parseRecord } from './record.js';
-import { describeOnBackends, useDatabase, type TestDatabase } from './test-backends.js';
+import { describeOnBackends, type TestDatabase, useDatabase } from './test-backends.js';
 
 const count = async (db: TestDatabase, table: string) => Number((await db.admin.query(`SELECT count(*) AS n FROM ${table}`))[0]?.n);
 
@@ -200,11 +200,7 @@ describeOnBackends('write failures', (backend) => {
     await ledger.append(sampleRecord(1));
     await database.kill();
     const results = await Promise.allSettled([1, 2, 3].map((n) => ledger.append(sampleRecord(n))));
-    expect(results.map((result) => result.status === 'rejected' && result.reason instanceof LedgerUnavailableError)).toEqual([
-      true,
-      true,
-      true,
-    ]);
+    expect(results.map((result) => result.status === 'rejected' && result.reason instanceof LedgerUnavailableError)).toEqual([true, true, true]);
     // Reads fail the same way, so the audit API can answer LEDGER_UNAVAILABLE too.
     await expect(ledger.query()).rejects.toBeInstanceOf(LedgerUnavailableError);
     await expect(ledger.verify()).rejects.toBeInstanceOf(LedgerUnavailableError);

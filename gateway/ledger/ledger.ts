@@ -5,32 +5,25 @@
 import { join } from 'node:path';
 import type { JWK } from 'jose';
 import { z } from 'zod';
-import {
-  checkpointVerifier,
-  loadSigner,
-  writeCheckpoint,
-  type Checkpoint,
-  type CheckpointSigner,
-  type CheckpointVerifier,
-} from './checkpoint.js';
+import { type Checkpoint, type CheckpointSigner, type CheckpointVerifier, checkpointVerifier, loadSigner, writeCheckpoint } from './checkpoint.js';
 import { LedgerUnavailableError } from './errors.js';
 import { migrate } from './migrations.js';
 import {
-  alerts,
-  queryLedger,
-  subjectAccess,
   type Alert,
   type AlertOptions,
+  alerts,
   type LedgerFilter,
   type LedgerPage,
   type PageRequest,
+  queryLedger,
   type SubjectAccessReport,
+  subjectAccess,
 } from './query.js';
-import { parseRecord, type DisclosureRecordInput } from './record.js';
-import { openStore, type LedgerStore } from './store.js';
-import { verifyLedger, type Link, type VerifyReport } from './verify.js';
+import { type DisclosureRecordInput, parseRecord } from './record.js';
+import { type LedgerStore, openStore } from './store.js';
+import { type Link, type VerifyReport, verifyLedger } from './verify.js';
 import { WITNESS_FILE, WitnessFileError, WitnessLog } from './witness.js';
-import { GroupCommitWriter, prepareRecord, type Appended } from './writer.js';
+import { type Appended, GroupCommitWriter, prepareRecord } from './writer.js';
 
 export interface LedgerOptions {
   /** PostgreSQL connection string; without it the ledger is embedded PGlite under `<dataDir>/ledger`. */

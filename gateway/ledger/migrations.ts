@@ -14,11 +14,12 @@ export async function migrate(store: LedgerStore): Promise<string[]> {
   const files = (await readdir(MIGRATIONS_DIR)).filter((name) => /^\d+_[\w-]+\.sql$/.test(name)).sort();
   return store.transaction(async (tx) => {
     await tx.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
-    await tx.exec(
-      'CREATE TABLE IF NOT EXISTS ledger_migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())',
-    );
+    await tx.exec('CREATE TABLE IF NOT EXISTS ledger_migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())');
     const applied = new Set(
-      z.array(z.object({ name: z.string() })).parse(await tx.query('SELECT name FROM ledger_migrations')).map((row) => row.name),
+      z
+        .array(z.object({ name: z.string() }))
+        .parse(await tx.query('SELECT name FROM ledger_migrations'))
+        .map((row) => row.name),
     );
     const pending = files.filter((name) => !applied.has(name));
     for (const name of pending) {

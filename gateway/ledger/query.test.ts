@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sampleRecord, sampleSubject } from './fixtures.js';
-import { openLedger, type Ledger } from './ledger.js';
+import { type Ledger, openLedger } from './ledger.js';
 import type { LedgerFilter } from './query.js';
 import type { DisclosureRecordInput } from './record.js';
 import { describeOnBackends, useDatabase } from './test-backends.js';
@@ -11,7 +11,13 @@ const officer = (userId: string, agency: string, role: string) => ({ userId, dis
 const RECORDS: DisclosureRecordInput[] = [
   sampleRecord(1, { requestId: 'r1', occurredAt: '2025-03-03T09:00:00Z' }),
   sampleRecord(2, { requestId: 'r2', occurredAt: '2025-03-03T10:00:00Z', principal: officer('u-pc-7', 'police', 'iom-officer'), purpose: 'public-protection' }),
-  sampleRecord(1, { requestId: 'r3', occurredAt: '2025-03-04T09:00:00Z', kind: 'consultation', outcome: 'nothing-disclosed', subjects: [sampleSubject(1, { disclosed: [] })] }),
+  sampleRecord(1, {
+    requestId: 'r3',
+    occurredAt: '2025-03-04T09:00:00Z',
+    kind: 'consultation',
+    outcome: 'nothing-disclosed',
+    subjects: [sampleSubject(1, { disclosed: [] })],
+  }),
   sampleRecord(3, { requestId: 'r4', occurredAt: '2025-03-05T09:00:00Z', outcome: 'refused', subjects: [sampleSubject(3, { disclosed: [], withheld: [] })] }),
   sampleRecord(4, {
     requestId: 'r5',
@@ -19,7 +25,13 @@ const RECORDS: DisclosureRecordInput[] = [
     principal: officer('u-hs-2', 'housing', 'housing-officer'),
     subjects: [sampleSubject(4, { disclosed: [{ dataItem: 'housing.address', path: 'person.housing.address', clauseId: 'isp-7.3' }] }), sampleSubject(1)],
   }),
-  sampleRecord(0, { requestId: 'r6', occurredAt: '2025-03-07T09:00:00Z', kind: 'aggregate', subjects: [], principal: officer('u-ig-1', 'gateway', 'ig-officer') }),
+  sampleRecord(0, {
+    requestId: 'r6',
+    occurredAt: '2025-03-07T09:00:00Z',
+    kind: 'aggregate',
+    subjects: [],
+    principal: officer('u-ig-1', 'gateway', 'ig-officer'),
+  }),
 ];
 
 describeOnBackends('queries', (backend) => {
@@ -112,10 +124,21 @@ describeOnBackends('alerts', (backend) => {
     await at('2025-07-01T11:00:00Z', 8, { subjects: [sampleSubject(8, { inActiveCohort: false })] });
     // u-bulk reaches 4 people within 40 minutes, then 4 more people spread over 4 hours.
     const bulk = { userId: 'u-bulk', displayName: 'Bulk (synthetic)', agency: 'police', role: 'analyst' };
-    for (const [minute, n] of [[0, 20], [10, 21], [25, 22], [40, 23], [40, 20]] as const) {
+    for (const [minute, n] of [
+      [0, 20],
+      [10, 21],
+      [25, 22],
+      [40, 23],
+      [40, 20],
+    ] as const) {
       await at(`2025-07-02T${String(9 + Math.floor(minute / 60)).padStart(2, '0')}:${String(minute % 60).padStart(2, '0')}:00Z`, n, { principal: bulk });
     }
-    for (const [hour, n] of [[9, 30], [10, 31], [11, 32], [12, 33]] as const) {
+    for (const [hour, n] of [
+      [9, 30],
+      [10, 31],
+      [11, 32],
+      [12, 33],
+    ] as const) {
       await at(`2025-07-03T${String(hour).padStart(2, '0')}:30:00Z`, n, { principal: bulk });
     }
   });
@@ -148,7 +171,9 @@ describeOnBackends('alerts', (backend) => {
       gatewayIds: [20, 21, 22, 23].map((n) => sampleSubject(n).gatewayId),
     });
     expect(found[0]?.sequences).toHaveLength(5);
-    expect((await ledger.alerts('2025-07-02T00:00:00Z', '2025-07-04T00:00:00Z', { unusualVolumeThreshold: 4 })).filter((a) => a.kind === 'unusual-volume')).toEqual([]);
+    expect(
+      (await ledger.alerts('2025-07-02T00:00:00Z', '2025-07-04T00:00:00Z', { unusualVolumeThreshold: 4 })).filter((a) => a.kind === 'unusual-volume'),
+    ).toEqual([]);
   });
 
   it('uses a threshold of 50 people by default', async () => {

@@ -5,19 +5,19 @@
 import { z } from 'zod';
 import { canonicalIdentifier, IDENTIFIER_KINDS, IDENTIFIER_LABELS } from '../../schema/identifiers.js';
 import {
-  disclosureRecordSchema,
-  instant,
-  RECORD_KINDS,
-  RECORD_OUTCOMES,
-  text,
   type DisclosedItem,
   type DisclosureRecord,
+  disclosureRecordSchema,
+  instant,
   type Principal,
+  RECORD_KINDS,
+  RECORD_OUTCOMES,
   type RecordKind,
   type RecordOutcome,
+  text,
   type WithheldItem,
 } from './record.js';
-import { yieldToEventLoop, type SqlClient } from './store.js';
+import { type SqlClient, yieldToEventLoop } from './store.js';
 
 export interface LedgerEntry {
   sequence: number;
@@ -29,14 +29,12 @@ export interface LedgerEntry {
 const IDENTIFIER_COLUMNS = { pnc: 'pnc', cro: 'cro', nomsNumber: 'noms_number', crn: 'crn' } as const;
 
 /** Any written form of a partnership identifier; matched in canonical form. */
-const identifierCriterion = z
-  .strictObject({ kind: z.enum(IDENTIFIER_KINDS), value: z.string() })
-  .transform(({ kind, value }, ctx) => {
-    const canonical = canonicalIdentifier(kind, value);
-    if (canonical.ok) return { kind, value: canonical.value };
-    ctx.addIssue({ code: 'custom', message: `${IDENTIFIER_LABELS[kind]} "${value}": ${canonical.reason}` });
-    return z.NEVER;
-  });
+const identifierCriterion = z.strictObject({ kind: z.enum(IDENTIFIER_KINDS), value: z.string() }).transform(({ kind, value }, ctx) => {
+  const canonical = canonicalIdentifier(kind, value);
+  if (canonical.ok) return { kind, value: canonical.value };
+  ctx.addIssue({ code: 'custom', message: `${IDENTIFIER_LABELS[kind]} "${value}": ${canonical.reason}` });
+  return z.NEVER;
+});
 
 export const ledgerFilterSchema = z.strictObject({
   gatewayId: text(200).optional(),
@@ -62,7 +60,10 @@ export type LedgerFilter = z.input<typeof ledgerFilterSchema>;
 
 export const pageRequestSchema = z.strictObject({
   /** The `nextCursor` of the previous page. */
-  after: z.string().regex(/^\d{1,15}$/, 'a cursor is the nextCursor of a previous page').optional(),
+  after: z
+    .string()
+    .regex(/^\d{1,15}$/, 'a cursor is the nextCursor of a previous page')
+    .optional(),
   limit: z.number().int().min(1).max(1_000).default(100),
   order: z.enum(['oldest-first', 'newest-first']).default('oldest-first'),
 });
@@ -235,12 +236,7 @@ const touchRowSchema = z.object({
 });
 type Touch = z.infer<typeof touchRowSchema>;
 
-export async function alerts(
-  db: SqlClient,
-  fromInput: string,
-  toInput: string,
-  options: AlertOptions = {},
-): Promise<Alert[]> {
+export async function alerts(db: SqlClient, fromInput: string, toInput: string, options: AlertOptions = {}): Promise<Alert[]> {
   const from = instant.parse(fromInput);
   const to = instant.parse(toInput);
   const { unusualVolumeThreshold } = alertOptionsSchema.parse(options);
@@ -337,7 +333,15 @@ function repeatedLookups(touches: readonly Touch[]): Alert[] {
     while (touch.occurred_at.getTime() - (touches[start] as Touch).occurred_at.getTime() > HOUR_MS) start++;
     const inWindow = touches.slice(start, end + 1);
     if (inWindow.length > REPEATED_LOOKUPS) {
-      burst ??= { kind: 'repeated-lookups', userId: touch.user_id, from: (touches[start] as Touch).occurred_at.toISOString(), to: '', sequences: [], gatewayIds: [], detail: '' };
+      burst ??= {
+        kind: 'repeated-lookups',
+        userId: touch.user_id,
+        from: (touches[start] as Touch).occurred_at.toISOString(),
+        to: '',
+        sequences: [],
+        gatewayIds: [],
+        detail: '',
+      };
       burst.sequences = [...new Set([...burst.sequences, ...inWindow.map((t) => t.sequence)])].sort((a, b) => a - b);
       burst.to = touch.occurred_at.toISOString();
       burst.detail = `${touch.user_id} looked up ${burst.sequences.length} people who could not be found or are out of their scope (more than ${REPEATED_LOOKUPS} within an hour)`;

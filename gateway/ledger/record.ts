@@ -63,7 +63,10 @@ export const subjectSchema = z.strictObject({
     cro: identifier('cro').optional(),
     nomsNumber: identifier('nomsNumber').optional(),
     crn: identifier('crn').optional(),
-    localReferences: z.array(z.strictObject({ agency: text(100), reference: text(200) })).max(100).optional(),
+    localReferences: z
+      .array(z.strictObject({ agency: text(100), reference: text(200) }))
+      .max(100)
+      .optional(),
   }),
   inActiveCohort: z.boolean().optional(),
   disclosed: z.array(disclosedItemSchema).max(20_000),
@@ -85,7 +88,10 @@ export const disclosureRecordSchema = z
     outcome: z.enum(RECORD_OUTCOMES),
     emergency: z.boolean().optional(),
     /** Look-ups of one person by identifier that found no one the caller may see: kind `lookup` when nothing else happened. */
-    lookups: z.array(z.strictObject({ field: text(100), argument: text(40), value: text(200) })).max(100).optional(),
+    lookups: z
+      .array(z.strictObject({ field: text(100), argument: text(40), value: text(200) }))
+      .max(100)
+      .optional(),
     /** For kind `alteration`: which register changed, how, and the values written; or, with outcome `error`, why it was not. */
     alteration: z
       .strictObject({
@@ -112,10 +118,10 @@ export const disclosureRecordSchema = z
     message: 'only an alteration record has outcome "altered"',
     path: ['outcome'],
   })
-  .refine(
-    (record) => record.outcome === 'disclosed' || record.subjects.every((subject) => subject.disclosed.length === 0),
-    { message: 'a record that lists disclosed items must have outcome "disclosed"', path: ['outcome'] },
-  );
+  .refine((record) => record.outcome === 'disclosed' || record.subjects.every((subject) => subject.disclosed.length === 0), {
+    message: 'a record that lists disclosed items must have outcome "disclosed"',
+    path: ['outcome'],
+  });
 
 /** What the gateway passes to `append`. */
 export type DisclosureRecordInput = z.input<typeof disclosureRecordSchema>;

@@ -84,12 +84,15 @@ function openPostgres(databaseUrl: string, settings: StoreSettings): LedgerStore
     availability: state,
     async transaction(work) {
       // A connection that arrives after the deadline goes straight back.
-      const connection = await state.call(() => pool.connect(), (late) => late.release());
+      const connection = await state.call(
+        () => pool.connect(),
+        (late) => late.release(),
+      );
+      // Checked out, a connection the server ends between two statements (terminated, restarted) errors on itself,
+      // where the pool's idle handler does not listen: without this the process would crash. The next statement fails.
       let broken: Error | undefined;
-      // The pool listens for errors only on idle connections: one checked out here whose backend is terminated
-      // (an administrator, a failover) would otherwise raise an uncaught 'error' and take the process down.
       const lost = (error: Error) => {
-        broken = error;
+        broken ??= error;
       };
       connection.on('error', lost);
       try {
@@ -108,8 +111,8 @@ function openPostgres(databaseUrl: string, settings: StoreSettings): LedgerStore
         }
         throw error;
       } finally {
+        // A connection that could not even roll back, or was lost, is discarded rather than reused.
         connection.off('error', lost);
-        // A connection that could not even roll back, or whose backend went away, is discarded rather than reused.
         connection.release(broken);
       }
     },
@@ -179,8 +182,7 @@ async function lockDataDir(dataDir: string): Promise<() => Promise<void>> {
       const owner = Number((await readFile(lockFile, 'utf8').catch(() => '')).trim());
       if (Number.isInteger(owner) && owner > 0 && isAlive(owner)) {
         throw new Error(
-          `The embedded ledger in ${dataDir} is in use by process ${owner}. ` +
-            'Stop that process, or use PostgreSQL (DATABASE_URL) to share the ledger.',
+          `The embedded ledger in ${dataDir} is in use by process ${owner}. Stop that process, or use PostgreSQL (DATABASE_URL) to share the ledger.`,
         );
       }
       // The owner died without unlocking: the lock is stale.

@@ -12,7 +12,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe } from 'vitest';
 import type { LedgerOptions } from './ledger.js';
 import { migrate } from './migrations.js';
-import { openStore, pgliteStore, type LedgerStore, type SqlClient } from './store.js';
+import { type LedgerStore, openStore, pgliteStore, type SqlClient } from './store.js';
 
 export const POSTGRES_TEST_URL = 'postgres://postgres@127.0.0.1:5432/test';
 

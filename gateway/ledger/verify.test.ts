@@ -6,7 +6,7 @@ import { sampleRecord } from './fixtures.js';
 import { openLedger } from './ledger.js';
 import { parseRecord } from './record.js';
 import type { SqlClient } from './store.js';
-import { describeOnBackends, tamper, type TestDatabase } from './test-backends.js';
+import { describeOnBackends, type TestDatabase, tamper } from './test-backends.js';
 import type { VerifyReport } from './verify.js';
 
 /** Writes a row the way an attacker who knows the algorithm would: a correct hash for what it says. */

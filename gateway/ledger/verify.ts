@@ -6,9 +6,9 @@
 import { z } from 'zod';
 import { chainHash, GENESIS_HASH } from './chain.js';
 import type { Checkpoint, CheckpointVerifier } from './checkpoint.js';
-import { recordColumns, subjectColumns, type RecordColumns, type SubjectColumns } from './columns.js';
+import { type RecordColumns, recordColumns, type SubjectColumns, subjectColumns } from './columns.js';
 import type { DisclosureRecord } from './record.js';
-import { yieldToEventLoop, type LedgerStore, type Row, type SqlClient } from './store.js';
+import { type LedgerStore, type Row, type SqlClient, yieldToEventLoop } from './store.js';
 import { headSchema } from './writer.js';
 
 export type TamperProblem = 'altered' | 'removed' | 'inserted' | 'reordered' | 'bad-checkpoint';
@@ -96,7 +96,11 @@ export async function verifyLedger(store: LedgerStore, verifier: CheckpointVerif
     const start = await resumable(tx, options.resumeFrom);
     const chain = await walkChain(tx, head, start);
     const [endRow] = await tx.query('SELECT max(sequence) AS sequence FROM ledger_records');
-    const chainEnd = z.coerce.number().nullable().parse(endRow?.sequence ?? null) ?? 0;
+    const chainEnd =
+      z.coerce
+        .number()
+        .nullable()
+        .parse(endRow?.sequence ?? null) ?? 0;
     const signed = await checkSigned(tx, verifier, chainEnd, options.witness);
     const orphan = await orphanSubjects(tx, start.sequence);
     // A checkpoint only bounds a change to a range; the chain's own finding in that range names the record.
@@ -190,13 +194,7 @@ async function walkChain(tx: SqlClient, head: Link | undefined, start: Link): Pr
   return { checked };
 }
 
-async function examine(
-  tx: SqlClient,
-  head: Link | undefined,
-  prev: Link,
-  current: Stored,
-  following: Stored | undefined,
-): Promise<TamperFinding | undefined> {
+async function examine(tx: SqlClient, head: Link | undefined, prev: Link, current: Stored, following: Stored | undefined): Promise<TamperFinding | undefined> {
   const { row } = current;
   const expected = prev.sequence + 1;
   if (row.sequence !== expected) {
@@ -288,7 +286,7 @@ async function sequenceWithHash(tx: SqlClient, hash: string): Promise<number | u
  */
 function disagreeingColumns({ row, subjects }: Stored): string[] {
   let record: DisclosureRecord;
-  let expected;
+  let expected: ReturnType<typeof recordColumns>;
   let expectedSubjects: SubjectColumns[];
   try {
     record = JSON.parse(row.canonical) as DisclosureRecord;
@@ -348,10 +346,7 @@ function storedPages(tx: SqlClient, after: number): { next(): Promise<Stored[] |
     );
     const last = rows.at(-1);
     if (last === undefined) return [];
-    const subjects = await tx.query(
-      `SELECT * FROM ledger_subjects WHERE sequence > $1 AND sequence <= $2 ORDER BY sequence, position`,
-      [from, last.sequence],
-    );
+    const subjects = await tx.query(`SELECT * FROM ledger_subjects WHERE sequence > $1 AND sequence <= $2 ORDER BY sequence, position`, [from, last.sequence]);
     const bySequence = new Map<number, Row[]>();
     for (const subject of subjects) {
       const sequence = Number(subject.sequence);
@@ -435,12 +430,7 @@ const checkpointRowSchema = z.object({
  * it was read from, and whether the chain still has that hash at that record. A statement that no
  * longer agrees proves a rewrite between the newest statement below it that still agrees and itself.
  */
-async function checkSigned(
-  tx: SqlClient,
-  verifier: CheckpointVerifier,
-  chainEnd: number,
-  witness: readonly Checkpoint[] | undefined,
-): Promise<SignedCheck> {
+async function checkSigned(tx: SqlClient, verifier: CheckpointVerifier, chainEnd: number, witness: readonly Checkpoint[] | undefined): Promise<SignedCheck> {
   let finding: TamperFinding | undefined;
   const note = (candidate: TamperFinding) => {
     if (finding === undefined || candidate.sequence < finding.sequence) finding = candidate;
@@ -480,7 +470,11 @@ async function checkSigned(
     const place = `witness line ${index + 1}`;
     const checked = await verifier.check(entry.jws);
     if (!checked.ok) {
-      note({ sequence: entry.sequence, problem: 'bad-checkpoint', detail: `${place} (record ${entry.sequence}): its signature does not verify: ${checked.reason}` });
+      note({
+        sequence: entry.sequence,
+        problem: 'bad-checkpoint',
+        detail: `${place} (record ${entry.sequence}): its signature does not verify: ${checked.reason}`,
+      });
       continue;
     }
     const { payload } = checked;
@@ -552,9 +546,7 @@ async function checkSigned(
 async function hashesAt(tx: SqlClient, sequences: readonly number[]): Promise<Map<number, string>> {
   const hashes = new Map<number, string>();
   for (let start = 0; start < sequences.length; start += PAGE) {
-    const rows = await tx.query('SELECT sequence, hash FROM ledger_records WHERE sequence = ANY($1::bigint[])', [
-      sequences.slice(start, start + PAGE),
-    ]);
+    const rows = await tx.query('SELECT sequence, hash FROM ledger_records WHERE sequence = ANY($1::bigint[])', [sequences.slice(start, start + PAGE)]);
     for (const row of rows) hashes.set(Number(row.sequence), String(row.hash));
   }
   return hashes;
@@ -567,7 +559,10 @@ async function orphanSubjects(tx: SqlClient, after: number): Promise<TamperFindi
      WHERE s.sequence > $1 AND NOT EXISTS (SELECT 1 FROM ledger_records r WHERE r.sequence = s.sequence)`,
     [after],
   );
-  const sequence = z.coerce.number().nullable().parse(row?.sequence ?? null);
+  const sequence = z.coerce
+    .number()
+    .nullable()
+    .parse(row?.sequence ?? null);
   if (sequence === null) return undefined;
   return { sequence, problem: 'inserted', detail: `subject rows name record ${sequence}, which is not in the ledger` };
 }

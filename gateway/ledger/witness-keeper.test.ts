@@ -1,6 +1,6 @@
-import type { AddressInfo } from 'node:net';
-import { createServer, type Server } from 'node:http';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import express from 'express';
@@ -9,21 +9,25 @@ import { afterEach, beforeEach, expect, it } from 'vitest';
 import { checkpointsRouter } from '../checkpoints-route.js';
 import { runLedgerCli } from './cli.js';
 import { sampleRecord } from './fixtures.js';
-import { openLedger, type Ledger } from './ledger.js';
+import { type Ledger, openLedger } from './ledger.js';
 import { describeOnBackends, type TestDatabase } from './test-backends.js';
 import { readWitnessFile, WITNESS_FILE } from './witness.js';
 
 async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
-  const code = await runLedgerCli(args, {}, {
-    out: async (text) => {
-      out += text;
+  const code = await runLedgerCli(
+    args,
+    {},
+    {
+      out: async (text) => {
+        out += text;
+      },
+      err: (text) => {
+        err += text;
+      },
     },
-    err: (text) => {
-      err += text;
-    },
-  });
+  );
   return { code, out, err };
 }
 

@@ -8,7 +8,7 @@
 import { existsSync } from 'node:fs';
 import type { JWK } from 'jose';
 import { z } from 'zod';
-import { checkpointVerifier, type Checkpoint } from './checkpoint.js';
+import { type Checkpoint, checkpointVerifier } from './checkpoint.js';
 import { appendLines, readWitnessFile, witnessEntrySchema, witnessLine } from './witness.js';
 
 const publishedPageSchema = z.object({

@@ -5,10 +5,10 @@ import { canonicalJson, chainHash } from './chain.js';
 import type { Checkpoint } from './checkpoint.js';
 import { recordColumns, subjectColumns } from './columns.js';
 import { sampleRecord } from './fixtures.js';
-import { openLedger, type Ledger } from './ledger.js';
+import { type Ledger, openLedger } from './ledger.js';
 import { parseRecord } from './record.js';
 import type { SqlClient } from './store.js';
-import { describeOnBackends, tamper, type TestDatabase } from './test-backends.js';
+import { describeOnBackends, type TestDatabase, tamper } from './test-backends.js';
 import type { BlindSpotKind, VerifyReport } from './verify.js';
 import { readWitnessFile, WITNESS_FILE } from './witness.js';
 
@@ -208,7 +208,9 @@ describeOnBackends('checkpoints every N records', (backend) => {
     const whileOpen = await signed();
     expect(whileOpen.length).toBeGreaterThanOrEqual(3);
     // None before ten new records since the one before it.
-    whileOpen.forEach((sequence, index) => expect(sequence - (whileOpen[index - 1] ?? 0)).toBeGreaterThanOrEqual(10));
+    whileOpen.forEach((sequence, index) => {
+      expect(sequence - (whileOpen[index - 1] ?? 0)).toBeGreaterThanOrEqual(10);
+    });
     await ledger.close();
     const witness = await readWitnessFile(join(database.ledgerOptions().dataDir ?? '', WITNESS_FILE));
     expect(witness.map((entry) => entry.sequence)).toEqual(await signed());

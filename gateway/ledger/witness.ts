@@ -6,7 +6,7 @@
  */
 import { open, readFile, stat } from 'node:fs/promises';
 import { z } from 'zod';
-import { checkpointPayloadSchema, type Checkpoint } from './checkpoint.js';
+import { type Checkpoint, checkpointPayloadSchema } from './checkpoint.js';
 
 export const WITNESS_FILE = 'ledger-witness.ndjson';
 

@@ -4,10 +4,10 @@
  */
 import { z } from 'zod';
 import { canonicalJson, chainHash } from './chain.js';
-import { recordColumns, subjectColumns, type RecordColumns, type SubjectColumns } from './columns.js';
+import { type RecordColumns, recordColumns, type SubjectColumns, subjectColumns } from './columns.js';
 import { LedgerUnavailableError } from './errors.js';
 import type { DisclosureRecord } from './record.js';
-import { yieldToEventLoop, type LedgerStore, type SqlClient } from './store.js';
+import { type LedgerStore, type SqlClient, yieldToEventLoop } from './store.js';
 
 export interface Appended {
   sequence: number;
@@ -72,9 +72,16 @@ export class GroupCommitWriter {
       await yieldToEventLoop();
       const batch = this.#queue.splice(0, MAX_BATCH);
       try {
-        const appended = await this.store.transaction((tx) => writeBatch(tx, batch.map((pending) => pending.prepared)));
+        const appended = await this.store.transaction((tx) =>
+          writeBatch(
+            tx,
+            batch.map((pending) => pending.prepared),
+          ),
+        );
         this.#written += batch.length;
-        batch.forEach((pending, index) => pending.resolve(appended[index] as Appended));
+        batch.forEach((pending, index) => {
+          pending.resolve(appended[index] as Appended);
+        });
         this.onCommitted(appended.at(-1) as Appended);
       } catch (error) {
         // The database's own message stays in `cause`, for the logs rather than for the caller.
@@ -90,7 +97,11 @@ const RECORD_COLUMNS = `sequence bigint, prev_hash text, hash text, canonical te
   agency text, role text, purpose text, kind text, outcome text, emergency boolean, clause_ids text[]`;
 const SUBJECT_COLUMNS = `sequence bigint, position integer, gateway_id text, pnc text, cro text, noms_number text,
   crn text, in_active_cohort boolean`;
-const names = (columns: string) => columns.split(',').map((column) => column.trim().split(/\s+/)[0]).join(', ');
+const names = (columns: string) =>
+  columns
+    .split(',')
+    .map((column) => column.trim().split(/\s+/)[0])
+    .join(', ');
 
 async function writeBatch(tx: SqlClient, batch: readonly PreparedRecord[]): Promise<Appended[]> {
   // The head row lock serialises chain extension across every process writing to this database.

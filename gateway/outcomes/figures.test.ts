@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CohortChange, Membership } from '../cohort/register.js';
-import { membershipPeriods, type MembershipPeriod, type Offending, outcomeFigures, type StrandOutcome } from './figures.js';
 import { partnershipDate } from '../partnership-date.js';
+import { type MembershipPeriod, membershipPeriods, type Offending, outcomeFigures, type StrandOutcome } from './figures.js';
 import { daysBetween, quarterOf, quartersBetween, yearBefore } from './quarters.js';
 
 describe('quarters', () => {
@@ -159,7 +159,11 @@ describe('outcomeFigures', () => {
     const arrests = new Map(fixed.map((id) => [id, { arrests: ['2026-01-05', '2026-02-20'], charges: [] }]));
     const figures = outcomeFigures({ periods: [...now, ...later], offending: arrests, quarters: [Q1], asOf: '2026-01-31' });
     expect(strandOf(figures, 'fixed').members).toEqual({ value: 6, suppressed: false });
-    expect(strandOf(figures, 'fixed').arrests.sinceSelection).toEqual({ count: 6, perMemberYear: Math.round((6 / ((6 * 31) / 365.25)) * 100) / 100, suppressed: false });
+    expect(strandOf(figures, 'fixed').arrests.sinceSelection).toEqual({
+      count: 6,
+      perMemberYear: Math.round((6 / ((6 * 31) / 365.25)) * 100) / 100,
+      suppressed: false,
+    });
   });
 
   it('counts a person once per strand and quarter, and a day twice never, when a re-selection is back-dated', () => {
@@ -170,6 +174,10 @@ describe('outcomeFigures', () => {
     expect(strandOf(figures, 'fixed').members).toEqual({ value: 5, suppressed: false });
     expect(strandOf(figures, 'fixed').deselections).toEqual({ value: 5, suppressed: false });
     expect(strandOf(figures, 'fixed').arrests.beforeSelection).toMatchObject({ count: 5, perMemberYear: 1 });
-    expect(strandOf(figures, 'fixed').arrests.sinceSelection).toEqual({ count: 5, perMemberYear: Math.round((5 / ((5 * 90) / 365.25)) * 100) / 100, suppressed: false });
+    expect(strandOf(figures, 'fixed').arrests.sinceSelection).toEqual({
+      count: 5,
+      perMemberYear: Math.round((5 / ((5 * 90) / 365.25)) * 100) / 100,
+      suppressed: false,
+    });
   });
 });

@@ -7,15 +7,14 @@
  */
 import type { GraphQLResolveInfo } from 'graphql';
 import { z } from 'zod';
-import type { Access } from '../access.js';
 import type { CohortRegister } from '../cohort/register.js';
-import { type DisclosureSet, responsePath } from '../disclosure-set.js';
+import type { Access, SectionLoaders } from '../enforcement/index.js';
+import { type DisclosureSet, responsePath } from '../enforcement/index.js';
 import { gatewayError } from '../errors.js';
 import type { IdentityIndex } from '../identity/index-of-people.js';
-import type { SchemaExtension } from '../schema.js';
-import type { SectionLoaders } from '../sections.js';
-import { membershipPeriods, type MembershipPeriod, type Offending, outcomeFigures, overlaps, SUPPRESSION_THRESHOLD } from './figures.js';
 import { partnershipDate } from '../partnership-date.js';
+import type { SchemaExtension } from '../schema.js';
+import { type MembershipPeriod, membershipPeriods, type Offending, outcomeFigures, overlaps, SUPPRESSION_THRESHOLD } from './figures.js';
 import { quarterOf, quartersBetween } from './quarters.js';
 
 /** The one purpose the report answers to; the ISP says which roles may declare it. */
@@ -63,13 +62,18 @@ export function outcomesExtension(options: { register: CohortRegister }): Schema
         cohortOutcomes: async (_root: unknown, args: { from: string; to: string }, context: OutcomesContext, info: GraphQLResolveInfo) => {
           const { access } = context;
           if (access.declaration.purpose !== PERFORMANCE_MONITORING) {
-            throw gatewayError('FORBIDDEN', `The outcomes report is for the purpose ${PERFORMANCE_MONITORING}; declare it in X-Purpose (if the ISP lets your role).`);
+            throw gatewayError(
+              'FORBIDDEN',
+              `The outcomes report is for the purpose ${PERFORMANCE_MONITORING}; declare it in X-Purpose (if the ISP lets your role).`,
+            );
           }
           const asOf = partnershipDate(access.now);
           if (args.from > args.to) throw gatewayError('BAD_USER_INPUT', `from (${args.from}) is after to (${args.to}).`);
-          if (args.from > asOf) throw gatewayError('BAD_USER_INPUT', `from (${args.from}) is in the future; the report counts what has happened, up to ${asOf}.`);
+          if (args.from > asOf)
+            throw gatewayError('BAD_USER_INPUT', `from (${args.from}) is in the future; the report counts what has happened, up to ${asOf}.`);
           const quarters = quartersBetween(args.from, args.to < asOf ? args.to : asOf);
-          if (quarters.length > MAX_QUARTERS) throw gatewayError('BAD_USER_INPUT', `The report covers at most ${MAX_QUARTERS} quarters; this asks for ${quarters.length}.`);
+          if (quarters.length > MAX_QUARTERS)
+            throw gatewayError('BAD_USER_INPUT', `The report covers at most ${MAX_QUARTERS} quarters; this asks for ${quarters.length}.`);
           const first = quarters[0] ?? quarterOf(args.from);
           const last = quarters.at(-1) ?? first;
 

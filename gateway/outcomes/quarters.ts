@@ -43,4 +43,3 @@ export function quartersBetween(from: string, to: string): Quarter[] {
   for (let quarter = quarterOf(from); quarter.start <= to; quarter = quarterOf(addDays(quarter.end, 1))) quarters.push(quarter);
   return quarters;
 }
-

@@ -5,12 +5,10 @@
  * trace; an agency none of whose sources may be shown is not even asked. Each entry shown is marked in the
  * disclosure set with its source item and clause, so the ledger says what the list really disclosed, where.
  */
-import type { Access } from '../access.js';
-import type { DisclosureSet } from '../disclosure-set.js';
+import type { Access, DisclosureSet, SectionLoaders } from '../enforcement/index.js';
 import type { LinkedPerson } from '../identity/link.js';
 import type { Decision } from '../policy/index.js';
 import type { SchemaExtension } from '../schema.js';
-import type { SectionLoaders } from '../sections.js';
 import { byPathway, PATHWAY_SOURCES, type PathwayEntry, type PathwaySource } from './sources.js';
 
 interface PathwaysContext {

@@ -41,7 +41,12 @@ const SECTIONS: Record<string, unknown> = {
       { code: 'DRG-1', description: 'Attend drug testing as required' },
     ],
   },
-  police: { warningMarkers: [{ type: 'VIOLENCE', addedOn: '2020-01-01' }, { type: 'SELF_HARM', addedOn: '2024-05-05' }] },
+  police: {
+    warningMarkers: [
+      { type: 'VIOLENCE', addedOn: '2020-01-01' },
+      { type: 'SELF_HARM', addedOn: '2024-05-05' },
+    ],
+  },
 };
 
 const entriesFrom = (dataItem: string) => {
@@ -92,7 +97,13 @@ describe('pathway sources', () => {
 
   it('read treatment engagement and the latest positive test from the drug service', () => {
     expect(brief(entriesFrom('drugs.treatmentEngagement'))).toEqual([
-      { pathway: 'DRUGS_ALCOHOL', kind: 'INTERVENTION', description: 'Engaged in structured drug and alcohol treatment', status: 'engaged', since: '2026-09-01' },
+      {
+        pathway: 'DRUGS_ALCOHOL',
+        kind: 'INTERVENTION',
+        description: 'Engaged in structured drug and alcohol treatment',
+        status: 'engaged',
+        since: '2026-09-01',
+      },
     ]);
     expect(brief(entriesFrom('drugs.testOnArrest'))).toEqual([
       { pathway: 'DRUGS_ALCOHOL', kind: 'NEED', description: 'Tested positive on arrest: opiates, crack', status: null, since: '2026-08-30' },

@@ -45,7 +45,8 @@ function source<Part>(agency: string, dataItem: string, part: z.ZodType<Part>, r
     dataItem,
     entries(section) {
       const parsed = part.safeParse(section);
-      if (!parsed.success) throw new Error(`The ${agency} section does not have the shape ${dataItem} pathway entries are read from: ${z.prettifyError(parsed.error)}`);
+      if (!parsed.success)
+        throw new Error(`The ${agency} section does not have the shape ${dataItem} pathway entries are read from: ${z.prettifyError(parsed.error)}`);
       return read(parsed.data).map((finding) => ({ ...finding, agency, dataItem }));
     },
   };
@@ -167,7 +168,15 @@ export const PATHWAY_SOURCES: readonly PathwaySource[] = [
     z.object({ treatmentEngagement: z.object({ engaged: z.boolean(), since: date.nullable() }) }),
     ({ treatmentEngagement }) =>
       treatmentEngagement.engaged
-        ? [{ pathway: 'DRUGS_ALCOHOL', kind: 'INTERVENTION', description: 'Engaged in structured drug and alcohol treatment', status: 'engaged', since: treatmentEngagement.since }]
+        ? [
+            {
+              pathway: 'DRUGS_ALCOHOL',
+              kind: 'INTERVENTION',
+              description: 'Engaged in structured drug and alcohol treatment',
+              status: 'engaged',
+              since: treatmentEngagement.since,
+            },
+          ]
         : [],
   ),
   source(
@@ -178,7 +187,15 @@ export const PATHWAY_SOURCES: readonly PathwaySource[] = [
       // The latest positive test is the current need; the drugs section itself holds the history.
       const [latest] = testsOnArrest.filter((test) => test.result === 'POSITIVE').sort((a, b) => b.testedOn.localeCompare(a.testedOn));
       return latest
-        ? [{ pathway: 'DRUGS_ALCOHOL', kind: 'NEED', description: `Tested positive on arrest: ${latest.substances.map(words).join(', ')}`, status: null, since: latest.testedOn }]
+        ? [
+            {
+              pathway: 'DRUGS_ALCOHOL',
+              kind: 'NEED',
+              description: `Tested positive on arrest: ${latest.substances.map(words).join(', ')}`,
+              status: null,
+              since: latest.testedOn,
+            },
+          ]
         : [];
     },
   ),
@@ -192,15 +209,11 @@ export const PATHWAY_SOURCES: readonly PathwaySource[] = [
         return pathway ? [{ pathway, kind: 'INTERVENTION', description: `Licence condition: ${description}`, status: null, since: null }] : [];
       }),
   ),
-  source(
-    'police',
-    'police.warningMarkers',
-    z.object({ warningMarkers: z.array(z.object({ type: z.string(), addedOn: date })) }),
-    ({ warningMarkers }) =>
-      warningMarkers.flatMap(({ type, addedOn }) => {
-        const description = type === 'MENTAL_HEALTH' || type === 'SELF_HARM' ? HEALTH_MARKERS[type] : null;
-        return description ? [{ pathway: 'HEALTH', kind: 'NEED', description, status: null, since: addedOn }] : [];
-      }),
+  source('police', 'police.warningMarkers', z.object({ warningMarkers: z.array(z.object({ type: z.string(), addedOn: date })) }), ({ warningMarkers }) =>
+    warningMarkers.flatMap(({ type, addedOn }) => {
+      const description = type === 'MENTAL_HEALTH' || type === 'SELF_HARM' ? HEALTH_MARKERS[type] : null;
+      return description ? [{ pathway: 'HEALTH', kind: 'NEED', description, status: null, since: addedOn }] : [];
+    }),
   ),
 ];
 

@@ -9,11 +9,11 @@ import {
   type DocumentNode,
   type FieldNode,
   type FragmentDefinitionNode,
-  getArgumentValues,
   type GraphQLArgument,
   GraphQLError,
   type GraphQLInputType,
   type GraphQLSchema,
+  getArgumentValues,
   getOperationAST,
   getVariableValues,
   isEnumType,
@@ -126,9 +126,7 @@ export function argumentFault(
   // Variables as execution will see them; when they do not coerce, execution refuses them and nothing runs.
   const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], variables ?? {});
   if (!coerced.coerced) return null;
-  const fragments = new Map(
-    document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d]),
-  );
+  const fragments = new Map(document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d]));
   for (const node of rootFields(operation.selectionSet, fragments)) {
     const field = root.getFields()[node.name.value];
     if (!field || field.args.length === 0) continue;

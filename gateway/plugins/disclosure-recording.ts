@@ -8,13 +8,12 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { type DocumentNode, type ExecutionArgs, type ExecutionResult, print } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import type { Access } from '../access.js';
-import { DisclosureSet } from '../disclosure-set.js';
+import type { Access } from '../enforcement/index.js';
+import { DisclosureSet, recordEnvelope, recordedIdentifiers } from '../enforcement/index.js';
 import { gatewayError } from '../errors.js';
 import type { IdentityIndex } from '../identity/index-of-people.js';
 import type { LinkedPerson } from '../identity/link.js';
 import type { DisclosureRecordInput, Ledger, RecordKind, RecordOutcome } from '../ledger/index.js';
-import { recordEnvelope, recordedIdentifiers } from '../record-envelope.js';
 
 export type EnforcementMode = 'redact' | 'reject';
 
@@ -64,9 +63,7 @@ async function recordOf(
         gatewayId: person.id,
         identifiers: recordedIdentifiers(person),
         inActiveCohort: (await access.factsOf(person)).inActiveCohort,
-        disclosed: disclosed
-          .filter((d) => d.subject === person)
-          .map(({ dataItem, path, clauseId }) => ({ dataItem, path, clauseId })),
+        disclosed: disclosed.filter((d) => d.subject === person).map(({ dataItem, path, clauseId }) => ({ dataItem, path, clauseId })),
         withheld: disclosures.withheld
           .filter((w) => w.subject === person)
           .map(({ dataItem, path, reason, clauseId }) => ({ dataItem, path, reason, ...(clauseId ? { clauseId } : {}) })),
@@ -113,7 +110,12 @@ interface RecordingOptions {
 }
 
 /** The result as it may leave: refused in `reject` mode if anything was withheld, and recorded first; `recorded` false if the ledger failed. */
-async function release(options: RecordingOptions, args: ExecutionArgs, context: RecordingContext, result: ExecutionResult): Promise<{ result: ExecutionResult; recorded: boolean }> {
+async function release(
+  options: RecordingOptions,
+  args: ExecutionArgs,
+  context: RecordingContext,
+  result: ExecutionResult,
+): Promise<{ result: ExecutionResult; recorded: boolean }> {
   const { ledger, mode } = options;
   // What an unavailable agency kept out is not the ISP withholding it: it does not make `reject` refuse.
   const byPolicy = context.disclosures.withheld.filter((w) => !w.reason.startsWith('agency-unavailable:'));
@@ -122,10 +124,14 @@ async function release(options: RecordingOptions, args: ExecutionArgs, context: 
     ? {
         data: null,
         errors: [
-          gatewayError('WITHHELD', 'This operation asks for data the ISP does not share with you for this purpose, and the gateway refuses such operations whole. Ask only for what accessExplanation allows.', {
-            dataItems: [...new Set(byPolicy.map((w) => w.dataItem))],
-            http: { status: 403 },
-          }),
+          gatewayError(
+            'WITHHELD',
+            'This operation asks for data the ISP does not share with you for this purpose, and the gateway refuses such operations whole. Ask only for what accessExplanation allows.',
+            {
+              dataItems: [...new Set(byPolicy.map((w) => w.dataItem))],
+              http: { status: 403 },
+            },
+          ),
         ],
       }
     : result;

@@ -4,8 +4,9 @@
  * would map fields or values the caller may not know, no internal detail, and at most ECHO_LIMIT characters of
  * anything the caller sent.
  */
-import { GraphQLError } from 'graphql';
+
 import type { ExecutionResult } from 'graphql';
+import { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { ECHO_LIMIT } from '../bounded-text.js';
 
@@ -73,7 +74,12 @@ export function disciplined(error: GraphQLError): GraphQLError {
 
 function disciplinedResult<T extends ExecutionResult>(result: T): T {
   if (!result.errors || result.errors.length === 0) return result;
-  return { ...result, errors: result.errors.map((error) => disciplined(error instanceof GraphQLError ? error : new GraphQLError(String((error as { message?: unknown }).message ?? error)))) };
+  return {
+    ...result,
+    errors: result.errors.map((error) =>
+      disciplined(error instanceof GraphQLError ? error : new GraphQLError(String((error as { message?: unknown }).message ?? error))),
+    ),
+  };
 }
 
 /** Maps each payload, and forwards return() at once: a client leaving must end the source, not wait for its next event. */

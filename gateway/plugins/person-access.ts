@@ -1,17 +1,15 @@
 /**
- * Builds each request's view of people (gateway/person-view.ts) and the disclosure set that enforcement fills
+ * Builds each request's view of people (gateway/enforcement/person-view.ts) and the disclosure set that enforcement fills
  * in. Runs after authentication and the purpose check.
  */
 import type { Plugin } from 'graphql-yoga';
 import type { AgencyModule } from '../../adapters/kit/contract.js';
-import type { Access } from '../access.js';
 import type { CohortRegister } from '../cohort/register.js';
-import { DisclosureSet } from '../disclosure-set.js';
+import type { Access, AgencyConnection, SectionLoaders } from '../enforcement/index.js';
+import { DisclosureSet, personView } from '../enforcement/index.js';
 import type { IdentityDirectory } from '../identity/directory.js';
 import type { IdentityIndex } from '../identity/index-of-people.js';
 import type { CompiledPolicy } from '../policy/index.js';
-import { personView } from '../person-view.js';
-import type { AgencyConnection, SectionLoaders } from '../sections.js';
 import { requestIdOf } from './disclosure-recording.js';
 import type { DeclaredContext } from './purpose.js';
 

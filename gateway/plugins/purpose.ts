@@ -4,9 +4,9 @@
  * emergency needs a justification and lasts the purpose's `maxMinutes` from its first use.
  */
 import type { Plugin } from 'graphql-yoga';
-import type { Declaration } from '../access.js';
 import { type AuthenticatedContext, principalOf } from '../authentication/plugin.js';
 import type { EmergencyWindows, WindowDecision } from '../emergency/windows.js';
+import type { Declaration } from '../enforcement/index.js';
 import { type ErrorCode, gatewayError } from '../errors.js';
 import type { CompiledPolicy } from '../policy/index.js';
 
@@ -22,8 +22,16 @@ function refuse(code: ErrorCode, status: number, message: string, extensions: Re
 
 function emergencyRefusal(decision: Exclude<WindowDecision, { open: true }>, maxMinutes: number, maxWindowsPerDay: number) {
   return decision.reason === 'ended'
-    ? refuse('PURPOSE_NOT_PERMITTED', 403, `This emergency access ended at ${decision.endedAt.toISOString()}, ${maxMinutes} minutes after it began; if the emergency continues, declare it again with a new justification.`)
-    : refuse('PURPOSE_NOT_PERMITTED', 403, `You have declared ${decision.windowsToday} emergencies in the last 24 hours, the most the ISP allows (${maxWindowsPerDay}); ask your IG officer or a colleague on the case.`);
+    ? refuse(
+        'PURPOSE_NOT_PERMITTED',
+        403,
+        `This emergency access ended at ${decision.endedAt.toISOString()}, ${maxMinutes} minutes after it began; if the emergency continues, declare it again with a new justification.`,
+      )
+    : refuse(
+        'PURPOSE_NOT_PERMITTED',
+        403,
+        `You have declared ${decision.windowsToday} emergencies in the last 24 hours, the most the ISP allows (${maxWindowsPerDay}); ask your IG officer or a colleague on the case.`,
+      );
 }
 
 export function usePurpose(policy: CompiledPolicy, windows: EmergencyWindows, now: () => Date = () => new Date()): Plugin<DeclaredContext> {
@@ -41,9 +49,14 @@ export function usePurpose(policy: CompiledPolicy, windows: EmergencyWindows, no
       }
       const declared = policy.purpose(purpose);
       if (!declared || !permitted.includes(purpose)) {
-        throw refuse('PURPOSE_NOT_PERMITTED', 403, `${principal.role} may not ask for the purpose "${purpose}"; permitted: ${permitted.join(', ') || 'none'}.`, {
-          permittedPurposes: permitted,
-        });
+        throw refuse(
+          'PURPOSE_NOT_PERMITTED',
+          403,
+          `${principal.role} may not ask for the purpose "${purpose}"; permitted: ${permitted.join(', ') || 'none'}.`,
+          {
+            permittedPurposes: permitted,
+          },
+        );
       }
       if (justification !== null && (justification.length > MAX_JUSTIFICATION || /[\u0000-\u001f]/.test(justification))) {
         throw refuse('BAD_USER_INPUT', 400, `X-Justification must be one line of at most ${MAX_JUSTIFICATION} characters.`);
@@ -60,7 +73,11 @@ export function usePurpose(policy: CompiledPolicy, windows: EmergencyWindows, no
           decision = await windows.declare(principal, justification, declared.emergency, now());
         } catch {
           // The declaration is one transaction on the gateway's database: whatever failed, it is that database.
-          throw refuse('LEDGER_UNAVAILABLE', 503, 'The gateway cannot record an emergency declaration just now (its database is unavailable), so none is opened; try again shortly.');
+          throw refuse(
+            'LEDGER_UNAVAILABLE',
+            503,
+            'The gateway cannot record an emergency declaration just now (its database is unavailable), so none is opened; try again shortly.',
+          );
         }
         if (!decision.open) throw emergencyRefusal(decision, declared.emergency.maxMinutes, declared.emergency.maxWindowsPerDay);
         emergency = true;

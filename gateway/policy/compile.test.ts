@@ -147,13 +147,18 @@ describe('explain', () => {
       clauseId: 'C-06',
     });
     for (const item of explanation.items) {
-      expect(Object.keys(item).sort()).toEqual(item.allowed ? ['allowed', 'clauseId', 'dataItem', 'lawfulBasis'] : expect.arrayContaining(['allowed', 'dataItem', 'reason']));
+      expect(Object.keys(item).sort()).toEqual(
+        item.allowed ? ['allowed', 'clauseId', 'dataItem', 'lawfulBasis'] : expect.arrayContaining(['allowed', 'dataItem', 'reason']),
+      );
     }
   });
 
   it('explains an emergency only when one is declared', () => {
     const granted = (emergency?: boolean) =>
-      policy.explain('police-officer', 'emergency', NOBODY, NOW, emergency).items.filter((item) => item.allowed).map((item) => item.dataItem);
+      policy
+        .explain('police-officer', 'emergency', NOBODY, NOW, emergency)
+        .items.filter((item) => item.allowed)
+        .map((item) => item.dataItem);
     expect(granted()).toEqual([]);
     expect(granted(true)).toEqual(['housing.staffSafetyFlags', 'identity.name']);
   });
@@ -185,8 +190,7 @@ describe('the partnership ISP', () => {
         (role, purpose, dataItem, subject, now, emergency) => {
           const decision = isp.decide({ role, purpose, dataItem, subject, now, emergency });
           const declared = loaded.roles.find((candidate) => candidate.name === role);
-          const inScope =
-            declared?.subjectScope === 'all-linked' || isp.purpose(purpose)?.emergency !== undefined || subject.inActiveCohort;
+          const inScope = declared?.subjectScope === 'all-linked' || isp.purpose(purpose)?.emergency !== undefined || subject.inActiveCohort;
           const met = { 'in-active-cohort': subject.inActiveCohort, 'consent-recorded': subject.consentRecorded, 'mappa-case': subject.mappaCase, emergency };
           const granting = loaded.clauses.filter(
             (clause) =>
@@ -213,7 +217,10 @@ describe('the partnership ISP', () => {
     const seen = (role: string) =>
       new Set(
         purposes.flatMap((purpose) =>
-          isp.explain(role, purpose, everything, NOW, true).items.filter((item) => item.allowed).map((item) => item.dataItem),
+          isp
+            .explain(role, purpose, everything, NOW, true)
+            .items.filter((item) => item.allowed)
+            .map((item) => item.dataItem),
         ),
       );
     const housing = seen('housing-officer');

@@ -2,10 +2,11 @@
  * Compiles a loaded ISP into lookup tables once, at start-up: a decision is one map lookup on
  * role|purpose|data item plus a check of the few candidate clauses' conditions, never a scan of the clauses.
  */
+
+import { partnershipDate } from '../partnership-date.js';
 import type { LoadedPolicy } from './loader.js';
 import type { Condition, LawfulBasis, Purpose, Role, SubjectFacts } from './model.js';
-import { type PolicyFault, PolicyError } from './policy-error.js';
-import { partnershipDate } from '../partnership-date.js';
+import { PolicyError, type PolicyFault } from './policy-error.js';
 
 /** The data items the schema classifies its fields by (`@dataItem`); the gateway's `classifySchema` yields one. */
 export interface DataItemCatalogue {
@@ -24,9 +25,7 @@ export interface DecisionRequest {
 
 export type DenialReason = 'no-clause' | `condition-not-met:${Condition}` | 'clause-expired' | 'audit-only';
 
-export type Decision =
-  | { allowed: true; clauseId: string; lawfulBasis: Readonly<LawfulBasis> }
-  | { allowed: false; reason: DenialReason; clauseId?: string };
+export type Decision = { allowed: true; clauseId: string; lawfulBasis: Readonly<LawfulBasis> } | { allowed: false; reason: DenialReason; clauseId?: string };
 
 /** One catalogue data item and what the ISP decides about it; never a value. */
 export type ItemDecision = { dataItem: string } & Decision;
@@ -81,16 +80,20 @@ export function compilePolicy(policy: LoadedPolicy, catalogue: DataItemCatalogue
   const known = (path: readonly PropertyKey[], item: string) => {
     if (!catalogue.dataItems.has(item)) faults.push(policy.source.fault(path, `data item ${item} is not in the schema's catalogue`));
   };
-  policy.clauses.forEach((clause, c) => clause.dataItems.forEach((item, i) => known(['clauses', c, 'dataItems', i], item)));
-  policy.specialCategoryDataItems.forEach((item, i) => known(['specialCategoryDataItems', i], item));
+  policy.clauses.forEach((clause, c) => {
+    clause.dataItems.forEach((item, i) => {
+      known(['clauses', c, 'dataItems', i], item);
+    });
+  });
+  policy.specialCategoryDataItems.forEach((item, i) => {
+    known(['specialCategoryDataItems', i], item);
+  });
   if (faults.length > 0) throw new PolicyError(faults);
 
   const roles = new Map(policy.roles.map((role) => [role.name, role]));
   const purposes = new Map(policy.purposes.map((purpose) => [purpose.code, purpose]));
   const isEmergency = (code: string) => purposes.get(code)?.emergency !== undefined;
-  const purposesOfRole = new Map(
-    policy.roles.map((role) => [role.name, policy.purposes.filter((purpose) => role.purposes.includes(purpose.code))]),
-  );
+  const purposesOfRole = new Map(policy.roles.map((role) => [role.name, policy.purposes.filter((purpose) => role.purposes.includes(purpose.code))]));
 
   const grants = new Map<string, Grant[]>();
   for (const clause of policy.clauses) {
@@ -154,4 +157,3 @@ export function compilePolicy(policy: LoadedPolicy, catalogue: DataItemCatalogue
     }),
   };
 }
-

@@ -5,8 +5,8 @@
  *   policy.decide({ role, purpose, dataItem, subject, now, emergency });
  */
 export {
-  compilePolicy,
   type CompiledPolicy,
+  compilePolicy,
   type DataItemCatalogue,
   type Decision,
   type DecisionRequest,
@@ -28,5 +28,5 @@ export {
   type Role,
   type SubjectFacts,
 } from './model.js';
-export { describeFault, type PolicyFault, PolicyError } from './policy-error.js';
+export { describeFault, PolicyError, type PolicyFault } from './policy-error.js';
 export { runPolicySuite, type SuiteReport } from './suite.js';

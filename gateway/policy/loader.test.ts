@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { compilePolicy } from './compile.js';
 import { CATALOGUE, TEST_ISP } from './fixtures.js';
 import { loadPolicy, parsePolicy } from './loader.js';
-import { type PolicyFault, PolicyError } from './policy-error.js';
+import { PolicyError, type PolicyFault } from './policy-error.js';
 
 const FILE = 'testshire.yaml';
 
@@ -42,8 +42,13 @@ describe('loadPolicy', () => {
     );
     expect(isp.roles.map((role) => role.name)).toEqual(
       expect.arrayContaining([
-        'police-offender-manager', 'probation-practitioner', 'prison-offender-manager', 'housing-officer',
-        'drug-worker', 'iom-coordinator', 'ig-officer',
+        'police-offender-manager',
+        'probation-practitioner',
+        'prison-offender-manager',
+        'housing-officer',
+        'drug-worker',
+        'iom-coordinator',
+        'ig-officer',
       ]),
     );
     expect(isp.parties.map((party) => party.agency).sort()).toEqual(['drugs', 'housing', 'iom', 'police', 'prison', 'probation']);
@@ -156,7 +161,10 @@ describe('loadPolicy', () => {
   });
 
   it('refuses a clause granting a role a purpose the role may not use', () => {
-    const text = variant(['roles: [police-officer, housing-officer]\n    purposes: [emergency]', 'roles: [police-officer, coordinator]\n    purposes: [emergency]']);
+    const text = variant([
+      'roles: [police-officer, housing-officer]\n    purposes: [emergency]',
+      'roles: [police-officer, coordinator]\n    purposes: [emergency]',
+    ]);
     const [fault] = faultsOf(() => parsePolicy(text, FILE));
     expect(fault).toMatchObject({ path: 'clauses[4].roles[1]', message: expect.stringContaining('role coordinator may not use purpose emergency') });
   });

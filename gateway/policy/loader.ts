@@ -4,7 +4,7 @@
  * on special-category data and break-glass hold). Every fault is reported at once, each with its place.
  */
 import { type Isp, ispSchema } from './model.js';
-import { type PolicyFault, PolicyError } from './policy-error.js';
+import { PolicyError, type PolicyFault } from './policy-error.js';
 import { parseYaml, readYamlFile, type YamlSource } from './yaml-file.js';
 
 /** A validated ISP and where it came from, so that later checks (the data item catalogue) can name places too. */

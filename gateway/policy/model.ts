@@ -36,7 +36,15 @@ const purposeSchema = z
      * Break-glass: a declared emergency lasts at most `maxMinutes`, a user may declare at most `maxWindowsPerDay`
      * in any 24 hours, and every use is flagged for IG review (a second declaration within 24 hours too).
      */
-    emergency: z.strictObject({ maxMinutes: z.int().positive().max(24 * 60), maxWindowsPerDay: z.int().positive().max(24).default(3) }).optional(),
+    emergency: z
+      .strictObject({
+        maxMinutes: z
+          .int()
+          .positive()
+          .max(24 * 60),
+        maxWindowsPerDay: z.int().positive().max(24).default(3),
+      })
+      .optional(),
   })
   .refine((purpose) => !purpose.emergency || purpose.requiresJustification, {
     message: 'an emergency purpose must require a justification',

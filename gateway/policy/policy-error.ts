@@ -29,7 +29,5 @@ export class PolicyError extends Error {
 
 /** `['clauses', 3, 'purposes', 1]` → `clauses[3].purposes[1]`. */
 export function formatPath(path: readonly PropertyKey[]): string {
-  return path
-    .map((segment, index) => (typeof segment === 'number' ? `[${segment}]` : `${index === 0 ? '' : '.'}${String(segment)}`))
-    .join('');
+  return path.map((segment, index) => (typeof segment === 'number' ? `[${segment}]` : `${index === 0 ? '' : '.'}${String(segment)}`)).join('');
 }

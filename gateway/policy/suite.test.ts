@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CATALOGUE, TEST_ISP } from './fixtures.js';
-import { describeFault, type PolicyFault, PolicyError } from './policy-error.js';
+import { describeFault, PolicyError, type PolicyFault } from './policy-error.js';
 import { runPolicySuite } from './suite.js';
 
 const SUITES = readdirSync('policies/tests').filter((name) => name.endsWith('.yaml'));
@@ -37,7 +37,8 @@ describe('policy suites', () => {
 });
 
 describe('runPolicySuite', () => {
-  const allow = '  - {role: police-officer, purpose: case-management, subject: {inActiveCohort: true}, dataItem: police.arrests, expect: allow, clause: C-02}\n';
+  const allow =
+    '  - {role: police-officer, purpose: case-management, subject: {inActiveCohort: true}, dataItem: police.arrests, expect: allow, clause: C-02}\n';
 
   it('passes a case the ISP agrees with and reports the pairs no case exercises', () => {
     const report = runPolicySuite(suiteFile(allow), CATALOGUE);
@@ -63,15 +64,12 @@ describe('runPolicySuite', () => {
   it('checks scope cases', () => {
     const report = runPolicySuite(
       suiteFile(
-        '  - {role: police-officer, purpose: case-management, expect: in-scope}\n' +
-          '  - {role: coordinator, purpose: case-management, expect: in-scope}\n',
+        '  - {role: police-officer, purpose: case-management, expect: in-scope}\n' + '  - {role: coordinator, purpose: case-management, expect: in-scope}\n',
       ),
       CATALOGUE,
     );
     expect(report.passed).toBe(1);
-    expect(report.failures.map((fault) => fault.message)).toEqual([
-      'police-officer / case-management / scope: expected in-scope, got out-of-scope',
-    ]);
+    expect(report.failures.map((fault) => fault.message)).toEqual(['police-officer / case-management / scope: expected in-scope, got out-of-scope']);
   });
 
   it('refuses a malformed case rather than letting it pass as a denial', () => {

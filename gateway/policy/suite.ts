@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { compilePolicy, type DataItemCatalogue, type DenialReason } from './compile.js';
 import { loadPolicy } from './loader.js';
 import { CONDITIONS, isoDate } from './model.js';
-import { type PolicyFault, PolicyError } from './policy-error.js';
+import { PolicyError, type PolicyFault } from './policy-error.js';
 import { readYamlFile } from './yaml-file.js';
 
 const DENIAL_REASONS: ReadonlySet<string> = new Set<DenialReason>([

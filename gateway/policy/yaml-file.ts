@@ -4,8 +4,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { type Document, isMap, isNode, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
-import { z } from 'zod';
-import { formatPath, type PolicyFault, PolicyError } from './policy-error.js';
+import type { z } from 'zod';
+import { formatPath, PolicyError, type PolicyFault } from './policy-error.js';
 
 /** Where a document came from: turns a path inside it into a located fault. */
 export interface YamlSource {
@@ -43,9 +43,7 @@ export function parseYaml<Schema extends z.ZodType>(text: string, file: string, 
   };
 
   if (doc.errors.length > 0) {
-    throw new PolicyError(
-      doc.errors.map((error) => ({ file, path: '', ...at(error.pos[0]), message: `YAML syntax: ${error.message}` })),
-    );
+    throw new PolicyError(doc.errors.map((error) => ({ file, path: '', ...at(error.pos[0]), message: `YAML syntax: ${error.message}` })));
   }
 
   const parsed = schema.safeParse(doc.toJS(), { error: explainIssue, reportInput: true });
@@ -66,9 +64,7 @@ function faultsOf(issue: z.core.$ZodIssue, source: YamlSource): PolicyFault[] {
 /** Plainer words than zod's defaults for the faults authors make most: a missing field, a wrong type, a typo in a choice. */
 function explainIssue(issue: z.core.$ZodRawIssue): string | undefined {
   if (issue.code === 'invalid_type') {
-    return issue.input === undefined
-      ? `is missing (expected ${issue.expected})`
-      : `expected ${issue.expected}, found ${describe(issue.input)}`;
+    return issue.input === undefined ? `is missing (expected ${issue.expected})` : `expected ${issue.expected}, found ${describe(issue.input)}`;
   }
   if (issue.code === 'invalid_value') {
     return `must be one of ${issue.values.map(String).join(', ')}; found ${describe(issue.input)}`;

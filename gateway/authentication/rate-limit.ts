@@ -4,7 +4,7 @@
  * refilled evenly. Per process: behind several replicas a caller gets each replica's allowance, which bounds
  * the load each one takes, the point of the limit.
  */
-import type { Principal } from './authentication/principal.js';
+import type { Principal } from './principal.js';
 
 export interface RateLimits {
   /** Requests a minute for any role not named in `byRole`. */

@@ -5,9 +5,9 @@
  * malformed, or its identity feed never loaded) is `unreadable`, naming the agency: unknown, not "not met".
  */
 import type DataLoader from 'dataloader';
-import { AGENCY_FACTS, type AgencyFact, type AgencyModule, type SubjectFacts } from '../adapters/kit/contract.js';
-import type { IdentityIndex } from './identity/index-of-people.js';
-import type { LinkedPerson } from './identity/link.js';
+import { AGENCY_FACTS, type AgencyFact, type AgencyModule, type SubjectFacts } from '../../adapters/kit/contract.js';
+import type { IdentityIndex } from '../identity/index-of-people.js';
+import type { LinkedPerson } from '../identity/link.js';
 import type { SectionLoaders } from './sections.js';
 
 export type { SubjectFacts };

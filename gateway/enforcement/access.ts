@@ -2,13 +2,14 @@
  * One request's standing under the ISP: who is asking, for which declared purpose, and what the compiled
  * policy decides for each person and data item. Decisions are memoised per person and item for the request.
  */
-import type { Principal } from './authentication/principal.js';
-import { gatewayError } from './errors.js';
-import type { LinkedPerson } from './identity/link.js';
-import type { AgencyFact } from '../adapters/kit/contract.js';
-import type { CompiledPolicy, Decision } from './policy/index.js';
+
+import type { AgencyFact } from '../../adapters/kit/contract.js';
+import type { Principal } from '../authentication/principal.js';
+import { gatewayError } from '../errors.js';
+import type { LinkedPerson } from '../identity/link.js';
+import { partnershipDate } from '../partnership-date.js';
+import type { CompiledPolicy, Decision } from '../policy/index.js';
 import type { FactsOf, GatheredFacts } from './subjects.js';
-import { partnershipDate } from './partnership-date.js';
 
 /** The purpose the caller declared for this request (X-Purpose, X-Justification). */
 export interface Declaration {
@@ -106,7 +107,9 @@ export function createAccess(options: {
       let decision = decisions.get(key);
       if (!decision) {
         decision = factsOf(person).then((subject) =>
-          decideWithUnknowns(subject, (facts) => policy.decide({ role, purpose: declaration.purpose, dataItem, subject: facts, now, emergency: declaration.emergency })),
+          decideWithUnknowns(subject, (facts) =>
+            policy.decide({ role, purpose: declaration.purpose, dataItem, subject: facts, now, emergency: declaration.emergency }),
+          ),
         );
         decisions.set(key, decision);
       }

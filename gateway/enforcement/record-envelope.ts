@@ -3,10 +3,10 @@
  * client application), for which declared purpose and justification, under which ISP version; and how each
  * person it names is identified.
  */
-import type { Principal } from './authentication/principal.js';
-import type { LinkedPerson } from './identity/link.js';
-import type { DisclosureRecordInput } from './ledger/index.js';
-import type { CompiledPolicy } from './policy/index.js';
+import type { Principal } from '../authentication/principal.js';
+import type { LinkedPerson } from '../identity/link.js';
+import type { DisclosureRecordInput } from '../ledger/index.js';
+import type { CompiledPolicy } from '../policy/index.js';
 
 export type RecordEnvelope = Pick<DisclosureRecordInput, 'occurredAt' | 'principal' | 'purpose' | 'justification' | 'ispVersion'>;
 
@@ -40,8 +40,6 @@ export type RecordedIdentifiers = DisclosureRecordInput['subjects'][number]['ide
  * references, so that a search of the ledger by any of them finds every record about the person.
  */
 export function recordedIdentifiers(person: LinkedPerson): RecordedIdentifiers {
-  const localReferences = person.records
-    .filter((r) => !Object.values(r.identifiers).includes(r.key))
-    .map((r) => ({ agency: r.agency, reference: r.key }));
+  const localReferences = person.records.filter((r) => !Object.values(r.identifiers).includes(r.key)).map((r) => ({ agency: r.agency, reference: r.key }));
   return { ...person.identifiers, ...(localReferences.length > 0 ? { localReferences } : {}) };
 }

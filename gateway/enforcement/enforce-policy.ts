@@ -6,14 +6,14 @@
  * Decided by type and directive, never by field name, so new fields are covered without code here.
  */
 import { MapperKind, mapSchema } from '@graphql-tools/utils';
-import { defaultFieldResolver, getNamedType, GraphQLError, type GraphQLFieldResolver, type GraphQLSchema, isCompositeType } from 'graphql';
-import type { AgencyModule } from '../adapters/kit/contract.js';
+import { defaultFieldResolver, GraphQLError, type GraphQLFieldResolver, type GraphQLSchema, getNamedType, isCompositeType } from 'graphql';
+import type { AgencyModule } from '../../adapters/kit/contract.js';
+import { gatewayError } from '../errors.js';
+import type { LinkedPerson } from '../identity/link.js';
+import type { Decision } from '../policy/index.js';
 import { type Access, type AccessDecision, assertMayLookUpPeople } from './access.js';
 import type { Classification } from './classification.js';
 import { type DisclosureSet, responsePath } from './disclosure-set.js';
-import { gatewayError } from './errors.js';
-import type { LinkedPerson } from './identity/link.js';
-import type { Decision } from './policy/index.js';
 
 export interface EnforcedContext {
   access: Access;
@@ -110,17 +110,21 @@ function gatedSection(resolve: Resolver, agency: string, dataItems: readonly str
       const first = decisions.find((d): d is Exclude<Decision, { allowed: true }> => !d.allowed);
       const reason = first?.reason ?? 'no-clause';
       context.disclosures.withhold({ path, subject: person, dataItem, reason });
-      throw gatewayError('WITHHELD', `Nothing from ${agency} is shared with ${context.access.principal.role} for ${context.access.declaration.purpose} about this person.`, {
-        dataItem,
-        reason,
-      });
+      throw gatewayError(
+        'WITHHELD',
+        `Nothing from ${agency} is shared with ${context.access.principal.role} for ${context.access.declaration.purpose} about this person.`,
+        {
+          dataItem,
+          reason,
+        },
+      );
     }
     let section: unknown;
     try {
       section = await resolve(source, args, context, info);
     } catch (error) {
       // The ledger says why the section is missing: the agency, not the ISP.
-      if (!(error instanceof GraphQLError) || error.extensions['code'] !== 'AGENCY_UNAVAILABLE') throw error;
+      if (!(error instanceof GraphQLError) || error.extensions.code !== 'AGENCY_UNAVAILABLE') throw error;
       context.disclosures.withhold({ path, subject: person, dataItem, reason: agencyUnavailable(agency) });
       throw gatewayError('AGENCY_UNAVAILABLE', error.message, { ...error.extensions, dataItem });
     }

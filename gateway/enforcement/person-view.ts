@@ -4,10 +4,10 @@
  * and the caller's access under the ISP. Built per request, and again per event for a subscription.
  */
 import DataLoader from 'dataloader';
-import type { AgencyModule } from '../adapters/kit/contract.js';
+import type { AgencyModule } from '../../adapters/kit/contract.js';
+import type { CohortRegister } from '../cohort/register.js';
+import type { IdentityIndex } from '../identity/index-of-people.js';
 import { type Access, createAccess } from './access.js';
-import type { CohortRegister } from './cohort/register.js';
-import type { IdentityIndex } from './identity/index-of-people.js';
 import { type AgencyConnection, createSectionLoaders, type SectionLoaders } from './sections.js';
 import { createFactsOf } from './subjects.js';
 

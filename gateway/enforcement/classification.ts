@@ -28,7 +28,7 @@ export function classifySchema(schema: GraphQLSchema): Classification {
 
   const dataItemOf = (field: GraphQLField<unknown, unknown>): string | undefined => {
     const [directive] = getDirective(schema, field, 'dataItem') ?? [];
-    const name: unknown = directive?.['name'];
+    const name: unknown = directive?.name;
     return typeof name === 'string' ? name : undefined;
   };
 

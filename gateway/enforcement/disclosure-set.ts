@@ -2,7 +2,7 @@
  * What one request decided about each person: values allowed at which response paths, values withheld
  * and why, and the people it consulted. Only what the final result actually carries counts as disclosed.
  */
-import type { LinkedPerson } from './identity/link.js';
+import type { LinkedPerson } from '../identity/link.js';
 import type { RecordedIdentifiers } from './record-envelope.js';
 
 export interface Allowed {
@@ -97,9 +97,16 @@ export class DisclosureSet {
         for (const entry of marked) this.allow({ ...entry, path: placed });
       }
     };
-    if (!Array.isArray(value)) return at(value, path);
+    if (!Array.isArray(value)) {
+      at(value, path);
+      return;
+    }
     let base: string | undefined;
-    value.forEach((item, i) => at(item, () => `${(base ??= path())}.${i}`));
+    const listPath = () => {
+      base ??= path();
+      return base;
+    };
+    for (const [i, item] of value.entries()) at(item, () => `${listPath()}.${i}`);
   }
 
   consult(person: LinkedPerson): void {

@@ -3,9 +3,9 @@
  * (DataLoader), agencies in parallel. A failing agency fails only its own sections.
  */
 import DataLoader from 'dataloader';
-import type { AgencyAdapter } from '../adapters/kit/contract.js';
-import { AgencyUnavailableError } from '../adapters/kit/errors.js';
-import { gatewayError } from './errors.js';
+import type { AgencyAdapter } from '../../adapters/kit/contract.js';
+import { AgencyUnavailableError } from '../../adapters/kit/errors.js';
+import { gatewayError } from '../errors.js';
 
 export interface AgencyConnection {
   agency: string;
