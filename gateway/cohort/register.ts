@@ -289,15 +289,7 @@ export class CohortRegister {
       for (const selection of selections) {
         const change = CohortAction.parse(selection);
         if (!(await write(tx, change, 1))) throw new CohortError('CONFLICT', `${change.gatewayId} is already in the register.`);
-        const { action, gatewayId, ...details } = change;
-        await tx.query('INSERT INTO cohort_history (gateway_id, occurred_at, action, details, actor, request_id) VALUES ($1, $2, $3, $4, $5, $6)', [
-          gatewayId,
-          by.at.toISOString(),
-          action,
-          JSON.stringify(details),
-          by.actor,
-          by.requestId,
-        ]);
+        await writeHistory(tx, change, by);
       }
     });
   }
@@ -326,13 +318,8 @@ async function checkVersion(client: SqlClient, { change, expectedVersion }: Plan
   return version;
 }
 
-/** The change written with its history, in one transaction. */
-async function applyChange(tx: SqlClient, planned: PlannedChange, by: { actor: string; requestId: string; at: Date }): Promise<Membership> {
-  const { change } = planned;
-  const version = await checkVersion(tx, planned);
-  if (!(await write(tx, change, version + 1))) {
-    throw new CohortError('CONFLICT', 'Someone else selected this person while this change was being recorded; reload and try again.');
-  }
+/** A change's line in the member's history: what was done, with what, by whom, for which request. */
+async function writeHistory(tx: SqlClient, change: CohortAction, by: { actor: string; requestId: string; at: Date }): Promise<void> {
   const { action, gatewayId, ...details } = change;
   await tx.query('INSERT INTO cohort_history (gateway_id, occurred_at, action, details, actor, request_id) VALUES ($1, $2, $3, $4, $5, $6)', [
     gatewayId,
@@ -342,7 +329,17 @@ async function applyChange(tx: SqlClient, planned: PlannedChange, by: { actor: s
     by.actor,
     by.requestId,
   ]);
-  const [updated] = await tx.query('SELECT * FROM cohort_memberships WHERE gateway_id = $1', [gatewayId]);
+}
+
+/** The change written with its history, in one transaction. */
+async function applyChange(tx: SqlClient, planned: PlannedChange, by: { actor: string; requestId: string; at: Date }): Promise<Membership> {
+  const { change } = planned;
+  const version = await checkVersion(tx, planned);
+  if (!(await write(tx, change, version + 1))) {
+    throw new CohortError('CONFLICT', 'Someone else selected this person while this change was being recorded; reload and try again.');
+  }
+  await writeHistory(tx, change, by);
+  const [updated] = await tx.query('SELECT * FROM cohort_memberships WHERE gateway_id = $1', [change.gatewayId]);
   return toMembership(updated);
 }
 
