@@ -4,12 +4,12 @@
  * ledger before it is sent; the agencies are read once per event, not once per subscriber; a ledger that cannot
  * write ends the stream; a closed stream leaves no subscriber.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:http';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { agencies } from '../adapters/registry.js';
 import { LedgerUnavailableError } from '../gateway/ledger/index.js';
 import { type Caller, COORDINATOR, defaultPolicy, startTestSystem, type TestSystem } from './harness.js';
+import { type Listening, listen } from './hostile-requests.js';
 
 const SUBSCRIPTION = /* GraphQL */ `
   subscription Alerts {
@@ -31,18 +31,16 @@ interface Stream {
 }
 
 let system: TestSystem;
-let server: Server;
+let gateway: Listening | undefined;
 let url: string;
 
 beforeAll(async () => {
   system = await startTestSystem({ policy: defaultPolicy(), timeoutMs: 2000 });
-  server = createServer(system.app);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
+  gateway = await listen(createServer(system.app));
+  url = `${gateway.url}/graphql`;
 });
 afterAll(async () => {
-  server?.closeAllConnections();
-  await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+  await gateway?.close();
   await system?.close();
 });
 

@@ -6,8 +6,7 @@
  *                                            ⊆ what the ledger records for that request, path by path,
  * and everything the ledger records for the request is in the response and allowed by the oracle.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:http';
 import fc from 'fast-check';
 import { type GraphQLObjectType, getNamedType, isLeafType, isObjectType, parse } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,6 +14,7 @@ import { WRINKLES } from '../adapters/population/generate.js';
 import type { SyntheticPerson } from '../adapters/population/types.js';
 import type { DisclosureRecord } from '../gateway/ledger/index.js';
 import { type Caller, COORDINATOR, defaultPolicy, startTestSystem, type TestSystem } from './harness.js';
+import { type Listening, listen } from './hostile-requests.js';
 import { type Asking, type ClassifiedField, factsOf, IspOracle, linksWhole, lookupOf, type PersonCatalogue, personCatalogue, valueAt } from './isp-oracle.js';
 import { readResponse } from './ledger-disclosures.js';
 
@@ -399,7 +399,7 @@ function expectRecorded(
 }
 
 describe('the disclosure invariant on every root field and the subscription', () => {
-  let server: Server;
+  let gateway: Listening | undefined;
   let url: string;
 
   beforeAll(async () => {
@@ -410,13 +410,11 @@ describe('the disclosure invariant on every root field and the subscription', ()
       ),
     );
     await makeEvents(30);
-    server = createServer(system.app);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
+    gateway = await listen(createServer(system.app));
+    url = `${gateway.url}/graphql`;
   });
   afterAll(async () => {
-    server?.closeAllConnections();
-    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+    await gateway?.close();
   });
 
   async function makeEvents(count: number): Promise<void> {
