@@ -1,0 +1,127 @@
+/**
+ * The development identity provider: a real OpenID Connect provider (`oidc-provider`) whose sign-in page lets a
+ * person choose one of the synthetic staff of each ISP role. It signs with the local issuer's key under the same
+ * issuer name (gateway/authentication/local-issuer.ts), so the console's sign-ins and `npm run token`'s tokens
+ * come from one issuer. Development only: it refuses NODE_ENV=production.
+ */
+import { randomBytes } from 'node:crypto';
+import express from 'express';
+import type { JWK } from 'jose';
+import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import { refuseInProduction } from '../authentication/local-issuer.js';
+import type { RoleCatalogue } from '../authentication/principal.js';
+import { devStaff, type StaffAccount } from './staff.js';
+
+/** The console's client at the development provider: public, authorization code with PKCE. */
+export const CONSOLE_CLIENT_ID = 'partnership-console';
+
+export interface DevIdpOptions {
+  issuer: string;
+  catalogue: RoleCatalogue;
+  /** The local issuer's private signing key. */
+  signingKey: JWK;
+  /** Where the console may be sent back to after sign-in, e.g. http://localhost:4000/console/callback. */
+  redirectUris: readonly string[];
+  /** Where the console may be sent back to after sign-out. */
+  postLogoutRedirectUris: readonly string[];
+}
+
+/** An express app serving the provider at its root. */
+export function createDevIdp(options: DevIdpOptions): { app: express.Express; staff: readonly StaffAccount[] } {
+  refuseInProduction('the development identity provider');
+  const staff = devStaff(options.catalogue);
+  const bySub = new Map(staff.map((account) => [account.sub, account]));
+  const configuration: Configuration = {
+    clients: [
+      {
+        client_id: CONSOLE_CLIENT_ID,
+        token_endpoint_auth_method: 'none',
+        grant_types: ['authorization_code'],
+        response_types: ['code'],
+        redirect_uris: [...options.redirectUris],
+        post_logout_redirect_uris: [...options.postLogoutRedirectUris],
+      },
+    ],
+    jwks: { keys: [options.signingKey] },
+    // Cookies signed with a key of this process: a restart signs everyone out of the provider, nothing more.
+    cookies: { keys: [randomBytes(32).toString('base64url')] },
+    claims: { openid: ['sub'], profile: ['name', 'agency', 'role'] },
+    // The console reads who signed in from the ID token alone.
+    conformIdTokenClaims: false,
+    findAccount: (_ctx, sub) => {
+      const account = bySub.get(sub);
+      if (account === undefined) return undefined;
+      return { accountId: sub, claims: () => ({ sub, name: account.name, agency: account.agency, role: account.role }) };
+    },
+    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    features: { devInteractions: { enabled: false }, rpInitiatedLogout: { enabled: true } },
+    // The console is the partnership's own application: no consent screen.
+    loadExistingGrant: async (ctx: KoaContextWithOIDC) => {
+      const { client, session, provider } = ctx.oidc;
+      if (client === undefined || session?.accountId === undefined) return undefined;
+      const existing = session.grantIdFor(client.clientId);
+      if (existing !== undefined) return provider.Grant.find(existing);
+      const grant = new provider.Grant({ clientId: client.clientId, accountId: session.accountId });
+      grant.addOIDCScope('openid profile');
+      await grant.save();
+      return grant;
+    },
+    ttl: { IdToken: 3600, Session: 8 * 3600, Interaction: 600, Grant: 8 * 3600, AccessToken: 3600, AuthorizationCode: 60 },
+  };
+  const provider = new Provider(options.issuer, configuration);
+  const app = express();
+  app.disable('x-powered-by');
+
+  app.get('/interaction/:uid', async (req, res, next) => {
+    try {
+      const details = await provider.interactionDetails(req, res);
+      res.type('html').send(signInPage(details.uid, staff));
+    } catch (error) {
+      next(error);
+    }
+  });
+  app.post('/interaction/:uid', express.urlencoded({ extended: false, limit: '4kb' }), async (req, res, next) => {
+    try {
+      const details = await provider.interactionDetails(req, res);
+      const chosen = typeof req.body?.account === 'string' ? bySub.get(req.body.account) : undefined;
+      if (chosen === undefined) {
+        res.status(400).type('html').send(signInPage(details.uid, staff, 'Choose who to sign in as'));
+        return;
+      }
+      await provider.interactionFinished(req, res, { login: { accountId: chosen.sub } }, { mergeWithLastSubmission: false });
+    } catch (error) {
+      next(error);
+    }
+  });
+  app.use(provider.callback());
+  return { app, staff };
+}
+
+const escape = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/** A plain, accessible page: one radio button per member of staff, grouped by role. */
+function signInPage(uid: string, staff: readonly StaffAccount[], error?: string): string {
+  const roles = [...new Set(staff.map((account) => account.role))];
+  const groups = roles
+    .map((role) => {
+      const options = staff
+        .filter((account) => account.role === role)
+        .map(
+          (account) =>
+            `<div class="option"><input type="radio" name="account" id="account-${escape(account.sub)}" value="${escape(account.sub)}">` +
+            `<label for="account-${escape(account.sub)}">${escape(account.name)} (${escape(account.sub)}, ${escape(account.agency)})</label></div>`,
+        )
+        .join('');
+      return `<fieldset><legend>${escape(role)}</legend>${options}</fieldset>`;
+    })
+    .join('');
+  return `<!DOCTYPE html><html lang="en-GB"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Sign in - development identity provider</title>
+<style>body{font-family:arial,sans-serif;margin:2rem;max-width:48rem;color:#0b0c0c}fieldset{margin:0 0 1rem;border:1px solid #b1b4b6}legend{font-weight:bold}.option{margin:.25rem 0}.error{color:#d4351c;font-weight:bold}button{font-size:1.1rem;padding:.5rem 1rem;background:#00703c;color:#fff;border:0}:focus{outline:3px solid #fd0}</style>
+</head><body><main>
+<h1>Sign in (development identity provider)</h1>
+<p>Synthetic staff only. Choose who to sign in as.</p>
+${error ? `<p class="error" role="alert">${escape(error)}</p>` : ''}
+<form method="post" action="/interaction/${escape(uid)}">${groups}<button type="submit">Sign in</button></form>
+</main></body></html>`;
+}
