@@ -85,7 +85,10 @@ export function createDevIdp(options: DevIdpOptions): { app: express.Express; st
       const details = await provider.interactionDetails(req, res);
       const chosen = typeof req.body?.account === 'string' ? bySub.get(req.body.account) : undefined;
       if (chosen === undefined) {
-        res.status(400).type('html').send(signInPage(details.uid, staff, 'Choose who to sign in as'));
+        res
+          .status(400)
+          .type('html')
+          .send(signInPage(details.uid, staff, 'Choose who to sign in as'));
         return;
       }
       await provider.interactionFinished(req, res, { login: { accountId: chosen.sub } }, { mergeWithLastSubmission: false });
@@ -97,7 +100,7 @@ export function createDevIdp(options: DevIdpOptions): { app: express.Express; st
   return { app, staff };
 }
 
-const escape = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const html = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /** A plain, accessible page: one radio button per member of staff, grouped by role. */
 function signInPage(uid: string, staff: readonly StaffAccount[], error?: string): string {
@@ -108,11 +111,11 @@ function signInPage(uid: string, staff: readonly StaffAccount[], error?: string)
         .filter((account) => account.role === role)
         .map(
           (account) =>
-            `<div class="option"><input type="radio" name="account" id="account-${escape(account.sub)}" value="${escape(account.sub)}">` +
-            `<label for="account-${escape(account.sub)}">${escape(account.name)} (${escape(account.sub)}, ${escape(account.agency)})</label></div>`,
+            `<div class="option"><input type="radio" name="account" id="account-${html(account.sub)}" value="${html(account.sub)}">` +
+            `<label for="account-${html(account.sub)}">${html(account.name)} (${html(account.sub)}, ${html(account.agency)})</label></div>`,
         )
         .join('');
-      return `<fieldset><legend>${escape(role)}</legend>${options}</fieldset>`;
+      return `<fieldset><legend>${html(role)}</legend>${options}</fieldset>`;
     })
     .join('');
   return `<!DOCTYPE html><html lang="en-GB"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -121,7 +124,7 @@ function signInPage(uid: string, staff: readonly StaffAccount[], error?: string)
 </head><body><main>
 <h1>Sign in (development identity provider)</h1>
 <p>Synthetic staff only. Choose who to sign in as.</p>
-${error ? `<p class="error" role="alert">${escape(error)}</p>` : ''}
-<form method="post" action="/interaction/${escape(uid)}">${groups}<button type="submit">Sign in</button></form>
+${error ? `<p class="error" role="alert">${html(error)}</p>` : ''}
+<form method="post" action="/interaction/${html(uid)}">${groups}<button type="submit">Sign in</button></form>
 </main></body></html>`;
 }

@@ -159,7 +159,7 @@ async function selectPage(
  * A record is an agency's to account for if its staff received the answer or a disclosed data item is the agency's
  * (data items are named `<agency>.<item>`). Read from the hashed text itself, so no derived column can disagree.
  */
-function visibleTo(agency: string): string {
+export function visibleTo(agency: string): string {
   return `(r.agency = ${agency} OR jsonb_path_exists(r.canonical::jsonb, '$.subjects[*].disclosed[*].dataItem ? (@ starts with $p)', jsonb_build_object('p', ${agency} || '.')))`;
 }
 
