@@ -36,6 +36,8 @@ export function createDevIdp(options: DevIdpOptions): { app: express.Express; st
       {
         client_id: CONSOLE_CLIENT_ID,
         token_endpoint_auth_method: 'none',
+        // The one key is the local issuer's ES256 key.
+        id_token_signed_response_alg: 'ES256',
         grant_types: ['authorization_code'],
         response_types: ['code'],
         redirect_uris: [...options.redirectUris],
@@ -65,6 +67,11 @@ export function createDevIdp(options: DevIdpOptions): { app: express.Express; st
       grant.addOIDCScope('openid profile');
       await grant.save();
       return grant;
+    },
+    // Its own plain error page: the default one loads a web font from another origin.
+    renderError: (ctx, out) => {
+      ctx.type = 'html';
+      ctx.body = `<!DOCTYPE html><html lang="en-GB"><head><meta charset="utf-8"><title>Sign-in error</title></head><body><main><h1>Sign-in error</h1><p>${html(String(out.error))}: ${html(String(out.error_description ?? ''))}</p></main></body></html>`;
     },
     ttl: { IdToken: 3600, Session: 8 * 3600, Interaction: 600, Grant: 8 * 3600, AccessToken: 3600, AuthorizationCode: 60 },
   };
