@@ -8,7 +8,7 @@ import type { Population } from '../adapters/population/types.js';
 import { agencies } from '../adapters/registry.js';
 import { connectAgencies, startSimulators } from './agencies.js';
 import { createAuthenticator } from './authentication/authenticator.js';
-import { discoverJwksUrl } from './authentication/discovery.js';
+import { discoverJwksUrlAtStartUp } from './authentication/discovery.js';
 import { ensureLocalIssuer } from './authentication/local-issuer.js';
 import type { RoleCatalogue } from './authentication/principal.js';
 import { loadEligibilityRules } from './cohort/eligibility-file.js';
@@ -35,7 +35,7 @@ async function authenticatorFor(config: Config, catalogue: RoleCatalogue, closer
   const { AUTH_JWKS_URL, AUTH_JWKS_FILE, AUTH_ISSUER, AUTH_AUDIENCE, DATA_DIR, TOKEN_MAX_LIFETIME_S } = config;
   const checks = { catalogue, maxLifetimeSeconds: TOKEN_MAX_LIFETIME_S };
   if (AUTH_ISSUER) {
-    const jwks = AUTH_JWKS_URL ? { url: AUTH_JWKS_URL } : AUTH_JWKS_FILE ? { file: AUTH_JWKS_FILE } : { url: await discoverJwksUrl(AUTH_ISSUER) };
+    const jwks = AUTH_JWKS_URL ? { url: AUTH_JWKS_URL } : AUTH_JWKS_FILE ? { file: AUTH_JWKS_FILE } : { url: await discoverJwksUrlAtStartUp(AUTH_ISSUER) };
     return { issuer: AUTH_ISSUER, authenticator: createAuthenticator({ jwks, issuer: AUTH_ISSUER, audience: AUTH_AUDIENCE, ...checks }) };
   }
   const local = await ensureLocalIssuer(DATA_DIR, catalogue);

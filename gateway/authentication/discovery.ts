@@ -23,3 +23,16 @@ export async function discoverJwksUrl(issuer: string, fetcher: typeof fetch = fe
   }
   return parsed.data.jwks_uri;
 }
+
+/** Discovery at start-up, waiting up to `attempts` × 2 s for a provider that starts beside the gateway. */
+export async function discoverJwksUrlAtStartUp(issuer: string, attempts = 15, fetcher: typeof fetch = fetch): Promise<string> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await discoverJwksUrl(issuer, fetcher);
+    } catch (error) {
+      if (attempt >= attempts) throw error;
+      console.warn(`  identity provider: ${error instanceof Error ? error.message : String(error)} (trying again)`);
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+    }
+  }
+}

@@ -56,7 +56,24 @@ export function createDevIdp(options: DevIdpOptions): { app: express.Express; st
       return { accountId: sub, claims: () => ({ sub, name: account.name, agency: account.agency, role: account.role }) };
     },
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
-    features: { devInteractions: { enabled: false }, rpInitiatedLogout: { enabled: true } },
+    features: {
+      devInteractions: { enabled: false },
+      rpInitiatedLogout: {
+        enabled: true,
+        // Plain pages of its own: the defaults load a web font from another origin.
+        logoutSource: (ctx, form) => {
+          ctx.type = 'html';
+          ctx.body = page(
+            'Sign out',
+            `<h1>Sign out of the development identity provider?</h1>${form}<button type="submit" form="op.logoutForm" value="yes" name="logout">Yes, sign me out</button> <button type="submit" form="op.logoutForm">No, stay signed in</button>`,
+          );
+        },
+        postLogoutSuccessSource: (ctx) => {
+          ctx.type = 'html';
+          ctx.body = page('Signed out', '<h1>You have signed out</h1>');
+        },
+      },
+    },
     // The console is the partnership's own application: no consent screen.
     loadExistingGrant: async (ctx: KoaContextWithOIDC) => {
       const { client, session, provider } = ctx.oidc;
@@ -71,7 +88,7 @@ export function createDevIdp(options: DevIdpOptions): { app: express.Express; st
     // Its own plain error page: the default one loads a web font from another origin.
     renderError: (ctx, out) => {
       ctx.type = 'html';
-      ctx.body = `<!DOCTYPE html><html lang="en-GB"><head><meta charset="utf-8"><title>Sign-in error</title></head><body><main><h1>Sign-in error</h1><p>${html(String(out.error))}: ${html(String(out.error_description ?? ''))}</p></main></body></html>`;
+      ctx.body = page('Sign-in error', `<h1>Sign-in error</h1><p>${html(String(out.error))}: ${html(String(out.error_description ?? ''))}</p>`);
     },
     ttl: { IdToken: 3600, Session: 8 * 3600, Interaction: 600, Grant: 8 * 3600, AccessToken: 3600, AuthorizationCode: 60 },
   };
@@ -109,7 +126,16 @@ export function createDevIdp(options: DevIdpOptions): { app: express.Express; st
 
 const html = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
-/** A plain, accessible page: one radio button per member of staff, grouped by role. */
+const STYLE =
+  'body{font-family:arial,sans-serif;margin:2rem;max-width:48rem;color:#0b0c0c}fieldset{margin:0 0 1rem;border:1px solid #b1b4b6}legend{font-weight:bold}.option{margin:.25rem 0}.error{color:#d4351c;font-weight:bold}button{font-size:1.1rem;padding:.5rem 1rem;background:#00703c;color:#fff;border:0}:focus{outline:3px solid #fd0}';
+
+/** One plain, accessible page of the provider's own. */
+function page(title: string, body: string): string {
+  return `<!DOCTYPE html><html lang="en-GB"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${html(title)} - development identity provider</title><style>${STYLE}</style></head><body><main>${body}</main></body></html>`;
+}
+
+/** The sign-in page: one radio button per member of staff, grouped by role. */
 function signInPage(uid: string, staff: readonly StaffAccount[], error?: string): string {
   const roles = [...new Set(staff.map((account) => account.role))];
   const groups = roles
@@ -125,13 +151,10 @@ function signInPage(uid: string, staff: readonly StaffAccount[], error?: string)
       return `<fieldset><legend>${html(role)}</legend>${options}</fieldset>`;
     })
     .join('');
-  return `<!DOCTYPE html><html lang="en-GB"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Sign in - development identity provider</title>
-<style>body{font-family:arial,sans-serif;margin:2rem;max-width:48rem;color:#0b0c0c}fieldset{margin:0 0 1rem;border:1px solid #b1b4b6}legend{font-weight:bold}.option{margin:.25rem 0}.error{color:#d4351c;font-weight:bold}button{font-size:1.1rem;padding:.5rem 1rem;background:#00703c;color:#fff;border:0}:focus{outline:3px solid #fd0}</style>
-</head><body><main>
-<h1>Sign in (development identity provider)</h1>
-<p>Synthetic staff only. Choose who to sign in as.</p>
+  return page(
+    'Sign in',
+    `<h1>Sign in (development identity provider)</h1><p>Synthetic staff only. Choose who to sign in as.</p>
 ${error ? `<p class="error" role="alert">${html(error)}</p>` : ''}
-<form method="post" action="/interaction/${html(uid)}">${groups}<button type="submit">Sign in</button></form>
-</main></body></html>`;
+<form method="post" action="/interaction/${html(uid)}">${groups}<button type="submit">Sign in</button></form>`,
+  );
 }

@@ -69,11 +69,13 @@ describeInChromium('the IG console in Chromium', () => {
   });
 
   /** A new browser, signed in through the identity provider's page as the named member of staff. */
-  async function signIn(sub: string): Promise<Page> {
+  async function signIn(sub: string, checkSignInPage = false): Promise<Page> {
     const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1200, height: 900 } });
     contexts.push(context);
     const page = await context.newPage();
     await page.goto(`${gateway.url}/console`);
+    expect(page.url().startsWith(`${idp.url}/interaction/`)).toBe(true);
+    if (checkSignInPage) await accessible(page, 'identity-provider-sign-in');
     await page.getByLabel(new RegExp(`\\(${sub},`)).check();
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.waitForURL((url) => url.toString().startsWith(gateway.url));
@@ -92,7 +94,7 @@ describeInChromium('the IG console in Chromium', () => {
   let officer: Page;
 
   it('signs an IG officer in through the identity provider and shows the dashboard', async () => {
-    officer = await signIn('ig-officer-1');
+    officer = await signIn('ig-officer-1', true);
     await expect(officer.getByRole('heading', { name: 'Dashboard', level: 1 }).isVisible()).resolves.toBe(true);
     expect(await officer.textContent('body')).toContain("you see the whole partnership's ledger");
     await accessible(officer, 'dashboard');
@@ -104,6 +106,7 @@ describeInChromium('the IG console in Chromium', () => {
     await officer.getByLabel('Identifier').selectOption('pnc');
     await officer.getByLabel('Value').fill(CARL);
     await officer.getByRole('button', { name: 'Find' }).click();
+    await accessible(officer, 'people-found');
     await officer.getByRole('link', { name: /Subject access report/ }).click();
     await officer.waitForURL(/\/console\/access-report\?pnc=/);
     const report = (await officer.textContent('main')) ?? '';
@@ -212,9 +215,14 @@ describeInChromium('the IG console in Chromium', () => {
 
   it('signs out', async () => {
     await officer.getByRole('button', { name: 'Sign out' }).click();
-    await officer.waitForURL(/signed-out|session\/end/);
-    if (officer.url().includes('/session/end')) await officer.getByRole('button').first().click();
+    // The identity provider asks to confirm, then sends the browser back to the console.
+    await officer.waitForURL(/\/session\/end/);
+    await accessible(officer, 'identity-provider-sign-out');
+    await officer.getByRole('button', { name: 'Yes, sign me out' }).click();
+    await officer.waitForURL(/\/console\/signed-out$/);
+    await accessible(officer, 'signed-out');
+    // Signed out of both: the console asks the provider, which asks who is signing in.
     await officer.goto(`${gateway.url}/console/alerts`);
-    expect(officer.url()).not.toMatch(/\/console\/alerts$/);
+    expect(officer.url().startsWith(`${idp.url}/interaction/`)).toBe(true);
   });
 });
