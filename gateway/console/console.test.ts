@@ -68,6 +68,18 @@ describe('the console over HTTP', () => {
     expect(audits.entries[0]?.record.subjects[0]?.identifiers.pnc).toBe('2002/0949875C');
   });
 
+  it('finds a person by name, and by an identifier in any written form, naming them by identifiers only', async () => {
+    const { cookie } = await signedIn(officer);
+    const byName = await request(system.app).get('/console/people?name=Carl+Rhodes').set('cookie', cookie);
+    expect(byName.status).toBe(200);
+    expect(byName.text).toContain('2002/0949875C');
+    const loose = await request(system.app).get('/console/people?kind=pnc&value=02%2F949875C').set('cookie', cookie);
+    expect(loose.text).toContain('/console/access-report?pnc=2002%2F0949875C');
+    const bad = await request(system.app).get('/console/people?kind=pnc&value=not-a-pnc').set('cookie', cookie);
+    expect(bad.status).toBe(400);
+    expect(bad.text).toContain('There is a problem');
+  });
+
   it('refuses a form without the session CSRF token, and changes nothing', async () => {
     const { cookie, csrf } = await signedIn(officer);
     const before = (await system.ledger.query({ kind: 'alteration', userId: 'ig-officer-1' })).entries.length;
