@@ -8,7 +8,7 @@ import { AlertTriage } from './triage.js';
 
 const night = { userId: 'ho-night-1', displayName: 'Night (synthetic)', agency: 'housing', role: 'housing-officer' };
 const officer: Principal = { userId: 'ig-1', displayName: 'Ivy Grant', agency: 'iom', role: 'ig-officer', clientApplication: 'partnership-console' };
-const policy = { id: 'northshire-iom-isp', version: '2.3' };
+const policy = { id: 'northshire-iom-isp', version: '2.4' };
 const SATURDAY = ['2025-03-08T00:00:00Z', '2025-03-09T00:00:00Z'] as const;
 
 describeOnBackends('alert triage', (backend) => {

@@ -10,6 +10,7 @@ import type { JWK } from 'jose';
 import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import { refuseInProduction } from '../authentication/local-issuer.js';
 import type { RoleCatalogue } from '../authentication/principal.js';
+import { memoryAdapters } from './memory-adapter.js';
 import { devStaff, type StaffAccount } from './staff.js';
 
 /** The console's client at the development provider: public, authorization code with PKCE. */
@@ -32,6 +33,7 @@ export function createDevIdp(options: DevIdpOptions): { app: express.Express; st
   const staff = devStaff(options.catalogue);
   const bySub = new Map(staff.map((account) => [account.sub, account]));
   const configuration: Configuration = {
+    adapter: memoryAdapters(),
     clients: [
       {
         client_id: CONSOLE_CLIENT_ID,
