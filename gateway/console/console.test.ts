@@ -80,6 +80,29 @@ describe('the console over HTTP', () => {
     expect(bad.text).toContain('There is a problem');
   });
 
+  it("downloads the filtered records as NDJSON, CSV or FHIR, in the officer's scope, after recording the download", async () => {
+    await system.query(
+      '{ person(pnc: "2002/0949875C") { name { familyName } } }',
+      {},
+      { role: 'probation-practitioner', agency: 'probation', sub: 'pp-9', purpose: 'iom-case-management' },
+    );
+    const { cookie } = await signedIn(officer);
+    const csv = await request(system.app).get('/console/disclosures/export?format=csv&pnc=2002%2F0949875C&kind=disclosure').set('cookie', cookie);
+    expect(csv.status).toBe(200);
+    expect(csv.headers['content-type']).toContain('text/csv');
+    const last = Number(/disclosures-to-(\d+)\.csv/.exec(csv.headers['content-disposition'] ?? '')?.[1]);
+    const download = (await system.ledger.query({ kind: 'audit', userId: 'ig-officer-1' }, { order: 'newest-first', limit: 1 })).entries[0];
+    expect(download?.sequence).toBe(last);
+    expect(download?.record.operationName).toBe('ConsoleExport');
+    expect(csv.text).toContain('pp-9');
+    const fhir = await request(system.app).get('/console/disclosures/export?format=fhir&pnc=2002%2F0949875C').set('cookie', cookie);
+    expect(JSON.parse(fhir.text.split('\n')[0] ?? '{}').resourceType).toBe('AuditEvent');
+    const housing = await signedIn({ ...officer, userId: 'housing-ig-officer-1', agency: 'housing', role: 'housing-ig-officer' });
+    const scoped = await request(system.app).get('/console/disclosures/export?format=ndjson&pnc=2002%2F0949875C&kind=disclosure').set('cookie', housing.cookie);
+    expect(scoped.status).toBe(200);
+    expect(scoped.text).not.toContain('pp-9');
+  });
+
   it('refuses a form without the session CSRF token, and changes nothing', async () => {
     const { cookie, csrf } = await signedIn(officer);
     const before = (await system.ledger.query({ kind: 'alteration', userId: 'ig-officer-1' })).entries.length;
