@@ -6,8 +6,6 @@
 import type { ErrorCode } from '../errors.js';
 import type { CompiledPolicy } from '../policy/index.js';
 
-/** The partnership's IG role, which reads the whole ledger. */
-export const AUDIT_ROLE = 'ig-officer';
 export const AUDIT_PURPOSE = 'audit';
 
 export interface AuditRefusal {
