@@ -22,6 +22,9 @@ export function daysBefore(now: Date, days: number): string {
   return londonDate(new Date(today.getTime() - days * 86_400_000));
 }
 
+/** The calendar date after `date` (YYYY-MM-DD). */
+export const dayAfter = (date: string): string => new Date(Date.parse(`${date}T12:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+
 export const isDate = (value: unknown): value is string => typeof value === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(value) && !Number.isNaN(Date.parse(value));
 
 /** A CSV field: quoted, and never read by a spreadsheet as a formula. */

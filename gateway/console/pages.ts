@@ -29,7 +29,7 @@ import { visibleTo } from '../ledger/query.js';
 import type { LedgerStore } from '../ledger/store.js';
 import type { CompiledPolicy, LoadedPolicy } from '../policy/index.js';
 import { bars } from './chart.js';
-import { csvLine, daysBefore, isDate, londonDate, londonMidnight, when } from './format.js';
+import { csvLine, dayAfter, daysBefore, isDate, londonDate, londonMidnight, when } from './format.js';
 import { navigationFor, type PageContext } from './navigation.js';
 import { render } from './render.js';
 
@@ -192,7 +192,7 @@ export function pages(parts: Parts): ConsolePages {
     const reference = checked.value;
     const errors: Record<string, string> = {};
     if (form.from && !isDate(form.from)) errors.from = 'Enter the from date as YYYY-MM-DD';
-    if (form.to && !isDate(form.to)) errors.from = 'Enter the to date as YYYY-MM-DD';
+    if (form.to && !isDate(form.to)) errors.to = 'Enter the to date as YYYY-MM-DD';
     const from = isDate(form.from) ? form.from : undefined;
     const to = isDate(form.to) ? form.to : undefined;
     const personIds = await gatewayIdsOf(reference, ledger, parts.index());
@@ -332,10 +332,9 @@ export function pages(parts: Parts): ConsolePages {
   const disclosureFilter = (form: Record<string, string>, scope: PageContext['scope']) => {
     const errors: Record<string, string> = {};
     for (const name of ['from', 'to']) if (form[name] && !isDate(form[name])) errors[name] = 'Enter a date as YYYY-MM-DD';
-    const instant = (date: string | undefined, plusDays = 0) =>
-      isDate(date) ? new Date(londonMidnight(date).getTime() + plusDays * 86_400_000 + (plusDays > 0 ? 3_600_000 : 0)).toISOString() : undefined;
-    // The end of a London day: the next day's midnight (an hour's slack across a clock change is cut back below).
-    const to = isDate(form.to) ? londonMidnight(londonDate(new Date(londonMidnight(form.to).getTime() + 26 * 3_600_000))).toISOString() : undefined;
+    // A London day, from its midnight to the next day's.
+    const from = isDate(form.from) ? londonMidnight(form.from).toISOString() : undefined;
+    const to = isDate(form.to) ? londonMidnight(dayAfter(form.to)).toISOString() : undefined;
     const checked = checkAuditFilter({
       personId: form.person || undefined,
       pnc: form.pnc || undefined,
@@ -349,7 +348,7 @@ export function pages(parts: Parts): ConsolePages {
       clause: form.clause || undefined,
       kind: form.kind || undefined,
       outcome: form.outcome || undefined,
-      from: instant(form.from),
+      from,
       to,
     });
     if (!checked.ok) {
