@@ -53,7 +53,7 @@ export async function openConsole(options: ConsoleOptions): Promise<express.Rout
         title,
         paragraphs,
         link,
-        navigation: navigationFor(req.path),
+        navigation: navigationFor(req.originalUrl.split('?')[0] ?? ''),
         user: res.locals.session?.principal,
         csrfToken: res.locals.session?.csrfToken,
         scope: res.locals.scope,
