@@ -21,3 +21,24 @@ export function bars(data: readonly { label: string; short?: string; value: numb
     }),
   };
 }
+
+export interface Rows {
+  width: number;
+  height: number;
+  items: { y: number; w: number; label: string; value: number }[];
+}
+
+/** Horizontal bars for named categories (agencies, purposes, clauses): the names stay legible however many. */
+export function rows(data: readonly { label: string; value: number }[]): Rows {
+  const max = Math.max(0, ...data.map((d) => d.value));
+  return {
+    width: 900,
+    height: data.length * 28 + 4,
+    items: data.map((d, index) => ({
+      y: index * 28 + 2,
+      w: max === 0 ? 0 : Math.max(d.value > 0 ? 1 : 0, Math.round((d.value / max) * 560)),
+      label: d.label,
+      value: d.value,
+    })),
+  };
+}

@@ -28,7 +28,7 @@ import {
 import { visibleTo } from '../ledger/query.js';
 import type { LedgerStore } from '../ledger/store.js';
 import type { CompiledPolicy, LoadedPolicy } from '../policy/index.js';
-import { bars } from './chart.js';
+import { bars, rows as chartRows } from './chart.js';
 import { csvLine, dayAfter, daysBefore, isDate, londonDate, londonMidnight, when } from './format.js';
 import { navigationFor, type PageContext } from './navigation.js';
 import { render } from './render.js';
@@ -716,7 +716,7 @@ export function pages(parts: Parts): ConsolePages {
       isp,
       clauses,
       dueCount: clauses.filter((clause) => clause.review !== undefined).length,
-      chart: bars(clauses.map((clause) => ({ label: `${clause.id} ${clause.title}`, short: clause.id, value: clause.count }))),
+      chart: chartRows(clauses.map((clause) => ({ label: `${clause.id} ${clause.title}`.slice(0, 38), value: clause.count }))),
     });
   };
 
@@ -767,6 +767,8 @@ export function pages(parts: Parts): ConsolePages {
           values: dayList.slice(-7).map((day) => value(name, day)),
           total: rows.filter((row) => row.name === name).reduce((sum, row) => sum + row.n, 0),
         })),
+        chartId: label.toLowerCase(),
+        chart: chartRows(names.map((name) => ({ label: name, value: rows.filter((row) => row.name === name).reduce((sum, row) => sum + row.n, 0) }))),
       };
     };
     const totals = dayList.map((day) => ({
