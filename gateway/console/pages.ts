@@ -136,7 +136,7 @@ export function pages(parts: Parts): ConsolePages {
 
   // --- Find a person and their subject access report ---
 
-  const REFERENCE_KEYS = ['personId', ...IDENTIFIER_KINDS] as const;
+  const REFERENCE_KEYS = [...IDENTIFIER_KINDS, 'personId'] as const;
   const referenceLabel = (kind: PersonReference['kind']) =>
     kind === 'personId' ? 'Gateway id' : IDENTIFIER_LABELS[kind].replace(/^./, (c) => c.toUpperCase());
   const reportQuery = (reference: PersonReference, dates: { from?: string; to?: string } = {}) => toQuery({ [reference.kind]: reference.value, ...dates });

@@ -1,7 +1,8 @@
 /**
  * Where the development identity provider listens and whom it serves, from the environment: DEV_IDP_PORT (4400),
  * DEV_IDP_HOST (127.0.0.1), DEV_IDP_ISSUER (http://localhost:4400; `npm run token` signs under the same name), and
- * the console it sends people back to, CONSOLE_PUBLIC_URL (http://localhost:4000, also accepted at 127.0.0.1).
+ * the console it sends people back to, CONSOLE_PUBLIC_URL (http://localhost:<PORT>, the gateway's port, 4000; also
+ * accepted at 127.0.0.1).
  */
 import { z } from 'zod';
 import { LOCAL_ISSUER } from '../authentication/local-issuer.js';
@@ -9,7 +10,8 @@ import { LOCAL_ISSUER } from '../authentication/local-issuer.js';
 const settingsSchema = z.object({
   DEV_IDP_PORT: z.coerce.number().int().min(0).max(65_535).default(4400),
   DEV_IDP_HOST: z.string().min(1).default('127.0.0.1'),
-  CONSOLE_PUBLIC_URL: z.url({ protocol: /^https?$/ }).default('http://localhost:4000'),
+  CONSOLE_PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
+  PORT: z.coerce.number().int().min(0).max(65_535).default(4000),
 });
 
 export interface DevIdpSettings {
@@ -30,11 +32,11 @@ export function consoleReturnUris(consoleUrl: string): { redirectUris: string[];
 export function devIdpSettings(env: NodeJS.ProcessEnv): DevIdpSettings {
   const parsed = settingsSchema.safeParse(env);
   if (!parsed.success) throw new Error(`Invalid configuration:\n${z.prettifyError(parsed.error)}`);
-  const { DEV_IDP_PORT, DEV_IDP_HOST, CONSOLE_PUBLIC_URL } = parsed.data;
+  const { DEV_IDP_PORT, DEV_IDP_HOST, CONSOLE_PUBLIC_URL, PORT } = parsed.data;
   return {
     port: DEV_IDP_PORT,
     host: DEV_IDP_HOST,
     issuer: LOCAL_ISSUER,
-    ...consoleReturnUris(CONSOLE_PUBLIC_URL),
+    ...consoleReturnUris(CONSOLE_PUBLIC_URL ?? `http://localhost:${PORT}`),
   };
 }
