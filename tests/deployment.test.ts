@@ -13,6 +13,7 @@ import { SimulatorEnv } from '../adapters/kit/simulator.js';
 import { agencies } from '../adapters/registry.js';
 import { ConfigSchema, loadConfig } from '../gateway/config.js';
 import { ROOT } from '../scripts/generated.js';
+import { compiledScripts } from '../scripts/image-commands.js';
 import { startTestSystem, type TestSystem } from './harness.js';
 
 const Service = z.object({
@@ -25,6 +26,7 @@ const Compose = z.object({ services: z.record(z.string(), Service) });
 
 const compose = Compose.parse(parse(readFileSync(join(ROOT, 'docker/compose.yaml'), 'utf8'), { merge: true }));
 const dockerfile = readFileSync(join(ROOT, 'docker/Dockerfile'), 'utf8');
+const packageJson: unknown = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
 const ours = Object.entries(compose.services).filter(([, service]) => service.image?.startsWith('partnership-gateway'));
 
 /** `node dist/x/y.js` runs the compiled form of `x/y.ts`. */
@@ -78,12 +80,47 @@ describe('docker/compose.yaml', () => {
 });
 
 describe('docker/Dockerfile', () => {
-  it('builds in stages, runs as a non-root user on a Node LTS image, and starts a command that exists', () => {
+  it('builds in stages, runs as a non-root user, and starts a command that exists', () => {
     expect(dockerfile.match(/^FROM /gm)?.length).toBeGreaterThanOrEqual(2);
-    expect(dockerfile).toMatch(/^FROM node:(2[2468])[-\w.]* AS build$/m);
-    expect(dockerfile).toMatch(/^USER node$/m);
+    // Numeric, so that Kubernetes' runAsNonRoot can check it: the node images' `node` user.
+    expect(dockerfile).toMatch(/^USER 1000:1000$/m);
     const cmd = /^CMD \["node", "([^"]+)"\]$/m.exec(dockerfile)?.[1];
     expect(cmd && existsSync(sourceOf(cmd))).toBe(true);
+  });
+
+  it('runs on the Node range engines declares, the one the README states and this suite runs on', () => {
+    const range = z.object({ engines: z.object({ node: z.string() }) }).parse(packageJson).engines.node;
+    const [, major, minor] = /^\^(\d+)\.(\d+)\.\d+$/.exec(range) ?? [];
+    expect(major, `engines.node ${range} is a caret range`).toBeDefined();
+    const within = (version: string) => {
+      const [m, n] = version.split('.').map(Number);
+      return m === Number(major) && (n ?? 0) >= Number(minor);
+    };
+    const images = [...dockerfile.matchAll(/^FROM node:(\d+\.\d+)[-\w.]*( AS \w+)?$/gm)].map((m) => m[1] ?? '');
+    expect(images.length).toBe(dockerfile.match(/^FROM /gm)?.length);
+    for (const image of images) expect(within(image), `node:${image} within ${range}`).toBe(true);
+    expect(within(process.versions.node), `this suite's Node ${process.versions.node} within ${range}`).toBe(true);
+    expect(readFileSync(join(ROOT, 'README.md'), 'utf8')).toContain(`Node ${major} (\`${range}\`)`);
+  });
+
+  it('contains the ledger CLI: every npm script that runs a source file runs its compiled form in the image', () => {
+    expect(dockerfile).toMatch(/^COPY scripts scripts$/m);
+    expect(dockerfile).toMatch(/npm run build && .*node dist\/scripts\/image-commands\.js package\.json$/m);
+    const { scripts } = z.object({ scripts: z.record(z.string(), z.string()) }).parse(packageJson);
+    const compiled = compiledScripts(scripts);
+    expect(compiled.ledger).toBe('node dist/scripts/ledger.js');
+    const build = z.object({ include: z.array(z.string()) }).parse(JSON.parse(readFileSync(join(ROOT, 'tsconfig.build.json'), 'utf8')));
+    for (const [name, command] of Object.entries(compiled)) {
+      expect(command, name).not.toMatch(/\btsx \S+\.ts\b/);
+      for (const [, file] of command.matchAll(/node (dist\/\S+\.js)/g)) {
+        const source = sourceOf(file ?? '');
+        expect(existsSync(source), `${name}: ${file}`).toBe(true);
+        expect(
+          build.include.some((folder) => source.startsWith(join(ROOT, folder, '/'))),
+          `${name}: ${file} is built`,
+        ).toBe(true);
+      }
+    }
   });
 
   it('sets only environment variables the gateway reads', () => {
