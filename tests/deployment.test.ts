@@ -160,3 +160,46 @@ describe('health checks', () => {
     }
   });
 });
+
+/** Whether `version` meets an engines range of the forms npm packages use (`>=18`, `^20.19.0 || >=22.12.0`, `10.x`). */
+function satisfies(version: string, range: string): boolean {
+  const parts = (text: string) => text.split('.').map((part) => (/^\d+$/.test(part) ? Number(part) : 0));
+  const compare = (a: number[], b: number[]) => (a[0] ?? 0) - (b[0] ?? 0) || (a[1] ?? 0) - (b[1] ?? 0) || (a[2] ?? 0) - (b[2] ?? 0);
+  const v = parts(version);
+  const meets = (comparator: string) => {
+    const [, operator = '', bound = ''] = /^(>=|<=|>|<|\^|~|=)?v?(.+)$/.exec(comparator) ?? [];
+    const b = parts(bound);
+    const order = compare(v, b);
+    if (operator === '>=') return order >= 0;
+    if (operator === '>') return order > 0;
+    if (operator === '<=') return order <= 0;
+    if (operator === '<') return order < 0;
+    if (operator === '^') return order >= 0 && v[0] === b[0];
+    if (operator === '~') return order >= 0 && v[0] === b[0] && v[1] === b[1];
+    // `20`, `10.x`, `20.19.0`: every part given must match.
+    return bound.split('.').every((part, i) => !/^\d+$/.test(part) || Number(part) === v[i]);
+  };
+  return range.split('||').some((alternative) =>
+    alternative
+      .replace(/([<>=^~]+)\s+/g, '$1')
+      .trim()
+      .split(/\s+/)
+      .every(meets),
+  );
+}
+
+describe('package-lock.json', () => {
+  it('holds no package whose engines exclude the lowest Node of our range or the Node running this suite (npm ci: no EBADENGINE)', () => {
+    const range = z.object({ engines: z.object({ node: z.string() }) }).parse(packageJson).engines.node;
+    const lowest = /(\d+\.\d+\.\d+)/.exec(range)?.[1] ?? '';
+    const lock = z
+      .object({ packages: z.record(z.string(), z.object({ engines: z.union([z.object({ node: z.string().optional() }), z.array(z.string())]).optional() })) })
+      .parse(JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')));
+    expect(satisfies('20.19.0', '^20.19.0 || >=22.12.0') && !satisfies('20.18.1', '>=20.19.0') && satisfies('10.4.0', '10.x')).toBe(true);
+    const refusing = Object.entries(lock.packages).flatMap(([name, entry]) => {
+      const wanted = entry.engines && !Array.isArray(entry.engines) ? entry.engines.node : undefined;
+      return wanted && !(satisfies(lowest, wanted) && satisfies(process.versions.node, wanted)) ? [`${name || 'the project'} wants node ${wanted}`] : [];
+    });
+    expect(refusing).toEqual([]);
+  });
+});
