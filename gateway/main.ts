@@ -104,6 +104,7 @@ async function main(): Promise<void> {
     connections,
     index: () => directory.current(),
     register,
+    coordination: database.replicas,
     onError: (where, error) => {
       // The database's own outage is logged once, above.
       if (error instanceof LedgerUnavailableError) return;
