@@ -49,6 +49,7 @@ export function postgresCoordination(databaseUrl: string, timeoutMs: number): Re
   let closed = false;
   /** After a failed connection, none is tried again for a second: a round's agencies fail at once, not one deadline each. */
   let retryAt = 0;
+  let lastFailure: unknown;
 
   const drop = (which: Promise<pg.Client>) => {
     if (session !== which) return;
@@ -60,7 +61,7 @@ export function postgresCoordination(databaseUrl: string, timeoutMs: number): Re
   const connect = (): Promise<pg.Client> => {
     if (closed) return Promise.reject(new Error('the replica session is closed'));
     if (session) return session;
-    if (Date.now() < retryAt) return Promise.reject(new Error('the database did not answer the replica session; retrying shortly'));
+    if (Date.now() < retryAt) return Promise.reject(lastFailure);
     const client = new pg.Client({
       connectionString: databaseUrl,
       connectionTimeoutMillis: timeoutMs,
@@ -79,8 +80,9 @@ export function postgresCoordination(databaseUrl: string, timeoutMs: number): Re
       return client;
     })();
     session = opening;
-    opening.catch(() => {
+    opening.catch((error: unknown) => {
       retryAt = Date.now() + 1_000;
+      lastFailure = error;
       drop(opening);
     });
     return opening;

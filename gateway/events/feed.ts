@@ -144,7 +144,8 @@ export class EventFeed {
     try {
       return await this.options.coordination.hold(`cohort-events:${agency}`);
     } catch (error) {
-      this.options.onError?.(agency, error);
+      // One report for the session, not one per agency: the agencies themselves are not at fault.
+      this.options.onError?.('the database (feed leases)', error);
       return false;
     }
   }
