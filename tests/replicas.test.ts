@@ -1,10 +1,14 @@
 /**
  * Two gateway replicas on one PostgreSQL (a database of their own per run; mandatory when CI=true), reading the same
  * agencies, a subscriber on each: one replica reads each agency's event feed, both subscribers receive every event
- * once, the lease moves when the reading replica's session dies or it stops, and break-glass windows agree.
+ * once, the lease moves when the reading replica's session dies or it stops, and break-glass windows agree. Then two
+ * gateway processes: killing the one holding the leases (SIGKILL) hands them all to the other.
  */
 import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningSimulator } from '../adapters/kit/simulator.js';
 import { defaultPopulation } from '../adapters/population/generate.js';
@@ -13,6 +17,7 @@ import { startSimulators } from '../gateway/agencies.js';
 import { BACKENDS, type TestDatabase } from '../gateway/ledger/test-backends.js';
 import { type Caller, COORDINATOR, defaultPolicy, startTestSystem, type TestSystem } from './harness.js';
 import { type Listening, listen } from './hostile-requests.js';
+import { type GatewayProcess, startGatewayProcess } from './ledger-process.js';
 
 const postgres = BACKENDS.find((backend) => backend.name === 'postgres');
 const SUBSCRIPTION = 'subscription { cohortEvents { id } }';
@@ -154,11 +159,11 @@ describe.skipIf(!postgres?.enabled)('two gateway replicas on one PostgreSQL', ()
     const [onA, onB] = subscribers as [Subscriber, Subscriber];
     const sessions = () =>
       database.admin.query(
-        "SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'partnership-gateway-replica' AND datname = current_database()",
+        "SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name LIKE 'partnership-gateway-replica %' AND datname = current_database()",
       );
     // Every replica's lease session dies, as when the database restarts or a network drops: the database frees the leases.
     await database.admin.query(
-      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'partnership-gateway-replica' AND datname = current_database()",
+      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name LIKE 'partnership-gateway-replica %' AND datname = current_database()",
     );
     await until(async () => (await sessions())[0]?.n === 0, 'the sessions to end');
     const readByB = await agenciesRead(b);
@@ -182,5 +187,56 @@ describe.skipIf(!postgres?.enabled)('two gateway replicas on one PostgreSQL', ()
     const more = await newEvents(a);
     await until(() => onA.ids.length >= after + more.length, 'the remaining subscriber to receive the events');
     expect(onA.ids.slice(after)).toEqual(more);
+  }, 60_000);
+});
+
+describe.skipIf(!postgres?.enabled)('two gateway processes on one PostgreSQL', () => {
+  let database: TestDatabase;
+  let dataDirs: string[] = [];
+  const gateways: GatewayProcess[] = [];
+
+  /** Which gateway process holds how many event-feed leases, from PostgreSQL's own view of its locks. */
+  const holders = async () =>
+    (
+      await database.admin.query(
+        `SELECT a.application_name AS holder, count(*)::int AS leases
+           FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+          WHERE l.locktype = 'advisory' AND l.classid = 7311050 AND l.objsubid = 2 AND l.granted AND a.datname = current_database()
+          GROUP BY a.application_name`,
+      )
+    ).map((row) => ({ pid: Number(String(row.holder).split(' ').at(-1)), leases: Number(row.leases) }));
+
+  beforeAll(async () => {
+    if (!postgres) throw new Error('no PostgreSQL backend');
+    database = await postgres.createDatabase();
+    const databaseUrl = database.ledgerOptions().databaseUrl as string;
+    dataDirs = await Promise.all(['a', 'b'].map((name) => mkdtemp(join(tmpdir(), `replica-${name}-`))));
+    // One after the other: two cold starts at once would only slow each other on a small machine.
+    for (const dataDir of dataDirs) {
+      gateways.push(await startGatewayProcess({ DATA_DIR: dataDir, DATABASE_URL: databaseUrl, EVENT_POLL_MS: '200', SIMULATOR_EVENT_INTERVAL_MS: '0' }));
+    }
+  }, 180_000);
+
+  afterAll(async () => {
+    await Promise.all(gateways.map((gateway) => gateway.stop('SIGKILL')));
+    await database?.drop();
+    await Promise.all(dataDirs.map((dir) => rm(dir, { recursive: true, force: true })));
+  });
+
+  it('moves every event-feed lease to the survivor when the process holding them is killed', async () => {
+    let before: { pid: number; leases: number }[] = [];
+    await until(async () => {
+      before = await holders();
+      return before.length === 1 && (before[0]?.leases ?? 0) > 0;
+    }, 'one process to hold the leases');
+    const holder = gateways.find((gateway) => gateway.pid === before[0]?.pid);
+    const survivor = gateways.find((gateway) => gateway !== holder);
+    expect(holder, `lease holder ${before[0]?.pid} is one of ${gateways.map((g) => g.pid).join(', ')}`).toBeDefined();
+
+    expect((await holder?.stop('SIGKILL'))?.signal).toBe('SIGKILL');
+    await until(async () => {
+      const after = await holders();
+      return after.length === 1 && after[0]?.pid === survivor?.pid && after[0]?.leases === before[0]?.leases;
+    }, 'the survivor to take every lease');
   }, 60_000);
 });

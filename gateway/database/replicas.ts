@@ -4,6 +4,7 @@
  * one process at a time and released by the database itself when that process or its connection goes. PGlite
  * is one process's database: its notifications stay in the process, and every lease is its own.
  */
+import { hostname } from 'node:os';
 import type { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { withDeadline } from './availability.js';
@@ -18,6 +19,13 @@ export interface ReplicaCoordination {
   hold(name: string): Promise<boolean>;
   close(): Promise<void>;
 }
+
+/**
+ * The lease session's name in pg_stat_activity: which replica (a pod's host name) and process holds which lease,
+ * found by joining pg_locks. PostgreSQL keeps 63 bytes of it.
+ */
+export const REPLICA_SESSION_PREFIX = 'partnership-gateway-replica';
+const sessionName = () => `${REPLICA_SESSION_PREFIX} ${hostname()} ${process.pid}`.slice(0, 63);
 
 /** The first key of every lease's advisory lock (the second is the lease name's hash): apart from other locks. */
 const LEASE_LOCK_CLASS = 7_311_050;
@@ -67,7 +75,7 @@ export function postgresCoordination(databaseUrl: string, timeoutMs: number): Re
       connectionTimeoutMillis: timeoutMs,
       statement_timeout: timeoutMs,
       keepAlive: true,
-      application_name: 'partnership-gateway-replica',
+      application_name: sessionName(),
     });
     const opening: Promise<pg.Client> = (async () => {
       client.on('notification', (message) => {
