@@ -238,5 +238,7 @@ describe.skipIf(!postgres?.enabled)('two gateway processes on one PostgreSQL', (
       const after = await holders();
       return after.length === 1 && after[0]?.pid === survivor?.pid && after[0]?.leases === before[0]?.leases;
     }, 'the survivor to take every lease');
+    // Its log says so, one line per feed it took over.
+    await until(() => (survivor?.output().match(/events from \w+: read by this gateway/g) ?? []).length === before[0]?.leases, 'the survivor to log it');
   }, 60_000);
 });

@@ -35,6 +35,8 @@ export interface EventFeedOptions {
   coordination?: Pick<ReplicaCoordination, 'listen' | 'hold'>;
   /** Told of a failed round part (an agency, the database); the feed carries on. */
   onError?: (where: string, error: unknown) => void;
+  /** Told when this process starts or stops reading an agency's feed, as its lease comes or goes. */
+  onLease?: (agency: string, held: boolean) => void;
 }
 
 /** Pages read from one agency in one round, so a long backlog cannot hold a round up for ever. */
@@ -52,6 +54,8 @@ export class EventFeed {
   /** Publishing runs one pass at a time, whether a round or a notification started it: no event is handed on twice. */
   private publishing: Promise<void> = Promise.resolve();
   private unlisten: (() => Promise<void>) | undefined;
+  /** The agencies whose feeds this process read in its last round. */
+  private readonly leading = new Set<string>();
 
   private constructor(
     private readonly options: EventFeedOptions,
@@ -141,13 +145,19 @@ export class EventFeed {
   /** Whether this process reads the agency's feed this round: only the holder of its lease, whichever replica that is. */
   private async leads(agency: string): Promise<boolean> {
     if (!this.options.coordination) return true;
+    let held = false;
     try {
-      return await this.options.coordination.hold(`cohort-events:${agency}`);
+      held = await this.options.coordination.hold(`cohort-events:${agency}`);
     } catch (error) {
       // One report for the session, not one per agency: the agencies themselves are not at fault.
       this.options.onError?.('the database (feed leases)', error);
-      return false;
     }
+    if (held !== this.leading.has(agency)) {
+      if (held) this.leading.add(agency);
+      else this.leading.delete(agency);
+      this.options.onLease?.(agency, held);
+    }
+    return held;
   }
 
   private async read(agency: string, events: NonNullable<AgencyAdapter['events']>): Promise<FeedReading> {
