@@ -92,6 +92,8 @@ export function postgresCoordination(databaseUrl: string, timeoutMs: number): Re
       retryAt = Date.now() + 1_000;
       lastFailure = error;
       drop(opening);
+      // A connection that arrives after its deadline is closed, not left holding a backend.
+      client.end().catch(() => undefined);
     });
     return opening;
   };
