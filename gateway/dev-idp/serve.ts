@@ -8,8 +8,8 @@ import { loadPolicy } from '../policy/index.js';
 import { createDevIdp } from './provider.js';
 import { devIdpSettings } from './settings.js';
 
-export async function startDevIdp(env: NodeJS.ProcessEnv, dataDir: string, ispFile: string) {
-  const settings = devIdpSettings(env);
+export async function startDevIdp(env: NodeJS.ProcessEnv, dataDir: string, ispFile: string, defaultHost = '127.0.0.1') {
+  const settings = devIdpSettings(env, defaultHost);
   const catalogue = loadPolicy(ispFile);
   const local = await ensureLocalIssuer(dataDir, catalogue);
   const { app } = createDevIdp({ ...settings, catalogue, signingKey: local.signingKey });
@@ -22,7 +22,7 @@ export async function startDevIdp(env: NodeJS.ProcessEnv, dataDir: string, ispFi
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  startDevIdp(process.env, process.env.DATA_DIR ?? './data', process.env.ISP_FILE ?? 'policies/iom-partnership.yaml').then(
+  startDevIdp(process.env, process.env.DATA_DIR ?? './data', process.env.ISP_FILE ?? 'policies/iom-partnership.yaml', '0.0.0.0').then(
     ({ issuer }) => console.log(`Development identity provider: ${issuer} (synthetic staff of every ISP role)`),
     (error: unknown) => {
       console.error(error instanceof Error ? error.message : error);
