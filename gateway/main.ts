@@ -39,9 +39,17 @@ async function authenticatorFor(config: Config, catalogue: RoleCatalogue, closer
     return { issuer: AUTH_ISSUER, authenticator: createAuthenticator({ jwks, issuer: AUTH_ISSUER, audience: AUTH_AUDIENCE, ...checks }) };
   }
   const local = await ensureLocalIssuer(DATA_DIR, catalogue);
-  const idp = await startDevIdp(process.env, DATA_DIR, config.ISP_FILE);
-  closers.push(() => new Promise<void>((resolve) => idp.server.close(() => resolve())));
-  console.log(`  identity provider: embedded development provider at ${idp.issuer} (console sign-in; npm run token signs as it)`);
+  try {
+    const idp = await startDevIdp(process.env, DATA_DIR, config.ISP_FILE);
+    closers.push(() => new Promise<void>((resolve) => idp.server.close(() => resolve())));
+    console.log(`  identity provider: embedded development provider at ${idp.issuer} (console sign-in; npm run token signs as it)`);
+  } catch (error) {
+    // Another gateway (or `npm run idp`) holds the port: tokens still verify, and console sign-in goes to whichever provider answers there.
+    if ((error as { code?: unknown }).code !== 'EADDRINUSE') throw error;
+    console.warn(
+      `  identity provider: not started, its port is in use (${error instanceof Error ? error.message : String(error)}); set DEV_IDP_PORT and DEV_IDP_ISSUER to run one`,
+    );
+  }
   console.log(`  tokens: npm run token -- --agency police --role police-offender-manager --sub pc-1234`);
   return {
     issuer: local.issuer,
