@@ -37,6 +37,8 @@ const env = z
     BENCH_BACKEND: z.enum(['postgres', 'pglite']).default('postgres'),
     BENCH_DATABASE_URL: z.string().default('postgres://postgres@127.0.0.1:5432/test'),
     BENCH_CPU_PROF: z.string().optional(),
+    /** Only these loads (a comma list of profile, cohort), for a CPU profile of one. */
+    BENCH_ONLY: z.string().default('profile,cohort'),
     POPULATION_SIZE: z.coerce.number().int().min(100).max(100_000).default(2_000),
   })
   .parse(process.env);
@@ -496,6 +498,8 @@ async function orchestrate(): Promise<void> {
           send: (i) => send(`${baseline.started.url}/page?i=${i}`, '', {}, () => true),
         },
       };
+      const only = env.BENCH_ONLY.split(',');
+      for (const name of Object.keys(targets)) if (!only.some((what) => name.includes(what))) delete targets[name];
       // Warm-up: JIT and connection pools, not counted.
       for (const target of Object.values(targets)) await load(target, concurrency, 500);
       for (let round = 0; round < env.BENCH_ROUNDS; round++) {
@@ -516,8 +520,9 @@ async function orchestrate(): Promise<void> {
     console.log('');
     for (const concurrency of [env.BENCH_CONCURRENCY, 1]) {
       for (const what of ['profile', 'cohort page']) {
-        const g = summaries.get(`gateway ${what} @${concurrency}`) as Summary;
-        const b = summaries.get(`baseline ${what} @${concurrency}`) as Summary;
+        const g = summaries.get(`gateway ${what} @${concurrency}`);
+        const b = summaries.get(`baseline ${what} @${concurrency}`);
+        if (!g || !b) continue;
         console.log(
           `${`${what} @${concurrency}`.padEnd(18)} gateway/fan-out: CPU ${(g.cpuPerRequest / b.cpuPerRequest).toFixed(2)}x, throughput ${(g.rps / b.rps).toFixed(2)}x, ` +
             `p50 +${(g.p50 - b.p50).toFixed(1)} ms`,
