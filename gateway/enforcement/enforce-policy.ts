@@ -116,11 +116,17 @@ function decided(resolve: Resolver, dataItem: string, typeName: string): Resolve
 
 /**
  * Agency section: shown only where at least one of its data items may be, so that "known to the drug service"
- * is not disclosed by an empty section. Decided before asking whether the agency knows the person at all.
+ * is not disclosed by an empty section. Decided before saying whether the agency knows the person at all.
+ * The section is asked for at once, beside the decisions, and used only if they allow: every person's section of a
+ * page then joins one batch per agency (decisions finish at different times, waiting on different agencies' facts),
+ * and the agency's answer and the facts arrive together rather than one after the other.
  */
 function gatedSection(resolve: Resolver, agency: string, dataItems: readonly string[]): Resolver {
   return async (source, args, context, info) => {
     const person = source as LinkedPerson;
+    const fetched = (async () => resolve(source, args, context, info))();
+    // Heard now, so that a refusal below leaves no unheard rejection; awaited again where it is used.
+    fetched.catch(() => undefined);
     const decisions = await Promise.all(dataItems.map((item) => context.access.decide(person, item)));
     const path = responsePath(info.path);
     const dataItem = `${agency}.*`;
@@ -146,7 +152,7 @@ function gatedSection(resolve: Resolver, agency: string, dataItems: readonly str
     }
     let section: unknown;
     try {
-      section = await resolve(source, args, context, info);
+      section = await fetched;
     } catch (error) {
       // The ledger says why the section is missing: the agency, not the ISP.
       if (!(error instanceof GraphQLError) || error.extensions.code !== 'AGENCY_UNAVAILABLE') throw error;
