@@ -63,7 +63,16 @@ export function disciplined(error: GraphQLError): GraphQLError {
   // originalError and stack are internals; everything else is the gateway's own, or caller text to be cut short.
   const { originalError: _originalError, stacktrace: _stacktrace, ...rest } = error.extensions as Record<string, unknown>;
   const extensions = Object.fromEntries(Object.entries(rest).map(([key, value]) => [key, key === 'http' ? value : shortened(value)]));
-  return new GraphQLError(disciplinedMessage(error.message), {
+  const message = disciplinedMessage(error.message);
+  // Already in order (the gateway's own refusals, one per withheld field): passed on as it is, not built again.
+  const unchanged =
+    error.originalError === undefined &&
+    message === error.message &&
+    extensions.code === codeFor(error) &&
+    Object.keys(extensions).length === Object.keys(error.extensions).length &&
+    Object.entries(extensions).every(([key, value]) => value === error.extensions[key]);
+  if (unchanged) return error;
+  return new GraphQLError(message, {
     nodes: error.nodes,
     source: error.source,
     positions: error.positions,
