@@ -5,6 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { KEYS_PER_CALL } from '../adapters/kit/feeds.js';
 import { WRINKLES } from '../adapters/population/generate.js';
 import type { SyntheticPerson } from '../adapters/population/types.js';
+import { agencyNames } from '../adapters/registry.js';
 import { startTestSystem, type TestSystem } from './harness.js';
 
 const PROFILE = /* GraphQL */ `
@@ -26,7 +27,8 @@ const PROFILE = /* GraphQL */ `
   }
 `;
 
-const SECTIONS = ['police', 'probation', 'prison', 'housing', 'drugs'] as const;
+/** The agency sections PROFILE asks for. */
+const SECTIONS = agencyNames.filter((agency) => new RegExp(`\\b${agency} \\{`).test(PROFILE));
 
 let system: TestSystem;
 const personAt = (index: number): SyntheticPerson => {

@@ -9,7 +9,9 @@ import { readFileSync } from 'node:fs';
 import { type GraphQLSchema, getNamedType, isObjectType } from 'graphql';
 import { parse } from 'yaml';
 import { z } from 'zod';
-import { asSeenBy, type SyntheticPerson } from '../adapters/population/types.js';
+import type { AgencyModule } from '../adapters/kit/contract.js';
+import type { SyntheticPerson } from '../adapters/population/types.js';
+import { agencies, agencyNames } from '../adapters/registry.js';
 import { classifySchema } from '../gateway/enforcement/index.js';
 
 export const ISP_FILE = 'policies/iom-partnership.yaml';
@@ -281,7 +283,14 @@ const MAY_BE_EMPTY: Record<string, (person: SyntheticPerson) => boolean> = {
   'DrugServiceRecord.keyworker': (p) => (p.drugs?.treatment.keyworker ?? null) !== null,
 };
 
-const AGENCY_SECTIONS = ['police', 'probation', 'prison', 'housing', 'drugs'] as const;
+/** What an agency of the registry holds about a person (its population slice), null where it does not know them. */
+export function factsHeldBy(person: SyntheticPerson, agency: string): unknown {
+  const module = agencies.find((candidate) => candidate.agency === agency);
+  return module === undefined ? null : module.population.factsFor(person);
+}
+
+/** The agencies that know the person. */
+export const agenciesKnowing = (person: SyntheticPerson): AgencyModule[] => agencies.filter((module) => module.population.factsFor(person) !== null);
 
 /**
  * Whether the population holds a value for a classified field of a person found; undefined for a field the
@@ -289,9 +298,8 @@ const AGENCY_SECTIONS = ['police', 'probation', 'prison', 'housing', 'drugs'] as
  */
 export function holdsValue(person: SyntheticPerson, field: ClassifiedField): boolean | undefined {
   if (field.section === undefined) return IDENTITY_FIELDS.has(field.field) ? true : undefined;
-  const agency = AGENCY_SECTIONS.find((name) => name === field.section);
-  if (agency === undefined) return undefined;
-  return person[agency] !== null && (MAY_BE_EMPTY[field.coordinate]?.(person) ?? true);
+  if (!agencyNames.includes(field.section)) return undefined;
+  return factsHeldBy(person, field.section) !== null && (MAY_BE_EMPTY[field.coordinate]?.(person) ?? true);
 }
 
 /**
@@ -300,9 +308,10 @@ export function holdsValue(person: SyntheticPerson, field: ClassifiedField): boo
  */
 export function linksWhole(person: SyntheticPerson): boolean {
   if (person.conflicting !== undefined) return false;
-  const held = AGENCY_SECTIONS.filter((agency) => person[agency] !== null).map((agency) => {
-    const seen = asSeenBy(person, agency);
-    return new Set((['pnc', 'cro', 'nomsNumber', 'crn'] as const).flatMap((kind) => (seen[kind] ? [`${kind}:${seen[kind]}`] : [])));
+  const held = agenciesKnowing(person).map((module) => {
+    const facts = module.population.factsFor(person);
+    const identifiers = facts === null ? {} : module.population.identifiersOf(person, facts);
+    return new Set(Object.entries(identifiers).map(([kind, value]) => `${kind}:${value}`));
   });
   const [first, ...rest] = held;
   if (!first) return false;

@@ -95,7 +95,7 @@ const rich = () => {
         SOURCES_IN_POPULATION[item]?.(p),
       ),
   );
-  if (!found) throw new Error('the population has no cohort member in treatment with consent and housing, probation and prison records');
+  if (!found) throw new Error('the population has no cohort member in treatment with consent and every record this suite reads');
   return found;
 };
 /** A cohort member in drug treatment who has not consented to share it. */
