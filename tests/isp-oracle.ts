@@ -10,6 +10,8 @@ import { type GraphQLSchema, getNamedType, isObjectType } from 'graphql';
 import { parse } from 'yaml';
 import { z } from 'zod';
 import type { AgencyModule } from '../adapters/kit/contract.js';
+import { defaultPopulation } from '../adapters/population/generate.js';
+import type { PopulationFrame } from '../adapters/population/slice.js';
 import type { SyntheticPerson } from '../adapters/population/types.js';
 import { agencies, agencyNames } from '../adapters/registry.js';
 import { classifySchema } from '../gateway/enforcement/index.js';
@@ -283,14 +285,17 @@ const MAY_BE_EMPTY: Record<string, (person: SyntheticPerson) => boolean> = {
   'DrugServiceRecord.keyworker': (p) => (p.drugs?.treatment.keyworker ?? null) !== null,
 };
 
-/** What an agency of the registry holds about a person (its population slice), null where it does not know them. */
-export function factsHeldBy(person: SyntheticPerson, agency: string): unknown {
+/**
+ * What an agency of the registry holds about a person of the population (its slice), null where it does not know
+ * them. The suites' systems serve the default population.
+ */
+export function factsHeldBy(person: SyntheticPerson, agency: string, population: PopulationFrame = defaultPopulation()): unknown {
   const module = agencies.find((candidate) => candidate.agency === agency);
-  return module === undefined ? null : module.population.factsFor(person);
+  return module === undefined ? null : module.population.factsFor(person, population);
 }
 
-/** The agencies that know the person. */
-export const agenciesKnowing = (person: SyntheticPerson): AgencyModule[] => agencies.filter((module) => module.population.factsFor(person) !== null);
+/** The agencies that know a person of the default population. */
+export const agenciesKnowing = (person: SyntheticPerson): AgencyModule[] => agencies.filter((module) => factsHeldBy(person, module.agency) !== null);
 
 /**
  * Whether the population holds a value for a classified field of a person found; undefined for a field the
@@ -309,7 +314,7 @@ export function holdsValue(person: SyntheticPerson, field: ClassifiedField): boo
 export function linksWhole(person: SyntheticPerson): boolean {
   if (person.conflicting !== undefined) return false;
   const held = agenciesKnowing(person).map((module) => {
-    const facts = module.population.factsFor(person);
+    const facts = module.population.factsFor(person, defaultPopulation());
     const identifiers = facts === null ? {} : module.population.identifiersOf(person, facts);
     return new Set(Object.entries(identifiers).map(([kind, value]) => `${kind}:${value}`));
   });

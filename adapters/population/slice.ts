@@ -4,12 +4,16 @@
  * so the population can be streamed person by person, and a new agency needs no change here.
  */
 import type { IdentifierKind } from '../../schema/identifiers.js';
+import { FAMILY_NAMES, FEMALE_GIVEN_NAMES, MALE_GIVEN_NAMES } from './names.js';
 import { createRandom, type Random } from './random.js';
-import { type AgencyName, asSeenBy, IDENTIFIERS_RECORDED, type Population, type SyntheticPerson } from './types.js';
+import { type AgencyName, asSeenBy, IDENTIFIERS_RECORDED, type Population, type StaffMember, type SyntheticPerson } from './types.js';
+
+/** What every slice may read beside the person: the population's seed and the day it describes. */
+export type PopulationFrame = Pick<Population, 'seed' | 'referenceDate'>;
 
 export interface PopulationSlice<Facts> {
   /** What the agency holds about the person, or null where it does not know them. The same person gives the same facts. */
-  factsFor(person: SyntheticPerson): Facts | null;
+  factsFor(person: SyntheticPerson, frame: PopulationFrame): Facts | null;
   /** The agency's own key for the person's record. */
   keyOf(person: SyntheticPerson, facts: Facts): string;
   /** The partnership identifiers the agency's record holds for the person, as it recorded them (wrinkles included). */
@@ -26,7 +30,7 @@ export interface Served<Facts> {
 /** Everyone in the population the slice's agency knows, in population order. */
 export function servedBy<Facts>(population: Population, slice: PopulationSlice<Facts>): Served<Facts>[] {
   return population.people.flatMap((person) => {
-    const facts = slice.factsFor(person);
+    const facts = slice.factsFor(person, population);
     return facts === null ? [] : [{ person, facts, key: slice.keyOf(person, facts) }];
   });
 }
@@ -39,11 +43,26 @@ function digest(text: string): number {
 }
 
 /**
- * The agency's own chance for one person: seeded by the agency's name and the person's stable facts (their place in
- * the population, name and date of birth), so a slice is deterministic without reading anyone else.
+ * The agency's own chance for one person: seeded by the population's seed, the agency's name and the person's place
+ * in the population, so a slice is deterministic without reading anyone else.
  */
-export function randomFor(agency: string, person: SyntheticPerson): Random {
-  return createRandom(digest(`${agency}|${person.index}|${person.givenName}|${person.familyName}|${person.dateOfBirth}`));
+export function randomFor(agency: string, person: SyntheticPerson, frame: PopulationFrame): Random {
+  return createRandom(digest(`${frame.seed}|${agency}|${person.index}`));
+}
+
+/**
+ * A member of an agency's staff, invented for one case: an `.example` address and a number in Ofcom's drama range
+ * (01632 960000 to 960999), so no contact detail is live.
+ */
+export function inventStaff(random: Random, agency: string, team: string): StaffMember {
+  const given = random.pick(random.chance(0.5) ? MALE_GIVEN_NAMES : FEMALE_GIVEN_NAMES);
+  const family = random.pick(FAMILY_NAMES);
+  return {
+    name: `${given} ${family}`,
+    team,
+    phone: `01632 960${String(random.int(0, 999)).padStart(3, '0')}`,
+    email: `${given[0]?.toLowerCase()}.${family.toLowerCase()}@${agency}.example`,
+  };
 }
 
 /** The identifiers an agency holds, from the ones it records at all (`asSeenBy`, wrinkles applied), canonical or absent. */
