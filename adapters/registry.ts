@@ -6,8 +6,9 @@ import type { AgencyModule } from './kit/contract.js';
 import police from './police/index.js';
 import prison from './prison/index.js';
 import probation from './probation/index.js';
+import youth from './youth/index.js';
 
-export const agencies: readonly AgencyModule[] = [police, probation, prison, housing, drugs];
+export const agencies: readonly AgencyModule[] = [police, probation, prison, housing, drugs, youth];
 
 /** The agencies' names, in the registry's order (simulator ports follow it: the first at SIMULATOR_BASE_PORT). */
 export const agencyNames: readonly string[] = agencies.map((module) => module.agency);

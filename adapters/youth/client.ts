@@ -1,0 +1,69 @@
+/**
+ * Typed calls to the Youth Offending Service system. Every payload is parsed with the zod schemas below, each checked against
+ * the types generated from openapi.yaml, so a contract change that the code does not follow fails the type check.
+ */
+import { z } from 'zod';
+import type { AdapterOptions } from '../kit/contract.js';
+import { CONTRACT_LIMITS, IdentityItem, IdentityPage as SharedIdentityPage } from '../kit/identity-feed.js';
+import { createUpstream } from '../kit/upstream.js';
+import type { components } from './api.js';
+
+type Schemas = components['schemas'];
+
+const isoDate = z.iso.date();
+
+export const Identity = IdentityItem satisfies z.ZodType<Schemas['Identity']>;
+export const IdentityPage = SharedIdentityPage satisfies z.ZodType<Schemas['IdentityPage']>;
+
+export const BatchRequest = z.object({
+  keys: z.array(z.string().min(1)).min(1).max(CONTRACT_LIMITS.batchKeys),
+}) satisfies z.ZodType<Schemas['BatchRequest']>;
+
+export const CaseWorker = z.object({
+  name: z.string(),
+  team: z.string(),
+  telephone: z.string(),
+  email: z.string(),
+}) satisfies z.ZodType<Schemas['CaseWorker']>;
+
+export const Case = z.object({
+  reference: z.string().min(1),
+  status: z.enum(['OPEN', 'CLOSED']),
+  openedOn: isoDate,
+  caseWorker: CaseWorker,
+}) satisfies z.ZodType<Schemas['Case']>;
+
+export const CaseBatch = z.object({ records: z.array(Case) }) satisfies z.ZodType<Schemas['CaseBatch']>;
+
+export const CaseEvent = z.object({
+  eventId: z.string().min(1),
+  reference: z.string().min(1),
+  eventType: z.enum(['CASE_OPENED', 'CASE_CLOSED']),
+  recordedAt: z.iso.datetime({ offset: true }),
+}) satisfies z.ZodType<Schemas['CaseEvent']>;
+
+export const CaseEventPage = z.object({
+  events: z.array(CaseEvent),
+  cursor: z.string().min(1).nullable(),
+}) satisfies z.ZodType<Schemas['CaseEventPage']>;
+
+export type Case = z.infer<typeof Case>;
+export type CaseEvent = z.infer<typeof CaseEvent>;
+
+export interface YouthApi {
+  /** One page of the identity feed; `cursor` is the previous page's `nextCursor`. */
+  identityPage(cursor: string | undefined): Promise<z.infer<typeof IdentityPage>>;
+  /** Cases for at most CONTRACT_LIMITS.batchKeys references; unknown references are left out. */
+  casesBatch(keys: readonly string[]): Promise<Case[]>;
+  /** One page of the event feed after the cursor (null: from the start). */
+  events(after: string | null): Promise<z.infer<typeof CaseEventPage>>;
+}
+
+export function createYouthApi(options: AdapterOptions): YouthApi {
+  const upstream = createUpstream({ agency: 'youth', ...options });
+  return {
+    identityPage: (cursor) => upstream.get('/identities', { cursor, limit: CONTRACT_LIMITS.identityPage }, IdentityPage),
+    casesBatch: async (keys) => (await upstream.post('/cases/batch', { keys }, CaseBatch)).records,
+    events: (after) => upstream.get('/events', { after: after ?? undefined, limit: CONTRACT_LIMITS.eventPage }, CaseEventPage),
+  };
+}
