@@ -1,6 +1,6 @@
 /**
- * The Youth Offending Service adapter: the system's identity feed as partnership identity records, and its cases mapped onto
- * the unified schema's `YouthRecord` (schema.graphql).
+ * The youth offending team's adapter: the YOT's identity feed as partnership identity records, and its cases mapped
+ * onto the unified schema's `YouthJusticeRecord` (schema.graphql).
  */
 import type { AdapterOptions, AgencyAdapter, AgencyEvent } from '../kit/contract.js';
 import { inBatches, readWholeFeed } from '../kit/feeds.js';
@@ -14,25 +14,55 @@ export interface StaffContact {
   email: string | null;
 }
 
-/** The `YouthRecord` section: property names are the SDL field names. */
+type Concern = { category: string; recordedOn: string; note: string };
+
+/** The `YouthJusticeRecord` section: property names are the SDL field names. */
 export interface YouthRecord {
-  caseStatus: 'OPEN' | 'CLOSED';
-  caseOpenedOn: string;
   caseWorker: StaffContact;
+  orders: {
+    type: Case['orders'][number]['orderType'];
+    startDate: string;
+    endDate: string;
+    ageAtStart: number;
+    offence: string;
+    status: Case['orders'][number]['status'];
+  }[];
+  assetPlus: NonNullable<Case['assetPlus']> | null;
+  safeguardingConcerns: Concern[];
+  wellbeingConcerns: Concern[];
+  transition: Case['transition'];
 }
+
+/** ISO dates compare correctly as strings; most recent first. */
+const newestFirst =
+  <T>(date: (item: T) => string) =>
+  (a: T, b: T) =>
+    date(b).localeCompare(date(a));
 
 export function toYouthRecord(found: Case): YouthRecord {
   const { caseWorker } = found;
   return {
-    caseStatus: found.status,
-    caseOpenedOn: found.openedOn,
     caseWorker: { name: caseWorker.name, team: caseWorker.team, phone: caseWorker.telephone, email: caseWorker.email },
+    orders: found.orders
+      .map((o) => ({
+        type: o.orderType,
+        startDate: o.startDate,
+        endDate: o.endDate,
+        ageAtStart: o.ageAtStart,
+        offence: o.offenceDescription,
+        status: o.status,
+      }))
+      .sort(newestFirst((o) => o.startDate)),
+    assetPlus: found.assetPlus,
+    safeguardingConcerns: [...found.safeguardingConcerns].sort(newestFirst((c) => c.recordedOn)),
+    wellbeingConcerns: [...found.wellbeingConcerns].sort(newestFirst((c) => c.recordedOn)),
+    transition: found.transition,
   };
 }
 
 /**
- * An event of the system as the partnership's event, or null for the kinds the partnership does not alert on
- * (AGENCY_EVENT_TYPES in kit/contract.ts): none yet, so the feed is read and its cursor kept.
+ * The YOT's feed records reviews of concerns, none of them a kind the partnership alerts on (AGENCY_EVENT_TYPES):
+ * the feed is read and its cursor kept, so a kind added later starts from the present.
  */
 export function toAgencyEvent(_event: CaseEvent): AgencyEvent | null {
   return null;

@@ -46,7 +46,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Changes to cases, oldest first, after a cursor.
+         * Reviews of cases' concerns, oldest first, after a cursor.
          * @description Pass the previous page's cursor as `after` to read on; omit it to read from the start of the feed. A cursor from an earlier run of the feed reads the current run from its start.
          */
         get: operations["listCaseEvents"];
@@ -92,11 +92,65 @@ export interface components {
         };
         Case: {
             reference: string;
-            /** @enum {string} */
-            status: "OPEN" | "CLOSED";
-            /** Format: date */
-            openedOn: string;
             caseWorker: components["schemas"]["CaseWorker"];
+            /** @description Every court order the child was made subject to, oldest first. */
+            orders: components["schemas"]["Order"][];
+            assetPlus: components["schemas"]["AssetPlus"];
+            safeguardingConcerns: components["schemas"]["SafeguardingConcern"][];
+            wellbeingConcerns: components["schemas"]["WellbeingConcern"][];
+            transition: components["schemas"]["Transition"];
+        };
+        Order: {
+            /**
+             * @description REFERRAL_ORDER a youth offender panel contract (3 to 12 months); YOUTH_REHABILITATION_ORDER a community order with requirements; DETENTION_AND_TRAINING_ORDER custody then supervision in the community.
+             * @enum {string}
+             */
+            orderType: "REFERRAL_ORDER" | "YOUTH_REHABILITATION_ORDER" | "DETENTION_AND_TRAINING_ORDER";
+            /** Format: date */
+            startDate: string;
+            /** Format: date */
+            endDate: string;
+            ageAtStart: number;
+            offenceDescription: string;
+            /** @enum {string} */
+            status: "ACTIVE" | "COMPLETED" | "BREACHED" | "REVOKED";
+        };
+        /** @description The latest AssetPlus assessment; null where none was completed. */
+        AssetPlus: {
+            /** Format: date */
+            assessedOn: string;
+            /** @enum {string} */
+            riskOfSeriousHarm: "LOW" | "MEDIUM" | "HIGH" | "VERY_HIGH";
+            /** @enum {string} */
+            likelihoodOfReoffending: "LOW" | "MEDIUM" | "HIGH";
+        } | null;
+        SafeguardingConcern: {
+            /** @enum {string} */
+            category: "CRIMINAL_EXPLOITATION" | "SEXUAL_EXPLOITATION" | "LOOKED_AFTER_CHILD" | "MISSING_EPISODES" | "DOMESTIC_ABUSE_AT_HOME";
+            /** Format: date */
+            recordedOn: string;
+            note: string;
+        };
+        WellbeingConcern: {
+            /** @enum {string} */
+            category: "MENTAL_HEALTH" | "SUBSTANCE_MISUSE" | "SELF_HARM" | "SPEECH_LANGUAGE_COMMUNICATION" | "EDUCATION_EXCLUSION";
+            /** Format: date */
+            recordedOn: string;
+            note: string;
+        };
+        /** @description The move to adult services at 18. */
+        Transition: {
+            /** Format: date */
+            eighteenthBirthday: string;
+            /**
+             * @description NOT_DUE under 17 and a half; PLANNED an order runs past 18 and the transfer is being prepared; TRANSFERRED probation took the case on; NOT_REQUIRED no order ran to 18.
+             * @enum {string}
+             */
+            status: "NOT_DUE" | "PLANNED" | "TRANSFERRED" | "NOT_REQUIRED";
+            /** @description The probation CRN, once transferred. */
+            probationCrn: string | null;
+            /** Format: date */
+            transferredOn: string | null;
         };
         CaseWorker: {
             name: string;
@@ -113,7 +167,7 @@ export interface components {
             eventId: string;
             reference: string;
             /** @enum {string} */
-            eventType: "CASE_OPENED" | "CASE_CLOSED";
+            eventType: "WELLBEING_REVIEWED" | "SAFEGUARDING_REVIEWED";
             /** Format: date-time */
             recordedAt: string;
         };

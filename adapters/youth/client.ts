@@ -1,5 +1,5 @@
 /**
- * Typed calls to the Youth Offending Service system. Every payload is parsed with the zod schemas below, each checked against
+ * Typed calls to the youth offending team's case-management system. Every payload is parsed with the zod schemas below, each checked against
  * the types generated from openapi.yaml, so a contract change that the code does not follow fails the type check.
  */
 import { z } from 'zod';
@@ -26,11 +26,50 @@ export const CaseWorker = z.object({
   email: z.string(),
 }) satisfies z.ZodType<Schemas['CaseWorker']>;
 
+export const Order = z.object({
+  orderType: z.enum(['REFERRAL_ORDER', 'YOUTH_REHABILITATION_ORDER', 'DETENTION_AND_TRAINING_ORDER']),
+  startDate: isoDate,
+  endDate: isoDate,
+  ageAtStart: z.int().min(10).max(17),
+  offenceDescription: z.string(),
+  status: z.enum(['ACTIVE', 'COMPLETED', 'BREACHED', 'REVOKED']),
+}) satisfies z.ZodType<Schemas['Order']>;
+
+export const AssetPlus = z
+  .object({
+    assessedOn: isoDate,
+    riskOfSeriousHarm: z.enum(['LOW', 'MEDIUM', 'HIGH', 'VERY_HIGH']),
+    likelihoodOfReoffending: z.enum(['LOW', 'MEDIUM', 'HIGH']),
+  })
+  .nullable() satisfies z.ZodType<Schemas['AssetPlus']>;
+
+export const SafeguardingConcern = z.object({
+  category: z.enum(['CRIMINAL_EXPLOITATION', 'SEXUAL_EXPLOITATION', 'LOOKED_AFTER_CHILD', 'MISSING_EPISODES', 'DOMESTIC_ABUSE_AT_HOME']),
+  recordedOn: isoDate,
+  note: z.string(),
+}) satisfies z.ZodType<Schemas['SafeguardingConcern']>;
+
+export const WellbeingConcern = z.object({
+  category: z.enum(['MENTAL_HEALTH', 'SUBSTANCE_MISUSE', 'SELF_HARM', 'SPEECH_LANGUAGE_COMMUNICATION', 'EDUCATION_EXCLUSION']),
+  recordedOn: isoDate,
+  note: z.string(),
+}) satisfies z.ZodType<Schemas['WellbeingConcern']>;
+
+export const Transition = z.object({
+  eighteenthBirthday: isoDate,
+  status: z.enum(['NOT_DUE', 'PLANNED', 'TRANSFERRED', 'NOT_REQUIRED']),
+  probationCrn: z.string().nullable(),
+  transferredOn: isoDate.nullable(),
+}) satisfies z.ZodType<Schemas['Transition']>;
+
 export const Case = z.object({
   reference: z.string().min(1),
-  status: z.enum(['OPEN', 'CLOSED']),
-  openedOn: isoDate,
   caseWorker: CaseWorker,
+  orders: z.array(Order),
+  assetPlus: AssetPlus,
+  safeguardingConcerns: z.array(SafeguardingConcern),
+  wellbeingConcerns: z.array(WellbeingConcern),
+  transition: Transition,
 }) satisfies z.ZodType<Schemas['Case']>;
 
 export const CaseBatch = z.object({ records: z.array(Case) }) satisfies z.ZodType<Schemas['CaseBatch']>;
@@ -38,7 +77,7 @@ export const CaseBatch = z.object({ records: z.array(Case) }) satisfies z.ZodTyp
 export const CaseEvent = z.object({
   eventId: z.string().min(1),
   reference: z.string().min(1),
-  eventType: z.enum(['CASE_OPENED', 'CASE_CLOSED']),
+  eventType: z.enum(['WELLBEING_REVIEWED', 'SAFEGUARDING_REVIEWED']),
   recordedAt: z.iso.datetime({ offset: true }),
 }) satisfies z.ZodType<Schemas['CaseEvent']>;
 

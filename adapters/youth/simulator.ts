@@ -1,6 +1,6 @@
 /**
- * A stand-in for the Youth Offending Service system: serves openapi.yaml from the synthetic population (population.ts). Its
- * event feed opens and closes cases, so neither kind runs out.
+ * A stand-in for the youth offending team's case-management system: serves openapi.yaml from the synthetic
+ * population (population.ts). Its event feed records reviews of cohort members' concerns.
  */
 import { fileURLToPath } from 'node:url';
 import type { SimulatorApp } from '../kit/contract.js';
@@ -15,29 +15,51 @@ import { type YouthFacts, youthPopulation } from './population.js';
 
 type Schemas = components['schemas'];
 
-function toCase(facts: YouthFacts): Schemas['Case'] {
-  const { caseWorker } = facts;
+/** Population facts are kebab-case; the contract's codes are the same words in UPPER_SNAKE_CASE. */
+const code = <T extends string>(value: T) =>
+  value.toUpperCase().replace(/-/g, '_') as Uppercase<T> extends infer U ? (U extends string ? ReplaceDashes<U> : never) : never;
+type ReplaceDashes<S extends string> = S extends `${infer A}-${infer B}` ? `${A}_${ReplaceDashes<B>}` : S;
+
+export function toCase(facts: YouthFacts): Schemas['Case'] {
+  const { caseWorker, assetPlus, transition } = facts;
   return {
     reference: facts.reference,
-    status: facts.status === 'open' ? 'OPEN' : 'CLOSED',
-    openedOn: facts.openedOn,
     caseWorker: { name: caseWorker.name, team: caseWorker.team, telephone: caseWorker.phone, email: caseWorker.email },
+    orders: facts.orders.map((order) => ({
+      orderType: code(order.type),
+      startDate: order.startDate,
+      endDate: order.endDate,
+      ageAtStart: order.ageAtStart,
+      offenceDescription: order.offence,
+      status: code(order.status),
+    })),
+    assetPlus: assetPlus && {
+      assessedOn: assetPlus.assessedOn,
+      riskOfSeriousHarm: code(assetPlus.riskOfSeriousHarm),
+      likelihoodOfReoffending: code(assetPlus.likelihoodOfReoffending),
+    },
+    safeguardingConcerns: facts.safeguardingConcerns.map((c) => ({ category: code(c.category), recordedOn: c.recordedOn, note: c.note })),
+    wellbeingConcerns: facts.wellbeingConcerns.map((c) => ({ category: code(c.category), recordedOn: c.recordedOn, note: c.note })),
+    transition: {
+      eighteenthBirthday: transition.eighteenthBirthday,
+      status: code(transition.status),
+      probationCrn: transition.probationCrn,
+      transferredOn: transition.transferredOn,
+    },
   };
 }
 
-/** Cases opened and closed, each applied to the case served. */
-function caseEvents(population: Population, cases: Map<string, Schemas['Case']>, cohort: ReadonlySet<string>): EventSource<Schemas['CaseEvent']> {
+/** Reviews of a cohort member's concerns; the record served keeps its dates. */
+function caseEvents(population: Population, cases: ReadonlyMap<string, Schemas['Case']>, cohort: ReadonlySet<string>): EventSource<Schemas['CaseEvent']> {
   const everyone = [...cases.values()];
   return {
     seed: population.seed,
     referenceDate: population.referenceDate,
-    next(random, { id, at, date }) {
+    next(random, { id, at }) {
       const found = pickPerson(random, everyone, (c) => cohort.has(c.reference));
       if (!found) return null;
-      const opened = found.status === 'CLOSED';
-      found.status = opened ? 'OPEN' : 'CLOSED';
-      if (opened) found.openedOn = date;
-      return { eventId: id, reference: found.reference, eventType: opened ? 'CASE_OPENED' : 'CASE_CLOSED', recordedAt: at.toISOString() };
+      const eventType = random.chance(0.5) ? 'WELLBEING_REVIEWED' : 'SAFEGUARDING_REVIEWED';
+      return { eventId: id, reference: found.reference, eventType, recordedAt: at.toISOString() };
     },
   };
 }
