@@ -3,7 +3,7 @@
  * check over the whole project and the new agency's conformance suite, neither of them edited by hand.
  */
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -72,6 +72,25 @@ describe('npm run new-agency', () => {
     const output = run('vitest', ['run', `adapters/${NAME}`]);
     expect(output).toMatch(/Test Files\s+2 passed/);
   }, 300_000);
+
+  it('prints ISP text that, pasted in as adapters/README.md says, passes the policy tests with the new role', () => {
+    const section = (heading: string) => printed.split(`${heading}\n`)[1]?.split('\n\n')[0] ?? '';
+    const paste = (file: string, pairs: [string, string][]) => {
+      let text = readFileSync(join(copy, file), 'utf8');
+      for (const [list, added] of pairs)
+        text = text.replace(`\n${list}:\n`, `\n${list}:\n${added.replaceAll('C-__', 'C-99').replace('<the date the partnership reviews it>', '2099-12-31')}\n`);
+      writeFileSync(join(copy, file), text);
+    };
+    paste('policies/iom-partnership.yaml', [
+      ['parties', section('under parties:')],
+      ['roles', section('under roles:')],
+      ['clauses', section('under clauses (give the clause the next free id):')],
+    ]);
+    paste('policies/tests/iom-partnership.yaml', [
+      ['cases', section('and to policies/tests/iom-partnership.yaml, under cases (every purpose for the new role; the clause id as above):')],
+    ]);
+    expect(run('tsx', ['scripts/policy-test.ts'])).toMatch(/ 0 failed\n$/);
+  });
 
   it('refuses a name that is not lower-case letters, and an agency that exists', () => {
     expect(() => run('tsx', ['scripts/new-agency.ts', 'Bad-Name', '--title', 'X'])).toThrow(/lower-case letters/);
