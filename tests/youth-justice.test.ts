@@ -1,7 +1,7 @@
 /**
- * The youth offending service end to end, under the default ISP: what the YOT recorded about a child reaches
- * probation and the police for the transition at 18, and the YOT's own case worker; never a housing officer or a
- * drug worker; every answer is in the ledger with the clause that allowed each item, or the reason it was withheld.
+ * The youth offending service end to end, under the default ISP: what the YOT recorded about a child reaches the
+ * adult services taking the case on at 18 and the YOT's own case worker, never the accommodation or treatment
+ * services; every answer is in the ledger with the clause that allowed each item, or the reason it was withheld.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { servedBy } from '../adapters/population/slice.js';
