@@ -26,7 +26,7 @@ beforeAll(() => {
   copy = mkdtempSync(join(tmpdir(), 'new-agency-'));
   // The project's own files as they stand (committed or not), without what git ignores.
   const files = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard'], { cwd: ROOT, encoding: 'utf8' }).split('\n');
-  for (const file of files.filter((f) => f !== '' && existsSync(join(ROOT, f)))) {
+  for (const file of files.filter((f) => f !== '' && f.split('/')[0] !== 'node_modules' && existsSync(join(ROOT, f)))) {
     mkdirSync(dirname(join(copy, file)), { recursive: true });
     cpSync(join(ROOT, file), join(copy, file));
   }
@@ -75,10 +75,13 @@ describe('npm run new-agency', () => {
 
   it('prints ISP text that, pasted in as adapters/README.md says, passes the policy tests with the new role', () => {
     const section = (heading: string) => printed.split(`${heading}\n`)[1]?.split('\n\n')[0] ?? '';
+    // The next free clause id, as the printed text asks.
+    const ids = [...readFileSync(join(copy, 'policies/iom-partnership.yaml'), 'utf8').matchAll(/id: C-(\d+)/g)].map((m) => Number(m[1]));
+    const clause = `C-${Math.max(...ids) + 1}`;
     const paste = (file: string, pairs: [string, string][]) => {
       let text = readFileSync(join(copy, file), 'utf8');
       for (const [list, added] of pairs)
-        text = text.replace(`\n${list}:\n`, `\n${list}:\n${added.replaceAll('C-__', 'C-99').replace('<the date the partnership reviews it>', '2099-12-31')}\n`);
+        text = text.replace(`\n${list}:\n`, `\n${list}:\n${added.replaceAll('C-__', clause).replace('<the date the partnership reviews it>', '2099-12-31')}\n`);
       writeFileSync(join(copy, file), text);
     };
     paste('policies/iom-partnership.yaml', [
