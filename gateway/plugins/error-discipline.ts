@@ -105,12 +105,29 @@ function disciplinedStream<T extends ExecutionResult>(stream: AsyncIterable<T>):
   };
 }
 
+type ResultProcessor = Parameters<Parameters<NonNullable<Plugin['onResultProcess']>>[0]['setResultProcessor']>[0];
+
+const notAcceptable: ResultProcessor = (_result, fetchAPI) =>
+  new fetchAPI.Response(
+    JSON.stringify({
+      errors: [
+        {
+          message: 'This operation is answered as a stream: ask for server-sent events (text/event-stream) or multipart/mixed in the Accept header.',
+          extensions: { code: 'NOT_ACCEPTABLE' },
+        },
+      ],
+    }),
+    { status: 406, headers: { 'content-type': 'application/json; charset=utf-8' } },
+  );
+
 export function useErrorDiscipline(): Plugin {
   return {
-    onResultProcess({ result, setResult }) {
+    onResultProcess({ result, setResult, resultProcessor, setResultProcessor }) {
       if (Array.isArray(result)) setResult(result.map(disciplinedResult));
       else if (Symbol.asyncIterator in result) setResult(disciplinedStream(result));
       else setResult(disciplinedResult(result));
+      // A stream (a subscription) asked for as one JSON answer has no processor: yoga would send a bare 406.
+      if (resultProcessor === undefined) setResultProcessor(notAcceptable, 'application/json');
     },
   };
 }
