@@ -4,13 +4,13 @@
  * up to 3,000 entries.
  */
 import { performance } from 'node:perf_hooks';
+import { agencyNames } from '../adapters/registry.js';
 import { sampleRecord, sampleSubject } from '../gateway/ledger/fixtures.js';
 import type { DisclosureRecordInput, Ledger } from '../gateway/ledger/index.js';
 
 const PEOPLE = 20_000;
 const USERS = 500;
 const YEAR_MS = 365 * 24 * 3_600_000;
-const AGENCIES = ['police', 'probation', 'prison', 'housing', 'drugs'];
 
 export function ledgerLoad(records: number) {
   const BUSY_PERSON = 999_999;
@@ -22,7 +22,7 @@ export function ledgerLoad(records: number) {
   function loadRecord(n: number): DisclosureRecordInput {
     const person = n % busyEvery === 0 && n / busyEvery <= busyEntries ? BUSY_PERSON : (n * 7_919) % PEOPLE;
     const user = (n * 104_729) % USERS;
-    const agency = AGENCIES[user % AGENCIES.length] as string;
+    const agency = agencyNames[user % agencyNames.length] as string;
     return sampleRecord(n, {
       occurredAt: new Date(start + Math.floor((n / records) * YEAR_MS)).toISOString(),
       principal: { userId: `u-${String(user).padStart(4, '0')}`, displayName: `User ${user} (synthetic)`, agency, role: `${agency}-officer` },
