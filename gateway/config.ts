@@ -160,8 +160,10 @@ export function loadConfig(env: NodeJS.ProcessEnv, agencies: readonly string[]):
   const { AUTH_JWKS_URL, AUTH_JWKS_FILE, AUTH_ISSUER, NODE_ENV } = parsed.data;
   if (AUTH_JWKS_URL && AUTH_JWKS_FILE) throw new Error('Invalid configuration:\n- set AUTH_JWKS_URL or AUTH_JWKS_FILE, not both');
   if ((AUTH_JWKS_URL || AUTH_JWKS_FILE) && !AUTH_ISSUER) throw new Error('Invalid configuration:\n- AUTH_ISSUER: required with a JWKS');
-  if (NODE_ENV === 'production' && !AUTH_JWKS_URL && !AUTH_JWKS_FILE) {
-    throw new Error('Invalid configuration:\n- production needs AUTH_JWKS_URL or AUTH_JWKS_FILE and AUTH_ISSUER: the local issuer is for development only');
+  if (NODE_ENV === 'production' && !AUTH_ISSUER) {
+    throw new Error(
+      'Invalid configuration:\n- production needs AUTH_ISSUER (its keys from AUTH_JWKS_URL, AUTH_JWKS_FILE or its discovery document): the local issuer is for development only',
+    );
   }
   return { ...parsed.data, agencyUrls };
 }

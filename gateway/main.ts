@@ -8,12 +8,16 @@ import type { Population } from '../adapters/population/types.js';
 import { agencies } from '../adapters/registry.js';
 import { connectAgencies, startSimulators } from './agencies.js';
 import { createAuthenticator } from './authentication/authenticator.js';
+import { discoverJwksUrlAtStartUp } from './authentication/discovery.js';
 import { ensureLocalIssuer } from './authentication/local-issuer.js';
 import type { RoleCatalogue } from './authentication/principal.js';
 import { loadEligibilityRules } from './cohort/eligibility-file.js';
 import { CohortRegister } from './cohort/register.js';
 import { seedCohort } from './cohort/seed.js';
 import { type Config, checkAgainstIsp, loadConfig, surfaceOf } from './config.js';
+import { openConsole } from './console/index.js';
+import { consoleSettings } from './console/settings.js';
+import { startDevIdp } from './dev-idp/serve.js';
 import { createHttpServer } from './edge/http-server.js';
 import { EmergencyWindows } from './emergency/windows.js';
 import { EventFeed, EventStore } from './events/index.js';
@@ -23,16 +27,34 @@ import { compilePolicy, loadPolicy } from './policy/index.js';
 import { buildGatewaySchema } from './schema.js';
 import { createGateway } from './server.js';
 
-async function authenticatorFor(config: Config, catalogue: RoleCatalogue) {
+/**
+ * The issuer the gateway trusts, for bearer tokens and for console sign-in: AUTH_ISSUER with its keys (AUTH_JWKS_URL,
+ * AUTH_JWKS_FILE, or found through its discovery document), or in development the embedded identity provider.
+ */
+async function authenticatorFor(config: Config, catalogue: RoleCatalogue, closers: (() => Promise<void>)[]) {
   const { AUTH_JWKS_URL, AUTH_JWKS_FILE, AUTH_ISSUER, AUTH_AUDIENCE, DATA_DIR, TOKEN_MAX_LIFETIME_S } = config;
   const checks = { catalogue, maxLifetimeSeconds: TOKEN_MAX_LIFETIME_S };
-  if (AUTH_ISSUER && (AUTH_JWKS_URL || AUTH_JWKS_FILE)) {
-    const jwks = AUTH_JWKS_URL ? { url: AUTH_JWKS_URL } : { file: AUTH_JWKS_FILE as string };
-    return createAuthenticator({ jwks, issuer: AUTH_ISSUER, audience: AUTH_AUDIENCE, ...checks });
+  if (AUTH_ISSUER) {
+    const jwks = AUTH_JWKS_URL ? { url: AUTH_JWKS_URL } : AUTH_JWKS_FILE ? { file: AUTH_JWKS_FILE } : { url: await discoverJwksUrlAtStartUp(AUTH_ISSUER) };
+    return { issuer: AUTH_ISSUER, authenticator: createAuthenticator({ jwks, issuer: AUTH_ISSUER, audience: AUTH_AUDIENCE, ...checks }) };
   }
   const local = await ensureLocalIssuer(DATA_DIR, catalogue);
-  console.log(`  tokens: local development issuer (npm run token -- --agency police --role police-offender-manager --sub pc-1234)`);
-  return createAuthenticator({ jwks: { keys: local.jwks }, issuer: local.issuer, audience: local.audience, ...checks });
+  try {
+    const idp = await startDevIdp(process.env, DATA_DIR, config.ISP_FILE);
+    closers.push(() => new Promise<void>((resolve) => idp.server.close(() => resolve())));
+    console.log(`  identity provider: embedded development provider at ${idp.issuer} (console sign-in; npm run token signs as it)`);
+  } catch (error) {
+    // Another gateway (or `npm run idp`) holds the port: tokens still verify, and console sign-in goes to whichever provider answers there.
+    if ((error as { code?: unknown }).code !== 'EADDRINUSE') throw error;
+    console.warn(
+      `  identity provider: not started, its port is in use (${error instanceof Error ? error.message : String(error)}); set DEV_IDP_PORT and DEV_IDP_ISSUER to run one`,
+    );
+  }
+  console.log(`  tokens: npm run token -- --agency police --role police-offender-manager --sub pc-1234`);
+  return {
+    issuer: local.issuer,
+    authenticator: createAuthenticator({ jwks: { keys: local.jwks }, issuer: local.issuer, audience: local.audience, ...checks }),
+  };
 }
 
 async function main(): Promise<void> {
@@ -49,8 +71,8 @@ async function main(): Promise<void> {
   // The ISP against the schema's data items too, now: createGateway compiles it again once agencies are connected.
   compilePolicy(policy, buildGatewaySchema(agencies).classification);
   const eligibility = loadEligibilityRules(config.ELIGIBILITY_FILE);
-  const authenticator = await authenticatorFor(config, policy);
   const closers: (() => Promise<void>)[] = [];
+  const { issuer, authenticator } = await authenticatorFor(config, policy, closers);
 
   let urls = config.agencyUrls;
   let population: Population | null = null;
@@ -130,11 +152,21 @@ async function main(): Promise<void> {
   events.start(config.EVENT_POLL_MS);
   const made = population && config.SIMULATOR_EVENT_INTERVAL_MS > 0 ? `; each simulator makes one every ${config.SIMULATOR_EVENT_INTERVAL_MS} ms` : '';
   console.log(`  cohort events: agencies' feeds read every ${config.EVENT_POLL_MS} ms${made}`);
+  const consoleRouter = await openConsole({
+    ledger,
+    database,
+    isp: policy,
+    policy: compilePolicy(policy, buildGatewaySchema(agencies).classification),
+    index: () => directory.current(),
+    signIn: { issuer, ...consoleSettings(process.env, config.PORT) },
+    secureCookies: config.NODE_ENV === 'production',
+  });
   const {
     app,
     policy: compiled,
     deliveries,
   } = createGateway({
+    console: consoleRouter,
     modules: agencies,
     connections,
     directory,
@@ -158,7 +190,9 @@ async function main(): Promise<void> {
     server.listen(config.PORT, config.HOST, resolve);
   });
   const shown = config.HOST === '0.0.0.0' ? 'localhost' : config.HOST;
-  console.log(`Partnership Gateway: http://${shown}:${config.PORT}/graphql (${directory.current().size} people indexed)`);
+  console.log(
+    `Partnership Gateway: http://${shown}:${config.PORT}/graphql (${directory.current().size} people indexed); IG console: http://${shown}:${config.PORT}/console`,
+  );
 
   let stopping = false;
   // Stop accepting, let what is in flight finish (subscriptions end after what they hold), then sign and close.

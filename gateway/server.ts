@@ -67,6 +67,8 @@ export interface GatewayOptions {
   clock?: () => Date;
   /** The one database behind ledger, register and events, for readiness. */
   database: Pick<LedgerStore, 'availability'>;
+  /** The IG console (gateway/console/), served at /console when given. */
+  console?: express.Router;
 }
 
 export interface Surface {
@@ -174,6 +176,10 @@ export function createGateway(options: GatewayOptions) {
     auditRouter({ ledger: options.ledger, authenticator: options.authenticator, rateLimiter, policy, index: () => options.directory.current() }),
   );
   app.use(yoga.graphqlEndpoint, ...graphqlEdge(edge), yoga);
+  if (options.console) {
+    app.use('/console', options.console);
+    app.get('/', (_req, res) => res.redirect(303, '/console'));
+  }
   return { app, yoga, schema, policy, deliveries };
 }
 

@@ -11,14 +11,13 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { z } from 'zod';
-import { agencyNames } from '../adapters/registry.js';
-import { sampleRecord, sampleSubject } from '../gateway/ledger/fixtures.js';
-import { type DisclosureRecordInput, type Ledger, type LedgerOptions, openLedger } from '../gateway/ledger/index.js';
+import { sampleSubject } from '../gateway/ledger/fixtures.js';
+import { type Ledger, type LedgerOptions, openLedger } from '../gateway/ledger/index.js';
 import { type LedgerStore, openStore } from '../gateway/ledger/store.js';
+import { fillLedger, ledgerLoad, timed } from './ledger-load.js';
 
 const { values } = parseArgs({
   options: { records: { type: 'string' }, backend: { type: 'string' }, concurrency: { type: 'string' } },
@@ -38,61 +37,8 @@ const env = z
   .parse(process.env);
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
-/** The people, users and times of the synthetic load. */
-const PEOPLE = 20_000;
-const USERS = 500;
-const BUSY_PERSON = 999_999;
-const busyEntries = Math.min(3_000, Math.floor(args.records / 10));
-const busyEvery = Math.floor(args.records / busyEntries);
-const YEAR_MS = 365 * 24 * 3_600_000;
-const start = Date.parse('2025-01-06T09:00:00.000Z');
-
-/** Record n: a disclosure about one person by one of 500 users, spread over a year; every busyEvery-th is about the busy person. */
-function loadRecord(n: number): DisclosureRecordInput {
-  const person = n % busyEvery === 0 && n / busyEvery <= busyEntries ? BUSY_PERSON : (n * 7_919) % PEOPLE;
-  const user = (n * 104_729) % USERS;
-  const agency = agencyNames[user % agencyNames.length] as string;
-  return sampleRecord(n, {
-    occurredAt: new Date(start + Math.floor((n / args.records) * YEAR_MS)).toISOString(),
-    principal: { userId: `u-${String(user).padStart(4, '0')}`, displayName: `User ${user} (synthetic)`, agency, role: `${agency}-officer` },
-    subjects: [sampleSubject(person)],
-    requestId: `bench-${n}`,
-  });
-}
-
-/** Wall time, and this process's CPU time: on a shared machine the second says how much was ours. */
-const timed = async <T>(work: () => Promise<T>): Promise<{ value: T; ms: number; cpuMs: number }> => {
-  const begun = performance.now();
-  const cpu = process.cpuUsage();
-  const value = await work();
-  const used = process.cpuUsage(cpu);
-  return { value, ms: performance.now() - begun, cpuMs: (used.user + used.system) / 1_000 };
-};
-
-async function load(ledger: Ledger): Promise<{ perSecond: number; p50: number; p99: number }> {
-  const latencies: number[] = [];
-  let next = 1;
-  const begun = performance.now();
-  let reported = 0;
-  await Promise.all(
-    Array.from({ length: args.concurrency }, async () => {
-      while (next <= args.records) {
-        const n = next++;
-        const asked = performance.now();
-        await ledger.append(loadRecord(n));
-        latencies.push(performance.now() - asked);
-        if (latencies.length - reported >= 100_000) {
-          reported = latencies.length;
-          console.log(`  ${reported} records appended (${Math.round(reported / ((performance.now() - begun) / 1_000))}/s)`);
-        }
-      }
-    }),
-  );
-  const seconds = (performance.now() - begun) / 1_000;
-  latencies.sort((a, b) => a - b);
-  const at = (fraction: number) => latencies[Math.min(latencies.length - 1, Math.floor(fraction * latencies.length))] ?? Number.NaN;
-  return { perSecond: latencies.length / seconds, p50: at(0.5), p99: at(0.99) };
-}
+const { BUSY_PERSON, loadRecord } = ledgerLoad(args.records);
+const load = (ledger: Ledger) => fillLedger(ledger, args.records, args.concurrency);
 
 async function bytesPerRecord(store: LedgerStore): Promise<number> {
   const [row] = await store.query(

@@ -1,9 +1,9 @@
-/** After `tsc`, puts the files modules read beside themselves (SDL, OpenAPI contracts, SQL migrations) into dist/. */
+/** After `tsc`, puts the files modules read beside themselves (SDL, OpenAPI contracts, SQL migrations, console templates and stylesheet) into dist/. */
 import { cpSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from './generated.js';
 
-const ASSET = /\.(graphql|yaml|sql)$/;
+const ASSET = /\.(graphql|yaml|sql|njk|css)$/;
 
 function copyAssets(dir: string): void {
   for (const entry of readdirSync(join(ROOT, dir), { withFileTypes: true })) {

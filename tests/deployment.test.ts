@@ -109,7 +109,7 @@ describe('docker/compose.yaml', () => {
         withoutProvider,
         agencies.map((a) => a.agency),
       ),
-    ).toThrow(/production needs AUTH_JWKS_URL/);
+    ).toThrow(/production needs AUTH_ISSUER/);
   });
 });
 

@@ -21,6 +21,8 @@ import type { RateLimits } from '../gateway/authentication/rate-limit.js';
 import { type EligibilityRules, loadEligibilityRules } from '../gateway/cohort/eligibility-file.js';
 import { CohortRegister } from '../gateway/cohort/register.js';
 import { seedCohort } from '../gateway/cohort/seed.js';
+import { openConsole } from '../gateway/console/index.js';
+import { CONSOLE_CLIENT_ID } from '../gateway/dev-idp/provider.js';
 import { EmergencyWindows } from '../gateway/emergency/windows.js';
 import { EventFeed, EventStore } from '../gateway/events/index.js';
 import type { IdentityDirectory } from '../gateway/identity/directory.js';
@@ -28,8 +30,8 @@ import { type Ledger, openLedger } from '../gateway/ledger/index.js';
 import { type LedgerStore, openStore, type StoreSettings } from '../gateway/ledger/store.js';
 import type { EnforcementMode } from '../gateway/plugins/disclosure-recording.js';
 import type { Limits } from '../gateway/plugins/limits.js';
-import { type LoadedPolicy, loadPolicy, parsePolicy } from '../gateway/policy/index.js';
-import { describeDataItems } from '../gateway/schema.js';
+import { compilePolicy, type LoadedPolicy, loadPolicy, parsePolicy } from '../gateway/policy/index.js';
+import { buildGatewaySchema, describeDataItems } from '../gateway/schema.js';
 import { createGateway, type Surface } from '../gateway/server.js';
 
 export const TEST_ISSUER = 'https://idp.test.example/';
@@ -138,6 +140,8 @@ export interface TestSystemOptions {
   startFaults?: Readonly<Record<string, Partial<Faults>>>;
   /** Start the identity directory's refreshing (and so its retries of failed feeds). */
   identityRefreshMs?: number;
+  /** Serve the IG console, signing in at this issuer, for browsers reaching the gateway at `publicUrl`. */
+  console?: { issuer: string; publicUrl: string };
   /** Agencies already running at these URLs, shared by several systems as replicas share them; no simulators of its own. */
   agencyUrls?: ReadonlyMap<string, string>;
 }
@@ -213,7 +217,20 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
   });
   if (options.eventPollMs) events.start(options.eventPollMs);
   const ledger = options.ledger ?? embeddedLedger;
+  const consoleRouter =
+    options.console &&
+    (await openConsole({
+      ledger,
+      database,
+      isp: policy,
+      policy: compilePolicy(policy, buildGatewaySchema(agencies).classification),
+      index: () => directory.current(),
+      signIn: { issuer: options.console.issuer, clientId: CONSOLE_CLIENT_ID, publicUrl: options.console.publicUrl },
+      secureCookies: false,
+      ...(options.clock ? { clock: options.clock } : {}),
+    }));
   const gateway = createGateway({
+    ...(consoleRouter ? { console: consoleRouter } : {}),
     modules: agencies,
     connections,
     directory,

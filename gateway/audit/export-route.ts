@@ -28,8 +28,9 @@ import {
 import { requestIdOf } from '../plugins/disclosure-recording.js';
 import type { CompiledPolicy } from '../policy/index.js';
 import { type AuditFilter, checkAuditFilter, described, type PersonReference } from './filter.js';
-import { AUDIT_PURPOSE, auditRefusal } from './gate.js';
+import { AUDIT_PURPOSE, auditRefusal, auditScopeOf } from './gate.js';
 import { gatewayIdsOf, identifiersOf, personCriterion } from './people.js';
+import { scopedCriteria } from './scope.js';
 
 export interface AuditRouterOptions {
   ledger: Ledger;
@@ -193,7 +194,10 @@ export function auditRouter(options: AuditRouterOptions): express.Router {
     res.setHeader('content-disposition', `attachment; filename="disclosures-to-${last}.${FORMATS[format].extension}"`);
     res.setHeader('x-audit-record', String(last));
     // A failure part-way destroys the response: a cut-off download, never a short file that looks whole.
-    const selected = filter.person === undefined ? filter.ledger : { ...filter.ledger, ...personCriterion(filter.person, options.index()) };
+    const selected = scopedCriteria(
+      filter.person === undefined ? filter.ledger : { ...filter.ledger, ...personCriterion(filter.person, options.index()) },
+      auditScopeOf(principal, policy),
+    );
     await pipeline(Readable.from(exported(ledger, selected, format, last)), res).catch((error: unknown) => {
       // A client that leaves early is no fault of the export.
       if ((error as { code?: unknown }).code !== 'ERR_STREAM_PREMATURE_CLOSE') throw error;

@@ -11,8 +11,9 @@ import type { IdentityIndex } from '../identity/index-of-people.js';
 import { type AlertKind, type Ledger, LedgerUnavailableError, RECORD_KINDS, RECORD_OUTCOMES, type TamperProblem } from '../ledger/index.js';
 import type { SchemaExtension } from '../schema.js';
 import { type Checked, checkAuditFilter, checkPersonReference, described, instantSchema } from './filter.js';
-import { auditRefusal } from './gate.js';
+import { type AuditScope, auditRefusal, auditScopeOf } from './gate.js';
 import { gatewayIdsOf, identifiersOf, indexedPerson, personCriterion } from './people.js';
+import { scopedAlerts, scopedCriteria, scopedSubjectAccess } from './scope.js';
 import { alertView, integrityView, recordView, subjectAccessView } from './views.js';
 
 /** A ledger record names at most this many people (gateway/ledger/record.ts); an answer about more cannot be recorded. */
@@ -75,10 +76,11 @@ function parsed<T>(schema: z.ZodType<T>, input: unknown): T {
   return result.data;
 }
 
-function admit(context: AuditContext): void {
+function admit(context: AuditContext): AuditScope {
   const { principal, declaration, policy } = context.access;
   const refusal = auditRefusal(principal.role, declaration.purpose, policy);
   if (refusal) throw gatewayError(refusal.code, refusal.message, { http: { status: refusal.status } });
+  return auditScopeOf(principal, policy);
 }
 
 type AuditedPerson = Parameters<DisclosureSet['audit']>[0] extends Iterable<infer P> ? P : never;
@@ -136,10 +138,13 @@ export function auditExtension(ledger: Ledger): SchemaExtension {
       LedgerOrder: enumOf(ORDERS),
       Query: {
         disclosures: async (_root: unknown, args: DisclosuresArgs, context: AuditContext) => {
-          admit(context);
+          const scope = admit(context);
           const filter = valid(checkAuditFilter(args.filter ?? {}));
           const page = parsed(pageSchema, { first: args.first, after: args.after ?? undefined, order: args.order });
-          const criteria = filter.person === undefined ? filter.ledger : { ...filter.ledger, ...personCriterion(filter.person, context.index) };
+          const criteria = scopedCriteria(
+            filter.person === undefined ? filter.ledger : { ...filter.ledger, ...personCriterion(filter.person, context.index) },
+            scope,
+          );
           const found = await fromLedger(() => ledger.query(criteria, { limit: page.first, after: page.after, order: page.order }));
           // An empty page about a person still tells the officer something about that person.
           const named = filter.person === undefined ? undefined : indexedPerson(filter.person, context.index);
@@ -153,7 +158,7 @@ export function auditExtension(ledger: Ledger): SchemaExtension {
         },
 
         subjectAccessReport: async (_root: unknown, args: PersonArgs, context: AuditContext) => {
-          admit(context);
+          const scope = admit(context);
           const reference = valid(checkPersonReference(args, true));
           const personIds = await fromLedger(() => gatewayIdsOf(reference, ledger, context.index));
           const reports = await fromLedger(() => Promise.all(personIds.map((id) => ledger.subjectAccess(id))));
@@ -162,15 +167,15 @@ export function auditExtension(ledger: Ledger): SchemaExtension {
             personIds.map((gatewayId) => ({ gatewayId, identifiers: identifiersOf(reference) })),
           );
           const entries = reports
-            .flatMap((report) => report.entries.map((entry) => subjectAccessView(report.gatewayId, entry)))
+            .flatMap((report) => scopedSubjectAccess(report.entries, scope).map((entry) => subjectAccessView(report.gatewayId, entry)))
             .sort((a, b) => a.sequence - b.sequence || a.personId.localeCompare(b.personId));
           return { personIds, entries };
         },
 
         disclosureAlerts: async (_root: unknown, args: AlertArgs, context: AuditContext) => {
-          admit(context);
+          const scope = admit(context);
           const { from, to, unusualVolumeThreshold } = parsed(alertArgsSchema, args);
-          const alerts = await fromLedger(() => ledger.alerts(from, to, { unusualVolumeThreshold }));
+          const alerts = scopedAlerts(await fromLedger(() => ledger.alerts(from, to, { unusualVolumeThreshold })), scope);
           audited(
             context,
             alerts.flatMap((alert) => alert.gatewayIds),

@@ -24,12 +24,12 @@ describe('auditRefusal', () => {
     expect(auditRefusal('ig-officer', 'case-management', isp)).toMatchObject({ code: 'PURPOSE_NOT_PERMITTED', status: 403 });
   });
 
-  it('refuses an IG officer when the ISP in force does not grant the purpose audit', () => {
+  it('refuses an IG officer when the ISP in force has no audit-only role of that name', () => {
     const withoutAudit = compilePolicy(openPolicy(), { dataItems: new Set(describeDataItems(agencies).keys()) });
     expect(auditRefusal('ig-officer', 'audit', withoutAudit)).toMatchObject({
-      code: 'PURPOSE_NOT_PERMITTED',
+      code: 'FORBIDDEN',
       status: 403,
-      message: expect.stringContaining('does not grant ig-officer the purpose "audit"'),
+      message: expect.stringContaining('information governance officers only, not to ig-officer'),
     });
   });
 });

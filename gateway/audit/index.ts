@@ -2,4 +2,4 @@
 
 export { type AuditRouterOptions, auditRouter } from './export-route.js';
 export { auditExtension } from './extension.js';
-export { AUDIT_PURPOSE, AUDIT_ROLE, type AuditRefusal, auditRefusal } from './gate.js';
+export { AUDIT_PURPOSE, type AuditRefusal, type AuditScope, auditRefusal, auditScopeOf } from './gate.js';

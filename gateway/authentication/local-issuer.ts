@@ -1,24 +1,29 @@
 /**
  * The embedded default's identity provider: one ES256 key pair kept under `<dataDir>/issuer/`,
  * so a developer can mint tokens (`npm run token`) that the gateway verifies exactly as it would
- * verify a real provider's. Production must trust an external provider instead, so it refuses.
+ * verify a real provider's. The development identity provider (gateway/dev-idp/) signs with the same key
+ * under the same issuer name, so console sign-ins and `npm run token` come from one issuer.
+ * Production must trust an external provider instead, so it refuses.
  */
 import { randomUUID } from 'node:crypto';
 import { link, mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type JSONWebKeySet, SignJWT } from 'jose';
+import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type JSONWebKeySet, type JWK, SignJWT } from 'jose';
 import { z } from 'zod';
 import { DEFAULT_MAX_LIFETIME_SECONDS } from './authenticator.js';
 import { principalFromClaims, type RoleCatalogue, type TokenClaims } from './principal.js';
 
-export const LOCAL_ISSUER = 'urn:partnership-gateway:local-issuer';
+/** The development identity provider's issuer: DEV_IDP_ISSUER, else where `npm run idp` listens by default. */
+export const LOCAL_ISSUER = process.env.DEV_IDP_ISSUER ?? 'http://localhost:4400';
 export const LOCAL_AUDIENCE = 'partnership-gateway';
 
 export interface LocalIssuer {
-  issuer: typeof LOCAL_ISSUER;
+  issuer: string;
   audience: typeof LOCAL_AUDIENCE;
   /** The public key set to give createAuthenticator as `{ keys: jwks }`. */
   jwks: JSONWebKeySet;
+  /** The private signing key, for the development identity provider only. */
+  signingKey: JWK;
   /** Signs a token for these claims, if the ISP has their role and agency; `lifetime` like "15m", "1h" (default), at most "12h". */
   sign(claims: TokenClaims, options?: { lifetime?: string }): Promise<string>;
 }
@@ -64,6 +69,7 @@ export async function ensureLocalIssuer(dataDir: string, catalogue: RoleCatalogu
     issuer: LOCAL_ISSUER,
     audience: LOCAL_AUDIENCE,
     jwks,
+    signingKey: { ...signingKey, use: 'sig' },
     async sign(claims, options = {}) {
       // Never mint a token the gateway would refuse: the same parse as verification.
       const checked = principalFromClaims(claims, catalogue);

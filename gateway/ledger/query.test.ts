@@ -153,10 +153,46 @@ describeOnBackends('alerts', (backend) => {
       ['out-of-hours', '2025-07-01T06:59:00.000Z'],
       ['emergency-access', '2025-07-01T10:00:00.000Z'],
       ['outside-cohort', '2025-07-01T11:00:00.000Z'],
-      ['out-of-hours', '2025-07-01T17:00:00.000Z'],
       ['out-of-hours', '2025-07-05T11:00:00.000Z'],
     ]);
     expect(found.find((alert) => alert.kind === 'outside-cohort')?.gatewayIds).toEqual([sampleSubject(8).gatewayId]);
+  });
+
+  it('groups out-of-hours use per user per London day', async () => {
+    const found = await ledger.alerts('2025-07-01T00:00:00Z', '2025-07-06T00:00:00Z', { unusualVolumeThreshold: 1_000 });
+    const tuesday = found.find((alert) => alert.kind === 'out-of-hours' && alert.from.startsWith('2025-07-01'));
+    expect(tuesday).toMatchObject({ userId: 'u-po-0042', agency: 'probation', from: '2025-07-01T06:59:00.000Z', to: '2025-07-01T17:00:00.000Z' });
+    expect(tuesday?.sequences).toHaveLength(2);
+    expect(tuesday?.detail).toContain('on 2025-07-01: 2 requests');
+  });
+
+  it("leaves out the gateway's own work, and does not count IG officers' audits as unusual volume", async () => {
+    const seed = { userId: 'system:population-seed', displayName: 'Seed', agency: 'iom', role: 'system' };
+    const ig = { userId: 'ig-sweep', displayName: 'IG (synthetic)', agency: 'iom', role: 'ig-officer' };
+    for (let n = 40; n < 46; n++) {
+      await ledger.append(
+        sampleRecord(n, {
+          occurredAt: `2025-07-06T02:0${n - 40}:00Z`,
+          requestId: `seed-${n}`,
+          principal: seed,
+          subjects: [sampleSubject(n, { inActiveCohort: false })],
+        }),
+      );
+      await ledger.append(
+        sampleRecord(n, {
+          occurredAt: `2025-07-07T09:0${n - 40}:00Z`,
+          requestId: `ig-${n}`,
+          principal: ig,
+          purpose: 'audit',
+          kind: 'audit',
+          outcome: 'nothing-disclosed',
+          subjects: [{ ...sampleSubject(n), disclosed: [], withheld: [] }],
+        }),
+      );
+    }
+    const found = await ledger.alerts('2025-07-06T00:00:00Z', '2025-07-08T00:00:00Z', { unusualVolumeThreshold: 2 });
+    expect(found.filter((alert) => alert.userId === seed.userId)).toEqual([]);
+    expect(found.filter((alert) => alert.userId === ig.userId && alert.kind === 'unusual-volume')).toEqual([]);
   });
 
   it('flags a user reaching more distinct people within an hour than the threshold, once per burst', async () => {

@@ -55,6 +55,8 @@ export const ledgerFilterSchema = z.strictObject({
   from: instant.optional(),
   /** Exclusive. */
   to: instant.optional(),
+  /** Only records where this agency's data was disclosed or its staff received data (an agency IG officer's share). */
+  visibleTo: text(100).optional(),
 });
 export type LedgerFilter = z.input<typeof ledgerFilterSchema>;
 
@@ -121,6 +123,7 @@ async function selectPage(
   if (where.outcome !== undefined) conditions.push(`r.outcome = ${bind(where.outcome)}`);
   if (where.from !== undefined) conditions.push(`r.occurred_at >= ${bind(where.from)}`);
   if (where.to !== undefined) conditions.push(`r.occurred_at < ${bind(where.to)}`);
+  if (where.visibleTo !== undefined) conditions.push(visibleTo(bind(where.visibleTo)));
   const cursor = after === undefined ? undefined : `${newestFirst ? '<' : '>'} ${bind(Number(after))}`;
   const pageSize = bind(limit + 1);
   let sql: string;
@@ -150,6 +153,14 @@ async function selectPage(
   const entries = rows.slice(0, limit).map(toEntry);
   const last = entries.at(-1);
   return { entries, nextCursor: rows.length > limit && last !== undefined ? String(last.sequence) : null };
+}
+
+/**
+ * A record is an agency's to account for if its staff received the answer or a disclosed data item is the agency's
+ * (data items are named `<agency>.<item>`). Read from the hashed text itself, so no derived column can disagree.
+ */
+export function visibleTo(agency: string): string {
+  return `(r.agency = ${agency} OR jsonb_path_exists(r.canonical::jsonb, '$.subjects[*].disclosed[*].dataItem ? (@ starts with $p)', jsonb_build_object('p', ${agency} || '.')))`;
 }
 
 /** Everything the ledger holds about one person's data, and nothing about anyone else's. */
@@ -206,6 +217,8 @@ export type AlertKind = 'emergency-access' | 'emergency-renewed' | 'outside-coho
 export interface Alert {
   kind: AlertKind;
   userId: string;
+  /** The user's agency, as the records name it. */
+  agency: string;
   /** When it happened: one instant, or the span of a burst of access. */
   from: string;
   to: string;
@@ -228,9 +241,17 @@ const OUT_OF_HOURS = `(extract(isodow FROM r.occurred_at AT TIME ZONE 'Europe/Lo
   OR (r.occurred_at AT TIME ZONE 'Europe/London')::time < time '08:00'
   OR (r.occurred_at AT TIME ZONE 'Europe/London')::time >= time '18:00')`;
 
+/**
+ * The gateway's own work (the embedded cohort seed, `system:` principals) is no one's conduct to review, and an IG
+ * officer reading many people's records for an audit is the audit, not unusual volume.
+ */
+const NOT_SYSTEM = `r.user_id NOT LIKE 'system:%'`;
+const NOT_AUDIT = `r.purpose <> 'audit'`;
+
 const touchRowSchema = z.object({
   sequence: z.coerce.number().int(),
   user_id: z.string(),
+  agency: z.string(),
   occurred_at: z.coerce.date(),
   gateway_id: z.string().nullable(),
 });
@@ -243,9 +264,9 @@ export async function alerts(db: SqlClient, fromInput: string, toInput: string, 
   const touches = async (condition: string, withSubjects: boolean): Promise<Touch[]> =>
     z.array(touchRowSchema).parse(
       await db.query(
-        `SELECT r.sequence, r.user_id, r.occurred_at, ${withSubjects ? 's.gateway_id' : 'NULL AS gateway_id'}
+        `SELECT r.sequence, r.user_id, r.agency, r.occurred_at, ${withSubjects ? 's.gateway_id' : 'NULL AS gateway_id'}
          FROM ledger_records r ${withSubjects ? 'JOIN ledger_subjects s ON s.sequence = r.sequence' : ''}
-         WHERE r.occurred_at >= $1 AND r.occurred_at < $2 AND ${condition}
+         WHERE r.occurred_at >= $1 AND r.occurred_at < $2 AND ${NOT_SYSTEM} AND ${condition}
          ORDER BY r.user_id, r.occurred_at, r.sequence`,
         [from, to],
       ),
@@ -261,11 +282,8 @@ export async function alerts(db: SqlClient, fromInput: string, toInput: string, 
     const detail = `${touch.user_id} reached ${gatewayId}, who is outside the active IOM cohort`;
     found.push(single('outside-cohort', touch, [gatewayId], detail));
   }
-  for (const touch of await touches(OUT_OF_HOURS, false)) {
-    const detail = `${touch.user_id} used the gateway outside 08:00-18:00 Monday to Friday (London time)`;
-    found.push(single('out-of-hours', touch, [], detail));
-  }
-  found.push(...unusualVolume(await touches('true', true), unusualVolumeThreshold));
+  found.push(...outOfHours(await touches(OUT_OF_HOURS, false)));
+  found.push(...unusualVolume(await touches(NOT_AUDIT, true), unusualVolumeThreshold));
   found.push(...repeatedLookups(await touches(`r.kind = 'lookup'`, false)));
   return found.sort((a, b) => a.from.localeCompare(b.from) || a.kind.localeCompare(b.kind) || a.userId.localeCompare(b.userId));
 }
@@ -277,15 +295,21 @@ export async function alerts(db: SqlClient, fromInput: string, toInput: string, 
 async function emergencyRenewals(db: SqlClient, fromInstant: string, to: string): Promise<Alert[]> {
   const from = new Date(fromInstant);
   const rows = await db.query(
-    `SELECT sequence, hash, prev_hash, canonical FROM ledger_records
-     WHERE emergency AND occurred_at >= $1 AND occurred_at < $2 ORDER BY sequence`,
+    `SELECT sequence, hash, prev_hash, canonical FROM ledger_records r
+     WHERE emergency AND ${NOT_SYSTEM} AND occurred_at >= $1 AND occurred_at < $2 ORDER BY sequence`,
     [new Date(from.getTime() - 24 * HOUR_MS), to],
   );
-  const declarations = new Map<string, { userId: string; justification: string; at: Date; sequence: number }>();
+  const declarations = new Map<string, { userId: string; agency: string; justification: string; at: Date; sequence: number }>();
   for (const { sequence, record } of rows.map(toEntry)) {
     const key = `${record.principal.agency}\u0000${record.principal.userId}\u0000${record.justification ?? ''}`;
     if (!declarations.has(key)) {
-      declarations.set(key, { userId: record.principal.userId, justification: record.justification ?? '', at: new Date(record.occurredAt), sequence });
+      declarations.set(key, {
+        userId: record.principal.userId,
+        agency: record.principal.agency,
+        justification: record.justification ?? '',
+        at: new Date(record.occurredAt),
+        sequence,
+      });
     }
   }
   const found: Alert[] = [];
@@ -300,6 +324,7 @@ async function emergencyRenewals(db: SqlClient, fromInstant: string, to: string)
     found.push({
       kind: 'emergency-renewed',
       userId: declaration.userId,
+      agency: declaration.agency,
       from: at,
       to: at,
       sequences: [declaration.sequence],
@@ -312,7 +337,30 @@ async function emergencyRenewals(db: SqlClient, fromInstant: string, to: string)
 
 function single(kind: AlertKind, touch: Touch, gatewayIds: string[], detail: string): Alert {
   const at = touch.occurred_at.toISOString();
-  return { kind, userId: touch.user_id, from: at, to: at, sequences: [touch.sequence], gatewayIds, detail };
+  return { kind, userId: touch.user_id, agency: touch.agency, from: at, to: at, sequences: [touch.sequence], gatewayIds, detail };
+}
+
+const londonDay = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/London', year: 'numeric', month: '2-digit', day: '2-digit' });
+
+/** Out-of-hours use, one alert per user per London day: a night's work is one thing to review, not one per request. */
+function outOfHours(touches: readonly Touch[]): Alert[] {
+  const days = new Map<string, Alert>();
+  for (const touch of touches) {
+    const day = londonDay.format(touch.occurred_at);
+    const key = `${touch.agency}\u0000${touch.user_id}\u0000${day}`;
+    const alert = days.get(key);
+    if (alert === undefined) {
+      days.set(key, single('out-of-hours', touch, [], day));
+    } else {
+      alert.to = touch.occurred_at.toISOString();
+      alert.sequences.push(touch.sequence);
+    }
+  }
+  return [...days.values()].map((alert) => {
+    const requests = alert.sequences.length;
+    const detail = `${alert.userId} used the gateway outside 08:00-18:00 Monday to Friday (London time) on ${alert.detail}: ${requests} request${requests === 1 ? '' : 's'}`;
+    return { ...alert, detail };
+  });
 }
 
 /** More look-ups finding no one than this within an hour look like fishing for people. */
@@ -336,6 +384,7 @@ function repeatedLookups(touches: readonly Touch[]): Alert[] {
       burst ??= {
         kind: 'repeated-lookups',
         userId: touch.user_id,
+        agency: touch.agency,
         from: (touches[start] as Touch).occurred_at.toISOString(),
         to: '',
         sequences: [],
@@ -362,12 +411,13 @@ function unusualVolume(touches: readonly Touch[], threshold: number): Alert[] {
   const found: Alert[] = [];
   let start = 0;
   const inWindow = new Map<string, number>();
-  let burst: { userId: string; from: Date; to: Date; sequences: Set<number>; people: Set<string>; peak: number } | undefined;
+  let burst: { userId: string; agency: string; from: Date; to: Date; sequences: Set<number>; people: Set<string>; peak: number } | undefined;
   const closeBurst = () => {
     if (burst === undefined) return;
     found.push({
       kind: 'unusual-volume',
       userId: burst.userId,
+      agency: burst.agency,
       from: burst.from.toISOString(),
       to: burst.to.toISOString(),
       sequences: [...burst.sequences].sort((a, b) => a - b),
@@ -397,6 +447,7 @@ function unusualVolume(touches: readonly Touch[], threshold: number): Alert[] {
       const first = burst === undefined ? start : end;
       burst ??= {
         userId: touch.user_id,
+        agency: touch.agency,
         from: (touches[start] as Touch).occurred_at,
         to: touch.occurred_at,
         sequences: new Set(),

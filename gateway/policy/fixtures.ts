@@ -63,6 +63,7 @@ roles:
     purposes: [audit]
     subjectScope: all-linked
     auditOnly: true
+    auditScope: partnership
 specialCategoryDataItems: [drugs.treatmentEngagement]
 clauses:
   - id: C-01

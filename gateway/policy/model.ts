@@ -52,18 +52,28 @@ const purposeSchema = z
     path: ['requiresJustification'],
   });
 
-const roleSchema = z.strictObject({
-  name,
-  agency: z.enum(AGENCIES),
-  description: text,
-  purposes: z.array(name),
-  /** `active-cohort`: only active IOM cohort members exist for the role (except in an emergency). */
-  subjectScope: z.enum(['active-cohort', 'all-linked']),
-  /** Sees the disclosure ledger only, never person data (the IG officer). */
-  auditOnly: z.boolean().default(false),
-  /** May select, move and de-select cohort members (the IOM coordinator); every change is an alteration in the ledger. */
-  managesCohort: z.boolean().default(false),
-});
+const roleSchema = z
+  .strictObject({
+    name,
+    agency: z.enum(AGENCIES),
+    description: text,
+    purposes: z.array(name),
+    /** `active-cohort`: only active IOM cohort members exist for the role (except in an emergency). */
+    subjectScope: z.enum(['active-cohort', 'all-linked']),
+    /** Sees the disclosure ledger only, never person data (the IG officer). */
+    auditOnly: z.boolean().default(false),
+    /**
+     * For an audit-only role, how much of the ledger it reads: `partnership`, every record; `own-agency`, the records
+     * where its agency's data was disclosed or its agency's staff received data.
+     */
+    auditScope: z.enum(['partnership', 'own-agency']).optional(),
+    /** May select, move and de-select cohort members (the IOM coordinator); every change is an alteration in the ledger. */
+    managesCohort: z.boolean().default(false),
+  })
+  .refine((role) => role.auditScope === undefined || role.auditOnly, {
+    message: 'only an audit-only role has an audit scope',
+    path: ['auditScope'],
+  });
 
 const lawfulBasisSchema = z
   .strictObject({

@@ -1,0 +1,22 @@
+/**
+ * An agency IG officer's share of the ledger (ISP `auditScope: own-agency`): the records where the agency's data
+ * was disclosed (data items are named `<agency>.<item>`) or the agency's staff received data. The partnership's
+ * IG officer reads everything. Applied to every view of the ledger: listings, exports, subject access and alerts.
+ */
+import type { Alert, LedgerFilter, SubjectAccessEntry } from '../ledger/index.js';
+import type { AuditScope } from './gate.js';
+
+export function scopedCriteria(filter: LedgerFilter, scope: AuditScope): LedgerFilter {
+  return scope.kind === 'partnership' ? filter : { ...filter, visibleTo: scope.agency };
+}
+
+export function scopedSubjectAccess(entries: readonly SubjectAccessEntry[], scope: AuditScope): SubjectAccessEntry[] {
+  if (scope.kind === 'partnership') return [...entries];
+  const own = `${scope.agency}.`;
+  return entries.filter((entry) => entry.recipient.agency === scope.agency || entry.disclosed.some((item) => item.dataItem.startsWith(own)));
+}
+
+/** Alerts are about a user's conduct: an agency reviews its own staff's. */
+export function scopedAlerts(alerts: readonly Alert[], scope: AuditScope): Alert[] {
+  return scope.kind === 'partnership' ? [...alerts] : alerts.filter((alert) => alert.agency === scope.agency);
+}
