@@ -34,7 +34,8 @@ describeOnBackends('an agency IG officer reads its own share of the ledger', (ba
   let ledger: Ledger;
   beforeAll(async () => {
     ledger = await openLedger(database().ledgerOptions());
-    // 1: police read police data; 2: housing read police data; 3: housing read housing data; 4: probation, nothing disclosed.
+    // Police data read by its own staff, then by housing; housing data read by its own staff;
+    // and a record that disclosed nothing, which no agency's share includes.
     await ledger.append(
       sampleRecord(1, {
         requestId: 's1',
