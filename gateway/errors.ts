@@ -29,7 +29,10 @@ export type ErrorCode =
   | 'RATE_LIMITED'
   | 'LIMIT_EXCEEDED'
   | 'GRAPHQL_PARSE_FAILED'
-  | 'GRAPHQL_VALIDATION_FAILED';
+  | 'GRAPHQL_VALIDATION_FAILED'
+  // Trusted documents (gateway/documents/).
+  | 'PERSISTED_DOCUMENT_NOT_FOUND'
+  | 'TRUSTED_DOCUMENTS_ONLY';
 
 export function gatewayError(code: ErrorCode, message: string, extensions: Record<string, unknown> = {}): GraphQLError {
   return new GraphQLError(message, { extensions: { code, ...extensions } });

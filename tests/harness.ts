@@ -30,7 +30,7 @@ import type { EnforcementMode } from '../gateway/plugins/disclosure-recording.js
 import type { Limits } from '../gateway/plugins/limits.js';
 import { type LoadedPolicy, loadPolicy, parsePolicy } from '../gateway/policy/index.js';
 import { describeDataItems } from '../gateway/schema.js';
-import { createGateway, type Surface } from '../gateway/server.js';
+import { createGateway, type GatewayOptions, type Surface } from '../gateway/server.js';
 
 export const TEST_ISSUER = 'https://idp.test.example/';
 export const TEST_AUDIENCE = 'partnership-gateway';
@@ -138,6 +138,8 @@ export interface TestSystemOptions {
   startFaults?: Readonly<Record<string, Partial<Faults>>>;
   /** Start the identity directory's refreshing (and so its retries of failed feeds). */
   identityRefreshMs?: number;
+  /** Logs, trusted documents and the metrics route, as createGateway takes them. */
+  observability?: Pick<GatewayOptions, 'logger' | 'documents' | 'enforceTrustedDocuments' | 'metrics'>;
 }
 
 /** The registry's simulators, each run by adapters/serve.ts in a child process on a free port, the default population. */
@@ -221,6 +223,7 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
     rateLimits: options.rateLimits ?? { perMinute: 1_000_000 },
     ...(options.surface ? { surface: options.surface } : {}),
     ...(options.limits ? { limits: options.limits } : {}),
+    ...options.observability,
     database,
   });
 

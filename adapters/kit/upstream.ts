@@ -6,6 +6,7 @@
 import type { z } from 'zod';
 import { CircuitBreaker } from './breaker.js';
 import { AgencyUnavailableError } from './errors.js';
+import { upstreamObserver } from './upstream-observer.js';
 
 export interface UpstreamOptions {
   agency: string;
@@ -26,26 +27,39 @@ export function createUpstream(options: UpstreamOptions): Upstream {
   const breaker = options.breaker ?? new CircuitBreaker({ failureThreshold: 5, cooldownMs: 10_000 });
 
   async function call<T>(method: 'GET' | 'POST', url: string, body: unknown, schema: z.ZodType<T>): Promise<T> {
+    // Metrics and traces, when the gateway watches (upstream-observer.ts): one call, one observation.
+    const observed = upstreamObserver()?.start(agency, method);
     if (!breaker.allow()) {
+      observed?.end('circuit-open', breaker.state);
       throw new AgencyUnavailableError(agency, 'circuit-open', 'skipped: the agency failed repeatedly and is resting');
     }
     try {
-      const result = await send(method, url, body, schema);
+      const result = await send(method, url, body, schema, observed?.headers);
       breaker.succeeded();
+      observed?.end('ok', breaker.state);
       return result;
     } catch (error) {
       breaker.failed();
+      observed?.end(error instanceof AgencyUnavailableError ? error.reason : 'unreachable', breaker.state);
       throw error;
     }
   }
 
-  async function send<T>(method: 'GET' | 'POST', url: string, body: unknown, schema: z.ZodType<T>): Promise<T> {
+  async function send<T>(
+    method: 'GET' | 'POST',
+    url: string,
+    body: unknown,
+    schema: z.ZodType<T>,
+    extraHeaders: Readonly<Record<string, string>> | undefined,
+  ): Promise<T> {
     let response: Response;
     let text: string;
     try {
+      const headers: Record<string, string> =
+        body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' };
       response = await fetch(url, {
         method,
-        headers: body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' },
+        headers: extraHeaders ? { ...headers, ...extraHeaders } : headers,
         body: body === undefined ? undefined : JSON.stringify(body),
         signal: AbortSignal.timeout(timeoutMs),
       });
