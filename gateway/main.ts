@@ -49,7 +49,6 @@ async function main(): Promise<void> {
   );
   const observability = observabilityOf(config);
   const log = createLogger({ level: config.LOG_LEVEL, format: observability.logFormat });
-  fatal = (message) => log.fatal(message);
   if (config.OTEL_EXPORTER_OTLP_ENDPOINT) {
     await startTracing({ endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: config.OTEL_SERVICE_NAME });
     log.info(`traces: OTLP/HTTP to ${config.OTEL_EXPORTER_OTLP_ENDPOINT}`);
@@ -209,12 +208,8 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stop('SIGTERM'));
 }
 
-/** Before the logger exists (a bad configuration), a failure to start goes to standard error as it is. */
-let fatal: (message: string) => void = (message) => {
-  process.stderr.write(`${message}\n`);
-};
-
+// A failure to start (a bad configuration or ISP) goes to standard error as a sentence, for the person starting it.
 main().catch((error: unknown) => {
-  fatal(error instanceof Error ? error.message : String(error));
+  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
   process.exit(1);
 });
