@@ -158,6 +158,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, agencies: readonly string[]):
     const lines = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
     throw new Error(`Invalid configuration:\n- ${lines.join('\n- ')}`);
   }
+  if (parsed.data.NODE_ENV === 'production' && parsed.data.AGENCIES !== 'external') throw new Error(productionAgenciesMessage(agencies));
   const agencyUrls = new Map<string, string>();
   const missing: string[] = [];
   for (const agency of agencies) {
@@ -178,6 +179,15 @@ export function loadConfig(env: NodeJS.ProcessEnv, agencies: readonly string[]):
     throw new Error('Invalid configuration:\n- production needs AUTH_JWKS_URL or AUTH_JWKS_FILE and AUTH_ISSUER: the local issuer is for development only');
   }
   return { ...parsed.data, agencyUrls };
+}
+
+/**
+ * Production never starts the synthetic simulators nor seeds their synthetic cohort: AGENCIES defaults to
+ * `embedded` for `npm start`, so a production process must be told where the real agencies are.
+ */
+function productionAgenciesMessage(agencies: readonly string[]): string {
+  const urls = agencies.map((agency) => `${agency.toUpperCase()}_URL`).join(', ');
+  return `Invalid configuration:\n- AGENCIES: NODE_ENV=production never starts the synthetic agency simulators or seeds synthetic data; set AGENCIES=external and ${urls}`;
 }
 
 /** Settings that name ISP roles, checked once the ISP is loaded: a typo must stop start-up, not silently not apply. */

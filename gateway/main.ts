@@ -119,6 +119,11 @@ async function main(): Promise<void> {
     connections,
     index: () => directory.current(),
     register,
+    coordination: database.replicas,
+    // With PostgreSQL, which replica reads which feed moves with the leases: one line each time it does.
+    onLease: (agency, held) => {
+      if (database.engine === 'postgres') log.info(`events from ${agency}: ${held ? 'read by this gateway' : 'read by another gateway now'}`);
+    },
     onError: (where, error) => {
       // The database's own outage is logged once, above.
       if (error instanceof LedgerUnavailableError) return;

@@ -140,6 +140,8 @@ export interface TestSystemOptions {
   identityRefreshMs?: number;
   /** Logs, trusted documents and the metrics route, as createGateway takes them. */
   observability?: Pick<GatewayOptions, 'logger' | 'documents' | 'enforceTrustedDocuments' | 'metrics'>;
+  /** Agencies already running at these URLs, shared by several systems as replicas share them; no simulators of its own. */
+  agencyUrls?: ReadonlyMap<string, string>;
 }
 
 /** The registry's simulators, each run by adapters/serve.ts in a child process on a free port, the default population. */
@@ -189,11 +191,11 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
       .sign(privateKey);
 
   const population = defaultPopulation();
-  const simulators = options.simulatorsApart ? [] : await startSimulators(agencies, population, { basePort: 0 });
+  const simulators = options.simulatorsApart || options.agencyUrls ? [] : await startSimulators(agencies, population, { basePort: 0 });
   const apart = options.simulatorsApart ? await startSimulatorProcesses() : [];
   const bySimulator = new Map(simulators.map((s) => [s.agency, s]));
   for (const [agency, faults] of Object.entries(options.startFaults ?? {})) bySimulator.get(agency)?.app.faults.set(faults);
-  const urls = new Map([...simulators, ...apart].map((s) => [s.agency, s.url]));
+  const urls = options.agencyUrls ?? new Map([...simulators, ...apart].map((s) => [s.agency, s.url]));
   const { connections, directory } = connectAgencies(agencies, urls, options.timeoutMs ?? 1000);
   await directory.refresh();
   if (options.identityRefreshMs) directory.startRefreshing(options.identityRefreshMs);
@@ -204,7 +206,13 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
   const register = await CohortRegister.open(database);
   const emergencies = await EmergencyWindows.open(database);
   await seedCohort(register, embeddedLedger, population, directory.current());
-  const events = await EventFeed.open({ store: await EventStore.open(database), connections, index: () => directory.current(), register });
+  const events = await EventFeed.open({
+    store: await EventStore.open(database),
+    connections,
+    index: () => directory.current(),
+    register,
+    coordination: database.replicas,
+  });
   if (options.eventPollMs) events.start(options.eventPollMs);
   const ledger = options.ledger ?? embeddedLedger;
   const gateway = createGateway({

@@ -22,7 +22,10 @@ beforeAll(async () => {
     policy: defaultPolicy(),
     rateLimits: { perMinute: 5, byRole: { 'ig-officer': 2 } },
     surface: surfaceOf(
-      loadConfig({ NODE_ENV: 'production', AUTH_JWKS_FILE: 'jwks.json', AUTH_ISSUER: 'https://idp.example', CORS_ORIGINS: ALLOWED_ORIGIN }, []),
+      loadConfig(
+        { NODE_ENV: 'production', AGENCIES: 'external', AUTH_JWKS_FILE: 'jwks.json', AUTH_ISSUER: 'https://idp.example', CORS_ORIGINS: ALLOWED_ORIGIN },
+        [],
+      ),
     ),
   });
   server = createHttpServer(system.app, { maxHeaderBytes: 16 * 1024 });
@@ -179,7 +182,7 @@ describe('a production gateway’s surface', () => {
   });
 
   it('is open in development unless closed, and closed in production unless opened', () => {
-    const production = { NODE_ENV: 'production', AUTH_JWKS_FILE: 'jwks.json', AUTH_ISSUER: 'https://idp.example' };
+    const production = { NODE_ENV: 'production', AGENCIES: 'external', AUTH_JWKS_FILE: 'jwks.json', AUTH_ISSUER: 'https://idp.example' };
     expect(surfaceOf(loadConfig({}, []))).toMatchObject({ introspection: true, graphiql: true, corsOrigins: [], maxBodyBytes: 1024 * 1024 });
     expect(surfaceOf(loadConfig(production, []))).toMatchObject({ introspection: false, graphiql: false, corsOrigins: [] });
     expect(surfaceOf(loadConfig({ ...production, GRAPHQL_INTROSPECTION: 'true', GRAPHIQL: 'true' }, []))).toMatchObject({

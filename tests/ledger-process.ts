@@ -17,6 +17,8 @@ export interface GatewayProcess {
   /** The GraphQL endpoint. */
   url: string;
   dataDir: string;
+  /** The gateway's process id. */
+  pid: number;
   /** What the process has printed so far, stdout and stderr interleaved. */
   output(): string;
   /** Sends `signal` and resolves with the exit once the process has gone (SIGKILL after 15 s if it lingers). */
@@ -82,7 +84,7 @@ export async function startGatewayProcess(settings: { DATA_DIR: string } & Recor
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  return { url: `http://127.0.0.1:${port}/graphql`, dataDir: settings.DATA_DIR, output: () => output, stop };
+  return { url: `http://127.0.0.1:${port}/graphql`, dataDir: settings.DATA_DIR, pid: child.pid ?? 0, output: () => output, stop };
 }
 
 export interface Exchange {

@@ -3,13 +3,17 @@
  * cohort members (linked through the identity index, membership from the cohort register), stores them, and
  * hands each new one to the subscribers in this process. Agencies are read in parallel through their adapters
  * (timeouts and circuit breakers apply); one that fails is retried next round and holds up no other.
+ *
+ * Several replicas on one database (docs/adr/0136): each agency's feed is read by the one replica holding its
+ * lease, and every replica hands its subscribers every stored event, woken by the database's notification.
  */
 import type { AgencyAdapter, AgencyEvent } from '../../adapters/kit/contract.js';
 import type { CohortRegister } from '../cohort/register.js';
+import type { ReplicaCoordination } from '../database/replicas.js';
 import type { IdentityIndex } from '../identity/index-of-people.js';
 import { EVENT_DATA_ITEMS } from './catalogue.js';
 import { Inbox } from './inbox.js';
-import type { CohortEvent, EventStore, NewCohortEvent } from './store.js';
+import { type CohortEvent, EVENTS_CHANNEL, type EventStore, type NewCohortEvent } from './store.js';
 
 /** One round's reading of one agency's feed. */
 export interface FeedReading {
@@ -27,8 +31,12 @@ export interface EventFeedOptions {
   /** The identity index as it stands now. */
   index: () => IdentityIndex;
   register: Pick<CohortRegister, 'memberships'>;
+  /** Leases and notifications shared with other replicas on the database; without it this process reads every feed. */
+  coordination?: Pick<ReplicaCoordination, 'listen' | 'hold'>;
   /** Told of a failed round part (an agency, the database); the feed carries on. */
   onError?: (where: string, error: unknown) => void;
+  /** Told when this process starts or stops reading an agency's feed, as its lease comes or goes. */
+  onLease?: (agency: string, held: boolean) => void;
 }
 
 /** Pages read from one agency in one round, so a long backlog cannot hold a round up for ever. */
@@ -43,6 +51,11 @@ export class EventFeed {
   private round: Promise<FeedReading[]> = Promise.resolve([]);
   private timer: NodeJS.Timeout | undefined;
   private busy = false;
+  /** Publishing runs one pass at a time, whether a round or a notification started it: no event is handed on twice. */
+  private publishing: Promise<void> = Promise.resolve();
+  private unlisten: (() => Promise<void>) | undefined;
+  /** The agencies whose feeds this process read in its last round. */
+  private readonly leading = new Set<string>();
 
   private constructor(
     private readonly options: EventFeedOptions,
@@ -51,10 +64,15 @@ export class EventFeed {
   ) {}
 
   static async open(options: EventFeedOptions): Promise<EventFeed> {
-    return new EventFeed(options, await options.store.lastSequence());
+    const feed = new EventFeed(options, await options.store.lastSequence());
+    feed.unlisten = await options.coordination?.listen(EVENTS_CHANNEL, () => void feed.publish());
+    return feed;
   }
 
-  /** Reads every agency once, stores what is kept, then hands subscribers every event stored since the last round. */
+  /**
+   * Reads every agency whose lease this process holds once, stores what is kept, then hands subscribers every event
+   * stored since (also any a notification missed while the database connection was being replaced).
+   */
   poll(): Promise<FeedReading[]> {
     // Rounds run one after another, so an agency's cursor is never read by two rounds at once.
     this.round = this.round.then(
@@ -82,6 +100,9 @@ export class EventFeed {
     clearInterval(this.timer);
     this.timer = undefined;
     await this.round.catch(() => undefined);
+    await this.unlisten?.().catch(() => undefined);
+    this.unlisten = undefined;
+    await this.publishing;
   }
 
   /** A new subscriber: its inbox receives every event stored from now on, until it is closed. */
@@ -113,10 +134,30 @@ export class EventFeed {
 
   private async readAll(): Promise<FeedReading[]> {
     const readings = await Promise.all(
-      this.options.connections.map(({ agency, adapter }) => (adapter.events ? this.read(agency, adapter.events.bind(adapter)) : null)),
+      this.options.connections.map(async ({ agency, adapter }) =>
+        adapter.events && (await this.leads(agency)) ? this.read(agency, adapter.events.bind(adapter)) : null,
+      ),
     );
     await this.publish();
     return readings.filter((reading): reading is FeedReading => reading !== null);
+  }
+
+  /** Whether this process reads the agency's feed this round: only the holder of its lease, whichever replica that is. */
+  private async leads(agency: string): Promise<boolean> {
+    if (!this.options.coordination) return true;
+    let held = false;
+    try {
+      held = await this.options.coordination.hold(`cohort-events:${agency}`);
+    } catch (error) {
+      // One report for the session, not one per agency: the agencies themselves are not at fault.
+      this.options.onError?.('the database (feed leases)', error);
+    }
+    if (held !== this.leading.has(agency)) {
+      if (held) this.leading.add(agency);
+      else this.leading.delete(agency);
+      this.options.onLease?.(agency, held);
+    }
+    return held;
   }
 
   private async read(agency: string, events: NonNullable<AgencyAdapter['events']>): Promise<FeedReading> {
@@ -166,10 +207,15 @@ export class EventFeed {
   }
 
   /**
-   * Hands subscribers what was stored since the last round, read back from the database: events another
-   * gateway process stored reach this one's subscribers too.
+   * Hands subscribers what was stored since they were last handed anything, read back from the database: events
+   * another gateway process stored reach this one's subscribers too.
    */
-  private async publish(): Promise<void> {
+  private publish(): Promise<void> {
+    this.publishing = this.publishing.then(() => this.publishStored());
+    return this.publishing;
+  }
+
+  private async publishStored(): Promise<void> {
     try {
       for (;;) {
         const fresh = await this.options.store.after(this.published, PUBLISH_BATCH);

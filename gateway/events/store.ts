@@ -52,6 +52,9 @@ function toEvent(row: unknown): CohortEvent {
   };
 }
 
+/** Notified, with the new highest sequence, whenever events are stored: every replica's subscribers hear of them. */
+export const EVENTS_CHANNEL = 'cohort_events';
+
 /** Fixed numbers naming this module's advisory locks: its migrations, and writes of events. */
 const MIGRATION_LOCK = 7_311_040;
 const WRITE_LOCK = 7_311_041;
@@ -93,6 +96,9 @@ export class EventStore {
          ON CONFLICT (agency) DO UPDATE SET cursor = EXCLUDED.cursor, read_at = EXCLUDED.read_at`,
         [agency, cursor],
       );
+      // Delivered on commit, to every process listening on this database.
+      const last = stored.at(-1);
+      if (last) await tx.query('SELECT pg_notify($1, $2)', [EVENTS_CHANNEL, String(last.sequence)]);
       return stored;
     });
   }

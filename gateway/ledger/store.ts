@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import pg from 'pg';
 import { type AvailabilityChange, DatabaseAvailability, DEFAULT_DATABASE_TIMEOUT_MS, withDeadline } from '../database/availability.js';
+import { pgliteCoordination, postgresCoordination, type ReplicaCoordination } from '../database/replicas.js';
 import { LedgerUnavailableError } from './errors.js';
 
 export type Row = Record<string, unknown>;
@@ -25,6 +26,8 @@ export interface LedgerStore extends SqlClient {
   transaction<T>(work: (tx: SqlClient) => Promise<T>): Promise<T>;
   /** Whether the database answers; a failed call or check makes it unavailable until a probe succeeds. */
   readonly availability: Pick<DatabaseAvailability, 'outage' | 'check'>;
+  /** Notifications and leases shared by every gateway process on this database (gateway/database/replicas.ts). */
+  readonly replicas: ReplicaCoordination;
   close(): Promise<void>;
 }
 
@@ -68,6 +71,7 @@ function openPostgres(databaseUrl: string, settings: StoreSettings): LedgerStore
   // An idle client losing its connection must not crash the process; the next query reports it.
   pool.on('error', () => undefined);
   const state = availability(settings, () => pool.query('SELECT 1'));
+  const replicas = postgresCoordination(databaseUrl, timeoutMs);
 
   const client = (target: pg.Pool | pg.PoolClient): SqlClient => ({
     async query(sql, params = []) {
@@ -82,6 +86,7 @@ function openPostgres(databaseUrl: string, settings: StoreSettings): LedgerStore
     engine: 'postgres',
     ...client(pool),
     availability: state,
+    replicas,
     async transaction(work) {
       // A connection that arrives after the deadline goes straight back.
       const connection = await state.call(
@@ -118,6 +123,7 @@ function openPostgres(databaseUrl: string, settings: StoreSettings): LedgerStore
     },
     async close() {
       state.close();
+      await replicas.close();
       await pool.end();
     },
   };
@@ -149,6 +155,7 @@ export function pgliteStore(db: PGlite, afterClose: () => Promise<void> = async 
     engine: 'pglite',
     ...client(db),
     availability: state,
+    replicas: pgliteCoordination(db),
     async transaction(work) {
       state.assertAvailable();
       try {
