@@ -99,6 +99,10 @@ describe('trusted documents', () => {
     expect(staleManifests()).toEqual([]);
   });
 
+  it('ships every client manifest in the image, since a trusted-only client without one stops start-up', () => {
+    expect(readFileSync('docker/Dockerfile', 'utf8')).toMatch(/^COPY documents documents$/m);
+  });
+
   it('stops start-up when a trusted-documents-only client has no manifest', () => {
     expect(() => TrustedDocuments.load('policies/clients.yaml', 'tests/fixtures/no-such-dir')).toThrow(/iom-case-tool may run only trusted documents/);
   });
