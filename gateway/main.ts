@@ -3,6 +3,7 @@
  * loopback, the gateway at http://localhost:4000/graphql. Settings: gateway/config.ts.
  */
 
+import { createServer } from 'node:http';
 import express from 'express';
 import { parseFaultSpec } from '../adapters/kit/simulator.js';
 import { createPopulation } from '../adapters/population/generate.js';
@@ -182,8 +183,11 @@ async function main(): Promise<void> {
   log.info({ port }, `Partnership Gateway: http://${shown}:${port}/graphql (${directory.current().size} people indexed)`);
   if (config.METRICS_PORT !== undefined) {
     // Only /metrics on this port, for the platform's scraper; the API port serves it too only with METRICS_TOKEN.
-    const metricsApp = express().get('/metrics', metricsRoute(metrics));
-    const metricsServer = metricsApp.listen(config.METRICS_PORT, config.HOST);
+    const metricsServer = createServer(express().get('/metrics', metricsRoute(metrics)));
+    await new Promise<void>((resolve, reject) => {
+      metricsServer.once('error', (error) => reject(new Error(`METRICS_PORT ${config.METRICS_PORT}: ${error.message}`)));
+      metricsServer.listen(config.METRICS_PORT, config.HOST, resolve);
+    });
     closers.push(() => new Promise<void>((done) => metricsServer.close(() => done())));
     log.info(`metrics: http://${shown}:${config.METRICS_PORT}/metrics`);
   } else if (!observability.metricsOnApiPort) {

@@ -6,6 +6,7 @@
  * identifier, name or date of birth of any synthetic person appears anywhere.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,6 +18,15 @@ import { loadPolicy } from '../gateway/policy/index.js';
 import { type GatewayProcess, startGatewayProcess } from './ledger-process.js';
 
 const POPULATION_SIZE = 200;
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}
 
 interface LogLine {
   level: number;
@@ -32,10 +42,20 @@ describe('the logs of a full run', () => {
   let people: SyntheticPerson[];
   /** Everything the workload received back, to show that it did ask about these people. */
   let answers = '';
+  /** GET /metrics on METRICS_PORT and on the API port, before the gateway stopped. */
+  let scrape = '';
+  let apiPortMetricsStatus = 0;
 
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'gateway-logs-'));
-    gateway = await startGatewayProcess({ DATA_DIR: dataDir, LOG_FORMAT: 'json', EVENT_POLL_MS: '500', SIMULATOR_EVENT_INTERVAL_MS: '300' });
+    const metricsPort = await freePort();
+    gateway = await startGatewayProcess({
+      DATA_DIR: dataDir,
+      LOG_FORMAT: 'json',
+      EVENT_POLL_MS: '500',
+      SIMULATOR_EVENT_INTERVAL_MS: '300',
+      METRICS_PORT: String(metricsPort),
+    });
     const population = createPopulation({ seed: ConfigSchema.parse({}).POPULATION_SEED, size: POPULATION_SIZE });
     people = population.people;
     const issuer = await ensureLocalIssuer(dataDir, loadPolicy('policies/iom-partnership.yaml'));
@@ -86,6 +106,8 @@ describe('the logs of a full run', () => {
     await post({ query: '{ person(pnc: "not a pnc") { id } }' }, coordinator, 'iom-case-management', 'workload-request-0001');
     // Long enough for a few rounds of cohort events, whose feed and errors log too.
     await new Promise((resolve) => setTimeout(resolve, 1_500));
+    scrape = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    apiPortMetricsStatus = (await fetch(`${base}/metrics`)).status;
     await gateway.stop('SIGTERM');
     output = gateway.output();
     lines = output
@@ -120,6 +142,15 @@ describe('the logs of a full run', () => {
     expect(named).toMatchObject({ userId: 'iom-0001', res: { status: 200 }, codes: ['BAD_IDENTIFIER'] });
     expect(requests.some((line) => line.operation === 'ByVariable' && line.userId === 'iom-0001')).toBe(true);
     expect(requests.some((line) => (line.res as { status: number }).status === 401 && line.userId === null)).toBe(true);
+  });
+
+  it('serves metrics on METRICS_PORT alone, with the ledger group commits of the run, naming no one', () => {
+    expect(apiPortMetricsStatus).toBe(404);
+    const batches = Number(/^gateway_ledger_batch_records_count (\d+)$/m.exec(scrape)?.[1]);
+    const records = Number(/^gateway_ledger_batch_records_sum (\d+)$/m.exec(scrape)?.[1]);
+    expect(batches).toBeGreaterThan(0);
+    expect(records).toBeGreaterThanOrEqual(batches);
+    for (const person of people) for (const identifier of Object.values(person.identifiers)) if (identifier) expect(scrape).not.toContain(identifier);
   });
 
   it('logs no identifier, name or date of birth of any synthetic person', () => {
