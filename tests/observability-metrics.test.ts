@@ -57,6 +57,12 @@ describe('GET /metrics after a scripted workload', () => {
       const answer = await system.query(`query Arrests { person(pnc: "${CARL}") { police { arrests { offence } } } }`, undefined, HOUSING);
       expect(answer.body.errors?.[0]?.extensions?.code).toBe('WITHHELD');
     }
+    const emergency = await system.query(`query Emergency { person(pnc: "${CARL}") { name { givenName } } }`, undefined, {
+      ...HOUSING,
+      purpose: 'emergency',
+      justification: 'INC-0042 threat to staff',
+    });
+    expect(emergency.body.errors).toBeUndefined();
     for (let i = 0; i < 2; i++) {
       await request(system.app).post('/graphql').set('content-type', 'application/json').send({ query: '{ __typename }' }).expect(401);
     }
@@ -80,7 +86,8 @@ describe('GET /metrics after a scripted workload', () => {
     expect(delta('gateway_http_request_duration_seconds_count', { route: '/graphql', operation: 'Arrests', status: '200' })).toBe(2);
     expect(delta('gateway_http_request_duration_seconds_count', { route: '/graphql', status: '401' })).toBe(2);
     expect(delta('gateway_http_request_duration_seconds_count', { route: '/graphql', status: '415' })).toBe(1);
-    expect(delta('gateway_http_request_duration_seconds_count', { route: '/graphql' })).toBe(8);
+    expect(delta('gateway_http_request_duration_seconds_count', { route: '/graphql', operation: 'Emergency', status: '200' })).toBe(1);
+    expect(delta('gateway_http_request_duration_seconds_count', { route: '/graphql' })).toBe(9);
     expect(delta('gateway_http_request_duration_seconds_sum', { route: '/graphql' })).toBeGreaterThan(0);
   });
 
@@ -91,10 +98,12 @@ describe('GET /metrics after a scripted workload', () => {
     expect(delta('gateway_errors_total', { operation: 'PersonSummary' })).toBe(0);
   });
 
-  it('counts WITHHELD items by data item and role', () => {
+  it('counts WITHHELD items and break-glass disclosures by data item and role', () => {
     expect(delta('gateway_withheld_items_total', { data_item: 'police.arrests', role: 'housing-officer' })).toBe(2);
     expect(delta('gateway_withheld_items_total')).toBe(2);
-    expect(delta('gateway_break_glass_requests_total')).toBe(0);
+    expect(delta('gateway_break_glass_requests_total', { role: 'housing-officer' })).toBe(1);
+    expect(delta('gateway_break_glass_requests_total')).toBe(1);
+    expect(delta('gateway_break_glass_items_total', { data_item: 'identity.name', role: 'housing-officer' })).toBe(1);
   });
 
   it('counts every call the agencies served, per agency, all answered', () => {
@@ -108,7 +117,7 @@ describe('GET /metrics after a scripted workload', () => {
   });
 
   it('times every ledger append, and none failed', () => {
-    expect(recordsWritten).toBe(5);
+    expect(recordsWritten).toBe(6);
     expect(delta('gateway_ledger_append_duration_seconds_count')).toBe(recordsWritten);
     expect(delta('gateway_ledger_append_failures_total')).toBe(0);
   });
