@@ -1,7 +1,7 @@
 /**
  * The one error shape clients see: a sentence a person can act on and a stable `extensions.code`.
  */
-import { GraphQLError } from 'graphql';
+import { GraphQLError, type GraphQLErrorOptions } from 'graphql';
 import { type MaskError, maskError } from 'graphql-yoga';
 import { LedgerUnavailableError } from './ledger/errors.js';
 
@@ -34,8 +34,23 @@ export type ErrorCode =
   | 'PERSISTED_DOCUMENT_NOT_FOUND'
   | 'TRUSTED_DOCUMENTS_ONLY';
 
-export function gatewayError(code: ErrorCode, message: string, extensions: Record<string, unknown> = {}): GraphQLError {
-  return new GraphQLError(message, { extensions: { code, ...extensions } });
+/**
+ * An expected refusal, with its code. No stack trace is captured: none is ever shown, and a profile with withheld
+ * fields builds one per field. `located` (the field's nodes and path) spares the executor wrapping it in another.
+ */
+export function gatewayError(
+  code: ErrorCode,
+  message: string,
+  extensions: Record<string, unknown> = {},
+  located: Pick<GraphQLErrorOptions, 'nodes' | 'path'> = {},
+): GraphQLError {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return new GraphQLError(message, { ...located, extensions: { code, ...extensions } });
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
 }
 
 const LEDGER_UNAVAILABLE_MESSAGE =

@@ -115,6 +115,8 @@ const asMatch = (candidate: Candidate) => ({
   confidence: candidate.confidence,
   matchedOn: candidate.matchedOn,
   score: candidate.score,
+  matchWeight: candidate.matchWeight,
+  weights: candidate.weights,
 });
 
 /** Every data item the core schema and the agencies declare, with its description. */

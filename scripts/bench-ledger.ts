@@ -15,6 +15,7 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { z } from 'zod';
+import { agencyNames } from '../adapters/registry.js';
 import { sampleRecord, sampleSubject } from '../gateway/ledger/fixtures.js';
 import { type DisclosureRecordInput, type Ledger, type LedgerOptions, openLedger } from '../gateway/ledger/index.js';
 import { type LedgerStore, openStore } from '../gateway/ledger/store.js';
@@ -45,13 +46,12 @@ const busyEntries = Math.min(3_000, Math.floor(args.records / 10));
 const busyEvery = Math.floor(args.records / busyEntries);
 const YEAR_MS = 365 * 24 * 3_600_000;
 const start = Date.parse('2025-01-06T09:00:00.000Z');
-const AGENCIES = ['police', 'probation', 'prison', 'housing', 'drugs'];
 
 /** Record n: a disclosure about one person by one of 500 users, spread over a year; every busyEvery-th is about the busy person. */
 function loadRecord(n: number): DisclosureRecordInput {
   const person = n % busyEvery === 0 && n / busyEvery <= busyEntries ? BUSY_PERSON : (n * 7_919) % PEOPLE;
   const user = (n * 104_729) % USERS;
-  const agency = AGENCIES[user % AGENCIES.length] as string;
+  const agency = agencyNames[user % agencyNames.length] as string;
   return sampleRecord(n, {
     occurredAt: new Date(start + Math.floor((n / args.records) * YEAR_MS)).toISOString(),
     principal: { userId: `u-${String(user).padStart(4, '0')}`, displayName: `User ${user} (synthetic)`, agency, role: `${agency}-officer` },

@@ -21,6 +21,7 @@ const Service = z.object({
   command: z.array(z.string()).optional(),
   environment: z.record(z.string(), z.string()).optional(),
   healthcheck: z.object({ test: z.array(z.string()) }).optional(),
+  depends_on: z.record(z.string(), z.unknown()).optional(),
 });
 const Compose = z.object({ services: z.record(z.string(), Service) });
 
@@ -46,6 +47,17 @@ describe('docker/compose.yaml', () => {
     const commands = ours.map(([, service]) => service.command?.slice(1).join(' '));
     expect(commands).toEqual(expect.arrayContaining(['dist/gateway/main.js', ...agencies.map((a) => `dist/adapters/serve.js ${a.agency}`)]));
     expect(Object.keys(compose.services)).toContain('postgres');
+  });
+
+  it('gives the gateway the address of every registered agency, and starts it once every simulator is healthy', () => {
+    const gateway = ours.find(([, s]) => s.command?.[1] === 'dist/gateway/main.js')?.[1];
+    const simulatorOf = (agency: string) => ours.find(([, s]) => s.command?.join(' ') === `node dist/adapters/serve.js ${agency}`)?.[0];
+    for (const { agency } of agencies) {
+      const service = simulatorOf(agency);
+      expect(service, agency).toBeDefined();
+      expect(gateway?.environment?.[`${agency.toUpperCase()}_URL`], agency).toBe(`http://${service}:4100`);
+      expect(gateway?.depends_on?.[service ?? ''], agency).toEqual({ condition: 'service_healthy' });
+    }
   });
 
   it('runs the development identity provider, and the gateway trusts it and waits for it', () => {

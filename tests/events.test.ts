@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { asSeenBy } from '../adapters/population/types.js';
+import { agencyNames } from '../adapters/registry.js';
 import type { DisclosureRecord } from '../gateway/ledger/index.js';
 import { type Caller, COORDINATOR, defaultPolicy, startTestSystem, type TestSystem } from './harness.js';
 
@@ -96,9 +97,7 @@ describe('the feed', () => {
 
   it('does not read an event twice: another round finds nothing new', async () => {
     const readings = await system.events.poll();
-    expect(readings.map((r) => [r.agency, r.read, r.kept, r.error])).toEqual(
-      ['police', 'probation', 'prison', 'housing', 'drugs'].map((agency) => [agency, 0, 0, null]),
-    );
+    expect(readings.map((r) => [r.agency, r.read, r.kept, r.error])).toEqual(agencyNames.map((agency) => [agency, 0, 0, null]));
   });
 });
 

@@ -798,6 +798,13 @@ describe('requests the fuzz found answered outside the error discipline', () => 
     expect(faultsOf(hostile, response, MAX_MS)).toEqual([]);
   });
 
+  it('refuses a subscription asked for as one JSON answer with a coded JSON error, not a bare 406', async () => {
+    const { hostile, response } = await postQuery('subscription { cohortEvents { id } }', [['accept', 'application/json']]);
+    expect(response.status).toBe(406);
+    expect(faultsOf(hostile, response, MAX_MS)).toEqual([]);
+    expect(response.text).toContain('NOT_ACCEPTABLE');
+  });
+
   it('echoes at most 100 characters of a literal the caller wrote in a validation message', async () => {
     const { hostile, response } = await postQuery(`{ person(crn: ${'{a: '.repeat(60)}"x"${'}'.repeat(60)}) { id } }`);
     expect(faultsOf(hostile, response, MAX_MS)).toEqual([]);

@@ -13,8 +13,10 @@ import { mintPnc } from '../schema/identifiers.js';
 import { type Caller, defaultPolicy, type GraphQLResponse, startTestSystem, type TestSystem } from './harness.js';
 import {
   type Asking,
+  agenciesKnowing,
   type ClassifiedField,
   everyClassifiedField,
+  factsHeldBy,
   factsOf,
   holdsValue,
   IspOracle,
@@ -31,14 +33,11 @@ let catalogue: PersonCatalogue;
 let profile: (kind: string) => string;
 let subjects: { label: string; person: SyntheticPerson }[];
 
-const AGENCIES = ['police', 'probation', 'prison', 'housing', 'drugs'] as const;
-const agenciesKnowing = (person: SyntheticPerson) => AGENCIES.filter((agency) => person[agency] !== null).length;
-
 /** The person best fitting `predicate`: linked plainly and known to as many agencies as possible. */
 function pick(label: string, predicate: (person: SyntheticPerson) => boolean): { label: string; person: SyntheticPerson } {
   const [person] = system.population.people
     .filter((p) => linksWhole(p) && predicate(p))
-    .sort((a, b) => agenciesKnowing(b) - agenciesKnowing(a) || a.index - b.index);
+    .sort((a, b) => agenciesKnowing(b).length - agenciesKnowing(a).length || a.index - b.index);
   if (!person) throw new Error(`the population has no ${label}`);
   return { label: `${label} (#${person.index})`, person };
 }
@@ -109,7 +108,7 @@ function expectedProfile(asking: Asking, person: SyntheticPerson) {
   for (const [section, fields] of catalogue.sections) {
     if (!fields.some(allowed)) errors[`person.${section}`] = `${section}.*`;
     // A section the agency has nothing for is null whatever it holds, so nothing in it is decided.
-    else if (AGENCIES.some((agency) => agency === section && person[agency] !== null)) fields.forEach(judge);
+    else if (factsHeldBy(person, section) !== null) fields.forEach(judge);
   }
   return { nonNull: nonNull.sort(), errors, loose };
 }

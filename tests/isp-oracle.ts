@@ -9,7 +9,11 @@ import { readFileSync } from 'node:fs';
 import { type GraphQLSchema, getNamedType, isObjectType } from 'graphql';
 import { parse } from 'yaml';
 import { z } from 'zod';
-import { asSeenBy, type SyntheticPerson } from '../adapters/population/types.js';
+import type { AgencyModule } from '../adapters/kit/contract.js';
+import { defaultPopulation } from '../adapters/population/generate.js';
+import type { PopulationFrame } from '../adapters/population/slice.js';
+import type { SyntheticPerson } from '../adapters/population/types.js';
+import { agencies, agencyNames } from '../adapters/registry.js';
 import { classifySchema } from '../gateway/enforcement/index.js';
 
 export const ISP_FILE = 'policies/iom-partnership.yaml';
@@ -281,7 +285,17 @@ const MAY_BE_EMPTY: Record<string, (person: SyntheticPerson) => boolean> = {
   'DrugServiceRecord.keyworker': (p) => (p.drugs?.treatment.keyworker ?? null) !== null,
 };
 
-const AGENCY_SECTIONS = ['police', 'probation', 'prison', 'housing', 'drugs'] as const;
+/**
+ * What an agency of the registry holds about a person of the population (its slice), null where it does not know
+ * them. The suites' systems serve the default population.
+ */
+export function factsHeldBy(person: SyntheticPerson, agency: string, population: PopulationFrame = defaultPopulation()): unknown {
+  const module = agencies.find((candidate) => candidate.agency === agency);
+  return module === undefined ? null : module.population.factsFor(person, population);
+}
+
+/** The agencies that know a person of the default population. */
+export const agenciesKnowing = (person: SyntheticPerson): AgencyModule[] => agencies.filter((module) => factsHeldBy(person, module.agency) !== null);
 
 /**
  * Whether the population holds a value for a classified field of a person found; undefined for a field the
@@ -289,9 +303,8 @@ const AGENCY_SECTIONS = ['police', 'probation', 'prison', 'housing', 'drugs'] as
  */
 export function holdsValue(person: SyntheticPerson, field: ClassifiedField): boolean | undefined {
   if (field.section === undefined) return IDENTITY_FIELDS.has(field.field) ? true : undefined;
-  const agency = AGENCY_SECTIONS.find((name) => name === field.section);
-  if (agency === undefined) return undefined;
-  return person[agency] !== null && (MAY_BE_EMPTY[field.coordinate]?.(person) ?? true);
+  if (!agencyNames.includes(field.section)) return undefined;
+  return factsHeldBy(person, field.section) !== null && (MAY_BE_EMPTY[field.coordinate]?.(person) ?? true);
 }
 
 /**
@@ -300,9 +313,10 @@ export function holdsValue(person: SyntheticPerson, field: ClassifiedField): boo
  */
 export function linksWhole(person: SyntheticPerson): boolean {
   if (person.conflicting !== undefined) return false;
-  const held = AGENCY_SECTIONS.filter((agency) => person[agency] !== null).map((agency) => {
-    const seen = asSeenBy(person, agency);
-    return new Set((['pnc', 'cro', 'nomsNumber', 'crn'] as const).flatMap((kind) => (seen[kind] ? [`${kind}:${seen[kind]}`] : [])));
+  const held = agenciesKnowing(person).map((module) => {
+    const facts = module.population.factsFor(person, defaultPopulation());
+    const identifiers = facts === null ? {} : module.population.identifiersOf(person, facts);
+    return new Set(Object.entries(identifiers).map(([kind, value]) => `${kind}:${value}`));
   });
   const [first, ...rest] = held;
   if (!first) return false;

@@ -17,7 +17,7 @@ beforeAll(async () => {
   const found = system.population.people.find(
     (p) => linksWhole(p) && factsOf(p).inActiveCohort && p.police !== null && p.probation !== null && p.drugs !== null && p.identifiers.crn !== null,
   );
-  if (!found) throw new Error('the population has no cohort member known to police, probation and drugs');
+  if (!found) throw new Error('the population has no cohort member with the records this suite reads');
   subject = found;
 });
 afterAll(async () => {

@@ -162,8 +162,14 @@ const gatewayIdFrom = (label: string): string => {
   return id;
 };
 
+/** The agencies some phase made fail. */
+const faulted = new Set<string>();
+
 async function run(cases: readonly Case[], faults: Record<string, Partial<Faults>> = {}): Promise<void> {
-  for (const [agency, fault] of Object.entries(faults)) system.setFaults(agency, fault);
+  for (const [agency, fault] of Object.entries(faults)) {
+    system.setFaults(agency, fault);
+    faulted.add(agency);
+  }
   try {
     // Concurrent within a phase, so records share group commits and must still sort to their requests.
     const responses = await Promise.all(cases.map((c) => system.query(c.query, c.variables, c.caller)));
@@ -451,7 +457,8 @@ describe('the ledger holds exactly what each response disclosed', () => {
     expect(all.filter((r) => r.kind === 'consultation').length).toBeGreaterThanOrEqual(3);
     expect(all.some((r) => r.emergency)).toBe(true);
     const failed = answered.flatMap((c) => c.response.body.errors ?? []).filter((e) => e.extensions?.code === 'AGENCY_UNAVAILABLE');
-    expect([...new Set(failed.map((e) => e.extensions?.agency))]).toEqual(expect.arrayContaining(['prison', 'housing', 'probation', 'drugs']));
+    expect(faulted.size).toBeGreaterThanOrEqual(4);
+    expect([...new Set(failed.map((e) => e.extensions?.agency))]).toEqual(expect.arrayContaining([...faulted]));
     expect(answered.find((c) => c.nulled)?.response.body.data).toBeNull();
   });
 });

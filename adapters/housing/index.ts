@@ -1,12 +1,14 @@
 /** The housing agency module: the council's housing-options system behind the partnership schema. */
 import { readFileSync } from 'node:fs';
 import type { AgencyModule } from '../kit/contract.js';
+import { builtInSlice } from '../population/slice.js';
+import type { HousingFacts } from '../population/types.js';
 import { createHousingAdapter, type HousingRecord } from './adapter.js';
 import { createHousingSimulator } from './simulator.js';
 
 export type { HousingRecord } from './adapter.js';
 
-const housing: AgencyModule<HousingRecord> = {
+const housing: AgencyModule<HousingRecord, HousingFacts> = {
   agency: 'housing',
   title: "Housing (the council's housing-options service)",
   typeDefs: readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8'),
@@ -18,6 +20,11 @@ const housing: AgencyModule<HousingRecord> = {
     'housing.housingOfficer': 'The housing officer responsible for the case and how to contact them',
   },
   createAdapter: createHousingAdapter,
+  population: builtInSlice(
+    'housing',
+    (person) => person.housing,
+    (_person, facts) => facts.reference,
+  ),
   createSimulator: createHousingSimulator,
 };
 

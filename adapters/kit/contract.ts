@@ -5,6 +5,7 @@
  */
 import type { RequestListener } from 'node:http';
 import type { IdentifierKind } from '../../schema/identifiers.js';
+import type { PopulationSlice } from '../population/slice.js';
 import type { Population } from '../population/types.js';
 
 /** The identifying facts of one agency record, as the agency's identity feed gives them. */
@@ -64,7 +65,7 @@ export interface AdapterOptions {
   timeoutMs: number;
 }
 
-export interface AgencyModule<Section = unknown> {
+export interface AgencyModule<Section = unknown, Facts = unknown> {
   /** Short lower-case name; also the `Person` field that carries the agency's section. */
   agency: string;
   /** A line a person reads: "Police (PNC and force records)". */
@@ -84,6 +85,8 @@ export interface AgencyModule<Section = unknown> {
    * gateway says the agency was unavailable rather than that a condition was not met. Absent: any of them.
    */
   subjectFactNames?: readonly AgencyFact[];
+  /** The agency's part of the synthetic population: who it knows and what it holds, from each person's facts. */
+  population: PopulationSlice<Facts>;
   /** The simulator standing in for the agency's system, serving `openapi.yaml` from the population. */
   createSimulator(population: Population): SimulatorApp;
 }

@@ -1,10 +1,12 @@
 /** The police agency: PNC and force records, keyed by PNC ID. */
 import { readFileSync } from 'node:fs';
 import type { AgencyModule } from '../kit/contract.js';
+import { builtInSlice } from '../population/slice.js';
+import { asSeenBy, type PoliceFacts } from '../population/types.js';
 import { createPoliceAdapter, type PoliceRecord } from './adapter.js';
 import { createPoliceSimulator } from './simulator.js';
 
-const police: AgencyModule<PoliceRecord> = {
+const police: AgencyModule<PoliceRecord, PoliceFacts> = {
   agency: 'police',
   title: 'Police (PNC and force records)',
   typeDefs: readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8'),
@@ -18,6 +20,11 @@ const police: AgencyModule<PoliceRecord> = {
     'police.offenderManager': 'The police offender manager and how to reach them',
   },
   createAdapter: createPoliceAdapter,
+  population: builtInSlice(
+    'police',
+    (person) => person.police,
+    (person) => asSeenBy(person, 'police').pnc,
+  ),
   createSimulator: createPoliceSimulator,
 };
 

@@ -213,13 +213,22 @@ export const IDENTIFIERS_RECORDED: Readonly<Record<AgencyName, readonly ('pnc' |
   drugs: ['pnc', 'cro', 'nomsNumber', 'crn'],
 };
 
-/** The name and identifiers an agency records for a person, with the wrinkles applied. */
-export function asSeenBy(person: SyntheticPerson, agency: AgencyName) {
-  const name = person.spellings[agency] ?? { givenName: person.givenName, familyName: person.familyName };
-  const missing = new Set(person.missingAt[agency] ?? []);
-  const recorded = IDENTIFIERS_RECORDED[agency];
+const isBuiltIn = (agency: string): agency is AgencyName => Object.hasOwn(IDENTIFIERS_RECORDED, agency);
+
+/**
+ * The name and identifiers an agency records for a person, with the wrinkles applied. `recorded`: the identifiers
+ * the agency's system records at all (known here for the agencies the shared generator writes).
+ */
+export function asSeenBy(
+  person: SyntheticPerson,
+  agency: string,
+  recorded: readonly ('pnc' | 'cro' | 'nomsNumber' | 'crn')[] = isBuiltIn(agency) ? IDENTIFIERS_RECORDED[agency] : [],
+) {
+  const own = isBuiltIn(agency) ? agency : undefined;
+  const name = (own && person.spellings[own]) ?? { givenName: person.givenName, familyName: person.familyName };
+  const missing = new Set((own && person.missingAt[own]) ?? []);
   const keep = (kind: 'pnc' | 'cro' | 'nomsNumber' | 'crn') =>
-    missing.has(kind) || !recorded.includes(kind) ? null : (person.conflicting?.[agency]?.[kind] ?? person.identifiers[kind]);
+    missing.has(kind) || !recorded.includes(kind) ? null : ((own && person.conflicting?.[own]?.[kind]) ?? person.identifiers[kind]);
   return {
     givenName: name.givenName,
     familyName: name.familyName,

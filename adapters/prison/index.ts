@@ -1,10 +1,12 @@
 /** The prison agency: NOMIS, keyed by prison number. */
 import { readFileSync } from 'node:fs';
 import type { AgencyModule } from '../kit/contract.js';
+import { builtInSlice } from '../population/slice.js';
+import { asSeenBy, type PrisonFacts } from '../population/types.js';
 import { createPrisonAdapter, type PrisonRecord } from './adapter.js';
 import { createPrisonSimulator } from './simulator.js';
 
-const prison: AgencyModule<PrisonRecord> = {
+const prison: AgencyModule<PrisonRecord, PrisonFacts> = {
   agency: 'prison',
   title: 'Prison (NOMIS)',
   typeDefs: readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8'),
@@ -15,6 +17,11 @@ const prison: AgencyModule<PrisonRecord> = {
     'prison.offenderManager': 'The prison offender manager (POM) and how to reach them',
   },
   createAdapter: createPrisonAdapter,
+  population: builtInSlice(
+    'prison',
+    (person) => person.prison,
+    (person) => asSeenBy(person, 'prison').nomsNumber,
+  ),
   createSimulator: createPrisonSimulator,
 };
 

@@ -1,13 +1,15 @@
 /** Probation: nDelius case management and OASys assessment, keyed by CRN. */
 import { readFileSync } from 'node:fs';
 import type { AgencyModule } from '../kit/contract.js';
+import { builtInSlice } from '../population/slice.js';
+import { asSeenBy, type ProbationFacts } from '../population/types.js';
 import { createProbationAdapter, type ProbationRecord } from './adapter.js';
 import { AGENCY } from './client.js';
 import { createProbationSimulator } from './simulator.js';
 
 export type { ProbationRecord } from './adapter.js';
 
-const probation: AgencyModule<ProbationRecord> = {
+const probation: AgencyModule<ProbationRecord, ProbationFacts> = {
   agency: AGENCY,
   title: 'Probation (nDelius case management and OASys assessment)',
   typeDefs: readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8'),
@@ -23,6 +25,11 @@ const probation: AgencyModule<ProbationRecord> = {
     'probation.registrations': 'nDelius registrations, including IOM cohort membership and strand',
   },
   createAdapter: createProbationAdapter,
+  population: builtInSlice(
+    'probation',
+    (person) => person.probation,
+    (person) => asSeenBy(person, 'probation').crn ?? person.identifiers.crn,
+  ),
   createSimulator: createProbationSimulator,
   // MAPPA management is recorded in nDelius; cohort membership is the gateway's own register, not a fact from here.
   subjectFactNames: ['mappaCase'],

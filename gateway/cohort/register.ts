@@ -4,6 +4,7 @@
  * version they were planned against, recorded in the ledger by the caller before they are committed.
  */
 import { z } from 'zod';
+import { partyAgencies } from '../../adapters/registry.js';
 import { migrate } from '../database/migrate.js';
 import type { LedgerStore as Database, SqlClient } from '../ledger/store.js';
 import { partnershipDate } from '../partnership-date.js';
@@ -18,7 +19,7 @@ const sentence = (max: number) => z.string().trim().min(3, 'must say why, in a f
 
 export const LeadProfessional = z.strictObject({
   name: z.string().trim().min(2).max(200),
-  agency: z.enum(['police', 'probation', 'prison', 'housing', 'drugs', 'iom']),
+  agency: z.enum(partyAgencies),
   team: z.string().trim().max(200).nullish(),
   email: z.email().max(200).nullish(),
   phone: z.string().trim().max(40).nullish(),

@@ -6,7 +6,16 @@
  * Decided by type and directive, never by field name, so new fields are covered without code here.
  */
 import { MapperKind, mapSchema } from '@graphql-tools/utils';
-import { defaultFieldResolver, GraphQLError, type GraphQLFieldResolver, type GraphQLSchema, getNamedType, isCompositeType } from 'graphql';
+import {
+  defaultFieldResolver,
+  GraphQLError,
+  type GraphQLErrorOptions,
+  type GraphQLFieldResolver,
+  type GraphQLResolveInfo,
+  type GraphQLSchema,
+  getNamedType,
+  isCompositeType,
+} from 'graphql';
 import type { AgencyModule } from '../../adapters/kit/contract.js';
 import { gatewayError } from '../errors.js';
 import type { LinkedPerson } from '../identity/link.js';
@@ -45,27 +54,42 @@ function withheldMessage(dataItem: string, decision: Exclude<Decision, { allowed
 
 type Refusal = Exclude<AccessDecision, { allowed: true }>;
 
+type Located = Pick<GraphQLErrorOptions, 'nodes' | 'path'>;
+
+/** Where a field's error belongs, given when it is made: the executor then uses it as it is. */
+function locatedAt(info: GraphQLResolveInfo): Located {
+  const path: (string | number)[] = [];
+  for (let at: GraphQLResolveInfo['path'] | undefined = info.path; at; at = at.prev) path.push(at.key);
+  return { nodes: info.fieldNodes, path: path.reverse() };
+}
+
 /** Not disclosed: withheld by the ISP, or waiting on an agency that could not be read (never dressed as the ISP's). */
-function refusalError(dataItem: string, decision: Refusal, access: Access): GraphQLError {
+function refusalError(dataItem: string, decision: Refusal, access: Access, located: Located): GraphQLError {
   if ('agency' in decision) {
     return gatewayError(
       'AGENCY_UNAVAILABLE',
       `${dataItem} is not shown: whether the ISP shares it turns on what ${decision.agency} holds about this person, and ${decision.agency} could not be read just now. Try again shortly.`,
       { agency: decision.agency, dataItem, reason: 'condition-unknown' },
+      located,
     );
   }
-  return withheldError(dataItem, decision, access);
+  return withheldError(dataItem, decision, access, located);
 }
 
 /** The ledger's reason for an item an agency's failure kept out of the answer. */
 const agencyUnavailable = (agency: string) => `agency-unavailable:${agency}` as const;
 
-export function withheldError(dataItem: string, decision: Exclude<Decision, { allowed: true }>, access: Access) {
-  return gatewayError('WITHHELD', withheldMessage(dataItem, decision, access), {
-    dataItem,
-    reason: decision.reason,
-    ...(decision.clauseId ? { clause: decision.clauseId } : {}),
-  });
+export function withheldError(dataItem: string, decision: Exclude<Decision, { allowed: true }>, access: Access, located: Located = {}) {
+  return gatewayError(
+    'WITHHELD',
+    withheldMessage(dataItem, decision, access),
+    {
+      dataItem,
+      reason: decision.reason,
+      ...(decision.clauseId ? { clause: decision.clauseId } : {}),
+    },
+    located,
+  );
 }
 
 function subjectOf(source: unknown, typeName: string): LinkedPerson {
@@ -83,7 +107,7 @@ function decided(resolve: Resolver, dataItem: string, typeName: string): Resolve
     const path = responsePath(info.path);
     if (!decision.allowed) {
       context.disclosures.withhold({ path, subject, dataItem, reason: decision.reason, clauseId: decision.clauseId });
-      throw refusalError(dataItem, decision, context.access);
+      throw refusalError(dataItem, decision, context.access, locatedAt(info));
     }
     context.disclosures.allow({ path, subject, dataItem, clauseId: decision.clauseId });
     return resolve(source, args, context, info);
@@ -92,11 +116,17 @@ function decided(resolve: Resolver, dataItem: string, typeName: string): Resolve
 
 /**
  * Agency section: shown only where at least one of its data items may be, so that "known to the drug service"
- * is not disclosed by an empty section. Decided before asking whether the agency knows the person at all.
+ * is not disclosed by an empty section. Decided before saying whether the agency knows the person at all.
+ * The section is asked for at once, beside the decisions, and used only if they allow: every person's section of a
+ * page then joins one batch per agency (decisions finish at different times, waiting on different agencies' facts),
+ * and the agency's answer and the facts arrive together rather than one after the other.
  */
 function gatedSection(resolve: Resolver, agency: string, dataItems: readonly string[]): Resolver {
   return async (source, args, context, info) => {
     const person = source as LinkedPerson;
+    const fetched = (async () => resolve(source, args, context, info))();
+    // Heard now, so that a refusal below leaves no unheard rejection; awaited again where it is used.
+    fetched.catch(() => undefined);
     const decisions = await Promise.all(dataItems.map((item) => context.access.decide(person, item)));
     const path = responsePath(info.path);
     const dataItem = `${agency}.*`;
@@ -105,7 +135,7 @@ function gatedSection(resolve: Resolver, agency: string, dataItems: readonly str
       const waiting = decisions.find((d): d is Extract<Refusal, { agency: string }> => !d.allowed && 'agency' in d);
       if (waiting) {
         context.disclosures.withhold({ path, subject: person, dataItem, reason: waiting.reason });
-        throw refusalError(dataItem, waiting, context.access);
+        throw refusalError(dataItem, waiting, context.access, locatedAt(info));
       }
       const first = decisions.find((d): d is Exclude<Decision, { allowed: true }> => !d.allowed);
       const reason = first?.reason ?? 'no-clause';
@@ -117,16 +147,17 @@ function gatedSection(resolve: Resolver, agency: string, dataItems: readonly str
           dataItem,
           reason,
         },
+        locatedAt(info),
       );
     }
     let section: unknown;
     try {
-      section = await resolve(source, args, context, info);
+      section = await fetched;
     } catch (error) {
       // The ledger says why the section is missing: the agency, not the ISP.
       if (!(error instanceof GraphQLError) || error.extensions.code !== 'AGENCY_UNAVAILABLE') throw error;
       context.disclosures.withhold({ path, subject: person, dataItem, reason: agencyUnavailable(agency) });
-      throw gatewayError('AGENCY_UNAVAILABLE', error.message, { ...error.extensions, dataItem });
+      throw gatewayError('AGENCY_UNAVAILABLE', error.message, { ...error.extensions, dataItem }, locatedAt(info));
     }
     if (section === null || typeof section !== 'object') return section;
     const copy = { ...section };

@@ -5,9 +5,10 @@
 import type { IdentityRecord } from '../../adapters/kit/contract.js';
 import type { IdentifierKind } from '../../schema/identifiers.js';
 import { contradicts, type LinkedPerson, linkRecords } from './link.js';
-import { matchCandidate, type NameMatch, nameTokens } from './match.js';
+import { matchCandidate, type NameMatch, nameTokens, similarToken } from './match.js';
+import { type FieldFrequencies, type MatchWeights, matchWeights, type RecordedName, ValueFrequencies } from './match-weights.js';
 
-export interface Candidate extends NameMatch {
+export interface Candidate extends NameMatch, MatchWeights {
   person: LinkedPerson;
 }
 
@@ -17,6 +18,13 @@ export class IdentityIndex {
   private readonly byAgencyKeyToken = new Map<string, LinkedPerson>();
   private readonly byDateOfBirth = new Map<string, LinkedPerson[]>();
   private readonly names = new Map<LinkedPerson, string[][]>();
+  /** Each person's records as given and family name, for the weights behind a match. */
+  private readonly recordedNames = new Map<LinkedPerson, { name: RecordedName; dateOfBirth: string }[]>();
+  private readonly frequencies: FieldFrequencies = {
+    givenName: new ValueFrequencies(),
+    familyName: new ValueFrequencies(),
+    dateOfBirth: new ValueFrequencies(),
+  };
 
   /** Agencies whose identity feed never loaded: whom they hold is unknown, not "nobody". */
   private readonly unlinked: ReadonlySet<string>;
@@ -36,6 +44,13 @@ export class IdentityIndex {
         person,
         person.records.map((r) => nameTokens(`${r.givenName} ${r.familyName}`)),
       );
+      const recorded = person.records.map((r) => ({ name: { given: nameTokens(r.givenName), family: nameTokens(r.familyName) }, dateOfBirth: r.dateOfBirth }));
+      this.recordedNames.set(person, recorded);
+      for (const { name, dateOfBirth } of recorded) {
+        this.frequencies.givenName.add(name.given.slice(0, 1).join(' '));
+        this.frequencies.familyName.add(name.family.join(' '));
+        this.frequencies.dateOfBirth.add(dateOfBirth);
+      }
     }
   }
 
@@ -71,7 +86,7 @@ export class IdentityIndex {
     const found: Candidate[] = [];
     for (const person of pool) {
       const match = this.matchPerson(person, tokens, dateOfBirth);
-      if (match) found.push({ person, ...match });
+      if (match) found.push({ person, ...match, ...this.weigh(person, tokens, dateOfBirth) });
     }
     return found.sort((a, b) => b.score - a.score || a.person.id.localeCompare(b.person.id)).slice(0, limit);
   }
@@ -82,11 +97,22 @@ export class IdentityIndex {
     for (const record of person.records) {
       for (const other of this.byDateOfBirth.get(record.dateOfBirth) ?? []) {
         if (other === person || found.some((c) => c.person === other) || contradicts(person, other)) continue;
-        const match = this.matchPerson(other, nameTokens(`${record.givenName} ${record.familyName}`), record.dateOfBirth);
-        if (match?.confidence === 'PROBABLE') found.push({ person: other, ...match });
+        const tokens = nameTokens(`${record.givenName} ${record.familyName}`);
+        const match = this.matchPerson(other, tokens, record.dateOfBirth);
+        if (match?.confidence === 'PROBABLE') found.push({ person: other, ...match, ...this.weigh(other, tokens, record.dateOfBirth) });
       }
     }
     return found;
+  }
+
+  /** The weights of the person's record that agrees best with what was asked. */
+  private weigh(person: LinkedPerson, tokens: string[], dateOfBirth: string | undefined): MatchWeights {
+    let best: MatchWeights | undefined;
+    for (const recorded of this.recordedNames.get(person) ?? []) {
+      const weights = matchWeights({ tokens, ...(dateOfBirth === undefined ? {} : { dateOfBirth }) }, recorded, this.frequencies, similarToken);
+      if (!best || weights.matchWeight > best.matchWeight) best = weights;
+    }
+    return best ?? { matchWeight: 0, weights: [] };
   }
 
   private matchPerson(person: LinkedPerson, tokens: string[], dateOfBirth: string | undefined): NameMatch | null {

@@ -120,19 +120,19 @@ async function writeBatch(tx: SqlClient, batch: readonly PreparedRecord[]): Prom
     appended.push({ sequence, hash });
     prevHash = hash;
   }
-  // One statement per table whatever the batch size: rows travel as one JSON parameter.
+  // One statement for the whole batch, whatever its size: rows travel as JSON parameters, and the records, their
+  // subjects and the new head are written together (one round trip, not three; the subjects' foreign key is
+  // checked at the statement's end, when the records are there).
   await tx.query(
-    `INSERT INTO ledger_records (${names(RECORD_COLUMNS)})
-     SELECT ${names(RECORD_COLUMNS)} FROM jsonb_to_recordset($1::jsonb) AS r(${RECORD_COLUMNS})`,
-    [JSON.stringify(records)],
+    `WITH records AS (
+       INSERT INTO ledger_records (${names(RECORD_COLUMNS)})
+       SELECT ${names(RECORD_COLUMNS)} FROM jsonb_to_recordset($1::jsonb) AS r(${RECORD_COLUMNS})
+     ), subjects AS (
+       INSERT INTO ledger_subjects (${names(SUBJECT_COLUMNS)})
+       SELECT ${names(SUBJECT_COLUMNS)} FROM jsonb_to_recordset($2::jsonb) AS s(${SUBJECT_COLUMNS})
+     )
+     UPDATE ledger_head SET sequence = $3, hash = $4 WHERE id = 1`,
+    [JSON.stringify(records), JSON.stringify(subjects), sequence, prevHash],
   );
-  if (subjects.length > 0) {
-    await tx.query(
-      `INSERT INTO ledger_subjects (${names(SUBJECT_COLUMNS)})
-       SELECT ${names(SUBJECT_COLUMNS)} FROM jsonb_to_recordset($1::jsonb) AS s(${SUBJECT_COLUMNS})`,
-      [JSON.stringify(subjects)],
-    );
-  }
-  await tx.query('UPDATE ledger_head SET sequence = $1, hash = $2 WHERE id = 1', [sequence, prevHash]);
   return appended;
 }

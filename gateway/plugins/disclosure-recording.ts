@@ -39,7 +39,16 @@ export function requestIdOf(request: Request): string {
 /** As many as the aliases limit lets one request make; more are the same fishing trip. */
 const MAX_LOOKUPS = 100;
 
-const documentHash = (document: DocumentNode) => createHash('sha256').update(print(document)).digest('hex');
+/** Per parsed document: yoga reuses the document of a query it has seen, so each is printed and hashed once. */
+const documentHashes = new WeakMap<DocumentNode, string>();
+function documentHash(document: DocumentNode): string {
+  let hash = documentHashes.get(document);
+  if (hash === undefined) {
+    hash = createHash('sha256').update(print(document)).digest('hex');
+    documentHashes.set(document, hash);
+  }
+  return hash;
+}
 
 function isResult(value: unknown): value is ExecutionResult {
   return typeof value === 'object' && value !== null && !(Symbol.asyncIterator in value);

@@ -63,7 +63,16 @@ export function disciplined(error: GraphQLError): GraphQLError {
   // originalError and stack are internals; everything else is the gateway's own, or caller text to be cut short.
   const { originalError: _originalError, stacktrace: _stacktrace, ...rest } = error.extensions as Record<string, unknown>;
   const extensions = Object.fromEntries(Object.entries(rest).map(([key, value]) => [key, key === 'http' ? value : shortened(value)]));
-  return new GraphQLError(disciplinedMessage(error.message), {
+  const message = disciplinedMessage(error.message);
+  // Already in order (the gateway's own refusals, one per withheld field): passed on as it is, not built again.
+  const unchanged =
+    error.originalError === undefined &&
+    message === error.message &&
+    extensions.code === codeFor(error) &&
+    Object.keys(extensions).length === Object.keys(error.extensions).length &&
+    Object.entries(extensions).every(([key, value]) => value === error.extensions[key]);
+  if (unchanged) return error;
+  return new GraphQLError(message, {
     nodes: error.nodes,
     source: error.source,
     positions: error.positions,
@@ -96,12 +105,29 @@ function disciplinedStream<T extends ExecutionResult>(stream: AsyncIterable<T>):
   };
 }
 
+type ResultProcessor = Parameters<Parameters<NonNullable<Plugin['onResultProcess']>>[0]['setResultProcessor']>[0];
+
+const notAcceptable: ResultProcessor = (_result, fetchAPI) =>
+  new fetchAPI.Response(
+    JSON.stringify({
+      errors: [
+        {
+          message: 'This operation is answered as a stream: ask for server-sent events (text/event-stream) or multipart/mixed in the Accept header.',
+          extensions: { code: 'NOT_ACCEPTABLE' },
+        },
+      ],
+    }),
+    { status: 406, headers: { 'content-type': 'application/json; charset=utf-8' } },
+  );
+
 export function useErrorDiscipline(): Plugin {
   return {
-    onResultProcess({ result, setResult }) {
+    onResultProcess({ result, setResult, resultProcessor, setResultProcessor }) {
       if (Array.isArray(result)) setResult(result.map(disciplinedResult));
       else if (Symbol.asyncIterator in result) setResult(disciplinedStream(result));
       else setResult(disciplinedResult(result));
+      // A stream (a subscription) asked for as one JSON answer has no processor: yoga would send a bare 406.
+      if (resultProcessor === undefined) setResultProcessor(notAcceptable, 'application/json');
     },
   };
 }

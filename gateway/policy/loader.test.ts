@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { partyAgencies } from '../../adapters/registry.js';
 import { compilePolicy } from './compile.js';
 import { CATALOGUE, TEST_ISP } from './fixtures.js';
 import { loadPolicy, parsePolicy } from './loader.js';
@@ -51,7 +52,7 @@ describe('loadPolicy', () => {
         'ig-officer',
       ]),
     );
-    expect(isp.parties.map((party) => party.agency).sort()).toEqual(['drugs', 'housing', 'iom', 'police', 'prison', 'probation']);
+    expect(isp.parties.map((party) => party.agency).sort()).toEqual([...partyAgencies].sort());
     const emergency = isp.purposes.find((purpose) => purpose.code === 'emergency');
     expect(emergency).toMatchObject({ requiresJustification: true, emergency: { maxMinutes: 60 } });
     expect(isp.roles.find((role) => role.name === 'ig-officer')?.auditOnly).toBe(true);

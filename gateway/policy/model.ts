@@ -4,14 +4,15 @@
  * special-category conditions, retention and a review date.
  */
 import { z } from 'zod';
+import { partyAgencies } from '../../adapters/registry.js';
 
 /** Facts about the person that a clause may depend on. */
 export const CONDITIONS = ['in-active-cohort', 'consent-recorded', 'mappa-case', 'emergency'] as const;
 export type Condition = (typeof CONDITIONS)[number];
 
-/** The partnership's agencies; `iom` is the partnership's own unit. */
-export const AGENCIES = ['police', 'probation', 'prison', 'housing', 'drugs', 'iom'] as const;
-export type Agency = (typeof AGENCIES)[number];
+/** The partnership's agencies, from adapters/registry.ts, and the partnership's own unit. */
+export const AGENCIES = partyAgencies;
+export type Agency = string;
 
 /** A calendar date as ISP authors write it; YAML 1.2 keeps it a string. */
 export const isoDate = z.iso.date({ error: 'must be a calendar date written YYYY-MM-DD' });
