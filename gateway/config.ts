@@ -130,6 +130,21 @@ export const ConfigSchema = z.object({
   TOKEN_MAX_LIFETIME_S: z.coerce.number().int().min(60).max(604_800).default(43_200),
   POPULATION_SEED: z.coerce.number().int().default(20261101),
   POPULATION_SIZE: z.coerce.number().int().min(10).max(100_000).default(2000),
+  // Observability and trusted documents (gateway/observability/, gateway/documents/).
+  /** Log level, and JSON lines or a terminal format (pretty: development only, needs the pino-pretty dev dependency). */
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
+  /** GET /metrics on a port of its own (only /metrics is served there); in production this or METRICS_TOKEN. */
+  METRICS_PORT: z.coerce.number().int().min(1).max(65_535).optional(),
+  /** GET /metrics on the API port needs `Authorization: Bearer <METRICS_TOKEN>`. */
+  METRICS_TOKEN: z.string().min(16, 'METRICS_TOKEN: at least 16 characters').optional(),
+  /** OpenTelemetry traces over OTLP/HTTP to this collector (base URL; traces go to /v1/traces); unset: no tracing. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
+  OTEL_SERVICE_NAME: z.string().min(1).default('partnership-gateway'),
+  /** Client applications and which may run only their registered documents (documents/<client>/). */
+  CLIENTS_FILE: z.string().min(1).default('policies/clients.yaml'),
+  /** Refuse a trusted-documents-only client anything else: on in production, off elsewhere unless set. */
+  TRUSTED_DOCUMENTS_ENFORCE: z.enum(['true', 'false']).optional(),
 });
 
 export type Config = z.infer<typeof ConfigSchema> & {
@@ -197,4 +212,15 @@ export function surfaceOf(config: Config) {
     corsOrigins: config.CORS_ORIGINS,
     maxBodyBytes: config.MAX_BODY_BYTES,
   };
+}
+
+/** Logs, metrics exposure and trusted-document enforcement: production defaults closed, development open. */
+export function observabilityOf(config: Config) {
+  const production = config.NODE_ENV === 'production';
+  return {
+    logFormat: config.LOG_FORMAT ?? (config.NODE_ENV === 'development' ? 'pretty' : 'json'),
+    /** On the API port: open in development; behind the token if one is set; not at all in production without one. */
+    metricsOnApiPort: config.METRICS_TOKEN !== undefined || (!production && config.METRICS_PORT === undefined),
+    enforceTrustedDocuments: config.TRUSTED_DOCUMENTS_ENFORCE === undefined ? production : config.TRUSTED_DOCUMENTS_ENFORCE === 'true',
+  } as const;
 }

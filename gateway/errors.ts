@@ -29,7 +29,10 @@ export type ErrorCode =
   | 'RATE_LIMITED'
   | 'LIMIT_EXCEEDED'
   | 'GRAPHQL_PARSE_FAILED'
-  | 'GRAPHQL_VALIDATION_FAILED';
+  | 'GRAPHQL_VALIDATION_FAILED'
+  // Trusted documents (gateway/documents/).
+  | 'PERSISTED_DOCUMENT_NOT_FOUND'
+  | 'TRUSTED_DOCUMENTS_ONLY';
 
 /**
  * An expected refusal, with its code. No stack trace is captured: none is ever shown, and a profile with withheld

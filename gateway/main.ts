@@ -2,6 +2,9 @@
  * Starts Partnership Gateway. By default everything runs embedded: the five agency simulators on
  * loopback, the gateway at http://localhost:4000/graphql. Settings: gateway/config.ts.
  */
+
+import { createServer } from 'node:http';
+import express from 'express';
 import { parseFaultSpec } from '../adapters/kit/simulator.js';
 import { createPopulation } from '../adapters/population/generate.js';
 import type { Population } from '../adapters/population/types.js';
@@ -14,15 +17,20 @@ import type { RoleCatalogue } from './authentication/principal.js';
 import { loadEligibilityRules } from './cohort/eligibility-file.js';
 import { CohortRegister } from './cohort/register.js';
 import { seedCohort } from './cohort/seed.js';
-import { type Config, checkAgainstIsp, loadConfig, surfaceOf } from './config.js';
+import { type Config, checkAgainstIsp, loadConfig, observabilityOf, surfaceOf } from './config.js';
 import { openConsole } from './console/index.js';
 import { consoleSettings } from './console/settings.js';
 import { startDevIdp } from './dev-idp/serve.js';
+import { TrustedDocuments } from './documents/manifest.js';
 import { createHttpServer } from './edge/http-server.js';
 import { EmergencyWindows } from './emergency/windows.js';
 import { EventFeed, EventStore } from './events/index.js';
 import { LedgerUnavailableError, openLedger } from './ledger/index.js';
 import { openStore } from './ledger/store.js';
+import { createLogger, type Logger } from './observability/logging.js';
+import { metrics } from './observability/metrics.js';
+import { metricsRoute } from './observability/metrics-route.js';
+import { startTracing, stopTracing } from './observability/tracing.js';
 import { compilePolicy, loadPolicy } from './policy/index.js';
 import { buildGatewaySchema } from './schema.js';
 import { createGateway } from './server.js';
@@ -31,7 +39,7 @@ import { createGateway } from './server.js';
  * The issuer the gateway trusts, for bearer tokens and for console sign-in: AUTH_ISSUER with its keys (AUTH_JWKS_URL,
  * AUTH_JWKS_FILE, or found through its discovery document), or in development the embedded identity provider.
  */
-async function authenticatorFor(config: Config, catalogue: RoleCatalogue, closers: (() => Promise<void>)[]) {
+async function authenticatorFor(config: Config, catalogue: RoleCatalogue, closers: (() => Promise<void>)[], log: Logger) {
   const { AUTH_JWKS_URL, AUTH_JWKS_FILE, AUTH_ISSUER, AUTH_AUDIENCE, DATA_DIR, TOKEN_MAX_LIFETIME_S } = config;
   const checks = { catalogue, maxLifetimeSeconds: TOKEN_MAX_LIFETIME_S };
   if (AUTH_ISSUER) {
@@ -42,15 +50,15 @@ async function authenticatorFor(config: Config, catalogue: RoleCatalogue, closer
   try {
     const idp = await startDevIdp(process.env, DATA_DIR, config.ISP_FILE);
     closers.push(() => new Promise<void>((resolve) => idp.server.close(() => resolve())));
-    console.log(`  identity provider: embedded development provider at ${idp.issuer} (console sign-in; npm run token signs as it)`);
+    log.info(`identity provider: embedded development provider at ${idp.issuer} (console sign-in; npm run token signs as it)`);
   } catch (error) {
     // Another gateway (or `npm run idp`) holds the port: tokens still verify, and console sign-in goes to whichever provider answers there.
     if ((error as { code?: unknown }).code !== 'EADDRINUSE') throw error;
-    console.warn(
-      `  identity provider: not started, its port is in use (${error instanceof Error ? error.message : String(error)}); set DEV_IDP_PORT and DEV_IDP_ISSUER to run one`,
+    log.warn(
+      `identity provider: not started, its port is in use (${error instanceof Error ? error.message : String(error)}); set DEV_IDP_PORT and DEV_IDP_ISSUER to run one`,
     );
   }
-  console.log(`  tokens: npm run token -- --agency police --role police-offender-manager --sub pc-1234`);
+  log.info(`tokens: npm run token -- --agency police --role police-offender-manager --sub pc-1234`);
   return {
     issuer: local.issuer,
     authenticator: createAuthenticator({ jwks: { keys: local.jwks }, issuer: local.issuer, audience: local.audience, ...checks }),
@@ -62,6 +70,12 @@ async function main(): Promise<void> {
     process.env,
     agencies.map((a) => a.agency),
   );
+  const observability = observabilityOf(config);
+  const log = createLogger({ level: config.LOG_LEVEL, format: observability.logFormat });
+  if (config.OTEL_EXPORTER_OTLP_ENDPOINT) {
+    await startTracing({ endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: config.OTEL_SERVICE_NAME });
+    log.info(`traces: OTLP/HTTP to ${config.OTEL_EXPORTER_OTLP_ENDPOINT}`);
+  }
   // Policy and keys first: a bad ISP file stops start-up before anything listens.
   const policy = loadPolicy(config.ISP_FILE);
   checkAgainstIsp(
@@ -71,8 +85,9 @@ async function main(): Promise<void> {
   // The ISP against the schema's data items too, now: createGateway compiles it again once agencies are connected.
   compilePolicy(policy, buildGatewaySchema(agencies).classification);
   const eligibility = loadEligibilityRules(config.ELIGIBILITY_FILE);
+  const documents = TrustedDocuments.load(config.CLIENTS_FILE);
   const closers: (() => Promise<void>)[] = [];
-  const { issuer, authenticator } = await authenticatorFor(config, policy, closers);
+  const { issuer, authenticator } = await authenticatorFor(config, policy, closers, log);
 
   let urls = config.agencyUrls;
   let population: Population | null = null;
@@ -85,13 +100,13 @@ async function main(): Promise<void> {
     closers.push(...simulators.map((s) => s.close));
     for (const s of simulators) s.app.events.every(config.SIMULATOR_EVENT_INTERVAL_MS);
     urls = new Map(simulators.map((s) => [s.agency, s.url]));
-    for (const s of simulators) console.log(`  simulator ${s.agency.padEnd(10)} ${s.url}`);
+    for (const s of simulators) log.info(`simulator ${s.agency} ${s.url}`);
   }
 
   const { connections, directory } = connectAgencies(agencies, urls, config.AGENCY_TIMEOUT_MS);
   const feeds = await directory.refresh();
   for (const feed of feeds) {
-    if (feed.error) console.warn(`  identity feed ${feed.agency}: ${feed.error} (will retry)`);
+    if (feed.error) log.warn({ agency: feed.agency }, `identity feed ${feed.agency}: ${feed.error} (will retry)`);
   }
   directory.startRefreshing(config.IDENTITY_REFRESH_MS);
 
@@ -102,8 +117,8 @@ async function main(): Promise<void> {
     // One line per change of state, not a stack trace per request.
     onAvailability: (change) =>
       change.available
-        ? console.log('  database: answering again')
-        : console.warn(`  database: unavailable (${change.reason}); requests that need it get LEDGER_UNAVAILABLE until it answers`),
+        ? log.info('database: answering again')
+        : log.warn(`database: unavailable (${change.reason}); requests that need it get LEDGER_UNAVAILABLE until it answers`),
   });
   const ledger = await openLedger({
     store: database,
@@ -114,8 +129,9 @@ async function main(): Promise<void> {
     ...(config.LEDGER_SIGNING_KEY ? { signingKey: config.LEDGER_SIGNING_KEY } : {}),
     ...(config.LEDGER_TRUSTED_KEYS ? { trustedKeys: config.LEDGER_TRUSTED_KEYS.keys } : {}),
     onError: (error) => {
-      if (!(error instanceof LedgerUnavailableError)) console.warn(`  ledger: ${error.message}`);
+      if (!(error instanceof LedgerUnavailableError)) log.warn(`ledger: ${error.message}`);
     },
+    onBatchCommitted: (records) => metrics.ledgerBatch.observe(records),
   });
   const register = await CohortRegister.open(database);
   const emergencies = await EmergencyWindows.open(database);
@@ -129,13 +145,13 @@ async function main(): Promise<void> {
     coordination: database.replicas,
     // With PostgreSQL, which replica reads which feed moves with the leases: one line each time it does.
     onLease: (agency, held) => {
-      if (database.engine === 'postgres') console.log(`  events from ${agency}: ${held ? 'read by this gateway' : 'read by another gateway now'}`);
+      if (database.engine === 'postgres') log.info(`events from ${agency}: ${held ? 'read by this gateway' : 'read by another gateway now'}`);
     },
     onError: (where, error) => {
       // The database's own outage is logged once, above.
       if (error instanceof LedgerUnavailableError) return;
       const message = error instanceof Error ? error.message : String(error);
-      if (eventErrors.get(where) !== message) console.warn(`  events from ${where}: ${message} (will retry)`);
+      if (eventErrors.get(where) !== message) log.warn(`events from ${where}: ${message} (will retry)`);
       eventErrors.set(where, message);
     },
   });
@@ -144,14 +160,14 @@ async function main(): Promise<void> {
     await ledger.close();
     await database.close();
   });
-  console.log(`  database: ${config.DATABASE_URL ? 'PostgreSQL' : `embedded PGlite under ${config.DATA_DIR}/ledger`}`);
+  log.info(`database: ${config.DATABASE_URL ? 'PostgreSQL' : `embedded PGlite under ${config.DATA_DIR}/ledger`}`);
   if (population) {
     const seeded = await seedCohort(register, ledger, population, directory.current());
-    if (seeded > 0) console.log(`  cohort: ${seeded} members selected from the synthetic population`);
+    if (seeded > 0) log.info(`cohort: ${seeded} members selected from the synthetic population`);
   }
   events.start(config.EVENT_POLL_MS);
   const made = population && config.SIMULATOR_EVENT_INTERVAL_MS > 0 ? `; each simulator makes one every ${config.SIMULATOR_EVENT_INTERVAL_MS} ms` : '';
-  console.log(`  cohort events: agencies' feeds read every ${config.EVENT_POLL_MS} ms${made}`);
+  log.info(`cohort events: agencies' feeds read every ${config.EVENT_POLL_MS} ms${made}`);
   const consoleRouter = await openConsole({
     ledger,
     database,
@@ -181,42 +197,63 @@ async function main(): Promise<void> {
     rateLimits: { perMinute: config.RATE_LIMIT_PER_MINUTE, byRole: config.RATE_LIMIT_ROLES },
     surface: surfaceOf(config),
     database,
+    logger: log,
+    documents,
+    enforceTrustedDocuments: observability.enforceTrustedDocuments,
+    metrics: observability.metricsOnApiPort ? { ...(config.METRICS_TOKEN ? { token: config.METRICS_TOKEN } : {}) } : false,
   });
-  console.log(`  ISP: ${compiled.title} v${compiled.version} (${config.ISP_FILE})`);
-  console.log(`  cohort eligibility: ${eligibility.title} v${eligibility.version}, ${eligibility.rules.length} rules (${config.ELIGIBILITY_FILE})`);
+  log.info(`ISP: ${compiled.title} v${compiled.version} (${config.ISP_FILE})`);
+  log.info(`cohort eligibility: ${eligibility.title} v${eligibility.version}, ${eligibility.rules.length} rules (${config.ELIGIBILITY_FILE})`);
   const server = createHttpServer(app, { maxHeaderBytes: config.MAX_HEADER_BYTES });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.PORT, config.HOST, resolve);
   });
   const shown = config.HOST === '0.0.0.0' ? 'localhost' : config.HOST;
-  console.log(
-    `Partnership Gateway: http://${shown}:${config.PORT}/graphql (${directory.current().size} people indexed); IG console: http://${shown}:${config.PORT}/console`,
+  const address = server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : config.PORT;
+  log.info(
+    { port },
+    `Partnership Gateway: http://${shown}:${port}/graphql (${directory.current().size} people indexed); IG console: http://${shown}:${port}/console`,
   );
+  if (config.METRICS_PORT !== undefined) {
+    // Only /metrics on this port, for the platform's scraper; the API port serves it too only with METRICS_TOKEN.
+    const metricsServer = createServer(express().get('/metrics', metricsRoute(metrics)));
+    await new Promise<void>((resolve, reject) => {
+      metricsServer.once('error', (error) => reject(new Error(`METRICS_PORT ${config.METRICS_PORT}: ${error.message}`)));
+      metricsServer.listen(config.METRICS_PORT, config.HOST, resolve);
+    });
+    closers.push(() => new Promise<void>((done) => metricsServer.close(() => done())));
+    log.info(`metrics: http://${shown}:${config.METRICS_PORT}/metrics`);
+  } else if (!observability.metricsOnApiPort) {
+    log.warn('metrics: not served; in production set METRICS_PORT (a port of its own) or METRICS_TOKEN (a bearer token on the API port)');
+  }
+  closers.push(stopTracing);
 
   let stopping = false;
   // Stop accepting, let what is in flight finish (subscriptions end after what they hold), then sign and close.
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    console.log(`${signal}: stopping; ${deliveries.inFlight} requests in flight may take up to ${config.SHUTDOWN_DRAIN_MS} ms`);
+    log.info(`${signal}: stopping; ${deliveries.inFlight} requests in flight may take up to ${config.SHUTDOWN_DRAIN_MS} ms`);
     directory.stop();
     const cut = await deliveries.drain(server, config.SHUTDOWN_DRAIN_MS, () => events.endSubscriptions());
-    if (cut > 0) console.warn(`  ${cut} requests cut off at the drain timeout; any already recorded are recorded as not delivered`);
+    if (cut > 0) log.warn(`${cut} requests cut off at the drain timeout; any already recorded are recorded as not delivered`);
     try {
       await Promise.all(closers.map((close) => close()));
     } catch (error) {
-      console.error(`  could not close cleanly: ${error instanceof Error ? error.message : String(error)}`);
+      log.error(`could not close cleanly: ${error instanceof Error ? error.message : String(error)}`);
       process.exit(1);
     }
-    console.log('  stopped: ledger checkpoint signed, database closed');
+    log.info('stopped: ledger checkpoint signed, database closed');
     process.exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
 }
 
+// A failure to start (a bad configuration or ISP) goes to standard error as a sentence, for the person starting it.
 main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : error);
+  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
   process.exit(1);
 });

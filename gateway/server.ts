@@ -15,6 +15,8 @@ import type { EligibilityRules } from './cohort/eligibility-file.js';
 import { eligibilityExtension } from './cohort/eligibility-graphql.js';
 import { cohortExtension } from './cohort/graphql.js';
 import type { CohortRegister } from './cohort/register.js';
+import { TrustedDocuments } from './documents/manifest.js';
+import { useTrustedDocuments } from './documents/plugin.js';
 import { DEFAULT_MAX_BODY_BYTES, graphqlEdge, routeEdge } from './edge/index.js';
 import type { EmergencyWindows } from './emergency/windows.js';
 import type { AgencyConnection } from './enforcement/index.js';
@@ -25,6 +27,12 @@ import { explainExtension } from './explain.js';
 import type { IdentityDirectory } from './identity/directory.js';
 import type { Ledger } from './ledger/index.js';
 import type { LedgerStore } from './ledger/store.js';
+import { useObservation } from './observability/graphql-plugin.js';
+import { type Logger, silentLogger, yogaLogger } from './observability/logging.js';
+import { metrics } from './observability/metrics.js';
+import { metricsRoute } from './observability/metrics-route.js';
+import { observeAgencies, observedAuthenticator, observedLedger } from './observability/observed.js';
+import { activateTrace, observeRequests } from './observability/request.js';
 import { outcomesExtension } from './outcomes/index.js';
 import { pathwaysExtension } from './pathways/index.js';
 import { useArgumentBounds } from './plugins/argument-bounds.js';
@@ -69,6 +77,14 @@ export interface GatewayOptions {
   database: Pick<LedgerStore, 'availability'>;
   /** The IG console (gateway/console/), served at /console when given. */
   console?: express.Router;
+  /** JSON log lines (gateway/observability/logging.ts); default none. */
+  logger?: Logger;
+  /** The documents client applications registered, and which clients may run nothing else; default none. */
+  documents?: TrustedDocuments;
+  /** Refuse a trusted-documents-only client anything else (production); otherwise log it. Default true. */
+  enforceTrustedDocuments?: boolean;
+  /** GET /metrics on this app: open, or behind a bearer token; false when it is served on a port of its own. */
+  metrics?: { token?: string } | false;
 }
 
 export interface Surface {
@@ -85,14 +101,24 @@ export function createGateway(options: GatewayOptions) {
   const surface: Surface = { ...OPEN_SURFACE, ...options.surface };
   const rateLimiter = new RateLimiter(options.rateLimits ?? DEFAULT_RATE_LIMITS);
   const { modules } = options;
+  const logger = options.logger ?? silentLogger;
+  // The ledger and authenticator as the request path uses them: timed, counted and traced.
+  const ledger = observedLedger(options.ledger, metrics);
+  const authenticator = observedAuthenticator(options.authenticator);
+  observeAgencies(metrics, logger);
+  metrics.watch({
+    indexSize: () => options.directory.current().size,
+    feeds: () => options.directory.feedStatus(),
+    subscribers: () => options.events.subscribers,
+  });
   // The gateway's own parts of the schema, beside the agencies' sections (their SDL is in schema/).
   const extensions = [
     // accessExplanation: what the caller may see about a person, and which clause decides it
     explainExtension(describeDataItems(modules)),
     // disclosures, subjectAccessReport, disclosureAlerts, ledgerIntegrity: for IG officers
-    auditExtension(options.ledger),
+    auditExtension(ledger),
     // cohort, Person.iom and the mutations that change the IOM cohort register
-    cohortExtension({ register: options.register, ledger: options.ledger }),
+    cohortExtension({ register: options.register, ledger }),
     // cohortCandidates: people the partnership's eligibility rules suggest for the cohort
     eligibilityExtension({ rules: options.eligibility, register: options.register }),
     // Person.pathways: needs and interventions across the seven pathways, from the agencies' sections
@@ -113,7 +139,11 @@ export function createGateway(options: GatewayOptions) {
   const policy = compilePolicy(options.policy, built.classification);
   const schema = enforcePolicy(built.schema, built.classification, modules);
 
-  const deliveries = new Deliveries(options.ledger);
+  const documents = options.documents ?? TrustedDocuments.none();
+  documents.check(built.schema);
+  metrics.operations.register(documents.operationNames());
+
+  const deliveries = new Deliveries(ledger);
   const yoga = createYoga({
     schema,
     graphqlEndpoint: '/graphql',
@@ -129,11 +159,15 @@ export function createGateway(options: GatewayOptions) {
       defaultQuery:
         '# What may I see about this person, and why?\nquery Explain {\n  accessExplanation(pnc: "2002/0949875C") {\n    ispVersion role purpose\n    items { dataItem allowed clause reason }\n  }\n}\n',
     },
-    logging: 'warn',
+    logging: yogaLogger(logger),
+    // A registered document by id (gateway/documents/): yoga's own check would refuse the parameter.
+    extraParamNames: ['documentId'],
     maskedErrors: { maskError: maskGatewayError },
     plugins: [
       useErrorDiscipline(),
-      useAuthentication(options.authenticator, { rateLimiter }),
+      useAuthentication(authenticator, { rateLimiter }),
+      useObservation(),
+      useTrustedDocuments(documents, { enforce: options.enforceTrustedDocuments ?? true, logger }),
       useArgumentBounds(),
       useLimits(options.limits ?? DEFAULT_LIMITS),
       useIntrospection(surface.introspection),
@@ -147,7 +181,7 @@ export function createGateway(options: GatewayOptions) {
         now: options.clock,
       }),
       useDisclosureRecording({
-        ledger: options.ledger,
+        ledger,
         mode: options.enforcement ?? 'redact',
         onRecorded: (record, context) => deliveries.recorded((context as { res?: unknown }).res, record),
       }),
@@ -157,6 +191,8 @@ export function createGateway(options: GatewayOptions) {
 
   const app = express();
   app.disable('x-powered-by');
+  app.use(...observeRequests({ logger, metrics }));
+  if (options.metrics !== false) app.get('/metrics', metricsRoute(metrics, options.metrics ?? {}));
   app.use(deliveries.track);
   // Liveness: the process serves HTTP, whatever its dependencies say.
   app.get('/health', (_req, res) => {
@@ -169,13 +205,9 @@ export function createGateway(options: GatewayOptions) {
   });
   const edge = { corsOrigins: surface.corsOrigins, maxBodyBytes: surface.maxBodyBytes, graphiql: surface.graphiql };
   // Checkpoints hold no person data (counts, hashes, times, signatures): published without a token, for partners' witnesses.
-  app.use('/ledger', checkpointsRouter(options.ledger));
-  app.use(
-    '/audit',
-    ...routeEdge(edge),
-    auditRouter({ ledger: options.ledger, authenticator: options.authenticator, rateLimiter, policy, index: () => options.directory.current() }),
-  );
-  app.use(yoga.graphqlEndpoint, ...graphqlEdge(edge), yoga);
+  app.use('/ledger', checkpointsRouter(ledger));
+  app.use('/audit', ...routeEdge(edge), activateTrace, auditRouter({ ledger, authenticator, rateLimiter, policy, index: () => options.directory.current() }));
+  app.use(yoga.graphqlEndpoint, ...graphqlEdge(edge), activateTrace, yoga);
   if (options.console) {
     app.use('/console', options.console);
     app.get('/', (_req, res) => res.redirect(303, '/console'));

@@ -32,7 +32,7 @@ import type { EnforcementMode } from '../gateway/plugins/disclosure-recording.js
 import type { Limits } from '../gateway/plugins/limits.js';
 import { compilePolicy, type LoadedPolicy, loadPolicy, parsePolicy } from '../gateway/policy/index.js';
 import { buildGatewaySchema, describeDataItems } from '../gateway/schema.js';
-import { createGateway, type Surface } from '../gateway/server.js';
+import { createGateway, type GatewayOptions, type Surface } from '../gateway/server.js';
 
 export const TEST_ISSUER = 'https://idp.test.example/';
 export const TEST_AUDIENCE = 'partnership-gateway';
@@ -142,6 +142,8 @@ export interface TestSystemOptions {
   identityRefreshMs?: number;
   /** Serve the IG console, signing in at this issuer, for browsers reaching the gateway at `publicUrl`. */
   console?: { issuer: string; publicUrl: string };
+  /** Logs, trusted documents and the metrics route, as createGateway takes them. */
+  observability?: Pick<GatewayOptions, 'logger' | 'documents' | 'enforceTrustedDocuments' | 'metrics'>;
   /** Agencies already running at these URLs, shared by several systems as replicas share them; no simulators of its own. */
   agencyUrls?: ReadonlyMap<string, string>;
 }
@@ -246,6 +248,7 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
     rateLimits: options.rateLimits ?? { perMinute: 1_000_000 },
     ...(options.surface ? { surface: options.surface } : {}),
     ...(options.limits ? { limits: options.limits } : {}),
+    ...options.observability,
     database,
   });
 

@@ -68,7 +68,7 @@ const Deployment = z.object({
   spec: z.object({
     selector: z.object({ matchLabels: z.record(z.string(), z.string()) }),
     template: z.object({
-      metadata: z.object({ labels: z.record(z.string(), z.string()) }),
+      metadata: z.object({ labels: z.record(z.string(), z.string()), annotations: z.record(z.string(), z.string()).optional() }),
       spec: z.object({
         securityContext: z.object({ runAsNonRoot: z.literal(true), runAsUser: z.number(), runAsGroup: z.number() }),
         containers: z.array(Container).length(1),
@@ -136,6 +136,14 @@ describe('deploy/ (Kustomize)', () => {
     expect(String(port?.containerPort)).toBe(config.PORT);
   });
 
+  it('serves metrics on a port of their own, announced to Prometheus, and not through the Service', () => {
+    const metrics = container.ports.find((p) => p.name === 'metrics');
+    expect(String(metrics?.containerPort)).toBe(config.METRICS_PORT);
+    expect(deployment.spec.template.metadata.annotations).toMatchObject({ 'prometheus.io/port': config.METRICS_PORT, 'prometheus.io/path': '/metrics' });
+    const service = z.object({ spec: z.object({ ports: z.array(z.object({ targetPort: z.string() })) }) }).parse(only('Service'));
+    expect(service.spec.ports.map((p) => p.targetPort)).not.toContain('metrics');
+  });
+
   it('runs as the image’s non-root user on a read-only root filesystem, writing only to emptyDir volumes, DATA_DIR among them', () => {
     const user = /^USER (\d+):(\d+)$/m.exec(readFileSync(join(ROOT, 'docker/Dockerfile'), 'utf8'));
     expect([pod.securityContext.runAsUser, pod.securityContext.runAsGroup]).toEqual([Number(user?.[1]), Number(user?.[2])]);
@@ -171,7 +179,7 @@ describe('deploy/ (Kustomize)', () => {
     expect(service.spec.ports.map((p) => p.targetPort)).toEqual([container.ports[0]?.name]);
   });
 
-  it('lets in only the gateway port, and out only DNS, PostgreSQL, the identity provider and each agency', () => {
+  it('lets in only the gateway and metrics ports, and out only DNS, PostgreSQL, the identity provider and each agency', () => {
     const Rule = z.object({
       to: z.array(z.record(z.string(), z.unknown())).min(1),
       ports: z.array(z.object({ port: z.number(), protocol: z.string() })).min(1),
@@ -188,7 +196,7 @@ describe('deploy/ (Kustomize)', () => {
       .parse(only('NetworkPolicy'));
     expect(selects(policy.spec.podSelector.matchLabels)).toBe(true);
     expect(policy.spec.policyTypes.sort()).toEqual(['Egress', 'Ingress']);
-    expect(policy.spec.ingress.flatMap((rule) => rule.ports.map((p) => p.port))).toEqual([container.ports[0]?.containerPort]);
+    expect(policy.spec.ingress.flatMap((rule) => rule.ports.map((p) => p.port))).toEqual(container.ports.map((p) => p.containerPort));
 
     const [dns, database, identityProvider, ...perAgency] = policy.spec.egress;
     expect(dns?.ports.map((p) => p.port)).toEqual([53, 53]);

@@ -10,6 +10,7 @@ import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { z } from 'zod';
 import { CircuitBreaker } from './breaker.js';
 import { AgencyUnavailableError } from './errors.js';
+import { upstreamObserver } from './upstream-observer.js';
 
 export interface UpstreamOptions {
   agency: string;
@@ -48,15 +49,21 @@ export function createUpstream(options: UpstreamOptions): Upstream {
   const breaker = options.breaker ?? new CircuitBreaker({ failureThreshold: 5, cooldownMs: 10_000 });
 
   async function call<T>(method: 'GET' | 'POST', url: string, body: unknown, schema: z.ZodType<T>): Promise<T> {
+    // Metrics and traces, when the gateway watches (upstream-observer.ts): one observation per call, here because
+    // the breaker's skips and state count too; `send` carries the trace's headers.
+    const observed = upstreamObserver()?.start(agency, method);
     if (!breaker.allow()) {
+      observed?.end('circuit-open', breaker.state);
       throw new AgencyUnavailableError(agency, 'circuit-open', 'skipped: the agency failed repeatedly and is resting');
     }
     try {
-      const result = await send(method, url, body, schema);
+      const result = await send(method, url, body, schema, observed?.headers);
       breaker.succeeded();
+      observed?.end('ok', breaker.state);
       return result;
     } catch (error) {
       breaker.failed();
+      observed?.end(error instanceof AgencyUnavailableError ? error.reason : 'unreachable', breaker.state);
       throw error;
     }
   }
@@ -67,12 +74,18 @@ export function createUpstream(options: UpstreamOptions): Upstream {
     : new HttpAgent({ keepAlive: true, maxSockets: MAX_CONNECTIONS, timeout: 30_000 });
 
   /** One request and its whole answer, within `timeoutMs`: a server that stalls mid-body is as slow as one that never answers. */
-  function exchange(method: 'GET' | 'POST', url: string, body: string | undefined): Promise<Answer> {
+  function exchange(
+    method: 'GET' | 'POST',
+    url: string,
+    body: string | undefined,
+    traceHeaders: Readonly<Record<string, string>> | undefined,
+  ): Promise<Answer> {
     return new Promise((resolve, reject) => {
-      const headers: Record<string, string> =
+      const own: Record<string, string> =
         body === undefined
           ? { accept: 'application/json' }
           : { accept: 'application/json', 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) };
+      const headers = traceHeaders ? { ...own, ...traceHeaders } : own;
       const req = (secure ? httpsRequest : httpRequest)(url, { method, agent, headers }, (res) => {
         const chunks: Buffer[] = [];
         let size = 0;
@@ -94,10 +107,16 @@ export function createUpstream(options: UpstreamOptions): Upstream {
     });
   }
 
-  async function send<T>(method: 'GET' | 'POST', url: string, body: unknown, schema: z.ZodType<T>): Promise<T> {
+  async function send<T>(
+    method: 'GET' | 'POST',
+    url: string,
+    body: unknown,
+    schema: z.ZodType<T>,
+    traceHeaders: Readonly<Record<string, string>> | undefined,
+  ): Promise<T> {
     let answer: Answer;
     try {
-      answer = await exchange(method, url, body === undefined ? undefined : JSON.stringify(body));
+      answer = await exchange(method, url, body === undefined ? undefined : JSON.stringify(body), traceHeaders);
     } catch (error) {
       if (error instanceof ExchangeFailure && error.reason === 'timeout') {
         throw new AgencyUnavailableError(agency, 'timeout', `no answer within ${timeoutMs} ms`);

@@ -44,6 +44,8 @@ export interface LedgerOptions {
   trustedKeys?: JWK[];
   /** Told of failures no caller is waiting for (a checkpoint on the timer). Default: a process warning. */
   onError?: (error: Error) => void;
+  /** Told the size of each committed batch (group commit), for metrics. */
+  onBatchCommitted?: (records: number) => void;
 }
 
 export interface Ledger {
@@ -102,6 +104,7 @@ export async function openLedger(options: LedgerOptions = {}): Promise<Ledger> {
       checkpointEveryRecords,
       lastCheckpoint: Number(latest?.sequence ?? 0),
       onError,
+      onBatchCommitted: options.onBatchCommitted,
     });
   } catch (error) {
     if (ownedStore) await store.close();
@@ -129,12 +132,19 @@ class DisclosureLedger implements Ledger {
     private readonly signer: CheckpointSigner,
     private readonly verifier: CheckpointVerifier,
     private readonly witness: WitnessLog,
-    settings: { checkpointIntervalMs: number; checkpointEveryRecords: number; lastCheckpoint: number; onError: (error: Error) => void },
+    settings: {
+      checkpointIntervalMs: number;
+      checkpointEveryRecords: number;
+      lastCheckpoint: number;
+      onError: (error: Error) => void;
+      onBatchCommitted?: (records: number) => void;
+    },
   ) {
     this.#lastCheckpoint = settings.lastCheckpoint;
     this.#checkpointEveryRecords = settings.checkpointEveryRecords;
     this.#onError = settings.onError;
-    this.#writer = new GroupCommitWriter(store, (last) => {
+    this.#writer = new GroupCommitWriter(store, (last, records) => {
+      settings.onBatchCommitted?.(records);
       this.#lastCommitted = Math.max(this.#lastCommitted, last.sequence);
       this.#checkpointIfDue();
     });

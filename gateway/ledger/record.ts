@@ -84,6 +84,8 @@ export const disclosureRecordSchema = z
     ispVersion: text(100),
     operationName: text(200).optional(),
     documentHash: text(200),
+    /** The registered (trusted) document run, `sha256:<hex>`, when the request named one by id. */
+    documentId: text(200).optional(),
     requestId: text(200),
     outcome: z.enum(RECORD_OUTCOMES),
     emergency: z.boolean().optional(),

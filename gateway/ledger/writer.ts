@@ -41,10 +41,10 @@ export class GroupCommitWriter {
   #draining: Promise<void> | undefined;
   #written = 0;
 
-  /** `onCommitted` hears of each committed batch's last record (to sign a checkpoint every N records). */
+  /** `onCommitted` hears of each committed batch's last record (to sign a checkpoint every N records) and its size. */
   constructor(
     private readonly store: LedgerStore,
-    private readonly onCommitted: (last: Appended) => void = () => undefined,
+    private readonly onCommitted: (last: Appended, records: number) => void = () => undefined,
   ) {}
 
   /** Records this writer has committed since it started. */
@@ -82,7 +82,7 @@ export class GroupCommitWriter {
         batch.forEach((pending, index) => {
           pending.resolve(appended[index] as Appended);
         });
-        this.onCommitted(appended.at(-1) as Appended);
+        this.onCommitted(appended.at(-1) as Appended, batch.length);
       } catch (error) {
         // The database's own message stays in `cause`, for the logs rather than for the caller.
         const failure = new LedgerUnavailableError('the ledger database did not commit the write', { cause: error });

@@ -22,6 +22,8 @@ interface RecordingContext {
   index: IdentityIndex;
   disclosures: DisclosureSet;
   requestId: string;
+  /** Set by gateway/documents/ when the request ran a registered document by id. */
+  documentId?: string;
 }
 
 type SubjectInput = DisclosureRecordInput['subjects'][number];
@@ -103,6 +105,7 @@ async function recordOf(
     subjects: outcomeOverride === 'refused' ? subjects.map((s) => ({ ...s, disclosed: [] })) : subjects,
     ...(args.operationName ? { operationName: args.operationName } : {}),
     documentHash: documentHash(args.document),
+    ...(context.documentId ? { documentId: context.documentId } : {}),
     requestId: context.requestId,
     outcome,
     ...(declaration.emergency ? { emergency: true } : {}),
