@@ -168,13 +168,14 @@ async function main(): Promise<void> {
   events.start(config.EVENT_POLL_MS);
   const made = population && config.SIMULATOR_EVENT_INTERVAL_MS > 0 ? `; each simulator makes one every ${config.SIMULATOR_EVENT_INTERVAL_MS} ms` : '';
   log.info(`cohort events: agencies' feeds read every ${config.EVENT_POLL_MS} ms${made}`);
+  const signInAt = consoleSettings(process.env, config.PORT);
   const consoleRouter = await openConsole({
     ledger,
     database,
     isp: policy,
     policy: compilePolicy(policy, buildGatewaySchema(agencies).classification),
     index: () => directory.current(),
-    signIn: { issuer, ...consoleSettings(process.env, config.PORT) },
+    signIn: { issuer, ...signInAt },
     secureCookies: config.NODE_ENV === 'production',
   });
   const {
@@ -214,7 +215,7 @@ async function main(): Promise<void> {
   const port = typeof address === 'object' && address !== null ? address.port : config.PORT;
   log.info(
     { port },
-    `Partnership Gateway: http://${shown}:${port}/graphql (${directory.current().size} people indexed); IG console: http://${shown}:${port}/console`,
+    `Partnership Gateway: http://${shown}:${port}/graphql (${directory.current().size} people indexed); IG console: ${signInAt.publicUrl}/console`,
   );
   if (config.METRICS_PORT !== undefined) {
     // Only /metrics on this port, for the platform's scraper; the API port serves it too only with METRICS_TOKEN.
