@@ -36,6 +36,8 @@ export interface Access {
    * performance report), person look-ups are refused outright: even "this person exists" would be a disclosure.
    */
   readonly grantsPersonData: boolean;
+  /** Whether some person could be given this item under this role and purpose today, whatever their facts. */
+  mayEverReceive(dataItem: string): boolean;
   /** The instant this request's decisions are made at (review dates), so an explanation agrees with them. */
   readonly now: Date;
   /** Whether the person exists for this caller: out of scope looks exactly like unknown. */
@@ -49,17 +51,18 @@ export interface Access {
   factsOf: FactsOf;
 }
 
-/** Whether a role and purpose can receive any person data item, whatever the person: asked once per day and pair. */
-const grants = new WeakMap<CompiledPolicy, Map<string, boolean>>();
-function grantsPersonData(policy: CompiledPolicy, role: string, declaration: Declaration, now: Date): boolean {
-  const known = grants.get(policy) ?? new Map<string, boolean>();
+/** The items a role and purpose could receive about someone, whatever the person: worked out once per day and pair. */
+const grants = new WeakMap<CompiledPolicy, Map<string, ReadonlySet<string>>>();
+function possibleItems(policy: CompiledPolicy, role: string, declaration: Declaration, now: Date): ReadonlySet<string> {
+  const known = grants.get(policy) ?? new Map<string, ReadonlySet<string>>();
   grants.set(policy, known);
   // The day matters: a clause past its review date grants nothing.
   const key = `${role}|${declaration.purpose}|${declaration.emergency}|${partnershipDate(now)}`;
   let answer = known.get(key);
   if (answer === undefined) {
     const everyCondition = { inActiveCohort: true, consentRecorded: true, mappaCase: true };
-    answer = policy.explain(role, declaration.purpose, everyCondition, now, declaration.emergency).items.some((item) => item.allowed);
+    const { items } = policy.explain(role, declaration.purpose, everyCondition, now, declaration.emergency);
+    answer = new Set(items.filter((item) => item.allowed).map((item) => item.dataItem));
     known.set(key, answer);
   }
   return answer;
@@ -86,6 +89,7 @@ export function createAccess(options: {
   const { policy, principal, declaration, factsOf, activeMember, now } = options;
   const role = principal.role;
   const decisions = new Map<string, Promise<AccessDecision>>();
+  const possible = possibleItems(policy, role, declaration, now);
   return {
     principal,
     declaration,
@@ -93,7 +97,8 @@ export function createAccess(options: {
     factsOf,
     now,
     auditOnly: policy.role(role)?.auditOnly ?? true,
-    grantsPersonData: grantsPersonData(policy, role, declaration, now),
+    grantsPersonData: possible.size > 0,
+    mayEverReceive: (dataItem) => possible.has(dataItem),
     async visible(person) {
       return policy.inScope(role, declaration.purpose, { inActiveCohort: await activeMember(person.id) });
     },

@@ -119,14 +119,16 @@ function decided(resolve: Resolver, dataItem: string, typeName: string): Resolve
  * is not disclosed by an empty section. Decided before saying whether the agency knows the person at all.
  * The section is asked for at once, beside the decisions, and used only if they allow: every person's section of a
  * page then joins one batch per agency (decisions finish at different times, waiting on different agencies' facts),
- * and the agency's answer and the facts arrive together rather than one after the other.
+ * and the agency's answer and the facts arrive together rather than one after the other. A section none of whose
+ * items the caller's role and purpose could ever receive is never asked for: a refused caller costs the agency nothing.
  */
 function gatedSection(resolve: Resolver, agency: string, dataItems: readonly string[]): Resolver {
   return async (source, args, context, info) => {
     const person = source as LinkedPerson;
-    const fetched = (async () => resolve(source, args, context, info))();
+    const worthAsking = dataItems.some((item) => context.access.mayEverReceive(item));
+    const fetched = worthAsking ? (async () => resolve(source, args, context, info))() : undefined;
     // Heard now, so that a refusal below leaves no unheard rejection; awaited again where it is used.
-    fetched.catch(() => undefined);
+    fetched?.catch(() => undefined);
     const decisions = await Promise.all(dataItems.map((item) => context.access.decide(person, item)));
     const path = responsePath(info.path);
     const dataItem = `${agency}.*`;
@@ -152,7 +154,7 @@ function gatedSection(resolve: Resolver, agency: string, dataItems: readonly str
     }
     let section: unknown;
     try {
-      section = await fetched;
+      section = await (fetched ?? resolve(source, args, context, info));
     } catch (error) {
       // The ledger says why the section is missing: the agency, not the ISP.
       if (!(error instanceof GraphQLError) || error.extensions.code !== 'AGENCY_UNAVAILABLE') throw error;
