@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultPolicy, startTestSystem, type TestSystem } from '../../tests/harness.js';
-import { ConsoleSessions, SESSION_COOKIE } from './sessions.js';
+import { ConsoleSessions, SESSION_COOKIE, SIGN_IN_COOKIE } from './sessions.js';
 
 const officer = { userId: 'ig-officer-1', displayName: 'Ivy Grant', agency: 'iom', role: 'ig-officer', clientApplication: 'partnership-console' };
 const practitioner = {
@@ -101,6 +101,54 @@ describe('the console over HTTP', () => {
     const scoped = await request(system.app).get('/console/disclosures/export?format=ndjson&pnc=2002%2F0949875C&kind=disclosure').set('cookie', housing.cookie);
     expect(scoped.status).toBe(200);
     expect(scoped.text).not.toContain('pp-9');
+  });
+
+  it("shows an agency's IG officer only the people the agency holds, by the agency's own identifiers", async () => {
+    const housing = await signedIn({ ...officer, userId: 'housing-ig-officer-2', agency: 'housing', role: 'housing-ig-officer' });
+    const people = [...system.directory.current().people()];
+    const stranger = people.find((p) => p.identifiers.pnc !== undefined && p.records.every((r) => r.agency !== 'housing'));
+    const tenant = people.find((p) => p.records.some((r) => r.agency === 'housing') && p.records.some((r) => r.agency !== 'housing' && r.identifiers.pnc));
+    if (stranger === undefined || tenant === undefined) throw new Error('the test population has no one housing does not know, or no tenant with a PNC');
+    const [given, family] = [stranger.records[0]?.givenName, stranger.records[0]?.familyName];
+    const byName = await request(system.app)
+      .get(`/console/people?name=${encodeURIComponent(`${given} ${family}`)}&dateOfBirth=${stranger.records[0]?.dateOfBirth}`)
+      .set('cookie', housing.cookie);
+    expect(byName.status).toBe(200);
+    expect(byName.text).not.toContain(stranger.id);
+    expect(byName.text).not.toContain(stranger.identifiers.pnc);
+    const pnc = stranger.identifiers.pnc ?? '';
+    const byPnc = await request(system.app)
+      .get(`/console/people?kind=pnc&value=${encodeURIComponent(pnc)}`)
+      .set('cookie', housing.cookie);
+    expect(byPnc.text).toContain('not in the identity index now');
+    expect(byPnc.text).not.toContain(stranger.id);
+    for (const value of Object.values(stranger.identifiers)) if (value !== pnc) expect(byPnc.text).not.toContain(value);
+    const report = await request(system.app)
+      .get(`/console/access-report?pnc=${encodeURIComponent(pnc)}`)
+      .set('cookie', housing.cookie);
+    expect(report.status).toBe(200);
+    expect(report.text).not.toContain(stranger.id);
+    const tenantRecord = tenant.records.find((r) => r.agency === 'housing');
+    const tenantSearch = await request(system.app)
+      .get(`/console/people?name=${encodeURIComponent(`${tenantRecord?.givenName} ${tenantRecord?.familyName}`)}&dateOfBirth=${tenantRecord?.dateOfBirth}`)
+      .set('cookie', housing.cookie);
+    expect(tenantSearch.text).toContain(tenant.id);
+    expect(tenantSearch.text).not.toContain(tenant.identifiers.pnc);
+  });
+
+  it('finishes a sign-in only in the browser that began it', async () => {
+    for (const cookie of [undefined, `${SIGN_IN_COOKIE}=someone-elses`]) {
+      const state = `state-${Math.random()}`;
+      await sessions.beginSignIn(state, 'verifier', 'nonce', '/console');
+      const callback = request(system.app).get(`/console/callback?state=${state}&code=attackers-code`);
+      const response = cookie === undefined ? await callback : await callback.set('cookie', cookie);
+      expect(response.status).toBe(400);
+      expect(response.text).toContain('This sign-in was started in another browser');
+      expect(response.headers['set-cookie']?.[0]).toMatch(new RegExp(`^${SIGN_IN_COOKIE}=; Path=/console; HttpOnly; SameSite=Lax; Max-Age=0`));
+    }
+    const browser = await sessions.beginSignIn('state-here', 'verifier', 'nonce', '/console');
+    const own = await request(system.app).get('/console/callback?state=state-here&code=x').set('cookie', `${SIGN_IN_COOKIE}=${browser}`);
+    expect(own.text).not.toContain('another browser');
   });
 
   it('refuses a form without the session CSRF token, and changes nothing', async () => {

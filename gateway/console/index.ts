@@ -16,7 +16,7 @@ import type { CompiledPolicy, LoadedPolicy } from '../policy/index.js';
 import { navigationFor, type PageContext } from './navigation.js';
 import { type ConsolePages, pages } from './pages.js';
 import { assetsRouter, render } from './render.js';
-import { type ConsoleSession, ConsoleSessions, cookieValue, csrfMatches, SESSION_COOKIE } from './sessions.js';
+import { type ConsoleSession, ConsoleSessions, cookieValue, csrfMatches, SESSION_COOKIE, SIGN_IN_COOKIE, SIGN_IN_SECONDS } from './sessions.js';
 import { ConsoleSignIn, type SignInSettings } from './sign-in.js';
 
 export interface ConsoleOptions {
@@ -42,8 +42,8 @@ export async function openConsole(options: ConsoleOptions): Promise<express.Rout
   const signIn = new ConsoleSignIn(options.signIn, catalogue);
   const handlers: ConsolePages = pages({ ...options, triage, now: options.clock ?? (() => new Date()) });
   const router = express.Router();
-  const cookie = (token: string, maxAgeSeconds: number) =>
-    `${SESSION_COOKIE}=${token}; Path=/console; HttpOnly; SameSite=Lax; Max-Age=${maxAgeSeconds}${options.secureCookies ? '; Secure' : ''}`;
+  const cookie = (token: string, maxAgeSeconds: number, name = SESSION_COOKIE) =>
+    `${name}=${token}; Path=/console; HttpOnly; SameSite=Lax; Max-Age=${maxAgeSeconds}${options.secureCookies ? '; Secure' : ''}`;
 
   const message = (req: Request, res: Response, status: number, title: string, paragraphs: string[], link?: { href: string; text: string }) =>
     render(
@@ -139,7 +139,8 @@ export async function openConsole(options: ConsoleOptions): Promise<express.Rout
         return null;
       });
       if (started === null) return;
-      await sessions.beginSignIn(started.state, started.codeVerifier, started.nonce, returnTo);
+      const browser = await sessions.beginSignIn(started.state, started.codeVerifier, started.nonce, returnTo);
+      res.setHeader('set-cookie', cookie(browser, SIGN_IN_SECONDS, SIGN_IN_COOKIE));
       res.redirect(303, started.url.toString());
     }),
   );
@@ -148,7 +149,19 @@ export async function openConsole(options: ConsoleOptions): Promise<express.Rout
     '/callback',
     page(async (req, res) => {
       const state = typeof req.query.state === 'string' ? req.query.state : '';
-      const pending = state === '' ? null : await sessions.finishSignIn(state);
+      const pending = state === '' ? null : await sessions.finishSignIn(state, cookieValue(req.headers.cookie, SIGN_IN_COOKIE));
+      res.setHeader('set-cookie', cookie('', 0, SIGN_IN_COOKIE));
+      if (pending === 'other-browser') {
+        message(
+          req,
+          res,
+          400,
+          'Sign-in did not complete',
+          ['This sign-in was started in another browser, or this browser did not keep its sign-in cookie. Start again here.'],
+          { href: '/console/sign-in', text: 'Sign in again' },
+        );
+        return;
+      }
       if (pending === null) {
         message(req, res, 400, 'Sign-in did not complete', ['This sign-in link has expired or was already used.'], {
           href: '/console/sign-in',
@@ -177,7 +190,7 @@ export async function openConsole(options: ConsoleOptions): Promise<express.Rout
         return;
       }
       const { token, session } = await sessions.create(finished.principal, finished.idToken);
-      res.setHeader('set-cookie', cookie(token, Math.floor((session.expiresAt.getTime() - Date.now()) / 1000)));
+      res.setHeader('set-cookie', [cookie('', 0, SIGN_IN_COOKIE), cookie(token, Math.floor((session.expiresAt.getTime() - Date.now()) / 1000))]);
       res.redirect(303, pending.returnTo);
     }),
   );
