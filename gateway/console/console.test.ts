@@ -170,6 +170,31 @@ describe('the console over HTTP', () => {
     expect((await request(system.app).get('/console/isp').set('cookie', cookie)).status).toBe(303);
   });
 
+  it('answers hostile forms, cookies and asset addresses with a page a person can act on, never a 500', async () => {
+    const { cookie, csrf } = await signedIn(officer);
+    const form = () => request(system.app).post('/console/alerts/abc').set('cookie', cookie);
+    const long = await form()
+      .type('form')
+      .send({ _csrf: csrf, decision: 'dismissed', note: 'x'.repeat(20_000) });
+    expect(long.status).toBe(413);
+    expect(long.text).toContain('too long');
+    const many = await form()
+      .type('form')
+      .send(Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`f${i}`, 'x'])));
+    expect(many.status).toBe(413);
+    const charset = await form().set('content-type', 'application/x-www-form-urlencoded; charset=klingon').send('_csrf=x');
+    expect(charset.status).toBe(415);
+    expect(charset.text).toContain('UTF-8');
+    const damaged = await request(system.app).get('/console/isp').set('cookie', `${SESSION_COOKIE}=%E0%A4%A`);
+    expect(damaged.status).toBe(303);
+    for (const path of ['/console/assets/nope.png', '/console/assets/%2e%2e/x', '/console/assets/fonts/%E0']) {
+      const asset = await request(system.app).get(path);
+      expect(asset.status, path).toBeGreaterThanOrEqual(400);
+      expect(asset.status, path).toBeLessThan(500);
+      expect(asset.text, path).toContain('govuk-');
+    }
+  });
+
   it('refuses anyone the ISP does not make an IG officer', async () => {
     const { cookie } = await signedIn(practitioner);
     const response = await request(system.app).get('/console/disclosures').set('cookie', cookie);

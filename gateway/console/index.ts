@@ -73,6 +73,10 @@ export async function openConsole(options: ConsoleOptions): Promise<express.Rout
       ]);
       return;
     }
+    if (clientErrorStatus(error) !== undefined) {
+      next(error);
+      return;
+    }
     process.emitWarning(`console ${req.method} ${req.path} failed: ${error instanceof Error ? error.message : String(error)}`, 'ConsoleWarning');
     next(error);
   };
@@ -126,6 +130,8 @@ export async function openConsole(options: ConsoleOptions): Promise<express.Rout
     next();
   });
   router.use('/assets', assetsRouter());
+  // Assets need no sign-in, and neither does being told one is missing.
+  router.use('/assets', (req, res) => message(req, res, 404, 'Page not found', ['There is no console file at this address.']));
 
   router.get(
     '/sign-in',
@@ -235,8 +241,33 @@ export async function openConsole(options: ConsoleOptions): Promise<express.Rout
   router.use((req, res) =>
     message(req, res, 404, 'Page not found', ['There is no console page at this address.'], { href: '/console', text: 'Go to the dashboard' }),
   );
-  router.use((_error: unknown, req: Request, res: Response, _next: NextFunction) => {
+  router.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const status = clientErrorStatus(error);
+    if (status !== undefined) {
+      const [title, paragraph] = CLIENT_ERRORS[status] ?? CLIENT_ERRORS[400] ?? ['', ''];
+      message(req, res, status, title, [paragraph], { href: '/console', text: 'Go to the dashboard' });
+      return;
+    }
     message(req, res, 500, 'Sorry, there is a problem with the console', ['Try again later.']);
   });
   return router;
+}
+
+/** What a person can do about a request the console could not take (a form too long, an unreadable charset, a bad address). */
+const CLIENT_ERRORS: Record<number, [string, string]> = {
+  400: ['The request could not be read', 'The address or form was damaged on the way. Go back, reload the page and try again.'],
+  404: ['Page not found', 'There is no console page at this address.'],
+  413: [
+    'What you sent is too long',
+    'The form was too long or had too many fields for the console. Shorten the note to under 2,000 characters and send it again.',
+  ],
+  415: ['The form could not be read', 'The form was sent in an encoding the console does not read. Send it from a browser, as UTF-8.'],
+};
+
+/** The status of an error that is the request's fault (body-parser's and the static files' errors carry one), if it is. */
+function clientErrorStatus(error: unknown): number | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const { status, statusCode } = error as { status?: unknown; statusCode?: unknown };
+  const code = typeof status === 'number' ? status : statusCode;
+  return typeof code === 'number' && code >= 400 && code < 500 ? code : undefined;
 }
