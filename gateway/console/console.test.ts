@@ -2,6 +2,7 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultPolicy, startTestSystem, type TestSystem } from '../../tests/harness.js';
 import { ConsoleSessions, SESSION_COOKIE, SIGN_IN_COOKIE } from './sessions.js';
+import { consoleSettings } from './settings.js';
 
 const officer = { userId: 'ig-officer-1', displayName: 'Ivy Grant', agency: 'iom', role: 'ig-officer', clientApplication: 'partnership-console' };
 const practitioner = {
@@ -200,5 +201,16 @@ describe('the console over HTTP', () => {
     const response = await request(system.app).get('/console/disclosures').set('cookie', cookie);
     expect(response.status).toBe(403);
     expect(response.text).toContain('You cannot use this console');
+  });
+});
+
+describe('the console settings', () => {
+  it('refuse to start in production unless browsers reach the console over https, or on localhost', () => {
+    const production = { NODE_ENV: 'production' };
+    expect(() => consoleSettings(production, 4000)).toThrow(/CONSOLE_PUBLIC_URL must be the https:\/\/ address/);
+    expect(() => consoleSettings({ ...production, CONSOLE_PUBLIC_URL: 'http://gateway.partner.example' }, 4000)).toThrow(/it is http:\/\/gateway/);
+    expect(consoleSettings({ ...production, CONSOLE_PUBLIC_URL: 'https://gateway.partner.example/' }, 4000).publicUrl).toBe('https://gateway.partner.example');
+    expect(consoleSettings({ ...production, CONSOLE_PUBLIC_URL: 'http://localhost:4000' }, 4000).publicUrl).toBe('http://localhost:4000');
+    expect(consoleSettings({ NODE_ENV: 'development' }, 4000).publicUrl).toBe('http://localhost:4000');
   });
 });
