@@ -150,6 +150,9 @@ describe('the console over HTTP', () => {
     const browser = await sessions.beginSignIn('state-here', 'verifier', 'nonce', '/console');
     const own = await request(system.app).get('/console/callback?state=state-here&code=x').set('cookie', `${SIGN_IN_COOKIE}=${browser}`);
     expect(own.text).not.toContain('another browser');
+    // The sign-in is this browser's, but the identity provider does not answer: a failing dependency, named.
+    expect(own.status).toBe(503);
+    expect(own.text).toContain('Sign-in is unavailable: the identity provider http://127.0.0.1:9/ could not be reached');
   });
 
   it('refuses a form without the session CSRF token, and changes nothing', async () => {

@@ -17,7 +17,7 @@ import { navigationFor, type PageContext } from './navigation.js';
 import { type ConsolePages, pages } from './pages.js';
 import { assetsRouter, render } from './render.js';
 import { type ConsoleSession, ConsoleSessions, cookieValue, csrfMatches, SESSION_COOKIE, SIGN_IN_COOKIE, SIGN_IN_SECONDS } from './sessions.js';
-import { ConsoleSignIn, type SignInSettings } from './sign-in.js';
+import { ConsoleSignIn, IdentityProviderUnreachable, type SignInSettings } from './sign-in.js';
 
 export interface ConsoleOptions {
   ledger: Ledger;
@@ -179,7 +179,19 @@ export async function openConsole(options: ConsoleOptions): Promise<express.Rout
       const finished = await signIn.finish(current, { ...pending, state }).catch((error: unknown) => ({
         ok: false as const,
         reason: error instanceof Error ? error.message : String(error),
+        unreachable: error instanceof IdentityProviderUnreachable,
       }));
+      if (!finished.ok && 'unreachable' in finished && finished.unreachable) {
+        message(
+          req,
+          res,
+          503,
+          'Sign-in is unavailable',
+          [`Sign-in is unavailable: the identity provider ${signIn.settings.issuer} could not be reached.`, 'Try again shortly, then sign in again.'],
+          { href: '/console/sign-in', text: 'Sign in again' },
+        );
+        return;
+      }
       if (!finished.ok) {
         message(req, res, 401, 'Sign-in did not complete', [`The identity provider's answer was not accepted: ${finished.reason}.`], {
           href: '/console/sign-in',
