@@ -12,6 +12,7 @@ import { z } from 'zod';
 import { SimulatorEnv } from '../adapters/kit/simulator.js';
 import { agencies } from '../adapters/registry.js';
 import { ConfigSchema, loadConfig } from '../gateway/config.js';
+import { consoleSettings, consoleSettingsSchema } from '../gateway/console/settings.js';
 import { ROOT } from '../scripts/generated.js';
 import { compiledScripts } from '../scripts/image-commands.js';
 import { startTestSystem, type TestSystem } from './harness.js';
@@ -39,7 +40,11 @@ const identityProviderVariables = new Set(['NODE_ENV', 'DEV_IDP_PORT', 'DEV_IDP_
 /** `node dist/x/y.js` runs the compiled form of `x/y.ts`. */
 const sourceOf = (script: string) => join(ROOT, script.replace(/^dist\//, '').replace(/\.js$/, '.ts'));
 
-const gatewayVariables = new Set([...Object.keys(ConfigSchema.shape), ...agencies.map((a) => `${a.agency.toUpperCase()}_URL`)]);
+const gatewayVariables = new Set([
+  ...Object.keys(ConfigSchema.shape),
+  ...Object.keys(consoleSettingsSchema.shape),
+  ...agencies.map((a) => `${a.agency.toUpperCase()}_URL`),
+]);
 const simulatorVariables = new Set(Object.keys(SimulatorEnv.shape));
 
 describe('docker/compose.yaml', () => {
@@ -103,6 +108,7 @@ describe('docker/compose.yaml', () => {
         agencies.map((a) => a.agency),
       ),
     ).not.toThrow();
+    expect(consoleSettings(withImageDefaults, 4000).publicUrl).toBe('http://localhost:4000');
     const { AUTH_JWKS_URL: _url, AUTH_ISSUER: _issuer, ...withoutProvider } = withImageDefaults;
     expect(() =>
       loadConfig(

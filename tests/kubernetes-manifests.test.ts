@@ -12,12 +12,13 @@ import { isSeq, parseAllDocuments, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { agencies } from '../adapters/registry.js';
 import { ConfigSchema, loadConfig } from '../gateway/config.js';
+import { consoleSettings, consoleSettingsSchema } from '../gateway/console/settings.js';
 import { ROOT } from '../scripts/generated.js';
 
 const DEPLOY = join(ROOT, 'deploy');
 const names = agencies.map((a) => a.agency);
 const urlVariables = names.map((agency) => `${agency.toUpperCase()}_URL`);
-const gatewayVariables = new Set([...Object.keys(ConfigSchema.shape), ...urlVariables]);
+const gatewayVariables = new Set([...Object.keys(ConfigSchema.shape), ...Object.keys(consoleSettingsSchema.shape), ...urlVariables]);
 
 const Manifest = z.looseObject({ apiVersion: z.string(), kind: z.string(), metadata: z.looseObject({ name: z.string() }) });
 type Manifest = z.infer<typeof Manifest>;
@@ -123,6 +124,7 @@ describe('deploy/ (Kustomize)', () => {
     expect(loaded).toMatchObject({ NODE_ENV: 'production', AGENCIES: 'external', PORT: container.ports[0]?.containerPort });
     expect(loaded.DATABASE_URL).toMatch(/^postgres/);
     expect(loaded.LEDGER_SIGNING_KEY).toBeDefined();
+    expect(consoleSettings(environment, loaded.PORT).publicUrl).toMatch(/^https:\/\//);
   });
 
   it('names one agency URL per agency of adapters/registry.ts, and no other', () => {

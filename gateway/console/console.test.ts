@@ -1,7 +1,8 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultPolicy, startTestSystem, type TestSystem } from '../../tests/harness.js';
-import { ConsoleSessions, SESSION_COOKIE } from './sessions.js';
+import { ConsoleSessions, SESSION_COOKIE, SIGN_IN_COOKIE } from './sessions.js';
+import { consoleSettings } from './settings.js';
 
 const officer = { userId: 'ig-officer-1', displayName: 'Ivy Grant', agency: 'iom', role: 'ig-officer', clientApplication: 'partnership-console' };
 const practitioner = {
@@ -103,6 +104,57 @@ describe('the console over HTTP', () => {
     expect(scoped.text).not.toContain('pp-9');
   });
 
+  it("shows an agency's IG officer only the people the agency holds, by the agency's own identifiers", async () => {
+    const housing = await signedIn({ ...officer, userId: 'housing-ig-officer-2', agency: 'housing', role: 'housing-ig-officer' });
+    const people = [...system.directory.current().people()];
+    const stranger = people.find((p) => p.identifiers.pnc !== undefined && p.records.every((r) => r.agency !== 'housing'));
+    const tenant = people.find((p) => p.records.some((r) => r.agency === 'housing') && p.records.some((r) => r.agency !== 'housing' && r.identifiers.pnc));
+    if (stranger === undefined || tenant === undefined) throw new Error('the test population has no one housing does not know, or no tenant with a PNC');
+    const [given, family] = [stranger.records[0]?.givenName, stranger.records[0]?.familyName];
+    const byName = await request(system.app)
+      .get(`/console/people?name=${encodeURIComponent(`${given} ${family}`)}&dateOfBirth=${stranger.records[0]?.dateOfBirth}`)
+      .set('cookie', housing.cookie);
+    expect(byName.status).toBe(200);
+    expect(byName.text).not.toContain(stranger.id);
+    expect(byName.text).not.toContain(stranger.identifiers.pnc);
+    const pnc = stranger.identifiers.pnc ?? '';
+    const byPnc = await request(system.app)
+      .get(`/console/people?kind=pnc&value=${encodeURIComponent(pnc)}`)
+      .set('cookie', housing.cookie);
+    expect(byPnc.text).toContain('not in the identity index now');
+    expect(byPnc.text).not.toContain(stranger.id);
+    for (const value of Object.values(stranger.identifiers)) if (value !== pnc) expect(byPnc.text).not.toContain(value);
+    const report = await request(system.app)
+      .get(`/console/access-report?pnc=${encodeURIComponent(pnc)}`)
+      .set('cookie', housing.cookie);
+    expect(report.status).toBe(200);
+    expect(report.text).not.toContain(stranger.id);
+    const tenantRecord = tenant.records.find((r) => r.agency === 'housing');
+    const tenantSearch = await request(system.app)
+      .get(`/console/people?name=${encodeURIComponent(`${tenantRecord?.givenName} ${tenantRecord?.familyName}`)}&dateOfBirth=${tenantRecord?.dateOfBirth}`)
+      .set('cookie', housing.cookie);
+    expect(tenantSearch.text).toContain(tenant.id);
+    expect(tenantSearch.text).not.toContain(tenant.identifiers.pnc);
+  });
+
+  it('finishes a sign-in only in the browser that began it', async () => {
+    for (const cookie of [undefined, `${SIGN_IN_COOKIE}=someone-elses`]) {
+      const state = `state-${Math.random()}`;
+      await sessions.beginSignIn(state, 'verifier', 'nonce', '/console');
+      const callback = request(system.app).get(`/console/callback?state=${state}&code=attackers-code`);
+      const response = cookie === undefined ? await callback : await callback.set('cookie', cookie);
+      expect(response.status).toBe(400);
+      expect(response.text).toContain('This sign-in was started in another browser');
+      expect(response.headers['set-cookie']?.[0]).toMatch(new RegExp(`^${SIGN_IN_COOKIE}=; Path=/console; HttpOnly; SameSite=Lax; Max-Age=0`));
+    }
+    const browser = await sessions.beginSignIn('state-here', 'verifier', 'nonce', '/console');
+    const own = await request(system.app).get('/console/callback?state=state-here&code=x').set('cookie', `${SIGN_IN_COOKIE}=${browser}`);
+    expect(own.text).not.toContain('another browser');
+    // The sign-in is this browser's, but the identity provider does not answer: a failing dependency, named.
+    expect(own.status).toBe(503);
+    expect(own.text).toContain('Sign-in is unavailable: the identity provider http://127.0.0.1:9/ could not be reached');
+  });
+
   it('refuses a form without the session CSRF token, and changes nothing', async () => {
     const { cookie, csrf } = await signedIn(officer);
     const before = (await system.ledger.query({ kind: 'alteration', userId: 'ig-officer-1' })).entries.length;
@@ -122,10 +174,46 @@ describe('the console over HTTP', () => {
     expect((await request(system.app).get('/console/isp').set('cookie', cookie)).status).toBe(303);
   });
 
+  it('answers hostile forms, cookies and asset addresses with a page a person can act on, never a 500', async () => {
+    const { cookie, csrf } = await signedIn(officer);
+    const form = () => request(system.app).post('/console/alerts/abc').set('cookie', cookie);
+    const long = await form()
+      .type('form')
+      .send({ _csrf: csrf, decision: 'dismissed', note: 'x'.repeat(20_000) });
+    expect(long.status).toBe(413);
+    expect(long.text).toContain('too long');
+    const many = await form()
+      .type('form')
+      .send(Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`f${i}`, 'x'])));
+    expect(many.status).toBe(413);
+    const charset = await form().set('content-type', 'application/x-www-form-urlencoded; charset=klingon').send('_csrf=x');
+    expect(charset.status).toBe(415);
+    expect(charset.text).toContain('UTF-8');
+    const damaged = await request(system.app).get('/console/isp').set('cookie', `${SESSION_COOKIE}=%E0%A4%A`);
+    expect(damaged.status).toBe(303);
+    for (const path of ['/console/assets/nope.png', '/console/assets/%2e%2e/x', '/console/assets/fonts/%E0']) {
+      const asset = await request(system.app).get(path);
+      expect(asset.status, path).toBeGreaterThanOrEqual(400);
+      expect(asset.status, path).toBeLessThan(500);
+      expect(asset.text, path).toContain('govuk-');
+    }
+  });
+
   it('refuses anyone the ISP does not make an IG officer', async () => {
     const { cookie } = await signedIn(practitioner);
     const response = await request(system.app).get('/console/disclosures').set('cookie', cookie);
     expect(response.status).toBe(403);
     expect(response.text).toContain('You cannot use this console');
+  });
+});
+
+describe('the console settings', () => {
+  it('refuse to start in production unless browsers reach the console over https, or on localhost', () => {
+    const production = { NODE_ENV: 'production' };
+    expect(() => consoleSettings(production, 4000)).toThrow(/CONSOLE_PUBLIC_URL must be the https:\/\/ address/);
+    expect(() => consoleSettings({ ...production, CONSOLE_PUBLIC_URL: 'http://gateway.partner.example' }, 4000)).toThrow(/it is http:\/\/gateway/);
+    expect(consoleSettings({ ...production, CONSOLE_PUBLIC_URL: 'https://gateway.partner.example/' }, 4000).publicUrl).toBe('https://gateway.partner.example');
+    expect(consoleSettings({ ...production, CONSOLE_PUBLIC_URL: 'http://localhost:4000' }, 4000).publicUrl).toBe('http://localhost:4000');
+    expect(consoleSettings({ NODE_ENV: 'development' }, 4000).publicUrl).toBe('http://localhost:4000');
   });
 });

@@ -16,8 +16,8 @@ import type { CompiledPolicy, LoadedPolicy } from '../policy/index.js';
 import { navigationFor, type PageContext } from './navigation.js';
 import { type ConsolePages, pages } from './pages.js';
 import { assetsRouter, render } from './render.js';
-import { type ConsoleSession, ConsoleSessions, cookieValue, csrfMatches, SESSION_COOKIE } from './sessions.js';
-import { ConsoleSignIn, type SignInSettings } from './sign-in.js';
+import { type ConsoleSession, ConsoleSessions, cookieValue, csrfMatches, SESSION_COOKIE, SIGN_IN_COOKIE, SIGN_IN_SECONDS } from './sessions.js';
+import { ConsoleSignIn, IdentityProviderUnreachable, type SignInSettings } from './sign-in.js';
 
 export interface ConsoleOptions {
   ledger: Ledger;
@@ -42,8 +42,8 @@ export async function openConsole(options: ConsoleOptions): Promise<express.Rout
   const signIn = new ConsoleSignIn(options.signIn, catalogue);
   const handlers: ConsolePages = pages({ ...options, triage, now: options.clock ?? (() => new Date()) });
   const router = express.Router();
-  const cookie = (token: string, maxAgeSeconds: number) =>
-    `${SESSION_COOKIE}=${token}; Path=/console; HttpOnly; SameSite=Lax; Max-Age=${maxAgeSeconds}${options.secureCookies ? '; Secure' : ''}`;
+  const cookie = (token: string, maxAgeSeconds: number, name = SESSION_COOKIE) =>
+    `${name}=${token}; Path=/console; HttpOnly; SameSite=Lax; Max-Age=${maxAgeSeconds}${options.secureCookies ? '; Secure' : ''}`;
 
   const message = (req: Request, res: Response, status: number, title: string, paragraphs: string[], link?: { href: string; text: string }) =>
     render(
@@ -71,6 +71,10 @@ export async function openConsole(options: ConsoleOptions): Promise<express.Rout
       message(req, res, 503, 'The disclosure ledger is unavailable', [
         'The ledger could not record or read this page, so nothing from it is shown. Try again shortly.',
       ]);
+      return;
+    }
+    if (clientErrorStatus(error) !== undefined) {
+      next(error);
       return;
     }
     process.emitWarning(`console ${req.method} ${req.path} failed: ${error instanceof Error ? error.message : String(error)}`, 'ConsoleWarning');
@@ -126,6 +130,8 @@ export async function openConsole(options: ConsoleOptions): Promise<express.Rout
     next();
   });
   router.use('/assets', assetsRouter());
+  // Assets need no sign-in, and neither does being told one is missing.
+  router.use('/assets', (req, res) => message(req, res, 404, 'Page not found', ['There is no console file at this address.']));
 
   router.get(
     '/sign-in',
@@ -139,7 +145,8 @@ export async function openConsole(options: ConsoleOptions): Promise<express.Rout
         return null;
       });
       if (started === null) return;
-      await sessions.beginSignIn(started.state, started.codeVerifier, started.nonce, returnTo);
+      const browser = await sessions.beginSignIn(started.state, started.codeVerifier, started.nonce, returnTo);
+      res.setHeader('set-cookie', cookie(browser, SIGN_IN_SECONDS, SIGN_IN_COOKIE));
       res.redirect(303, started.url.toString());
     }),
   );
@@ -148,7 +155,19 @@ export async function openConsole(options: ConsoleOptions): Promise<express.Rout
     '/callback',
     page(async (req, res) => {
       const state = typeof req.query.state === 'string' ? req.query.state : '';
-      const pending = state === '' ? null : await sessions.finishSignIn(state);
+      const pending = state === '' ? null : await sessions.finishSignIn(state, cookieValue(req.headers.cookie, SIGN_IN_COOKIE));
+      res.setHeader('set-cookie', cookie('', 0, SIGN_IN_COOKIE));
+      if (pending === 'other-browser') {
+        message(
+          req,
+          res,
+          400,
+          'Sign-in did not complete',
+          ['This sign-in was started in another browser, or this browser did not keep its sign-in cookie. Start again here.'],
+          { href: '/console/sign-in', text: 'Sign in again' },
+        );
+        return;
+      }
       if (pending === null) {
         message(req, res, 400, 'Sign-in did not complete', ['This sign-in link has expired or was already used.'], {
           href: '/console/sign-in',
@@ -160,7 +179,19 @@ export async function openConsole(options: ConsoleOptions): Promise<express.Rout
       const finished = await signIn.finish(current, { ...pending, state }).catch((error: unknown) => ({
         ok: false as const,
         reason: error instanceof Error ? error.message : String(error),
+        unreachable: error instanceof IdentityProviderUnreachable,
       }));
+      if (!finished.ok && 'unreachable' in finished && finished.unreachable) {
+        message(
+          req,
+          res,
+          503,
+          'Sign-in is unavailable',
+          [`Sign-in is unavailable: the identity provider ${signIn.settings.issuer} could not be reached.`, 'Try again shortly, then sign in again.'],
+          { href: '/console/sign-in', text: 'Sign in again' },
+        );
+        return;
+      }
       if (!finished.ok) {
         message(req, res, 401, 'Sign-in did not complete', [`The identity provider's answer was not accepted: ${finished.reason}.`], {
           href: '/console/sign-in',
@@ -177,7 +208,7 @@ export async function openConsole(options: ConsoleOptions): Promise<express.Rout
         return;
       }
       const { token, session } = await sessions.create(finished.principal, finished.idToken);
-      res.setHeader('set-cookie', cookie(token, Math.floor((session.expiresAt.getTime() - Date.now()) / 1000)));
+      res.setHeader('set-cookie', [cookie('', 0, SIGN_IN_COOKIE), cookie(token, Math.floor((session.expiresAt.getTime() - Date.now()) / 1000))]);
       res.redirect(303, pending.returnTo);
     }),
   );
@@ -222,8 +253,33 @@ export async function openConsole(options: ConsoleOptions): Promise<express.Rout
   router.use((req, res) =>
     message(req, res, 404, 'Page not found', ['There is no console page at this address.'], { href: '/console', text: 'Go to the dashboard' }),
   );
-  router.use((_error: unknown, req: Request, res: Response, _next: NextFunction) => {
+  router.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const status = clientErrorStatus(error);
+    if (status !== undefined) {
+      const [title, paragraph] = CLIENT_ERRORS[status] ?? CLIENT_ERRORS[400] ?? ['', ''];
+      message(req, res, status, title, [paragraph], { href: '/console', text: 'Go to the dashboard' });
+      return;
+    }
     message(req, res, 500, 'Sorry, there is a problem with the console', ['Try again later.']);
   });
   return router;
+}
+
+/** What a person can do about a request the console could not take (a form too long, an unreadable charset, a bad address). */
+const CLIENT_ERRORS: Record<number, [string, string]> = {
+  400: ['The request could not be read', 'The address or form was damaged on the way. Go back, reload the page and try again.'],
+  404: ['Page not found', 'There is no console page at this address.'],
+  413: [
+    'What you sent is too long',
+    'The form was too long or had too many fields for the console. Shorten the note to under 2,000 characters and send it again.',
+  ],
+  415: ['The form could not be read', 'The form was sent in an encoding the console does not read. Send it from a browser, as UTF-8.'],
+};
+
+/** The status of an error that is the request's fault (body-parser's and the static files' errors carry one), if it is. */
+function clientErrorStatus(error: unknown): number | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const { status, statusCode } = error as { status?: unknown; statusCode?: unknown };
+  const code = typeof status === 'number' ? status : statusCode;
+  return typeof code === 'number' && code >= 400 && code < 500 ? code : undefined;
 }

@@ -9,9 +9,9 @@ import { IDENTIFIER_KINDS, IDENTIFIER_LABELS } from '../../schema/identifiers.js
 import { type AuditFilter, checkAuditFilter, checkPersonReference, type PersonReference } from '../audit/filter.js';
 import { AUDIT_PURPOSE } from '../audit/gate.js';
 import { gatewayIdsOf, identifiersOf, indexedPerson, personCriterion } from '../audit/people.js';
-import { scopedCriteria, scopedSubjectAccess } from '../audit/scope.js';
+import { scopedCriteria, scopedPerson, scopedSubjectAccess } from '../audit/scope.js';
 import { type AlertTriage, type QueuedAlert, TRIAGE_DECISIONS, triageNoteSchema } from '../audit/triage.js';
-import { recordEnvelope, recordedIdentifiers } from '../enforcement/index.js';
+import { recordEnvelope } from '../enforcement/index.js';
 import type { IdentityIndex } from '../identity/index-of-people.js';
 import {
   canonicalJson,
@@ -154,8 +154,8 @@ export function pages(parts: Parts): ConsolePages {
         errors.value = checked.message;
       } else {
         const reference = checked.value;
-        const person = indexedPerson(reference, parts.index());
-        const identifiers = { ...identifiersOf(reference), ...(person ? recordedIdentifiers(person) : {}) };
+        const person = scopedPerson(indexedPerson(reference, parts.index()), context.scope);
+        const identifiers = { ...identifiersOf(reference), ...person?.identifiers };
         const id = person?.id ?? (reference.kind === 'personId' ? reference.value : 'not in the identity index now');
         results = [{ id, ...identifiers, reportHref: `/console/access-report${reportQuery(reference)}` }];
         if (person) shown.push({ gatewayId: person.id, identifiers, disclosed: [], withheld: [] });
@@ -164,9 +164,14 @@ export function pages(parts: Parts): ConsolePages {
       if (form.name === undefined || form.name.length < 2 || form.name.length > 100) errors.name = 'Enter a name of 2 to 100 characters';
       else if (form.dateOfBirth && !isDate(form.dateOfBirth)) errors.name = 'Enter the date of birth as YYYY-MM-DD, for example 1987-03-27';
       else {
-        const found = parts.index().search(form.name, form.dateOfBirth || undefined, 20);
-        results = found.map(({ person }) => {
-          const identifiers = recordedIdentifiers(person);
+        // An agency's officer searches only the people the agency holds, so a match is not cut off by others.
+        const found = parts
+          .index()
+          .search(form.name, form.dateOfBirth || undefined, context.scope.kind === 'partnership' ? 20 : 10_000)
+          .flatMap(({ person: candidate }) => scopedPerson(candidate, context.scope) ?? [])
+          .slice(0, 20);
+        results = found.map((person) => {
+          const identifiers = person.identifiers;
           shown.push({ gatewayId: person.id, identifiers, disclosed: [], withheld: [] });
           return { id: person.id, ...identifiers, reportHref: `/console/access-report${toQuery({ personId: person.id })}` };
         });
@@ -195,14 +200,18 @@ export function pages(parts: Parts): ConsolePages {
     if (form.to && !isDate(form.to)) errors.to = 'Enter the to date as YYYY-MM-DD';
     const from = isDate(form.from) ? form.from : undefined;
     const to = isDate(form.to) ? form.to : undefined;
-    const personIds = await gatewayIdsOf(reference, ledger, parts.index());
-    const reports = await Promise.all(personIds.map((id) => ledger.subjectAccess(id)));
+    const person = scopedPerson(indexedPerson(reference, parts.index()), context.scope);
+    const ids = await gatewayIdsOf(reference, ledger, parts.index());
+    const reports = await Promise.all(ids.map(async (id) => ({ id, entries: scopedSubjectAccess((await ledger.subjectAccess(id)).entries, context.scope) })));
+    // Outside the officer's scope a gateway id is not shown unless the officer's share of the ledger names it.
+    const personIds = reports
+      .filter((report) => report.id === person?.id || report.entries.length > 0 || context.scope.kind === 'partnership')
+      .map((r) => r.id);
     const entries = reports
-      .flatMap((report) => scopedSubjectAccess(report.entries, context.scope))
+      .flatMap((report) => report.entries)
       .filter((entry) => (from === undefined || londonDate(entry.occurredAt) >= from) && (to === undefined || londonDate(entry.occurredAt) <= to))
       .sort((a, b) => a.sequence - b.sequence);
-    const person = indexedPerson(reference, parts.index());
-    const identifiers = { ...identifiersOf(reference), ...(person ? recordedIdentifiers(person) : {}) };
+    const identifiers = { ...identifiersOf(reference), ...person?.identifiers };
     return {
       ok: true as const,
       reference,

@@ -27,7 +27,7 @@ export function assetsRouter(): express.Router {
   };
   router.get('/govuk-frontend.min.css', css(stylesheet));
   router.get('/console.css', css(consoleStylesheet));
-  router.use(express.static(join(govukDist, 'govuk', 'assets'), { index: false, fallthrough: false, maxAge: '1d' }));
+  router.use(express.static(join(govukDist, 'govuk', 'assets'), { index: false, maxAge: '1d' }));
   return router;
 }
 

@@ -10,8 +10,10 @@ import { migrate } from '../database/migrate.js';
 import type { LedgerStore as Database } from '../ledger/store.js';
 
 export const SESSION_COOKIE = 'pg_console';
+/** Binds a sign-in to the browser that began it (login CSRF): its random value's hash is kept with the OIDC state. */
+export const SIGN_IN_COOKIE = 'pg_console_sign_in';
+export const SIGN_IN_SECONDS = 600;
 const SESSION_HOURS = 8;
-const SIGN_IN_MINUTES = 10;
 
 export interface ConsoleSession {
   principal: Principal;
@@ -29,7 +31,7 @@ const principalSchema = z.object({
   clientApplication: z.string(),
 });
 const sessionRow = z.object({ principal: z.string(), csrf_token: z.string(), id_token: z.string(), expires_at: z.coerce.date() });
-const signInRow = z.object({ code_verifier: z.string(), nonce: z.string(), return_to: z.string() });
+const signInRow = z.object({ code_verifier: z.string(), nonce: z.string(), return_to: z.string(), browser_hash: z.string() });
 
 const hash = (token: string) => createHash('sha256').update(token).digest('hex');
 export const randomToken = () => randomBytes(32).toString('base64url');
@@ -68,29 +70,40 @@ export class ConsoleSessions {
     if (token !== undefined) await this.database.query('DELETE FROM console_sessions WHERE token_hash = $1', [hash(token)]);
   }
 
-  async beginSignIn(state: string, codeVerifier: string, nonce: string, returnTo: string, now = new Date()): Promise<void> {
+  /** Keeps a sign-in under way; returns the value for the browser's sign-in cookie. */
+  async beginSignIn(state: string, codeVerifier: string, nonce: string, returnTo: string, now = new Date()): Promise<string> {
+    const browser = randomToken();
     await this.database.query('DELETE FROM console_sign_ins WHERE expires_at < $1', [now]);
-    await this.database.query('INSERT INTO console_sign_ins (state_hash, code_verifier, nonce, return_to, expires_at) VALUES ($1, $2, $3, $4, $5)', [
-      hash(state),
-      codeVerifier,
-      nonce,
-      returnTo,
-      new Date(now.getTime() + SIGN_IN_MINUTES * 60_000),
-    ]);
+    await this.database.query(
+      'INSERT INTO console_sign_ins (state_hash, code_verifier, nonce, return_to, expires_at, browser_hash) VALUES ($1, $2, $3, $4, $5, $6)',
+      [hash(state), codeVerifier, nonce, returnTo, new Date(now.getTime() + SIGN_IN_SECONDS * 1000), hash(browser)],
+    );
+    return browser;
   }
 
-  /** The sign-in this state began, once: a replayed callback finds nothing. */
-  async finishSignIn(state: string, now = new Date()): Promise<{ codeVerifier: string; nonce: string; returnTo: string } | null> {
+  /**
+   * The sign-in this state began, once (a replayed callback finds nothing), and only in the browser that began it:
+   * `other-browser` when the sign-in cookie is missing or is not that sign-in's.
+   */
+  async finishSignIn(
+    state: string,
+    browser: string | undefined,
+    now = new Date(),
+  ): Promise<{ codeVerifier: string; nonce: string; returnTo: string } | 'other-browser' | null> {
     const rows = z
       .array(signInRow)
       .parse(
-        await this.database.query('DELETE FROM console_sign_ins WHERE state_hash = $1 AND expires_at > $2 RETURNING code_verifier, nonce, return_to', [
-          hash(state),
-          now,
-        ]),
+        await this.database.query(
+          'DELETE FROM console_sign_ins WHERE state_hash = $1 AND expires_at > $2 RETURNING code_verifier, nonce, return_to, browser_hash',
+          [hash(state), now],
+        ),
       );
     const [row] = rows;
-    return row === undefined ? null : { codeVerifier: row.code_verifier, nonce: row.nonce, returnTo: row.return_to };
+    if (row === undefined) return null;
+    const expected = Buffer.from(row.browser_hash);
+    const given = Buffer.from(browser === undefined || browser.length > 100 ? '' : hash(browser));
+    if (expected.length !== given.length || !timingSafeEqual(expected, given)) return 'other-browser';
+    return { codeVerifier: row.code_verifier, nonce: row.nonce, returnTo: row.return_to };
   }
 }
 
@@ -106,7 +119,13 @@ export function csrfMatches(session: ConsoleSession, submitted: unknown): boolea
 export function cookieValue(header: string | undefined, name: string): string | undefined {
   for (const part of (header ?? '').split(';')) {
     const [key, ...rest] = part.trim().split('=');
-    if (key === name) return decodeURIComponent(rest.join('='));
+    if (key !== name) continue;
+    // A malformed value (a hostile or damaged cookie) is as if there were none.
+    try {
+      return decodeURIComponent(rest.join('='));
+    } catch {
+      return undefined;
+    }
   }
   return undefined;
 }

@@ -24,6 +24,18 @@ export interface Started {
 
 const idTokenClaims = z.looseObject({ sub: z.string() });
 
+/** The identity provider did not answer (refused, unreachable, timed out): a failing dependency, not a bad answer. */
+export class IdentityProviderUnreachable extends Error {
+  constructor(issuer: string, cause: unknown) {
+    super(`the identity provider ${issuer} could not be reached: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+  }
+}
+
+/** openid-client passes fetch's network failures on as TypeError('fetch failed'), and its own timeouts with a code. */
+const unreachable = (error: unknown): boolean =>
+  (error instanceof TypeError && error.message === 'fetch failed') ||
+  (error instanceof oidc.ClientError && (error.code === 'OAUTH_TIMEOUT' || error.code === 'OAUTH_ABORT'));
+
 export class ConsoleSignIn {
   #configuration: Promise<oidc.Configuration> | undefined;
 
@@ -49,7 +61,7 @@ export class ConsoleSignIn {
       })
       .catch((error: unknown) => {
         this.#configuration = undefined;
-        throw new Error(`the identity provider ${this.settings.issuer} could not be reached: ${error instanceof Error ? error.message : String(error)}`);
+        throw new IdentityProviderUnreachable(this.settings.issuer, error);
       });
     return this.#configuration;
   }
@@ -76,12 +88,16 @@ export class ConsoleSignIn {
     checks: { state: string; codeVerifier: string; nonce: string },
   ): Promise<{ ok: true; principal: Principal; idToken: string } | { ok: false; reason: string }> {
     const configuration = await this.#configure();
-    const tokens = await oidc.authorizationCodeGrant(configuration, currentUrl, {
-      pkceCodeVerifier: checks.codeVerifier,
-      expectedState: checks.state,
-      expectedNonce: checks.nonce,
-      idTokenExpected: true,
-    });
+    const tokens = await oidc
+      .authorizationCodeGrant(configuration, currentUrl, {
+        pkceCodeVerifier: checks.codeVerifier,
+        expectedState: checks.state,
+        expectedNonce: checks.nonce,
+        idTokenExpected: true,
+      })
+      .catch((error: unknown) => {
+        throw unreachable(error) ? new IdentityProviderUnreachable(this.settings.issuer, error) : error;
+      });
     const claims = idTokenClaims.parse(tokens.claims());
     const idToken = tokens.id_token ?? '';
     const principal = principalFromClaims({ ...claims, azp: this.settings.clientId }, this.catalogue);
