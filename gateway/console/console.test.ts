@@ -174,6 +174,18 @@ describe('the console over HTTP', () => {
     expect((await request(system.app).get('/console/isp').set('cookie', cookie)).status).toBe(303);
   });
 
+  it('verifies the whole chain only from its form, never from a link', async () => {
+    const { cookie, csrf } = await signedIn(officer);
+    const byLink = await request(system.app).get('/console/integrity?full=true').set('cookie', cookie);
+    expect(byLink.status).toBe(200);
+    expect(byLink.text).toContain('From the last checkpoint');
+    const forged = await request(system.app).post('/console/integrity').set('cookie', cookie).type('form').send({});
+    expect(forged.status).toBe(403);
+    const byForm = await request(system.app).post('/console/integrity').set('cookie', cookie).type('form').send({ _csrf: csrf });
+    expect(byForm.status).toBe(200);
+    expect(byForm.text).toContain('The whole chain from record 1');
+  });
+
   it('answers hostile forms, cookies and asset addresses with a page a person can act on, never a 500', async () => {
     const { cookie, csrf } = await signedIn(officer);
     const form = () => request(system.app).post('/console/alerts/abc').set('cookie', cookie);

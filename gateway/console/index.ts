@@ -249,6 +249,8 @@ export async function openConsole(options: ConsoleOptions): Promise<express.Rout
   router.get('/alerts/:key', page(handlers.alert));
   router.post('/alerts/:key', page(handlers.triage));
   router.get('/integrity', page(handlers.integrity));
+  // The whole chain is a form: a link from another site must not set an officer's browser verifying a million records.
+  router.post('/integrity', page(handlers.integrity));
   router.get('/isp', page(handlers.isp));
   router.use((req, res) =>
     message(req, res, 404, 'Page not found', ['There is no console page at this address.'], { href: '/console', text: 'Go to the dashboard' }),

@@ -653,7 +653,7 @@ export function pages(parts: Parts): ConsolePages {
   const verificationRow = z.object({ at: z.coerce.date(), checked: z.coerce.number().int(), ok: z.boolean(), user_id: z.string() });
 
   const integrity: Handler = async (req, res, context) => {
-    const full = single(req.query.full) === 'true';
+    const full = req.method === 'POST';
     const report = await ledger.verify({ witness: await ledger.witnessed(), incremental: !full });
     await database.query('INSERT INTO console_verifications (at, full_check, ok, checked, user_id) VALUES ($1, $2, $3, $4, $5)', [
       now(),
