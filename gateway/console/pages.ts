@@ -154,7 +154,7 @@ export function pages(parts: Parts): ConsolePages {
         errors.value = checked.message;
       } else {
         const reference = checked.value;
-        const person = scopedPerson(indexedPerson(reference, parts.index()), context.scope);
+        const person = scopedPerson(await indexedPerson(reference, parts.index()), context.scope);
         const identifiers = { ...identifiersOf(reference), ...person?.identifiers };
         const id = person?.id ?? (reference.kind === 'personId' ? reference.value : 'not in the identity index now');
         results = [{ id, ...identifiers, reportHref: `/console/access-report${reportQuery(reference)}` }];
@@ -165,9 +165,7 @@ export function pages(parts: Parts): ConsolePages {
       else if (form.dateOfBirth && !isDate(form.dateOfBirth)) errors.name = 'Enter the date of birth as YYYY-MM-DD, for example 1987-03-27';
       else {
         // An agency's officer searches only the people the agency holds, so a match is not cut off by others.
-        const found = parts
-          .index()
-          .search(form.name, form.dateOfBirth || undefined, context.scope.kind === 'partnership' ? 20 : 10_000)
+        const found = (await parts.index().search(form.name, form.dateOfBirth || undefined, context.scope.kind === 'partnership' ? 20 : 10_000))
           .flatMap(({ person: candidate }) => scopedPerson(candidate, context.scope) ?? [])
           .slice(0, 20);
         results = found.map((person) => {
@@ -200,7 +198,7 @@ export function pages(parts: Parts): ConsolePages {
     if (form.to && !isDate(form.to)) errors.to = 'Enter the to date as YYYY-MM-DD';
     const from = isDate(form.from) ? form.from : undefined;
     const to = isDate(form.to) ? form.to : undefined;
-    const person = scopedPerson(indexedPerson(reference, parts.index()), context.scope);
+    const person = scopedPerson(await indexedPerson(reference, parts.index()), context.scope);
     const ids = await gatewayIdsOf(reference, ledger, parts.index());
     const reports = await Promise.all(ids.map(async (id) => ({ id, entries: scopedSubjectAccess((await ledger.subjectAccess(id)).entries, context.scope) })));
     // Outside the officer's scope a gateway id is not shown unless the officer's share of the ledger names it.
