@@ -16,8 +16,7 @@ export function wholeFeed(records: readonly IdentityRecord[]): { identityChanges
 
 /** The index of `records` on `database`, whatever identity index it held before. Agencies in order of first appearance. */
 export async function indexOver(database: Database, records: readonly IdentityRecord[]): Promise<IdentityIndex> {
-  const exists = await database.query("SELECT 1 FROM information_schema.tables WHERE table_name = 'identity_records'");
-  if (exists.length > 0) await database.exec('TRUNCATE identity_records, identity_people, identity_links_history, identity_feeds');
+  await forgetIdentities(database);
   const agencies = [...new Set(records.map((r) => r.agency))];
   const directory = await IdentityDirectory.open(
     database,
@@ -30,4 +29,10 @@ export async function indexOver(database: Database, records: readonly IdentityRe
 /** The index of `records` in a database of its own (embedded, in memory). */
 export async function indexOf(records: readonly IdentityRecord[]): Promise<IdentityIndex> {
   return indexOver(pgliteStore(await PGlite.create()), records);
+}
+
+/** Empties the identity index of `database`, if it has one, for a test that starts from nothing. */
+export async function forgetIdentities(database: Database): Promise<void> {
+  const exists = await database.query("SELECT 1 FROM information_schema.tables WHERE table_name = 'identity_records'");
+  if (exists.length > 0) await database.exec('TRUNCATE identity_records, identity_people, identity_links_history, identity_feeds');
 }
