@@ -6,10 +6,12 @@
 import { fileURLToPath } from 'node:url';
 import type { SimulatorApp } from '../kit/contract.js';
 import { type EventSource, pickPerson } from '../kit/event-log.js';
+import { populationIdentities } from '../kit/identity-changes.js';
 import { createSimulatorApp } from '../kit/simulator.js';
 import { identityAndBatchRoutes } from '../kit/simulator-routes.js';
 import { ACQUISITIVE_OFFENCES, OFFENCE_WORDING } from '../population/offences.js';
 import type { Random } from '../population/random.js';
+import { builtInSlice, type PopulationSlice } from '../population/slice.js';
 import { asSeenBy, type OffenceCategory, type PoliceFacts, type Population, type WarningMarkerType } from '../population/types.js';
 import type { components } from './api.js';
 import { BatchRequest } from './client.js';
@@ -193,6 +195,13 @@ function policeEvents(population: Population, nominals: Map<string, Schemas['Nom
   };
 }
 
+/** Whom the agency holds and under which key: its part of the population. */
+export const policePopulation: PopulationSlice<PoliceFacts> = builtInSlice(
+  'police',
+  (person) => person.police,
+  (person) => asSeenBy(person, 'police').pnc,
+);
+
 export function createPoliceSimulator(population: Population): SimulatorApp {
   const identities: Schemas['NominalIdentity'][] = [];
   const nominals = new Map<string, Schemas['Nominal']>();
@@ -214,6 +223,7 @@ export function createPoliceSimulator(population: Population): SimulatorApp {
   );
 
   return createSimulatorApp({
+    identities: populationIdentities('police', policePopulation, population),
     agency: 'police',
     openapiPath: fileURLToPath(new URL('./openapi.yaml', import.meta.url)),
     routes,

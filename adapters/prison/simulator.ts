@@ -6,8 +6,10 @@
 import { fileURLToPath } from 'node:url';
 import type { SimulatorApp } from '../kit/contract.js';
 import { type EventSource, pickPerson } from '../kit/event-log.js';
+import { populationIdentities } from '../kit/identity-changes.js';
 import { createSimulatorApp } from '../kit/simulator.js';
 import { identityAndBatchRoutes } from '../kit/simulator-routes.js';
+import { builtInSlice, type PopulationSlice } from '../population/slice.js';
 import { asSeenBy, type Population, type PrisonFacts } from '../population/types.js';
 import type { components } from './api.js';
 import { BatchRequest } from './client.js';
@@ -68,6 +70,13 @@ function prisonEvents(population: Population, prisoners: Map<string, Schemas['Pr
   };
 }
 
+/** Whom the agency holds and under which key: its part of the population. */
+export const prisonPopulation: PopulationSlice<PrisonFacts> = builtInSlice(
+  'prison',
+  (person) => person.prison,
+  (person) => asSeenBy(person, 'prison').nomsNumber,
+);
+
 export function createPrisonSimulator(population: Population): SimulatorApp {
   const identities: Schemas['PrisonerIdentity'][] = [];
   const prisoners = new Map<string, Schemas['Prisoner']>();
@@ -96,6 +105,7 @@ export function createPrisonSimulator(population: Population): SimulatorApp {
   );
 
   return createSimulatorApp({
+    identities: populationIdentities('prison', prisonPopulation, population),
     agency: 'prison',
     openapiPath: fileURLToPath(new URL('./openapi.yaml', import.meta.url)),
     routes,

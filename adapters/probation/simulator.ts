@@ -6,8 +6,10 @@
 import { fileURLToPath } from 'node:url';
 import type { SimulatorApp } from '../kit/contract.js';
 import { type EventSource, pickPerson } from '../kit/event-log.js';
+import { populationIdentities } from '../kit/identity-changes.js';
 import { createSimulatorApp } from '../kit/simulator.js';
 import { identityAndBatchRoutes } from '../kit/simulator-routes.js';
+import { builtInSlice, type PopulationSlice } from '../population/slice.js';
 import {
   asSeenBy,
   type NeedArea,
@@ -177,6 +179,13 @@ function probationEvents(
   };
 }
 
+/** Whom the agency holds and under which key: its part of the population. */
+export const probationPopulation: PopulationSlice<ProbationFacts> = builtInSlice(
+  'probation',
+  (person) => person.probation,
+  (person) => asSeenBy(person, 'probation').crn ?? person.identifiers.crn,
+);
+
 export function createProbationSimulator(population: Population): SimulatorApp {
   // Built once: cases in CRN order (the feed pages by CRN), summaries ready to serve.
   const identities: Schemas['CaseIdentity'][] = [];
@@ -201,6 +210,7 @@ export function createProbationSimulator(population: Population): SimulatorApp {
   identities.sort((a, b) => (a.crn < b.crn ? -1 : a.crn > b.crn ? 1 : 0));
 
   return createSimulatorApp({
+    identities: populationIdentities('probation', probationPopulation, population),
     agency: AGENCY,
     openapiPath: fileURLToPath(new URL('./openapi.yaml', import.meta.url)),
     events: probationEvents(population, summaries, cohort),

@@ -5,6 +5,7 @@
 import { fileURLToPath } from 'node:url';
 import type { SimulatorApp } from '../kit/contract.js';
 import { type EventSource, pickPerson } from '../kit/event-log.js';
+import { populationIdentities } from '../kit/identity-changes.js';
 import { CONTRACT_LIMITS, identityItemOf, sliceOfPeople } from '../kit/identity-feed.js';
 import { createSimulatorApp } from '../kit/simulator.js';
 import { identityAndBatchRoutes } from '../kit/simulator-routes.js';
@@ -71,6 +72,7 @@ export function createYouthSimulator(population: Population): SimulatorApp {
   const cohort = new Set(known.flatMap(({ person, facts }) => (person.cohort === null ? [] : [facts.reference])));
 
   return createSimulatorApp({
+    identities: populationIdentities('youth', youthPopulation, population),
     agency: 'youth',
     openapiPath: fileURLToPath(new URL('./openapi.yaml', import.meta.url)),
     events: caseEvents(population, cases, cohort),
