@@ -6,7 +6,6 @@ import type { AgencyModule, Faults } from '../adapters/kit/contract.js';
 import { type RunningSimulator, startSimulator } from '../adapters/kit/simulator.js';
 import type { Population } from '../adapters/population/types.js';
 import type { AgencyConnection } from './enforcement/index.js';
-import { changeFeedOf } from './identity/change-feed.js';
 import { IdentityDirectory } from './identity/directory.js';
 import type { LedgerStore as Database } from './ledger/store.js';
 
@@ -43,6 +42,6 @@ export function connectAgencies(modules: readonly AgencyModule[], urls: Readonly
 export function openIdentityDirectory(database: Database, connections: readonly AgencyConnection[]): Promise<IdentityDirectory> {
   return IdentityDirectory.open(
     database,
-    connections.map(({ agency, adapter }) => ({ agency, adapter: changeFeedOf(adapter) })),
+    connections.map(({ agency, adapter }) => ({ agency, adapter })),
   );
 }

@@ -5,8 +5,8 @@
  * An agency whose feed fails keeps the records it gave, so one outage does not unlink everyone, and its feed
  * alone is tried again after a short backoff (1 s, doubling to 30 s) rather than at the next scheduled refresh.
  */
+import { type AgencyAdapter, type IdentityChangePage, IdentityFeedRestartedError } from '../../adapters/kit/contract.js';
 import type { LedgerStore as Database } from '../ledger/store.js';
-import { type ChangeFeed, IdentityFeedRestartedError } from './change-feed.js';
 import { type IdentityIndex, IndexTotals, StoredIdentityIndex } from './index-of-people.js';
 import { IdentityStore } from './store.js';
 
@@ -22,7 +22,7 @@ const LAST_RETRY_MS = 30_000;
 
 export interface Feed {
   agency: string;
-  adapter: ChangeFeed;
+  adapter: Pick<AgencyAdapter, 'identityChanges'>;
 }
 
 export class IdentityDirectory {
@@ -118,7 +118,7 @@ export class IdentityDirectory {
     try {
       let cursor = (await this.store.feeds()).find((row) => row.agency === agency)?.cursor ?? null;
       for (;;) {
-        let page: Awaited<ReturnType<ChangeFeed['identityChanges']>>;
+        let page: IdentityChangePage;
         try {
           page = await adapter.identityChanges(cursor);
         } catch (error) {

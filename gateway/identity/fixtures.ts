@@ -3,9 +3,8 @@
  * linked by the directory as the gateway links them at first start.
  */
 import { PGlite } from '@electric-sql/pglite';
-import type { IdentityRecord } from '../../adapters/kit/contract.js';
+import type { IdentityChangePage, IdentityRecord } from '../../adapters/kit/contract.js';
 import { type LedgerStore as Database, pgliteStore } from '../ledger/store.js';
-import type { IdentityChangePage } from './change-feed.js';
 import { IdentityDirectory } from './directory.js';
 import type { IdentityIndex } from './index-of-people.js';
 

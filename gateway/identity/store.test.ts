@@ -1,9 +1,8 @@
 import { beforeEach, expect, it } from 'vitest';
-import type { IdentityRecord } from '../../adapters/kit/contract.js';
+import { type IdentityChangePage, IdentityFeedRestartedError, type IdentityRecord } from '../../adapters/kit/contract.js';
 import { mintCro, mintPnc } from '../../schema/identifiers.js';
 import type { LedgerStore } from '../ledger/store.js';
 import { describeOnBackends, useDatabase } from '../ledger/test-backends.js';
-import { type IdentityChangePage, IdentityFeedRestartedError } from './change-feed.js';
 import { IdentityDirectory } from './directory.js';
 import { forgetIdentities } from './fixtures.js';
 import { gatewayIdFor } from './link.js';

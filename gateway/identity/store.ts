@@ -7,11 +7,10 @@
  * keeps the id with the part holding the person's earliest record and gives the rest new ids.
  */
 import { z } from 'zod';
-import type { IdentityRecord } from '../../adapters/kit/contract.js';
+import type { IdentityChange, IdentityRecord } from '../../adapters/kit/contract.js';
 import { IDENTIFIER_KINDS, type IdentifierKind } from '../../schema/identifiers.js';
 import { migrate } from '../database/migrate.js';
 import type { LedgerStore as Database, SqlClient } from '../ledger/store.js';
-import type { IdentityChange } from './change-feed.js';
 import { anchorOf, gatewayIdFor, type LinkedPerson, Links, personOf } from './link.js';
 import { nameTokens } from './match.js';
 
