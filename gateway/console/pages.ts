@@ -336,7 +336,7 @@ export function pages(parts: Parts): ConsolePages {
   const FILTER_NAMES = FILTERS.map((filter) => filter.name);
 
   /** The form's filter as the audit filter (the GraphQL `disclosures` one), in the officer's scope. */
-  const disclosureFilter = (form: Record<string, string>, scope: PageContext['scope']) => {
+  const disclosureFilter = async (form: Record<string, string>, scope: PageContext['scope']) => {
     const errors: Record<string, string> = {};
     for (const name of ['from', 'to']) if (form[name] && !isDate(form[name])) errors[name] = 'Enter a date as YYYY-MM-DD';
     // A London day, from its midnight to the next day's.
@@ -364,7 +364,7 @@ export function pages(parts: Parts): ConsolePages {
     }
     const filter: AuditFilter = checked.value;
     const criteria: LedgerFilter = scopedCriteria(
-      filter.person === undefined ? filter.ledger : { ...filter.ledger, ...personCriterion(filter.person, parts.index()) },
+      filter.person === undefined ? filter.ledger : { ...filter.ledger, ...(await personCriterion(filter.person, parts.index())) },
       scope,
     );
     return { errors, filter: Object.keys(errors).length > 0 ? undefined : { filter, criteria } };
@@ -372,7 +372,7 @@ export function pages(parts: Parts): ConsolePages {
 
   const disclosures: Handler = async (req, res, context) => {
     const form = query(req);
-    const { errors, filter } = disclosureFilter(form, context.scope);
+    const { errors, filter } = await disclosureFilter(form, context.scope);
     const after = /^\d{1,15}$/.test(form.after ?? '') ? form.after : undefined;
     const page = filter ? await ledger.query(filter.criteria, { limit: PAGE_SIZE, after, order: 'newest-first' }) : { entries: [], nextCursor: null };
     await record(req, context, subjectsOf(page.entries), 'ConsoleDisclosures');
@@ -417,7 +417,7 @@ export function pages(parts: Parts): ConsolePages {
   const disclosuresExport: Handler = async (req, res, context) => {
     const form = query(req);
     const format = z.enum(EXPORT_FORMATS).safeParse(form.format);
-    const { filter } = disclosureFilter(form, context.scope);
+    const { filter } = await disclosureFilter(form, context.scope);
     if (!format.success || filter === undefined) {
       show(
         req,
