@@ -75,17 +75,25 @@ describeOnBackends('the persistent identity index', (backend) => {
   let police: FakeFeed;
   let probation: FakeFeed;
   let prison: FakeFeed;
+  /** Every feed, in the order they were made (the registry's order here). */
+  let feeds: FakeFeed[] = [];
+  const feed = (agency: string) => {
+    const made = new FakeFeed(agency);
+    feeds.push(made);
+    return made;
+  };
   const open = () =>
     IdentityDirectory.open(
       database().admin,
-      [police, probation, prison].map((feed) => ({ agency: feed.agency, adapter: feed })),
+      feeds.map((made) => ({ agency: made.agency, adapter: made })),
     );
 
   beforeEach(async () => {
     await forgetIdentities(database().admin);
-    police = new FakeFeed('police');
-    probation = new FakeFeed('probation');
-    prison = new FakeFeed('prison');
+    feeds = [];
+    police = feed('police');
+    probation = feed('probation');
+    prison = feed('prison');
   });
 
   it('reads each feed from its cursor, and picks up a change without reading the feed again', async () => {
