@@ -128,6 +128,8 @@ export class IdentityStore {
   /** The first load is over: its ids are given out, and from now on kept for life. */
   async endFirstLoad(): Promise<void> {
     await this.database.query('UPDATE identity_people SET provisional = false WHERE provisional');
+    // Statistics for the planner over what was just loaded: PGlite has no autovacuum to gather them.
+    await this.database.exec('ANALYZE identity_records; ANALYZE identity_people');
   }
 
   /**
