@@ -19,6 +19,8 @@ export interface FeedStatus {
 
 const FIRST_RETRY_MS = 1_000;
 const LAST_RETRY_MS = 30_000;
+/** A refresh that applies this many changes gathers planner statistics afterwards. */
+const ANALYZE_AFTER_CHANGES = 10_000;
 
 export interface Feed {
   agency: string;
@@ -30,6 +32,8 @@ export class IdentityDirectory {
   /** Agencies whose feed has been read to its end at least once, ever (kept in the database). */
   private readonly loaded = new Set<string>();
   private readonly totals: IndexTotals;
+  /** Changes applied by this directory so far. */
+  private applied = 0;
   /** Each feed's read in progress, so a refresh never runs beside another for the same feed. */
   private readonly reading = new Map<string, Promise<boolean>>();
   private timer: NodeJS.Timeout | undefined;
@@ -82,7 +86,9 @@ export class IdentityDirectory {
    * (on embedded PGlite, in this process) would otherwise hold up the other feeds' reads past their deadlines.
    */
   async refresh(): Promise<FeedStatus[]> {
+    const before = this.applied;
     for (const feed of this.feeds) if (!(await this.pull(feed))) this.scheduleRetry(feed);
+    if (this.firstLoad || this.applied - before >= ANALYZE_AFTER_CHANGES) await this.store.analyze();
     if (this.firstLoad) {
       await this.store.endFirstLoad();
       this.firstLoad = false;
@@ -134,6 +140,7 @@ export class IdentityDirectory {
           continue;
         }
         this.totals.changed();
+        this.applied += page.changes.length;
         cursor = page.cursor;
         if (!page.more) break;
       }
