@@ -7,6 +7,7 @@ import { type RunningSimulator, startSimulator } from '../adapters/kit/simulator
 import type { Population } from '../adapters/population/types.js';
 import type { AgencyConnection } from './enforcement/index.js';
 import { IdentityDirectory } from './identity/directory.js';
+import type { LedgerStore as Database } from './ledger/store.js';
 
 /** Starts every agency's simulator on loopback: consecutive ports from `basePort`, or free ports when it is 0. */
 export async function startSimulators(
@@ -29,15 +30,18 @@ export async function startSimulators(
   return started;
 }
 
-export function connectAgencies(
-  modules: readonly AgencyModule[],
-  urls: ReadonlyMap<string, string>,
-  timeoutMs: number,
-): { connections: AgencyConnection[]; directory: IdentityDirectory } {
-  const connections = modules.map((module) => {
+export function connectAgencies(modules: readonly AgencyModule[], urls: ReadonlyMap<string, string>, timeoutMs: number): AgencyConnection[] {
+  return modules.map((module) => {
     const baseUrl = urls.get(module.agency);
     if (!baseUrl) throw new Error(`no address for the ${module.agency} agency`);
     return { agency: module.agency, title: module.title, adapter: module.createAdapter({ baseUrl, timeoutMs }) };
   });
-  return { connections, directory: new IdentityDirectory(connections) };
+}
+
+/** The identity directory over the agencies' identity change feeds, its index in `database`. */
+export function openIdentityDirectory(database: Database, connections: readonly AgencyConnection[]): Promise<IdentityDirectory> {
+  return IdentityDirectory.open(
+    database,
+    connections.map(({ agency, adapter }) => ({ agency, adapter })),
+  );
 }

@@ -40,7 +40,7 @@ export const ConfigSchema = z.object({
   /** `embedded` starts the five simulators in-process; `external` reaches agencies at <AGENCY>_URL. */
   AGENCIES: z.enum(['embedded', 'external']).default('embedded'),
   AGENCY_TIMEOUT_MS: Milliseconds.default(2000),
-  IDENTITY_REFRESH_MS: Milliseconds.default(300_000),
+  IDENTITY_REFRESH_MS: Milliseconds.default(30_000),
   SIMULATOR_BASE_PORT: z.coerce.number().int().min(0).max(65_000).default(4101),
   SIMULATOR_FAULTS: z.string().default(''),
   /** Embedded simulators make a new event every this many milliseconds; 0 makes none. */

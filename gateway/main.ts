@@ -9,7 +9,7 @@ import { parseFaultSpec } from '../adapters/kit/simulator.js';
 import { createPopulation } from '../adapters/population/generate.js';
 import type { Population } from '../adapters/population/types.js';
 import { agencies } from '../adapters/registry.js';
-import { connectAgencies, startSimulators } from './agencies.js';
+import { connectAgencies, openIdentityDirectory, startSimulators } from './agencies.js';
 import { createAuthenticator } from './authentication/authenticator.js';
 import { discoverJwksUrlAtStartUp } from './authentication/discovery.js';
 import { ensureLocalIssuer } from './authentication/local-issuer.js';
@@ -103,12 +103,7 @@ async function main(): Promise<void> {
     for (const s of simulators) log.info(`simulator ${s.agency} ${s.url}`);
   }
 
-  const { connections, directory } = connectAgencies(agencies, urls, config.AGENCY_TIMEOUT_MS);
-  const feeds = await directory.refresh();
-  for (const feed of feeds) {
-    if (feed.error) log.warn({ agency: feed.agency }, `identity feed ${feed.agency}: ${feed.error} (will retry)`);
-  }
-  directory.startRefreshing(config.IDENTITY_REFRESH_MS);
+  const connections = connectAgencies(agencies, urls, config.AGENCY_TIMEOUT_MS);
 
   // One database for the ledger and the cohort register: PostgreSQL if configured, else embedded PGlite.
   const database = await openStore({
@@ -120,6 +115,13 @@ async function main(): Promise<void> {
         ? log.info('database: answering again')
         : log.warn(`database: unavailable (${change.reason}); requests that need it get LEDGER_UNAVAILABLE until it answers`),
   });
+  // The identity index lives in the same database: a restart reads each agency's feed on from where it stopped.
+  const directory = await openIdentityDirectory(database, connections);
+  const feeds = await directory.refresh();
+  for (const feed of feeds) {
+    if (feed.error) log.warn({ agency: feed.agency }, `identity feed ${feed.agency}: ${feed.error} (will retry)`);
+  }
+  directory.startRefreshing(config.IDENTITY_REFRESH_MS);
   const ledger = await openLedger({
     store: database,
     dataDir: config.DATA_DIR,
@@ -215,7 +217,7 @@ async function main(): Promise<void> {
   const port = typeof address === 'object' && address !== null ? address.port : config.PORT;
   log.info(
     { port },
-    `Partnership Gateway: http://${shown}:${port}/graphql (${directory.current().size} people indexed); IG console: ${signInAt.publicUrl}/console`,
+    `Partnership Gateway: http://${shown}:${port}/graphql (${await directory.current().size()} people indexed); IG console: ${signInAt.publicUrl}/console`,
   );
   if (config.METRICS_PORT !== undefined) {
     // Only /metrics on this port, for the platform's scraper; the API port serves it too only with METRICS_TOKEN.

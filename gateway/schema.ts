@@ -71,14 +71,14 @@ export async function lookUpPerson(
   field: string,
   args: PersonArgs,
 ): Promise<LinkedPerson | null> {
-  const person = findPerson(context.index, args);
+  const person = await findPerson(context.index, args);
   if (await context.access.found(person)) return person;
   const [argument, value] = Object.entries(args).find(([, given]) => typeof given === 'string') ?? ['', ''];
   context.disclosures.lookUp({ field, argument, value: String(value) });
   return null;
 }
 
-export function findPerson(index: IdentityIndex, args: PersonArgs): LinkedPerson | null {
+export async function findPerson(index: IdentityIndex, args: PersonArgs): Promise<LinkedPerson | null> {
   const given = (['id', ...IDENTIFIER_KINDS] as const).filter((name) => args[name] !== undefined && args[name] !== null);
   if (given.length !== 1) {
     throw gatewayError('BAD_USER_INPUT', `Give exactly one of id, pnc, cro, nomsNumber or crn (got ${given.length}).`);
@@ -86,7 +86,7 @@ export function findPerson(index: IdentityIndex, args: PersonArgs): LinkedPerson
   const [argument] = given as [keyof PersonArgs];
   const value = args[argument] as string;
   if (value.trim() === '') throw gatewayError('BAD_USER_INPUT', `The argument ${argument} is empty; give the identifier to look up.`, { argument });
-  if (argument === 'id') return index.byId(value.trim()) ?? null;
+  if (argument === 'id') return (await index.byId(value.trim())) ?? null;
   const kind: IdentifierKind = argument;
   const canonical = canonicalIdentifier(kind, value);
   if (!canonical.ok) {
@@ -94,7 +94,7 @@ export function findPerson(index: IdentityIndex, args: PersonArgs): LinkedPerson
       identifier: kind,
     });
   }
-  return index.byIdentifier(kind, canonical.value) ?? null;
+  return (await index.byIdentifier(kind, canonical.value)) ?? null;
 }
 
 /** The name most of the person's records give; ties go to the earlier agency in the registry. */
@@ -167,7 +167,7 @@ export function buildGatewaySchema(agencies: readonly AgencyModule[], extensions
             if (args.first < 1 || args.first > 100) throw gatewayError('BAD_USER_INPUT', '`first` must be between 1 and 100.');
             // A match confirms the name (and date of birth) searched on, so a candidate is shown only where the ISP
             // shares those; and the filter comes before the cut, or hidden people would use up `first` and show.
-            const candidates = context.index.search(args.name, args.dateOfBirth ?? undefined, Number.MAX_SAFE_INTEGER);
+            const candidates = await context.index.search(args.name, args.dateOfBirth ?? undefined, Number.MAX_SAFE_INTEGER);
             const matched = ['identity.name', ...(args.dateOfBirth ? ['identity.dateOfBirth'] : [])];
             const shown = await Promise.all(
               candidates.map(async ({ person }) => {
@@ -193,7 +193,7 @@ export function buildGatewaySchema(agencies: readonly AgencyModule[], extensions
           }),
           recordedNames: (person: LinkedPerson) => person.records.map(({ agency, givenName, familyName }) => ({ agency, givenName, familyName })),
           identifierConflicts: (person: LinkedPerson) => person.conflicts,
-          probableMatches: (person: LinkedPerson, _args: unknown, context: PersonContext) => context.index.probableMatches(person).map(asMatch),
+          probableMatches: async (person: LinkedPerson, _args: unknown, context: PersonContext) => (await context.index.probableMatches(person)).map(asMatch),
           ...sectionResolvers,
         },
       },

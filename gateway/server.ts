@@ -107,7 +107,7 @@ export function createGateway(options: GatewayOptions) {
   const authenticator = observedAuthenticator(options.authenticator);
   observeAgencies(metrics, logger);
   metrics.watch({
-    indexSize: () => options.directory.current().size,
+    indexSize: () => options.directory.current().size(),
     feeds: () => options.directory.feedStatus(),
     subscribers: () => options.events.subscribers,
   });

@@ -15,9 +15,9 @@ import express from 'express';
 import pg from 'pg';
 import { z } from 'zod';
 import { agencies } from '../adapters/registry.js';
+import { openIdentityDirectory } from '../gateway/agencies.js';
 import { openConsole } from '../gateway/console/index.js';
 import { ConsoleSessions, SESSION_COOKIE } from '../gateway/console/sessions.js';
-import { IdentityIndex } from '../gateway/identity/index-of-people.js';
 import { sampleSubject } from '../gateway/ledger/fixtures.js';
 import { openLedger } from '../gateway/ledger/index.js';
 import { openStore } from '../gateway/ledger/store.js';
@@ -55,12 +55,14 @@ try {
 
     const isp = loadPolicy('policies/iom-partnership.yaml');
     const { end } = ledgerLoad(args.records);
+    // No agencies, so an empty identity index: the console's pages, not its look-ups, are measured here.
+    const nobody = await openIdentityDirectory(store, []);
     const router = await openConsole({
       ledger,
       database: store,
       isp,
       policy: compilePolicy(isp, buildGatewaySchema(agencies).classification),
-      index: () => new IdentityIndex([]),
+      index: () => nobody.current(),
       signIn: { issuer: 'http://127.0.0.1:9', clientId: 'partnership-console', publicUrl: 'http://127.0.0.1' },
       secureCookies: false,
       // The load's last day is "today", so the dashboard's and alerts' windows are full.

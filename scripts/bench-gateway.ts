@@ -82,7 +82,7 @@ const Started = z.object({ url: z.string(), members: z.array(Member).optional() 
 async function serveGateway(): Promise<void> {
   const { createPopulation } = await import('../adapters/population/generate.js');
   const { agencies } = await import('../adapters/registry.js');
-  const { connectAgencies } = await import('../gateway/agencies.js');
+  const { connectAgencies, openIdentityDirectory } = await import('../gateway/agencies.js');
   const { createAuthenticator } = await import('../gateway/authentication/authenticator.js');
   const { loadEligibilityRules } = await import('../gateway/cohort/eligibility-file.js');
   const { CohortRegister } = await import('../gateway/cohort/register.js');
@@ -99,10 +99,11 @@ async function serveGateway(): Promise<void> {
     .parse(process.env);
   const urls = new Map(Object.entries(z.record(z.string(), z.string()).parse(JSON.parse(settings.BENCH_URLS))));
   const population = createPopulation({ seed: 20261101, size: env.POPULATION_SIZE });
-  const { connections, directory } = connectAgencies(agencies, urls, 5_000);
-  await directory.refresh();
+  const connections = connectAgencies(agencies, urls, 5_000);
   const dataDir = settings.BENCH_DATA_DIR;
   const database = await openStore(settings.BENCH_GATEWAY_DATABASE ? { databaseUrl: settings.BENCH_GATEWAY_DATABASE } : { dataDir });
+  const directory = await openIdentityDirectory(database, connections);
+  await directory.refresh();
   const ledger = await openLedger({ store: database, dataDir, checkpointIntervalMs: 0 });
   const register = await CohortRegister.open(database);
   const emergencies = await EmergencyWindows.open(database);
@@ -136,7 +137,7 @@ async function serveGateway(): Promise<void> {
   do {
     const page = await register.list({}, { first: 100, after });
     for (const member of page.members) {
-      const person = index.byId(member.gatewayId);
+      const person = await index.byId(member.gatewayId);
       if (!person) continue;
       const pnc = person.records.find((record) => record.identifiers.pnc)?.identifiers.pnc ?? null;
       members.push({ pnc, keys: Object.fromEntries(person.records.map((record) => [record.agency, record.key])) });

@@ -1,16 +1,19 @@
 /**
- * `npm run bench:identity`: what today's in-memory identity index costs at a given population, the "before" figure
- * for a persistent index. For each size in BENCH_SIZES it starts, each in its own process on loopback, every agency's
- * simulator over one synthetic population of that size, then an index process that reads every agency's identity
- * feed over HTTP through the agencies' own adapters and builds the index, as the gateway does at start.
- * Prints the identity records read (the sum across agencies), the people linked, the start-up time, the index
- * process's RSS, and p50/p99 of look-ups by identifier and by agency key and of searches by name and date of birth
- * (the index's own API, which `people(...)` calls, without the GraphQL and ledger around it).
+ * `npm run bench:identity`: what the persistent identity index (docs/adr/0150) costs at a given population. For each
+ * size in BENCH_SIZES it starts, each in its own process on loopback, every agency's simulator over one synthetic
+ * population of that size, then an index process that reads every agency's identity change feed over HTTP through
+ * the agencies' own adapters into a fresh database (embedded PGlite, or BENCH_DATABASE_URL), as the gateway does at
+ * its first start; then opens the index again over the same database, as a restart does.
+ * Prints the identity records stored (the sum across agencies), the people linked, the first start-up and restart
+ * times, the index process's RSS, and p50/p99 of look-ups by identifier and by agency key and of searches by name with
+ * and without date of birth (the index's own API, which `people(...)` calls, without the GraphQL and ledger around it).
  * Each process has a heap cap (BENCH_HEAP_MB) and the whole size a time limit (BENCH_TIME_LIMIT_S): a size that
  * cannot be generated, runs out of memory or takes too long is reported with the RSS it reached, and the next runs.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
@@ -26,6 +29,8 @@ const env = z
     BENCH_HEAP_MB: z.coerce.number().int().min(256).max(16_384).default(4_096),
     BENCH_TIME_LIMIT_S: z.coerce.number().int().min(10).max(3_600).default(600),
     BENCH_SAMPLES: z.coerce.number().int().min(10).max(100_000).default(2_000),
+    /** An empty PostgreSQL database for the index; without it, embedded PGlite in a temporary directory. */
+    BENCH_DATABASE_URL: z.string().optional(),
   })
   .parse(process.env);
 
@@ -35,11 +40,13 @@ const Result = z.object({
   records: z.number(),
   people: z.number(),
   startupMs: z.number(),
+  restartMs: z.number(),
   rssMb: z.number(),
   heapUsedMb: z.number(),
   byIdentifier: Latency,
   byAgencyKey: Latency,
   search: Latency,
+  searchByName: Latency,
   searchFound: z.number(),
 });
 type Result = z.infer<typeof Result>;
@@ -63,60 +70,85 @@ async function serveSimulators(): Promise<void> {
 
 async function measureIndex(): Promise<void> {
   const { agencies } = await import('../adapters/registry.js');
-  const { connectAgencies } = await import('../gateway/agencies.js');
+  const { connectAgencies, openIdentityDirectory } = await import('../gateway/agencies.js');
+  const { openStore } = await import('../gateway/ledger/store.js');
   const urls = new Map(Object.entries(Urls.parse(JSON.parse(z.string().parse(process.env.BENCH_URLS)))));
   // Generous: one page of a large feed is slow to serve on a loaded machine; the parent's time limit bounds the whole.
-  const { directory } = connectAgencies(agencies, urls, 120_000);
-  const began = performance.now();
-  const status = await directory.refresh();
-  const startupMs = performance.now() - began;
-  const failed = status.filter((feed) => feed.error !== null);
-  if (failed.length > 0) throw new Error(`identity feeds failed: ${failed.map((f) => `${f.agency}: ${f.error}`).join('; ')}`);
-  const index = directory.current();
-  const { rss, heapUsed } = process.memoryUsage();
+  const connections = connectAgencies(agencies, urls, 120_000);
+  const dataDir = await mkdtemp(join(tmpdir(), 'bench-identity-'));
+  const location = env.BENCH_DATABASE_URL ? { databaseUrl: env.BENCH_DATABASE_URL } : { dataDir };
+  let database = await openStore({ ...location, timeoutMs: 60_000 });
+  try {
+    const began = performance.now();
+    const directory = await openIdentityDirectory(database, connections);
+    const status = await directory.refresh();
+    const startupMs = performance.now() - began;
+    const failed = status.filter((feed) => feed.error !== null);
+    if (failed.length > 0) throw new Error(`identity feeds failed: ${failed.map((f) => `${f.agency}: ${f.error}`).join('; ')}`);
+    // A restart: a new process over the same database reads on from each feed's cursor.
+    await database.close();
+    const restarting = performance.now();
+    database = await openStore({ ...location, timeoutMs: 60_000 });
+    const reopened = await openIdentityDirectory(database, connections);
+    await reopened.refresh();
+    const restartMs = performance.now() - restarting;
+    const index = reopened.current();
+    const { rss, heapUsed } = process.memoryUsage();
 
-  const people = [...index.people()];
-  const records = people.reduce((sum, person) => sum + person.records.length, 0);
-  let seed = 7;
-  const pick = <T>(list: readonly T[]): T => {
-    seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
-    return list[seed % list.length] as T;
-  };
-  const sample = Array.from({ length: env.BENCH_SAMPLES }, () => pick(pick(people).records));
-  const time = (ask: (record: (typeof sample)[number]) => unknown) => {
-    const took = sample.map((record) => {
-      const at = performance.now();
-      ask(record);
-      return performance.now() - at;
+    const Sample = z.array(
+      z.object({
+        agency: z.string(),
+        key: z.string(),
+        given_name: z.string(),
+        family_name: z.string(),
+        date_of_birth: z.string(),
+        pnc: z.string().nullable(),
+        crn: z.string().nullable(),
+      }),
+    );
+    const sample = Sample.parse(
+      await database.query('SELECT agency, key, given_name, family_name, date_of_birth, pnc, crn FROM identity_records ORDER BY random() LIMIT $1', [
+        env.BENCH_SAMPLES,
+      ]),
+    );
+    const [counted] = z.array(z.object({ n: z.coerce.number() })).parse(await database.query('SELECT count(*) AS n FROM identity_records'));
+    const time = async (ask: (record: (typeof sample)[number]) => Promise<unknown>) => {
+      const took: number[] = [];
+      for (const record of sample) {
+        const at = performance.now();
+        await ask(record);
+        took.push(performance.now() - at);
+      }
+      return latency(took);
+    };
+    // Each look-up through a fresh request view, as a request makes it.
+    const byIdentifier = await time((record) =>
+      record.pnc ? reopened.current().byIdentifier('pnc', record.pnc) : record.crn ? reopened.current().byIdentifier('crn', record.crn) : Promise.resolve(),
+    );
+    const byAgencyKey = await time((record) => reopened.current().byAgencyKey(record.agency, record.key));
+    let searchFound = 0;
+    const search = await time(async (record) => {
+      if ((await reopened.current().search(`${record.given_name} ${record.family_name}`, record.date_of_birth, 10)).length > 0) searchFound += 1;
     });
-    return latency(took);
-  };
-  const withIdentifier = sample.filter((record) => Object.keys(record.identifiers).length > 0);
-  const byIdentifier = latency(
-    withIdentifier.map((record) => {
-      const [kind, value] = Object.entries(record.identifiers)[0] as [keyof typeof record.identifiers, string];
-      const at = performance.now();
-      index.byIdentifier(kind, value);
-      return performance.now() - at;
-    }),
-  );
-  const byAgencyKey = time((record) => index.byAgencyKey(record.agency, record.key));
-  let searchFound = 0;
-  const search = time((record) => {
-    if (index.search(`${record.givenName} ${record.familyName}`, record.dateOfBirth, 10).length > 0) searchFound += 1;
-  });
-  const result: Result = {
-    records,
-    people: index.size,
-    startupMs,
-    rssMb: rss / 2 ** 20,
-    heapUsedMb: heapUsed / 2 ** 20,
-    byIdentifier,
-    byAgencyKey,
-    search,
-    searchFound,
-  };
-  console.log(`RESULT ${JSON.stringify(result)}`);
+    const searchByName = await time((record) => reopened.current().search(`${record.given_name} ${record.family_name}`, undefined, 10));
+    const result: Result = {
+      records: counted?.n ?? 0,
+      people: await index.size(),
+      startupMs,
+      restartMs,
+      rssMb: rss / 2 ** 20,
+      heapUsedMb: heapUsed / 2 ** 20,
+      byIdentifier,
+      byAgencyKey,
+      search,
+      searchByName,
+      searchFound,
+    };
+    console.log(`RESULT ${JSON.stringify(result)}`);
+  } finally {
+    await database.close();
+    await rm(dataDir, { recursive: true, force: true });
+  }
 }
 
 function latency(took: number[]): z.infer<typeof Latency> {
@@ -223,13 +255,15 @@ async function measureSize(size: number): Promise<void> {
     const result = Result.parse(await awaitLine(indexer, 'RESULT', deadline));
     const ms = (figure: z.infer<typeof Latency>) => `p50 ${figure.p50.toFixed(3)} ms, p99 ${figure.p99.toFixed(3)} ms`;
     console.log(`  identity records ${result.records.toLocaleString('en-GB')} across the agencies, ${result.people.toLocaleString('en-GB')} people linked`);
-    console.log(`  start-up (read every feed over HTTP, build the index): ${(result.startupMs / 1_000).toFixed(1)} s`);
+    console.log(`  start-up (read every feed from the start over HTTP, link and store it): ${(result.startupMs / 1_000).toFixed(1)} s`);
+    console.log(`  restart (a new process over the same database reads on from each cursor): ${(result.restartMs / 1_000).toFixed(1)} s`);
     console.log(
       `  index process RSS after start-up: ${result.rssMb.toFixed(0)} MB (heap used ${result.heapUsedMb.toFixed(0)} MB, peak RSS seen ${indexer.peakRssMb.toFixed(0)} MB); simulators ${simulators.peakRssMb.toFixed(0)} MB`,
     );
     console.log(`  look-up by identifier: ${ms(result.byIdentifier)}`);
     console.log(`  look-up by agency key: ${ms(result.byAgencyKey)}`);
     console.log(`  search by name + date of birth: ${ms(result.search)} (${result.searchFound}/${env.BENCH_SAMPLES} found)`);
+    console.log(`  search by name alone: ${ms(result.searchByName)}`);
   } catch (error) {
     console.log(`  FAILED: ${error instanceof Error ? error.message : String(error)}`);
   } finally {

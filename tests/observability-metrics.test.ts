@@ -122,8 +122,8 @@ describe('GET /metrics after a scripted workload', () => {
     expect(delta('gateway_ledger_append_failures_total')).toBe(0);
   });
 
-  it('reports the identity index, its feeds and subscribers as gauges', () => {
-    expect(total(after, 'gateway_identity_index_people')).toBe(system.directory.current().size);
+  it('reports the identity index, its feeds and subscribers as gauges', async () => {
+    expect(total(after, 'gateway_identity_index_people')).toBe(await system.directory.current().size());
     for (const { agency } of system.directory.feedStatus()) {
       const age = total(after, 'gateway_identity_feed_age_seconds', { agency });
       expect(age, agency).toBeGreaterThanOrEqual(0);

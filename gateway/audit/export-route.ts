@@ -94,10 +94,12 @@ function checkJustification(header: string | undefined): { ok: true; value: stri
 async function subjectsOf(reference: PersonReference | undefined, ledger: Ledger, index: IdentityIndex): Promise<DisclosureRecordInput['subjects']> {
   if (reference === undefined) return [];
   const ids = await gatewayIdsOf(reference, ledger, index);
-  return ids.map((gatewayId) => {
-    const person = index.byId(gatewayId);
-    return { gatewayId, identifiers: { ...identifiersOf(reference), ...(person ? recordedIdentifiers(person) : {}) }, disclosed: [], withheld: [] };
-  });
+  return Promise.all(
+    ids.map(async (gatewayId) => {
+      const person = await index.byId(gatewayId);
+      return { gatewayId, identifiers: { ...identifiersOf(reference), ...(person ? recordedIdentifiers(person) : {}) }, disclosed: [], withheld: [] };
+    }),
+  );
 }
 
 function auditRecord(options: {
@@ -195,7 +197,7 @@ export function auditRouter(options: AuditRouterOptions): express.Router {
     res.setHeader('x-audit-record', String(last));
     // A failure part-way destroys the response: a cut-off download, never a short file that looks whole.
     const selected = scopedCriteria(
-      filter.person === undefined ? filter.ledger : { ...filter.ledger, ...personCriterion(filter.person, options.index()) },
+      filter.person === undefined ? filter.ledger : { ...filter.ledger, ...(await personCriterion(filter.person, options.index())) },
       auditScopeOf(principal, policy),
     );
     await pipeline(Readable.from(exported(ledger, selected, format, last)), res).catch((error: unknown) => {

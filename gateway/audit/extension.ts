@@ -142,12 +142,12 @@ export function auditExtension(ledger: Ledger): SchemaExtension {
           const filter = valid(checkAuditFilter(args.filter ?? {}));
           const page = parsed(pageSchema, { first: args.first, after: args.after ?? undefined, order: args.order });
           const criteria = scopedCriteria(
-            filter.person === undefined ? filter.ledger : { ...filter.ledger, ...personCriterion(filter.person, context.index) },
+            filter.person === undefined ? filter.ledger : { ...filter.ledger, ...(await personCriterion(filter.person, context.index)) },
             scope,
           );
           const found = await fromLedger(() => ledger.query(criteria, { limit: page.first, after: page.after, order: page.order }));
           // An empty page about a person still tells the officer something about that person.
-          const named = filter.person === undefined ? undefined : indexedPerson(filter.person, context.index);
+          const named = filter.person === undefined ? undefined : await indexedPerson(filter.person, context.index);
           audited(context, [
             ...(filter.person?.kind === 'personId' ? [filter.person.value] : []),
             ...(named && filter.person ? [{ gatewayId: named.id, identifiers: identifiersOf(filter.person) }] : []),

@@ -11,7 +11,7 @@ import type { Ledger, LedgerFilter } from '../ledger/index.js';
 import type { PersonReference } from './filter.js';
 
 /** The person the reference names in the index as it stands, if any. */
-export function indexedPerson(reference: PersonReference, index: IdentityIndex): LinkedPerson | undefined {
+export function indexedPerson(reference: PersonReference, index: IdentityIndex): Promise<LinkedPerson | undefined> {
   return reference.kind === 'personId' ? index.byId(reference.value) : index.byIdentifier(reference.kind, reference.value);
 }
 
@@ -20,7 +20,7 @@ export async function gatewayIdsOf(reference: PersonReference, ledger: Ledger, i
   if (reference.kind === 'personId') return [reference.value];
   const { kind, value } = reference;
   const ids = new Set<string>();
-  const current = indexedPerson(reference, index);
+  const current = await indexedPerson(reference, index);
   if (current) ids.add(current.id);
   let after: string | undefined;
   do {
@@ -43,8 +43,8 @@ export function identifiersOf(reference: PersonReference): RecordedIdentifiers {
  * reference itself, the person's gateway id now, and every identifier the index holds for them (conflicting
  * values included). Records written before identifiers were stored on every record are found by gateway id.
  */
-export function personCriterion(reference: PersonReference, index: IdentityIndex): Pick<LedgerFilter, 'person' | 'gatewayId' | 'identifier'> {
-  const person = indexedPerson(reference, index);
+export async function personCriterion(reference: PersonReference, index: IdentityIndex): Promise<Pick<LedgerFilter, 'person' | 'gatewayId' | 'identifier'>> {
+  const person = await indexedPerson(reference, index);
   const gatewayIds = new Set<string>(reference.kind === 'personId' ? [reference.value] : []);
   const identifiers = new Map<string, { kind: IdentifierKind; value: string }>();
   const add = (kind: IdentifierKind, value: string) => identifiers.set(`${kind}:${value}`, { kind, value });

@@ -76,6 +76,9 @@ function recordFacts(context: CandidateContext, candidate: Candidate, path: stri
   for (const fact of factsOf(candidate)) context.disclosures.allow({ ...fact, path });
 }
 
+/** People read from the identity index per query while proposing candidates. */
+const PEOPLE_PAGE = 1_000;
+
 export function eligibilityExtension(options: { rules: EligibilityRules; register: CohortRegister }): SchemaExtension {
   const { register } = options;
   const { rules } = options.rules;
@@ -85,7 +88,12 @@ export function eligibilityExtension(options: { rules: EligibilityRules; registe
   const propose = async (context: CandidateContext): Promise<Candidate[]> => {
     const { access } = context;
     const asOf = access.now.toISOString().slice(0, 10);
-    const known = [...context.index.people()].filter((person) => keyOf(person, 'probation') !== undefined);
+    const known: LinkedPerson[] = [];
+    for (let page = await context.index.peopleHeldBy('probation', null, PEOPLE_PAGE); ; ) {
+      known.push(...page);
+      if (page.length < PEOPLE_PAGE) break;
+      page = await context.index.peopleHeldBy('probation', page.at(-1)?.id ?? null, PEOPLE_PAGE);
+    }
     const memberships = await register.memberships(known.map((person) => person.id));
     const open = known.filter((person) => memberships.get(person.id)?.active !== true);
 

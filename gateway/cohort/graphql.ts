@@ -135,7 +135,7 @@ export function cohortExtension(options: { register: CohortRegister; ledger: Led
    */
   const change = async (context: CohortContext, personId: string, action: (person: LinkedPerson) => Record<string, unknown>) => {
     requireManager(context.access);
-    const person = context.index.byId(personId);
+    const person = await context.index.byId(personId);
     if (!person || !(await context.access.visible(person))) {
       throw gatewayError('BAD_USER_INPUT', `No person with id ${personId}: find them with person() or people() first.`);
     }
@@ -209,7 +209,7 @@ export function cohortExtension(options: { register: CohortRegister; ledger: Led
             },
             { first: args.first, after: args.after },
           );
-          const edges = page.members.map((m) => ({ cursor: m.gatewayId, node: context.index.byId(m.gatewayId) ?? null }));
+          const edges = await Promise.all(page.members.map(async (m) => ({ cursor: m.gatewayId, node: (await context.index.byId(m.gatewayId)) ?? null })));
           // Being listed is membership data: each edge discloses it, and so does the end cursor, which names the last member.
           const listed = (node: LinkedPerson) => [{ subject: node, dataItem: MEMBERSHIP, clauseId: listing.clauseId }];
           for (const edge of edges) if (edge.node) context.disclosures.mark(edge, listed(edge.node));

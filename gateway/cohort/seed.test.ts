@@ -1,6 +1,6 @@
 import { expect, it } from 'vitest';
 import { createPopulation } from '../../adapters/population/generate.js';
-import { IdentityIndex } from '../identity/index-of-people.js';
+import { indexOver } from '../identity/fixtures.js';
 import { openLedger } from '../ledger/index.js';
 import { describeOnBackends, useDatabase } from '../ledger/test-backends.js';
 import { CohortRegister } from './register.js';
@@ -12,7 +12,8 @@ describeOnBackends('cohort seed', (backend) => {
   it('records a large starting cohort in records of bounded size, all under one request', async () => {
     const population = createPopulation({ seed: 20261101, size: 400 });
     // Each person as the probation or police feed would give them: enough for the seed to find them by CRN or PNC.
-    const index = new IdentityIndex(
+    const index = await indexOver(
+      database().admin,
       population.people.flatMap((person) => {
         const { crn, pnc } = person.identifiers;
         const key = crn ?? pnc;

@@ -26,8 +26,8 @@ export async function seedCohort(
   for (const person of population.people) {
     if (!person.cohort) continue;
     const linked =
-      (person.identifiers.crn && index.byIdentifier('crn', person.identifiers.crn)) ||
-      (person.identifiers.pnc && index.byIdentifier('pnc', person.identifiers.pnc));
+      (person.identifiers.crn && (await index.byIdentifier('crn', person.identifiers.crn))) ||
+      (person.identifiers.pnc && (await index.byIdentifier('pnc', person.identifiers.pnc)));
     if (!linked) continue;
     const officer = person.probation?.responsibleOfficer ?? person.police?.offenderManager;
     if (!officer) continue;

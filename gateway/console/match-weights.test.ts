@@ -65,7 +65,7 @@ describe('the weights behind each candidate in the IG console', () => {
   });
 
   const personAt = (index: number) => system.population.people[index] as SyntheticPerson;
-  const gatewayIdOf = (person: SyntheticPerson) => system.directory.current().byIdentifier('pnc', person.identifiers.pnc ?? '')?.id ?? '';
+  const gatewayIdOf = async (person: SyntheticPerson) => (await system.directory.current().byIdentifier('pnc', person.identifiers.pnc ?? ''))?.id ?? '';
   const page = async (principal: typeof partnershipOfficer, search: Record<string, string>) => {
     const { token } = await sessions.create(principal, 'id-token');
     const response = await request(system.app)
@@ -82,8 +82,8 @@ describe('the weights behind each candidate in the IG console', () => {
     const [a, b] = WRINKLES.sameNameAndDateOfBirth.map(personAt) as [SyntheticPerson, SyntheticPerson];
     const html = await byName(partnershipOfficer, a);
     const shown = weightsOn(html, 'candidate');
-    const [first, second] = [shown.get(gatewayIdOf(a)), shown.get(gatewayIdOf(b))];
-    expect(gatewayIdOf(a)).not.toBe(gatewayIdOf(b));
+    const [first, second] = [shown.get(await gatewayIdOf(a)), shown.get(await gatewayIdOf(b))];
+    expect(await gatewayIdOf(a)).not.toBe(await gatewayIdOf(b));
     for (const candidate of [first, second]) {
       expect(candidate?.confidence).toBe('PROBABLE');
       expect(candidate?.weights.map((w) => [w.field, w.agreement])).toEqual([
@@ -108,14 +108,14 @@ describe('the weights behind each candidate in the IG console', () => {
     // Recorded in the ledger before it was sent, naming both candidates.
     const audit = await lastAudit(partnershipOfficer.userId);
     expect(audit?.operationName).toBe('ConsoleFindPerson');
-    expect(audit?.subjects.map((s) => s.gatewayId)).toEqual(expect.arrayContaining([gatewayIdOf(a), gatewayIdOf(b)]));
+    expect(audit?.subjects.map((s) => s.gatewayId)).toEqual(expect.arrayContaining([await gatewayIdOf(a), await gatewayIdOf(b)]));
   });
 
   it('shows a misspelt family name as a similar spelling worth less than an exact one: a possible match', async () => {
     const person = personAt(WRINKLES.spellingVariant);
     const misspelt = { ...person, familyName: `${person.familyName}${person.familyName.at(-1)}` };
-    const similar = weightsOn(await byName(partnershipOfficer, misspelt), 'candidate').get(gatewayIdOf(person));
-    const exact = weightsOn(await byName(partnershipOfficer, person), 'candidate').get(gatewayIdOf(person));
+    const similar = weightsOn(await byName(partnershipOfficer, misspelt), 'candidate').get(await gatewayIdOf(person));
+    const exact = weightsOn(await byName(partnershipOfficer, person), 'candidate').get(await gatewayIdOf(person));
     expect(similar?.confidence).toBe('POSSIBLE');
     expect(similar?.weights.map((w) => w.agreement)).toEqual(['Exact', 'Similar spelling', 'Exact']);
     expect(similar?.weights[1]?.weight).toBeLessThan(exact?.weights[1]?.weight ?? 0);
@@ -161,21 +161,22 @@ describe('the weights behind each candidate in the IG console', () => {
   it("shows an agency's IG officer only the candidates the agency holds, weights and all", async () => {
     const [a, b] = WRINKLES.sameNameAndDateOfBirth.map(personAt) as [SyntheticPerson, SyntheticPerson];
     const police = weightsOn(await byName(agencyOfficer('police'), a), 'candidate');
-    expect([...police.keys()]).toEqual(expect.arrayContaining([gatewayIdOf(a), gatewayIdOf(b)]));
+    expect([...police.keys()]).toEqual(expect.arrayContaining([await gatewayIdOf(a), await gatewayIdOf(b)]));
     const housingPage = await byName(agencyOfficer('housing'), a);
     expect(weightsOn(housingPage, 'candidate').size).toBe(0);
     expect(housingPage).toContain('0 people found');
-    expect(housingPage).not.toContain(gatewayIdOf(a));
-    expect(housingPage).not.toContain(gatewayIdOf(b));
+    expect(housingPage).not.toContain(await gatewayIdOf(a));
+    expect(housingPage).not.toContain(await gatewayIdOf(b));
     expect(housingPage).not.toContain('Why each person was found');
     expect((await lastAudit('housing-ig-officer-1'))?.subjects).toEqual([]);
 
     // The probable-only wrinkle: the police record and a housing record sharing nothing but the name and date of birth.
     const subject = personAt(WRINKLES.probableOnly);
     const everyone = weightsOn(await byName(partnershipOfficer, subject), 'candidate');
-    const housingRecord = [...everyone.keys()].find((id) => id !== gatewayIdOf(subject));
+    const subjectId = await gatewayIdOf(subject);
+    const housingRecord = [...everyone.keys()].find((id) => id !== subjectId);
     expect(everyone.size).toBe(2);
-    expect([...weightsOn(await byName(agencyOfficer('police'), subject), 'candidate').keys()]).toEqual([gatewayIdOf(subject)]);
+    expect([...weightsOn(await byName(agencyOfficer('police'), subject), 'candidate').keys()]).toEqual([await gatewayIdOf(subject)]);
     expect([...weightsOn(await byName(agencyOfficer('housing'), subject), 'candidate').keys()]).toEqual([housingRecord]);
   });
 
@@ -187,17 +188,17 @@ describe('the weights behind each candidate in the IG console', () => {
     const probable = weightsOn(html, 'probable');
     expect(probable.size).toBe(1);
     const [[id, weights]] = [...probable.entries()] as [[string, ShownWeights]];
-    expect(id).not.toBe(gatewayIdOf(subject));
+    expect(id).not.toBe(await gatewayIdOf(subject));
     expect(weights.confidence).toBe('PROBABLE');
     expect(weights.weights.map((w) => w.agreement)).toEqual(['Exact', 'Exact', 'Exact']);
     expect(html).toContain(`/console/access-report?personId=${encodeURIComponent(id)}`);
-    expect((await lastAudit(partnershipOfficer.userId))?.subjects.map((s) => s.gatewayId)).toEqual([gatewayIdOf(subject), id]);
+    expect((await lastAudit(partnershipOfficer.userId))?.subjects.map((s) => s.gatewayId)).toEqual([await gatewayIdOf(subject), id]);
 
     // The housing record is outside the police's scope: the police's IG officer is not told it exists.
     const police = await page(agencyOfficer('police'), byPnc);
-    expect(police).toContain(gatewayIdOf(subject));
+    expect(police).toContain(await gatewayIdOf(subject));
     expect(police).not.toContain('Records that may be the same person');
     expect(police).not.toContain(id);
-    expect((await lastAudit('police-ig-officer-1'))?.subjects.map((s) => s.gatewayId)).toEqual([gatewayIdOf(subject)]);
+    expect((await lastAudit('police-ig-officer-1'))?.subjects.map((s) => s.gatewayId)).toEqual([await gatewayIdOf(subject)]);
   });
 });

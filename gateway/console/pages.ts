@@ -167,7 +167,7 @@ export function pages(parts: Parts): ConsolePages {
         errors.value = checked.message;
       } else {
         const reference = checked.value;
-        const indexed = indexedPerson(reference, parts.index());
+        const indexed = await indexedPerson(reference, parts.index());
         const person = scopedPerson(indexed, context.scope);
         const identifiers = { ...identifiersOf(reference), ...person?.identifiers };
         const id = person?.id ?? (reference.kind === 'personId' ? reference.value : 'not in the identity index now');
@@ -175,7 +175,7 @@ export function pages(parts: Parts): ConsolePages {
         if (person && indexed) {
           shown.push({ gatewayId: person.id, identifiers, disclosed: [], withheld: [] });
           // Records that may be the same person but share no identifier: a subject access request may concern them too.
-          probable = weighed(parts.index().probableMatches(indexed), context, 'probable');
+          probable = weighed(await parts.index().probableMatches(indexed), context, 'probable');
         }
       }
     } else if (form.name || form.dateOfBirth) {
@@ -184,7 +184,7 @@ export function pages(parts: Parts): ConsolePages {
       else {
         // An agency's officer searches only the people the agency holds, so a match is not cut off by others.
         candidates = weighed(
-          parts.index().search(form.name, form.dateOfBirth || undefined, context.scope.kind === 'partnership' ? 20 : 10_000),
+          await parts.index().search(form.name, form.dateOfBirth || undefined, context.scope.kind === 'partnership' ? 20 : 10_000),
           context,
           'candidate',
         );
@@ -223,7 +223,7 @@ export function pages(parts: Parts): ConsolePages {
     if (form.to && !isDate(form.to)) errors.to = 'Enter the to date as YYYY-MM-DD';
     const from = isDate(form.from) ? form.from : undefined;
     const to = isDate(form.to) ? form.to : undefined;
-    const person = scopedPerson(indexedPerson(reference, parts.index()), context.scope);
+    const person = scopedPerson(await indexedPerson(reference, parts.index()), context.scope);
     const ids = await gatewayIdsOf(reference, ledger, parts.index());
     const reports = await Promise.all(ids.map(async (id) => ({ id, entries: scopedSubjectAccess((await ledger.subjectAccess(id)).entries, context.scope) })));
     // Outside the officer's scope a gateway id is not shown unless the officer's share of the ledger names it.
@@ -361,7 +361,7 @@ export function pages(parts: Parts): ConsolePages {
   const FILTER_NAMES = FILTERS.map((filter) => filter.name);
 
   /** The form's filter as the audit filter (the GraphQL `disclosures` one), in the officer's scope. */
-  const disclosureFilter = (form: Record<string, string>, scope: PageContext['scope']) => {
+  const disclosureFilter = async (form: Record<string, string>, scope: PageContext['scope']) => {
     const errors: Record<string, string> = {};
     for (const name of ['from', 'to']) if (form[name] && !isDate(form[name])) errors[name] = 'Enter a date as YYYY-MM-DD';
     // A London day, from its midnight to the next day's.
@@ -389,7 +389,7 @@ export function pages(parts: Parts): ConsolePages {
     }
     const filter: AuditFilter = checked.value;
     const criteria: LedgerFilter = scopedCriteria(
-      filter.person === undefined ? filter.ledger : { ...filter.ledger, ...personCriterion(filter.person, parts.index()) },
+      filter.person === undefined ? filter.ledger : { ...filter.ledger, ...(await personCriterion(filter.person, parts.index())) },
       scope,
     );
     return { errors, filter: Object.keys(errors).length > 0 ? undefined : { filter, criteria } };
@@ -397,7 +397,7 @@ export function pages(parts: Parts): ConsolePages {
 
   const disclosures: Handler = async (req, res, context) => {
     const form = query(req);
-    const { errors, filter } = disclosureFilter(form, context.scope);
+    const { errors, filter } = await disclosureFilter(form, context.scope);
     const after = /^\d{1,15}$/.test(form.after ?? '') ? form.after : undefined;
     const page = filter ? await ledger.query(filter.criteria, { limit: PAGE_SIZE, after, order: 'newest-first' }) : { entries: [], nextCursor: null };
     await record(req, context, subjectsOf(page.entries), 'ConsoleDisclosures');
@@ -442,7 +442,7 @@ export function pages(parts: Parts): ConsolePages {
   const disclosuresExport: Handler = async (req, res, context) => {
     const form = query(req);
     const format = z.enum(EXPORT_FORMATS).safeParse(form.format);
-    const { filter } = disclosureFilter(form, context.scope);
+    const { filter } = await disclosureFilter(form, context.scope);
     if (!format.success || filter === undefined) {
       show(
         req,

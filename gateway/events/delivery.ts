@@ -17,7 +17,7 @@ export interface Delivery {
 }
 
 export async function deliverable(view: { index: IdentityIndex; access: Access }, event: CohortEvent): Promise<Delivery | null> {
-  const person = view.index.byId(event.gatewayId);
+  const person = await view.index.byId(event.gatewayId);
   if (!person || !(await view.access.visible(person))) return null;
   const decision = await view.access.decide(person, event.dataItem);
   return decision.allowed ? { kind: 'event', event, person, clauseId: decision.clauseId } : null;

@@ -8,7 +8,7 @@ import type { AgencyAdapter, AgencyEvent, IdentityRecord } from '../../adapters/
 import { AgencyUnavailableError } from '../../adapters/kit/errors.js';
 import { mintPnc } from '../../schema/identifiers.js';
 import type { Membership } from '../cohort/register.js';
-import { IdentityIndex } from '../identity/index-of-people.js';
+import { indexOf } from '../identity/fixtures.js';
 import { describeOnBackends, type TestDatabase } from '../ledger/test-backends.js';
 import { EventFeed } from './feed.js';
 import { EventStore } from './store.js';
@@ -23,23 +23,19 @@ const identity = (agency: string, key: string, serial: number): IdentityRecord =
 });
 
 // Member M is known to police (PNC key) and housing (local reference); O is no member; D was de-selected.
-const index = new IdentityIndex([
-  identity('police', 'PNC-M', 1),
-  identity('housing', 'HR-M', 1),
-  identity('police', 'PNC-O', 2),
-  identity('police', 'PNC-D', 3),
-]);
-const idOf = (agency: string, key: string) => {
-  const person = index.byAgencyKey(agency, key);
+const index = await indexOf([identity('police', 'PNC-M', 1), identity('housing', 'HR-M', 1), identity('police', 'PNC-O', 2), identity('police', 'PNC-D', 3)]);
+const idOf = async (agency: string, key: string) => {
+  const person = await index.byAgencyKey(agency, key);
   if (!person) throw new Error(`no person for ${agency} ${key}`);
   return person.id;
 };
-const member = idOf('police', 'PNC-M');
+const member = await idOf('police', 'PNC-M');
+const deselected = await idOf('police', 'PNC-D');
 const register = {
   async memberships(ids: readonly string[]) {
     const active = new Map<string, boolean>([
       [member, true],
-      [idOf('police', 'PNC-D'), false],
+      [deselected, false],
     ]);
     return new Map(ids.flatMap((id) => (active.has(id) ? [[id, { gatewayId: id, active: active.get(id) } as Membership] as const] : [])));
   },

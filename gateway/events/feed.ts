@@ -183,13 +183,17 @@ export class EventFeed {
   /** The events about people the gateway links and the cohort register holds as active members. */
   private async keep(agency: string, events: readonly AgencyEvent[]): Promise<NewCohortEvent[]> {
     const index = this.options.index();
-    const linked = events.flatMap((event) => {
-      const catalogued = EVENT_DATA_ITEMS[event.type];
-      // An agency reports only on its own records: an event of another agency's kind is not its to give.
-      if (catalogued.agency !== agency || event.agency !== agency) return [];
-      const person = index.byAgencyKey(agency, event.key);
-      return person ? [{ event, gatewayId: person.id, dataItem: catalogued.dataItem }] : [];
-    });
+    const linked = (
+      await Promise.all(
+        events.map(async (event) => {
+          const catalogued = EVENT_DATA_ITEMS[event.type];
+          // An agency reports only on its own records: an event of another agency's kind is not its to give.
+          if (catalogued.agency !== agency || event.agency !== agency) return [];
+          const person = await index.byAgencyKey(agency, event.key);
+          return person ? [{ event, gatewayId: person.id, dataItem: catalogued.dataItem }] : [];
+        }),
+      )
+    ).flat();
     if (linked.length === 0) return [];
     const members = await this.options.register.memberships([...new Set(linked.map((l) => l.gatewayId))]);
     return linked

@@ -10,7 +10,7 @@ import { mintPnc } from '../../schema/identifiers.js';
 import type { Principal } from '../authentication/principal.js';
 import type { Membership } from '../cohort/register.js';
 import { createAccess, DisclosureSet } from '../enforcement/index.js';
-import { IdentityIndex } from '../identity/index-of-people.js';
+import { indexOf } from '../identity/fixtures.js';
 import { CATALOGUE } from '../policy/fixtures.js';
 import { compilePolicy, loadPolicy } from '../policy/index.js';
 import type { EventFeed } from './feed.js';
@@ -28,8 +28,9 @@ const record = (agency: string, key: string, serial: number): IdentityRecord => 
   familyName: `Member${serial}`,
   dateOfBirth: '1991-02-03',
 });
-const index = new IdentityIndex([record('police', 'PNC-M', 1), record('police', 'PNC-N', 2), record('housing', 'HR-N', 2)]);
-const idOf = (key: string) => index.byAgencyKey('police', key)?.id ?? '';
+const index = await indexOf([record('police', 'PNC-M', 1), record('police', 'PNC-N', 2), record('housing', 'HR-N', 2)]);
+const ids = new Map(await Promise.all(['PNC-M', 'PNC-N'].map(async (key) => [key, (await index.byAgencyKey('police', key))?.id ?? ''] as const)));
+const idOf = (key: string) => ids.get(key) ?? '';
 
 /** The register, whose answers the test changes as it goes. */
 const active = new Map<string, boolean>([

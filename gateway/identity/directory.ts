@@ -1,10 +1,14 @@
 /**
- * Keeps the identity index current: pulls every agency's identity feed, at start and then on an interval.
- * An agency whose feed fails keeps its last good snapshot, so one outage does not unlink everyone, and its feed
+ * Keeps the identity index current: reads every agency's identity change feed from its durable cursor, at start
+ * until each feed has no more, and then on an interval. Each page is linked and stored with its cursor in one
+ * transaction (store.ts), so a restart reads on from where it stopped rather than from the start.
+ * An agency whose feed fails keeps the records it gave, so one outage does not unlink everyone, and its feed
  * alone is tried again after a short backoff (1 s, doubling to 30 s) rather than at the next scheduled refresh.
  */
-import type { AgencyAdapter, IdentityRecord } from '../../adapters/kit/contract.js';
-import { IdentityIndex } from './index-of-people.js';
+import { type AgencyAdapter, type IdentityChangePage, IdentityFeedRestartedError } from '../../adapters/kit/contract.js';
+import type { LedgerStore as Database } from '../ledger/store.js';
+import { type IdentityIndex, IndexTotals, StoredIdentityIndex } from './index-of-people.js';
+import { IdentityStore } from './store.js';
 
 export interface FeedStatus {
   agency: string;
@@ -15,49 +19,87 @@ export interface FeedStatus {
 
 const FIRST_RETRY_MS = 1_000;
 const LAST_RETRY_MS = 30_000;
+/** A refresh that applies this many changes gathers planner statistics afterwards. */
+const ANALYZE_AFTER_CHANGES = 10_000;
 
-interface Feed {
+export interface Feed {
   agency: string;
-  adapter: AgencyAdapter;
+  adapter: Pick<AgencyAdapter, 'identityChanges'>;
 }
 
 export class IdentityDirectory {
-  private snapshots = new Map<string, IdentityRecord[]>();
-  private status = new Map<string, FeedStatus>();
-  private index = new IdentityIndex([]);
+  private readonly status = new Map<string, FeedStatus>();
+  /** Agencies whose feed has been read to its end at least once, ever (kept in the database). */
+  private readonly loaded = new Set<string>();
+  private readonly totals: IndexTotals;
+  /** Changes applied by this directory so far. */
+  private applied = 0;
+  /** Each feed's read in progress, so a refresh never runs beside another for the same feed. */
+  private readonly reading = new Map<string, Promise<boolean>>();
   private timer: NodeJS.Timeout | undefined;
   /** Per failing feed: its pending retry and the wait before the one after. */
   private retries = new Map<string, NodeJS.Timeout>();
   private backoff = new Map<string, number>();
   private retrying = false;
+  /** True until the first refresh over an empty store ends: its people are linked provisionally (store.ts). */
+  private firstLoad: boolean;
 
-  constructor(private readonly feeds: readonly Feed[]) {
+  private constructor(
+    private readonly store: IdentityStore,
+    private readonly feeds: readonly Feed[],
+    firstLoad: boolean,
+  ) {
+    this.totals = new IndexTotals(store);
+    this.firstLoad = firstLoad;
     for (const { agency } of feeds) this.status.set(agency, { agency, refreshedAt: null, error: 'not yet loaded' });
   }
 
-  /** The index as it stands; a request keeps the one it started with. */
+  static async open(database: Database, feeds: readonly Feed[]): Promise<IdentityDirectory> {
+    const store = await IdentityStore.open(
+      database,
+      feeds.map((feed) => feed.agency),
+    );
+    const directory = new IdentityDirectory(store, feeds, await store.isEmpty());
+    for (const row of await store.feeds()) {
+      if (!directory.status.has(row.agency)) continue;
+      if (row.loaded_at !== null) directory.loaded.add(row.agency);
+      directory.status.set(row.agency, {
+        agency: row.agency,
+        refreshedAt: row.refreshed_at?.toISOString() ?? null,
+        error: row.loaded_at === null ? (row.error ?? 'not yet loaded') : row.error,
+      });
+    }
+    return directory;
+  }
+
+  /** The index, as one request sees it. */
   current(): IdentityIndex {
-    return this.index;
+    return new StoredIdentityIndex(this.store, this.totals, (agency) => this.loaded.has(agency));
   }
 
   feedStatus(): FeedStatus[] {
     return [...this.status.values()];
   }
 
+  /**
+   * Reads every feed on from its cursor until it has no more, one feed after another in registry order: linking
+   * (on embedded PGlite, in this process) would otherwise hold up the other feeds' reads past their deadlines.
+   */
   async refresh(): Promise<FeedStatus[]> {
-    await Promise.all(
-      this.feeds.map(async (feed) => {
-        if (!(await this.pull(feed))) this.scheduleRetry(feed);
-      }),
-    );
-    this.rebuild();
+    const before = this.applied;
+    for (const feed of this.feeds) if (!(await this.pull(feed))) this.scheduleRetry(feed);
+    if (this.firstLoad || this.applied - before >= ANALYZE_AFTER_CHANGES) await this.store.analyze();
+    if (this.firstLoad) {
+      await this.store.endFirstLoad();
+      this.firstLoad = false;
+    }
     return this.feedStatus();
   }
 
   /** Refreshes every feed on the interval; from now on a feed that fails (or failed already) is retried with backoff until it loads. */
   startRefreshing(intervalMs: number): void {
     this.retrying = true;
-    this.timer = setInterval(() => void this.refresh(), intervalMs);
+    this.timer = setInterval(() => void this.refresh().catch(() => undefined), intervalMs);
     this.timer.unref();
     for (const feed of this.feeds) if (this.status.get(feed.agency)?.error) this.scheduleRetry(feed);
   }
@@ -69,20 +111,47 @@ export class IdentityDirectory {
     this.retries.clear();
   }
 
-  /** Reads one feed; false if it failed (its last good snapshot stays). */
-  private async pull({ agency, adapter }: Feed): Promise<boolean> {
+  /** Reads one feed to its end; false if it failed (what it gave before stays). */
+  private pull(feed: Feed): Promise<boolean> {
+    const running = this.reading.get(feed.agency);
+    if (running) return running;
+    const read = this.read(feed).finally(() => this.reading.delete(feed.agency));
+    this.reading.set(feed.agency, read);
+    return read;
+  }
+
+  private async read({ agency, adapter }: Feed): Promise<boolean> {
     try {
-      const records = await adapter.identities();
-      this.snapshots.set(agency, records);
+      let cursor = (await this.store.feeds()).find((row) => row.agency === agency)?.cursor ?? null;
+      for (;;) {
+        let page: IdentityChangePage;
+        try {
+          page = await adapter.identityChanges(cursor);
+        } catch (error) {
+          if (!(error instanceof IdentityFeedRestartedError)) throw error;
+          await this.store.restart(agency);
+          cursor = null;
+          continue;
+        }
+        const applied = await this.store.apply(agency, cursor, page, this.firstLoad);
+        if (!applied) {
+          // Another gateway process moved this feed on: read on from where it stands now.
+          cursor = (await this.store.feeds()).find((row) => row.agency === agency)?.cursor ?? null;
+          continue;
+        }
+        this.totals.changed();
+        this.applied += page.changes.length;
+        cursor = page.cursor;
+        if (!page.more) break;
+      }
+      this.loaded.add(agency);
       this.status.set(agency, { agency, refreshedAt: new Date().toISOString(), error: null });
       this.backoff.delete(agency);
       return true;
     } catch (error) {
-      this.status.set(agency, {
-        agency,
-        refreshedAt: this.status.get(agency)?.refreshedAt ?? null,
-        error: error instanceof Error ? error.message : String(error),
-      });
+      const message = error instanceof Error ? error.message : String(error);
+      this.status.set(agency, { agency, refreshedAt: this.status.get(agency)?.refreshedAt ?? null, error: message });
+      await this.store.recordFailure(agency, message).catch(() => undefined);
       return false;
     }
   }
@@ -94,17 +163,9 @@ export class IdentityDirectory {
     this.backoff.set(agency, Math.min(delayMs * 2, LAST_RETRY_MS));
     const timer = setTimeout(() => {
       this.retries.delete(agency);
-      void this.pull(feed).then((loaded) => (loaded ? this.rebuild() : this.scheduleRetry(feed)));
+      void this.pull(feed).then((loaded) => (loaded ? undefined : this.scheduleRetry(feed)));
     }, delayMs);
     timer.unref();
     this.retries.set(agency, timer);
-  }
-
-  private rebuild(): void {
-    // Agencies in registration order, so the precedence of conflicting identifiers is stable.
-    this.index = new IdentityIndex(
-      this.feeds.flatMap(({ agency }) => this.snapshots.get(agency) ?? []),
-      this.feeds.filter(({ agency }) => !this.snapshots.has(agency)).map(({ agency }) => agency),
-    );
   }
 }

@@ -1,126 +1,199 @@
 /**
  * The identity index: every linked person, found by gateway id, by identifier, or by name and date of birth.
  * Holds identifying facts only (names, dates of birth, identifiers, agency keys), never agency records.
+ * Every look-up is an indexed query on the identity store (store.ts); nothing per person stays in process memory
+ * beyond one request's view, which answers a person asked for twice in that request without asking the database again.
  */
-import type { IdentityRecord } from '../../adapters/kit/contract.js';
+import { z } from 'zod';
 import type { IdentifierKind } from '../../schema/identifiers.js';
-import { contradicts, type LinkedPerson, linkRecords } from './link.js';
+import { contradicts, type LinkedPerson } from './link.js';
 import { matchCandidate, type NameMatch, nameTokens, similarToken } from './match.js';
-import { type FieldFrequencies, type MatchWeights, matchWeights, type RecordedName, ValueFrequencies } from './match-weights.js';
+import { type FieldFrequencies, type MatchWeights, matchWeights, ValueFrequencies } from './match-weights.js';
+import { IDENTIFIER_COLUMNS, type IdentityStore, initialsOf, nameKeys } from './store.js';
 
 export interface Candidate extends NameMatch, MatchWeights {
   person: LinkedPerson;
 }
 
-export class IdentityIndex {
-  private readonly byGatewayId = new Map<string, LinkedPerson>();
-  private readonly byIdentifierToken = new Map<string, LinkedPerson>();
-  private readonly byAgencyKeyToken = new Map<string, LinkedPerson>();
-  private readonly byDateOfBirth = new Map<string, LinkedPerson[]>();
-  private readonly names = new Map<LinkedPerson, string[][]>();
-  /** Each person's records as given and family name, for the weights behind a match. */
-  private readonly recordedNames = new Map<LinkedPerson, { name: RecordedName; dateOfBirth: string }[]>();
-  private readonly frequencies: FieldFrequencies = {
-    givenName: new ValueFrequencies(),
-    familyName: new ValueFrequencies(),
-    dateOfBirth: new ValueFrequencies(),
-  };
-
-  /** Agencies whose identity feed never loaded: whom they hold is unknown, not "nobody". */
-  private readonly unlinked: ReadonlySet<string>;
-
-  constructor(records: readonly IdentityRecord[], unloadedFeeds: readonly string[] = []) {
-    this.unlinked = new Set(unloadedFeeds);
-    for (const person of linkRecords(records)) {
-      this.byGatewayId.set(person.id, person);
-      for (const record of person.records) {
-        for (const [kind, value] of Object.entries(record.identifiers)) this.byIdentifierToken.set(`${kind}:${value}`, person);
-        this.byAgencyKeyToken.set(`${record.agency}\u0000${record.key}`, person);
-      }
-      for (const dob of new Set(person.records.map((r) => r.dateOfBirth))) {
-        this.byDateOfBirth.set(dob, [...(this.byDateOfBirth.get(dob) ?? []), person]);
-      }
-      this.names.set(
-        person,
-        person.records.map((r) => nameTokens(`${r.givenName} ${r.familyName}`)),
-      );
-      const recorded = person.records.map((r) => ({ name: { given: nameTokens(r.givenName), family: nameTokens(r.familyName) }, dateOfBirth: r.dateOfBirth }));
-      this.recordedNames.set(person, recorded);
-      for (const { name, dateOfBirth } of recorded) {
-        this.frequencies.givenName.add(name.given.slice(0, 1).join(' '));
-        this.frequencies.familyName.add(name.family.join(' '));
-        this.frequencies.dateOfBirth.add(dateOfBirth);
-      }
-    }
-  }
-
-  /** Whether the index knows whom this agency holds (its identity feed has loaded at least once). */
-  knowsHoldingsOf(agency: string): boolean {
-    return !this.unlinked.has(agency);
-  }
-
-  get size(): number {
-    return this.byGatewayId.size;
-  }
-
-  people(): IterableIterator<LinkedPerson> {
-    return this.byGatewayId.values();
-  }
-
-  byId(id: string): LinkedPerson | undefined {
-    return this.byGatewayId.get(id);
-  }
-
-  byIdentifier(kind: IdentifierKind, canonical: string): LinkedPerson | undefined {
-    return this.byIdentifierToken.get(`${kind}:${canonical}`);
-  }
-
+export interface IdentityIndex {
+  /** The person with this gateway id; an id merged into another answers as the survivor. */
+  byId(id: string): Promise<LinkedPerson | undefined>;
+  byIdentifier(kind: IdentifierKind, canonical: string): Promise<LinkedPerson | undefined>;
   /** The person an agency's own key (PNC ID, CRN, prison number, local reference) belongs to, as that agency holds it. */
-  byAgencyKey(agency: string, key: string): LinkedPerson | undefined {
-    return this.byAgencyKeyToken.get(`${agency}\u0000${key}`);
-  }
-
-  search(name: string, dateOfBirth: string | undefined, limit: number): Candidate[] {
-    const tokens = nameTokens(name);
-    const pool = dateOfBirth !== undefined ? (this.byDateOfBirth.get(dateOfBirth) ?? []) : this.byGatewayId.values();
-    const found: Candidate[] = [];
-    for (const person of pool) {
-      const match = this.matchPerson(person, tokens, dateOfBirth);
-      if (match) found.push({ person, ...match, ...this.weigh(person, tokens, dateOfBirth) });
-    }
-    return found.sort((a, b) => b.score - a.score || a.person.id.localeCompare(b.person.id)).slice(0, limit);
-  }
-
+  byAgencyKey(agency: string, key: string): Promise<LinkedPerson | undefined>;
+  search(name: string, dateOfBirth: string | undefined, limit: number): Promise<Candidate[]>;
   /** Other people with the same name and date of birth and no contradicting identifier. */
-  probableMatches(person: LinkedPerson): Candidate[] {
-    const found: Candidate[] = [];
+  probableMatches(person: LinkedPerson): Promise<Candidate[]>;
+  /** People linked. */
+  size(): Promise<number>;
+  /** Whether the index knows whom this agency holds (its identity feed has loaded at least once). */
+  knowsHoldingsOf(agency: string): boolean;
+  /** A page of the people this agency holds, by gateway id after `after`. */
+  peopleHeldBy(agency: string, after: string | null, limit: number): Promise<LinkedPerson[]>;
+}
+
+/** Shared by every request's view: the totals match weights divide by, counted again once the index changes. */
+export class IndexTotals {
+  private records: Promise<number> | undefined;
+  private people: Promise<number> | undefined;
+
+  constructor(private readonly store: IdentityStore) {}
+
+  changed(): void {
+    this.records = undefined;
+    this.people = undefined;
+  }
+
+  recordCount(): Promise<number> {
+    this.records ??= this.count('SELECT count(*) AS n FROM identity_records');
+    return this.records;
+  }
+
+  peopleCount(): Promise<number> {
+    this.people ??= this.count('SELECT count(DISTINCT gateway_id) AS n FROM identity_records');
+    return this.people;
+  }
+
+  private async count(sql: string): Promise<number> {
+    const [row] = z.array(z.object({ n: z.coerce.number() })).parse(await this.store.database.query(sql));
+    return row?.n ?? 0;
+  }
+}
+
+const Counts = z.array(z.object({ field: z.enum(['given', 'family', 'dob']), value: z.string(), n: z.coerce.number() }));
+
+/** One request's view of the index. */
+export class StoredIdentityIndex implements IdentityIndex {
+  private readonly seen = new Map<string, LinkedPerson | undefined>();
+
+  constructor(
+    private readonly store: IdentityStore,
+    private readonly totals: IndexTotals,
+    private readonly loaded: (agency: string) => boolean,
+  ) {}
+
+  knowsHoldingsOf(agency: string): boolean {
+    return this.loaded(agency);
+  }
+
+  size(): Promise<number> {
+    return this.totals.peopleCount();
+  }
+
+  async byId(id: string): Promise<LinkedPerson | undefined> {
+    if (this.seen.has(id)) return this.seen.get(id);
+    const [person] = await this.store.people('SELECT coalesce(merged_into, gateway_id) FROM identity_people WHERE gateway_id = $1', [id]);
+    this.seen.set(id, person);
+    if (person) this.seen.set(person.id, person);
+    return person;
+  }
+
+  async byIdentifier(kind: IdentifierKind, canonical: string): Promise<LinkedPerson | undefined> {
+    const column = IDENTIFIER_COLUMNS[kind];
+    return this.remember(await this.store.people(`SELECT gateway_id FROM identity_records WHERE ${column} = $1 LIMIT 1`, [canonical]));
+  }
+
+  async byAgencyKey(agency: string, key: string): Promise<LinkedPerson | undefined> {
+    return this.remember(await this.store.people('SELECT gateway_id FROM identity_records WHERE agency = $1 AND key = $2', [agency, key]));
+  }
+
+  peopleHeldBy(agency: string, after: string | null, limit: number): Promise<LinkedPerson[]> {
+    return this.store
+      .people('SELECT DISTINCT gateway_id FROM identity_records WHERE agency = $1 AND gateway_id > $2 ORDER BY gateway_id LIMIT $3', [
+        agency,
+        after ?? '',
+        limit,
+      ])
+      .then((people) => people.sort((a, b) => a.id.localeCompare(b.id)));
+  }
+
+  async search(name: string, dateOfBirth: string | undefined, limit: number): Promise<Candidate[]> {
+    const tokens = nameTokens(name);
+    if (tokens.length === 0) return [];
+    // A date of birth narrows to those born that day; without one, to names with the same initials, which every
+    // spelling variant match.ts accepts keeps. Each candidate is then checked as before.
+    const pool =
+      dateOfBirth !== undefined
+        ? await this.store.people('SELECT gateway_id FROM identity_records WHERE date_of_birth = $1', [dateOfBirth])
+        : await this.store.people('SELECT gateway_id FROM identity_records WHERE initials = $1', [initialsOf(tokens)]);
+    const found: { person: LinkedPerson; match: NameMatch }[] = [];
+    for (const person of pool) {
+      const match = matchPerson(person, tokens, dateOfBirth);
+      if (match) found.push({ person, match });
+    }
+    const frequencies = await this.frequencies(found.map((f) => f.person));
+    return found
+      .map(({ person, match }) => ({ person, ...match, ...weigh(person, tokens, dateOfBirth, frequencies) }))
+      .sort((a, b) => b.score - a.score || a.person.id.localeCompare(b.person.id))
+      .slice(0, limit);
+  }
+
+  async probableMatches(person: LinkedPerson): Promise<Candidate[]> {
+    const dates = [...new Set(person.records.map((r) => r.dateOfBirth))];
+    const pool = await this.store.people('SELECT gateway_id FROM identity_records WHERE date_of_birth = ANY($1::text[]) AND gateway_id <> $2', [
+      dates,
+      person.id,
+    ]);
+    const found: { person: LinkedPerson; match: NameMatch; tokens: string[]; dateOfBirth: string }[] = [];
     for (const record of person.records) {
-      for (const other of this.byDateOfBirth.get(record.dateOfBirth) ?? []) {
-        if (other === person || found.some((c) => c.person === other) || contradicts(person, other)) continue;
+      for (const other of pool) {
+        if (found.some((c) => c.person.id === other.id) || contradicts(person, other)) continue;
         const tokens = nameTokens(`${record.givenName} ${record.familyName}`);
-        const match = this.matchPerson(other, tokens, record.dateOfBirth);
-        if (match?.confidence === 'PROBABLE') found.push({ person: other, ...match, ...this.weigh(other, tokens, record.dateOfBirth) });
+        const match = matchPerson(other, tokens, record.dateOfBirth);
+        if (match?.confidence === 'PROBABLE') found.push({ person: other, match, tokens, dateOfBirth: record.dateOfBirth });
       }
     }
-    return found;
+    const frequencies = await this.frequencies(found.map((f) => f.person));
+    return found.map(({ person: other, match, tokens, dateOfBirth }) => ({ person: other, ...match, ...weigh(other, tokens, dateOfBirth, frequencies) }));
   }
 
-  /** The weights of the person's record that agrees best with what was asked. */
-  private weigh(person: LinkedPerson, tokens: string[], dateOfBirth: string | undefined): MatchWeights {
-    let best: MatchWeights | undefined;
-    for (const recorded of this.recordedNames.get(person) ?? []) {
-      const weights = matchWeights({ tokens, ...(dateOfBirth === undefined ? {} : { dateOfBirth }) }, recorded, this.frequencies, similarToken);
-      if (!best || weights.matchWeight > best.matchWeight) best = weights;
-    }
-    return best ?? { matchWeight: 0, weights: [] };
+  private remember([person]: LinkedPerson[]): LinkedPerson | undefined {
+    if (person) this.seen.set(person.id, person);
+    return person;
   }
 
-  private matchPerson(person: LinkedPerson, tokens: string[], dateOfBirth: string | undefined): NameMatch | null {
-    let best: NameMatch | null = null;
-    for (const record of person.records) {
-      const match = matchCandidate({ tokens, dateOfBirth }, { names: this.names.get(person) ?? [], dateOfBirth: record.dateOfBirth });
-      if (match && (!best || match.score > best.score)) best = match;
-    }
-    return best;
+  /** How often the candidates' names and dates of birth occur among all records: indexed counts, one query. */
+  private async frequencies(people: readonly LinkedPerson[]): Promise<FieldFrequencies> {
+    const records = people.flatMap((p) => p.records);
+    const keys = records.map((r) => nameKeys(r.givenName, r.familyName));
+    const [rows, total] = await Promise.all([
+      records.length === 0
+        ? Promise.resolve([])
+        : this.store.database.query(
+            `SELECT 'given' AS field, given_key AS value, count(*) AS n FROM identity_records WHERE given_key = ANY($1::text[]) GROUP BY given_key
+             UNION ALL SELECT 'family', family_key, count(*) FROM identity_records WHERE family_key = ANY($2::text[]) GROUP BY family_key
+             UNION ALL SELECT 'dob', date_of_birth, count(*) FROM identity_records WHERE date_of_birth = ANY($3::text[]) GROUP BY date_of_birth`,
+            [[...new Set(keys.map((k) => k.given))], [...new Set(keys.map((k) => k.family))], [...new Set(records.map((r) => r.dateOfBirth))]],
+          ),
+      this.totals.recordCount(),
+    ]);
+    const counts = { given: new Map<string, number>(), family: new Map<string, number>(), dob: new Map<string, number>() };
+    for (const row of Counts.parse(rows)) counts[row.field].set(row.value, row.n);
+    return {
+      givenName: new ValueFrequencies(counts.given, total),
+      familyName: new ValueFrequencies(counts.family, total),
+      dateOfBirth: new ValueFrequencies(counts.dob, total),
+    };
   }
+}
+
+/** The weights of the person's record that agrees best with what was asked. */
+function weigh(person: LinkedPerson, tokens: string[], dateOfBirth: string | undefined, frequencies: FieldFrequencies): MatchWeights {
+  let best: MatchWeights | undefined;
+  for (const record of person.records) {
+    const recorded = { name: { given: nameTokens(record.givenName), family: nameTokens(record.familyName) }, dateOfBirth: record.dateOfBirth };
+    const weights = matchWeights({ tokens, ...(dateOfBirth === undefined ? {} : { dateOfBirth }) }, recorded, frequencies, similarToken);
+    if (!best || weights.matchWeight > best.matchWeight) best = weights;
+  }
+  return best ?? { matchWeight: 0, weights: [] };
+}
+
+function matchPerson(person: LinkedPerson, tokens: string[], dateOfBirth: string | undefined): NameMatch | null {
+  const names = person.records.map((r) => nameTokens(`${r.givenName} ${r.familyName}`));
+  let best: NameMatch | null = null;
+  for (const record of person.records) {
+    const match = matchCandidate({ tokens, dateOfBirth }, { names, dateOfBirth: record.dateOfBirth });
+    if (match && (!best || match.score > best.score)) best = match;
+  }
+  return best;
 }

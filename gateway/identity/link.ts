@@ -13,7 +13,7 @@ export interface IdentifierConflict {
 }
 
 export interface LinkedPerson {
-  /** Stable gateway id: derived from the person's strongest identifier. */
+  /** Gateway id, stable for life: given when the person was first linked (store.ts, docs/adr/0150). */
   id: string;
   records: IdentityRecord[];
   /** One value per identifier kind; where records disagree, the first by kind precedence (see conflicts). */
@@ -24,7 +24,7 @@ export interface LinkedPerson {
 }
 
 /** Union–find over record positions. */
-class Links {
+export class Links {
   private readonly parent: number[];
   constructor(size: number) {
     this.parent = Array.from({ length: size }, (_, i) => i);
@@ -46,15 +46,12 @@ class Links {
   }
 }
 
-/**
- * The gateway id is a digest of the anchor identifier, so it survives restarts and re-indexing
- * as long as the person's strongest identifier does.
- */
+/** A new person's gateway id: a digest of its anchor, the strongest identifier its records hold when it is first linked. */
 export function gatewayIdFor(anchor: string): string {
   return `GW-${createHash('sha256').update(anchor).digest('hex').slice(0, 12).toUpperCase()}`;
 }
 
-function anchorOf(records: IdentityRecord[]): string {
+export function anchorOf(records: readonly IdentityRecord[]): string {
   for (const kind of IDENTIFIER_KINDS) {
     const values = records.map((r) => r.identifiers[kind]).filter((v): v is string => Boolean(v));
     if (values.length > 0) return `${kind}:${values.sort()[0]}`;
@@ -63,47 +60,25 @@ function anchorOf(records: IdentityRecord[]): string {
   return `local:${local[0]}`;
 }
 
-export function linkRecords(records: readonly IdentityRecord[]): LinkedPerson[] {
-  const links = new Links(records.length);
-  const firstHolder = new Map<string, number>();
-  records.forEach((record, i) => {
-    for (const kind of IDENTIFIER_KINDS) {
+/** The person a group of linked records makes, its records in precedence order (registry order, then arrival). */
+export function personOf(id: string, group: IdentityRecord[]): LinkedPerson {
+  const identifiers: Partial<Record<IdentifierKind, string>> = {};
+  const conflicts: IdentifierConflict[] = [];
+  for (const kind of IDENTIFIER_KINDS) {
+    const byValue = new Map<string, string[]>();
+    for (const record of group) {
       const value = record.identifiers[kind];
-      if (!value) continue;
-      const token = `${kind}:${value}`;
-      const holder = firstHolder.get(token);
-      if (holder === undefined) firstHolder.set(token, i);
-      else links.union(holder, i);
+      if (value) byValue.set(value, [...(byValue.get(value) ?? []), record.agency]);
     }
-  });
-
-  const groups = new Map<number, IdentityRecord[]>();
-  records.forEach((record, i) => {
-    const root = links.find(i);
-    const group = groups.get(root);
-    if (group) group.push(record);
-    else groups.set(root, [record]);
-  });
-
-  return [...groups.values()].map((group) => {
-    const identifiers: Partial<Record<IdentifierKind, string>> = {};
-    const conflicts: IdentifierConflict[] = [];
-    for (const kind of IDENTIFIER_KINDS) {
-      const byValue = new Map<string, string[]>();
-      for (const record of group) {
-        const value = record.identifiers[kind];
-        if (value) byValue.set(value, [...(byValue.get(value) ?? []), record.agency]);
-      }
-      const [first] = byValue.keys();
-      if (first !== undefined) identifiers[kind] = first;
-      if (byValue.size > 1) {
-        conflicts.push({ identifier: kind, values: [...byValue].map(([value, agencies]) => ({ value, agencies })) });
-      }
+    const [first] = byValue.keys();
+    if (first !== undefined) identifiers[kind] = first;
+    if (byValue.size > 1) {
+      conflicts.push({ identifier: kind, values: [...byValue].map(([value, agencies]) => ({ value, agencies })) });
     }
-    const keys = new Map<string, string[]>();
-    for (const record of group) keys.set(record.agency, [...(keys.get(record.agency) ?? []), record.key]);
-    return { id: gatewayIdFor(anchorOf(group)), records: group, identifiers, conflicts, keys };
-  });
+  }
+  const keys = new Map<string, string[]>();
+  for (const record of group) keys.set(record.agency, [...(keys.get(record.agency) ?? []), record.key]);
+  return { id, records: group, identifiers, conflicts, keys };
 }
 
 /** Whether two people hold different values of the same identifier: then they are certainly not one person. */

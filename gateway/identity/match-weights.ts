@@ -39,13 +39,11 @@ const U_DIFFERENT: Record<MatchField, number> = { GIVEN_NAME: 0.95, FAMILY_NAME:
 
 /** How often each value of a field occurs among the index's records: the u of an exact agreement on it. */
 export class ValueFrequencies {
-  private readonly counts = new Map<string, number>();
-  private total = 0;
-
-  add(value: string): void {
-    this.counts.set(value, (this.counts.get(value) ?? 0) + 1);
-    this.total += 1;
-  }
+  /** `counts`: the records holding each value asked about (indexed counts in store.ts); `total`: all records. */
+  constructor(
+    private readonly counts: ReadonlyMap<string, number>,
+    private readonly total: number,
+  ) {}
 
   /** A value never seen counts as seen once: a rare value, not an impossible one. */
   share(value: string): number {

@@ -9,8 +9,8 @@ import type { DisclosureRecordInput } from '../ledger/index.js';
 
 /** What the gauges read at scrape time, from the gateway serving requests in this process. */
 export interface MetricSources {
-  /** People in the identity index now. */
-  indexSize(): number;
+  /** People in the identity index now (a count the index keeps until it next changes). */
+  indexSize(): Promise<number>;
   /** Per agency: when its identity feed last loaded (ISO 8601), or null if never. */
   feeds(): readonly { agency: string; refreshedAt: string | null }[];
   /** Open cohortEvents subscriptions. */
@@ -124,9 +124,9 @@ export class GatewayMetrics {
       name: 'gateway_identity_index_people',
       help: 'People in the identity index.',
       registers: [this.registry],
-      collect() {
+      async collect() {
         const from = sources();
-        if (from) this.set(from.indexSize());
+        if (from) this.set(await from.indexSize());
       },
     });
     new Gauge({

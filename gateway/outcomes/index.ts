@@ -41,7 +41,7 @@ async function offendingOf(gatewayIds: readonly string[], context: OutcomesConte
   const police = context.sections.get('police');
   const found = await Promise.all(
     gatewayIds.map(async (gatewayId) => {
-      const key = context.index.byId(gatewayId)?.keys.get('police')?.[0];
+      const key = (await context.index.byId(gatewayId))?.keys.get('police')?.[0];
       // A failing police service rejects with its AGENCY_UNAVAILABLE error: figures without it would be wrong, not partial.
       const record = PoliceOffending.parse(key === undefined || !police ? null : await police.load(key));
       const offending: Offending = {

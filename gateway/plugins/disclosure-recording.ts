@@ -84,7 +84,7 @@ async function recordOf(
   // An audit names people as the ledger does: with what the index knows of them now, and what the ledger named them by.
   for (const [gatewayId, named] of disclosures.audited ?? []) {
     if (subjects.some((s) => s.gatewayId === gatewayId)) continue;
-    const person = context.index.byId(gatewayId);
+    const person = await context.index.byId(gatewayId);
     subjects.push({ gatewayId, identifiers: { ...named, ...(person ? recordedIdentifiers(person) : {}) }, disclosed: [], withheld: [] });
   }
   const anyDisclosed = subjects.some((s) => s.disclosed.length > 0);

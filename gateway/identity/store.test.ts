@@ -1,0 +1,205 @@
+import { beforeEach, expect, it } from 'vitest';
+import { type IdentityChangePage, IdentityFeedRestartedError, type IdentityRecord } from '../../adapters/kit/contract.js';
+import { mintCro, mintPnc } from '../../schema/identifiers.js';
+import type { LedgerStore } from '../ledger/store.js';
+import { describeOnBackends, useDatabase } from '../ledger/test-backends.js';
+import { IdentityDirectory } from './directory.js';
+import { forgetIdentities } from './fixtures.js';
+import { gatewayIdFor } from './link.js';
+
+const pncA = mintPnc(2015, 12345);
+const pncB = mintPnc(2016, 777);
+
+const record = (agency: string, key: string, identifiers: IdentityRecord['identifiers'], name = ['Jonathan', 'Smith']): IdentityRecord => ({
+  agency,
+  key,
+  identifiers,
+  givenName: name[0] as string,
+  familyName: name[1] as string,
+  dateOfBirth: '1990-04-23',
+});
+
+/**
+ * An agency's change feed as the contract describes it: a log of changes served two a page after a cursor
+ * `<epoch>:<position>`; from the start, every record held once. Restarting it (a new epoch) refuses old cursors.
+ */
+class FakeFeed {
+  private log: { key: string; record: IdentityRecord | null }[] = [];
+  private epoch = 1;
+  /** The `after` of every read, in order. */
+  readonly reads: (string | null)[] = [];
+  failing = false;
+
+  constructor(readonly agency: string) {}
+
+  hold(record: IdentityRecord): void {
+    this.log.push({ key: record.key, record });
+  }
+
+  drop(key: string): void {
+    this.log.push({ key, record: null });
+  }
+
+  /** The agency rebuilds its feed, having lost `lost` without a word: only what it holds now, old cursors no longer served. */
+  restart(lost: readonly string[] = []): void {
+    const held = new Map(this.log.map((entry) => [entry.key, entry]));
+    this.log = [...held.values()].filter((entry) => entry.record !== null && !lost.includes(entry.key));
+    this.epoch += 1;
+  }
+
+  async identityChanges(after: string | null): Promise<IdentityChangePage> {
+    this.reads.push(after);
+    if (this.failing) throw new Error(`${this.agency}: no answer within 800 ms`);
+    let from = 0;
+    if (after !== null) {
+      const [epoch, position] = after.split(':').map(Number);
+      if (epoch !== this.epoch) throw new IdentityFeedRestartedError(this.agency);
+      from = position as number;
+    }
+    const changes = this.log.slice(from, from + 2);
+    const to = from + changes.length;
+    return { changes, cursor: `${this.epoch}:${to}`, more: to < this.log.length };
+  }
+}
+
+async function history(database: LedgerStore): Promise<{ change: string; gateway_id: string; other_id: string | null }[]> {
+  return (await database.query('SELECT change, gateway_id, other_id FROM identity_links_history WHERE change <> $1 ORDER BY seq', ['NEW'])) as {
+    change: string;
+    gateway_id: string;
+    other_id: string | null;
+  }[];
+}
+
+describeOnBackends('the persistent identity index', (backend) => {
+  const database = useDatabase(backend);
+  let police: FakeFeed;
+  let probation: FakeFeed;
+  let prison: FakeFeed;
+  /** Every feed, in the order they were made (the registry's order here). */
+  let feeds: FakeFeed[] = [];
+  const feed = (agency: string) => {
+    const made = new FakeFeed(agency);
+    feeds.push(made);
+    return made;
+  };
+  const open = () =>
+    IdentityDirectory.open(
+      database().admin,
+      feeds.map((made) => ({ agency: made.agency, adapter: made })),
+    );
+
+  beforeEach(async () => {
+    await forgetIdentities(database().admin);
+    feeds = [];
+    police = feed('police');
+    probation = feed('probation');
+    prison = feed('prison');
+  });
+
+  it('reads each feed from its cursor, and picks up a change without reading the feed again', async () => {
+    for (let n = 1; n <= 5; n++) police.hold(record('police', mintPnc(2010, n), { pnc: mintPnc(2010, n) }, ['Person', `Number${n}`]));
+    const directory = await open();
+    await directory.refresh();
+    expect(police.reads).toEqual([null, '1:2', '1:4']);
+    expect(await directory.current().size()).toBe(5);
+
+    police.hold(record('police', mintPnc(2010, 3), { pnc: mintPnc(2010, 3) }, ['Person', 'Renamed']));
+    police.reads.length = 0;
+    await directory.refresh();
+    expect(police.reads).toEqual(['1:5']);
+    const renamed = await directory.current().byIdentifier('pnc', mintPnc(2010, 3));
+    expect(renamed?.records.map((r) => r.familyName)).toEqual(['Renamed']);
+    expect(renamed?.id).toBe(gatewayIdFor(`pnc:${mintPnc(2010, 3)}`));
+    expect((await directory.current().search('Person Renamed', undefined, 5)).map((c) => c.person.id)).toEqual([renamed?.id]);
+  });
+
+  it('keeps a gateway id when a stronger identifier arrives, and records merges and splits, old ids resolving for life', async () => {
+    police.hold(record('police', pncA, { pnc: pncA }));
+    probation.hold(record('probation', 'X100001', { crn: 'X100001' }));
+    prison.hold(record('prison', 'A1234BC', { nomsNumber: 'A1234BC' }, ['Peter', 'Jones']));
+    const directory = await open();
+    await directory.refresh();
+    const index = () => directory.current();
+    const policeId = (await index().byIdentifier('pnc', pncA))?.id;
+    const probationId = (await index().byIdentifier('crn', 'X100001'))?.id;
+    const prisonId = (await index().byIdentifier('nomsNumber', 'A1234BC'))?.id;
+    expect(new Set([policeId, probationId, prisonId]).size).toBe(3);
+
+    // A new, stronger identifier: today's digest of the strongest identifier would have changed the id.
+    prison.hold(record('prison', 'A1234BC', { nomsNumber: 'A1234BC', pnc: pncB }, ['Peter', 'Jones']));
+    await directory.refresh();
+    expect((await index().byIdentifier('pnc', pncB))?.id).toBe(prisonId);
+
+    // A merge: probation learns the police PNC. The earlier-created person survives; the other id names it.
+    probation.hold(record('probation', 'X100001', { crn: 'X100001', pnc: pncA }));
+    await directory.refresh();
+    const merged = await index().byIdentifier('crn', 'X100001');
+    expect(merged?.id).toBe(policeId);
+    expect(merged?.records.map((r) => r.agency)).toEqual(['police', 'probation']);
+    expect((await index().byId(probationId as string))?.id).toBe(policeId);
+    expect(await history(database().admin)).toEqual([{ change: 'MERGE', gateway_id: policeId, other_id: probationId }]);
+
+    // A split: the PNC is corrected away. The part holding the earliest record keeps the id; the rest gets a new one.
+    probation.hold(record('probation', 'X100001', { crn: 'X100001', cro: mintCro(1234, 15) }));
+    await directory.refresh();
+    const split = await index().byIdentifier('crn', 'X100001');
+    expect((await index().byIdentifier('pnc', pncA))?.id).toBe(policeId);
+    expect(split?.id).not.toBe(policeId);
+    expect(split?.id).not.toBe(probationId);
+    expect((await history(database().admin)).at(-1)).toEqual({ change: 'SPLIT', gateway_id: policeId, other_id: split?.id });
+    // The id merged away still names its survivor.
+    expect((await index().byId(probationId as string))?.id).toBe(policeId);
+  });
+
+  it('starts again over the same database without reading the feeds from the start', async () => {
+    police.hold(record('police', pncA, { pnc: pncA }));
+    police.hold(record('police', pncB, { pnc: pncB }, ['Peter', 'Jones']));
+    police.hold(record('police', mintPnc(2017, 1), { pnc: mintPnc(2017, 1) }, ['Ann', 'Lee']));
+    const first = await open();
+    await first.refresh();
+    const before = (await first.current().byIdentifier('pnc', pncB))?.id;
+    first.stop();
+    police.reads.length = 0;
+
+    const second = await open();
+    // Before it reads anything, it already knows whom police hold, and the people.
+    expect(second.current().knowsHoldingsOf('police')).toBe(true);
+    expect(second.current().knowsHoldingsOf('probation')).toBe(true);
+    expect((await second.current().byIdentifier('pnc', pncB))?.id).toBe(before);
+    await second.refresh();
+    expect(police.reads).toEqual(['1:3']);
+  });
+
+  it('reads a restarted feed again from the start and removes the records it no longer gives', async () => {
+    police.hold(record('police', pncA, { pnc: pncA }));
+    police.hold(record('police', pncB, { pnc: pncB }, ['Peter', 'Jones']));
+    probation.hold(record('probation', 'X100001', { crn: 'X100001', pnc: pncB }, ['Peter', 'Jones']));
+    const directory = await open();
+    await directory.refresh();
+    const jones = (await directory.current().byIdentifier('pnc', pncB))?.id;
+
+    // The agency loses a record without a deletion in its feed, and rebuilds the feed.
+    police.restart([pncA]);
+    police.reads.length = 0;
+    await directory.refresh();
+    expect(police.reads).toEqual(['1:2', null]);
+    expect(await directory.current().byIdentifier('pnc', pncA)).toBeUndefined();
+    expect((await directory.current().byIdentifier('crn', 'X100001'))?.id).toBe(jones);
+    expect(await directory.current().size()).toBe(1);
+  });
+
+  it('keeps what a failing feed gave, and says an agency never loaded holds "unknown", not nobody', async () => {
+    police.hold(record('police', pncA, { pnc: pncA }));
+    prison.failing = true;
+    const directory = await open();
+    await directory.refresh();
+    expect(directory.current().knowsHoldingsOf('police')).toBe(true);
+    expect(directory.current().knowsHoldingsOf('prison')).toBe(false);
+    expect(directory.feedStatus().find((feed) => feed.agency === 'prison')?.error).toContain('no answer');
+
+    police.failing = true;
+    await directory.refresh();
+    expect((await directory.current().byIdentifier('pnc', pncA))?.records).toHaveLength(1);
+    expect(directory.current().knowsHoldingsOf('police')).toBe(true);
+  });
+});

@@ -1,0 +1,71 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { agencyNames } from '../adapters/registry.js';
+import { anchorOf, gatewayIdFor, type LinkedPerson } from '../gateway/identity/link.js';
+import { startTestSystem, type TestSystem } from './harness.js';
+
+let system: TestSystem;
+
+beforeAll(async () => {
+  system = await startTestSystem({ timeoutMs: 2_000 });
+});
+
+afterAll(async () => {
+  await system?.close();
+});
+
+async function everyone(): Promise<Map<string, LinkedPerson>> {
+  const people = new Map<string, LinkedPerson>();
+  for (const agency of agencyNames) {
+    let after: string | null = null;
+    for (;;) {
+      const page: LinkedPerson[] = await system.directory.current().peopleHeldBy(agency, after, 500);
+      for (const person of page) people.set(person.id, person);
+      if (page.length < 500) break;
+      after = page.at(-1)?.id ?? null;
+    }
+  }
+  return people;
+}
+
+describe('the identity index over the agencies’ change feeds', () => {
+  it('gives each person at first start the id a whole-population link gives: the digest of their strongest identifier', async () => {
+    const people = await everyone();
+    expect(people.size).toBe(await system.directory.current().size());
+    expect(people.size).toBeGreaterThan(1_000);
+    const differing = [...people.values()].filter((person) => person.id !== gatewayIdFor(anchorOf(person.records)));
+    expect(differing).toEqual([]);
+  });
+
+  it("picks up an agency's amended record by reading only the page after its cursor", async () => {
+    const simulator = system.simulator('housing');
+    const tenant = (await system.directory.current().peopleHeldBy('housing', null, 1))[0];
+    const held = tenant?.records.find((record) => record.agency === 'housing');
+    if (!tenant || !held) throw new Error('housing holds nobody');
+    const amended = await fetch(`${simulator.url}/__admin/identity-changes`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        reference: held.key,
+        identity: {
+          reference: held.key,
+          givenName: 'Amended',
+          familyName: held.familyName,
+          dateOfBirth: held.dateOfBirth,
+          pnc: held.identifiers.pnc ?? null,
+          cro: held.identifiers.cro ?? null,
+          nomsNumber: held.identifiers.nomsNumber ?? null,
+          crn: held.identifiers.crn ?? null,
+        },
+      }),
+    });
+    expect(amended.status).toBe(201);
+    system.resetUpstreamCalls();
+
+    await system.directory.refresh();
+
+    for (const [agency, calls] of Object.entries(system.upstreamCalls())) expect(calls, agency).toEqual({ 'GET /identity-changes': 1 });
+    const after = await system.directory.current().byAgencyKey('housing', held.key);
+    expect(after?.id).toBe(tenant.id);
+    expect(after?.records.find((record) => record.agency === 'housing')?.givenName).toBe('Amended');
+  });
+});
