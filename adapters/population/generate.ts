@@ -257,14 +257,14 @@ export function createPopulation(options: PopulationOptions = {}): Population {
 
 /**
  * A population of the given people, for tests that alter a generated one: indexes are positions in the list, and
- * identifiers are looked up among the people themselves.
+ * identifiers (as altered) are looked up among the people themselves.
  */
 export function populationOf(frame: { seed: number; referenceDate: string }, people: readonly SyntheticPerson[]): Population {
   const held = new Map<string, number>();
-  for (const person of people) {
+  people.forEach((person, position) => {
     const identifiers = { ...person.identifiers, ...referencesOf(person) };
-    for (const [kind, value] of Object.entries(identifiers)) if (value !== null && !held.has(`${kind}|${value}`)) held.set(`${kind}|${value}`, person.index);
-  }
+    for (const [kind, value] of Object.entries(identifiers)) if (value !== null && !held.has(`${kind}|${value}`)) held.set(`${kind}|${value}`, position);
+  });
   const person = (index: number): SyntheticPerson => {
     const found = people[index];
     if (!found) throw new RangeError(`no person at ${index}: the population has ${people.length}`);
