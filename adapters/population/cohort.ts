@@ -121,14 +121,23 @@ const SELECTED = { fixed: 0.8, flex: 0.24, free: 0.225 } as const;
 
 const FREE_SCHEME_OFFENCES: readonly string[] = ['violence', 'domestic-abuse', 'weapons', 'drugs', 'robbery'];
 
-/** Decides the person's cohort membership in place. The README's example is always selected, fixed at a high service level. */
-export function chooseCohort(context: Context, person: SyntheticPerson, readmeExample: boolean): void {
+/**
+ * Decides the person's cohort membership in place. `always`: a wrinkle that must be a member whatever the dice say;
+ * `fixed-high` (the README's example) is selected to the fixed strand at a high service level, `member` to the strand
+ * they qualify for (flex, by local judgement, where they meet no criteria).
+ */
+export function chooseCohort(context: Context, person: SyntheticPerson, always?: 'fixed-high' | 'member'): void {
   const { random } = context;
   if (!isSupervised(person)) return;
   if (meetsFixedCriteria(person)) {
     // Those who meet the fixed criteria but are not selected stay out of the cohort altogether.
-    if (readmeExample) select(context, person, 'fixed', null, fixedReason(person), 'high');
-    else if (random.chance(SELECTED.fixed)) select(context, person, 'fixed', null, fixedReason(person));
+    if (always !== undefined || random.chance(SELECTED.fixed)) {
+      select(context, person, 'fixed', null, fixedReason(person), always === 'fixed-high' ? 'high' : undefined);
+    }
+    return;
+  }
+  if (always !== undefined) {
+    select(context, person, 'flex', null, flexReason(context, person));
     return;
   }
   const { indexOffenceCategory } = person.probation.sentence;

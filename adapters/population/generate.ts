@@ -27,7 +27,7 @@ import { type AgencyName, MATERIALISED_AT_MOST, type MintedKind, type Population
  * - 2 `missingPnc`: known to police, probation and prison; probation lacks the PNC ID but holds the CRO
  *   number, CRN and prison number.
  * - 3 and 4 `sameNameAndDateOfBirth`: two different people with the same name and date of birth and
- *   different PNC IDs, both known to police, the first also to probation.
+ *   different PNC IDs, both known to police, the first also to probation and in the IOM cohort.
  * - 5 `probableOnly`: a housing record with no partnership identifier whose name and date of birth match
  *   the person's police record: a probable match only.
  * - 6 `conflictingIdentifiers`: the prison holds a different, valid CRO number from the police's (a
@@ -138,7 +138,7 @@ function buildReadmeExample(seed: number, today: number): SyntheticPerson {
   const index = WRINKLES.readmeExample;
   const person = createPerson(context, index, wrinklePlan(context, index) as Plan, inventIdentity(context, { minimumAge: 26 }));
   applyWrinkles(random, person);
-  chooseCohort(context, person, true);
+  chooseCohort(context, person, 'fixed-high');
   return person;
 }
 
@@ -222,7 +222,7 @@ function buildPerson(frame: Frame, index: number): SyntheticPerson {
   const plan = wrinklePlan(context, index) ?? choosePlan(random);
   const person = createPerson(context, index, plan, identity);
   applyWrinkles(random, person);
-  chooseCohort(context, person, false);
+  chooseCohort(context, person, index === WRINKLES.sameNameAndDateOfBirth[0] ? 'member' : undefined);
   sprinkleSpelling(random, person);
   return person;
 }

@@ -527,6 +527,8 @@ describe.each([
     expect(b.police).not.toBeNull();
     expect(a.identifiers.pnc).not.toBe(b.identifiers.pnc);
     expect([a.probation !== null, b.probation !== null].filter(Boolean)).toHaveLength(1);
+    expect(a.cohort).not.toBeNull();
+    expect(b.cohort).toBeNull();
     for (const person of [a, b]) {
       expect(person.housing).toBeNull();
       expect(person.drugs).toBeNull();
