@@ -110,6 +110,21 @@ describe('Fellegi–Sunter weights behind each candidate', () => {
     );
   });
 
+  it("weighs a record holding only the same name and date of birth as a person's probable match, as people(...) weighs it", async () => {
+    const person = personAt(WRINKLES.probableOnly);
+    const { body } = await system.query(
+      'query($p: String) { person(pnc: $p) { id probableMatches { confidence matchWeight weights { field agreement weight m u } person { id } } } }',
+      { p: person.identifiers.pnc },
+    );
+    expect(body.errors).toBeUndefined();
+    const found = body.data?.person as { id: string; probableMatches: (Match & { person: { id: string } })[] };
+    expect(found.probableMatches).toHaveLength(1);
+    const [probable] = found.probableMatches as [Match];
+    expect(probable.weights.map((w) => w.agreement)).toEqual(['EXACT', 'EXACT', 'EXACT']);
+    const searched = (await search(`${person.givenName} ${person.familyName}`, person.dateOfBirth)).find((m) => m.person.id === probable.person.id);
+    expect({ ...searched, person: undefined }).toEqual({ ...probable, person: undefined });
+  });
+
   it('adds nothing for a date of birth not asked for', async () => {
     const person = personAt(WRINKLES.readmeExample);
     const match = (await search(`${person.givenName} ${person.familyName}`)).find((m) => m.person.identifiers.pnc === person.identifiers.pnc) as Match;

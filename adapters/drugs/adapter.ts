@@ -94,6 +94,7 @@ export function toAgencyEvent(event: ServiceUserEvent): AgencyEvent | null {
 export function createDrugsAdapter(options: AdapterOptions): AgencyAdapter<DrugServiceRecord> {
   const api = createDrugServiceApi(options);
   return {
+    identityChanges: (after) => api.identityChanges(after),
     async identities() {
       return (await readWholeFeed('drugs', (cursor) => api.identityPage(cursor))).map(toIdentityRecord);
     },

@@ -4,11 +4,16 @@
  * code does not follow fails the type check.
  */
 import { z } from 'zod';
-import type { AdapterOptions } from '../kit/contract.js';
+import type { AdapterOptions, IdentityChangePage as IdentityChangePageOf } from '../kit/contract.js';
+import { readIdentityChanges, IdentityChange as SharedIdentityChange, IdentityChangePage as SharedIdentityChangePage } from '../kit/identity-changes.js';
 import { createUpstream } from '../kit/upstream.js';
 import type { components } from './api.js';
 
 type Schemas = components['schemas'];
+
+/** The identity change feed every agency shares (kit/identity-changes.ts), checked against this contract's copy of it. */
+export const IdentityChange = SharedIdentityChange satisfies z.ZodType<Schemas['IdentityChange']>;
+export const IdentityChangePage = SharedIdentityChangePage satisfies z.ZodType<Schemas['IdentityChangePage']>;
 
 /** The most references one batch call may carry (openapi.yaml, BatchRequest.keys.maxItems). */
 export const BATCH_LIMIT = 100;
@@ -106,6 +111,8 @@ export type ServiceUser = z.infer<typeof ServiceUser>;
 export type ServiceUserEvent = z.infer<typeof ServiceUserEvent>;
 
 export interface DrugServiceApi {
+  /** One page of the identity change feed after `after` (null: from the start). */
+  identityChanges(after: string | null): Promise<IdentityChangePageOf>;
   /** One page of the identity feed; `cursor` is the previous page's `nextCursor`. */
   identityPage(cursor: string | undefined): Promise<z.infer<typeof ServiceUserIdentityPage>>;
   /** Service users for at most BATCH_LIMIT service references; unknown references are left out. */
@@ -117,6 +124,7 @@ export interface DrugServiceApi {
 export function createDrugServiceApi(options: AdapterOptions): DrugServiceApi {
   const upstream = createUpstream({ agency: 'drugs', ...options });
   return {
+    identityChanges: readIdentityChanges('drugs', upstream),
     identityPage: (cursor) => upstream.get('/identities', { cursor, limit: IDENTITY_PAGE_LIMIT }, ServiceUserIdentityPage),
     serviceUsersBatch: async (keys) => (await upstream.post('/service-users/batch', { keys }, ServiceUserBatch)).records,
     events: (after) => upstream.get('/events', { after: after ?? undefined, limit: EVENT_PAGE_LIMIT }, ServiceUserEventPage),

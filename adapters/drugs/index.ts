@@ -1,10 +1,9 @@
 /** The drugs agency module: the community drug and alcohol service and DIP behind the partnership schema. */
 import { readFileSync } from 'node:fs';
 import type { AgencyModule } from '../kit/contract.js';
-import { builtInSlice } from '../population/slice.js';
 import type { DrugsFacts } from '../population/types.js';
 import { createDrugsAdapter, type DrugServiceRecord } from './adapter.js';
-import { createDrugsSimulator } from './simulator.js';
+import { createDrugsSimulator, drugsPopulation } from './simulator.js';
 
 export type { DrugServiceRecord } from './adapter.js';
 
@@ -22,11 +21,7 @@ const drugs: AgencyModule<DrugServiceRecord, DrugsFacts> = {
     'drugs.keyworker': "The person's keyworker at the drug service and how to contact them",
   },
   createAdapter: createDrugsAdapter,
-  population: builtInSlice(
-    'drugs',
-    (person) => person.drugs,
-    (_person, facts) => facts.reference,
-  ),
+  population: drugsPopulation,
   createSimulator: createDrugsSimulator,
   // Consent limited to probation is not consent to share with the partnership: deny by default.
   subjectFactNames: ['consentRecorded'],

@@ -6,9 +6,11 @@
 import { fileURLToPath } from 'node:url';
 import type { SimulatorApp } from '../kit/contract.js';
 import type { EventSource } from '../kit/event-log.js';
+import { populationIdentities } from '../kit/identity-changes.js';
 import { createSimulatorApp } from '../kit/simulator.js';
 import { identityAndBatchRoutes } from '../kit/simulator-routes.js';
 import { type StreamedRecords, streamedRecords } from '../kit/streamed-records.js';
+import { builtInSlice, type PopulationSlice } from '../population/slice.js';
 import { asSeenBy, type DrugsFacts, type Population } from '../population/types.js';
 import type { components } from './api.js';
 import { BatchRequest, IDENTITY_PAGE_LIMIT } from './client.js';
@@ -89,6 +91,13 @@ function drugsEvents(population: Population, serviceUsers: StreamedRecords<Schem
   };
 }
 
+/** Whom the agency holds and under which key: its part of the population. */
+export const drugsPopulation: PopulationSlice<DrugsFacts> = builtInSlice(
+  'drugs',
+  (person) => person.drugs,
+  (_person, facts) => facts.reference,
+);
+
 export function createDrugsSimulator(population: Population): SimulatorApp {
   const serviceUsers = streamedRecords(
     population,
@@ -115,6 +124,7 @@ export function createDrugsSimulator(population: Population): SimulatorApp {
   };
 
   return createSimulatorApp({
+    identities: populationIdentities('drugs', drugsPopulation, population),
     agency: 'drugs',
     openapiPath: fileURLToPath(new URL('./openapi.yaml', import.meta.url)),
     events: drugsEvents(population, serviceUsers),

@@ -103,6 +103,7 @@ export function toAgencyEvent(event: ClientEvent): AgencyEvent | null {
 export function createHousingAdapter(options: AdapterOptions): AgencyAdapter<HousingRecord> {
   const api = createHousingApi(options);
   return {
+    identityChanges: (after) => api.identityChanges(after),
     async identities() {
       return (await readWholeFeed('housing', (cursor) => api.identityPage(cursor))).map(toIdentityRecord);
     },

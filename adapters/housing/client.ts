@@ -4,11 +4,16 @@
  * follow fails the type check.
  */
 import { z } from 'zod';
-import type { AdapterOptions } from '../kit/contract.js';
+import type { AdapterOptions, IdentityChangePage as IdentityChangePageOf } from '../kit/contract.js';
+import { readIdentityChanges, IdentityChange as SharedIdentityChange, IdentityChangePage as SharedIdentityChangePage } from '../kit/identity-changes.js';
 import { createUpstream } from '../kit/upstream.js';
 import type { components } from './api.js';
 
 type Schemas = components['schemas'];
+
+/** The identity change feed every agency shares (kit/identity-changes.ts), checked against this contract's copy of it. */
+export const IdentityChange = SharedIdentityChange satisfies z.ZodType<Schemas['IdentityChange']>;
+export const IdentityChangePage = SharedIdentityChangePage satisfies z.ZodType<Schemas['IdentityChangePage']>;
 
 /** The most references one batch call may carry (openapi.yaml, BatchRequest.keys.maxItems). */
 export const BATCH_LIMIT = 100;
@@ -95,6 +100,8 @@ export type Client = z.infer<typeof Client>;
 export type ClientEvent = z.infer<typeof ClientEvent>;
 
 export interface HousingApi {
+  /** One page of the identity change feed after `after` (null: from the start). */
+  identityChanges(after: string | null): Promise<IdentityChangePageOf>;
   /** One page of the identity feed; `cursor` is the previous page's `nextCursor`. */
   identityPage(cursor: string | undefined): Promise<z.infer<typeof ClientIdentityPage>>;
   /** Clients for at most BATCH_LIMIT housing references; unknown references are left out. */
@@ -106,6 +113,7 @@ export interface HousingApi {
 export function createHousingApi(options: AdapterOptions): HousingApi {
   const upstream = createUpstream({ agency: 'housing', ...options });
   return {
+    identityChanges: readIdentityChanges('housing', upstream),
     identityPage: (cursor) => upstream.get('/identities', { cursor, limit: IDENTITY_PAGE_LIMIT }, ClientIdentityPage),
     clientsBatch: async (keys) => (await upstream.post('/clients/batch', { keys }, ClientBatch)).records,
     events: (after) => upstream.get('/events', { after: after ?? undefined, limit: EVENT_PAGE_LIMIT }, ClientEventPage),

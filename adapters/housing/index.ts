@@ -1,10 +1,9 @@
 /** The housing agency module: the council's housing-options system behind the partnership schema. */
 import { readFileSync } from 'node:fs';
 import type { AgencyModule } from '../kit/contract.js';
-import { builtInSlice } from '../population/slice.js';
 import type { HousingFacts } from '../population/types.js';
 import { createHousingAdapter, type HousingRecord } from './adapter.js';
-import { createHousingSimulator } from './simulator.js';
+import { createHousingSimulator, housingPopulation } from './simulator.js';
 
 export type { HousingRecord } from './adapter.js';
 
@@ -20,11 +19,7 @@ const housing: AgencyModule<HousingRecord, HousingFacts> = {
     'housing.housingOfficer': 'The housing officer responsible for the case and how to contact them',
   },
   createAdapter: createHousingAdapter,
-  population: builtInSlice(
-    'housing',
-    (person) => person.housing,
-    (_person, facts) => facts.reference,
-  ),
+  population: housingPopulation,
   createSimulator: createHousingSimulator,
 };
 

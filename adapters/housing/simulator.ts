@@ -6,10 +6,12 @@
 import { fileURLToPath } from 'node:url';
 import type { SimulatorApp } from '../kit/contract.js';
 import type { EventSource } from '../kit/event-log.js';
+import { populationIdentities } from '../kit/identity-changes.js';
 import { createSimulatorApp } from '../kit/simulator.js';
 import { identityAndBatchRoutes } from '../kit/simulator-routes.js';
 import { type StreamedRecords, streamedRecords } from '../kit/streamed-records.js';
 import { inventAddress } from '../population/names.js';
+import { builtInSlice, type PopulationSlice } from '../population/slice.js';
 import { asSeenBy, type HousingFacts, type Population } from '../population/types.js';
 import type { components } from './api.js';
 import { BatchRequest, IDENTITY_PAGE_LIMIT } from './client.js';
@@ -88,6 +90,13 @@ function housingEvents(population: Population, clients: StreamedRecords<Schemas[
   };
 }
 
+/** Whom the agency holds and under which key: its part of the population. */
+export const housingPopulation: PopulationSlice<HousingFacts> = builtInSlice(
+  'housing',
+  (person) => person.housing,
+  (_person, facts) => facts.reference,
+);
+
 export function createHousingSimulator(population: Population): SimulatorApp {
   const clients = streamedRecords(
     population,
@@ -114,6 +123,7 @@ export function createHousingSimulator(population: Population): SimulatorApp {
   };
 
   return createSimulatorApp({
+    identities: populationIdentities('housing', housingPopulation, population),
     agency: 'housing',
     openapiPath: fileURLToPath(new URL('./openapi.yaml', import.meta.url)),
     events: housingEvents(population, clients),

@@ -12,7 +12,7 @@ import { createPopulation, populationOf } from '../population/generate.js';
 import { type Served, servedBy } from '../population/slice.js';
 import { asSeenBy, type Population } from '../population/types.js';
 import { schemaWith, useSimulator } from './agency-test-kit.js';
-import type { AgencyModule } from './contract.js';
+import { type AgencyModule, type IdentityChange, type IdentityChangePage, IdentityFeedRestartedError } from './contract.js';
 import { type ContractRoutes, contractRoutes, shapeDifferences } from './contract-shape.js';
 import { AgencyUnavailableError } from './errors.js';
 import { canonicalIdentifiers, KEYS_PER_CALL } from './feeds.js';
@@ -111,6 +111,71 @@ export function describeConformance(module: AgencyModule, options: ConformanceOp
 
       it('refuses a page larger than the contract allows', async () => {
         expect((await getJson(`${routes.identities.path}?limit=${routes.identities.maxLimit + 1}`)).status).toBe(400);
+      });
+    });
+
+    describe('identity change feed', () => {
+      const readToEnd = async (after: string | null) => {
+        const changes: IdentityChange[] = [];
+        let cursor = after;
+        for (let pages = 0; pages < 1_000; pages++) {
+          const page: IdentityChangePage = await adapter().identityChanges(cursor);
+          changes.push(...page.changes);
+          cursor = page.cursor;
+          if (!page.more) return { changes, cursor };
+        }
+        throw new Error('the change feed never ended');
+      };
+      const item = (key: string, familyName: string) => ({
+        reference: key,
+        givenName: 'Amended',
+        familyName,
+        dateOfBirth: '1990-01-01',
+        pnc: null,
+        cro: null,
+        nomsNumber: null,
+        crn: null,
+      });
+      const amend = (body: unknown) =>
+        fetch(`${sim.url}/__admin/identity-changes`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
+      it('from the start gives every record the identity feed gives, once', async () => {
+        const { changes } = await readToEnd(null);
+        expect(new Set(changes.map((c) => c.key)).size).toBe(changes.length);
+        const records = await adapter().identities();
+        expect(changes.map((c) => c.record).sort((a, b) => (a?.key ?? '').localeCompare(b?.key ?? ''))).toEqual(
+          [...records].sort((a, b) => a.key.localeCompare(b.key)),
+        );
+      });
+
+      it('after a cursor gives only what changed since: an amended record, then one no longer held', async () => {
+        const { cursor } = await readToEnd(null);
+        const key = served[1]?.key as string;
+        expect((await amend({ reference: key, identity: item(key, 'Changed') })).status).toBe(201);
+        expect((await amend({ reference: key, identity: null })).status).toBe(201);
+        sim.app.stats.reset();
+        const { changes } = await readToEnd(cursor);
+        expect(changes).toEqual([
+          { key, record: { agency, key, identifiers: {}, givenName: 'Amended', familyName: 'Changed', dateOfBirth: '1990-01-01' } },
+          { key, record: null },
+        ]);
+        expect(sim.app.stats.total()).toBe(1);
+      });
+
+      it('refuses a bad limit or a cursor it did not issue with 400, and an amendment that is not one', async () => {
+        for (const query of ['limit=0', `limit=${routes.identities.maxLimit + 1}`, 'after=not-a-cursor']) {
+          const { status, body } = await getJson(`/identity-changes?${query}`);
+          expect(status, query).toBe(400);
+          expect(body.error).toEqual(expect.any(String));
+        }
+        expect((await amend({ reference: 'A', identity: item('B', 'Mismatch') })).status).toBe(400);
+      });
+
+      it('a cursor from another population or past its end says to read again from the start', async () => {
+        const { cursor } = await readToEnd(null);
+        const [, run, position] = cursor.split('.');
+        await expect(adapter().identityChanges(`another-population.${run}.${position}`)).rejects.toBeInstanceOf(IdentityFeedRestartedError);
+        await expect(adapter().identityChanges(`${cursor.split('.')[0]}.${run}.${Number(position) + 10}`)).rejects.toBeInstanceOf(IdentityFeedRestartedError);
       });
     });
 

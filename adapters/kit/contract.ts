@@ -21,9 +21,40 @@ export interface IdentityRecord {
   dateOfBirth: string;
 }
 
+/** One entry of an agency's identity change feed: a record as it now stands, or gone. */
+export interface IdentityChange {
+  /** The agency's key for the record (as in IdentityRecord.key). */
+  key: string;
+  /** The record as the agency now holds it; null when the agency no longer holds it (deleted, or merged into another of its records). */
+  record: IdentityRecord | null;
+}
+
+/** One page of an agency's identity change feed. */
+export interface IdentityChangePage {
+  changes: IdentityChange[];
+  /** Where this page ends: pass as `after` to read on. Opaque and durable: the gateway stores it between runs. */
+  cursor: string;
+  /** True when more changes follow now (read again at once); false at the end of the feed (poll later). */
+  more: boolean;
+}
+
+/** The agency no longer serves the cursor it was given (its feed was rebuilt): read again from the start. */
+export class IdentityFeedRestartedError extends Error {
+  constructor(readonly agency: string) {
+    super(`${agency}'s identity feed no longer serves the cursor it gave: it must be read again from the start`);
+    this.name = 'IdentityFeedRestartedError';
+  }
+}
+
 export interface AgencyAdapter<Section = unknown> {
   /** The agency's whole identity feed (paged upstream), for the gateway's identity index. */
   identities(): Promise<IdentityRecord[]>;
+  /**
+   * The agency's identity change feed after `after` (a cursor this method returned; null for the start, where every
+   * record the agency holds appears once). Later entries for a key replace earlier ones. Throws
+   * IdentityFeedRestartedError when the agency no longer serves `after`.
+   */
+  identityChanges(after: string | null): Promise<IdentityChangePage>;
   /**
    * Records for a batch of agency keys, already mapped onto the unified schema's section type.
    * Keys the agency does not know are absent from the map. One call should cost a handful of

@@ -6,6 +6,8 @@ export class AgencyUnavailableError extends Error {
     readonly agency: string,
     readonly reason: UnavailableReason,
     detail: string,
+    /** The HTTP status the agency answered, for an `error-status`. */
+    readonly status?: number,
   ) {
     super(`${agency}: ${detail}`);
     this.name = 'AgencyUnavailableError';

@@ -72,6 +72,7 @@ describe('a simulator event feed over HTTP', () => {
         openapiPath: new URL('../police/openapi.yaml', import.meta.url).pathname,
         routes: () => undefined,
         events: source(),
+        identities: { generation: 'none', size: 0, itemAt: () => null },
       }),
     );
   });

@@ -42,6 +42,7 @@ describe('upstream client against a simulator', () => {
       agency: 'test',
       openapiPath: new URL('../police/openapi.yaml', import.meta.url).pathname,
       routes: (router) => router.get('/things', (_req, res) => void res.json({ items: ['a', 'b'] })),
+      identities: { generation: 'none', size: 0, itemAt: () => null },
     });
     sim = await startSimulator(app);
   });

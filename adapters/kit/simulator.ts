@@ -2,7 +2,8 @@
  * What every agency simulator shares: a real HTTP service (express) that serves the agency's
  * OpenAPI contract, counts requests per route, and injects faults (latency, down, malformed)
  * set at start or at run time through `/__admin/faults`. Its event feed (`GET /events`) carries the
- * events the agency's generator makes, on a timer or through `POST /__admin/events`.
+ * events the agency's generator makes, on a timer or through `POST /__admin/events`; its identity change feed
+ * (`GET /identity-changes`) the people it holds, then amendments made through `POST /__admin/identity-changes`.
  */
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -12,6 +13,7 @@ import { z } from 'zod';
 import { POPULATION_SIZE_LIMIT } from '../population/generate.js';
 import type { FaultControl, Faults, RequestStats, SimulatorApp } from './contract.js';
 import { createEventLog, EventQuery, type EventSource, GenerateRequest } from './event-log.js';
+import { type IdentityChangeSource, identityChangeRoutes } from './identity-changes.js';
 
 const FaultsInput = z
   .object({
@@ -39,6 +41,8 @@ export interface SimulatorDefinition<E = unknown> {
   routes(router: Router): void;
   /** The agency's event generator, served at `GET /events?after=&limit=` as `{ events, cursor }`. */
   events?: EventSource<E>;
+  /** Whom the agency holds, served as its identity change feed (`GET /identity-changes`, identity-changes.ts). */
+  identities: IdentityChangeSource;
 }
 
 export function createSimulatorApp<E>(definition: SimulatorDefinition<E>): SimulatorApp {
@@ -61,6 +65,7 @@ export function createSimulatorApp<E>(definition: SimulatorDefinition<E>): Simul
   };
 
   const eventLog = createEventLog(definition.agency, definition.events);
+  const identityChanges = identityChangeRoutes(definition.identities);
   const openapi = readFileSync(definition.openapiPath, 'utf8');
   const app = express();
   app.disable('x-powered-by');
@@ -94,6 +99,7 @@ export function createSimulatorApp<E>(definition: SimulatorDefinition<E>): Simul
     const events = eventLog.generate(parsed.data.count);
     res.json({ created: events.length, events });
   });
+  identityChanges.admin(app);
   app.get('/openapi.yaml', (_req, res) => {
     res.type('application/yaml').send(openapi);
   });
@@ -124,6 +130,7 @@ export function createSimulatorApp<E>(definition: SimulatorDefinition<E>): Simul
     else answer();
   });
   definition.routes(agencyRoutes);
+  identityChanges.feed(agencyRoutes);
   if (definition.events) {
     agencyRoutes.get('/events', (req, res) => {
       const query = EventQuery.safeParse(req.query);

@@ -127,7 +127,7 @@ export function createUpstream(options: UpstreamOptions): Upstream {
       throw new AgencyUnavailableError(agency, 'unreachable', 'the agency system could not be reached');
     }
     if (answer.status < 200 || answer.status > 299) {
-      throw new AgencyUnavailableError(agency, 'error-status', `the agency system answered HTTP ${answer.status}`);
+      throw new AgencyUnavailableError(agency, 'error-status', `the agency system answered HTTP ${answer.status}`, answer.status);
     }
     let json: unknown;
     try {

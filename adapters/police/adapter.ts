@@ -230,6 +230,7 @@ export function toAgencyEvent(event: NominalEvent): AgencyEvent | null {
 export function createPoliceAdapter(options: AdapterOptions): AgencyAdapter<PoliceRecord> {
   const client = createPoliceClient(options);
   return {
+    identityChanges: (after) => client.identityChanges(after),
     async identities() {
       return (await client.identities()).map(toIdentityRecord);
     },

@@ -4,12 +4,17 @@
  * contract, so a change to openapi.yaml that the schemas do not follow fails the type check.
  */
 import { z } from 'zod';
-import type { AdapterOptions } from '../kit/contract.js';
+import type { AdapterOptions, IdentityChangePage as IdentityChangePageOf } from '../kit/contract.js';
 import { inBatches, readWholeFeed } from '../kit/feeds.js';
+import { readIdentityChanges, IdentityChange as SharedIdentityChange, IdentityChangePage as SharedIdentityChangePage } from '../kit/identity-changes.js';
 import { createUpstream } from '../kit/upstream.js';
 import type { components } from './api.js';
 
 type Schemas = components['schemas'];
+
+/** The identity change feed every agency shares (kit/identity-changes.ts), checked against this contract's copy of it. */
+export const IdentityChange = SharedIdentityChange satisfies z.ZodType<Schemas['IdentityChange']>;
+export const IdentityChangePage = SharedIdentityChangePage satisfies z.ZodType<Schemas['IdentityChangePage']>;
 
 const isoDate = z.iso.date();
 
@@ -129,6 +134,8 @@ const BATCH_SIZE = 100;
 const EVENT_PAGE_SIZE = 500;
 
 export interface PoliceClient {
+  /** One page of the identity change feed after `after` (null: from the start). */
+  identityChanges(after: string | null): Promise<IdentityChangePageOf>;
   /** Every nominal's identity, following the feed's cursor to its last page. */
   identities(): Promise<NominalIdentity[]>;
   /** Nominal records for the given PNC IDs, in batches of 100 sent in parallel; unknown PNC IDs are absent. */
@@ -141,6 +148,7 @@ export function createPoliceClient(options: AdapterOptions): PoliceClient {
   const upstream = createUpstream({ agency: 'police', baseUrl: options.baseUrl, timeoutMs: options.timeoutMs });
 
   return {
+    identityChanges: readIdentityChanges('police', upstream),
     identities: () => readWholeFeed('police', (cursor) => upstream.get('/identities', { cursor, limit: IDENTITY_PAGE_SIZE }, NominalIdentityPage)),
 
     nominals: (pncIds) => inBatches(pncIds, BATCH_SIZE, async (keys) => (await upstream.post('/nominals/batch', { keys }, NominalBatch)).records),

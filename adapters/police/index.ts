@@ -1,10 +1,9 @@
 /** The police agency: PNC and force records, keyed by PNC ID. */
 import { readFileSync } from 'node:fs';
 import type { AgencyModule } from '../kit/contract.js';
-import { builtInSlice } from '../population/slice.js';
-import { asSeenBy, type PoliceFacts } from '../population/types.js';
+import type { PoliceFacts } from '../population/types.js';
 import { createPoliceAdapter, type PoliceRecord } from './adapter.js';
-import { createPoliceSimulator } from './simulator.js';
+import { createPoliceSimulator, policePopulation } from './simulator.js';
 
 const police: AgencyModule<PoliceRecord, PoliceFacts> = {
   agency: 'police',
@@ -20,11 +19,7 @@ const police: AgencyModule<PoliceRecord, PoliceFacts> = {
     'police.offenderManager': 'The police offender manager and how to reach them',
   },
   createAdapter: createPoliceAdapter,
-  population: builtInSlice(
-    'police',
-    (person) => person.police,
-    (person) => asSeenBy(person, 'police').pnc,
-  ),
+  population: policePopulation,
   createSimulator: createPoliceSimulator,
 };
 

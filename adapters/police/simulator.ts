@@ -6,11 +6,13 @@
 import { fileURLToPath } from 'node:url';
 import type { SimulatorApp } from '../kit/contract.js';
 import type { EventSource } from '../kit/event-log.js';
+import { populationIdentities } from '../kit/identity-changes.js';
 import { createSimulatorApp } from '../kit/simulator.js';
 import { identityAndBatchRoutes } from '../kit/simulator-routes.js';
 import { type StreamedRecords, streamedRecords } from '../kit/streamed-records.js';
 import { ACQUISITIVE_OFFENCES, OFFENCE_WORDING } from '../population/offences.js';
 import type { Random } from '../population/random.js';
+import { builtInSlice, type PopulationSlice } from '../population/slice.js';
 import { asSeenBy, type OffenceCategory, type PoliceFacts, type Population, type SyntheticPerson, type WarningMarkerType } from '../population/types.js';
 import type { components } from './api.js';
 import { BatchRequest } from './client.js';
@@ -182,6 +184,12 @@ function policeEvents(population: Population, nominals: StreamedRecords<Schemas[
 function pncIdOf(person: SyntheticPerson): string | null {
   return person.police === null ? null : asSeenBy(person, 'police').pnc;
 }
+/** Whom the agency holds and under which key: its part of the population. */
+export const policePopulation: PopulationSlice<PoliceFacts> = builtInSlice(
+  'police',
+  (person) => person.police,
+  (person) => asSeenBy(person, 'police').pnc,
+);
 
 export function createPoliceSimulator(population: Population): SimulatorApp {
   const nominals = streamedRecords(
@@ -219,6 +227,7 @@ export function createPoliceSimulator(population: Population): SimulatorApp {
   );
 
   return createSimulatorApp({
+    identities: populationIdentities('police', policePopulation, population),
     agency: 'police',
     openapiPath: fileURLToPath(new URL('./openapi.yaml', import.meta.url)),
     routes,

@@ -90,6 +90,7 @@ export function toAgencyEvent(event: MovementEvent): AgencyEvent | null {
 export function createPrisonAdapter(options: AdapterOptions): AgencyAdapter<PrisonRecord> {
   const client = createPrisonClient(options);
   return {
+    identityChanges: (after) => client.identityChanges(after),
     async identities() {
       return (await client.identities()).map(toIdentityRecord);
     },

@@ -4,12 +4,17 @@
  * so a change to openapi.yaml that the schemas do not follow fails the type check.
  */
 import { z } from 'zod';
-import type { AdapterOptions } from '../kit/contract.js';
+import type { AdapterOptions, IdentityChangePage as IdentityChangePageOf } from '../kit/contract.js';
 import { inBatches, readWholeFeed } from '../kit/feeds.js';
+import { readIdentityChanges, IdentityChange as SharedIdentityChange, IdentityChangePage as SharedIdentityChangePage } from '../kit/identity-changes.js';
 import { createUpstream } from '../kit/upstream.js';
 import type { components } from './api.js';
 
 type Schemas = components['schemas'];
+
+/** The identity change feed every agency shares (kit/identity-changes.ts), checked against this contract's copy of it. */
+export const IdentityChange = SharedIdentityChange satisfies z.ZodType<Schemas['IdentityChange']>;
+export const IdentityChangePage = SharedIdentityChangePage satisfies z.ZodType<Schemas['IdentityChangePage']>;
 
 const isoDate = z.iso.date();
 
@@ -92,6 +97,8 @@ const BATCH_SIZE = 100;
 const EVENT_PAGE_SIZE = 500;
 
 export interface PrisonClient {
+  /** One page of the identity change feed after `after` (null: from the start). */
+  identityChanges(after: string | null): Promise<IdentityChangePageOf>;
   /** Every prisoner's identity, following the feed's cursor to its last page. */
   identities(): Promise<PrisonerIdentity[]>;
   /** Prisoner records for the given prison numbers, in batches of 100 sent in parallel; unknown numbers are absent. */
@@ -104,6 +111,7 @@ export function createPrisonClient(options: AdapterOptions): PrisonClient {
   const upstream = createUpstream({ agency: 'prison', baseUrl: options.baseUrl, timeoutMs: options.timeoutMs });
 
   return {
+    identityChanges: readIdentityChanges('prison', upstream),
     identities: () => readWholeFeed('prison', (cursor) => upstream.get('/identities', { cursor, limit: IDENTITY_PAGE_SIZE }, PrisonerIdentityPage)),
 
     prisoners: (offenderNos) => inBatches(offenderNos, BATCH_SIZE, async (keys) => (await upstream.post('/prisoners/batch', { keys }, PrisonerBatch)).records),

@@ -1,10 +1,9 @@
 /** The prison agency: NOMIS, keyed by prison number. */
 import { readFileSync } from 'node:fs';
 import type { AgencyModule } from '../kit/contract.js';
-import { builtInSlice } from '../population/slice.js';
-import { asSeenBy, type PrisonFacts } from '../population/types.js';
+import type { PrisonFacts } from '../population/types.js';
 import { createPrisonAdapter, type PrisonRecord } from './adapter.js';
-import { createPrisonSimulator } from './simulator.js';
+import { createPrisonSimulator, prisonPopulation } from './simulator.js';
 
 const prison: AgencyModule<PrisonRecord, PrisonFacts> = {
   agency: 'prison',
@@ -17,11 +16,7 @@ const prison: AgencyModule<PrisonRecord, PrisonFacts> = {
     'prison.offenderManager': 'The prison offender manager (POM) and how to reach them',
   },
   createAdapter: createPrisonAdapter,
-  population: builtInSlice(
-    'prison',
-    (person) => person.prison,
-    (person) => asSeenBy(person, 'prison').nomsNumber,
-  ),
+  population: prisonPopulation,
   createSimulator: createPrisonSimulator,
 };
 

@@ -6,9 +6,11 @@
 import { fileURLToPath } from 'node:url';
 import type { SimulatorApp } from '../kit/contract.js';
 import type { EventSource } from '../kit/event-log.js';
+import { populationIdentities } from '../kit/identity-changes.js';
 import { createSimulatorApp } from '../kit/simulator.js';
 import { identityAndBatchRoutes } from '../kit/simulator-routes.js';
 import { type StreamedRecords, streamedRecords } from '../kit/streamed-records.js';
+import { builtInSlice, type PopulationSlice } from '../population/slice.js';
 import { asSeenBy, type Population, type PrisonFacts, type SyntheticPerson } from '../population/types.js';
 import type { components } from './api.js';
 import { BatchRequest } from './client.js';
@@ -68,6 +70,13 @@ function prisonEvents(population: Population, prisoners: StreamedRecords<Schemas
   };
 }
 
+/** Whom the agency holds and under which key: its part of the population. */
+export const prisonPopulation: PopulationSlice<PrisonFacts> = builtInSlice(
+  'prison',
+  (person) => person.prison,
+  (person) => asSeenBy(person, 'prison').nomsNumber,
+);
+
 export function createPrisonSimulator(population: Population): SimulatorApp {
   // The prison number is the prisoner's key: NOMIS cannot hold a record without one.
   const offenderNoOf = (person: SyntheticPerson) => (person.prison === null ? null : asSeenBy(person, 'prison').nomsNumber);
@@ -106,6 +115,7 @@ export function createPrisonSimulator(population: Population): SimulatorApp {
   );
 
   return createSimulatorApp({
+    identities: populationIdentities('prison', prisonPopulation, population),
     agency: 'prison',
     openapiPath: fileURLToPath(new URL('./openapi.yaml', import.meta.url)),
     routes,

@@ -221,6 +221,7 @@ export function toAgencyEvent(event: CaseEvent): AgencyEvent {
 export function createProbationAdapter(options: AdapterOptions): AgencyAdapter<ProbationRecord> {
   const client = createProbationClient(options);
   return {
+    identityChanges: (after) => client.identityChanges(after),
     async identities() {
       return (await readWholeFeed(AGENCY, (cursor) => client.identityPage(cursor, MAX_PAGE_SIZE))).map(toIdentityRecord);
     },

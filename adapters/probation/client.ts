@@ -3,11 +3,16 @@
  * below, each tied to the generated contract types so a change to openapi.yaml that the parsing misses fails `tsc`.
  */
 import { z } from 'zod';
-import type { AdapterOptions } from '../kit/contract.js';
+import type { AdapterOptions, IdentityChangePage as IdentityChangePageOf } from '../kit/contract.js';
+import { readIdentityChanges, IdentityChange as SharedIdentityChange, IdentityChangePage as SharedIdentityChangePage } from '../kit/identity-changes.js';
 import { createUpstream } from '../kit/upstream.js';
 import type { components } from './api.js';
 
 type Schemas = components['schemas'];
+
+/** The identity change feed every agency shares (kit/identity-changes.ts), checked against this contract's copy of it. */
+export const IdentityChange = SharedIdentityChange satisfies z.ZodType<Schemas['IdentityChange']>;
+export const IdentityChangePage = SharedIdentityChangePage satisfies z.ZodType<Schemas['IdentityChangePage']>;
 
 export const AGENCY = 'probation';
 export const IDENTITIES_PATH = '/identities';
@@ -176,6 +181,8 @@ export const CaseEventPage = z.object({
 export type CaseEventPage = z.infer<typeof CaseEventPage>;
 
 export interface ProbationClient {
+  /** One page of the identity change feed after `after` (null: from the start). */
+  identityChanges(after: string | null): Promise<IdentityChangePageOf>;
   /** One page of the identity feed; `cursor` undefined for the first page. */
   identityPage(cursor: string | undefined, limit: number): Promise<CaseIdentityPage>;
   /** Case summaries for at most MAX_BATCH_KEYS CRNs in one call. */
@@ -187,6 +194,7 @@ export interface ProbationClient {
 export function createProbationClient(options: AdapterOptions): ProbationClient {
   const upstream = createUpstream({ agency: AGENCY, baseUrl: options.baseUrl, timeoutMs: options.timeoutMs });
   return {
+    identityChanges: readIdentityChanges(AGENCY, upstream),
     identityPage: (cursor, limit) => upstream.get(IDENTITIES_PATH, { cursor, limit }, CaseIdentityPage),
     caseSummaries: async (crns) => {
       const body: Schemas['CaseBatchRequest'] = { keys: [...crns] };

@@ -1,11 +1,10 @@
 /** Probation: nDelius case management and OASys assessment, keyed by CRN. */
 import { readFileSync } from 'node:fs';
 import type { AgencyModule } from '../kit/contract.js';
-import { builtInSlice } from '../population/slice.js';
-import { asSeenBy, type ProbationFacts } from '../population/types.js';
+import type { ProbationFacts } from '../population/types.js';
 import { createProbationAdapter, type ProbationRecord } from './adapter.js';
 import { AGENCY } from './client.js';
-import { createProbationSimulator } from './simulator.js';
+import { createProbationSimulator, probationPopulation } from './simulator.js';
 
 export type { ProbationRecord } from './adapter.js';
 
@@ -25,11 +24,7 @@ const probation: AgencyModule<ProbationRecord, ProbationFacts> = {
     'probation.registrations': 'nDelius registrations, including IOM cohort membership and strand',
   },
   createAdapter: createProbationAdapter,
-  population: builtInSlice(
-    'probation',
-    (person) => person.probation,
-    (person) => asSeenBy(person, 'probation').crn ?? person.identifiers.crn,
-  ),
+  population: probationPopulation,
   createSimulator: createProbationSimulator,
   // MAPPA management is recorded in nDelius; cohort membership is the gateway's own register, not a fact from here.
   subjectFactNames: ['mappaCase'],

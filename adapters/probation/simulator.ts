@@ -6,9 +6,11 @@
 import { fileURLToPath } from 'node:url';
 import type { SimulatorApp } from '../kit/contract.js';
 import type { EventSource } from '../kit/event-log.js';
+import { populationIdentities } from '../kit/identity-changes.js';
 import { createSimulatorApp } from '../kit/simulator.js';
 import { identityAndBatchRoutes } from '../kit/simulator-routes.js';
 import { type StreamedRecords, streamedRecords } from '../kit/streamed-records.js';
+import { builtInSlice, type PopulationSlice } from '../population/slice.js';
 import {
   asSeenBy,
   type NeedArea,
@@ -174,6 +176,13 @@ function probationEvents(population: Population, summaries: StreamedRecords<Sche
   };
 }
 
+/** Whom the agency holds and under which key: its part of the population. */
+export const probationPopulation: PopulationSlice<ProbationFacts> = builtInSlice(
+  'probation',
+  (person) => person.probation,
+  (person) => asSeenBy(person, 'probation').crn ?? person.identifiers.crn,
+);
+
 export function createProbationSimulator(population: Population): SimulatorApp {
   // The CRN is nDelius's own key, so a case always has one.
   const crnOf = (person: SyntheticPerson) => (person.probation ? (asSeenBy(person, AGENCY).crn ?? person.identifiers.crn) : null);
@@ -201,6 +210,7 @@ export function createProbationSimulator(population: Population): SimulatorApp {
   };
 
   return createSimulatorApp({
+    identities: populationIdentities('probation', probationPopulation, population),
     agency: AGENCY,
     openapiPath: fileURLToPath(new URL('./openapi.yaml', import.meta.url)),
     events: probationEvents(population, summaries),

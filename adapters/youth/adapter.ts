@@ -71,6 +71,7 @@ export function toAgencyEvent(_event: CaseEvent): AgencyEvent | null {
 export function createYouthAdapter(options: AdapterOptions): AgencyAdapter<YouthRecord> {
   const api = createYouthApi(options);
   return {
+    identityChanges: (after) => api.identityChanges(after),
     async identities() {
       return (await readWholeFeed('youth', (cursor) => api.identityPage(cursor))).map((item) => identityRecordOf('youth', item));
     },

@@ -1,6 +1,26 @@
 // Generated from openapi.yaml by openapi-typescript (npm run generate). Do not edit by hand.
 
 export interface paths {
+    "/identity-changes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every record the system holds, once, then each change to a record's identifying details, in order.
+         * @description Read from the start (no cursor) to learn everyone the system holds; keep the cursor of the last page and read after it to learn only what changed since. A later entry for a reference replaces an earlier one.
+         */
+        get: operations["listIdentityChanges"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/identities": {
         parameters: {
             query?: never;
@@ -62,6 +82,29 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        IdentityChangePage: {
+            items: components["schemas"]["IdentityChange"][];
+            /** @description Where this page ends; pass as after to read on. */
+            cursor: string;
+            /** @description True when more changes follow now; false at the end of the feed. */
+            more: boolean;
+        };
+        IdentityChange: {
+            /** @description The system's own key for the record that changed. */
+            reference: string;
+            /** @description The record's identifying details as they now stand; null when the system no longer holds the record. */
+            identity: {
+                reference: string;
+                givenName: string;
+                familyName: string;
+                /** Format: date */
+                dateOfBirth: string;
+                pnc: string | null;
+                cro: string | null;
+                nomsNumber: string | null;
+                crn: string | null;
+            } | null;
+        };
         IdentityPage: {
             items: components["schemas"]["Identity"][];
             /** @description Pass as cursor for the next page; null on the last page. */
@@ -183,6 +226,48 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    listIdentityChanges: {
+        parameters: {
+            query?: {
+                /** @description The cursor of the last page read; omit to read from the start. */
+                after?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of changes. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IdentityChangePage"];
+                };
+            };
+            /** @description The cursor or limit is not valid. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The cursor is no longer served (the feed was rebuilt); read again from the start. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     listIdentities: {
         parameters: {
             query?: {

@@ -3,12 +3,17 @@
  * the types generated from openapi.yaml, so a contract change that the code does not follow fails the type check.
  */
 import { z } from 'zod';
-import type { AdapterOptions } from '../kit/contract.js';
+import type { AdapterOptions, IdentityChangePage as IdentityChangePageOf } from '../kit/contract.js';
+import { readIdentityChanges, IdentityChange as SharedIdentityChange, IdentityChangePage as SharedIdentityChangePage } from '../kit/identity-changes.js';
 import { CONTRACT_LIMITS, IdentityItem, IdentityPage as SharedIdentityPage } from '../kit/identity-feed.js';
 import { createUpstream } from '../kit/upstream.js';
 import type { components } from './api.js';
 
 type Schemas = components['schemas'];
+
+/** The identity change feed every agency shares (kit/identity-changes.ts), checked against this contract's copy of it. */
+export const IdentityChange = SharedIdentityChange satisfies z.ZodType<Schemas['IdentityChange']>;
+export const IdentityChangePage = SharedIdentityChangePage satisfies z.ZodType<Schemas['IdentityChangePage']>;
 
 const isoDate = z.iso.date();
 
@@ -90,6 +95,8 @@ export type Case = z.infer<typeof Case>;
 export type CaseEvent = z.infer<typeof CaseEvent>;
 
 export interface YouthApi {
+  /** One page of the identity change feed after `after` (null: from the start). */
+  identityChanges(after: string | null): Promise<IdentityChangePageOf>;
   /** One page of the identity feed; `cursor` is the previous page's `nextCursor`. */
   identityPage(cursor: string | undefined): Promise<z.infer<typeof IdentityPage>>;
   /** Cases for at most CONTRACT_LIMITS.batchKeys references; unknown references are left out. */
@@ -101,6 +108,7 @@ export interface YouthApi {
 export function createYouthApi(options: AdapterOptions): YouthApi {
   const upstream = createUpstream({ agency: 'youth', ...options });
   return {
+    identityChanges: readIdentityChanges('youth', upstream),
     identityPage: (cursor) => upstream.get('/identities', { cursor, limit: CONTRACT_LIMITS.identityPage }, IdentityPage),
     casesBatch: async (keys) => (await upstream.post('/cases/batch', { keys }, CaseBatch)).records,
     events: (after) => upstream.get('/events', { after: after ?? undefined, limit: CONTRACT_LIMITS.eventPage }, CaseEventPage),

@@ -5,6 +5,7 @@
 import { fileURLToPath } from 'node:url';
 import type { SimulatorApp } from '../kit/contract.js';
 import type { EventSource } from '../kit/event-log.js';
+import { populationIdentities } from '../kit/identity-changes.js';
 import { CONTRACT_LIMITS, identityItemOf } from '../kit/identity-feed.js';
 import { createSimulatorApp } from '../kit/simulator.js';
 import { identityAndBatchRoutes } from '../kit/simulator-routes.js';
@@ -80,6 +81,7 @@ export function createYouthSimulator(population: Population): SimulatorApp {
   };
 
   return createSimulatorApp({
+    identities: populationIdentities('youth', youthPopulation, population),
     agency: 'youth',
     openapiPath: fileURLToPath(new URL('./openapi.yaml', import.meta.url)),
     events: caseEvents(population, cases),

@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultPolicy, startTestSystem, type TestSystem } from '../../tests/harness.js';
+import { returnToAfterSignIn } from './index.js';
 import { ConsoleSessions, SESSION_COOKIE, SIGN_IN_COOKIE } from './sessions.js';
 import { consoleSettings } from './settings.js';
 
@@ -135,6 +136,20 @@ describe('the console over HTTP', () => {
       .set('cookie', housing.cookie);
     expect(tenantSearch.text).toContain(tenant.id);
     expect(tenantSearch.text).not.toContain(tenant.identifiers.pnc);
+  });
+
+  it('returns after sign-in only to a console page of ordinary length', () => {
+    expect(returnToAfterSignIn('/console/alerts?days=30')).toBe('/console/alerts?days=30');
+    for (const asked of [
+      'https://elsewhere.example/console',
+      '//elsewhere.example',
+      '/graphql',
+      `/console/people?name=${'a'.repeat(600)}`,
+      ['/console/isp'],
+      undefined,
+    ]) {
+      expect(returnToAfterSignIn(asked)).toBe('/console');
+    }
   });
 
   it('finishes a sign-in only in the browser that began it', async () => {

@@ -33,6 +33,14 @@ export interface ConsoleOptions {
   clock?: () => Date;
 }
 
+/** The page to return to after sign-in is kept with the sign-in; a longer one is not a console page anyone links to. */
+const MAX_RETURN_TO = 512;
+
+/** Where to send the officer after sign-in: a console page on this gateway, or the console's start. */
+export function returnToAfterSignIn(asked: unknown): string {
+  return typeof asked === 'string' && asked.length <= MAX_RETURN_TO && /^\/console(\/[\w\-./?=&%]*)?$/.test(asked) ? asked : '/console';
+}
+
 const formBody = express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 20 });
 
 export async function openConsole(options: ConsoleOptions): Promise<express.Router> {
@@ -136,7 +144,7 @@ export async function openConsole(options: ConsoleOptions): Promise<express.Rout
   router.get(
     '/sign-in',
     page(async (req, res) => {
-      const returnTo = typeof req.query.returnTo === 'string' && /^\/console(\/[\w\-./?=&%]*)?$/.test(req.query.returnTo) ? req.query.returnTo : '/console';
+      const returnTo = returnToAfterSignIn(req.query.returnTo);
       const started = await signIn.start().catch((error: unknown) => {
         message(req, res, 503, 'Sign-in is unavailable', [
           error instanceof Error ? `${error.message}.` : 'The identity provider did not answer.',

@@ -12,7 +12,7 @@ import { gatewayIdsOf, identifiersOf, indexedPerson, personCriterion } from '../
 import { scopedCriteria, scopedPerson, scopedSubjectAccess } from '../audit/scope.js';
 import { type AlertTriage, type QueuedAlert, TRIAGE_DECISIONS, triageNoteSchema } from '../audit/triage.js';
 import { recordEnvelope } from '../enforcement/index.js';
-import type { IdentityIndex } from '../identity/index-of-people.js';
+import type { Candidate, IdentityIndex } from '../identity/index-of-people.js';
 import {
   canonicalJson,
   type DisclosureRecordInput,
@@ -28,6 +28,7 @@ import {
 import { visibleTo } from '../ledger/query.js';
 import type { LedgerStore } from '../ledger/store.js';
 import type { CompiledPolicy, LoadedPolicy } from '../policy/index.js';
+import { type ShownCandidate, shownCandidate } from './candidates.js';
 import { bars, rows as chartRows } from './chart.js';
 import { csvLine, dayAfter, daysBefore, isDate, londonDate, londonMidnight, when } from './format.js';
 import { navigationFor, type PageContext } from './navigation.js';
@@ -141,11 +142,23 @@ export function pages(parts: Parts): ConsolePages {
     kind === 'personId' ? 'Gateway id' : IDENTIFIER_LABELS[kind].replace(/^./, (c) => c.toUpperCase());
   const reportQuery = (reference: PersonReference, dates: { from?: string; to?: string } = {}) => toQuery({ [reference.kind]: reference.value, ...dates });
 
+  /** Candidates in the officer's scope, the first 20, with their weights; anyone outside the scope is left out, weights and all. */
+  const weighed = (found: readonly Candidate[], context: PageContext, anchor: string): ShownCandidate[] =>
+    found
+      .flatMap((candidate) => {
+        const person = scopedPerson(candidate.person, context.scope);
+        return person ? [{ candidate, person }] : [];
+      })
+      .slice(0, 20)
+      .map(({ candidate, person }, n) => shownCandidate(candidate, person, `${anchor}-${n + 1}`));
+
   const people: Handler = async (req, res, context) => {
     const form = query(req);
     const kinds = REFERENCE_KEYS.map((value) => ({ value, text: referenceLabel(value) }));
     const errors: Record<string, string> = {};
     let results: Record<string, unknown>[] | undefined;
+    let candidates: ShownCandidate[] = [];
+    let probable: ShownCandidate[] = [];
     const shown: Audited[] = [];
     if (form.value) {
       const kind = (REFERENCE_KEYS as readonly string[]).includes(form.kind ?? '') ? (form.kind as PersonReference['kind']) : 'pnc';
@@ -154,29 +167,39 @@ export function pages(parts: Parts): ConsolePages {
         errors.value = checked.message;
       } else {
         const reference = checked.value;
-        const person = scopedPerson(indexedPerson(reference, parts.index()), context.scope);
+        const indexed = indexedPerson(reference, parts.index());
+        const person = scopedPerson(indexed, context.scope);
         const identifiers = { ...identifiersOf(reference), ...person?.identifiers };
         const id = person?.id ?? (reference.kind === 'personId' ? reference.value : 'not in the identity index now');
         results = [{ id, ...identifiers, reportHref: `/console/access-report${reportQuery(reference)}` }];
-        if (person) shown.push({ gatewayId: person.id, identifiers, disclosed: [], withheld: [] });
+        if (person && indexed) {
+          shown.push({ gatewayId: person.id, identifiers, disclosed: [], withheld: [] });
+          // Records that may be the same person but share no identifier: a subject access request may concern them too.
+          probable = weighed(parts.index().probableMatches(indexed), context, 'probable');
+        }
       }
     } else if (form.name || form.dateOfBirth) {
       if (form.name === undefined || form.name.length < 2 || form.name.length > 100) errors.name = 'Enter a name of 2 to 100 characters';
       else if (form.dateOfBirth && !isDate(form.dateOfBirth)) errors.name = 'Enter the date of birth as YYYY-MM-DD, for example 1987-03-27';
       else {
         // An agency's officer searches only the people the agency holds, so a match is not cut off by others.
-        const found = parts
-          .index()
-          .search(form.name, form.dateOfBirth || undefined, context.scope.kind === 'partnership' ? 20 : 10_000)
-          .flatMap(({ person: candidate }) => scopedPerson(candidate, context.scope) ?? [])
-          .slice(0, 20);
-        results = found.map((person) => {
-          const identifiers = person.identifiers;
-          shown.push({ gatewayId: person.id, identifiers, disclosed: [], withheld: [] });
-          return { id: person.id, ...identifiers, reportHref: `/console/access-report${toQuery({ personId: person.id })}` };
-        });
+        candidates = weighed(
+          parts.index().search(form.name, form.dateOfBirth || undefined, context.scope.kind === 'partnership' ? 20 : 10_000),
+          context,
+          'candidate',
+        );
+        results = candidates.map((candidate) => ({
+          id: candidate.id,
+          ...candidate.identifiers,
+          reportHref: candidate.reportHref,
+          confidence: candidate.confidence,
+          matchWeight: candidate.matchWeight,
+          anchor: candidate.anchor,
+        }));
       }
     }
+    for (const candidate of [...candidates, ...probable])
+      shown.push({ gatewayId: candidate.id, identifiers: candidate.identifiers, disclosed: [], withheld: [] });
     if (results !== undefined) await record(req, context, shown, 'ConsoleFindPerson');
     const errorSummary = Object.entries(errors).map(([field, text]) => ({ href: `#${field}`, text }));
     show(
@@ -184,7 +207,7 @@ export function pages(parts: Parts): ConsolePages {
       res,
       context,
       'people.njk',
-      { title: 'Find a person', form, kinds, errors, errorSummary: errorSummary.length > 0 ? errorSummary : undefined, results },
+      { title: 'Find a person', form, kinds, errors, errorSummary: errorSummary.length > 0 ? errorSummary : undefined, results, candidates, probable },
       errorSummary.length > 0 ? 400 : 200,
     );
   };

@@ -52,6 +52,7 @@ function scriptedAgency(agency: string, pageSize = 3) {
   let failure: Error | null = null;
   const adapter: AgencyAdapter = {
     identities: async () => [],
+    identityChanges: async () => ({ changes: [], cursor: 'end', more: false }),
     records: async () => new Map(),
     async events(after) {
       asked.push(after);

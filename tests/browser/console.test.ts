@@ -1,7 +1,7 @@
 /**
  * The IG console in real Chromium, signing in through the development identity provider as a new user would:
- * find Carl Rhodes by PNC and read his subject access report, download it as CSV, triage an alert and find the
- * triage in the ledger, an agency IG officer not seeing other agencies' records, a probation practitioner refused;
+ * find Carl Rhodes by PNC and read his subject access report, download it as CSV, find two people who share a name and
+ * date of birth with the weights behind each, triage an alert and find the triage in the ledger, an agency IG officer not seeing other agencies' records, a probation practitioner refused;
  * axe-core (WCAG 2.2 AA) on every page. UPDATE_SCREENSHOTS=1 writes the README's screenshots to docs/console/.
  */
 import { readFile } from 'node:fs/promises';
@@ -11,6 +11,8 @@ import { AxeBuilder } from '@axe-core/playwright';
 import { exportJWK, generateKeyPair } from 'jose';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WRINKLES } from '../../adapters/population/generate.js';
+import type { SyntheticPerson } from '../../adapters/population/types.js';
 import { createDevIdp } from '../../gateway/dev-idp/provider.js';
 import { defaultPolicy, startTestSystem, type TestSystem } from '../harness.js';
 import { type Listening, listen } from '../hostile-requests.js';
@@ -128,6 +130,30 @@ describeInChromium('the IG console in Chromium', () => {
     expect(header).toContain('"recipient_role"');
     expect(rows.some((row) => row.includes('"pp-0042"') && row.includes('"probation-practitioner"'))).toBe(true);
     expect(download.suggestedFilename()).toMatch(/^subject-access-2002-0949875C-\d+\.csv$/);
+  });
+
+  it('finds two people who share a name and date of birth, with the weights behind each, and beside a person found by identifier the records that may be them', async () => {
+    const [a, b] = WRINKLES.sameNameAndDateOfBirth.map((index) => system.population.people[index]) as [SyntheticPerson, SyntheticPerson];
+    await officer.getByRole('link', { name: 'Find a person' }).click();
+    await officer.getByLabel('Name').fill(`${a.givenName} ${a.familyName}`);
+    await officer.getByLabel('Date of birth').fill(a.dateOfBirth);
+    await officer.getByRole('button', { name: 'Find' }).click();
+    await officer.getByText('How to read the weights').click();
+    const weights = officer.locator('table[id^="candidate-"]');
+    expect(await weights.count()).toBeGreaterThanOrEqual(2);
+    expect(await officer.locator('main').textContent()).toContain(a.identifiers.pnc ?? '');
+    expect(await officer.locator('main').textContent()).toContain(b.identifiers.pnc ?? '');
+    expect(await weights.first().locator('tbody th').allTextContents()).toEqual(['Given name', 'Family name', 'Date of birth']);
+    await accessible(officer, 'people-found-by-name-with-weights');
+    // From a candidate's match weight to the weights behind it.
+    await officer.locator('tbody a[href="#candidate-1"]').click();
+    expect(officer.url()).toMatch(/#candidate-1$/);
+
+    const probableOnly = system.population.people[WRINKLES.probableOnly] as SyntheticPerson;
+    await officer.goto(`${gateway.url}/console/people?kind=pnc&value=${encodeURIComponent(probableOnly.identifiers.pnc ?? '')}`);
+    expect(await officer.getByRole('heading', { name: 'Records that may be the same person' }).isVisible()).toBe(true);
+    expect(await officer.locator('table[id^="probable-"]').count()).toBe(1);
+    await accessible(officer, 'probable-matches-with-weights');
   });
 
   it('searches disclosures and opens a record with its place in the chain', async () => {
