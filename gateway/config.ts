@@ -3,6 +3,7 @@
  * with a message naming the variable.
  */
 import { z } from 'zod';
+import { POPULATION_SIZE_LIMIT } from '../adapters/population/generate.js';
 
 const Milliseconds = z.coerce.number().int().min(1).max(600_000);
 
@@ -129,7 +130,7 @@ export const ConfigSchema = z.object({
   /** The longest token lifetime (exp - iat) accepted, in seconds; default 12 hours. */
   TOKEN_MAX_LIFETIME_S: z.coerce.number().int().min(60).max(604_800).default(43_200),
   POPULATION_SEED: z.coerce.number().int().default(20261101),
-  POPULATION_SIZE: z.coerce.number().int().min(10).max(100_000).default(2000),
+  POPULATION_SIZE: z.coerce.number().int().min(10).max(POPULATION_SIZE_LIMIT).default(2000),
   // Observability and trusted documents (gateway/observability/, gateway/documents/).
   /** Log level, and JSON lines or a terminal format (pretty: development only, needs the pino-pretty dev dependency). */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

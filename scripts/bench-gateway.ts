@@ -23,6 +23,7 @@ import { parse, visit } from 'graphql';
 import { exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
 import pg from 'pg';
 import { z } from 'zod';
+import { POPULATION_SIZE_LIMIT } from '../adapters/population/generate.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const ISSUER = 'https://bench.invalid/';
@@ -39,7 +40,7 @@ const env = z
     BENCH_CPU_PROF: z.string().optional(),
     /** Only these loads (a comma list of profile, cohort), for a CPU profile of one. */
     BENCH_ONLY: z.string().default('profile,cohort'),
-    POPULATION_SIZE: z.coerce.number().int().min(100).max(100_000).default(2_000),
+    POPULATION_SIZE: z.coerce.number().int().min(100).max(POPULATION_SIZE_LIMIT).default(2_000),
   })
   .parse(process.env);
 

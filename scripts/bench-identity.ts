@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { POPULATION_SIZE_LIMIT } from '../adapters/population/generate.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -25,7 +26,7 @@ const env = z
     BENCH_SIZES: z
       .string()
       .default('100000,1000000')
-      .transform((list) => list.split(',').map((size) => z.coerce.number().int().min(10).max(10_000_000).parse(size.trim()))),
+      .transform((list) => list.split(',').map((size) => z.coerce.number().int().min(10).max(POPULATION_SIZE_LIMIT).parse(size.trim()))),
     BENCH_HEAP_MB: z.coerce.number().int().min(256).max(16_384).default(4_096),
     BENCH_TIME_LIMIT_S: z.coerce.number().int().min(10).max(3_600).default(600),
     BENCH_SAMPLES: z.coerce.number().int().min(10).max(100_000).default(2_000),

@@ -39,7 +39,7 @@ describe('the logs of a full run', () => {
   let dataDir: string;
   let lines: LogLine[] = [];
   let output = '';
-  let people: SyntheticPerson[];
+  let people: readonly SyntheticPerson[];
   /** Everything the workload received back, to show that it did ask about these people. */
   let answers = '';
   /** GET /metrics on METRICS_PORT and on the API port, before the gateway stopped. */

@@ -5,10 +5,11 @@
  */
 import { fileURLToPath } from 'node:url';
 import type { SimulatorApp } from '../kit/contract.js';
-import { type EventSource, pickPerson } from '../kit/event-log.js';
+import type { EventSource } from '../kit/event-log.js';
 import { populationIdentities } from '../kit/identity-changes.js';
 import { createSimulatorApp } from '../kit/simulator.js';
 import { identityAndBatchRoutes } from '../kit/simulator-routes.js';
+import { type StreamedRecords, streamedRecords } from '../kit/streamed-records.js';
 import { builtInSlice, type PopulationSlice } from '../population/slice.js';
 import { asSeenBy, type DrugsFacts, type Population } from '../population/types.js';
 import type { components } from './api.js';
@@ -72,17 +73,12 @@ const TESTED: readonly (readonly [Schemas['Substance'], number])[] = [
 ];
 
 /** Tests on arrest, each added to the service user's record served. */
-function drugsEvents(
-  population: Population,
-  serviceUsers: Map<string, Schemas['ServiceUser']>,
-  cohort: ReadonlySet<string>,
-): EventSource<Schemas['ServiceUserEvent']> {
-  const everyone = [...serviceUsers.values()];
+function drugsEvents(population: Population, serviceUsers: StreamedRecords<Schemas['ServiceUser']>): EventSource<Schemas['ServiceUserEvent']> {
   return {
     seed: population.seed,
     referenceDate: population.referenceDate,
     next(random, { id, at, date }) {
-      const user = pickPerson(random, everyone, (u) => cohort.has(u.serviceUserRef));
+      const user = serviceUsers.pick(random);
       if (!user) return null;
       // A person tends to test positive for what they tested positive for before.
       const before = [...new Set(user.testsOnArrest.flatMap((t) => t.substancesDetected))];
@@ -103,13 +99,19 @@ export const drugsPopulation: PopulationSlice<DrugsFacts> = builtInSlice(
 );
 
 export function createDrugsSimulator(population: Population): SimulatorApp {
-  const identities: Schemas['ServiceUserIdentity'][] = [];
-  const serviceUsers = new Map<string, Schemas['ServiceUser']>();
-  const cohort = new Set<string>();
-  for (const person of population.people) {
-    if (!person.drugs) continue;
+  const serviceUsers = streamedRecords(
+    population,
+    (person) => {
+      const facts = person.drugs;
+      return facts === null ? null : { key: facts.reference, record: () => toServiceUser(facts) };
+    },
+    (serviceUserRef) => population.indexOf('drugsReference', serviceUserRef),
+  );
+  const identityAt = (index: number): Schemas['ServiceUserIdentity'] | null => {
+    const person = population.person(index);
+    if (!person.drugs) return null;
     const seen = asSeenBy(person, 'drugs');
-    identities.push({
+    return {
       serviceUserRef: person.drugs.reference,
       firstName: seen.givenName,
       lastName: seen.familyName,
@@ -118,19 +120,29 @@ export function createDrugsSimulator(population: Population): SimulatorApp {
       croNumber: seen.cro,
       nomsNumber: seen.nomsNumber,
       crn: seen.crn,
-    });
-    serviceUsers.set(person.drugs.reference, toServiceUser(person.drugs));
-    if (person.cohort !== null) cohort.add(person.drugs.reference);
-  }
+    };
+  };
 
   return createSimulatorApp({
     identities: populationIdentities('drugs', drugsPopulation, population),
     agency: 'drugs',
     openapiPath: fileURLToPath(new URL('./openapi.yaml', import.meta.url)),
-    events: drugsEvents(population, serviceUsers, cohort),
+    events: drugsEvents(population, serviceUsers),
     routes: identityAndBatchRoutes(
-      { path: '/identities', items: identities, cursor: { kind: 'offset' }, maxLimit: IDENTITY_PAGE_LIMIT, refusal: 'bad identity query' },
-      { path: '/service-users/batch', request: BatchRequest, records: serviceUsers, refusal: 'the body must be {"keys": [1 to 100 service references]}' },
+      {
+        path: '/identities',
+        positions: population.size,
+        itemAt: identityAt,
+        cursor: { kind: 'position' },
+        maxLimit: IDENTITY_PAGE_LIMIT,
+        refusal: 'bad identity query',
+      },
+      {
+        path: '/service-users/batch',
+        request: BatchRequest,
+        recordOf: serviceUsers.byKey,
+        refusal: 'the body must be {"keys": [1 to 100 service references]}',
+      },
     ),
   });
 }

@@ -5,10 +5,11 @@
  */
 import { fileURLToPath } from 'node:url';
 import type { SimulatorApp } from '../kit/contract.js';
-import { type EventSource, pickPerson } from '../kit/event-log.js';
+import type { EventSource } from '../kit/event-log.js';
 import { populationIdentities } from '../kit/identity-changes.js';
 import { createSimulatorApp } from '../kit/simulator.js';
 import { identityAndBatchRoutes } from '../kit/simulator-routes.js';
+import { type StreamedRecords, streamedRecords } from '../kit/streamed-records.js';
 import { inventAddress } from '../population/names.js';
 import { builtInSlice, type PopulationSlice } from '../population/slice.js';
 import { asSeenBy, type HousingFacts, type Population } from '../population/types.js';
@@ -58,13 +59,12 @@ function toClient(facts: HousingFacts): Schemas['Client'] {
 const HOUSED: readonly Schemas['Accommodation']['statusCode'][] = ['SETTLED', 'TEMP', 'SUPPORTED'];
 
 /** Changes in accommodation, each applied to the client record served. */
-function housingEvents(population: Population, clients: Map<string, Schemas['Client']>, cohort: ReadonlySet<string>): EventSource<Schemas['ClientEvent']> {
-  const everyone = [...clients.values()];
+function housingEvents(population: Population, clients: StreamedRecords<Schemas['Client']>): EventSource<Schemas['ClientEvent']> {
   return {
     seed: population.seed,
     referenceDate: population.referenceDate,
     next(random, { id, at, date }) {
-      const client = pickPerson(random, everyone, (c) => cohort.has(c.housingRef));
+      const client = clients.pick(random);
       if (!client) return null;
       const previous = client.accommodation;
       const lost = HOUSED.includes(previous.statusCode);
@@ -98,13 +98,19 @@ export const housingPopulation: PopulationSlice<HousingFacts> = builtInSlice(
 );
 
 export function createHousingSimulator(population: Population): SimulatorApp {
-  const identities: Schemas['ClientIdentity'][] = [];
-  const clients = new Map<string, Schemas['Client']>();
-  const cohort = new Set<string>();
-  for (const person of population.people) {
-    if (!person.housing) continue;
+  const clients = streamedRecords(
+    population,
+    (person) => {
+      const facts = person.housing;
+      return facts === null ? null : { key: facts.reference, record: () => toClient(facts) };
+    },
+    (housingRef) => population.indexOf('housingReference', housingRef),
+  );
+  const identityAt = (index: number): Schemas['ClientIdentity'] | null => {
+    const person = population.person(index);
+    if (!person.housing) return null;
     const seen = asSeenBy(person, 'housing');
-    identities.push({
+    return {
       housingRef: person.housing.reference,
       forename: seen.givenName,
       surname: seen.familyName,
@@ -113,19 +119,24 @@ export function createHousingSimulator(population: Population): SimulatorApp {
       pncId: seen.pnc,
       croNumber: seen.cro,
       prisonNumber: seen.nomsNumber,
-    });
-    clients.set(person.housing.reference, toClient(person.housing));
-    if (person.cohort !== null) cohort.add(person.housing.reference);
-  }
+    };
+  };
 
   return createSimulatorApp({
     identities: populationIdentities('housing', housingPopulation, population),
     agency: 'housing',
     openapiPath: fileURLToPath(new URL('./openapi.yaml', import.meta.url)),
-    events: housingEvents(population, clients, cohort),
+    events: housingEvents(population, clients),
     routes: identityAndBatchRoutes(
-      { path: '/identities', items: identities, cursor: { kind: 'offset' }, maxLimit: IDENTITY_PAGE_LIMIT, refusal: 'bad identity query' },
-      { path: '/clients/batch', request: BatchRequest, records: clients, refusal: 'the body must be {"keys": [1 to 100 housing references]}' },
+      {
+        path: '/identities',
+        positions: population.size,
+        itemAt: identityAt,
+        cursor: { kind: 'position' },
+        maxLimit: IDENTITY_PAGE_LIMIT,
+        refusal: 'bad identity query',
+      },
+      { path: '/clients/batch', request: BatchRequest, recordOf: clients.byKey, refusal: 'the body must be {"keys": [1 to 100 housing references]}' },
     ),
   });
 }

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { buildSchema, type GraphQLObjectType, getNamedType, isObjectType, Kind, parse, visit } from 'graphql';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { canonicalIdentifier, IDENTIFIER_KINDS, mintCro, mintPnc } from '../../schema/identifiers.js';
+import { populationOf } from '../population/generate.js';
 import { type AgencyName, asSeenBy, type Population, type SyntheticPerson } from '../population/types.js';
 import type { AgencyModule, SimulatorApp } from './contract.js';
 import { type RunningSimulator, startSimulator } from './simulator.js';
@@ -194,7 +195,7 @@ export function describeIdentityFeed(
         missingAt: {},
         conflicting: {},
       };
-      const local = await startSimulator(module.createSimulator({ ...population, people: [loose] }));
+      const local = await startSimulator(module.createSimulator(populationOf(population, [loose])));
       try {
         const [record] = await module.createAdapter({ baseUrl: local.url, timeoutMs: 2_000 }).identities();
         expect(record?.identifiers).toEqual({ pnc, nomsNumber: 'A1234BC', crn: 'X123456' });

@@ -8,7 +8,7 @@ import { type GraphQLObjectType, getNamedType, isObjectType, Kind, parse, visit 
 import { beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { canonicalIdentifier, IDENTIFIER_KINDS } from '../../schema/identifiers.js';
-import { createPopulation } from '../population/generate.js';
+import { createPopulation, populationOf } from '../population/generate.js';
 import { type Served, servedBy } from '../population/slice.js';
 import { asSeenBy, type Population } from '../population/types.js';
 import { schemaWith, useSimulator } from './agency-test-kit.js';
@@ -229,7 +229,7 @@ export function describeConformance(module: AgencyModule, options: ConformanceOp
       });
 
       it('nothing listening: unreachable', async () => {
-        const gone = await startSimulator(module.createSimulator({ ...population, people: [] }));
+        const gone = await startSimulator(module.createSimulator(populationOf(population, [])));
         await gone.close();
         await expect(module.createAdapter({ baseUrl: gone.url, timeoutMs: 1_000 }).records([key()])).rejects.toMatchObject({ agency, reason: 'unreachable' });
       });

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRandom } from '../population/random.js';
-import { createEventLog, type EventSource, pickPerson } from './event-log.js';
+import { createEventLog, type EventSource } from './event-log.js';
 import { createSimulatorApp, type RunningSimulator, startSimulator } from './simulator.js';
 
 interface Happening {
@@ -61,16 +60,6 @@ describe('a simulator event log', () => {
     expect(made).toBeGreaterThan(3);
     await new Promise((resolve) => setTimeout(resolve, 60));
     expect(log.control.size()).toBe(made);
-  });
-
-  it('prefers members of the cohort four times in five', () => {
-    const random = createRandom(1);
-    const people = Array.from({ length: 100 }, (_, i) => i);
-    const picks = Array.from({ length: 1000 }, () => pickPerson(random, people, (i) => i < 10));
-    const members = picks.filter((i) => i !== null && i < 10).length;
-    expect(members).toBeGreaterThan(750);
-    expect(members).toBeLessThan(900);
-    expect(pickPerson(random, [], () => true)).toBeNull();
   });
 });
 

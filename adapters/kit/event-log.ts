@@ -119,13 +119,3 @@ export function createEventLog<E>(agency: string, source: EventSource<E> | undef
     },
   };
 }
-
-/**
- * Someone for the next event: a member of the IOM cohort four times in five (the feed is about them), anyone
- * the agency knows otherwise. Null when there is no one.
- */
-export function pickPerson<T>(random: Random, everyone: readonly T[], inCohort: (item: T) => boolean): T | null {
-  const members = everyone.filter(inCohort);
-  const pool = members.length > 0 && random.chance(0.8) ? members : everyone;
-  return pool.length === 0 ? null : random.pick(pool);
-}

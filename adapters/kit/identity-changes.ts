@@ -52,14 +52,15 @@ export interface IdentityChangeSource {
 }
 
 export function populationIdentities<Facts>(agency: string, slice: PopulationSlice<Facts>, population: Population): IdentityChangeSource {
-  const { people } = population;
+  // Made one person at a time (population/generate.ts), so the feed costs no memory however large the population.
   return {
-    generation: `${population.seed}-${population.referenceDate.replaceAll('-', '')}-${people.length}`,
-    size: people.length,
+    generation: `${population.seed}-${population.referenceDate.replaceAll('-', '')}-${population.size}`,
+    size: population.size,
     itemAt(position) {
-      const person = people[position - 1];
-      const facts = person ? slice.factsFor(person, population) : null;
-      return person && facts !== null ? identityItemOf(agency, slice, person, facts) : null;
+      if (position < 1 || position > population.size) return null;
+      const person = population.person(position - 1);
+      const facts = slice.factsFor(person, population);
+      return facts !== null ? identityItemOf(agency, slice, person, facts) : null;
     },
   };
 }

@@ -4,7 +4,7 @@
  * identity records the adapter makes of them. A change to the feed's contract is made here, once.
  */
 import { z } from 'zod';
-import type { PopulationFrame, PopulationSlice } from '../population/slice.js';
+import type { PopulationSlice } from '../population/slice.js';
 import { asSeenBy, type SyntheticPerson } from '../population/types.js';
 import type { IdentityRecord } from './contract.js';
 import { canonicalIdentifiers } from './feeds.js';
@@ -47,14 +47,6 @@ export function identityItemOf<Facts>(agency: string, slice: PopulationSlice<Fac
     nomsNumber: held.nomsNumber ?? null,
     crn: held.crn ?? null,
   };
-}
-
-/** Every person the slice's agency knows, with their facts, in population order. */
-export function sliceOfPeople<Facts>(people: readonly SyntheticPerson[], frame: PopulationFrame, slice: PopulationSlice<Facts>) {
-  return people.flatMap((person) => {
-    const facts = slice.factsFor(person, frame);
-    return facts === null ? [] : [{ person, facts }];
-  });
 }
 
 /** The identity feed's route, under `paths:` of openapi.yaml. */

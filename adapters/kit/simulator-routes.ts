@@ -1,8 +1,9 @@
 /**
- * The two calls every agency contract shares (adapters/README.md), served from data a simulator builds once:
- * `GET /identities?cursor=&limit=`, a paged identity feed over a prebuilt array, and `POST /<records>/batch`
- * with `{ "keys": [...] }`, the records held for those keys. A bad query or body is a 400 with the contract's
- * Problem body, `{ "error": "<what>: <where>: <zod message>" }`, `what` in the agency's own words.
+ * The two calls every agency contract shares (adapters/README.md), served from the population one person at a time:
+ * `GET /identities?cursor=&limit=`, a paged identity feed whose positions are the population's indexes, and
+ * `POST /<records>/batch` with `{ "keys": [...] }`, the records held for those keys, each key read back to its person.
+ * Nothing is built in advance, so a million people cost no more memory than a thousand. A bad query or body is a 400
+ * with the contract's Problem body, `{ "error": "<what>: <where>: <zod message>" }`, `what` in the agency's own words.
  */
 import type { Router } from 'express';
 import { z } from 'zod';
@@ -14,15 +15,17 @@ export interface Problem {
 
 /** How the feed's cursor names where the next page starts; opaque to callers either way. */
 export type FeedCursor<I> =
-  /** The offset of the next page's first item. */
-  | { kind: 'offset' }
-  /** The key of the previous page's last item, for a feed the agency pages in key order. */
-  | { kind: 'after-key'; key: (item: I) => string };
+  /** The position (population index) the next page starts at. */
+  | { kind: 'position' }
+  /** The key of the previous page's last item, read back to its position. */
+  | { kind: 'after-key'; key: (item: I) => string; positionOf: (key: string) => number | undefined };
 
 export interface IdentityFeedRoute<I> {
   path: string;
-  /** Complete before the routes are made: the after-key cursor indexes it once. */
-  items: readonly I[];
+  /** Positions run from 0 to positions − 1: the population's size. */
+  positions: number;
+  /** The item at a position, or null where the agency holds no one there. */
+  itemAt(position: number): I | null;
   cursor: FeedCursor<I>;
   /** The contract's `limit` maximum. */
   maxLimit: number;
@@ -34,7 +37,8 @@ export interface BatchRoute<R> {
   path: string;
   /** The contract's request body (client.ts), so the simulator refuses exactly what the contract does. */
   request: z.ZodType<{ keys: string[] }>;
-  records: ReadonlyMap<string, R>;
+  /** The record held under a key, or undefined for a key the agency does not hold. */
+  recordOf(key: string): R | undefined;
   /** What the 400 says is wrong with a bad body, before the detail. */
   refusal: string;
 }
@@ -45,32 +49,38 @@ function problem(what: string, error: z.ZodError): Problem {
   return { error: `${what}: ${where}${first?.message ?? 'invalid'}` };
 }
 
-/** Index of the first item after `cursor`, or undefined for a cursor this feed never issued. */
-function pageStart<I>(items: readonly I[], cursor: FeedCursor<I>): (value: string) => number | undefined {
-  if (cursor.kind === 'offset') {
+/** The position the page after `cursor` starts at, or undefined for a cursor this feed never issued. */
+function pageStart<I>(identities: IdentityFeedRoute<I>): (value: string) => number | undefined {
+  const { cursor, positions, itemAt } = identities;
+  if (cursor.kind === 'position') {
     return (value) => {
-      const offset = /^\d+$/.test(value) ? Number(value) : Number.NaN;
-      return offset <= items.length ? offset : undefined;
+      const position = /^\d+$/.test(value) ? Number(value) : Number.NaN;
+      return position <= positions ? position : undefined;
     };
   }
-  const position = new Map(items.map((item, index) => [cursor.key(item), index]));
   return (value) => {
-    const last = position.get(value);
-    return last === undefined ? undefined : last + 1;
+    const last = cursor.positionOf(value);
+    if (last === undefined || last >= positions) return undefined;
+    const item = itemAt(last);
+    return item !== null && cursor.key(item) === value ? last + 1 : undefined;
   };
 }
 
 /**
  * The `routes` of a simulator definition (kit/simulator.ts) serving the identity feed and the batch call.
- * A batch answers each known key once, in the order asked, and leaves unknown keys out.
+ * A page holds `limit` items unless it is the last; a batch answers each known key once, in the order asked, and
+ * leaves unknown keys out.
  */
 export function identityAndBatchRoutes<I, R>(identities: IdentityFeedRoute<I>, batch: BatchRoute<R>): (router: Router) => void {
-  const { items, cursor } = identities;
+  const { cursor, positions, itemAt } = identities;
   const IdentityQuery = z.object({
     cursor: z.string().min(1).optional(),
     limit: z.coerce.number().int().min(1).max(identities.maxLimit).default(100),
   });
-  const startAfter = pageStart(items, cursor);
+  const startAfter = pageStart(identities);
+  // The item found past a full page starts the next one: kept, so a feed read page by page makes each item once.
+  let ahead: { position: number; item: I } | undefined;
+  const itemAtPosition = (position: number) => (ahead?.position === position ? ahead.item : itemAt(position));
 
   return (router) => {
     router.get(identities.path, (req, res) => {
@@ -84,11 +94,21 @@ export function identityAndBatchRoutes<I, R>(identities: IdentityFeedRoute<I>, b
         res.status(400).json({ error: `${identities.refusal}: cursor: not a nextCursor this feed issued` } satisfies Problem);
         return;
       }
-      const end = start + query.data.limit;
-      const page = items.slice(start, end);
-      const last = page.at(-1);
-      const nextCursor = end < items.length && last !== undefined ? (cursor.kind === 'offset' ? String(end) : cursor.key(last)) : null;
-      res.json({ items: page, nextCursor });
+      const items: I[] = [];
+      let next: number | null = null;
+      for (let position = start; position < positions; position++) {
+        const item = itemAtPosition(position);
+        if (item === null) continue;
+        if (items.length === query.data.limit) {
+          next = position;
+          ahead = { position, item };
+          break;
+        }
+        items.push(item);
+      }
+      const last = items.at(-1);
+      const nextCursor = next === null || last === undefined ? null : cursor.kind === 'position' ? String(next) : cursor.key(last);
+      res.json({ items, nextCursor });
     });
 
     router.post(batch.path, (req, res) => {
@@ -97,7 +117,7 @@ export function identityAndBatchRoutes<I, R>(identities: IdentityFeedRoute<I>, b
         res.status(400).json(problem(batch.refusal, body.error));
         return;
       }
-      const records = [...new Set(body.data.keys)].flatMap((key) => batch.records.get(key) ?? []);
+      const records = [...new Set(body.data.keys)].flatMap((key) => batch.recordOf(key) ?? []);
       res.json({ records });
     });
   };

@@ -10,6 +10,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type Router } from 'express';
 import { z } from 'zod';
+import { POPULATION_SIZE_LIMIT } from '../population/generate.js';
 import type { FaultControl, Faults, RequestStats, SimulatorApp } from './contract.js';
 import { createEventLog, EventQuery, type EventSource, GenerateRequest } from './event-log.js';
 import { type IdentityChangeSource, identityChangeRoutes } from './identity-changes.js';
@@ -26,7 +27,7 @@ export const SimulatorEnv = z.object({
   PORT: z.coerce.number().int().min(0).max(65_535).default(4101),
   HOST: z.string().min(1).default('127.0.0.1'),
   POPULATION_SEED: z.coerce.number().int().default(20261101),
-  POPULATION_SIZE: z.coerce.number().int().min(10).max(100_000).default(2000),
+  POPULATION_SIZE: z.coerce.number().int().min(10).max(POPULATION_SIZE_LIMIT).default(2000),
   SIMULATOR_FAULTS: z.string().default(''),
   /** A new event every this many milliseconds; 0 makes none unless asked (POST /__admin/events). */
   SIMULATOR_EVENT_INTERVAL_MS: z.coerce.number().int().min(0).max(3_600_000).default(15_000),

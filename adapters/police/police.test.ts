@@ -7,8 +7,8 @@ import { useSimulator } from '../kit/agency-test-kit.js';
 import { AgencyUnavailableError } from '../kit/errors.js';
 import { KEYS_PER_CALL } from '../kit/feeds.js';
 import { type RunningSimulator, startSimulator } from '../kit/simulator.js';
-import { createPopulation } from '../population/generate.js';
-import { asSeenBy, type PoliceFacts, type Population, type SyntheticPerson } from '../population/types.js';
+import { createPopulation, populationOf } from '../population/generate.js';
+import { asSeenBy, type PoliceFacts, type SyntheticPerson } from '../population/types.js';
 import type { Charge, PoliceOffenceCategory, PoliceRecord, WarningMarkerType } from './adapter.js';
 import { NominalEvent } from './client.js';
 import police from './index.js';
@@ -55,13 +55,10 @@ describe('police identity feed', () => {
     const shortPnc = `${pnc.slice(2, 4)}/${Number(pnc.slice(5, 12))}${pnc.slice(12)}`;
     const cro = asSeenBy(second, 'police').cro as string;
     const badCro = cro.slice(0, -1) + (cro.endsWith('A') ? 'B' : 'A');
-    const wrinkled: Population = {
-      ...population,
-      people: [
-        { ...first, identifiers: { ...first.identifiers, pnc: shortPnc } },
-        { ...second, identifiers: { ...second.identifiers, cro: badCro } },
-      ],
-    };
+    const wrinkled = populationOf(population, [
+      { ...first, identifiers: { ...first.identifiers, pnc: shortPnc } },
+      { ...second, identifiers: { ...second.identifiers, cro: badCro } },
+    ]);
     const local = await startSimulator(police.createSimulator(wrinkled));
     try {
       const localAdapter = police.createAdapter({ baseUrl: local.url, timeoutMs: 2_000 });

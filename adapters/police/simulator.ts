@@ -5,14 +5,15 @@
  */
 import { fileURLToPath } from 'node:url';
 import type { SimulatorApp } from '../kit/contract.js';
-import { type EventSource, pickPerson } from '../kit/event-log.js';
+import type { EventSource } from '../kit/event-log.js';
 import { populationIdentities } from '../kit/identity-changes.js';
 import { createSimulatorApp } from '../kit/simulator.js';
 import { identityAndBatchRoutes } from '../kit/simulator-routes.js';
+import { type StreamedRecords, streamedRecords } from '../kit/streamed-records.js';
 import { ACQUISITIVE_OFFENCES, OFFENCE_WORDING } from '../population/offences.js';
 import type { Random } from '../population/random.js';
 import { builtInSlice, type PopulationSlice } from '../population/slice.js';
-import { asSeenBy, type OffenceCategory, type PoliceFacts, type Population, type WarningMarkerType } from '../population/types.js';
+import { asSeenBy, type OffenceCategory, type PoliceFacts, type Population, type SyntheticPerson, type WarningMarkerType } from '../population/types.js';
 import type { components } from './api.js';
 import { BatchRequest } from './client.js';
 
@@ -110,9 +111,7 @@ const awaitingTrial = (nominal: Schemas['Nominal']) => nominal.charges.filter((c
  * New events for the force's nominals, each applied to the nominal the simulator serves: a charge follows an
  * arrest released under investigation, a court decision a charge awaiting trial; otherwise a new arrest.
  */
-function policeEvents(population: Population, nominals: Map<string, Schemas['Nominal']>, cohort: ReadonlySet<string>): EventSource<Schemas['NominalEvent']> {
-  const everyone = [...nominals.values()];
-  const inCohort = (nominal: Schemas['Nominal']) => cohort.has(nominal.pncId);
+function policeEvents(population: Population, nominals: StreamedRecords<Schemas['Nominal']>): EventSource<Schemas['NominalEvent']> {
   return {
     seed: population.seed,
     referenceDate: population.referenceDate,
@@ -125,14 +124,7 @@ function policeEvents(population: Population, nominals: Map<string, Schemas['Nom
         ['COURT_DISPOSAL', 2],
       ] as const);
 
-      const toCharge =
-        kind === 'CHARGE'
-          ? pickPerson(
-              random,
-              everyone.filter((n) => uncharged(n).length > 0),
-              inCohort,
-            )
-          : null;
+      const toCharge = kind === 'CHARGE' ? nominals.pick(random, (n) => uncharged(n).length > 0) : null;
       if (toCharge) {
         const arrest = random.pick(uncharged(toCharge));
         arrest.arrestOutcome = 'CHARGED';
@@ -148,14 +140,7 @@ function policeEvents(population: Population, nominals: Map<string, Schemas['Nom
         return { ...base, pncId: toCharge.pncId, eventType: 'CHARGE', charge };
       }
 
-      const toTry =
-        kind === 'COURT_DISPOSAL'
-          ? pickPerson(
-              random,
-              everyone.filter((n) => awaitingTrial(n).length > 0),
-              inCohort,
-            )
-          : null;
+      const toTry = kind === 'COURT_DISPOSAL' ? nominals.pick(random, (n) => awaitingTrial(n).length > 0) : null;
       if (toTry) {
         const charge = random.pick(awaitingTrial(toTry));
         const guilty = random.chance(0.8);
@@ -174,7 +159,7 @@ function policeEvents(population: Population, nominals: Map<string, Schemas['Nom
         return { ...base, pncId: toTry.pncId, eventType: 'COURT_DISPOSAL', courtDisposal };
       }
 
-      const nominal = pickPerson(random, everyone, inCohort);
+      const nominal = nominals.pick(random);
       if (!nominal) return null;
       const { category, offence } = nextOffence(random, nominal);
       const arrest: Schemas['Arrest'] = {
@@ -195,6 +180,10 @@ function policeEvents(population: Population, nominals: Map<string, Schemas['Nom
   };
 }
 
+/** The PNC ID is the nominal's key: the police cannot hold a record without one. */
+function pncIdOf(person: SyntheticPerson): string | null {
+  return person.police === null ? null : asSeenBy(person, 'police').pnc;
+}
 /** Whom the agency holds and under which key: its part of the population. */
 export const policePopulation: PopulationSlice<PoliceFacts> = builtInSlice(
   'police',
@@ -203,23 +192,38 @@ export const policePopulation: PopulationSlice<PoliceFacts> = builtInSlice(
 );
 
 export function createPoliceSimulator(population: Population): SimulatorApp {
-  const identities: Schemas['NominalIdentity'][] = [];
-  const nominals = new Map<string, Schemas['Nominal']>();
-  const cohort = new Set<string>();
-  for (const person of population.people) {
-    if (person.police === null) continue;
+  const nominals = streamedRecords(
+    population,
+    (person) => {
+      const pncId = pncIdOf(person);
+      const facts = person.police;
+      return pncId === null || facts === null ? null : { key: pncId, record: () => toNominal(pncId, facts) };
+    },
+    (pncId) => population.indexOf('pnc', pncId),
+  );
+  const identityAt = (index: number): Schemas['NominalIdentity'] | null => {
+    const person = population.person(index);
+    const pncId = pncIdOf(person);
+    if (pncId === null) return null;
     const seen = asSeenBy(person, 'police');
-    // The PNC ID is the nominal's key: the police cannot hold a record without one.
-    const pncId = seen.pnc;
-    if (pncId === null) continue;
-    identities.push({ pncId, croNumber: seen.cro, forenames: seen.givenName, surname: seen.familyName, dateOfBirth: seen.dateOfBirth });
-    nominals.set(pncId, toNominal(pncId, person.police));
-    if (person.cohort !== null) cohort.add(pncId);
-  }
+    return { pncId, croNumber: seen.cro, forenames: seen.givenName, surname: seen.familyName, dateOfBirth: seen.dateOfBirth };
+  };
 
   const routes = identityAndBatchRoutes(
-    { path: '/identities', items: identities, cursor: { kind: 'offset' }, maxLimit: 500, refusal: 'cursor is optional; limit is a whole number from 1 to 500' },
-    { path: '/nominals/batch', request: BatchRequest, records: nominals, refusal: 'the body must be {"keys": [PNC IDs]} with 1 to 100 keys' },
+    {
+      path: '/identities',
+      positions: population.size,
+      itemAt: identityAt,
+      cursor: { kind: 'position' },
+      maxLimit: 500,
+      refusal: 'cursor is optional; limit is a whole number from 1 to 500',
+    },
+    {
+      path: '/nominals/batch',
+      request: BatchRequest,
+      recordOf: nominals.byKey,
+      refusal: 'the body must be {"keys": [PNC IDs]} with 1 to 100 keys',
+    },
   );
 
   return createSimulatorApp({
@@ -227,6 +231,6 @@ export function createPoliceSimulator(population: Population): SimulatorApp {
     agency: 'police',
     openapiPath: fileURLToPath(new URL('./openapi.yaml', import.meta.url)),
     routes,
-    events: policeEvents(population, nominals, cohort),
+    events: policeEvents(population, nominals),
   });
 }

@@ -1,8 +1,8 @@
 /**
  * The IOM cohort under the 2020 Neighbourhood Crime strategy: fixed (neighbourhood-crime offenders at high
  * risk of reoffending, on a community order or licence), flex (local professional judgement, with a reason)
- * and free (other local schemes). About 15% of the population is selected; a fifth of those who meet the
- * fixed criteria are deliberately left out, so eligibility checks have someone to find.
+ * and free (other local schemes). About 15% of the population is selected, each person by chance; a fifth of those who
+ * meet the fixed criteria are deliberately left out, so eligibility checks have someone to find.
  */
 
 import type { Context } from './context.js';
@@ -112,36 +112,41 @@ function select(
   person.probation.registrations = registrations.sort((a, b) => a.startDate.localeCompare(b.startDate));
 }
 
-/** Selects the cohort in place. `highestPriority` are selected first to the fixed strand at a high service level. */
-export function selectCohort(context: Context, people: SyntheticPerson[], highestPriority: readonly number[]): void {
+/**
+ * Shares of each pool selected, per person and by chance, so the cohort is decided without reading anyone else: about
+ * 15% of the population in all, four in five of those who meet the fixed criteria, and the rest from local judgement
+ * (flex) and local schemes (free) in the proportions the partnership's first whole-population selection had.
+ */
+const SELECTED = { fixed: 0.8, flex: 0.24, free: 0.225 } as const;
+
+const FREE_SCHEME_OFFENCES: readonly string[] = ['violence', 'domestic-abuse', 'weapons', 'drugs', 'robbery'];
+
+/**
+ * Decides the person's cohort membership in place. `always`: a wrinkle that must be a member whatever the dice say;
+ * `fixed-high` (the README's example) is selected to the fixed strand at a high service level, `member` to the strand
+ * they qualify for (flex, by local judgement, where they meet no criteria).
+ */
+export function chooseCohort(context: Context, person: SyntheticPerson, always?: 'fixed-high' | 'member'): void {
   const { random } = context;
-  const target = Math.round(people.length * 0.15);
-  const eligible = people.filter(meetsFixedCriteria).filter(isSupervised);
-  const forced = eligible.filter((p) => highestPriority.includes(p.index));
-  const fixedCount = Math.max(forced.length, Math.min(Math.ceil(eligible.length * 0.8), Math.round(target * 0.5)));
-  const fixed = [...forced, ...random.shuffle(eligible.filter((p) => !forced.includes(p))).slice(0, fixedCount - forced.length)];
-  for (const person of fixed) select(context, person, 'fixed', null, fixedReason(person), forced.includes(person) ? 'high' : undefined);
-
-  // Those who meet the fixed criteria but were not selected stay out of the cohort altogether.
-  const open = people.filter(isSupervised).filter((p) => !meetsFixedCriteria(p));
-  const flex = random
-    .shuffle(open.filter((p) => ACQUISITIVE_OFFENCES.includes(p.probation.sentence.indexOffenceCategory) && p.probation.ogrsScore >= 35))
-    .slice(0, Math.round((target - fixed.length) * 0.55));
-  for (const person of flex) select(context, person, 'flex', null, flexReason(context, person));
-
-  const free = random
-    .shuffle(
-      open.filter(
-        (p) =>
-          p.cohort === null &&
-          ['violence', 'domestic-abuse', 'weapons', 'drugs', 'robbery'].includes(p.probation.sentence.indexOffenceCategory) &&
-          p.probation.riskOfSeriousHarm !== 'low',
-      ),
-    )
-    .slice(0, Math.max(0, target - fixed.length - flex.length));
-  for (const person of free) {
+  if (!isSupervised(person)) return;
+  if (meetsFixedCriteria(person)) {
+    // Those who meet the fixed criteria but are not selected stay out of the cohort altogether.
+    if (always !== undefined || random.chance(SELECTED.fixed)) {
+      select(context, person, 'fixed', null, fixedReason(person), always === 'fixed-high' ? 'high' : undefined);
+    }
+    return;
+  }
+  if (always !== undefined) {
+    select(context, person, 'flex', null, flexReason(context, person));
+    return;
+  }
+  const { indexOffenceCategory } = person.probation.sentence;
+  if (ACQUISITIVE_OFFENCES.includes(indexOffenceCategory) && person.probation.ogrsScore >= 35 && random.chance(SELECTED.flex)) {
+    select(context, person, 'flex', null, flexReason(context, person));
+    return;
+  }
+  if (FREE_SCHEME_OFFENCES.includes(indexOffenceCategory) && person.probation.riskOfSeriousHarm !== 'low' && random.chance(SELECTED.free)) {
     const scheme = freeScheme(context, person);
-    const { indexOffenceCategory } = person.probation.sentence;
     const reason = `Selected under the local ${scheme} scheme: ${CATEGORY_LABEL[indexOffenceCategory]} index offence, risk of serious harm ${person.probation.riskOfSeriousHarm}`;
     select(context, person, 'free', scheme, reason);
   }

@@ -13,6 +13,7 @@ import type { Plan } from './plan.js';
 import { buildPoliceFacts } from './police.js';
 import { buildPrisonFacts } from './prison.js';
 import { buildProbationFacts } from './probation.js';
+import type { Random } from './random.js';
 import type { SyntheticPerson } from './types.js';
 
 export interface Identity {
@@ -35,24 +36,52 @@ export function nameKey(givenName: string, familyName: string, dateOfBirth: stri
 }
 
 /**
- * A new identity whose name and date of birth no one else in the population has, so a name-and-birth
- * match means something only where a wrinkle intends it.
+ * A new identity drawn by chance: how the README's example (index 0) got its name and date of birth, kept so that he
+ * stays who the README says he is. Everyone else's comes from `identityAt`.
  */
-export function inventIdentity(context: Context, taken: Set<string>, options: { minimumAge?: number; spellingVariants?: boolean } = {}): Identity {
+export function inventIdentity(context: Context, options: { minimumAge?: number } = {}): Identity {
   const { random, today } = context;
   const sex = random.chance(0.85) ? 'male' : 'female';
-  const usable = (names: readonly string[]) => (options.spellingVariants ? names.filter(hasVariant) : names);
   const minimumAge = options.minimumAge ?? 18;
-  for (;;) {
-    const age = minimumAge + Math.floor(random.next() ** 1.5 * (62 - minimumAge));
-    const dateOfBirth = addYears(today, -age) - random.int(1, 364);
-    const givenName = random.pick(usable(sex === 'male' ? MALE_GIVEN_NAMES : FEMALE_GIVEN_NAMES));
-    const familyName = random.pick(usable(FAMILY_NAMES));
-    const key = nameKey(givenName, familyName, isoDate(dateOfBirth));
-    if (taken.has(key)) continue;
-    taken.add(key);
-    return { givenName, familyName, sex, dateOfBirth };
-  }
+  const age = minimumAge + Math.floor(random.next() ** 1.5 * (62 - minimumAge));
+  const dateOfBirth = addYears(today, -age) - random.int(1, 364);
+  const givenName = random.pick(sex === 'male' ? MALE_GIVEN_NAMES : FEMALE_GIVEN_NAMES);
+  const familyName = random.pick(FAMILY_NAMES);
+  return { givenName, familyName, sex, dateOfBirth };
+}
+
+/**
+ * Birthdays are dealt in rounds of BIRTHDAYS people: within a round every person has a different date of birth (ages
+ * 18 to 62, more of them young), and people a round apart who share one are given different names (below), so a name
+ * and date of birth never match by accident, at any size up to BIRTHDAYS × 2,880 (the fewest names of one sex).
+ */
+export const BIRTHDAYS = 8000;
+
+/** Days past the 18th birthday for the person at a slot: increasing by a day at least, so no two slots share a day. */
+const daysPastEighteen = (slot: number) => 1 + slot + Math.floor(slot * slot * BIRTHDAY_SPREAD);
+/** Chosen so the last slot is about 62 years old; a young slot is a day apart from the next, an old one three. */
+const BIRTHDAY_SPREAD = 8070 / (BIRTHDAYS - 1) ** 2;
+
+/** What identities are dealt from: a seed-keyed order of birthday slots and a name offset per slot. */
+export interface IdentityDeal {
+  slot(index: number): number;
+  nameOffset(index: number): number;
+}
+
+export function identityAt(deal: IdentityDeal, today: number, index: number, random: Random, options: { spellingVariants?: boolean } = {}): Identity {
+  const sex = random.chance(0.85) ? 'male' : 'female';
+  const usable = (names: readonly string[]) => (options.spellingVariants ? names.filter(hasVariant) : names);
+  const given = usable(sex === 'male' ? MALE_GIVEN_NAMES : FEMALE_GIVEN_NAMES);
+  const family = usable(FAMILY_NAMES);
+  const round = Math.floor(index / BIRTHDAYS);
+  // People who share a birthday slot are a round apart, and each round moves the name one step on: no two share both.
+  const name = (deal.nameOffset(index) + round) % (given.length * family.length);
+  return {
+    givenName: given[name % given.length] as string,
+    familyName: family[Math.floor(name / given.length)] as string,
+    sex,
+    dateOfBirth: addYears(today, -18) - daysPastEighteen(deal.slot(index)),
+  };
 }
 
 export function createPerson(context: Context, index: number, plan: Plan, identity: Identity): SyntheticPerson {

@@ -194,12 +194,28 @@ export interface SyntheticPerson {
   cohort: CohortFacts | null;
 }
 
-export interface Population {
+/** The identifiers the population mints from a person's index, each readable back to it (mint.ts). */
+export type MintedKind = 'pnc' | 'cro' | 'crn' | 'nomsNumber' | 'housingReference' | 'drugsReference';
+
+/**
+ * The population, person by person: `person(index)` is computed from the seed and the index alone, so a million people
+ * can be served, streamed or looked up without holding them.
+ */
+export interface Population extends Iterable<SyntheticPerson> {
   seed: number;
   /** The day the population describes; all dates are relative to it. */
   referenceDate: string;
-  people: SyntheticPerson[];
+  size: number;
+  /** The person at a position from 0 to size − 1; the same index always gives an equal person. */
+  person(index: number): SyntheticPerson;
+  /** The position of the person an identifier was minted for, or undefined where no one in the population could hold it. Check the person's own. */
+  indexOf(kind: MintedKind, value: string): number | undefined;
+  /** Everyone at once, built on first use and kept: for tests and small populations (refused above MATERIALISED_AT_MOST). */
+  readonly people: readonly SyntheticPerson[];
 }
+
+/** The largest population `people` builds in memory; streaming code uses `person` and iteration instead. */
+export const MATERIALISED_AT_MOST = 100_000;
 
 /**
  * The partnership identifiers each agency's system records at all. Police, probation and prison take them

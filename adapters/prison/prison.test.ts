@@ -7,8 +7,8 @@ import { useSimulator } from '../kit/agency-test-kit.js';
 import { AgencyUnavailableError } from '../kit/errors.js';
 import { KEYS_PER_CALL } from '../kit/feeds.js';
 import { type RunningSimulator, startSimulator } from '../kit/simulator.js';
-import { createPopulation, WRINKLES } from '../population/generate.js';
-import { asSeenBy, type Population, type PrisonFacts, type SyntheticPerson } from '../population/types.js';
+import { createPopulation, populationOf, WRINKLES } from '../population/generate.js';
+import { asSeenBy, type PrisonFacts, type SyntheticPerson } from '../population/types.js';
 import type { PrisonRecord } from './adapter.js';
 import { MovementEvent } from './client.js';
 import prison from './index.js';
@@ -64,13 +64,10 @@ describe('prison identity feed', () => {
     const lowerNumber = numberOf(first).toLowerCase();
     const otherPnc = asSeenBy(second, 'prison').pnc as string;
     const badPnc = otherPnc.slice(0, -1) + (otherPnc.endsWith('A') ? 'B' : 'A');
-    const wrinkled: Population = {
-      ...population,
-      people: [
-        { ...first, identifiers: { ...first.identifiers, nomsNumber: lowerNumber, pnc: shortPnc }, missingAt: {} },
-        { ...second, identifiers: { ...second.identifiers, pnc: badPnc }, missingAt: {} },
-      ],
-    };
+    const wrinkled = populationOf(population, [
+      { ...first, identifiers: { ...first.identifiers, nomsNumber: lowerNumber, pnc: shortPnc }, missingAt: {} },
+      { ...second, identifiers: { ...second.identifiers, pnc: badPnc }, missingAt: {} },
+    ]);
     const local = await startSimulator(prison.createSimulator(wrinkled));
     try {
       const localAdapter = prison.createAdapter({ baseUrl: local.url, timeoutMs: 2_000 });

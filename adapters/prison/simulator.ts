@@ -5,12 +5,13 @@
  */
 import { fileURLToPath } from 'node:url';
 import type { SimulatorApp } from '../kit/contract.js';
-import { type EventSource, pickPerson } from '../kit/event-log.js';
+import type { EventSource } from '../kit/event-log.js';
 import { populationIdentities } from '../kit/identity-changes.js';
 import { createSimulatorApp } from '../kit/simulator.js';
 import { identityAndBatchRoutes } from '../kit/simulator-routes.js';
+import { type StreamedRecords, streamedRecords } from '../kit/streamed-records.js';
 import { builtInSlice, type PopulationSlice } from '../population/slice.js';
-import { asSeenBy, type Population, type PrisonFacts } from '../population/types.js';
+import { asSeenBy, type Population, type PrisonFacts, type SyntheticPerson } from '../population/types.js';
 import type { components } from './api.js';
 import { BatchRequest } from './client.js';
 
@@ -42,13 +43,12 @@ function toPrisoner(offenderNo: string, bookingId: number, facts: PrisonFacts): 
 const LOCAL_PRISON: NonNullable<Schemas['Establishment']> = { agencyId: 'NBI', description: 'HMP Northby' };
 
 /** Releases and admissions, each applied to the prisoner record served. */
-function prisonEvents(population: Population, prisoners: Map<string, Schemas['Prisoner']>, cohort: ReadonlySet<string>): EventSource<Schemas['MovementEvent']> {
-  const everyone = [...prisoners.values()];
+function prisonEvents(population: Population, prisoners: StreamedRecords<Schemas['Prisoner']>): EventSource<Schemas['MovementEvent']> {
   return {
     seed: population.seed,
     referenceDate: population.referenceDate,
     next(random, { id, at, date }) {
-      const prisoner = pickPerson(random, everyone, (p) => cohort.has(p.offenderNo));
+      const prisoner = prisoners.pick(random);
       if (!prisoner) return null;
       const onLicence = prisoner.sentenceDates.licenceExpiryDate !== null && prisoner.sentenceDates.licenceExpiryDate > date;
       const event = { eventId: id, offenderNo: prisoner.offenderNo, recordedAt: at.toISOString(), movementDate: date };
@@ -78,30 +78,40 @@ export const prisonPopulation: PopulationSlice<PrisonFacts> = builtInSlice(
 );
 
 export function createPrisonSimulator(population: Population): SimulatorApp {
-  const identities: Schemas['PrisonerIdentity'][] = [];
-  const prisoners = new Map<string, Schemas['Prisoner']>();
-  const cohort = new Set<string>();
-  for (const person of population.people) {
-    if (person.prison === null) continue;
+  // The prison number is the prisoner's key: NOMIS cannot hold a record without one.
+  const offenderNoOf = (person: SyntheticPerson) => (person.prison === null ? null : asSeenBy(person, 'prison').nomsNumber);
+  const prisoners = streamedRecords(
+    population,
+    (person) => {
+      const offenderNo = offenderNoOf(person);
+      const facts = person.prison;
+      return offenderNo === null || facts === null ? null : { key: offenderNo, record: () => toPrisoner(offenderNo, FIRST_BOOKING_ID + person.index, facts) };
+    },
+    (offenderNo) => population.indexOf('nomsNumber', offenderNo),
+  );
+  const identityAt = (index: number): Schemas['PrisonerIdentity'] | null => {
+    const person = population.person(index);
+    const offenderNo = offenderNoOf(person);
+    if (offenderNo === null) return null;
     const seen = asSeenBy(person, 'prison');
-    // The prison number is the prisoner's key: NOMIS cannot hold a record without one.
-    const offenderNo = seen.nomsNumber;
-    if (offenderNo === null) continue;
-    identities.push({
-      offenderNo,
-      pncNumber: seen.pnc,
-      croNumber: seen.cro,
-      firstName: seen.givenName,
-      lastName: seen.familyName,
-      dateOfBirth: seen.dateOfBirth,
-    });
-    prisoners.set(offenderNo, toPrisoner(offenderNo, FIRST_BOOKING_ID + person.index, person.prison));
-    if (person.cohort !== null) cohort.add(offenderNo);
-  }
+    return { offenderNo, pncNumber: seen.pnc, croNumber: seen.cro, firstName: seen.givenName, lastName: seen.familyName, dateOfBirth: seen.dateOfBirth };
+  };
 
   const routes = identityAndBatchRoutes(
-    { path: '/identities', items: identities, cursor: { kind: 'offset' }, maxLimit: 500, refusal: 'cursor is optional; limit is a whole number from 1 to 500' },
-    { path: '/prisoners/batch', request: BatchRequest, records: prisoners, refusal: 'the body must be {"keys": [prison numbers]} with 1 to 100 keys' },
+    {
+      path: '/identities',
+      positions: population.size,
+      itemAt: identityAt,
+      cursor: { kind: 'position' },
+      maxLimit: 500,
+      refusal: 'cursor is optional; limit is a whole number from 1 to 500',
+    },
+    {
+      path: '/prisoners/batch',
+      request: BatchRequest,
+      recordOf: prisoners.byKey,
+      refusal: 'the body must be {"keys": [prison numbers]} with 1 to 100 keys',
+    },
   );
 
   return createSimulatorApp({
@@ -109,6 +119,6 @@ export function createPrisonSimulator(population: Population): SimulatorApp {
     agency: 'prison',
     openapiPath: fileURLToPath(new URL('./openapi.yaml', import.meta.url)),
     routes,
-    events: prisonEvents(population, prisoners, cohort),
+    events: prisonEvents(population, prisoners),
   });
 }

@@ -8,7 +8,7 @@ import { coreTypeDefs } from '../../schema/index.js';
 import { AgencyUnavailableError } from '../kit/errors.js';
 import { KEYS_PER_CALL } from '../kit/feeds.js';
 import { type RunningSimulator, startSimulator } from '../kit/simulator.js';
-import { createPopulation } from '../population/generate.js';
+import { createPopulation, populationOf } from '../population/generate.js';
 import { asSeenBy, type Population, type ProbationFacts, type SyntheticPerson } from '../population/types.js';
 import { ogrsBand, type ProbationRecord } from './adapter.js';
 import { CaseEvent } from './client.js';
@@ -140,8 +140,9 @@ describe('probation adapter against the nDelius simulator', () => {
   });
 
   it('canonicalises a short-form PNC and drops an identifier that fails its check, never inventing one', async () => {
-    const altered = structuredClone(population);
-    const [first, second] = altered.people.filter((p) => p.probation !== null && p.identifiers.pnc !== null && !p.missingAt.probation?.includes('pnc'));
+    const people = structuredClone(population.people);
+    const altered = populationOf(population, people);
+    const [first, second] = people.filter((p) => p.probation !== null && p.identifiers.pnc !== null && !p.missingAt.probation?.includes('pnc'));
     if (!first || !second) throw new Error('the population has too few probation cases with a PNC ID');
     const canonical = mintPnc(2019, 4321);
     first.identifiers.pnc = canonical.replace(/^20(\d\d)\/000/, '$1/'); // 19/4321X
@@ -239,8 +240,9 @@ describe('probation adapter against the nDelius simulator', () => {
   });
 
   it('maps a case with nothing under supervision and no MAPPA to nulls', async () => {
-    const altered = structuredClone(population);
-    const person = altered.people.find((p) => p.probation !== null);
+    const people = structuredClone(population.people);
+    const altered = populationOf(population, people);
+    const person = people.find((p) => p.probation !== null);
     if (!person?.probation) throw new Error('no probation case');
     person.probation = { ...person.probation, sentence: null, mappa: null, requirements: [] };
     const record = await withSimulator(altered, async (running) =>

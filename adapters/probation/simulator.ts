@@ -5,10 +5,11 @@
  */
 import { fileURLToPath } from 'node:url';
 import type { SimulatorApp } from '../kit/contract.js';
-import { type EventSource, pickPerson } from '../kit/event-log.js';
+import type { EventSource } from '../kit/event-log.js';
 import { populationIdentities } from '../kit/identity-changes.js';
 import { createSimulatorApp } from '../kit/simulator.js';
 import { identityAndBatchRoutes } from '../kit/simulator-routes.js';
+import { type StreamedRecords, streamedRecords } from '../kit/streamed-records.js';
 import { builtInSlice, type PopulationSlice } from '../population/slice.js';
 import {
   asSeenBy,
@@ -19,6 +20,7 @@ import {
   type RequirementType,
   type SentenceType,
   type StaffMember,
+  type SyntheticPerson,
 } from '../population/types.js';
 import type { components } from './api.js';
 import { AGENCY, CASES_BATCH_PATH, CaseBatchRequest, IDENTITIES_PATH, MAX_PAGE_SIZE } from './client.js';
@@ -151,17 +153,12 @@ const BREACH_REASONS: Readonly<Record<string, readonly string[]>> = {
 };
 
 /** Breach action on cases under an order or licence, each applied to the case summary served. */
-function probationEvents(
-  population: Population,
-  summaries: Map<string, Schemas['CaseSummary']>,
-  cohort: ReadonlySet<string>,
-): EventSource<Schemas['CaseEvent']> {
-  const supervised = [...summaries.values()].filter((summary) => summary.activeEvent !== null);
+function probationEvents(population: Population, summaries: StreamedRecords<Schemas['CaseSummary']>): EventSource<Schemas['CaseEvent']> {
   return {
     seed: population.seed,
     referenceDate: population.referenceDate,
     next(random, { id, at, date }) {
-      const summary = pickPerson(random, supervised, (s) => cohort.has(s.crn));
+      const summary = summaries.pick(random, (s) => s.activeEvent !== null);
       if (!summary) return null;
       const active = summary.requirements.filter((r) => r.status === 'ACTIVE').map((r) => r.requirementType.code);
       const licence = summary.activeEvent?.sentence.disposalType.code === 'LIC' ? ['LIC'] : [];
@@ -187,37 +184,47 @@ export const probationPopulation: PopulationSlice<ProbationFacts> = builtInSlice
 );
 
 export function createProbationSimulator(population: Population): SimulatorApp {
-  // Built once: cases in CRN order (the feed pages by CRN), summaries ready to serve.
-  const identities: Schemas['CaseIdentity'][] = [];
-  const summaries = new Map<string, Schemas['CaseSummary']>();
-  const cohort = new Set<string>();
-  for (const person of population.people) {
-    if (!person.probation) continue;
+  // The CRN is nDelius's own key, so a case always has one.
+  const crnOf = (person: SyntheticPerson) => (person.probation ? (asSeenBy(person, AGENCY).crn ?? person.identifiers.crn) : null);
+  const summaries = streamedRecords(
+    population,
+    (person) => {
+      const crn = crnOf(person);
+      const facts = person.probation;
+      return crn === null || facts === null ? null : { key: crn, record: () => toCaseSummary(crn, facts) };
+    },
+    (crn) => population.indexOf('crn', crn),
+  );
+  const identityAt = (index: number): Schemas['CaseIdentity'] | null => {
+    const person = population.person(index);
+    const crn = crnOf(person);
+    if (crn === null) return null;
     const seen = asSeenBy(person, AGENCY);
-    // The CRN is nDelius's own key, so a case always has one.
-    const crn = seen.crn ?? person.identifiers.crn;
-    if (crn === null) continue;
-    identities.push({
+    return {
       crn,
       firstName: seen.givenName,
       surname: seen.familyName,
       dateOfBirth: seen.dateOfBirth,
       otherIds: { pncNumber: seen.pnc, croNumber: seen.cro, nomsNumber: seen.nomsNumber },
-    });
-    summaries.set(crn, toCaseSummary(crn, person.probation));
-    if (person.cohort !== null) cohort.add(crn);
-  }
-  identities.sort((a, b) => (a.crn < b.crn ? -1 : a.crn > b.crn ? 1 : 0));
+    };
+  };
 
   return createSimulatorApp({
     identities: populationIdentities('probation', probationPopulation, population),
     agency: AGENCY,
     openapiPath: fileURLToPath(new URL('./openapi.yaml', import.meta.url)),
-    events: probationEvents(population, summaries, cohort),
+    events: probationEvents(population, summaries),
     routes: identityAndBatchRoutes(
-      // The feed pages in CRN order, each cursor the last CRN of the page before.
-      { path: IDENTITIES_PATH, items: identities, cursor: { kind: 'after-key', key: (identity) => identity.crn }, maxLimit: MAX_PAGE_SIZE, refusal: 'query' },
-      { path: CASES_BATCH_PATH, request: CaseBatchRequest, records: summaries, refusal: 'request body' },
+      // Cases page in the order nDelius opened them, each cursor the last CRN of the page before.
+      {
+        path: IDENTITIES_PATH,
+        positions: population.size,
+        itemAt: identityAt,
+        cursor: { kind: 'after-key', key: (identity) => identity.crn, positionOf: (crn) => population.indexOf('crn', crn) },
+        maxLimit: MAX_PAGE_SIZE,
+        refusal: 'query',
+      },
+      { path: CASES_BATCH_PATH, request: CaseBatchRequest, recordOf: summaries.byKey, refusal: 'request body' },
     ),
   });
 }

@@ -4,11 +4,12 @@
  */
 import { fileURLToPath } from 'node:url';
 import type { SimulatorApp } from '../kit/contract.js';
-import { type EventSource, pickPerson } from '../kit/event-log.js';
+import type { EventSource } from '../kit/event-log.js';
 import { populationIdentities } from '../kit/identity-changes.js';
-import { CONTRACT_LIMITS, identityItemOf, sliceOfPeople } from '../kit/identity-feed.js';
+import { CONTRACT_LIMITS, identityItemOf } from '../kit/identity-feed.js';
 import { createSimulatorApp } from '../kit/simulator.js';
 import { identityAndBatchRoutes } from '../kit/simulator-routes.js';
+import { indexInReference, type StreamedRecords, streamedRecords } from '../kit/streamed-records.js';
 import type { Population } from '../population/types.js';
 import type { components } from './api.js';
 import { BatchRequest } from './client.js';
@@ -51,13 +52,12 @@ export function toCase(facts: YouthFacts): Schemas['Case'] {
 }
 
 /** Reviews of a cohort member's concerns; the record served keeps its dates. */
-function caseEvents(population: Population, cases: ReadonlyMap<string, Schemas['Case']>, cohort: ReadonlySet<string>): EventSource<Schemas['CaseEvent']> {
-  const everyone = [...cases.values()];
+function caseEvents(population: Population, cases: StreamedRecords<Schemas['Case']>): EventSource<Schemas['CaseEvent']> {
   return {
     seed: population.seed,
     referenceDate: population.referenceDate,
     next(random, { id, at }) {
-      const found = pickPerson(random, everyone, (c) => cohort.has(c.reference));
+      const found = cases.pick(random);
       if (!found) return null;
       const eventType = random.chance(0.5) ? 'WELLBEING_REVIEWED' : 'SAFEGUARDING_REVIEWED';
       return { eventId: id, reference: found.reference, eventType, recordedAt: at.toISOString() };
@@ -66,22 +66,38 @@ function caseEvents(population: Population, cases: ReadonlyMap<string, Schemas['
 }
 
 export function createYouthSimulator(population: Population): SimulatorApp {
-  const known = sliceOfPeople(population.people, population, youthPopulation);
-  const identities = known.map(({ person, facts }) => identityItemOf('youth', youthPopulation, person, facts));
-  const cases = new Map(known.map(({ facts }) => [facts.reference, toCase(facts)]));
-  const cohort = new Set(known.flatMap(({ person, facts }) => (person.cohort === null ? [] : [facts.reference])));
+  const cases = streamedRecords(
+    population,
+    (person) => {
+      const facts = youthPopulation.factsFor(person, population);
+      return facts === null ? null : { key: facts.reference, record: () => toCase(facts) };
+    },
+    indexInReference('YOT-'),
+  );
+  const identityAt = (index: number) => {
+    const person = population.person(index);
+    const facts = youthPopulation.factsFor(person, population);
+    return facts === null ? null : identityItemOf('youth', youthPopulation, person, facts);
+  };
 
   return createSimulatorApp({
     identities: populationIdentities('youth', youthPopulation, population),
     agency: 'youth',
     openapiPath: fileURLToPath(new URL('./openapi.yaml', import.meta.url)),
-    events: caseEvents(population, cases, cohort),
+    events: caseEvents(population, cases),
     routes: identityAndBatchRoutes(
-      { path: '/identities', items: identities, cursor: { kind: 'offset' }, maxLimit: CONTRACT_LIMITS.identityPage, refusal: 'bad identity query' },
+      {
+        path: '/identities',
+        positions: population.size,
+        itemAt: identityAt,
+        cursor: { kind: 'position' },
+        maxLimit: CONTRACT_LIMITS.identityPage,
+        refusal: 'bad identity query',
+      },
       {
         path: '/cases/batch',
         request: BatchRequest,
-        records: cases,
+        recordOf: cases.byKey,
         refusal: `the body must be {"keys": [1 to ${CONTRACT_LIMITS.batchKeys} case references]}`,
       },
     ),
