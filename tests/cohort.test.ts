@@ -4,7 +4,7 @@
  * and recorded in the ledger as an alteration; bad input changes nothing; the cohort connection pages and
  * filters cheaply; and de-selection takes a person out of the active-cohort roles' scope.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { SyntheticPerson } from '../adapters/population/types.js';
 import { agencyNames } from '../adapters/registry.js';
 import { type Caller, COORDINATOR, defaultPolicy, startTestSystem, type TestSystem } from './harness.js';
@@ -55,6 +55,19 @@ beforeAll(async () => {
 afterAll(async () => {
   await system?.close();
 });
+
+/** Runs `work`, expecting the cohort register to be read `expected` times: the scope checks and Person.iom share a read. */
+async function registerReads<T>(work: () => Promise<T>, expected: number): Promise<T> {
+  const query = vi.spyOn(system.database, 'query');
+  try {
+    const result = await work();
+    const reads = query.mock.calls.filter(([sql]) => /FROM cohort_(memberships|history)/.test(sql));
+    expect(reads.map(([sql]) => sql.slice(0, 60))).toHaveLength(expected);
+    return result;
+  } finally {
+    query.mockRestore();
+  }
+}
 
 async function gatewayIdOf(person: SyntheticPerson): Promise<string> {
   const crn = person.identifiers.crn;
@@ -427,7 +440,7 @@ describe('the cohort connection', () => {
     expect(errorsOf(body)).toEqual([{ code: 'BAD_USER_INPUT', message: 'The argument first of cohort must be between 1 and 100.' }]);
   });
 
-  it('costs one upstream call per agency for a page of 50 with every section', async () => {
+  it('costs one upstream call per agency and one read of the register for a page of 50 with every section', async () => {
     system.resetUpstreamCalls();
     const query = /* GraphQL */ `
       query {
@@ -443,7 +456,7 @@ describe('the cohort connection', () => {
         }
       }
     `;
-    const { body } = await system.query(query);
+    const { body } = await registerReads(() => system.query(query), 1);
     expect((body.data?.cohort as { edges: unknown[] }).edges).toHaveLength(50);
     const calls = system.upstreamCalls();
     const asked = agencyNames.filter((agency) => query.includes(`${agency} {`));
@@ -452,5 +465,13 @@ describe('the cohort connection', () => {
       const total = Object.values(calls[agency] ?? {}).reduce((sum, n) => sum + n, 0);
       expect(total, `${agency}: ${JSON.stringify(calls[agency])}`).toBe(1);
     }
+  });
+
+  it('reads the register once for a person and their membership, and their history only when asked', async () => {
+    const id = await gatewayIdOf(member('fixed'));
+    const { body } = await registerReads(() => system.query('query($id: ID) { person(id: $id) { id iom { strand serviceLevel } } }', { id }), 1);
+    expect(body.data?.person).toMatchObject({ id, iom: { strand: 'FIXED' } });
+    const { body: full } = await registerReads(() => system.query(IOM, { id }), 2);
+    expect((full.data?.person as { iom: { history: unknown[] } }).iom.history.length).toBeGreaterThan(0);
   });
 });

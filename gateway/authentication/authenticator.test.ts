@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type CryptoKey, exportJWK, generateKeyPair, generateSecret, type JWK, SignJWT } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadPolicy } from '../policy/index.js';
 import { AuthenticationError, type AuthenticatorOptions, createAuthenticator } from './authenticator.js';
 
@@ -152,5 +152,61 @@ describe('authenticate', () => {
     const token = await sign({ kid: 'probation-idp-1' });
     expect(await reasonFor(withKeys(), `Bearer ${token} ${token}`)).toMatch(/exactly one token/);
     expect(await reasonFor(withKeys(), 'Bearer')).toMatch(/carries no token/);
+  });
+});
+
+describe('a token verified before', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  async function refusal(authenticator: ReturnType<typeof createAuthenticator>, header: string): Promise<string> {
+    const error = await authenticator.authenticate(header).then(
+      () => new Error('the token was accepted'),
+      (failure: unknown) => failure,
+    );
+    if (error instanceof AuthenticationError) return error.reason;
+    throw error;
+  }
+
+  it('is accepted again only until it expires', async () => {
+    const authenticator = createAuthenticator(withKeys({ clockToleranceSeconds: 0 }));
+    const header = `Bearer ${await sign({ kid: 'probation-idp-1', exp: now() + 60 })}`;
+    await expect(authenticator.authenticate(header)).resolves.toMatchObject({ userId: 'pw-77' });
+    await expect(authenticator.authenticate(header)).resolves.toMatchObject({ userId: 'pw-77' });
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 61_000 });
+    expect(await refusal(authenticator, header)).toMatch(/^token expired at /);
+  });
+
+  it.each([
+    ['withdraws the key', 'probation-idp-2', /unknown key id "probation-idp-1"/],
+    ['replaces the key under the same key id', 'probation-idp-1', /signature verification failed/],
+  ])('is refused once the issuer %s', async (_change, newKid, reason) => {
+    let served: JWK[] = [publicJwk];
+    const server = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: served }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks.json`;
+      const authenticator = createAuthenticator(withKeys({ jwks: { url } }));
+      const header = `Bearer ${await sign({ kid: 'probation-idp-1', exp: now() + 3_600 })}`;
+      await expect(authenticator.authenticate(header)).resolves.toMatchObject({ userId: 'pw-77' });
+      // The gateway's copy of the set is reloaded after ten minutes.
+      served = [{ ...(await exportJWK((await generateKeyPair('ES256')).publicKey)), kid: newKid }];
+      vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 11 * 60_000 });
+      expect(await refusal(authenticator, header)).toMatch(reason);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it('serves only its exact text: the same token with another signature is verified, and refused', async () => {
+    const authenticator = createAuthenticator(withKeys());
+    const token = await sign({ kid: 'probation-idp-1' });
+    await expect(authenticator.authenticate(`Bearer ${token}`)).resolves.toMatchObject({ userId: 'pw-77' });
+    const [header, payload] = token.split('.');
+    const forged = `${header}.${payload}.${(await sign({ kid: 'other' })).split('.')[2]}`;
+    expect(await refusal(authenticator, `Bearer ${forged}`)).toMatch(/signature verification failed/);
   });
 });

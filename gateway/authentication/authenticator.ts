@@ -39,6 +39,8 @@ export interface AuthenticatorOptions {
   maxLifetimeSeconds?: number;
   /** The ISP's roles and their agencies: claims that contradict them are refused. */
   catalogue: RoleCatalogue;
+  /** Verified tokens remembered until they expire (VerifiedTokens); 0 verifies every request's token in full. Default 1,000. */
+  maxCachedTokens?: number;
 }
 
 export const DEFAULT_MAX_LIFETIME_SECONDS = 12 * 60 * 60;
@@ -122,6 +124,7 @@ const optionsSchema = z.object({
     .min(60)
     .max(7 * 24 * 60 * 60)
     .default(DEFAULT_MAX_LIFETIME_SECONDS),
+  maxCachedTokens: z.number().int().min(0).max(100_000).default(1_000),
   catalogue: z.object({
     roles: z.array(z.object({ name: z.string().min(1), agency: z.string().min(1) })).min(1, 'the ISP names no roles'),
   }),
@@ -137,27 +140,87 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
   const keys = trustedKeys(config.jwks);
   const expectedAudience = typeof config.audience === 'string' ? [config.audience] : config.audience;
 
+  const verified = new VerifiedTokens(config.maxCachedTokens, config.clockToleranceSeconds);
+
   return {
     async authenticate(authorizationHeader) {
       const token = bearerToken(authorizationHeader);
+      const known = await verified.principalFor(token, keys);
+      if (known !== undefined) return known;
       let payload: unknown;
+      let used: Verification | undefined;
       try {
-        ({ payload } = await jwtVerify(token, keys, {
-          issuer: config.issuer,
-          audience: expectedAudience,
-          algorithms: config.algorithms,
-          clockTolerance: config.clockToleranceSeconds,
-          requiredClaims: ['exp', 'iat'],
-        }));
+        ({ payload } = await jwtVerify(
+          token,
+          async (header, input) => {
+            const key = await keys(header, input);
+            used = { header, input, key };
+            return key;
+          },
+          {
+            issuer: config.issuer,
+            audience: expectedAudience,
+            algorithms: config.algorithms,
+            clockTolerance: config.clockToleranceSeconds,
+            requiredClaims: ['exp', 'iat'],
+          },
+        ));
       } catch (error) {
         throw explain(error, token, { ...config, audience: expectedAudience });
       }
-      checkLifetime(payload as { iat: number; exp: number }, config);
+      const times = payload as { iat: number; exp: number };
+      checkLifetime(times, config);
       const result = principalFromClaims(payload, config.catalogue);
       if (!result.ok) throw new AuthenticationError(`claims: ${result.reason}`);
-      return result.principal;
+      if (used !== undefined) verified.remember(token, { ...used, principal: result.principal, exp: times.exp });
+      return { ...result.principal };
     },
   };
+}
+
+/** The key a token was verified with, and what was asked of the key set to find it. */
+interface Verification {
+  header: Parameters<JWTVerifyGetKey>[0];
+  input: Parameters<JWTVerifyGetKey>[1];
+  key: Awaited<ReturnType<JWTVerifyGetKey>>;
+}
+
+/**
+ * Tokens already verified, by their exact text, so that a caller's every request does not cost a signature check.
+ * An entry serves only the same token, only until its exp (with the same tolerance jose allows), and only while the
+ * key set still gives the very key that verified it: a key withdrawn from the set (or a reloaded remote set) sends
+ * the token through full verification again. Nothing unverified is ever remembered. Bounded, least recent dropped.
+ */
+class VerifiedTokens {
+  readonly #entries = new Map<string, Verification & { principal: Principal; exp: number }>();
+
+  constructor(
+    private readonly maxEntries: number,
+    private readonly toleranceSeconds: number,
+  ) {}
+
+  async principalFor(token: string, keys: JWTVerifyGetKey): Promise<Principal | undefined> {
+    const entry = this.#entries.get(token);
+    if (entry === undefined) return undefined;
+    this.#entries.delete(token);
+    if (entry.exp <= Math.floor(Date.now() / 1000) - this.toleranceSeconds) return undefined;
+    let key: Verification['key'];
+    try {
+      key = await keys(entry.header, entry.input);
+    } catch {
+      return undefined;
+    }
+    if (key !== entry.key) return undefined;
+    this.#entries.set(token, entry);
+    return { ...entry.principal };
+  }
+
+  remember(token: string, entry: Verification & { principal: Principal; exp: number }): void {
+    if (this.maxEntries === 0) return;
+    this.#entries.delete(token);
+    this.#entries.set(token, entry);
+    if (this.#entries.size > this.maxEntries) this.#entries.delete(this.#entries.keys().next().value as string);
+  }
 }
 
 /** jose has checked that iat and exp are numbers; whether they are believable is the gateway's rule. */

@@ -13,16 +13,19 @@ import type { LinkedPerson } from '../identity/link.js';
 import type { DisclosureRecordInput, Ledger } from '../ledger/index.js';
 import { partnershipDate } from '../partnership-date.js';
 import type { SchemaExtension } from '../schema.js';
-import { type CohortAction, type CohortChange, CohortError, type CohortRegister, type Membership, type PlannedChange } from './register.js';
+import { type CohortAction, type CohortChange, CohortError, type CohortFilter, type CohortRegister, type Membership, type PlannedChange } from './register.js';
 
 interface CohortContext {
   index: IdentityIndex;
   access: Access;
   disclosures: DisclosureSet;
   requestId: string;
+  /** The register rows the request's scope checks read (gateway/enforcement/person-view.ts). */
+  memberships: DataLoader<string, Membership | null>;
 }
 
-type MembershipWithHistory = { membership: Membership; history: CohortChange[] };
+/** A membership as the schema shows it, with the person it belongs to, for its history. */
+type ShownMembership = ReturnType<typeof toGraphQL>;
 
 const MEMBERSHIP = 'iom.membership';
 
@@ -50,8 +53,9 @@ function describe(change: CohortChange): string {
   }
 }
 
-function toGraphQL({ membership: m, history }: MembershipWithHistory) {
+function toGraphQL(m: Membership) {
   return {
+    gatewayId: m.gatewayId,
     strand: upper(m.strand),
     scheme: m.scheme,
     serviceLevel: upper(m.serviceLevel),
@@ -62,36 +66,38 @@ function toGraphQL({ membership: m, history }: MembershipWithHistory) {
     deselectedOn: m.deselectedOn,
     deselectionReason: m.deselectionReason,
     exitPlan: m.exitPlan,
-    history: history.map((change) => ({
-      at: change.at,
-      action: ACTION_NAMES[change.action],
-      description: describe(change),
-      reason: String(change.details.reason ?? ''),
-      by: change.actor,
-    })),
   };
+}
+
+function historyToGraphQL(change: CohortChange) {
+  return { at: change.at, action: ACTION_NAMES[change.action], description: describe(change), reason: String(change.details.reason ?? ''), by: change.actor };
 }
 
 const today = () => partnershipDate(new Date());
 
 export function cohortExtension(options: { register: CohortRegister; ledger: Ledger }): SchemaExtension {
   const { register, ledger } = options;
-  // One batch per request for every Person.iom asked for.
-  const loaders = new WeakMap<object, DataLoader<string, MembershipWithHistory | null>>();
-  const loaderFor = (context: object) => {
-    let loader = loaders.get(context);
-    if (!loader) {
-      loader = new DataLoader(async (ids) => {
-        const [memberships, histories] = await Promise.all([register.memberships(ids), register.history(ids)]);
-        return ids.map((id) => {
-          const membership = memberships.get(id);
-          return membership ? { membership, history: histories.get(id) ?? [] } : null;
-        });
-      });
-      loaders.set(context, loader);
+  // Person.iom reads the rows the request's scope checks read (one query for both), and a membership's history
+  // only when it is asked for; after a change in this request, both are read again.
+  const reread = new WeakMap<object, { memberships: DataLoader<string, Membership | null>; histories: DataLoader<string, CohortChange[]> }>();
+  const readsFor = (context: CohortContext) => {
+    let reads = reread.get(context);
+    if (!reads) {
+      reads = { memberships: context.memberships, histories: historyLoader() };
+      reread.set(context, reads);
     }
-    return loader;
+    return reads;
   };
+  const historyLoader = () =>
+    new DataLoader<string, CohortChange[]>(async (ids) => {
+      const histories = await register.history(ids);
+      return ids.map((id) => histories.get(id) ?? []);
+    });
+  const membershipLoader = () =>
+    new DataLoader<string, Membership | null>(async (ids) => {
+      const memberships = await register.memberships(ids);
+      return ids.map((id) => memberships.get(id) ?? null);
+    });
 
   const requireManager = (access: Access) => {
     if (!access.policy.role(access.principal.role)?.managesCohort) {
@@ -165,7 +171,7 @@ export function cohortExtension(options: { register: CohortRegister; ledger: Led
       if (error instanceof CohortError) throw gatewayError(error.code, error.message);
       throw error;
     }
-    loaders.delete(context);
+    reread.set(context, { memberships: membershipLoader(), histories: historyLoader() });
     return person;
   };
 
@@ -173,9 +179,13 @@ export function cohortExtension(options: { register: CohortRegister; ledger: Led
     resolvers: {
       Person: {
         iom: async (person: LinkedPerson, _args: unknown, context: CohortContext) => {
-          const found = await loaderFor(context).load(person.id);
+          const found = await readsFor(context).memberships.load(person.id);
           return found ? toGraphQL(found) : null;
         },
+      },
+      CohortMembership: {
+        history: async (membership: ShownMembership, _args: unknown, context: CohortContext) =>
+          (await readsFor(context).histories.load(membership.gatewayId)).map(historyToGraphQL),
       },
       Query: {
         cohort: async (
@@ -201,14 +211,14 @@ export function cohortExtension(options: { register: CohortRegister; ledger: Led
               `Listing the cohort shares ${MEMBERSHIP}, which the ISP does not give ${access.principal.role} for ${access.declaration.purpose}.`,
             );
           }
-          const page = await register.list(
-            {
-              ...(args.strand ? { strand: lower(args.strand) as Membership['strand'] } : {}),
-              ...(args.serviceLevel ? { serviceLevel: lower(args.serviceLevel) as Membership['serviceLevel'] } : {}),
-              ...(args.leadProfessional ? { leadProfessional: args.leadProfessional } : {}),
-            },
-            { first: args.first, after: args.after },
-          );
+          const filter: CohortFilter = {
+            ...(args.strand ? { strand: lower(args.strand) as Membership['strand'] } : {}),
+            ...(args.serviceLevel ? { serviceLevel: lower(args.serviceLevel) as Membership['serviceLevel'] } : {}),
+            ...(args.leadProfessional ? { leadProfessional: args.leadProfessional } : {}),
+          };
+          const page = await register.list(filter, { first: args.first, after: args.after });
+          // The scope checks of the listed people and their Person.iom read these rows, not the register again.
+          for (const member of page.members) context.memberships.prime(member.gatewayId, member);
           const edges = await Promise.all(page.members.map(async (m) => ({ cursor: m.gatewayId, node: (await context.index.byId(m.gatewayId)) ?? null })));
           // Being listed is membership data: each edge discloses it, and so does the end cursor, which names the last member.
           const listed = (node: LinkedPerson) => [{ subject: node, dataItem: MEMBERSHIP, clauseId: listing.clauseId }];
@@ -216,7 +226,8 @@ export function cohortExtension(options: { register: CohortRegister; ledger: Led
           const pageInfo = { endCursor: page.endCursor, hasNextPage: page.hasNextPage };
           const last = edges.at(-1)?.node;
           if (last) context.disclosures.mark(pageInfo, listed(last), 'endCursor');
-          return { totalCount: page.totalCount, edges, pageInfo };
+          // Counted only when asked for (the default resolver calls a function).
+          return { totalCount: () => register.count(filter), edges, pageInfo };
         },
       },
       Mutation: {

@@ -142,9 +142,21 @@ export interface CohortFilter {
 
 export interface CohortPage {
   members: Membership[];
-  totalCount: number;
   endCursor: string | null;
   hasNextPage: boolean;
+}
+
+/** Active members matching a filter, as a WHERE clause and its parameters. */
+function activeWhere(filter: CohortFilter): { where: string; params: unknown[] } {
+  const conditions = ['active'];
+  const params: unknown[] = [];
+  if (filter.strand) conditions.push(`strand = $${params.push(filter.strand)}`);
+  if (filter.serviceLevel) conditions.push(`service_level = $${params.push(filter.serviceLevel)}`);
+  if (filter.leadProfessional) {
+    const like = `%${filter.leadProfessional.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    conditions.push(`(lead_professional->>'name' ILIKE $${params.push(like)} OR lead_professional->>'email' ILIKE $${params.length})`);
+  }
+  return { where: conditions.join(' AND '), params };
 }
 
 function sameProfessional(a: LeadProfessional, b: LeadProfessional): boolean {
@@ -184,29 +196,21 @@ export class CohortRegister {
 
   /** Active members, filtered, ordered by gateway id; `after` is the last gateway id of the previous page. */
   async list(filter: CohortFilter, page: { first: number; after?: string | null }): Promise<CohortPage> {
-    const conditions = ['active'];
-    const params: unknown[] = [];
-    if (filter.strand) conditions.push(`strand = $${params.push(filter.strand)}`);
-    if (filter.serviceLevel) conditions.push(`service_level = $${params.push(filter.serviceLevel)}`);
-    if (filter.leadProfessional) {
-      const like = `%${filter.leadProfessional.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-      conditions.push(`(lead_professional->>'name' ILIKE $${params.push(like)} OR lead_professional->>'email' ILIKE $${params.length})`);
-    }
-    const where = conditions.join(' AND ');
-    const [count] = await this.database.query(`SELECT count(*)::int AS n FROM cohort_memberships WHERE ${where}`, params);
-    const pageParams = [...params];
-    const after = page.after ? ` AND gateway_id > $${pageParams.push(page.after)}` : '';
+    const { where, params } = activeWhere(filter);
+    const after = page.after ? ` AND gateway_id > $${params.push(page.after)}` : '';
     const rows = await this.database.query(
-      `SELECT * FROM cohort_memberships WHERE ${where}${after} ORDER BY gateway_id LIMIT $${pageParams.push(page.first + 1)}`,
-      pageParams,
+      `SELECT * FROM cohort_memberships WHERE ${where}${after} ORDER BY gateway_id LIMIT $${params.push(page.first + 1)}`,
+      params,
     );
     const members = rows.slice(0, page.first).map(toMembership);
-    return {
-      members,
-      totalCount: z.object({ n: z.number() }).parse(count).n,
-      endCursor: members.at(-1)?.gatewayId ?? null,
-      hasNextPage: rows.length > page.first,
-    };
+    return { members, endCursor: members.at(-1)?.gatewayId ?? null, hasNextPage: rows.length > page.first };
+  }
+
+  /** How many active members the filter matches: a query of its own, made only when a caller asks. */
+  async count(filter: CohortFilter): Promise<number> {
+    const { where, params } = activeWhere(filter);
+    const [count] = await this.database.query(`SELECT count(*)::int AS n FROM cohort_memberships WHERE ${where}`, params);
+    return z.object({ n: z.number() }).parse(count).n;
   }
 
   /** Every membership ever recorded, active or not, with its history (for outcome reports). */

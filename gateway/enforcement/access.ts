@@ -48,6 +48,8 @@ export interface Access {
    */
   found(person: LinkedPerson | null): Promise<boolean>;
   decide(person: LinkedPerson, dataItem: string): Promise<AccessDecision>;
+  /** The decision `decide` has already reached for this person and item, if it has: a field then resolves without waiting. */
+  decided(person: LinkedPerson, dataItem: string): AccessDecision | undefined;
   factsOf: FactsOf;
 }
 
@@ -89,6 +91,7 @@ export function createAccess(options: {
   const { policy, principal, declaration, factsOf, activeMember, now } = options;
   const role = principal.role;
   const decisions = new Map<string, Promise<AccessDecision>>();
+  const reached = new Map<string, AccessDecision>();
   const possible = possibleItems(policy, role, declaration, now);
   return {
     principal,
@@ -111,14 +114,19 @@ export function createAccess(options: {
       const key = `${person.id}|${dataItem}`;
       let decision = decisions.get(key);
       if (!decision) {
-        decision = factsOf(person).then((subject) =>
-          decideWithUnknowns(subject, (facts) =>
+        decision = factsOf(person).then((subject) => {
+          const reachedNow = decideWithUnknowns(subject, (facts) =>
             policy.decide({ role, purpose: declaration.purpose, dataItem, subject: facts, now, emergency: declaration.emergency }),
-          ),
-        );
+          );
+          reached.set(key, reachedNow);
+          return reachedNow;
+        });
         decisions.set(key, decision);
       }
       return decision;
+    },
+    decided(person, dataItem) {
+      return reached.get(`${person.id}|${dataItem}`);
     },
   };
 }

@@ -99,18 +99,21 @@ function subjectOf(source: unknown, typeName: string): LinkedPerson {
   return subject;
 }
 
-/** Classified field: decide, record, and only then resolve. */
+/** Classified field: decide, record, and only then resolve; without waiting when the decision is already reached. */
 function decided(resolve: Resolver, dataItem: string, typeName: string): Resolver {
-  return async (source, args, context, info) => {
+  return (source, args, context, info) => {
     const subject = subjectOf(source, typeName);
-    const decision = await context.access.decide(subject, dataItem);
-    const path = responsePath(info.path);
-    if (!decision.allowed) {
-      context.disclosures.withhold({ path, subject, dataItem, reason: decision.reason, clauseId: decision.clauseId });
-      throw refusalError(dataItem, decision, context.access, locatedAt(info));
-    }
-    context.disclosures.allow({ path, subject, dataItem, clauseId: decision.clauseId });
-    return resolve(source, args, context, info);
+    const conclude = (decision: AccessDecision) => {
+      const path = responsePath(info.path);
+      if (!decision.allowed) {
+        context.disclosures.withhold({ path, subject, dataItem, reason: decision.reason, clauseId: decision.clauseId });
+        throw refusalError(dataItem, decision, context.access, locatedAt(info));
+      }
+      context.disclosures.allow({ path, subject, dataItem, clauseId: decision.clauseId });
+      return resolve(source, args, context, info);
+    };
+    const reached = context.access.decided(subject, dataItem);
+    return reached === undefined ? context.access.decide(subject, dataItem).then(conclude) : conclude(reached);
   };
 }
 

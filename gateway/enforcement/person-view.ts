@@ -5,7 +5,7 @@
  */
 import DataLoader from 'dataloader';
 import type { AgencyModule } from '../../adapters/kit/contract.js';
-import type { CohortRegister } from '../cohort/register.js';
+import type { CohortRegister, Membership } from '../cohort/register.js';
 import type { IdentityIndex } from '../identity/index-of-people.js';
 import { type Access, createAccess } from './access.js';
 import { type AgencyConnection, createSectionLoaders, type SectionLoaders } from './sections.js';
@@ -15,6 +15,8 @@ export interface PersonView {
   index: IdentityIndex;
   sections: SectionLoaders;
   access: Access;
+  /** Cohort register rows read for this view: the scope check, the ISP's facts and `Person.iom` share one query. */
+  memberships: DataLoader<string, Membership | null>;
 }
 
 export interface ViewSources {
@@ -32,15 +34,15 @@ export interface ViewSources {
  */
 export interface ViewLoaders {
   sections: SectionLoaders;
-  cohortMembers: DataLoader<string, boolean>;
+  memberships: DataLoader<string, Membership | null>;
 }
 
 export function viewLoaders(sources: Pick<ViewSources, 'connections' | 'register'>): ViewLoaders {
   return {
     sections: createSectionLoaders(sources.connections),
-    cohortMembers: new DataLoader<string, boolean>(async (ids) => {
+    memberships: new DataLoader<string, Membership | null>(async (ids) => {
       const memberships = await sources.register.memberships(ids);
-      return ids.map((id) => memberships.get(id)?.active === true);
+      return ids.map((id) => memberships.get(id) ?? null);
     }),
   };
 }
@@ -50,15 +52,16 @@ export function personView(
   standing: Pick<Access, 'policy' | 'principal' | 'declaration'>,
   loaders: ViewLoaders = viewLoaders(sources),
 ): PersonView {
-  const { sections, cohortMembers } = loaders;
+  const { sections, memberships } = loaders;
   const index = sources.index();
+  const activeMember = async (gatewayId: string) => (await memberships.load(gatewayId))?.active === true;
   const access = createAccess({
     policy: standing.policy,
     principal: standing.principal,
     declaration: standing.declaration,
-    factsOf: createFactsOf(sources.modules, sections, cohortMembers, index),
-    activeMember: (gatewayId) => cohortMembers.load(gatewayId),
+    factsOf: createFactsOf(sources.modules, sections, activeMember, index),
+    activeMember,
     now: (sources.now ?? (() => new Date()))(),
   });
-  return { index, sections, access };
+  return { index, sections, access, memberships };
 }

@@ -4,7 +4,6 @@
  * asking costs no more upstream calls than the query itself. A fact an agency could not give (down, slow,
  * malformed, or its identity feed never loaded) is `unreadable`, naming the agency: unknown, not "not met".
  */
-import type DataLoader from 'dataloader';
 import { AGENCY_FACTS, type AgencyFact, type AgencyModule, type SubjectFacts } from '../../adapters/kit/contract.js';
 import type { IdentityIndex } from '../identity/index-of-people.js';
 import type { LinkedPerson } from '../identity/link.js';
@@ -20,13 +19,13 @@ export interface GatheredFacts extends SubjectFacts {
 export type FactsOf = (person: LinkedPerson) => Promise<GatheredFacts>;
 
 /**
- * `cohortMembers` answers active IOM cohort membership from the cohort register, the partnership's own record
+ * `activeMember` answers active IOM cohort membership from the cohort register, the partnership's own record
  * of it; the agencies answer the rest.
  */
 export function createFactsOf(
   modules: readonly AgencyModule[],
   sections: SectionLoaders,
-  cohortMembers: DataLoader<string, boolean>,
+  activeMember: (gatewayId: string) => Promise<boolean>,
   index: IdentityIndex,
 ): FactsOf {
   const sources = modules.filter((module) => module.subjectFacts !== undefined);
@@ -34,7 +33,7 @@ export function createFactsOf(
 
   const gather = async (person: LinkedPerson): Promise<GatheredFacts> => {
     const unreadable: Partial<Record<AgencyFact, string>> = {};
-    const facts: GatheredFacts = { inActiveCohort: await cohortMembers.load(person.id), consentRecorded: false, mappaCase: false, unreadable };
+    const facts: GatheredFacts = { inActiveCohort: await activeMember(person.id), consentRecorded: false, mappaCase: false, unreadable };
     const parts = await Promise.all(
       sources.map(async (module): Promise<Partial<SubjectFacts> | 'unreadable'> => {
         const key = person.keys.get(module.agency)?.[0];

@@ -68,18 +68,20 @@ async function recordOf(
   const { lookups } = disclosures;
   if (people.size === 0 && disclosures.audited === null && !aggregated && lookups.length === 0) return null;
 
+  // Each person's entries, gathered in one pass (a page of 50 people carries hundreds).
+  const entries = new Map<LinkedPerson, Pick<SubjectInput, 'disclosed' | 'withheld'>>([...people].map((person) => [person, { disclosed: [], withheld: [] }]));
+  for (const { subject, dataItem, path, clauseId } of disclosed) entries.get(subject)?.disclosed.push({ dataItem, path, clauseId });
+  for (const { subject, dataItem, path, reason, clauseId } of disclosures.withheld) {
+    entries.get(subject)?.withheld.push({ dataItem, path, reason, ...(clauseId ? { clauseId } : {}) });
+  }
   const subjects: SubjectInput[] = await Promise.all(
-    [...people].map(async (person) => {
-      return {
-        gatewayId: person.id,
-        identifiers: recordedIdentifiers(person),
-        inActiveCohort: (await access.factsOf(person)).inActiveCohort,
-        disclosed: disclosed.filter((d) => d.subject === person).map(({ dataItem, path, clauseId }) => ({ dataItem, path, clauseId })),
-        withheld: disclosures.withheld
-          .filter((w) => w.subject === person)
-          .map(({ dataItem, path, reason, clauseId }) => ({ dataItem, path, reason, ...(clauseId ? { clauseId } : {}) })),
-      };
-    }),
+    [...entries].map(async ([person, { disclosed, withheld }]) => ({
+      gatewayId: person.id,
+      identifiers: recordedIdentifiers(person),
+      inActiveCohort: (await access.factsOf(person)).inActiveCohort,
+      disclosed,
+      withheld,
+    })),
   );
   // An audit names people as the ledger does: with what the index knows of them now, and what the ledger named them by.
   for (const [gatewayId, named] of disclosures.audited ?? []) {
