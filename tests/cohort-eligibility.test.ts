@@ -6,7 +6,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { KEYS_PER_CALL } from '../adapters/kit/feeds.js';
 import { meetsFixedCriteria } from '../adapters/population/cohort.js';
-import type { SyntheticPerson } from '../adapters/population/types.js';
+import { defaultPopulation, populationOf } from '../adapters/population/generate.js';
+import type { Population, SyntheticPerson } from '../adapters/population/types.js';
 import { type Caller, COORDINATOR, defaultPolicy, openPolicy, startTestSystem, type TestSystem } from './harness.js';
 
 // The population describes 2026-11-01; decisions (and arrest windows) are made as of that day.
@@ -77,6 +78,27 @@ async function everyCandidate(system: TestSystem, variables: Record<string, unkn
 const idsOf = (nodes: readonly CandidateNode[]) => nodes.map((node) => node.person?.id ?? 'missing person');
 
 /** Shoplifters outside the cohort with three or more arrests in the year to the population's date. */
+/**
+ * The default population, with one shoplifter outside the cohort arrested three more times this year: the case the
+ * escalating-shoplifting rule is written for, there whatever the population's dice gave.
+ */
+function withEscalatingShoplifter(): Population {
+  const base = defaultPopulation();
+  const people = [...base.people];
+  const at = people.findIndex((p) => p.cohort === null && p.probation?.sentence?.indexOffenceCategory === 'shoplifting' && p.police);
+  const person = people[at] as SyntheticPerson;
+  const police = person.police as NonNullable<SyntheticPerson['police']>;
+  const arrests = ['2026-02-03', '2026-05-12', '2026-08-21'].map((date, n) => ({
+    id: `ARR-ESCALATING-${n}`,
+    date,
+    offence: 'Theft from a shop',
+    category: 'shoplifting' as const,
+    outcome: 'released-under-investigation' as const,
+  }));
+  people[at] = { ...person, police: { ...police, arrests: [...police.arrests, ...arrests] } };
+  return populationOf(base, people);
+}
+
 function escalatingShoplifters(system: TestSystem): SyntheticPerson[] {
   return system.population.people.filter(
     (p) =>
@@ -90,7 +112,7 @@ describe('cohort candidates under the partnership’s ISP', () => {
   let system: TestSystem;
 
   beforeAll(async () => {
-    system = await startTestSystem({ policy: defaultPolicy(), timeoutMs: 2000, clock });
+    system = await startTestSystem({ policy: defaultPolicy(), timeoutMs: 2000, clock, population: withEscalatingShoplifter() });
   });
   afterAll(async () => {
     await system?.close();
@@ -256,7 +278,12 @@ describe('cohort candidates where the ISP shares arrests with the coordinator', 
   beforeAll(async () => {
     // The test ISP shares every data item with the coordinator, arrests of non-members included.
     const open = openPolicy();
-    system = await startTestSystem({ policy: { ...open, roles: open.roles.map((role) => ({ ...role, managesCohort: true })) }, timeoutMs: 2000, clock });
+    system = await startTestSystem({
+      policy: { ...open, roles: open.roles.map((role) => ({ ...role, managesCohort: true })) },
+      timeoutMs: 2000,
+      clock,
+      population: withEscalatingShoplifter(),
+    });
   });
   afterAll(async () => {
     await system?.close();
@@ -264,6 +291,7 @@ describe('cohort candidates where the ISP shares arrests with the coordinator', 
 
   it('proposes shoplifters with three or more arrests in the last year under the flex rule, saying so', async () => {
     const shoplifters = escalatingShoplifters(system);
+    expect(shoplifters.length).toBeGreaterThan(0);
     const ids = await gatewayIds(system, shoplifters);
     const flex = await everyCandidate(system, { strand: 'FLEX' });
     const proposed = flex.filter((node) => node.rule.id === 'FLEX-SHOPLIFTING-ESCALATING');

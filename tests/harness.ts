@@ -109,6 +109,8 @@ export function openPolicy(): LoadedPolicy {
 export const defaultPolicy = () => loadPolicy('policies/iom-partnership.yaml');
 
 export interface TestSystemOptions {
+  /** The people the simulators serve and the cohort is seeded from; default: the default population. */
+  population?: Population;
   timeoutMs?: number;
   policy?: LoadedPolicy;
   enforcement?: EnforcementMode;
@@ -194,7 +196,7 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
       .setExpirationTime('10m')
       .sign(privateKey);
 
-  const population = defaultPopulation();
+  const population = options.population ?? defaultPopulation();
   const simulators = options.simulatorsApart || options.agencyUrls ? [] : await startSimulators(agencies, population, { basePort: 0 });
   const apart = options.simulatorsApart ? await startSimulatorProcesses() : [];
   const bySimulator = new Map(simulators.map((s) => [s.agency, s]));
