@@ -32,6 +32,9 @@ export interface StreamedRecords<R> {
   pick(random: Random, accept?: (record: R) => boolean): R | null;
 }
 
+/** Records kept once made: a whole default population, a small part of a million. */
+const RECORDS_KEPT = 20_000;
+
 /** Draws before giving up: enough to find one person in a few hundred. */
 const DRAWS = 4000;
 
@@ -41,11 +44,24 @@ export function streamedRecords<R>(
   indexOfKey: (key: string) => number | undefined,
 ): StreamedRecords<R> {
   const changed = new Map<string, R>();
-  const at = (index: number): HeldRecord<R> | null => {
+  // Records made lately, oldest first: a simulator runs in the gateway's process in development and tests, where
+  // making a record again for every batch call held up everyone else's requests; bounded, so memory is not the population's.
+  const made = new Map<number, HeldRecord<R> | null>();
+  const make = (index: number): HeldRecord<R> | null => {
     const person = population.person(index);
     const found = recordOf(person);
-    if (found === null) return null;
-    return { key: found.key, record: changed.get(found.key) ?? found.record(), member: person.cohort !== null };
+    return found === null ? null : { key: found.key, record: found.record(), member: person.cohort !== null };
+  };
+  const at = (index: number): HeldRecord<R> | null => {
+    let held = made.get(index);
+    if (held === undefined) {
+      held = make(index);
+      made.set(index, held);
+      if (made.size > RECORDS_KEPT) made.delete(made.keys().next().value as number);
+    }
+    if (held === null) return null;
+    const record = changed.get(held.key);
+    return record === undefined ? held : { ...held, record };
   };
   const draw = (random: Random, accept: (held: HeldRecord<R>) => boolean): HeldRecord<R> | null => {
     for (let attempt = 0; attempt < Math.min(DRAWS, population.size * 4); attempt++) {
