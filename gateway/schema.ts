@@ -12,7 +12,7 @@ import { echo } from './bounded-text.js';
 import type { Access, DisclosureSet, SectionLoaders } from './enforcement/index.js';
 import { type Classification, classifySchema } from './enforcement/index.js';
 import { gatewayError } from './errors.js';
-import type { Candidate, IdentityIndex } from './identity/index-of-people.js';
+import { type Candidate, type IdentityIndex, SearchTooBroadError } from './identity/index-of-people.js';
 import type { LinkedPerson } from './identity/link.js';
 
 /** What resolvers need from a request. Plugins add their own parts. */
@@ -167,7 +167,9 @@ export function buildGatewaySchema(agencies: readonly AgencyModule[], extensions
             if (args.first < 1 || args.first > 100) throw gatewayError('BAD_USER_INPUT', '`first` must be between 1 and 100.');
             // A match confirms the name (and date of birth) searched on, so a candidate is shown only where the ISP
             // shares those; and the filter comes before the cut, or hidden people would use up `first` and show.
-            const candidates = await context.index.search(args.name, args.dateOfBirth ?? undefined, Number.MAX_SAFE_INTEGER);
+            const candidates = await context.index.search(args.name, args.dateOfBirth ?? undefined, Number.MAX_SAFE_INTEGER).catch((error: unknown) => {
+              throw error instanceof SearchTooBroadError ? gatewayError('BAD_USER_INPUT', error.message) : error;
+            });
             const matched = ['identity.name', ...(args.dateOfBirth ? ['identity.dateOfBirth'] : [])];
             const shown = await Promise.all(
               candidates.map(async ({ person }) => {

@@ -18,8 +18,12 @@ import type { Upstream } from './upstream.js';
 export const IDENTITY_CHANGES_PATH = '/identity-changes';
 
 /** One change: the record as the agency now holds it, or null where it no longer holds it. */
-export const IdentityChange = z.object({ reference: z.string().min(1), identity: IdentityItem.nullable() });
-export const IdentityChangePage = z.object({ items: z.array(IdentityChange), cursor: z.string().min(1), more: z.boolean() });
+export const IdentityChange = z.object({ reference: z.string().min(1).max(128), identity: IdentityItem.nullable() });
+export const IdentityChangePage = z.object({
+  items: z.array(IdentityChange).max(CONTRACT_LIMITS.identityPage),
+  cursor: z.string().min(1).max(256),
+  more: z.boolean(),
+});
 
 /** The change feed as an adapter reads it: one page after `after`, as partnership identity records. */
 export function readIdentityChanges(agency: string, upstream: Upstream): (after: string | null) => Promise<ChangePage> {
@@ -75,6 +79,9 @@ const ChangeQuery = z.object({
 
 const Amendment = z.object({ reference: z.string().min(1).max(64), identity: IdentityItem.nullable() }).strict();
 
+/** Amendments a simulator keeps: enough for any test or demonstration, bounded so a loop cannot fill its memory. */
+const MOST_AMENDMENTS = 100_000;
+
 /** A page scans at most this many positions per item asked for, so an agency holding few people still answers quickly. */
 const SCAN_PER_ITEM = 20;
 
@@ -96,6 +103,10 @@ export function identityChangeRoutes(source: IdentityChangeSource): { admin(app:
     admin(app) {
       app.post(`/__admin${IDENTITY_CHANGES_PATH}`, (req, res) => {
         const amendment = Amendment.safeParse(req.body);
+        if (amendments.length >= MOST_AMENDMENTS) {
+          res.status(409).json({ error: `this simulator keeps at most ${MOST_AMENDMENTS} amendments: restart it to begin again` });
+          return;
+        }
         if (!amendment.success || (amendment.data.identity !== null && amendment.data.identity.reference !== amendment.data.reference)) {
           res.status(400).json({ error: 'the body is {"reference": key, "identity": an Identity with that reference, or null for a record no longer held}' });
           return;

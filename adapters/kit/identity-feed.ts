@@ -14,9 +14,9 @@ export const CONTRACT_LIMITS = { batchKeys: 100, identityPage: 500, eventPage: 5
 
 /** One item of the identity feed: the agency's key, the name and date of birth it records, the identifiers it holds. */
 export const IdentityItem = z.object({
-  reference: z.string().min(1),
-  givenName: z.string(),
-  familyName: z.string(),
+  reference: z.string().min(1).max(128),
+  givenName: z.string().max(200),
+  familyName: z.string().max(200),
   dateOfBirth: z.iso.date(),
   pnc: z.string().nullable(),
   cro: z.string().nullable(),

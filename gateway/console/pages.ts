@@ -12,7 +12,7 @@ import { gatewayIdsOf, identifiersOf, indexedPerson, personCriterion } from '../
 import { scopedCriteria, scopedPerson, scopedSubjectAccess } from '../audit/scope.js';
 import { type AlertTriage, type QueuedAlert, TRIAGE_DECISIONS, triageNoteSchema } from '../audit/triage.js';
 import { recordEnvelope } from '../enforcement/index.js';
-import type { Candidate, IdentityIndex } from '../identity/index-of-people.js';
+import { type Candidate, type IdentityIndex, SearchTooBroadError } from '../identity/index-of-people.js';
 import {
   canonicalJson,
   type DisclosureRecordInput,
@@ -183,19 +183,25 @@ export function pages(parts: Parts): ConsolePages {
       else if (form.dateOfBirth && !isDate(form.dateOfBirth)) errors.name = 'Enter the date of birth as YYYY-MM-DD, for example 1987-03-27';
       else {
         // An agency's officer searches only the people the agency holds, so a match is not cut off by others.
-        candidates = weighed(
-          await parts.index().search(form.name, form.dateOfBirth || undefined, context.scope.kind === 'partnership' ? 20 : 10_000),
-          context,
-          'candidate',
-        );
-        results = candidates.map((candidate) => ({
-          id: candidate.id,
-          ...candidate.identifiers,
-          reportHref: candidate.reportHref,
-          confidence: candidate.confidence,
-          matchWeight: candidate.matchWeight,
-          anchor: candidate.anchor,
-        }));
+        const found = await parts
+          .index()
+          .search(form.name, form.dateOfBirth || undefined, context.scope.kind === 'partnership' ? 20 : 10_000)
+          .catch((error: unknown) => {
+            if (error instanceof SearchTooBroadError) return error;
+            throw error;
+          });
+        if (found instanceof SearchTooBroadError) errors.name = found.message;
+        else {
+          candidates = weighed(found, context, 'candidate');
+          results = candidates.map((candidate) => ({
+            id: candidate.id,
+            ...candidate.identifiers,
+            reportHref: candidate.reportHref,
+            confidence: candidate.confidence,
+            matchWeight: candidate.matchWeight,
+            anchor: candidate.anchor,
+          }));
+        }
       }
     }
     for (const candidate of [...candidates, ...probable])

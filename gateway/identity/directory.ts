@@ -6,6 +6,7 @@
  * alone is tried again after a short backoff (1 s, doubling to 30 s) rather than at the next scheduled refresh.
  */
 import { type AgencyAdapter, type IdentityChangePage, IdentityFeedRestartedError } from '../../adapters/kit/contract.js';
+import { AgencyUnavailableError } from '../../adapters/kit/errors.js';
 import type { LedgerStore as Database } from '../ledger/store.js';
 import { type IdentityIndex, IndexTotals, StoredIdentityIndex } from './index-of-people.js';
 import { IdentityStore } from './store.js';
@@ -123,15 +124,23 @@ export class IdentityDirectory {
   private async read({ agency, adapter }: Feed): Promise<boolean> {
     try {
       let cursor = (await this.store.feeds()).find((row) => row.agency === agency)?.cursor ?? null;
+      let restarted = false;
       for (;;) {
         let page: IdentityChangePage;
         try {
           page = await adapter.identityChanges(cursor);
         } catch (error) {
           if (!(error instanceof IdentityFeedRestartedError)) throw error;
+          // Once from the start is a rebuilt feed; refusing its own start, or again, is a broken one: not a loop for ever.
+          if (cursor === null || restarted)
+            throw new AgencyUnavailableError(agency, 'malformed-payload', 'the identity change feed refused to be read from its start');
+          restarted = true;
           await this.store.restart(agency);
           cursor = null;
           continue;
+        }
+        if (page.more && page.cursor === cursor) {
+          throw new AgencyUnavailableError(agency, 'malformed-payload', `the identity change feed said there was more but gave cursor ${cursor} again`);
         }
         const applied = await this.store.apply(agency, cursor, page, this.firstLoad);
         if (!applied) {
@@ -139,7 +148,7 @@ export class IdentityDirectory {
           cursor = (await this.store.feeds()).find((row) => row.agency === agency)?.cursor ?? null;
           continue;
         }
-        this.totals.changed();
+        if (page.changes.length > 0) this.totals.changed();
         this.applied += page.changes.length;
         cursor = page.cursor;
         if (!page.more) break;

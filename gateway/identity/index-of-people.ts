@@ -55,8 +55,28 @@ export class IndexTotals {
   }
 
   private async count(sql: string): Promise<number> {
-    const [row] = z.array(z.object({ n: z.coerce.number() })).parse(await this.store.database.query(sql));
-    return row?.n ?? 0;
+    try {
+      const [row] = z.array(z.object({ n: z.coerce.number() })).parse(await this.store.database.query(sql));
+      return row?.n ?? 0;
+    } catch (error) {
+      // A database that failed once is asked again next time, not answered from a remembered failure.
+      this.changed();
+      throw error;
+    }
+  }
+}
+
+/** The most records a name search weighs one by one; a search that would need more must say more about the person. */
+export const SEARCH_POOL_LIMIT = 5_000;
+
+export class SearchTooBroadError extends Error {
+  constructor(withDateOfBirth: boolean) {
+    super(
+      withDateOfBirth
+        ? `More than ${SEARCH_POOL_LIMIT} records share that date of birth: search by an identifier instead.`
+        : `More than ${SEARCH_POOL_LIMIT} records share those initials: add a date of birth to the search.`,
+    );
+    this.name = 'SearchTooBroadError';
   }
 }
 
@@ -82,29 +102,39 @@ export class StoredIdentityIndex implements IdentityIndex {
 
   async byId(id: string): Promise<LinkedPerson | undefined> {
     if (this.seen.has(id)) return this.seen.get(id);
-    const [person] = await this.store.people('SELECT coalesce(merged_into, gateway_id) FROM identity_people WHERE gateway_id = $1', [id]);
-    this.seen.set(id, person);
-    if (person) this.seen.set(person.id, person);
-    return person;
+    const [found] = await this.people('SELECT coalesce(merged_into, gateway_id) FROM identity_people WHERE gateway_id = $1', [id]);
+    this.seen.set(id, found);
+    return found;
+  }
+
+  /**
+   * People as this request already holds them: one object per person however many ways it was found, so the
+   * disclosure record (which groups by person) names each person once.
+   */
+  private async people(sql: string, params: readonly unknown[]): Promise<LinkedPerson[]> {
+    return (await this.store.people(sql, params)).map((person) => {
+      const held = this.seen.get(person.id);
+      if (held) return held;
+      this.seen.set(person.id, person);
+      return person;
+    });
   }
 
   async byIdentifier(kind: IdentifierKind, canonical: string): Promise<LinkedPerson | undefined> {
     const column = IDENTIFIER_COLUMNS[kind];
-    return this.remember(await this.store.people(`SELECT gateway_id FROM identity_records WHERE ${column} = $1 LIMIT 1`, [canonical]));
+    return (await this.people(`SELECT gateway_id FROM identity_records WHERE ${column} = $1 LIMIT 1`, [canonical]))[0];
   }
 
   async byAgencyKey(agency: string, key: string): Promise<LinkedPerson | undefined> {
-    return this.remember(await this.store.people('SELECT gateway_id FROM identity_records WHERE agency = $1 AND key = $2', [agency, key]));
+    return (await this.people('SELECT gateway_id FROM identity_records WHERE agency = $1 AND key = $2', [agency, key]))[0];
   }
 
   peopleHeldBy(agency: string, after: string | null, limit: number): Promise<LinkedPerson[]> {
-    return this.store
-      .people('SELECT DISTINCT gateway_id FROM identity_records WHERE agency = $1 AND gateway_id > $2 ORDER BY gateway_id LIMIT $3', [
-        agency,
-        after ?? '',
-        limit,
-      ])
-      .then((people) => people.sort((a, b) => a.id.localeCompare(b.id)));
+    return this.people('SELECT DISTINCT gateway_id FROM identity_records WHERE agency = $1 AND gateway_id > $2 ORDER BY gateway_id LIMIT $3', [
+      agency,
+      after ?? '',
+      limit,
+    ]).then((people) => people.sort((a, b) => a.id.localeCompare(b.id)));
   }
 
   async search(name: string, dateOfBirth: string | undefined, limit: number): Promise<Candidate[]> {
@@ -114,8 +144,9 @@ export class StoredIdentityIndex implements IdentityIndex {
     // spelling variant match.ts accepts keeps. Each candidate is then checked as before.
     const pool =
       dateOfBirth !== undefined
-        ? await this.store.people('SELECT gateway_id FROM identity_records WHERE date_of_birth = $1', [dateOfBirth])
-        : await this.store.people('SELECT gateway_id FROM identity_records WHERE initials = $1', [initialsOf(tokens)]);
+        ? await this.people('SELECT gateway_id FROM identity_records WHERE date_of_birth = $1 LIMIT $2', [dateOfBirth, SEARCH_POOL_LIMIT + 1])
+        : await this.people('SELECT gateway_id FROM identity_records WHERE initials = $1 LIMIT $2', [initialsOf(tokens), SEARCH_POOL_LIMIT + 1]);
+    if (pool.length > SEARCH_POOL_LIMIT) throw new SearchTooBroadError(dateOfBirth !== undefined);
     const found: { person: LinkedPerson; match: NameMatch }[] = [];
     for (const person of pool) {
       const match = matchPerson(person, tokens, dateOfBirth);
@@ -130,10 +161,7 @@ export class StoredIdentityIndex implements IdentityIndex {
 
   async probableMatches(person: LinkedPerson): Promise<Candidate[]> {
     const dates = [...new Set(person.records.map((r) => r.dateOfBirth))];
-    const pool = await this.store.people('SELECT gateway_id FROM identity_records WHERE date_of_birth = ANY($1::text[]) AND gateway_id <> $2', [
-      dates,
-      person.id,
-    ]);
+    const pool = await this.people('SELECT gateway_id FROM identity_records WHERE date_of_birth = ANY($1::text[]) AND gateway_id <> $2', [dates, person.id]);
     const found: { person: LinkedPerson; match: NameMatch; tokens: string[]; dateOfBirth: string }[] = [];
     for (const record of person.records) {
       for (const other of pool) {
@@ -145,11 +173,6 @@ export class StoredIdentityIndex implements IdentityIndex {
     }
     const frequencies = await this.frequencies(found.map((f) => f.person));
     return found.map(({ person: other, match, tokens, dateOfBirth }) => ({ person: other, ...match, ...weigh(other, tokens, dateOfBirth, frequencies) }));
-  }
-
-  private remember([person]: LinkedPerson[]): LinkedPerson | undefined {
-    if (person) this.seen.set(person.id, person);
-    return person;
   }
 
   /** How often the candidates' names and dates of birth occur among all records: indexed counts, one query. */

@@ -29,6 +29,8 @@ class FakeFeed {
   /** The `after` of every read, in order. */
   readonly reads: (string | null)[] = [];
   failing = false;
+  /** A broken agency: refuses every cursor (`restarting`), or says there is more while giving the same cursor (`stuck`). */
+  broken: 'restarting' | 'stuck' | null = null;
 
   constructor(readonly agency: string) {}
 
@@ -50,6 +52,8 @@ class FakeFeed {
   async identityChanges(after: string | null): Promise<IdentityChangePage> {
     this.reads.push(after);
     if (this.failing) throw new Error(`${this.agency}: no answer within 800 ms`);
+    if (this.broken === 'restarting') throw new IdentityFeedRestartedError(this.agency);
+    if (this.broken === 'stuck') return { changes: [], cursor: 'same', more: true };
     let from = 0;
     if (after !== null) {
       const [epoch, position] = after.split(':').map(Number);
@@ -201,5 +205,29 @@ describeOnBackends('the persistent identity index', (backend) => {
     await directory.refresh();
     expect((await directory.current().byIdentifier('pnc', pncA))?.records).toHaveLength(1);
     expect(directory.current().knowsHoldingsOf('police')).toBe(true);
+  });
+
+  it.each(['restarting', 'stuck'] as const)('gives up on a feed that is %s for ever, naming it, and still reads the others', async (broken) => {
+    police.hold(record('police', pncA, { pnc: pncA }));
+    probation.hold(record('probation', 'X100001', { crn: 'X100001' }, ['Peter', 'Jones']));
+    police.broken = broken;
+    const directory = await open();
+    await directory.refresh();
+    expect(police.reads.length).toBeLessThanOrEqual(3);
+    expect(directory.feedStatus().find((feed) => feed.agency === 'police')?.error).toMatch(/identity change feed/);
+    expect((await directory.current().byIdentifier('crn', 'X100001'))?.id).toEqual(expect.any(String));
+  });
+
+  it('gives one request one object per person, however it was found', async () => {
+    police.hold(record('police', pncA, { pnc: pncA }));
+    probation.hold(record('probation', 'X100001', { crn: 'X100001', pnc: pncA }));
+    const directory = await open();
+    await directory.refresh();
+    const index = directory.current();
+    const byPnc = await index.byIdentifier('pnc', pncA);
+    expect(await index.byIdentifier('crn', 'X100001')).toBe(byPnc);
+    expect(await index.byAgencyKey('police', pncA)).toBe(byPnc);
+    expect(await index.byId(byPnc?.id ?? '')).toBe(byPnc);
+    expect((await index.search('Jonathan Smith', undefined, 10)).map((c) => c.person)).toEqual([byPnc]);
   });
 });

@@ -126,7 +126,12 @@ export class GatewayMetrics {
       registers: [this.registry],
       async collect() {
         const from = sources();
-        if (from) this.set(await from.indexSize());
+        // A database that cannot count leaves the gauge as it was: /metrics still answers, and /ready names the database.
+        if (from)
+          await from.indexSize().then(
+            (size) => this.set(size),
+            () => undefined,
+          );
       },
     });
     new Gauge({
