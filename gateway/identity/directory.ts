@@ -89,7 +89,8 @@ export class IdentityDirectory {
   async refresh(): Promise<FeedStatus[]> {
     const before = this.applied;
     for (const feed of this.feeds) if (!(await this.pull(feed))) this.scheduleRetry(feed);
-    if (this.firstLoad || this.applied - before >= ANALYZE_AFTER_CHANGES) await this.store.analyze();
+    // Statistics only speed queries up: a load whose ANALYZE fails is still a load, and the next large one tries again.
+    if (this.firstLoad || this.applied - before >= ANALYZE_AFTER_CHANGES) await this.store.analyze().catch(() => undefined);
     if (this.firstLoad) {
       await this.store.endFirstLoad();
       this.firstLoad = false;

@@ -127,7 +127,13 @@ export class IdentityStore {
 
   /** The first load is over: its ids are given out, and from now on kept for life. */
   async endFirstLoad(): Promise<void> {
-    await this.database.query('UPDATE identity_people SET provisional = false WHERE provisional');
+    // In parts, so that a million people is many short statements within the database deadline, not one long one.
+    for (;;) {
+      const done = await this.database.query(
+        'UPDATE identity_people SET provisional = false WHERE gateway_id IN (SELECT gateway_id FROM identity_people WHERE provisional LIMIT 10000) RETURNING gateway_id',
+      );
+      if (done.length === 0) return;
+    }
   }
 
   /**
