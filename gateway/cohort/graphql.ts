@@ -219,7 +219,8 @@ export function cohortExtension(options: { register: CohortRegister; ledger: Led
           const page = await register.list(filter, { first: args.first, after: args.after });
           // The scope checks of the listed people and their Person.iom read these rows, not the register again.
           for (const member of page.members) context.memberships.prime(member.gatewayId, member);
-          const edges = await Promise.all(page.members.map(async (m) => ({ cursor: m.gatewayId, node: (await context.index.byId(m.gatewayId)) ?? null })));
+          const nodes = await context.index.byIds(page.members.map((m) => m.gatewayId));
+          const edges = page.members.map((m, i) => ({ cursor: m.gatewayId, node: nodes[i] ?? null }));
           // Being listed is membership data: each edge discloses it, and so does the end cursor, which names the last member.
           const listed = (node: LinkedPerson) => [{ subject: node, dataItem: MEMBERSHIP, clauseId: listing.clauseId }];
           for (const edge of edges) if (edge.node) context.disclosures.mark(edge, listed(edge.node));

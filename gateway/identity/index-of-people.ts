@@ -19,6 +19,8 @@ export interface Candidate extends NameMatch, MatchWeights {
 export interface IdentityIndex {
   /** The person with this gateway id; an id merged into another answers as the survivor. */
   byId(id: string): Promise<LinkedPerson | undefined>;
+  /** Many people by gateway id in one query (a page of the cohort), in the order asked. */
+  byIds(ids: readonly string[]): Promise<(LinkedPerson | undefined)[]>;
   byIdentifier(kind: IdentifierKind, canonical: string): Promise<LinkedPerson | undefined>;
   /** The person an agency's own key (PNC ID, CRN, prison number, local reference) belongs to, as that agency holds it. */
   byAgencyKey(agency: string, key: string): Promise<LinkedPerson | undefined>;
@@ -106,6 +108,17 @@ export class StoredIdentityIndex implements IdentityIndex {
     const [found] = await this.people('SELECT coalesce(merged_into, gateway_id) FROM identity_people WHERE gateway_id = $1', [id]);
     this.seen.set(id, found);
     return found;
+  }
+
+  async byIds(ids: readonly string[]): Promise<(LinkedPerson | undefined)[]> {
+    const unread = ids.filter((id) => !this.seen.has(id));
+    if (unread.length > 0) {
+      const found = await this.people('SELECT coalesce(merged_into, gateway_id) FROM identity_people WHERE gateway_id = ANY($1::text[])', [unread]);
+      const byId = new Map(found.map((person) => [person.id, person]));
+      for (const id of unread) if (byId.has(id)) this.seen.set(id, byId.get(id));
+    }
+    // A merged id names its survivor, which the query gave under the survivor's id: those few are read one by one.
+    return Promise.all(ids.map((id) => (this.seen.has(id) ? this.seen.get(id) : this.byId(id))));
   }
 
   /**
