@@ -25,12 +25,21 @@ export const IdentityChangePage = z.object({
   more: z.boolean(),
 });
 
+/**
+ * A feed page's deadline. Pages are read in the background, up to 500 records each, by no caller waiting: a
+ * request's agency timeout (a second or two) would fail a busy agency's feed, and with it the index's word on
+ * whom that agency holds, for a slowness nobody sees.
+ */
+export const FEED_PAGE_TIMEOUT_MS = 15_000;
+
 /** The change feed as an adapter reads it: one page after `after`, as partnership identity records. */
 export function readIdentityChanges(agency: string, upstream: Upstream): (after: string | null) => Promise<ChangePage> {
   return async (after) => {
     let page: z.infer<typeof IdentityChangePage>;
     try {
-      page = await upstream.get(IDENTITY_CHANGES_PATH, { after: after ?? undefined, limit: CONTRACT_LIMITS.identityPage }, IdentityChangePage);
+      page = await upstream.get(IDENTITY_CHANGES_PATH, { after: after ?? undefined, limit: CONTRACT_LIMITS.identityPage }, IdentityChangePage, {
+        timeoutMs: FEED_PAGE_TIMEOUT_MS,
+      });
     } catch (error) {
       if (error instanceof AgencyUnavailableError && error.status === 410) throw new IdentityFeedRestartedError(agency);
       throw error;

@@ -45,6 +45,18 @@ describe('upstream client over its connection pool', () => {
     expect(agency.connections()).toBe(1);
   });
 
+  it('gives a call its own deadline when asked, and the agency timeout otherwise', async () => {
+    const agency = await agencyAnswering((_req, res) => {
+      setTimeout(() => {
+        res.setHeader('content-type', 'application/json');
+        res.end(JSON.stringify({ items: ['late'] }));
+      }, 300);
+    });
+    const upstream = createUpstream({ agency: 'test', baseUrl: agency.url, timeoutMs: 100 });
+    expect(await reasonOf(upstream.get('/feed', {}, Answer))).toBe('timeout');
+    expect(await upstream.get('/feed', {}, Answer, { timeoutMs: 5_000 })).toEqual({ items: ['late'] });
+  });
+
   it('refuses an answer larger than any record set as malformed, without holding it all', async () => {
     const chunk = Buffer.alloc(1024 * 1024, 'x');
     const agency = await agencyAnswering((_req, res) => {

@@ -37,8 +37,13 @@ interface Answer {
   text: string;
 }
 
+/** One call's own deadline, for reads no caller waits on (a background feed page) that may take longer than a request's. */
+export interface CallOptions {
+  timeoutMs?: number;
+}
+
 export interface Upstream {
-  get<T>(path: string, query: Record<string, string | number | undefined>, schema: z.ZodType<T>): Promise<T>;
+  get<T>(path: string, query: Record<string, string | number | undefined>, schema: z.ZodType<T>, options?: CallOptions): Promise<T>;
   post<T>(path: string, body: unknown, schema: z.ZodType<T>): Promise<T>;
   readonly breaker: CircuitBreaker;
 }
@@ -48,7 +53,7 @@ export function createUpstream(options: UpstreamOptions): Upstream {
   const baseUrl = options.baseUrl.replace(/\/+$/, '');
   const breaker = options.breaker ?? new CircuitBreaker({ failureThreshold: 5, cooldownMs: 10_000 });
 
-  async function call<T>(method: 'GET' | 'POST', url: string, body: unknown, schema: z.ZodType<T>): Promise<T> {
+  async function call<T>(method: 'GET' | 'POST', url: string, body: unknown, schema: z.ZodType<T>, deadlineMs = timeoutMs): Promise<T> {
     // Metrics and traces, when the gateway watches (upstream-observer.ts): one observation per call, here because
     // the breaker's skips and state count too; `send` carries the trace's headers.
     const observed = upstreamObserver()?.start(agency, method);
@@ -57,7 +62,7 @@ export function createUpstream(options: UpstreamOptions): Upstream {
       throw new AgencyUnavailableError(agency, 'circuit-open', 'skipped: the agency failed repeatedly and is resting');
     }
     try {
-      const result = await send(method, url, body, schema, observed?.headers);
+      const result = await send(method, url, body, schema, observed?.headers, deadlineMs);
       breaker.succeeded();
       observed?.end('ok', breaker.state);
       return result;
@@ -73,12 +78,13 @@ export function createUpstream(options: UpstreamOptions): Upstream {
     ? new HttpsAgent({ keepAlive: true, maxSockets: MAX_CONNECTIONS, timeout: 30_000 })
     : new HttpAgent({ keepAlive: true, maxSockets: MAX_CONNECTIONS, timeout: 30_000 });
 
-  /** One request and its whole answer, within `timeoutMs`: a server that stalls mid-body is as slow as one that never answers. */
+  /** One request and its whole answer, within `deadlineMs`: a server that stalls mid-body is as slow as one that never answers. */
   function exchange(
     method: 'GET' | 'POST',
     url: string,
     body: string | undefined,
     traceHeaders: Readonly<Record<string, string>> | undefined,
+    deadlineMs: number,
   ): Promise<Answer> {
     return new Promise((resolve, reject) => {
       const own: Record<string, string> =
@@ -100,7 +106,7 @@ export function createUpstream(options: UpstreamOptions): Upstream {
           if (!res.complete) reject(new Error('the answer was cut off'));
         });
       });
-      const timer = setTimeout(() => req.destroy(new ExchangeFailure('timeout')), timeoutMs);
+      const timer = setTimeout(() => req.destroy(new ExchangeFailure('timeout')), deadlineMs);
       req.on('error', reject);
       req.on('close', () => clearTimeout(timer));
       req.end(body);
@@ -113,13 +119,14 @@ export function createUpstream(options: UpstreamOptions): Upstream {
     body: unknown,
     schema: z.ZodType<T>,
     traceHeaders: Readonly<Record<string, string>> | undefined,
+    deadlineMs: number,
   ): Promise<T> {
     let answer: Answer;
     try {
-      answer = await exchange(method, url, body === undefined ? undefined : JSON.stringify(body), traceHeaders);
+      answer = await exchange(method, url, body === undefined ? undefined : JSON.stringify(body), traceHeaders, deadlineMs);
     } catch (error) {
       if (error instanceof ExchangeFailure && error.reason === 'timeout') {
-        throw new AgencyUnavailableError(agency, 'timeout', `no answer within ${timeoutMs} ms`);
+        throw new AgencyUnavailableError(agency, 'timeout', `no answer within ${deadlineMs} ms`);
       }
       if (error instanceof ExchangeFailure) {
         throw new AgencyUnavailableError(agency, 'malformed-payload', `the agency system answered more than ${MAX_ANSWER_BYTES} bytes`);
@@ -146,10 +153,10 @@ export function createUpstream(options: UpstreamOptions): Upstream {
 
   return {
     breaker,
-    get(path, query, schema) {
+    get(path, query, schema, options) {
       const url = new URL(baseUrl + path);
       for (const [name, value] of Object.entries(query)) if (value !== undefined) url.searchParams.set(name, String(value));
-      return call('GET', url.toString(), undefined, schema);
+      return call('GET', url.toString(), undefined, schema, options?.timeoutMs ?? timeoutMs);
     },
     post(path, body, schema) {
       return call('POST', baseUrl + path, body, schema);
