@@ -6,7 +6,6 @@
  */
 import { z } from 'zod';
 import type { IdentifierKind } from '../../schema/identifiers.js';
-import { yieldToEventLoop } from '../ledger/store.js';
 import { contradicts, type LinkedPerson } from './link.js';
 import { matchCandidate, type NameMatch, nameTokens, similarToken } from './match.js';
 import { type FieldFrequencies, type MatchWeights, matchWeights, ValueFrequencies } from './match-weights.js';
@@ -126,9 +125,6 @@ export class StoredIdentityIndex implements IdentityIndex {
    * disclosure record (which groups by person) names each person once.
    */
   private async people(sql: string, params: readonly unknown[]): Promise<LinkedPerson[]> {
-    // Embedded PGlite answers within the microtask queue: a page of a hundred look-ups would otherwise run back to
-    // back and hold up every other request (/health included) until the last one.
-    await yieldToEventLoop();
     return (await this.store.people(sql, params)).map((person) => {
       const held = this.seen.get(person.id);
       if (held) return held;

@@ -17,7 +17,7 @@ import {
   text,
   type WithheldItem,
 } from './record.js';
-import { type SqlClient, yieldToEventLoop } from './store.js';
+import type { SqlClient } from './store.js';
 
 export interface LedgerEntry {
   sequence: number;
@@ -207,7 +207,6 @@ export async function subjectAccess(db: SqlClient, gatewayId: string): Promise<S
       });
     }
     after = page.nextCursor ?? undefined;
-    await yieldToEventLoop();
   } while (after !== undefined);
   return { gatewayId, entries };
 }

@@ -31,10 +31,7 @@ export interface LedgerStore extends SqlClient {
   close(): Promise<void>;
 }
 
-/**
- * PGlite answers within the microtask queue, so a loop of queries never lets timers or I/O run.
- * Long loops (the writer, page walks) call this between rounds.
- */
+/** PGlite answers within the microtask queue: waiting for this lets timers and I/O run first. */
 export function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
@@ -143,11 +140,15 @@ async function openPglite(dataDir: string, settings: StoreSettings): Promise<Led
 /** Wraps an open PGlite; `afterClose` runs once the database is closed. */
 export function pgliteStore(db: PGlite, afterClose: () => Promise<void> = async () => undefined, settings: StoreSettings = {}): LedgerStore {
   const state = availability(settings, () => db.query('SELECT 1'));
+  // Each statement starts on a turn of its own (yieldToEventLoop): otherwise a request's chain of statements, and
+  // the work between them, would run as one task ahead of every other caller's.
   const client = (target: PGlite | Transaction): SqlClient => ({
     async query(sql, params = []) {
+      await yieldToEventLoop();
       return (await state.call(() => target.query<Row>(sql, [...params]))).rows;
     },
     async exec(sql) {
+      await yieldToEventLoop();
       await state.call(() => target.exec(sql));
     },
   });

@@ -8,7 +8,7 @@ import { chainHash, GENESIS_HASH } from './chain.js';
 import type { Checkpoint, CheckpointVerifier } from './checkpoint.js';
 import { type RecordColumns, recordColumns, type SubjectColumns, subjectColumns } from './columns.js';
 import type { DisclosureRecord } from './record.js';
-import { type LedgerStore, type Row, type SqlClient, yieldToEventLoop } from './store.js';
+import type { LedgerStore, Row, SqlClient } from './store.js';
 import { headSchema } from './writer.js';
 
 export type TamperProblem = 'altered' | 'removed' | 'inserted' | 'reordered' | 'bad-checkpoint';
@@ -165,7 +165,6 @@ async function walkChain(tx: SqlClient, head: Link | undefined, start: Link): Pr
         prev = { sequence: current.row.sequence, hash: current.row.hash };
       }
       page = nextPage;
-      await yieldToEventLoop();
     }
   } finally {
     await pages.close();
@@ -464,7 +463,6 @@ async function checkSigned(tx: SqlClient, verifier: CheckpointVerifier, chainEnd
     const last = page.at(-1);
     if (last === undefined) break;
     after = last.id;
-    await yieldToEventLoop();
   }
   for (const [index, entry] of (witness ?? []).entries()) {
     const place = `witness line ${index + 1}`;

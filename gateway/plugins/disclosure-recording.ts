@@ -14,6 +14,7 @@ import { gatewayError } from '../errors.js';
 import type { IdentityIndex } from '../identity/index-of-people.js';
 import type { LinkedPerson } from '../identity/link.js';
 import type { DisclosureRecordInput, Ledger, RecordKind, RecordOutcome } from '../ledger/index.js';
+import { yieldToEventLoop } from '../ledger/store.js';
 
 export type EnforcementMode = 'redact' | 'reject';
 
@@ -149,9 +150,12 @@ async function release(
         ],
       }
     : result;
+  // A page's execution and its record are each long enough to hold up other callers: not one task together.
+  await yieldToEventLoop();
   const record = await recordOf(args, context, released, refused ? 'refused' : null);
   if (record) {
     try {
+      await yieldToEventLoop();
       await ledger.append(record);
       options.onRecorded?.(record, context);
     } catch (error) {
