@@ -110,14 +110,18 @@ export class StoredIdentityIndex implements IdentityIndex {
   }
 
   async byIds(ids: readonly string[]): Promise<(LinkedPerson | undefined)[]> {
-    const unread = ids.filter((id) => !this.seen.has(id));
+    const unread = [...new Set(ids.filter((id) => !this.seen.has(id)))];
     if (unread.length > 0) {
-      const found = await this.people('SELECT coalesce(merged_into, gateway_id) FROM identity_people WHERE gateway_id = ANY($1::text[])', [unread]);
+      // Two queries however many are asked: which person each id names now (merges followed), and those people.
+      const survivors = await this.store.survivors(unread);
+      const found = await this.people('SELECT unnest($1::text[])', [[...new Set(survivors.values())]]);
       const byId = new Map(found.map((person) => [person.id, person]));
-      for (const id of unread) if (byId.has(id)) this.seen.set(id, byId.get(id));
+      for (const id of unread) {
+        const survivor = survivors.get(id);
+        this.seen.set(id, survivor === undefined ? undefined : byId.get(survivor));
+      }
     }
-    // A merged id names its survivor, which the query gave under the survivor's id: those few are read one by one.
-    return Promise.all(ids.map((id) => (this.seen.has(id) ? this.seen.get(id) : this.byId(id))));
+    return ids.map((id) => this.seen.get(id));
   }
 
   /**

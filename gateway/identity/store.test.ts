@@ -141,6 +141,12 @@ describeOnBackends('the persistent identity index', (backend) => {
     expect(merged?.id).toBe(policeId);
     expect(merged?.records.map((r) => r.agency)).toEqual(['police', 'probation']);
     expect((await index().byId(probationId as string))?.id).toBe(policeId);
+    // Read many at once (a cohort page, an audit), the old id names the same survivor, and an unknown id no one.
+    const view = index();
+    const [viaOld, viaSurvivor, unknown] = await view.byIds([probationId as string, policeId as string, 'GW-000000000000']);
+    expect(viaOld?.id).toBe(policeId);
+    expect(viaSurvivor).toBe(viaOld);
+    expect(unknown).toBeUndefined();
     expect(await history(database().admin)).toEqual([{ change: 'MERGE', gateway_id: policeId, other_id: probationId }]);
 
     // A split: the PNC is corrected away. The part holding the earliest record keeps the id; the rest gets a new one.

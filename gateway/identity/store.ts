@@ -196,6 +196,18 @@ export class IdentityStore {
     }
   }
 
+  /** For each of these gateway ids the index gave, the id of the person it names now (itself, or its merge survivor). */
+  async survivors(ids: readonly string[]): Promise<Map<string, string>> {
+    const rows = z
+      .array(z.object({ gateway_id: z.string(), survivor: z.string() }))
+      .parse(
+        await this.database.query('SELECT gateway_id, coalesce(merged_into, gateway_id) AS survivor FROM identity_people WHERE gateway_id = ANY($1::text[])', [
+          ids,
+        ]),
+      );
+    return new Map(rows.map((row) => [row.gateway_id, row.survivor]));
+  }
+
   /** People with these gateway ids (ids merged away answer as their survivor), records in precedence order. */
   async people(sql: string, params: readonly unknown[]): Promise<LinkedPerson[]> {
     const rows = RecordRows.parse(await this.database.query(`SELECT ${RECORD_COLUMNS} FROM identity_records WHERE gateway_id IN (${sql})`, params));

@@ -85,10 +85,13 @@ async function recordOf(
     })),
   );
   // An audit names people as the ledger does: with what the index knows of them now, and what the ledger named them by.
-  for (const [gatewayId, named] of disclosures.audited ?? []) {
-    if (subjects.some((s) => s.gatewayId === gatewayId)) continue;
-    const person = await context.index.byId(gatewayId);
-    subjects.push({ gatewayId, identifiers: { ...named, ...(person ? recordedIdentifiers(person) : {}) }, disclosed: [], withheld: [] });
+  // A page of the ledger can name thousands: read in one query, not one each.
+  const named = new Set(subjects.map((s) => s.gatewayId));
+  const audited = [...(disclosures.audited ?? [])].filter(([gatewayId]) => !named.has(gatewayId));
+  const indexed = await context.index.byIds(audited.map(([gatewayId]) => gatewayId));
+  for (const [i, [gatewayId, identifiers]] of audited.entries()) {
+    const person = indexed[i];
+    subjects.push({ gatewayId, identifiers: { ...identifiers, ...(person ? recordedIdentifiers(person) : {}) }, disclosed: [], withheld: [] });
   }
   const anyDisclosed = subjects.some((s) => s.disclosed.length > 0);
   const kind: RecordKind = anyDisclosed
