@@ -182,18 +182,16 @@ export class EventFeed {
 
   /** The events about people the gateway links and the cohort register holds as active members. */
   private async keep(agency: string, events: readonly AgencyEvent[]): Promise<NewCohortEvent[]> {
-    const index = this.options.index();
-    const linked = (
-      await Promise.all(
-        events.map(async (event) => {
-          const catalogued = EVENT_DATA_ITEMS[event.type];
-          // An agency reports only on its own records: an event of another agency's kind is not its to give.
-          if (catalogued.agency !== agency || event.agency !== agency) return [];
-          const person = await index.byAgencyKey(agency, event.key);
-          return person ? [{ event, gatewayId: person.id, dataItem: catalogued.dataItem }] : [];
-        }),
-      )
-    ).flat();
+    // An agency reports only on its own records: an event of another agency's kind is not its to give.
+    const own = events.filter((event) => EVENT_DATA_ITEMS[event.type].agency === agency && event.agency === agency);
+    const people = await this.options.index().byAgencyKeys(
+      agency,
+      own.map((event) => event.key),
+    );
+    const linked = own.flatMap((event) => {
+      const person = people.get(event.key);
+      return person ? [{ event, gatewayId: person.id, dataItem: EVENT_DATA_ITEMS[event.type].dataItem }] : [];
+    });
     if (linked.length === 0) return [];
     const members = await this.options.register.memberships([...new Set(linked.map((l) => l.gatewayId))]);
     return linked

@@ -23,6 +23,8 @@ export interface IdentityIndex {
   byIdentifier(kind: IdentifierKind, canonical: string): Promise<LinkedPerson | undefined>;
   /** The person an agency's own key (PNC ID, CRN, prison number, local reference) belongs to, as that agency holds it. */
   byAgencyKey(agency: string, key: string): Promise<LinkedPerson | undefined>;
+  /** The people many of an agency's keys belong to (a page of its events), in one query: key → person, the unknown absent. */
+  byAgencyKeys(agency: string, keys: readonly string[]): Promise<Map<string, LinkedPerson>>;
   search(name: string, dateOfBirth: string | undefined, limit: number): Promise<Candidate[]>;
   /** Other people with the same name and date of birth and no contradicting identifier. */
   probableMatches(person: LinkedPerson): Promise<Candidate[]>;
@@ -143,7 +145,18 @@ export class StoredIdentityIndex implements IdentityIndex {
   }
 
   async byAgencyKey(agency: string, key: string): Promise<LinkedPerson | undefined> {
-    return (await this.people('SELECT gateway_id FROM identity_records WHERE agency = $1 AND key = $2', [agency, key]))[0];
+    return (await this.byAgencyKeys(agency, [key])).get(key);
+  }
+
+  async byAgencyKeys(agency: string, keys: readonly string[]): Promise<Map<string, LinkedPerson>> {
+    const wanted = new Set(keys);
+    const found = new Map<string, LinkedPerson>();
+    if (wanted.size === 0) return found;
+    const people = await this.people('SELECT gateway_id FROM identity_records WHERE agency = $1 AND key = ANY($2::text[])', [agency, [...wanted]]);
+    for (const person of people) {
+      for (const record of person.records) if (record.agency === agency && wanted.has(record.key)) found.set(record.key, person);
+    }
+    return found;
   }
 
   peopleHeldBy(agency: string, after: string | null, limit: number): Promise<LinkedPerson[]> {

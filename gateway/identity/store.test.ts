@@ -233,6 +233,8 @@ describeOnBackends('the persistent identity index', (backend) => {
     const byPnc = await index.byIdentifier('pnc', pncA);
     expect(await index.byIdentifier('crn', 'X100001')).toBe(byPnc);
     expect(await index.byAgencyKey('police', pncA)).toBe(byPnc);
+    expect(await index.byAgencyKeys('probation', ['X100001', 'X999999', 'X100001'])).toEqual(new Map([['X100001', byPnc]]));
+    expect(await index.byAgencyKeys('police', ['X100001'])).toEqual(new Map());
     expect(await index.byId(byPnc?.id ?? '')).toBe(byPnc);
     expect((await index.search('Jonathan Smith', undefined, 10)).map((c) => c.person)).toEqual([byPnc]);
   });
