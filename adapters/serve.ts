@@ -26,3 +26,5 @@ console.log(`${module.title} simulator: ${running.url}`);
 const stop = () => void running.close().then(() => process.exit(0));
 process.on('SIGINT', stop);
 process.on('SIGTERM', stop);
+// Started by the gateway (gateway/agencies.ts): it goes when the gateway does, however the gateway ends.
+process.on('disconnect', stop);

@@ -2,6 +2,7 @@
  * Connecting the gateway to the agencies: embedded simulators for the default set-up,
  * adapters for each agency's base URL, and the identity directory over their feeds.
  */
+import { fork } from 'node:child_process';
 import type { AgencyModule, Faults } from '../adapters/kit/contract.js';
 import { type RunningSimulator, startSimulator } from '../adapters/kit/simulator.js';
 import type { Population } from '../adapters/population/types.js';
@@ -28,6 +29,79 @@ export async function startSimulators(
     throw error;
   }
   return started;
+}
+
+/** A simulator in a child process of its own, as adapters/serve.ts runs it. */
+export interface SimulatorProcess {
+  agency: string;
+  url: string;
+  close(): Promise<void>;
+}
+
+export interface SimulatorProcessOptions {
+  seed: number;
+  size: number;
+  /** Consecutive ports from here, or free ports when 0. */
+  basePort: number;
+  /** SIMULATOR_FAULTS as written, handed on to every simulator. */
+  faults: string;
+  eventIntervalMs: number;
+}
+
+/**
+ * Starts every agency's simulator in its own process over the same population (each makes the people it needs from
+ * the seed and the index): a large population's feeds are then made on other cores than the gateway's event loop.
+ * Closed with the gateway; a simulator that exits before it listens fails the start, naming it.
+ */
+export async function startSimulatorProcesses(modules: readonly AgencyModule[], options: SimulatorProcessOptions): Promise<SimulatorProcess[]> {
+  // Beside this module: TypeScript run through tsx from the source tree, JavaScript once built.
+  const source = import.meta.url.endsWith('.ts');
+  const serve = new URL(`../adapters/serve.${source ? 'ts' : 'js'}`, import.meta.url);
+  const started = await Promise.allSettled(
+    modules.map(
+      ({ agency }, i) =>
+        new Promise<SimulatorProcess>((resolve, reject) => {
+          const child = fork(serve, [agency], {
+            execArgv: source ? ['--import', 'tsx'] : [],
+            env: {
+              ...process.env,
+              PORT: String(options.basePort === 0 ? 0 : options.basePort + i),
+              HOST: '127.0.0.1',
+              POPULATION_SEED: String(options.seed),
+              POPULATION_SIZE: String(options.size),
+              SIMULATOR_FAULTS: options.faults,
+              SIMULATOR_EVENT_INTERVAL_MS: String(options.eventIntervalMs),
+            },
+            stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+          });
+          const exited = new Promise<void>((done) => child.once('exit', () => done()));
+          let output = '';
+          child.stdout?.on('data', (chunk: Buffer) => {
+            output += chunk.toString();
+            const url = /simulator: (http\S+)/.exec(output)?.[1];
+            if (url) {
+              child.stdout?.removeAllListeners('data').resume();
+              resolve({
+                agency,
+                url,
+                close: () => {
+                  child.kill('SIGTERM');
+                  return exited;
+                },
+              });
+            }
+          });
+          child.once('exit', (code) => reject(new Error(`the ${agency} simulator exited (${code}) before listening: ${output.trim()}`)));
+        }),
+    ),
+  );
+  const running = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+  const failed = started.find((result) => result.status === 'rejected');
+  if (failed) {
+    await Promise.all(running.map((simulator) => simulator.close()));
+    throw failed.reason;
+  }
+  return running;
 }
 
 export function connectAgencies(modules: readonly AgencyModule[], urls: ReadonlyMap<string, string>, timeoutMs: number): AgencyConnection[] {

@@ -28,6 +28,9 @@ export function jsonVariable<T>(name: string, shape: z.ZodType<T>) {
 
 const Jwk = z.looseObject({ kty: z.string() });
 
+/** From this many synthetic people, embedded simulators run in processes of their own unless SIMULATORS says otherwise. */
+export const SIMULATOR_PROCESSES_FROM = 100_000;
+
 export const ConfigSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65_535).default(4000),
   HOST: z.string().min(1).default('127.0.0.1'),
@@ -42,6 +45,11 @@ export const ConfigSchema = z.object({
   AGENCIES: z.enum(['embedded', 'external']).default('embedded'),
   AGENCY_TIMEOUT_MS: Milliseconds.default(2000),
   IDENTITY_REFRESH_MS: Milliseconds.default(30_000),
+  /**
+   * Where embedded simulators run: `in-process` beside the gateway, or `processes`, one each. Unset: in processes
+   * from SIMULATOR_PROCESSES_FROM people, where making feeds would otherwise hold up the gateway's event loop.
+   */
+  SIMULATORS: z.enum(['in-process', 'processes']).optional(),
   SIMULATOR_BASE_PORT: z.coerce.number().int().min(0).max(65_000).default(4101),
   SIMULATOR_FAULTS: z.string().default(''),
   /** Embedded simulators make a new event every this many milliseconds; 0 makes none. */

@@ -9,7 +9,7 @@ import { parseFaultSpec } from '../adapters/kit/simulator.js';
 import { createPopulation } from '../adapters/population/generate.js';
 import type { Population } from '../adapters/population/types.js';
 import { agencies } from '../adapters/registry.js';
-import { connectAgencies, openIdentityDirectory, startSimulators } from './agencies.js';
+import { connectAgencies, openIdentityDirectory, startSimulatorProcesses, startSimulators } from './agencies.js';
 import { createAuthenticator } from './authentication/authenticator.js';
 import { discoverJwksUrlAtStartUp } from './authentication/discovery.js';
 import { ensureLocalIssuer } from './authentication/local-issuer.js';
@@ -17,7 +17,7 @@ import type { RoleCatalogue } from './authentication/principal.js';
 import { loadEligibilityRules } from './cohort/eligibility-file.js';
 import { CohortRegister } from './cohort/register.js';
 import { seedCohort } from './cohort/seed.js';
-import { type Config, checkAgainstIsp, loadConfig, observabilityOf, surfaceOf } from './config.js';
+import { type Config, checkAgainstIsp, loadConfig, observabilityOf, SIMULATOR_PROCESSES_FROM, surfaceOf } from './config.js';
 import { openConsole } from './console/index.js';
 import { consoleSettings } from './console/settings.js';
 import { startDevIdp } from './dev-idp/serve.js';
@@ -93,14 +93,23 @@ async function main(): Promise<void> {
   let population: Population | null = null;
   if (config.AGENCIES === 'embedded') {
     population = createPopulation({ seed: config.POPULATION_SEED, size: config.POPULATION_SIZE });
-    const simulators = await startSimulators(agencies, population, {
-      basePort: config.SIMULATOR_BASE_PORT,
-      faults: parseFaultSpec(config.SIMULATOR_FAULTS),
-    });
+    const faults = parseFaultSpec(config.SIMULATOR_FAULTS);
+    const apart = (config.SIMULATORS ?? (config.POPULATION_SIZE >= SIMULATOR_PROCESSES_FROM ? 'processes' : 'in-process')) === 'processes';
+    const simulators: { agency: string; url: string; close(): Promise<void> }[] = apart
+      ? await startSimulatorProcesses(agencies, {
+          seed: config.POPULATION_SEED,
+          size: config.POPULATION_SIZE,
+          basePort: config.SIMULATOR_BASE_PORT,
+          faults: config.SIMULATOR_FAULTS,
+          eventIntervalMs: config.SIMULATOR_EVENT_INTERVAL_MS,
+        })
+      : (await startSimulators(agencies, population, { basePort: config.SIMULATOR_BASE_PORT, faults })).map((running) => {
+          running.app.events.every(config.SIMULATOR_EVENT_INTERVAL_MS);
+          return running;
+        });
     closers.push(...simulators.map((s) => s.close));
-    for (const s of simulators) s.app.events.every(config.SIMULATOR_EVENT_INTERVAL_MS);
     urls = new Map(simulators.map((s) => [s.agency, s.url]));
-    for (const s of simulators) log.info(`simulator ${s.agency} ${s.url}`);
+    for (const s of simulators) log.info(`simulator ${s.agency} ${s.url}${apart ? ' (own process)' : ''}`);
   }
 
   const connections = connectAgencies(agencies, urls, config.AGENCY_TIMEOUT_MS);
@@ -117,11 +126,6 @@ async function main(): Promise<void> {
   });
   // The identity index lives in the same database: a restart reads each agency's feed on from where it stopped.
   const directory = await openIdentityDirectory(database, connections);
-  const feeds = await directory.refresh();
-  for (const feed of feeds) {
-    if (feed.error) log.warn({ agency: feed.agency }, `identity feed ${feed.agency}: ${feed.error} (will retry)`);
-  }
-  directory.startRefreshing(config.IDENTITY_REFRESH_MS);
   const ledger = await openLedger({
     store: database,
     dataDir: config.DATA_DIR,
@@ -163,13 +167,8 @@ async function main(): Promise<void> {
     await database.close();
   });
   log.info(`database: ${config.DATABASE_URL ? 'PostgreSQL' : `embedded PGlite under ${config.DATA_DIR}/ledger`}`);
-  if (population) {
-    const seeded = await seedCohort(register, ledger, population, directory.current());
-    if (seeded > 0) log.info(`cohort: ${seeded} members selected from the synthetic population`);
-  }
-  events.start(config.EVENT_POLL_MS);
-  const made = population && config.SIMULATOR_EVENT_INTERVAL_MS > 0 ? `; each simulator makes one every ${config.SIMULATOR_EVENT_INTERVAL_MS} ms` : '';
-  log.info(`cohort events: agencies' feeds read every ${config.EVENT_POLL_MS} ms${made}`);
+  // What /ready names while the identity index first loads and the synthetic cohort is seeded; null once started.
+  let starting: string | null = 'start-up: the identity index is loading';
   const signInAt = consoleSettings(process.env, config.PORT);
   const consoleRouter = await openConsole({
     ledger,
@@ -204,6 +203,7 @@ async function main(): Promise<void> {
     documents,
     enforceTrustedDocuments: observability.enforceTrustedDocuments,
     metrics: observability.metricsOnApiPort ? { ...(config.METRICS_TOKEN ? { token: config.METRICS_TOKEN } : {}) } : false,
+    startup: () => starting,
   });
   log.info(`ISP: ${compiled.title} v${compiled.version} (${config.ISP_FILE})`);
   log.info(`cohort eligibility: ${eligibility.title} v${eligibility.version}, ${eligibility.rules.length} rules (${config.ELIGIBILITY_FILE})`);
@@ -215,10 +215,7 @@ async function main(): Promise<void> {
   const shown = config.HOST === '0.0.0.0' ? 'localhost' : config.HOST;
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.PORT;
-  log.info(
-    { port },
-    `Partnership Gateway: http://${shown}:${port}/graphql (${await directory.current().size()} people indexed); IG console: ${signInAt.publicUrl}/console`,
-  );
+  log.info({ port }, `listening on ${shown}:${port}; GET /ready answers 503 until the identity index has loaded`);
   if (config.METRICS_PORT !== undefined) {
     // Only /metrics on this port, for the platform's scraper; the API port serves it too only with METRICS_TOKEN.
     const metricsServer = createServer(express().get('/metrics', metricsRoute(metrics)));
@@ -234,6 +231,28 @@ async function main(): Promise<void> {
   closers.push(stopTracing);
 
   let stopping = false;
+  // Listening first: a large index loads for minutes, and /health and /ready must answer meanwhile.
+  const startUp = async () => {
+    const began = performance.now();
+    for (const feed of await directory.refresh()) {
+      if (feed.error) log.warn({ agency: feed.agency }, `identity feed ${feed.agency}: ${feed.error} (will retry)`);
+    }
+    if (stopping) return;
+    directory.startRefreshing(config.IDENTITY_REFRESH_MS);
+    const people = await directory.current().size();
+    log.info(`identity index: ${people} people, loaded in ${((performance.now() - began) / 1000).toFixed(1)} s`);
+    if (population) {
+      starting = 'start-up: the synthetic cohort is being seeded';
+      const seeded = await seedCohort(register, ledger, population, directory.current());
+      if (seeded > 0) log.info(`cohort: ${seeded} members selected from the synthetic population`);
+    }
+    if (stopping) return;
+    events.start(config.EVENT_POLL_MS);
+    const made = population && config.SIMULATOR_EVENT_INTERVAL_MS > 0 ? `; each simulator makes one every ${config.SIMULATOR_EVENT_INTERVAL_MS} ms` : '';
+    log.info(`cohort events: agencies' feeds read every ${config.EVENT_POLL_MS} ms${made}`);
+    starting = null;
+    log.info({ port }, `Partnership Gateway: http://${shown}:${port}/graphql (${people} people indexed); IG console: ${signInAt.publicUrl}/console`);
+  };
   // Stop accepting, let what is in flight finish (subscriptions end after what they hold), then sign and close.
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -253,6 +272,11 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
+  startUp().catch((error: unknown) => {
+    if (stopping) return;
+    log.error(`could not start: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  });
 }
 
 // A failure to start (a bad configuration or ISP) goes to standard error as a sentence, for the person starting it.

@@ -48,6 +48,8 @@ import { buildGatewaySchema, describeDataItems } from './schema.js';
 import { Deliveries } from './shutdown.js';
 
 export interface GatewayOptions {
+  /** What start-up still has to do before requests are worth sending (named by /ready), or null once done. */
+  startup?: () => string | null;
   modules: readonly AgencyModule[];
   connections: readonly AgencyConnection[];
   directory: IdentityDirectory;
@@ -219,12 +221,14 @@ export function createGateway(options: GatewayOptions) {
  * Readiness: the database answers (asked now, unless it is known to be down) and every agency's identity feed has
  * loaded at least once. Each problem is named; no figures about people.
  */
-async function readinessOf(options: Pick<GatewayOptions, 'database' | 'directory'>) {
+async function readinessOf(options: Pick<GatewayOptions, 'database' | 'directory' | 'startup'>) {
   const { availability } = options.database;
   const databaseUp = availability.outage === null && (await availability.check());
   const outage = availability.outage;
   const feeds = options.directory.feedStatus();
+  const starting = options.startup?.() ?? null;
   const problems = [
+    ...(starting === null ? [] : [starting]),
     ...(databaseUp ? [] : [`database: ${outage?.reason ?? 'did not answer'}`]),
     ...feeds.filter((feed) => feed.refreshedAt === null).map((feed) => `${feed.agency}: identity feed never loaded (${feed.error ?? 'not yet tried'})`),
   ];

@@ -3,7 +3,6 @@
  * population, and the gateway's express app with a test identity provider, queried over real HTTP with
  * supertest and real ES256 tokens.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,7 +14,7 @@ import type { RunningSimulator } from '../adapters/kit/simulator.js';
 import { defaultPopulation } from '../adapters/population/generate.js';
 import type { Population } from '../adapters/population/types.js';
 import { agencies } from '../adapters/registry.js';
-import { connectAgencies, openIdentityDirectory, startSimulators } from '../gateway/agencies.js';
+import { connectAgencies, openIdentityDirectory, startSimulatorProcesses, startSimulators } from '../gateway/agencies.js';
 import { createAuthenticator } from '../gateway/authentication/authenticator.js';
 import type { RateLimits } from '../gateway/authentication/rate-limit.js';
 import { type EligibilityRules, loadEligibilityRules } from '../gateway/cohort/eligibility-file.js';
@@ -127,7 +126,7 @@ export interface TestSystemOptions {
   /**
    * Each agency simulator in a process of its own (adapters/serve.ts), as in a deployment, so that what a suite
    * measures of the gateway's process is the gateway's alone. The in-process helpers (simulator, faults, upstream
-   * call counts) are then unavailable.
+   * call counts) are then unavailable, and each process makes the population from its seed and size alone.
    */
   simulatorsApart?: boolean;
   /** Requests per principal per minute; by default high enough never to bite in suites about other things. */
@@ -150,38 +149,6 @@ export interface TestSystemOptions {
   agencyUrls?: ReadonlyMap<string, string>;
 }
 
-/** The registry's simulators, each run by adapters/serve.ts in a child process on a free port, the default population. */
-async function startSimulatorProcesses(): Promise<{ agency: string; url: string; close(): Promise<void> }[]> {
-  return Promise.all(
-    agencies.map(
-      ({ agency }) =>
-        new Promise<{ agency: string; url: string; close(): Promise<void> }>((resolve, reject) => {
-          const child = spawn(process.execPath, ['--import', 'tsx', 'adapters/serve.ts', agency], {
-            env: { ...process.env, PORT: '0', SIMULATOR_EVENT_INTERVAL_MS: '0' },
-            stdio: ['ignore', 'pipe', 'inherit'],
-          });
-          const exited = new Promise<void>((done) => child.once('exit', () => done()));
-          let output = '';
-          child.stdout.on('data', (chunk: Buffer) => {
-            output += chunk.toString();
-            const url = /simulator: (http\S+)/.exec(output)?.[1];
-            if (url) {
-              resolve({
-                agency,
-                url,
-                close: () => {
-                  child.kill('SIGTERM');
-                  return exited;
-                },
-              });
-            }
-          });
-          child.once('exit', (code) => reject(new Error(`the ${agency} simulator exited (${code}) before listening: ${output}`)));
-        }),
-    ),
-  );
-}
-
 export async function startTestSystem(options: TestSystemOptions = {}): Promise<TestSystem> {
   const { privateKey, publicKey } = await generateKeyPair('ES256');
   const jwk = { ...(await exportJWK(publicKey)), kid: 'test-key', alg: 'ES256', use: 'sig' };
@@ -198,7 +165,9 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
 
   const population = options.population ?? defaultPopulation();
   const simulators = options.simulatorsApart || options.agencyUrls ? [] : await startSimulators(agencies, population, { basePort: 0 });
-  const apart = options.simulatorsApart ? await startSimulatorProcesses() : [];
+  const apart = options.simulatorsApart
+    ? await startSimulatorProcesses(agencies, { seed: population.seed, size: population.size, basePort: 0, faults: '', eventIntervalMs: 0 })
+    : [];
   const bySimulator = new Map(simulators.map((s) => [s.agency, s]));
   for (const [agency, faults] of Object.entries(options.startFaults ?? {})) bySimulator.get(agency)?.app.faults.set(faults);
   const urls = options.agencyUrls ?? new Map([...simulators, ...apart].map((s) => [s.agency, s.url]));

@@ -11,7 +11,10 @@ import { agencies } from '../adapters/registry.js';
 import { ConfigSchema } from '../gateway/config.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const READY = /Partnership Gateway: http:\/\/\S+\/graphql/;
+/** Printed once start-up is over: the identity index loaded and the synthetic cohort seeded. */
+export const STARTED = /Partnership Gateway: http:\/\/\S+\/graphql/;
+/** Printed once the gateway listens, before the identity index has loaded. */
+export const LISTENING = /listening on \S+; GET \/ready/;
 
 export interface GatewayProcess {
   /** The GraphQL endpoint. */
@@ -50,9 +53,14 @@ function exited(child: ChildProcess): Promise<{ code: number | null; signal: Nod
 
 /**
  * Starts the gateway with the embedded simulators (200 people, free ports) and `settings` (DATA_DIR at least),
- * and resolves once it listens. A gateway that has not started within `timeoutMs` is killed.
+ * and resolves once it has printed `until` (by default: once start-up is over). A gateway that has not got there
+ * within `timeoutMs` is killed.
  */
-export async function startGatewayProcess(settings: { DATA_DIR: string } & Record<string, string>, timeoutMs = 90_000): Promise<GatewayProcess> {
+export async function startGatewayProcess(
+  settings: { DATA_DIR: string } & Record<string, string>,
+  timeoutMs = 90_000,
+  until: RegExp = STARTED,
+): Promise<GatewayProcess> {
   const port = await freePort();
   const child = spawn(process.execPath, ['--import', 'tsx', 'gateway/main.ts'], {
     cwd: ROOT,
@@ -76,7 +84,7 @@ export async function startGatewayProcess(settings: { DATA_DIR: string } & Recor
   };
 
   const started = Date.now();
-  while (!READY.test(output)) {
+  while (!until.test(output)) {
     if (child.exitCode !== null || child.signalCode !== null) throw new Error(`the gateway exited before it was ready:\n${output}`);
     if (Date.now() - started > timeoutMs) {
       await stop('SIGKILL');
