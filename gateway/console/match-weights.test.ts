@@ -180,6 +180,26 @@ describe('the weights behind each candidate in the IG console', () => {
     expect([...weightsOn(await byName(agencyOfficer('housing'), subject), 'candidate').keys()]).toEqual([housingRecord]);
   });
 
+  it("weighs an agency's IG officer's candidates on the agency's own records: another agency's spelling finds and tells nothing", async () => {
+    const person = personAt(WRINKLES.spellingVariant);
+    const housingSpelling = person.spellings.housing;
+    expect(housingSpelling).toBeDefined();
+    const id = await gatewayIdOf(person);
+    // Everyone else's spelling: police see it exact; housing, who spell both names otherwise, see their own spelling's weights.
+    expect(weightsOn(await byName(agencyOfficer('police'), person), 'candidate').get(id)?.weights.map((w) => w.agreement)).toEqual([
+      'Exact',
+      'Exact',
+      'Exact',
+    ]);
+    const housing = weightsOn(await byName(agencyOfficer('housing'), person), 'candidate').get(id);
+    expect(housing?.weights.map((w) => w.agreement)).not.toContain('Different');
+    expect(housing?.weights.slice(0, 2).map((w) => w.agreement)).toEqual(['Similar spelling', 'Similar spelling']);
+    // Their own spelling is exact to them.
+    const own = weightsOn(await byName(agencyOfficer('housing'), { ...person, ...housingSpelling }), 'candidate').get(id);
+    expect(own?.weights.map((w) => w.agreement)).toEqual(['Exact', 'Exact', 'Exact']);
+    expect(own?.matchWeight).toBeGreaterThan(housing?.matchWeight ?? Number.POSITIVE_INFINITY);
+  });
+
   it('shows, beside a person found by identifier, the records that may be the same person, with their weights, in scope', async () => {
     const subject = personAt(WRINKLES.probableOnly);
     const byPnc = { kind: 'pnc', value: subject.identifiers.pnc ?? '' };

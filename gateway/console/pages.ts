@@ -182,10 +182,12 @@ export function pages(parts: Parts): ConsolePages {
       if (form.name === undefined || form.name.length < 2 || form.name.length > 100) errors.name = 'Enter a name of 2 to 100 characters';
       else if (form.dateOfBirth && !isDate(form.dateOfBirth)) errors.name = 'Enter the date of birth as YYYY-MM-DD, for example 1987-03-27';
       else {
-        // An agency's officer searches only the people the agency holds, so a match is not cut off by others.
+        // An agency's officer searches only the agency's own records, so a match is neither cut off by others' people
+        // nor found, or weighed, by how another agency spells a name.
+        const { scope } = context;
         const found = await parts
           .index()
-          .search(form.name, form.dateOfBirth || undefined, context.scope.kind === 'partnership' ? 20 : 10_000)
+          .search(form.name, form.dateOfBirth || undefined, scope.kind === 'partnership' ? 20 : 10_000, scope.kind === 'partnership' ? undefined : scope.agency)
           .catch((error: unknown) => {
             if (error instanceof SearchTooBroadError) return error;
             throw error;

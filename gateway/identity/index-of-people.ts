@@ -25,7 +25,11 @@ export interface IdentityIndex {
   byAgencyKey(agency: string, key: string): Promise<LinkedPerson | undefined>;
   /** The people many of an agency's keys belong to (a page of its events), in one query: key → person, the unknown absent. */
   byAgencyKeys(agency: string, keys: readonly string[]): Promise<Map<string, LinkedPerson>>;
-  search(name: string, dateOfBirth: string | undefined, limit: number): Promise<Candidate[]>;
+  /**
+   * People whose records match the name (and date of birth), best first. With `heldBy`, only that agency's own
+   * records are matched and weighed: an agency's officer learns nothing of how another agency records a person.
+   */
+  search(name: string, dateOfBirth: string | undefined, limit: number, heldBy?: string): Promise<Candidate[]>;
   /** Other people with the same name and date of birth and no contradicting identifier. */
   probableMatches(person: LinkedPerson): Promise<Candidate[]>;
   /** People linked. */
@@ -167,24 +171,27 @@ export class StoredIdentityIndex implements IdentityIndex {
     ]).then((people) => people.sort((a, b) => a.id.localeCompare(b.id)));
   }
 
-  async search(name: string, dateOfBirth: string | undefined, limit: number): Promise<Candidate[]> {
+  async search(name: string, dateOfBirth: string | undefined, limit: number, heldBy?: string): Promise<Candidate[]> {
     const tokens = nameTokens(name);
     if (tokens.length === 0) return [];
     // A date of birth narrows to those born that day; without one, to names with the same initials, which every
     // spelling variant match.ts accepts keeps. Each candidate is then checked as before.
-    const pool =
-      dateOfBirth !== undefined
-        ? await this.people('SELECT gateway_id FROM identity_records WHERE date_of_birth = $1 LIMIT $2', [dateOfBirth, SEARCH_POOL_LIMIT + 1])
-        : await this.people('SELECT gateway_id FROM identity_records WHERE initials = $1 LIMIT $2', [initialsOf(tokens), SEARCH_POOL_LIMIT + 1]);
+    const [column, value] = dateOfBirth !== undefined ? ['date_of_birth', dateOfBirth] : ['initials', initialsOf(tokens)];
+    const pool = await this.people(`SELECT gateway_id FROM identity_records WHERE ${column} = $1 AND ($3::text IS NULL OR agency = $3) LIMIT $2`, [
+      value,
+      SEARCH_POOL_LIMIT + 1,
+      heldBy ?? null,
+    ]);
     if (pool.length > SEARCH_POOL_LIMIT) throw new SearchTooBroadError(dateOfBirth !== undefined);
-    const found: { person: LinkedPerson; match: NameMatch }[] = [];
+    const found: { person: LinkedPerson; seen: LinkedPerson; match: NameMatch }[] = [];
     for (const person of pool) {
-      const match = matchPerson(person, tokens, dateOfBirth);
-      if (match) found.push({ person, match });
+      const seen = heldBy === undefined ? person : { ...person, records: person.records.filter((record) => record.agency === heldBy) };
+      const match = matchPerson(seen, tokens, dateOfBirth);
+      if (match) found.push({ person, seen, match });
     }
-    const frequencies = await this.frequencies(found.map((f) => f.person));
+    const frequencies = await this.frequencies(found.map((f) => f.seen));
     return found
-      .map(({ person, match }) => ({ person, ...match, ...weigh(person, tokens, dateOfBirth, frequencies) }))
+      .map(({ person, seen, match }) => ({ person, ...match, ...weigh(seen, tokens, dateOfBirth, frequencies) }))
       .sort((a, b) => b.score - a.score || a.person.id.localeCompare(b.person.id))
       .slice(0, limit);
   }
