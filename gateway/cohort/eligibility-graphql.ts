@@ -84,16 +84,9 @@ export function eligibilityExtension(options: { rules: EligibilityRules; registe
   const { rules } = options.rules;
   const evidenceItems = [...new Set(rules.flatMap(dataItemsOf))];
 
-  /** Every candidate the caller may be shown, ordered by gateway id. */
-  const propose = async (context: CandidateContext): Promise<Candidate[]> => {
+  /** The candidates among one page of the people probation holds. */
+  const assess = async (context: CandidateContext, known: readonly LinkedPerson[], asOf: string): Promise<Candidate[]> => {
     const { access } = context;
-    const asOf = access.now.toISOString().slice(0, 10);
-    const known: LinkedPerson[] = [];
-    for (let page = await context.index.peopleHeldBy('probation', null, PEOPLE_PAGE); ; ) {
-      known.push(...page);
-      if (page.length < PEOPLE_PAGE) break;
-      page = await context.index.peopleHeldBy('probation', page.at(-1)?.id ?? null, PEOPLE_PAGE);
-    }
     const memberships = await register.memberships(known.map((person) => person.id));
     const open = known.filter((person) => memberships.get(person.id)?.active !== true);
 
@@ -129,7 +122,34 @@ export function eligibilityExtension(options: { rules: EligibilityRules; registe
         return match && { person, rule: match.rule, facts: match.facts.map((fact) => ({ ...fact, clauseId: clauseOf(fact.dataItem) as string })) };
       }),
     );
-    return assessed.filter((candidate): candidate is Candidate => candidate !== null).sort((a, b) => (a.person.id < b.person.id ? -1 : 1)); // code-point order, as the cursor compares
+    const candidates = assessed.filter((candidate): candidate is Candidate => candidate !== null);
+    // The request's loaders would otherwise keep every record screened; only candidates' are read again.
+    const kept = new Set(candidates.map((candidate) => candidate.person));
+    for (const person of open) {
+      if (kept.has(person)) continue;
+      for (const agency of ['probation', 'police']) {
+        const key = keyOf(person, agency);
+        if (key !== undefined) context.sections.get(agency)?.clear(key);
+      }
+    }
+    return candidates;
+  };
+
+  /**
+   * Every candidate the caller may be shown, ordered by gateway id. Probation's people are screened a page at a
+   * time and only candidates are kept, so a request holds one page of people and their records, not everyone.
+   */
+  const propose = async (context: CandidateContext): Promise<Candidate[]> => {
+    const asOf = context.access.now.toISOString().slice(0, 10);
+    const candidates: Candidate[] = [];
+    for (let after: string | null = null; ; ) {
+      const page = await context.index.peopleHeldBy('probation', after, PEOPLE_PAGE);
+      candidates.push(...(await assess(context, page, asOf)));
+      const last = page.at(-1);
+      if (page.length < PEOPLE_PAGE || last === undefined) break;
+      after = last.id;
+    }
+    return candidates.sort((a, b) => (a.person.id < b.person.id ? -1 : 1)); // code-point order, as the cursor compares
   };
 
   return {
