@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agencyNames } from '../adapters/registry.js';
 import { anchorOf, gatewayIdFor, type LinkedPerson } from '../gateway/identity/link.js';
-import { startTestSystem, type TestSystem } from './harness.js';
+import { defaultPolicy, startTestSystem, type TestSystem } from './harness.js';
 
 let system: TestSystem;
 
 beforeAll(async () => {
-  system = await startTestSystem({ timeoutMs: 2_000 });
+  system = await startTestSystem({ timeoutMs: 2_000, policy: defaultPolicy() });
 });
 
 afterAll(async () => {
@@ -67,5 +67,57 @@ describe('the identity index over the agencies’ change feeds', () => {
     const after = await system.directory.current().byAgencyKey('housing', held.key);
     expect(after?.id).toBe(tenant.id);
     expect(after?.records.find((record) => record.agency === 'housing')?.givenName).toBe('Amended');
+  });
+
+  it('finds, in a subject access report on a merged person, what was disclosed under the id merged away', async () => {
+    const index = system.directory.current();
+    const [police, housing] = await Promise.all([index.peopleHeldBy('police', null, 500), index.peopleHeldBy('housing', null, 500)]);
+    // Two people who share nothing yet: a police nominal, and a housing tenant no other agency knows.
+    const nominal = police.find((person) => person.identifiers.pnc !== undefined && person.records.every((r) => r.agency === 'police'));
+    const tenant = housing.find((person) => person.records.every((r) => r.agency === 'housing') && person.identifiers.pnc === undefined);
+    const held = tenant?.records[0];
+    if (!nominal || !tenant || !held) throw new Error('the population has no such pair');
+    const report = async (id: string) => {
+      const answer = await system.query(
+        'query Report($id: ID) { subjectAccessReport(personId: $id) { personIds entries { personId sequence } } }',
+        { id },
+        { role: 'ig-officer', agency: 'iom', sub: 'ig-officer-merge', purpose: 'audit' },
+      );
+      expect(answer.body.errors).toBeUndefined();
+      return answer.body.data?.subjectAccessReport as { personIds: string[]; entries: { personId: string }[] };
+    };
+    const asked = await system.query('query Tenant($id: ID!) { person(id: $id) { dateOfBirth } }', { id: tenant.id });
+    expect(asked.body.errors, JSON.stringify(asked.body.errors)).toBeUndefined();
+    expect((await report(tenant.id)).entries.map((entry) => entry.personId)).toContain(tenant.id);
+
+    // Housing learns the tenant's PNC ID: the two are one person from now on.
+    const simulator = system.simulator('housing');
+    const amended = await fetch(`${simulator.url}/__admin/identity-changes`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        reference: held.key,
+        identity: {
+          reference: held.key,
+          givenName: held.givenName,
+          familyName: held.familyName,
+          dateOfBirth: held.dateOfBirth,
+          pnc: nominal.identifiers.pnc,
+          cro: null,
+          nomsNumber: null,
+          crn: held.identifiers.crn ?? null,
+        },
+      }),
+    });
+    expect(amended.status).toBe(201);
+    await system.directory.refresh();
+    const merged = await system.directory.current().byId(tenant.id);
+    expect(merged?.id).toBe((await system.directory.current().byId(nominal.id))?.id);
+    const survivor = merged?.id ?? '';
+    const mergedAway = survivor === tenant.id ? nominal.id : tenant.id;
+
+    const { personIds, entries } = await report(survivor);
+    expect(personIds).toEqual([survivor, mergedAway]);
+    expect(entries.map((entry) => entry.personId)).toContain(tenant.id);
   });
 });

@@ -1,7 +1,7 @@
 /**
- * Which gateway ids a person reference stands for. The identity index gives the person's id now; the
- * ledger also knows ids they were recorded under before (a gateway id follows the strongest identifier
- * held, which changes when an agency adds one), and a subject access request must find those records too.
+ * Which gateway ids a person reference stands for. The identity index gives the person's id now and the ids merged
+ * into it (records written before a merge are under the old id); the ledger also knows ids recorded with the same
+ * identifier before ids were kept for life. A subject access request must find all of those records.
  */
 import { IDENTIFIER_KINDS, type IdentifierKind } from '../../schema/identifiers.js';
 import type { RecordedIdentifiers } from '../enforcement/index.js';
@@ -17,7 +17,7 @@ export function indexedPerson(reference: PersonReference, index: IdentityIndex):
 
 /** The id now first, then ids the ledger recorded with the same identifier, in order of first appearance. */
 export async function gatewayIdsOf(reference: PersonReference, ledger: Ledger, index: IdentityIndex): Promise<string[]> {
-  if (reference.kind === 'personId') return [reference.value];
+  if (reference.kind === 'personId') return index.idsOf(reference.value);
   const { kind, value } = reference;
   const ids = new Set<string>();
   const current = await indexedPerson(reference, index);
@@ -45,12 +45,12 @@ export function identifiersOf(reference: PersonReference): RecordedIdentifiers {
  */
 export async function personCriterion(reference: PersonReference, index: IdentityIndex): Promise<Pick<LedgerFilter, 'person' | 'gatewayId' | 'identifier'>> {
   const person = await indexedPerson(reference, index);
-  const gatewayIds = new Set<string>(reference.kind === 'personId' ? [reference.value] : []);
+  const gatewayIds = new Set<string>(reference.kind === 'personId' ? await index.idsOf(reference.value) : []);
   const identifiers = new Map<string, { kind: IdentifierKind; value: string }>();
   const add = (kind: IdentifierKind, value: string) => identifiers.set(`${kind}:${value}`, { kind, value });
   if (reference.kind !== 'personId') add(reference.kind, reference.value);
   if (person) {
-    gatewayIds.add(person.id);
+    for (const id of await index.idsOf(person.id)) gatewayIds.add(id);
     for (const kind of IDENTIFIER_KINDS) {
       const value = person.identifiers[kind];
       if (value !== undefined) add(kind, value);

@@ -18,6 +18,11 @@ export interface Candidate extends NameMatch, MatchWeights {
 export interface IdentityIndex {
   /** The person with this gateway id; an id merged into another answers as the survivor. */
   byId(id: string): Promise<LinkedPerson | undefined>;
+  /**
+   * Every gateway id that names the person `id` names: the id they go by now, then ids merged into it, oldest
+   * first. Records written before a merge are under the old id: a subject access request must find them too.
+   */
+  idsOf(id: string): Promise<string[]>;
   /** Many people by gateway id in one query (a page of the cohort), in the order asked. */
   byIds(ids: readonly string[]): Promise<(LinkedPerson | undefined)[]>;
   byIdentifier(kind: IdentifierKind, canonical: string): Promise<LinkedPerson | undefined>;
@@ -113,6 +118,18 @@ export class StoredIdentityIndex implements IdentityIndex {
     const [found] = await this.people('SELECT coalesce(merged_into, gateway_id) FROM identity_people WHERE gateway_id = $1', [id]);
     this.seen.set(id, found);
     return found;
+  }
+
+  async idsOf(id: string): Promise<string[]> {
+    const rows = z.array(z.object({ gateway_id: z.string() })).parse(
+      await this.store.database.query(
+        `WITH now AS (SELECT coalesce(merged_into, gateway_id) AS id FROM identity_people WHERE gateway_id = $1)
+           SELECT p.gateway_id FROM identity_people p, now WHERE p.gateway_id = now.id OR p.merged_into = now.id
+           ORDER BY p.gateway_id <> now.id, p.seq`,
+        [id],
+      ),
+    );
+    return rows.length === 0 ? [id] : rows.map((row) => row.gateway_id);
   }
 
   async byIds(ids: readonly string[]): Promise<(LinkedPerson | undefined)[]> {

@@ -147,6 +147,10 @@ describeOnBackends('the persistent identity index', (backend) => {
     expect(viaOld?.id).toBe(policeId);
     expect(viaSurvivor).toBe(viaOld);
     expect(unknown).toBeUndefined();
+    // Either id names every id the person has had: the survivor's first, for a subject access request.
+    expect(await view.idsOf(probationId as string)).toEqual([policeId, probationId]);
+    expect(await view.idsOf(policeId as string)).toEqual([policeId, probationId]);
+    expect(await view.idsOf('GW-000000000000')).toEqual(['GW-000000000000']);
     expect(await history(database().admin)).toEqual([{ change: 'MERGE', gateway_id: policeId, other_id: probationId }]);
 
     // A split: the PNC is corrected away. The part holding the earliest record keeps the id; the rest gets a new one.
