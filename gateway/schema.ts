@@ -75,6 +75,16 @@ export async function lookUpPerson(
   if (await context.access.found(person)) return person;
   const [argument, value] = Object.entries(args).find(([, given]) => typeof given === 'string') ?? ['', ''];
   context.disclosures.lookUp({ field, argument, value: String(value) });
+  // Until every agency's identity feed has loaded, "no one you may see" could be a guess: say so instead. The same
+  // for a person unknown and one out of scope, so it tells no one's existence.
+  const unknown = context.index.notYetLoaded();
+  if (unknown.length > 0) {
+    throw gatewayError(
+      'AGENCY_UNAVAILABLE',
+      `The gateway has not yet read whom ${unknown.join(', ')} hold${unknown.length === 1 ? 's' : ''}, so it cannot say whether you may see this person. Try again shortly.`,
+      { agencies: unknown, reason: 'not-linked' },
+    );
+  }
   return null;
 }
 

@@ -243,6 +243,15 @@ describe('an agency down when the gateway starts', () => {
       }),
     ]);
 
+    // Someone the index cannot find: "no one" could be a guess while an agency's holdings are unknown, so it says so.
+    const nobody = await system.query('{ person(id: "GW-000000000000") { id } }');
+    expect(errorsOf(nobody)).toEqual([
+      expect.objectContaining({
+        path: ['person'],
+        extensions: expect.objectContaining({ code: 'AGENCY_UNAVAILABLE', agencies: [absent.agency], reason: 'not-linked' }),
+      }),
+    ]);
+
     system.clearFaults();
     const recovering = Date.now();
     while ((await request(system.app).get('/ready')).status !== 200) {
@@ -252,6 +261,9 @@ describe('an agency down when the gateway starts', () => {
     const after = await ask();
     expect(errorsOf(after)).toEqual([]);
     expect((after.body.data?.person as Record<string, unknown>)[absent.agency]).not.toBeNull();
+    const stillNobody = await system.query('{ person(id: "GW-000000000000") { id } }');
+    expect(errorsOf(stillNobody)).toEqual([]);
+    expect(stillNobody.body.data?.person).toBeNull();
   });
 });
 

@@ -9,6 +9,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { ensureLocalIssuer } from '../gateway/authentication/local-issuer.js';
+import { loadPolicy } from '../gateway/policy/index.js';
 import { type GatewayProcess, LISTENING, STARTED, startGatewayProcess } from './ledger-process.js';
 
 /** The process ids of `pid`'s children. */
@@ -61,6 +63,17 @@ describe('the embedded start', () => {
     const { problems } = (await loading.json()) as { problems: string[] };
     expect(problems).toContain('start-up: the identity index is loading');
     expect(problems).toContainEqual(expect.stringMatching(/^police: identity feed never loaded/));
+    // A question sent anyway is answered truthfully: not "no such person", but that the gateway cannot say yet.
+    const issuer = await ensureLocalIssuer(dataDir, loadPolicy('policies/iom-partnership.yaml'));
+    const token = await issuer.sign({ sub: 'coordinator-1', agency: 'iom', role: 'iom-coordinator', azp: 'embedded-start-suite' });
+    const early = await fetch(gateway.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, 'x-purpose': 'iom-case-management' },
+      body: JSON.stringify({ query: '{ person(pnc: "2002/0949875C") { id } }' }),
+    });
+    const answer = (await early.json()) as { data: { person: unknown }; errors?: { extensions: Record<string, unknown> }[] };
+    expect(answer.data.person).toBeNull();
+    expect(answer.errors?.map((error) => [error.extensions.code, error.extensions.reason])).toEqual([['AGENCY_UNAVAILABLE', 'not-linked']]);
 
     await until(() => STARTED.test(gateway?.output() ?? ''), 90_000);
     const ready = await fetch(`${base}/ready`);

@@ -75,7 +75,12 @@ export class IdentityDirectory {
 
   /** The index, as one request sees it. */
   current(): IdentityIndex {
-    return new StoredIdentityIndex(this.store, this.totals, (agency) => this.loaded.has(agency));
+    return new StoredIdentityIndex(
+      this.store,
+      this.totals,
+      (agency) => this.loaded.has(agency),
+      this.feeds.map((feed) => feed.agency),
+    );
   }
 
   feedStatus(): FeedStatus[] {

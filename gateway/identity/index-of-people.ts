@@ -41,6 +41,8 @@ export interface IdentityIndex {
   size(): Promise<number>;
   /** Whether the index knows whom this agency holds (its identity feed has loaded at least once). */
   knowsHoldingsOf(agency: string): boolean;
+  /** The agencies whose holdings the index does not know yet, in registry order. */
+  notYetLoaded(): string[];
   /** A page of the people this agency holds, by gateway id after `after`. */
   peopleHeldBy(agency: string, after: string | null, limit: number): Promise<LinkedPerson[]>;
 }
@@ -103,10 +105,15 @@ export class StoredIdentityIndex implements IdentityIndex {
     private readonly store: IdentityStore,
     private readonly totals: IndexTotals,
     private readonly loaded: (agency: string) => boolean,
+    private readonly agencies: readonly string[],
   ) {}
 
   knowsHoldingsOf(agency: string): boolean {
     return this.loaded(agency);
+  }
+
+  notYetLoaded(): string[] {
+    return this.agencies.filter((agency) => !this.loaded(agency));
   }
 
   size(): Promise<number> {
