@@ -186,11 +186,11 @@ describe('the weights behind each candidate in the IG console', () => {
     expect(housingSpelling).toBeDefined();
     const id = await gatewayIdOf(person);
     // Everyone else's spelling: police see it exact; housing, who spell both names otherwise, see their own spelling's weights.
-    expect(weightsOn(await byName(agencyOfficer('police'), person), 'candidate').get(id)?.weights.map((w) => w.agreement)).toEqual([
-      'Exact',
-      'Exact',
-      'Exact',
-    ]);
+    expect(
+      weightsOn(await byName(agencyOfficer('police'), person), 'candidate')
+        .get(id)
+        ?.weights.map((w) => w.agreement),
+    ).toEqual(['Exact', 'Exact', 'Exact']);
     const housing = weightsOn(await byName(agencyOfficer('housing'), person), 'candidate').get(id);
     expect(housing?.weights.map((w) => w.agreement)).not.toContain('Different');
     expect(housing?.weights.slice(0, 2).map((w) => w.agreement)).toEqual(['Similar spelling', 'Similar spelling']);
