@@ -99,13 +99,13 @@ describe('drug service system faults', () => {
   it('down: the adapter says the agency answered with an error status', async () => {
     sim.app.faults.set({ mode: 'down' });
     await expect(adapter().records([served[0]!.drugs.reference])).rejects.toMatchObject({ agency: 'drugs', reason: 'error-status' });
-    await expect(adapter().identities()).rejects.toSatisfy((e) => e instanceof AgencyUnavailableError && e.reason === 'error-status');
+    await expect(adapter().identityChanges(null)).rejects.toSatisfy((e) => e instanceof AgencyUnavailableError && e.reason === 'error-status');
   });
 
   it('malformed: the adapter reports a malformed payload', async () => {
     sim.app.faults.set({ mode: 'malformed' });
     await expect(adapter().records([served[0]!.drugs.reference])).rejects.toMatchObject({ reason: 'malformed-payload' });
-    await expect(adapter().identities()).rejects.toMatchObject({ reason: 'malformed-payload' });
+    await expect(adapter().identityChanges(null)).rejects.toMatchObject({ reason: 'malformed-payload' });
   });
 
   it('slower than the timeout: the adapter gives up with a timeout', async () => {
