@@ -165,7 +165,7 @@ export function describeSimulatorInput(title: string, sim: RunningSimulator, bat
  * 500 at a time, with the agency's own spellings and identifiers made canonical; loosely keyed identifiers are tidied and one
  * failing its check is dropped. `served` are the people the agency knows, `keyOf` their reference there.
  */
-export function describeIdentityFeed(
+export function describeIdentityChangeFeed(
   title: string,
   module: AgencyModule,
   sim: RunningSimulator,

@@ -41,7 +41,7 @@ export interface IdentityChangePage {
 /** The agency no longer serves the cursor it was given (its feed was rebuilt): read again from the start. */
 export class IdentityFeedRestartedError extends Error {
   constructor(readonly agency: string) {
-    super(`${agency}'s identity feed no longer serves the cursor it gave: it must be read again from the start`);
+    super(`${agency}'s identity change feed no longer serves the cursor it gave: it must be read again from the start`);
     this.name = 'IdentityFeedRestartedError';
   }
 }
