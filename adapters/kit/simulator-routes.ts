@@ -9,7 +9,7 @@ import type { Router } from 'express';
 import type { z } from 'zod';
 
 /** Every agency's openapi.yaml answers 400 with `Problem`: `{ error: string }`. */
-export interface Problem {
+interface Problem {
   error: string;
 }
 
