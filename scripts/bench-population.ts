@@ -1,13 +1,16 @@
 /**
  * `npm run bench:population`: what the synthetic population costs at scale (ADR 0155). Makes BENCH_SIZE people one
  * at a time without holding them (time and this process's RSS), then starts one agency's simulator in its own
- * process over the same population (`adapters/serve.ts`), reads its whole identity feed 500 at a time, and prints the
- * time taken and the simulator's RSS (current and peak, from /proc).
+ * process over the same population (`adapters/serve.ts`), reads its identity change feed from the start to its end
+ * 500 at a time (everyone the agency holds, as the gateway's first load does), and prints the time taken and the
+ * simulator's RSS (current and peak, from /proc).
  */
 import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { z } from 'zod';
+import { IDENTITY_CHANGES_PATH } from '../adapters/kit/identity-changes.js';
+import { CONTRACT_LIMITS } from '../adapters/kit/identity-feed.js';
 import { createPopulation, POPULATION_SIZE_LIMIT } from '../adapters/population/generate.js';
 import { agencyNames } from '../adapters/registry.js';
 
@@ -18,6 +21,9 @@ const env = z
     BENCH_GENERATE: z.enum(['yes', 'no']).default('yes'),
   })
   .parse(process.env);
+
+/** A change page as far as this count needs it: the changes are counted, not read. */
+const ChangePage = z.object({ items: z.array(z.unknown()), cursor: z.string().min(1), more: z.boolean() });
 
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
 
@@ -58,18 +64,20 @@ try {
   const began = performance.now();
   let items = 0;
   let pages = 0;
-  let cursor: string | null = null;
-  do {
-    const query: string = cursor === null ? '?limit=500' : `?limit=500&cursor=${encodeURIComponent(cursor)}`;
-    const page = (await (await fetch(`${url}/identities${query}`)).json()) as { items: unknown[]; nextCursor: string | null };
+  let after: string | null = null;
+  let more = true;
+  while (more) {
+    const query: string = `?limit=${CONTRACT_LIMITS.identityPage}${after === null ? '' : `&after=${encodeURIComponent(after)}`}`;
+    const page = ChangePage.parse(await (await fetch(`${url}${IDENTITY_CHANGES_PATH}${query}`)).json());
     items += page.items.length;
     pages += 1;
-    cursor = page.nextCursor;
-  } while (cursor !== null);
+    after = page.cursor;
+    more = page.more;
+  }
   const seconds = (performance.now() - began) / 1000;
   const read = await rssOf(pid);
   console.log(
-    `  whole identity feed: ${items.toLocaleString('en-GB')} items in ${pages} pages, ${seconds.toFixed(1)} s (${((seconds * 1000) / pages).toFixed(0)} ms a page); RSS ${mb(read.rss)}, peak ${mb(read.peak)}`,
+    `  identity change feed from the start: ${items.toLocaleString('en-GB')} records in ${pages} pages, ${seconds.toFixed(1)} s (${((seconds * 1000) / pages).toFixed(0)} ms a page); RSS ${mb(read.rss)}, peak ${mb(read.peak)}`,
   );
 } finally {
   child.kill('SIGTERM');

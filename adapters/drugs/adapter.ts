@@ -1,11 +1,10 @@
 /**
- * The drugs adapter: the drug service's identity feed as partnership identity records, and its case records
+ * The drugs adapter: the drug service's identity change feed as partnership identity records, and its case records
  * mapped onto the unified schema's `DrugServiceRecord` (schema.graphql).
  */
-import type { IdentifierKind } from '../../schema/identifiers.js';
-import type { AdapterOptions, AgencyAdapter, AgencyEvent, IdentityRecord } from '../kit/contract.js';
-import { canonicalIdentifiers, inBatches, readWholeFeed } from '../kit/feeds.js';
-import { BATCH_LIMIT, createDrugServiceApi, type ServiceUser, type ServiceUserEvent, type ServiceUserIdentity } from './client.js';
+import type { AdapterOptions, AgencyAdapter, AgencyEvent } from '../kit/contract.js';
+import { inBatches } from '../kit/feeds.js';
+import { BATCH_LIMIT, createDrugServiceApi, type ServiceUser, type ServiceUserEvent } from './client.js';
 
 export type DrugSubstance = ServiceUser['testsOnArrest'][number]['substancesDetected'][number];
 export type TreatmentModality = 'OPIOID_SUBSTITUTION' | 'PSYCHOSOCIAL' | 'DETOX' | 'RESIDENTIAL';
@@ -69,12 +68,6 @@ export function toDrugServiceRecord(user: ServiceUser): DrugServiceRecord {
   };
 }
 
-export function toIdentityRecord(item: ServiceUserIdentity): IdentityRecord {
-  const held: Record<IdentifierKind, string | null> = { pnc: item.pncId, cro: item.croNumber, nomsNumber: item.nomsNumber, crn: item.crn };
-  const identifiers = canonicalIdentifiers(held);
-  return { agency: 'drugs', key: item.serviceUserRef, identifiers, givenName: item.firstName, familyName: item.lastName, dateOfBirth: item.dob };
-}
-
 /** A positive test on arrest from the service's feed, as the partnership's event; negative tests are not alerted on (null). */
 export function toAgencyEvent(event: ServiceUserEvent): AgencyEvent | null {
   const { test } = event;
@@ -95,9 +88,6 @@ export function createDrugsAdapter(options: AdapterOptions): AgencyAdapter<DrugS
   const api = createDrugServiceApi(options);
   return {
     identityChanges: (after) => api.identityChanges(after),
-    async identities() {
-      return (await readWholeFeed('drugs', (cursor) => api.identityPage(cursor))).map(toIdentityRecord);
-    },
 
     async records(keys) {
       const asked = new Set(keys);

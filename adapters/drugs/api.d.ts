@@ -21,23 +21,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/identities": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Page through every service user's identifying details. */
-        get: operations["listServiceUserIdentities"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/service-users/batch": {
         parameters: {
             query?: never;
@@ -119,24 +102,6 @@ export interface components {
             /** Format: date-time */
             recordedAt: string;
             test: components["schemas"]["TestOnArrest"];
-        };
-        ServiceUserIdentityPage: {
-            items: components["schemas"]["ServiceUserIdentity"][];
-            /** @description Pass as cursor for the next page; null on the last page. */
-            nextCursor: string | null;
-        };
-        ServiceUserIdentity: {
-            /** @description The service's own reference. */
-            serviceUserRef: string;
-            firstName: string;
-            lastName: string;
-            /** Format: date */
-            dob: string;
-            /** @description PNC ID as received from custody. */
-            pncId: string | null;
-            croNumber: string | null;
-            nomsNumber: string | null;
-            crn: string | null;
         };
         BatchRequest: {
             /** @description Service references. */
@@ -248,39 +213,6 @@ export interface operations {
             };
             /** @description The cursor is no longer served (the feed was rebuilt); read again from the start. */
             410: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    listServiceUserIdentities: {
-        parameters: {
-            query?: {
-                /** @description The nextCursor of the previous page; omit for the first page. */
-                cursor?: string;
-                limit?: number;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description One page of service-user identities. */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ServiceUserIdentityPage"];
-                };
-            };
-            /** @description The cursor or limit is not valid. */
-            400: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -17,29 +17,11 @@ export const IdentityChangePage = SharedIdentityChangePage satisfies z.ZodType<S
 
 /** The most references one batch call may carry (openapi.yaml, BatchRequest.keys.maxItems). */
 export const BATCH_LIMIT = 100;
-/** The largest identity page the system serves. */
-export const IDENTITY_PAGE_LIMIT = 500;
 /** The largest page of the event feed. */
 export const EVENT_PAGE_LIMIT = 500;
 
 const isoDate = z.iso.date();
 const daysOf28 = z.number().int().min(0).max(28);
-
-export const ServiceUserIdentity = z.object({
-  serviceUserRef: z.string().min(1),
-  firstName: z.string(),
-  lastName: z.string(),
-  dob: isoDate,
-  pncId: z.string().nullable(),
-  croNumber: z.string().nullable(),
-  nomsNumber: z.string().nullable(),
-  crn: z.string().nullable(),
-}) satisfies z.ZodType<Schemas['ServiceUserIdentity']>;
-
-export const ServiceUserIdentityPage = z.object({
-  items: z.array(ServiceUserIdentity),
-  nextCursor: z.string().min(1).nullable(),
-}) satisfies z.ZodType<Schemas['ServiceUserIdentityPage']>;
 
 export const BatchRequest = z.object({
   keys: z.array(z.string().min(1)).min(1).max(BATCH_LIMIT),
@@ -106,15 +88,12 @@ export const ServiceUserEventPage = z.object({
   cursor: z.string().min(1).nullable(),
 }) satisfies z.ZodType<Schemas['ServiceUserEventPage']>;
 
-export type ServiceUserIdentity = z.infer<typeof ServiceUserIdentity>;
 export type ServiceUser = z.infer<typeof ServiceUser>;
 export type ServiceUserEvent = z.infer<typeof ServiceUserEvent>;
 
 export interface DrugServiceApi {
   /** One page of the identity change feed after `after` (null: from the start). */
   identityChanges(after: string | null): Promise<IdentityChangePageOf>;
-  /** One page of the identity feed; `cursor` is the previous page's `nextCursor`. */
-  identityPage(cursor: string | undefined): Promise<z.infer<typeof ServiceUserIdentityPage>>;
   /** Service users for at most BATCH_LIMIT service references; unknown references are left out. */
   serviceUsersBatch(keys: readonly string[]): Promise<ServiceUser[]>;
   /** One page of the event feed after the cursor (null: from the start). */
@@ -125,7 +104,6 @@ export function createDrugServiceApi(options: AdapterOptions): DrugServiceApi {
   const upstream = createUpstream({ agency: 'drugs', ...options });
   return {
     identityChanges: readIdentityChanges('drugs', upstream),
-    identityPage: (cursor) => upstream.get('/identities', { cursor, limit: IDENTITY_PAGE_LIMIT }, ServiceUserIdentityPage),
     serviceUsersBatch: async (keys) => (await upstream.post('/service-users/batch', { keys }, ServiceUserBatch)).records,
     events: (after) => upstream.get('/events', { after: after ?? undefined, limit: EVENT_PAGE_LIMIT }, ServiceUserEventPage),
   };

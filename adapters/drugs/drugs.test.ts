@@ -1,7 +1,15 @@
 import { type GraphQLObjectType, graphql } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { describeIdentityFeed, describeModuleSchema, describeSimulatorInput, schemaWith, selection, upperSnake, useSimulator } from '../kit/agency-test-kit.js';
+import {
+  describeIdentityChangeFeed,
+  describeModuleSchema,
+  describeSimulatorInput,
+  schemaWith,
+  selection,
+  upperSnake,
+  useSimulator,
+} from '../kit/agency-test-kit.js';
 import { AgencyUnavailableError } from '../kit/errors.js';
 import { KEYS_PER_CALL } from '../kit/feeds.js';
 import { type RunningSimulator, startSimulator } from '../kit/simulator.js';
@@ -22,7 +30,12 @@ const newestFirst =
 const sim = useSimulator(() => drugs.createSimulator(population));
 const adapter = (timeoutMs = 2_000) => drugs.createAdapter({ baseUrl: sim.url, timeoutMs });
 
-describeIdentityFeed('drug service identity feed', drugs, sim, { agency: 'drugs', population, served: served, keyOf: (p) => p.drugs?.reference ?? '' });
+describeIdentityChangeFeed('drug service identity change feed', drugs, sim, {
+  agency: 'drugs',
+  population,
+  served: served,
+  keyOf: (p) => p.drugs?.reference ?? '',
+});
 
 describe('drug service records', () => {
   it('fetches 150 service users in batches of KEYS_PER_CALL', async () => {
@@ -99,13 +112,13 @@ describe('drug service system faults', () => {
   it('down: the adapter says the agency answered with an error status', async () => {
     sim.app.faults.set({ mode: 'down' });
     await expect(adapter().records([served[0]!.drugs.reference])).rejects.toMatchObject({ agency: 'drugs', reason: 'error-status' });
-    await expect(adapter().identities()).rejects.toSatisfy((e) => e instanceof AgencyUnavailableError && e.reason === 'error-status');
+    await expect(adapter().identityChanges(null)).rejects.toSatisfy((e) => e instanceof AgencyUnavailableError && e.reason === 'error-status');
   });
 
   it('malformed: the adapter reports a malformed payload', async () => {
     sim.app.faults.set({ mode: 'malformed' });
     await expect(adapter().records([served[0]!.drugs.reference])).rejects.toMatchObject({ reason: 'malformed-payload' });
-    await expect(adapter().identities()).rejects.toMatchObject({ reason: 'malformed-payload' });
+    await expect(adapter().identityChanges(null)).rejects.toMatchObject({ reason: 'malformed-payload' });
   });
 
   it('slower than the timeout: the adapter gives up with a timeout', async () => {

@@ -8,12 +8,12 @@ import type { SimulatorApp } from '../kit/contract.js';
 import type { EventSource } from '../kit/event-log.js';
 import { populationIdentities } from '../kit/identity-changes.js';
 import { createSimulatorApp } from '../kit/simulator.js';
-import { identityAndBatchRoutes } from '../kit/simulator-routes.js';
+import { batchRoute } from '../kit/simulator-routes.js';
 import { type StreamedRecords, streamedRecords } from '../kit/streamed-records.js';
 import { builtInSlice, type PopulationSlice } from '../population/slice.js';
-import { asSeenBy, type DrugsFacts, type Population } from '../population/types.js';
+import type { DrugsFacts, Population } from '../population/types.js';
 import type { components } from './api.js';
-import { BatchRequest, IDENTITY_PAGE_LIMIT } from './client.js';
+import { BatchRequest } from './client.js';
 
 type Schemas = components['schemas'];
 
@@ -107,42 +107,16 @@ export function createDrugsSimulator(population: Population): SimulatorApp {
     },
     (serviceUserRef) => population.indexOf('drugsReference', serviceUserRef),
   );
-  const identityAt = (index: number): Schemas['ServiceUserIdentity'] | null => {
-    const person = population.person(index);
-    if (!person.drugs) return null;
-    const seen = asSeenBy(person, 'drugs');
-    return {
-      serviceUserRef: person.drugs.reference,
-      firstName: seen.givenName,
-      lastName: seen.familyName,
-      dob: seen.dateOfBirth,
-      pncId: seen.pnc,
-      croNumber: seen.cro,
-      nomsNumber: seen.nomsNumber,
-      crn: seen.crn,
-    };
-  };
-
   return createSimulatorApp({
     identities: populationIdentities('drugs', drugsPopulation, population),
     agency: 'drugs',
     openapiPath: fileURLToPath(new URL('./openapi.yaml', import.meta.url)),
     events: drugsEvents(population, serviceUsers),
-    routes: identityAndBatchRoutes(
-      {
-        path: '/identities',
-        positions: population.size,
-        itemAt: identityAt,
-        cursor: { kind: 'position' },
-        maxLimit: IDENTITY_PAGE_LIMIT,
-        refusal: 'bad identity query',
-      },
-      {
-        path: '/service-users/batch',
-        request: BatchRequest,
-        recordOf: serviceUsers.byKey,
-        refusal: 'the body must be {"keys": [1 to 100 service references]}',
-      },
-    ),
+    routes: batchRoute({
+      path: '/service-users/batch',
+      request: BatchRequest,
+      recordOf: serviceUsers.byKey,
+      refusal: 'the body must be {"keys": [1 to 100 service references]}',
+    }),
   });
 }

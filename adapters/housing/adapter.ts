@@ -1,11 +1,10 @@
 /**
- * The housing adapter: the council's identity feed as partnership identity records, and its case
+ * The housing adapter: the council's identity change feed as partnership identity records, and its case
  * records mapped onto the unified schema's `HousingRecord` (schema.graphql).
  */
-import type { IdentifierKind } from '../../schema/identifiers.js';
-import type { AdapterOptions, AgencyAdapter, AgencyEvent, IdentityRecord } from '../kit/contract.js';
-import { canonicalIdentifiers, inBatches, readWholeFeed } from '../kit/feeds.js';
-import { BATCH_LIMIT, type Client, type ClientEvent, type ClientIdentity, createHousingApi } from './client.js';
+import type { AdapterOptions, AgencyAdapter, AgencyEvent } from '../kit/contract.js';
+import { inBatches } from '../kit/feeds.js';
+import { BATCH_LIMIT, type Client, type ClientEvent, createHousingApi } from './client.js';
 
 export type AccommodationStatus = 'SETTLED' | 'TEMPORARY' | 'SUPPORTED' | 'ROUGH_SLEEPING' | 'NO_FIXED_ABODE';
 export type SupportReferralStatus = 'OPEN' | 'ACCEPTED' | 'DECLINED' | 'CLOSED';
@@ -65,17 +64,6 @@ export function toHousingRecord(client: Client): HousingRecord {
   };
 }
 
-export function toIdentityRecord(item: ClientIdentity): IdentityRecord {
-  const held: Record<IdentifierKind, string | null> = {
-    pnc: item.pncId,
-    cro: item.croNumber,
-    nomsNumber: item.prisonNumber,
-    crn: item.probationCrn,
-  };
-  const identifiers = canonicalIdentifiers(held);
-  return { agency: 'housing', key: item.housingRef, identifiers, givenName: item.forename, familyName: item.surname, dateOfBirth: item.dateOfBirth };
-}
-
 const STATUS_WORDS: Record<AccommodationStatus, string> = {
   SETTLED: 'settled accommodation',
   TEMPORARY: 'temporary accommodation',
@@ -104,9 +92,6 @@ export function createHousingAdapter(options: AdapterOptions): AgencyAdapter<Hou
   const api = createHousingApi(options);
   return {
     identityChanges: (after) => api.identityChanges(after),
-    async identities() {
-      return (await readWholeFeed('housing', (cursor) => api.identityPage(cursor))).map(toIdentityRecord);
-    },
 
     async records(keys) {
       const asked = new Set(keys);

@@ -21,23 +21,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/identities": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Page through every client's identifying details. */
-        get: operations["listClientIdentities"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/clients/batch": {
         parameters: {
             query?: never;
@@ -120,24 +103,6 @@ export interface components {
             recordedAt: string;
             previous: components["schemas"]["Accommodation"];
             current: components["schemas"]["Accommodation"];
-        };
-        ClientIdentityPage: {
-            items: components["schemas"]["ClientIdentity"][];
-            /** @description Pass as cursor for the next page; null on the last page. */
-            nextCursor: string | null;
-        };
-        ClientIdentity: {
-            /** @description The council's housing reference. */
-            housingRef: string;
-            forename: string;
-            surname: string;
-            /** Format: date */
-            dateOfBirth: string;
-            /** @description Probation case reference number, where probation shared it. */
-            probationCrn: string | null;
-            pncId: string | null;
-            croNumber: string | null;
-            prisonNumber: string | null;
         };
         BatchRequest: {
             /** @description Housing references. */
@@ -241,39 +206,6 @@ export interface operations {
             };
             /** @description The cursor is no longer served (the feed was rebuilt); read again from the start. */
             410: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    listClientIdentities: {
-        parameters: {
-            query?: {
-                /** @description The nextCursor of the previous page; omit for the first page. */
-                cursor?: string;
-                limit?: number;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description One page of client identities. */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ClientIdentityPage"];
-                };
-            };
-            /** @description The cursor or limit is not valid. */
-            400: {
                 headers: {
                     [name: string]: unknown;
                 };

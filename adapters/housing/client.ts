@@ -17,28 +17,10 @@ export const IdentityChangePage = SharedIdentityChangePage satisfies z.ZodType<S
 
 /** The most references one batch call may carry (openapi.yaml, BatchRequest.keys.maxItems). */
 export const BATCH_LIMIT = 100;
-/** The largest identity page the system serves. */
-export const IDENTITY_PAGE_LIMIT = 500;
 /** The largest page of the event feed. */
 export const EVENT_PAGE_LIMIT = 500;
 
 const isoDate = z.iso.date();
-
-export const ClientIdentity = z.object({
-  housingRef: z.string().min(1),
-  forename: z.string(),
-  surname: z.string(),
-  dateOfBirth: isoDate,
-  probationCrn: z.string().nullable(),
-  pncId: z.string().nullable(),
-  croNumber: z.string().nullable(),
-  prisonNumber: z.string().nullable(),
-}) satisfies z.ZodType<Schemas['ClientIdentity']>;
-
-export const ClientIdentityPage = z.object({
-  items: z.array(ClientIdentity),
-  nextCursor: z.string().min(1).nullable(),
-}) satisfies z.ZodType<Schemas['ClientIdentityPage']>;
 
 export const BatchRequest = z.object({
   keys: z.array(z.string().min(1)).min(1).max(BATCH_LIMIT),
@@ -95,15 +77,12 @@ export const ClientEventPage = z.object({
   cursor: z.string().min(1).nullable(),
 }) satisfies z.ZodType<Schemas['ClientEventPage']>;
 
-export type ClientIdentity = z.infer<typeof ClientIdentity>;
 export type Client = z.infer<typeof Client>;
 export type ClientEvent = z.infer<typeof ClientEvent>;
 
 export interface HousingApi {
   /** One page of the identity change feed after `after` (null: from the start). */
   identityChanges(after: string | null): Promise<IdentityChangePageOf>;
-  /** One page of the identity feed; `cursor` is the previous page's `nextCursor`. */
-  identityPage(cursor: string | undefined): Promise<z.infer<typeof ClientIdentityPage>>;
   /** Clients for at most BATCH_LIMIT housing references; unknown references are left out. */
   clientsBatch(keys: readonly string[]): Promise<Client[]>;
   /** One page of the event feed after the cursor (null: from the start). */
@@ -114,7 +93,6 @@ export function createHousingApi(options: AdapterOptions): HousingApi {
   const upstream = createUpstream({ agency: 'housing', ...options });
   return {
     identityChanges: readIdentityChanges('housing', upstream),
-    identityPage: (cursor) => upstream.get('/identities', { cursor, limit: IDENTITY_PAGE_LIMIT }, ClientIdentityPage),
     clientsBatch: async (keys) => (await upstream.post('/clients/batch', { keys }, ClientBatch)).records,
     events: (after) => upstream.get('/events', { after: after ?? undefined, limit: EVENT_PAGE_LIMIT }, ClientEventPage),
   };

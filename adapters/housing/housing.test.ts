@@ -1,7 +1,15 @@
 import { type GraphQLObjectType, graphql } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { describeIdentityFeed, describeModuleSchema, describeSimulatorInput, schemaWith, selection, upperSnake, useSimulator } from '../kit/agency-test-kit.js';
+import {
+  describeIdentityChangeFeed,
+  describeModuleSchema,
+  describeSimulatorInput,
+  schemaWith,
+  selection,
+  upperSnake,
+  useSimulator,
+} from '../kit/agency-test-kit.js';
 import { AgencyUnavailableError } from '../kit/errors.js';
 import { KEYS_PER_CALL } from '../kit/feeds.js';
 import { type RunningSimulator, startSimulator } from '../kit/simulator.js';
@@ -22,7 +30,12 @@ const newestFirst =
 const sim = useSimulator(() => housing.createSimulator(population));
 const adapter = (timeoutMs = 2_000) => housing.createAdapter({ baseUrl: sim.url, timeoutMs });
 
-describeIdentityFeed('housing identity feed', housing, sim, { agency: 'housing', population, served: housed, keyOf: (p) => p.housing?.reference ?? '' });
+describeIdentityChangeFeed('housing identity change feed', housing, sim, {
+  agency: 'housing',
+  population,
+  served: housed,
+  keyOf: (p) => p.housing?.reference ?? '',
+});
 
 describe('housing records', () => {
   it('fetches 150 clients in batches of KEYS_PER_CALL', async () => {
@@ -91,13 +104,13 @@ describe('housing system faults', () => {
   it('down: the adapter says the agency answered with an error status', async () => {
     sim.app.faults.set({ mode: 'down' });
     await expect(adapter().records([housed[0]!.housing.reference])).rejects.toMatchObject({ agency: 'housing', reason: 'error-status' });
-    await expect(adapter().identities()).rejects.toSatisfy((e) => e instanceof AgencyUnavailableError && e.reason === 'error-status');
+    await expect(adapter().identityChanges(null)).rejects.toSatisfy((e) => e instanceof AgencyUnavailableError && e.reason === 'error-status');
   });
 
   it('malformed: the adapter reports a malformed payload', async () => {
     sim.app.faults.set({ mode: 'malformed' });
     await expect(adapter().records([housed[0]!.housing.reference])).rejects.toMatchObject({ reason: 'malformed-payload' });
-    await expect(adapter().identities()).rejects.toMatchObject({ reason: 'malformed-payload' });
+    await expect(adapter().identityChanges(null)).rejects.toMatchObject({ reason: 'malformed-payload' });
   });
 
   it('slower than the timeout: the adapter gives up with a timeout', async () => {

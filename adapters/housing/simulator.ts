@@ -8,13 +8,13 @@ import type { SimulatorApp } from '../kit/contract.js';
 import type { EventSource } from '../kit/event-log.js';
 import { populationIdentities } from '../kit/identity-changes.js';
 import { createSimulatorApp } from '../kit/simulator.js';
-import { identityAndBatchRoutes } from '../kit/simulator-routes.js';
+import { batchRoute } from '../kit/simulator-routes.js';
 import { type StreamedRecords, streamedRecords } from '../kit/streamed-records.js';
 import { inventAddress } from '../population/names.js';
 import { builtInSlice, type PopulationSlice } from '../population/slice.js';
-import { asSeenBy, type HousingFacts, type Population } from '../population/types.js';
+import type { HousingFacts, Population } from '../population/types.js';
 import type { components } from './api.js';
-import { BatchRequest, IDENTITY_PAGE_LIMIT } from './client.js';
+import { BatchRequest } from './client.js';
 
 type Schemas = components['schemas'];
 
@@ -106,37 +106,16 @@ export function createHousingSimulator(population: Population): SimulatorApp {
     },
     (housingRef) => population.indexOf('housingReference', housingRef),
   );
-  const identityAt = (index: number): Schemas['ClientIdentity'] | null => {
-    const person = population.person(index);
-    if (!person.housing) return null;
-    const seen = asSeenBy(person, 'housing');
-    return {
-      housingRef: person.housing.reference,
-      forename: seen.givenName,
-      surname: seen.familyName,
-      dateOfBirth: seen.dateOfBirth,
-      probationCrn: seen.crn,
-      pncId: seen.pnc,
-      croNumber: seen.cro,
-      prisonNumber: seen.nomsNumber,
-    };
-  };
-
   return createSimulatorApp({
     identities: populationIdentities('housing', housingPopulation, population),
     agency: 'housing',
     openapiPath: fileURLToPath(new URL('./openapi.yaml', import.meta.url)),
     events: housingEvents(population, clients),
-    routes: identityAndBatchRoutes(
-      {
-        path: '/identities',
-        positions: population.size,
-        itemAt: identityAt,
-        cursor: { kind: 'position' },
-        maxLimit: IDENTITY_PAGE_LIMIT,
-        refusal: 'bad identity query',
-      },
-      { path: '/clients/batch', request: BatchRequest, recordOf: clients.byKey, refusal: 'the body must be {"keys": [1 to 100 housing references]}' },
-    ),
+    routes: batchRoute({
+      path: '/clients/batch',
+      request: BatchRequest,
+      recordOf: clients.byKey,
+      refusal: 'the body must be {"keys": [1 to 100 housing references]}',
+    }),
   });
 }

@@ -8,7 +8,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { canonicalIdentifier, IDENTIFIER_KINDS, mintCro, mintPnc } from '../../schema/identifiers.js';
 import { populationOf } from '../population/generate.js';
 import { type AgencyName, asSeenBy, type Population, type SyntheticPerson } from '../population/types.js';
-import type { AgencyModule, SimulatorApp } from './contract.js';
+import type { AgencyAdapter, AgencyModule, IdentityRecord, SimulatorApp } from './contract.js';
+import { IDENTITY_CHANGES_PATH } from './identity-changes.js';
+import { CONTRACT_LIMITS } from './identity-feed.js';
 import { type RunningSimulator, startSimulator } from './simulator.js';
 
 /**
@@ -41,6 +43,25 @@ export function useSimulator(create: () => SimulatorApp): RunningSimulator {
     },
     close: () => current().close(),
   };
+}
+
+/**
+ * Everyone the agency holds, as its adapter reads the identity change feed from the start: there every record appears
+ * once, so none is null (a null would be a record gone before it was ever given).
+ */
+export async function identitiesFromTheStart(adapter: AgencyAdapter): Promise<IdentityRecord[]> {
+  const records: IdentityRecord[] = [];
+  let after: string | null = null;
+  for (let pages = 0; pages < 1_000; pages++) {
+    const page = await adapter.identityChanges(after);
+    for (const { key, record } of page.changes) {
+      if (record === null) throw new Error(`the change feed read from the start says ${key} is no longer held`);
+      records.push(record);
+    }
+    if (!page.more) return records;
+    after = page.cursor;
+  }
+  throw new Error('the change feed never ended');
 }
 
 /** Population facts are kebab-case; the SDL's enum values are the same words in UPPER_SNAKE_CASE. */
@@ -111,7 +132,7 @@ export function describeModuleSchema(module: AgencyModule, section: { type: stri
 }
 
 /**
- * The simulator refuses a bad batch body or identity query with 400 and a reason. `keyLetter` starts the
+ * The simulator refuses a bad batch body or identity change query with 400 and a reason. `keyLetter` starts the
  * made-up keys, so they look like the agency's own.
  */
 export function describeSimulatorInput(title: string, sim: RunningSimulator, batch: { path: string; keyLetter: string }): void {
@@ -131,8 +152,8 @@ export function describeSimulatorInput(title: string, sim: RunningSimulator, bat
       expect(((await response.json()) as { error: string }).error).toMatch(/keys|JSON/);
     });
 
-    it.each(['limit=0', 'limit=501', 'limit=ten', 'cursor=abc'])('rejects the identity query %s with 400', async (query) => {
-      const response = await fetch(`${sim.url}/identities?${query}`);
+    it.each(['limit=0', 'limit=501', 'limit=ten', 'after=abc'])('rejects the identity change query %s with 400', async (query) => {
+      const response = await fetch(`${sim.url}${IDENTITY_CHANGES_PATH}?${query}`);
       expect(response.status).toBe(400);
       expect(((await response.json()) as { error: string }).error).toMatch(/limit|cursor/);
     });
@@ -140,11 +161,11 @@ export function describeSimulatorInput(title: string, sim: RunningSimulator, bat
 }
 
 /**
- * The identity feed for an agency whose records are keyed by a local reference: complete, paged 500 at a time,
- * with the agency's own spellings and identifiers made canonical; loosely keyed identifiers are tidied and one
+ * The identity change feed for an agency whose records are keyed by a local reference: complete from the start, paged
+ * 500 at a time, with the agency's own spellings and identifiers made canonical; loosely keyed identifiers are tidied and one
  * failing its check is dropped. `served` are the people the agency knows, `keyOf` their reference there.
  */
-export function describeIdentityFeed(
+export function describeIdentityChangeFeed(
   title: string,
   module: AgencyModule,
   sim: RunningSimulator,
@@ -152,13 +173,13 @@ export function describeIdentityFeed(
 ): void {
   const { agency, population, served, keyOf } = feed;
   describe(title, () => {
-    it('pages through everyone the agency knows, with the names and identifiers it records, canonical', async () => {
+    it('gives everyone the agency knows from the start of its change feed, 500 a page, with the names and identifiers it records, canonical', async () => {
       // Enough people for two pages, and the agency's own spellings among them.
       expect(served.length).toBeGreaterThan(500);
       expect(served.some((p) => asSeenBy(p, agency).givenName !== p.givenName || asSeenBy(p, agency).familyName !== p.familyName)).toBe(true);
-      const records = await module.createAdapter({ baseUrl: sim.url, timeoutMs: 2_000 }).identities();
+      const records = await identitiesFromTheStart(module.createAdapter({ baseUrl: sim.url, timeoutMs: 2_000 }));
 
-      expect(sim.app.stats.counts()['GET /identities']).toBe(Math.ceil(served.length / 500));
+      expect(sim.app.stats.counts()[`GET ${IDENTITY_CHANGES_PATH}`]).toBe(Math.ceil(served.length / CONTRACT_LIMITS.identityPage));
       expect(records).toHaveLength(served.length);
       const byKey = new Map(records.map((r) => [r.key, r]));
       for (const person of served) {
@@ -197,7 +218,7 @@ export function describeIdentityFeed(
       };
       const local = await startSimulator(module.createSimulator(populationOf(population, [loose])));
       try {
-        const [record] = await module.createAdapter({ baseUrl: local.url, timeoutMs: 2_000 }).identities();
+        const [record] = await identitiesFromTheStart(module.createAdapter({ baseUrl: local.url, timeoutMs: 2_000 }));
         expect(record?.identifiers).toEqual({ pnc, nomsNumber: 'A1234BC', crn: 'X123456' });
       } finally {
         await local.close();

@@ -59,61 +59,6 @@ export function describeConformance(module: AgencyModule, options: ConformanceOp
       });
     });
 
-    describe('identity feed', () => {
-      it('gives everyone the agency knows, once, with the name and canonical identifiers it records', async () => {
-        const records = await adapter().identities();
-        expect(records).toHaveLength(served.length);
-        const byKey = new Map(records.map((record) => [record.key, record]));
-        for (const { person, facts, key } of served) {
-          const seen = asSeenBy(person, agency);
-          expect(byKey.get(key), key).toEqual({
-            agency,
-            key,
-            identifiers: canonicalIdentifiers(module.population.identifiersOf(person, facts)),
-            givenName: seen.givenName,
-            familyName: seen.familyName,
-            dateOfBirth: person.dateOfBirth,
-          });
-        }
-        for (const record of records) {
-          for (const [kind, value] of Object.entries(record.identifiers)) {
-            expect(IDENTIFIER_KINDS).toContain(kind);
-            expect(canonicalIdentifier(kind as (typeof IDENTIFIER_KINDS)[number], value)).toEqual({ ok: true, value });
-          }
-        }
-      });
-
-      it('pages: every item once over small pages, the last page saying there is no next', async () => {
-        const limit = Math.max(1, Math.ceil(served.length / 4));
-        const seen: unknown[] = [];
-        let cursor: string | null = null;
-        let pages = 0;
-        do {
-          const query: string = `?limit=${limit}${cursor === null ? '' : `&cursor=${encodeURIComponent(cursor)}`}`;
-          const { status, body } = await getJson(`${routes.identities.path}${query}`);
-          expect(status).toBe(200);
-          const items = body.items as unknown[];
-          expect(items.length).toBeLessThanOrEqual(limit);
-          seen.push(...items);
-          cursor = body.nextCursor as string | null;
-          pages++;
-        } while (cursor !== null && pages < 100);
-        expect(pages).toBe(Math.ceil(served.length / limit));
-        expect(seen).toHaveLength(served.length);
-        expect(new Set(seen.map((item) => JSON.stringify(item))).size).toBe(served.length);
-      });
-
-      it.each(['limit=0', 'limit=ten', 'cursor=not-a-cursor-it-issued'])('refuses %s with 400 and a reason', async (query) => {
-        const { status, body } = await getJson(`${routes.identities.path}?${query}`);
-        expect(status).toBe(400);
-        expect(body.error).toEqual(expect.any(String));
-      });
-
-      it('refuses a page larger than the contract allows', async () => {
-        expect((await getJson(`${routes.identities.path}?limit=${routes.identities.maxLimit + 1}`)).status).toBe(400);
-      });
-    });
-
     describe('identity change feed', () => {
       const readToEnd = async (after: string | null) => {
         const changes: IdentityChange[] = [];
@@ -139,13 +84,48 @@ export function describeConformance(module: AgencyModule, options: ConformanceOp
       const amend = (body: unknown) =>
         fetch(`${sim.url}/__admin/identity-changes`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
-      it('from the start gives every record the identity feed gives, once', async () => {
+      it('read from the start gives everyone the agency knows, once, with the name and canonical identifiers it records', async () => {
         const { changes } = await readToEnd(null);
-        expect(new Set(changes.map((c) => c.key)).size).toBe(changes.length);
-        const records = await adapter().identities();
-        expect(changes.map((c) => c.record).sort((a, b) => (a?.key ?? '').localeCompare(b?.key ?? ''))).toEqual(
-          [...records].sort((a, b) => a.key.localeCompare(b.key)),
-        );
+        expect(changes).toHaveLength(served.length);
+        expect(new Set(changes.map((c) => c.key)).size).toBe(served.length);
+        const byKey = new Map(changes.map((change) => [change.key, change.record]));
+        for (const { person, facts, key } of served) {
+          const seen = asSeenBy(person, agency);
+          expect(byKey.get(key), key).toEqual({
+            agency,
+            key,
+            identifiers: canonicalIdentifiers(module.population.identifiersOf(person, facts)),
+            givenName: seen.givenName,
+            familyName: seen.familyName,
+            dateOfBirth: person.dateOfBirth,
+          });
+        }
+        for (const { record } of changes) {
+          for (const [kind, value] of Object.entries(record?.identifiers ?? {})) {
+            expect(IDENTIFIER_KINDS).toContain(kind);
+            expect(canonicalIdentifier(kind as (typeof IDENTIFIER_KINDS)[number], value)).toEqual({ ok: true, value });
+          }
+        }
+      });
+
+      it('pages: every record once over small pages, each no larger than asked, the last saying no more follow', async () => {
+        const limit = Math.max(1, Math.ceil(served.length / 4));
+        const seen: unknown[] = [];
+        let after: string | null = null;
+        let more = true;
+        for (let pages = 0; more && pages < 100; pages++) {
+          const query: string = `?limit=${limit}${after === null ? '' : `&after=${encodeURIComponent(after)}`}`;
+          const { status, body } = await getJson(`${routes.identityChanges.path}${query}`);
+          expect(status).toBe(200);
+          const items = body.items as unknown[];
+          expect(items.length).toBeLessThanOrEqual(limit);
+          seen.push(...items);
+          after = body.cursor as string;
+          more = body.more as boolean;
+        }
+        expect(more).toBe(false);
+        expect(seen).toHaveLength(served.length);
+        expect(new Set(seen.map((change) => JSON.stringify(change))).size).toBe(served.length);
       });
 
       it('after a cursor gives only what changed since: an amended record, then one no longer held', async () => {
@@ -162,9 +142,9 @@ export function describeConformance(module: AgencyModule, options: ConformanceOp
         expect(sim.app.stats.total()).toBe(1);
       });
 
-      it('refuses a bad limit or a cursor it did not issue with 400, and an amendment that is not one', async () => {
-        for (const query of ['limit=0', `limit=${routes.identities.maxLimit + 1}`, 'after=not-a-cursor']) {
-          const { status, body } = await getJson(`/identity-changes?${query}`);
+      it('refuses a bad limit or a cursor it did not issue with 400 and a reason, and an amendment that is not one', async () => {
+        for (const query of ['limit=0', 'limit=ten', `limit=${routes.identityChanges.maxLimit + 1}`, 'after=not-a-cursor']) {
+          const { status, body } = await getJson(`${routes.identityChanges.path}?${query}`);
           expect(status, query).toBe(400);
           expect(body.error).toEqual(expect.any(String));
         }
@@ -212,13 +192,13 @@ export function describeConformance(module: AgencyModule, options: ConformanceOp
       it('down: error-status', async () => {
         sim.app.faults.set({ mode: 'down' });
         await expect(adapter().records([key()])).rejects.toMatchObject({ agency, reason: 'error-status' });
-        await expect(adapter().identities()).rejects.toSatisfy((e) => e instanceof AgencyUnavailableError && e.reason === 'error-status');
+        await expect(adapter().identityChanges(null)).rejects.toSatisfy((e) => e instanceof AgencyUnavailableError && e.reason === 'error-status');
       });
 
       it('malformed: malformed-payload', async () => {
         sim.app.faults.set({ mode: 'malformed' });
         await expect(adapter().records([key()])).rejects.toMatchObject({ agency, reason: 'malformed-payload' });
-        await expect(adapter().identities()).rejects.toMatchObject({ agency, reason: 'malformed-payload' });
+        await expect(adapter().identityChanges(null)).rejects.toMatchObject({ agency, reason: 'malformed-payload' });
       });
 
       it('slower than the timeout: timeout, without waiting for the answer', async () => {
@@ -242,30 +222,30 @@ export function describeConformance(module: AgencyModule, options: ConformanceOp
       it('is down, malformed or slow when told, and normal again after', async () => {
         expect((await putFaults({ mode: 'down' })).status).toBe(200);
         expect((await getJson('/health')).body).toEqual({ status: 'down', agency });
-        expect((await fetch(`${sim.url}${routes.identities.path}`)).status).toBe(503);
+        expect((await fetch(`${sim.url}${routes.identityChanges.path}`)).status).toBe(503);
         await putFaults({ mode: 'malformed' });
-        const malformed = await fetch(`${sim.url}${routes.identities.path}`);
+        const malformed = await fetch(`${sim.url}${routes.identityChanges.path}`);
         expect(malformed.status).toBe(200);
-        expect(await malformed.text()).not.toMatch(/"nextCursor"/);
+        expect(await malformed.text()).not.toMatch(/"cursor"/);
         await putFaults({ mode: 'normal', latencyMs: 150 });
         const started = Date.now();
-        expect((await fetch(`${sim.url}${routes.identities.path}?limit=1`)).status).toBe(200);
+        expect((await fetch(`${sim.url}${routes.identityChanges.path}?limit=1`)).status).toBe(200);
         expect(Date.now() - started).toBeGreaterThanOrEqual(140);
         expect((await (await fetch(`${sim.url}/__admin/faults`)).json()) as unknown).toEqual({ mode: 'normal', latencyMs: 150 });
       });
 
       it('refuses a fault it does not know, and counts requests per route', async () => {
         expect((await putFaults({ mode: 'on-fire' })).status).toBe(400);
-        await fetch(`${sim.url}${routes.identities.path}?limit=1`);
+        await fetch(`${sim.url}${routes.identityChanges.path}?limit=1`);
         const stats = (await getJson('/__admin/stats')).body;
-        expect(stats).toEqual({ total: 1, counts: { [`GET ${routes.identities.path}`]: 1 } });
+        expect(stats).toEqual({ total: 1, counts: { [`GET ${routes.identityChanges.path}`]: 1 } });
       });
     });
 
     describe('the client parses what the contract says', () => {
       it("every zod schema named after a contract component matches it, and the routes' payloads are all parsed", () => {
         const schemas = Object.entries(options.client).filter((entry): entry is [string, z.ZodType] => isZod(entry[1]) && entry[0] in routes.components);
-        const payloads = [routes.identities.page, routes.batch.request, routes.batch.answer, ...(routes.events ? [routes.events.page] : [])];
+        const payloads = [routes.identityChanges.page, routes.batch.request, routes.batch.answer, ...(routes.events ? [routes.events.page] : [])];
         expect(payloads.filter((name) => !schemas.some(([exported]) => exported === name))).toEqual([]);
         expect(schemas.flatMap(([name, schema]) => shapeDifferences(routes.components, name, schema))).toEqual([]);
       });

@@ -40,6 +40,6 @@ describe('a zod schema against its contract component', () => {
   });
 
   it('finds the three routes of a contract, and says which is missing', () => {
-    expect(() => contractRoutes('openapi: 3.0.3\npaths: {}\n')).toThrow(/no identity feed/);
+    expect(() => contractRoutes('openapi: 3.0.3\npaths: {}\n')).toThrow(/no identity change feed/);
   });
 });

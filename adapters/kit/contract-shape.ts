@@ -1,18 +1,19 @@
 /**
- * An agency's OpenAPI contract read as data: its three routes (identity feed, batch, events) and a comparison of
+ * An agency's OpenAPI contract read as data: its three routes (identity change feed, batch, events) and a comparison of
  * its component schemas with the zod schemas its client parses payloads with. The type check already holds the zod
  * schemas to the generated types (`satisfies`); this holds them to the contract itself, field by field, at run time.
  */
 import { parse } from 'yaml';
 import { z } from 'zod';
+import { IDENTITY_CHANGES_PATH } from './identity-changes.js';
 
 type Json = { [key: string]: unknown };
 
 const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 export interface ContractRoutes {
-  /** `GET` with `cursor` and `limit`: the identity feed. */
-  identities: { path: string; maxLimit: number; page: string };
+  /** `GET /identity-changes?after=&limit=`: the identity change feed, the one way the gateway learns whom the agency holds. */
+  identityChanges: { path: string; maxLimit: number; page: string };
   /** `POST .../batch` with `{ keys }`. */
   batch: { path: string; maxKeys: number; request: string; answer: string };
   /** `GET /events?after=&limit=`, where the agency has events. */
@@ -43,16 +44,15 @@ export function contractRoutes(openapiText: string): ContractRoutes {
   const spec = parse(openapiText) as Json;
   const components = ((spec.components as Json | undefined)?.schemas ?? {}) as Record<string, Json>;
   const paths = Object.entries((spec.paths ?? {}) as Record<string, Json>);
-  let identities: ContractRoutes['identities'] | undefined;
+  let identityChanges: ContractRoutes['identityChanges'] | undefined;
   let batch: ContractRoutes['batch'] | undefined;
   let events: ContractRoutes['events'] = null;
   for (const [path, item] of paths) {
     const get = item.get as Json | undefined;
     const post = item.post as Json | undefined;
-    if (get && maximumOf(get, 'limit') !== undefined && (get.parameters as Json[]).some((p) => p.name === 'cursor')) {
-      identities = { path, maxLimit: maximumOf(get, 'limit') as number, page: jsonAnswer(get) };
-    }
-    if (get && (get.parameters as Json[] | undefined)?.some((p) => p.name === 'after')) {
+    if (get && path === IDENTITY_CHANGES_PATH) {
+      identityChanges = { path, maxLimit: maximumOf(get, 'limit') ?? 100, page: jsonAnswer(get) };
+    } else if (get && (get.parameters as Json[] | undefined)?.some((p) => p.name === 'after')) {
       events = { path, maxLimit: maximumOf(get, 'limit') ?? 100, page: jsonAnswer(get) };
     }
     if (post && path.endsWith('/batch')) {
@@ -62,9 +62,9 @@ export function contractRoutes(openapiText: string): ContractRoutes {
       batch = { path, maxKeys: typeof keys?.maxItems === 'number' ? keys.maxItems : Number.POSITIVE_INFINITY, request, answer: jsonAnswer(post) };
     }
   }
-  if (!identities) throw new Error('the contract has no identity feed (GET with cursor and limit)');
+  if (!identityChanges) throw new Error(`the contract has no identity change feed (GET ${IDENTITY_CHANGES_PATH})`);
   if (!batch) throw new Error('the contract has no batch call (POST .../batch)');
-  return { identities, batch, events, components };
+  return { identityChanges, batch, events, components };
 }
 
 /** A JSON schema without `null` allowed, and whether it allowed it. */

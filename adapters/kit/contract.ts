@@ -8,7 +8,7 @@ import type { IdentifierKind } from '../../schema/identifiers.js';
 import type { PopulationSlice } from '../population/slice.js';
 import type { Population } from '../population/types.js';
 
-/** The identifying facts of one agency record, as the agency's identity feed gives them. */
+/** The identifying facts of one agency record, as the agency's identity change feed gives them. */
 export interface IdentityRecord {
   agency: string;
   /** The agency's own key for the record (PNC for police, CRN for probation, prison number, local references). */
@@ -41,18 +41,16 @@ export interface IdentityChangePage {
 /** The agency no longer serves the cursor it was given (its feed was rebuilt): read again from the start. */
 export class IdentityFeedRestartedError extends Error {
   constructor(readonly agency: string) {
-    super(`${agency}'s identity feed no longer serves the cursor it gave: it must be read again from the start`);
+    super(`${agency}'s identity change feed no longer serves the cursor it gave: it must be read again from the start`);
     this.name = 'IdentityFeedRestartedError';
   }
 }
 
 export interface AgencyAdapter<Section = unknown> {
-  /** The agency's whole identity feed (paged upstream), for the gateway's identity index. */
-  identities(): Promise<IdentityRecord[]>;
   /**
    * The agency's identity change feed after `after` (a cursor this method returned; null for the start, where every
-   * record the agency holds appears once). Later entries for a key replace earlier ones. Throws
-   * IdentityFeedRestartedError when the agency no longer serves `after`.
+   * record the agency holds appears once): the one way the gateway learns whom an agency holds (docs/adr/0164).
+   * Later entries for a key replace earlier ones. Throws IdentityFeedRestartedError when the agency no longer serves `after`.
    */
   identityChanges(after: string | null): Promise<IdentityChangePage>;
   /**

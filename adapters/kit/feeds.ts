@@ -1,26 +1,7 @@
 /**
- * The two shapes of call every agency API has: a paged identity feed, read to its end, and records fetched
- * for many keys in batches sent together; and the identifiers such a feed carries, made canonical.
+ * Records fetched for many keys in batches sent together, and the identifiers an agency's records carry, made canonical.
  */
 import { canonicalIdentifier, IDENTIFIER_KINDS, type IdentifierKind } from '../../schema/identifiers.js';
-import { AgencyUnavailableError } from './errors.js';
-
-/** Reads every page of a feed. A cursor that comes round again is a broken answer, not a reason to page for ever. */
-export async function readWholeFeed<T>(agency: string, page: (cursor: string | undefined) => Promise<{ items: T[]; nextCursor: string | null }>): Promise<T[]> {
-  const items: T[] = [];
-  const seen = new Set<string>();
-  let cursor: string | undefined;
-  do {
-    const answer = await page(cursor);
-    items.push(...answer.items);
-    cursor = answer.nextCursor ?? undefined;
-    if (cursor !== undefined) {
-      if (seen.has(cursor)) throw new AgencyUnavailableError(agency, 'malformed-payload', `the identity feed repeated cursor ${cursor}`);
-      seen.add(cursor);
-    }
-  } while (cursor !== undefined);
-  return items;
-}
 
 /**
  * The most keys sent in one batch call, whatever more the agency would take: a cohort page of 50 is one call per

@@ -1,12 +1,13 @@
 /**
- * A new agency folder from one template (kit/scaffold/*.template), the identity feed's part of its contract from the
- * shared kit (identity-feed.ts), and what the partnership must add to its ISP and policy tests before anyone sees it.
+ * A new agency folder from one template (kit/scaffold/*.template), the identity change feed's part of its contract
+ * from the shared kit (identity-changes.ts), and what the partnership must add to its ISP and policy tests before
+ * anyone sees it.
  * `npm run new-agency -- <name> --title "<Title>"` (scripts/new-agency.ts) writes what this returns.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { IDENTITY_CHANGES_PATH_YAML, IDENTITY_CHANGES_SCHEMAS_YAML } from './identity-changes.js';
-import { CONTRACT_LIMITS, IDENTITY_FEED_PATH_YAML, IDENTITY_FEED_SCHEMAS_YAML } from './identity-feed.js';
+import { CONTRACT_LIMITS } from './identity-feed.js';
 
 const TEMPLATES = new URL('./scaffold/', import.meta.url);
 
@@ -36,8 +37,8 @@ export function scaffoldAgency({ name, title, purposes }: ScaffoldRequest): Scaf
   const pascal = name[0]?.toUpperCase() + name.slice(1);
   const fill = (text: string) =>
     text
-      .replaceAll('__IDENTITY_FEED_PATH__', IDENTITY_CHANGES_PATH_YAML + IDENTITY_FEED_PATH_YAML)
-      .replaceAll('__IDENTITY_FEED_SCHEMAS__', IDENTITY_CHANGES_SCHEMAS_YAML + IDENTITY_FEED_SCHEMAS_YAML)
+      .replaceAll('__IDENTITY_CHANGES_PATH__', IDENTITY_CHANGES_PATH_YAML)
+      .replaceAll('__IDENTITY_CHANGES_SCHEMAS__', IDENTITY_CHANGES_SCHEMAS_YAML)
       .replaceAll('__BATCH_KEYS__', String(CONTRACT_LIMITS.batchKeys))
       .replaceAll('__EVENT_PAGE__', String(CONTRACT_LIMITS.eventPage))
       .replaceAll('__PREFIX__', `${name.slice(0, 3).toUpperCase()}-`)

@@ -39,17 +39,22 @@ describe('records streamed from the population', () => {
 });
 
 describe('a simulator over a large population', () => {
-  it('serves a page from the middle of its feed and a batch without building the rest', async () => {
+  it('serves a page from the middle of its identity change feed and a batch without building the rest', async () => {
     const population = createPopulation({ size: 200_000 });
     const running = await startSimulator(police.createSimulator(population));
     try {
       const started = performance.now();
-      const page = (await (await fetch(`${running.url}/identities?cursor=150000&limit=50`)).json()) as { items: { pncId: string }[]; nextCursor: string };
+      type ChangePage = { items: { reference: string }[]; cursor: string; more: boolean };
+      const changesAfter = async (query: string) => (await (await fetch(`${running.url}/identity-changes?${query}`)).json()) as ChangePage;
+      // A cursor names the population, the run and a position: the first page's, moved on to the 150,000th person.
+      const [generation, run] = (await changesAfter('limit=1')).cursor.split('.');
+      const page = await changesAfter(`after=${generation}.${run}.150000&limit=50`);
       expect(page.items).toHaveLength(50);
-      const indexes = page.items.map((item) => population.indexOf('pnc', item.pncId) ?? -1);
+      const indexes = page.items.map((item) => population.indexOf('pnc', item.reference) ?? -1);
       expect(indexes[0]).toBeGreaterThanOrEqual(150_000);
       expect(indexes).toEqual([...indexes].sort((a, b) => a - b));
-      expect(Number(page.nextCursor)).toBeGreaterThan(indexes.at(-1) ?? 0);
+      expect(Number(page.cursor.split('.')[2])).toBeGreaterThan(indexes.at(-1) ?? 0);
+      expect(page.more).toBe(true);
       const keys = [population.person(199_990), population.person(123_457), population.person(5)].flatMap((p) =>
         p.police ? [p.identifiers.pnc as string] : [],
       );

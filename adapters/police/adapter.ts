@@ -1,10 +1,9 @@
 /**
- * The police adapter: the nominal API's identity feed as partnership identities, and its nominal records
+ * The police adapter: the nominal API's identity change feed as partnership identities, and its nominal records
  * mapped onto the unified schema's `PoliceRecord` (schema.graphql). Property names here are the SDL's field names.
  */
-import { canonicalCro, canonicalPnc } from '../../schema/identifiers.js';
-import type { AdapterOptions, AgencyAdapter, AgencyEvent, IdentityRecord } from '../kit/contract.js';
-import { createPoliceClient, type Nominal, type NominalEvent, type NominalIdentity } from './client.js';
+import type { AdapterOptions, AgencyAdapter, AgencyEvent } from '../kit/contract.js';
+import { createPoliceClient, type Nominal, type NominalEvent } from './client.js';
 
 export interface StaffContact {
   name: string;
@@ -156,23 +155,6 @@ export function toPoliceRecord(nominal: Nominal): PoliceRecord {
   };
 }
 
-/** The feed's identifiers, canonical; one that fails its check is dropped rather than guessed at. */
-export function toIdentityRecord(identity: NominalIdentity): IdentityRecord {
-  const identifiers: IdentityRecord['identifiers'] = {};
-  const pnc = canonicalPnc(identity.pncId);
-  if (pnc.ok) identifiers.pnc = pnc.value;
-  const cro = identity.croNumber === null ? null : canonicalCro(identity.croNumber);
-  if (cro?.ok) identifiers.cro = cro.value;
-  return {
-    agency: 'police',
-    key: identity.pncId,
-    identifiers,
-    givenName: identity.forenames,
-    familyName: identity.surname,
-    dateOfBirth: identity.dateOfBirth,
-  };
-}
-
 /** An arrest, a charge or a court outcome from the force's feed, as the partnership's event; null if it carries none. */
 export function toAgencyEvent(event: NominalEvent): AgencyEvent | null {
   const base = { id: event.eventId, agency: 'police', key: event.pncId, occurredAt: event.recordedAt };
@@ -231,9 +213,6 @@ export function createPoliceAdapter(options: AdapterOptions): AgencyAdapter<Poli
   const client = createPoliceClient(options);
   return {
     identityChanges: (after) => client.identityChanges(after),
-    async identities() {
-      return (await client.identities()).map(toIdentityRecord);
-    },
     async records(keys) {
       const records = new Map<string, PoliceRecord>();
       if (keys.length === 0) return records;

@@ -21,23 +21,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/identities": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Page through every nominal's identifying details. */
-        get: operations["listNominalIdentities"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/nominals/batch": {
         parameters: {
             query?: never;
@@ -121,21 +104,6 @@ export interface components {
             arrest: components["schemas"]["Arrest"] | null;
             charge: components["schemas"]["Charge"] | null;
             courtDisposal: components["schemas"]["CourtDisposal"] | null;
-        };
-        NominalIdentityPage: {
-            items: components["schemas"]["NominalIdentity"][];
-            /** @description Pass as cursor for the next page; null on the last page. */
-            nextCursor: string | null;
-        };
-        NominalIdentity: {
-            /** @description PNC ID, YYYY/NNNNNNNC; the nominal's key. */
-            pncId: string;
-            /** @description Criminal Records Office number, where one was issued. */
-            croNumber: string | null;
-            forenames: string;
-            surname: string;
-            /** Format: date */
-            dateOfBirth: string;
         };
         BatchRequest: {
             /** @description PNC IDs. */
@@ -271,39 +239,6 @@ export interface operations {
             };
             /** @description The cursor is no longer served (the feed was rebuilt); read again from the start. */
             410: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    listNominalIdentities: {
-        parameters: {
-            query?: {
-                /** @description The nextCursor of the previous page; omit for the first page. */
-                cursor?: string;
-                limit?: number;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description One page of nominal identities. */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["NominalIdentityPage"];
-                };
-            };
-            /** @description The cursor or limit is not valid. */
-            400: {
                 headers: {
                     [name: string]: unknown;
                 };

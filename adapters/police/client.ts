@@ -1,11 +1,11 @@
 /**
- * The police nominal record API (openapi.yaml), typed: the identity feed paged to the end and nominal
- * records fetched in batches. Every payload is parsed with a zod schema checked against the generated
+ * The police nominal record API (openapi.yaml), typed: the identity change feed a page at a time, nominal
+ * records fetched in batches and the event feed. Every payload is parsed with a zod schema checked against the generated
  * contract, so a change to openapi.yaml that the schemas do not follow fails the type check.
  */
 import { z } from 'zod';
 import type { AdapterOptions, IdentityChangePage as IdentityChangePageOf } from '../kit/contract.js';
-import { inBatches, readWholeFeed } from '../kit/feeds.js';
+import { inBatches } from '../kit/feeds.js';
 import { readIdentityChanges, IdentityChange as SharedIdentityChange, IdentityChangePage as SharedIdentityChangePage } from '../kit/identity-changes.js';
 import { createUpstream } from '../kit/upstream.js';
 import type { components } from './api.js';
@@ -17,19 +17,6 @@ export const IdentityChange = SharedIdentityChange satisfies z.ZodType<Schemas['
 export const IdentityChangePage = SharedIdentityChangePage satisfies z.ZodType<Schemas['IdentityChangePage']>;
 
 const isoDate = z.iso.date();
-
-export const NominalIdentity = z.object({
-  pncId: z.string().min(1),
-  croNumber: z.string().nullable(),
-  forenames: z.string(),
-  surname: z.string(),
-  dateOfBirth: isoDate,
-}) satisfies z.ZodType<Schemas['NominalIdentity']>;
-
-export const NominalIdentityPage = z.object({
-  items: z.array(NominalIdentity),
-  nextCursor: z.string().nullable(),
-}) satisfies z.ZodType<Schemas['NominalIdentityPage']>;
 
 export const BatchRequest = z.object({
   keys: z.array(z.string().min(1)).min(1).max(100),
@@ -121,13 +108,10 @@ export const NominalEventPage = z.object({
   cursor: z.string().min(1).nullable(),
 }) satisfies z.ZodType<Schemas['NominalEventPage']>;
 
-export type NominalIdentity = z.infer<typeof NominalIdentity>;
 export type Nominal = z.infer<typeof Nominal>;
 export type NominalEvent = z.infer<typeof NominalEvent>;
 export type NominalEventPage = z.infer<typeof NominalEventPage>;
 
-/** The largest page the identity feed serves, so the whole feed costs as few requests as it can. */
-const IDENTITY_PAGE_SIZE = 500;
 /** The contract's limit on keys per batch call. */
 const BATCH_SIZE = 100;
 /** The largest page of the event feed. */
@@ -136,8 +120,6 @@ const EVENT_PAGE_SIZE = 500;
 export interface PoliceClient {
   /** One page of the identity change feed after `after` (null: from the start). */
   identityChanges(after: string | null): Promise<IdentityChangePageOf>;
-  /** Every nominal's identity, following the feed's cursor to its last page. */
-  identities(): Promise<NominalIdentity[]>;
   /** Nominal records for the given PNC IDs, in batches of 100 sent in parallel; unknown PNC IDs are absent. */
   nominals(pncIds: readonly string[]): Promise<Nominal[]>;
   /** One page of the event feed after the cursor (null: from the start). */
@@ -149,7 +131,6 @@ export function createPoliceClient(options: AdapterOptions): PoliceClient {
 
   return {
     identityChanges: readIdentityChanges('police', upstream),
-    identities: () => readWholeFeed('police', (cursor) => upstream.get('/identities', { cursor, limit: IDENTITY_PAGE_SIZE }, NominalIdentityPage)),
 
     nominals: (pncIds) => inBatches(pncIds, BATCH_SIZE, async (keys) => (await upstream.post('/nominals/batch', { keys }, NominalBatch)).records),
 

@@ -3,7 +3,7 @@ import { buildASTSchema, concatAST, graphql, isObjectType, Kind, parse, visit } 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { canonicalCro, canonicalPnc, mintPnc } from '../../schema/identifiers.js';
-import { useSimulator } from '../kit/agency-test-kit.js';
+import { identitiesFromTheStart, useSimulator } from '../kit/agency-test-kit.js';
 import { AgencyUnavailableError } from '../kit/errors.js';
 import { KEYS_PER_CALL } from '../kit/feeds.js';
 import { type RunningSimulator, startSimulator } from '../kit/simulator.js';
@@ -13,7 +13,7 @@ import type { Charge, PoliceOffenceCategory, PoliceRecord, WarningMarkerType } f
 import { NominalEvent } from './client.js';
 import police from './index.js';
 
-// Large enough that the identity feed runs to several pages.
+// Large enough that the identity change feed runs to several pages.
 const population = createPopulation({ seed: 20261101, size: 3000 });
 const known = population.people.filter((p) => p.police !== null && asSeenBy(p, 'police').pnc !== null);
 const pncOf = (person: SyntheticPerson): string => asSeenBy(person, 'police').pnc as string;
@@ -22,13 +22,13 @@ const sim = useSimulator(() => police.createSimulator(population));
 
 const adapter = () => police.createAdapter({ baseUrl: sim.url, timeoutMs: 2_000 });
 
-describe('police identity feed', () => {
-  it('returns every nominal once, paged 500 at a time, with canonical identifiers and the police spelling', async () => {
+describe('police identity change feed', () => {
+  it('gives every nominal once from the start, paged 500 at a time, with canonical identifiers and the police spelling', async () => {
     expect(known.length).toBeGreaterThan(1000);
-    const identities = await adapter().identities();
+    const identities = await identitiesFromTheStart(adapter());
 
     expect(identities.map((i) => i.key).sort()).toEqual(known.map(pncOf).sort());
-    expect(sim.app.stats.counts()['GET /identities']).toBe(Math.ceil(known.length / 500));
+    expect(sim.app.stats.counts()['GET /identity-changes']).toBe(Math.ceil(known.length / 500));
     const byKey = new Map(identities.map((i) => [i.key, i]));
     for (const person of known) {
       const seen = asSeenBy(person, 'police');
@@ -62,7 +62,7 @@ describe('police identity feed', () => {
     const local = await startSimulator(police.createSimulator(wrinkled));
     try {
       const localAdapter = police.createAdapter({ baseUrl: local.url, timeoutMs: 2_000 });
-      const [a, b] = await localAdapter.identities();
+      const [a, b] = await identitiesFromTheStart(localAdapter);
       // The key stays as the force holds it (records are fetched by it); the identifier is canonical.
       expect(a?.key).toBe(shortPnc);
       expect(a?.identifiers.pnc).toBe(pnc);
@@ -210,13 +210,13 @@ describe('police faults', () => {
       agency: 'police',
       reason: 'error-status',
     });
-    await expect(adapter().identities()).rejects.toBeInstanceOf(AgencyUnavailableError);
+    await expect(adapter().identityChanges(null)).rejects.toBeInstanceOf(AgencyUnavailableError);
   });
 
   it('reports a payload that breaks the contract as malformed-payload', async () => {
     sim.app.faults.set({ mode: 'malformed' });
     await expect(adapter().records([pncOf(known[0] as SyntheticPerson)])).rejects.toMatchObject({ reason: 'malformed-payload' });
-    await expect(adapter().identities()).rejects.toMatchObject({ reason: 'malformed-payload' });
+    await expect(adapter().identityChanges(null)).rejects.toMatchObject({ reason: 'malformed-payload' });
   });
 
   it('gives up after timeoutMs', async () => {
@@ -241,13 +241,6 @@ describe('police simulator contract', () => {
     }
     const response = await post(tooMany);
     expect(((await response.json()) as { error: string }).error).toMatch(/100/);
-  });
-
-  it('answers 400 to a bad cursor or limit', async () => {
-    for (const query of ['limit=0', 'limit=501', 'limit=ten', 'cursor=abc', 'cursor=99999999']) {
-      const response = await fetch(`${sim.url}/identities?${query}`);
-      expect(response.status, query).toBe(400);
-    }
   });
 
   it('serves its OpenAPI contract', async () => {

@@ -8,7 +8,7 @@ import type { SimulatorApp } from '../kit/contract.js';
 import type { EventSource } from '../kit/event-log.js';
 import { populationIdentities } from '../kit/identity-changes.js';
 import { createSimulatorApp } from '../kit/simulator.js';
-import { identityAndBatchRoutes } from '../kit/simulator-routes.js';
+import { batchRoute } from '../kit/simulator-routes.js';
 import { type StreamedRecords, streamedRecords } from '../kit/streamed-records.js';
 import { ACQUISITIVE_OFFENCES, OFFENCE_WORDING } from '../population/offences.js';
 import type { Random } from '../population/random.js';
@@ -201,30 +201,12 @@ export function createPoliceSimulator(population: Population): SimulatorApp {
     },
     (pncId) => population.indexOf('pnc', pncId),
   );
-  const identityAt = (index: number): Schemas['NominalIdentity'] | null => {
-    const person = population.person(index);
-    const pncId = pncIdOf(person);
-    if (pncId === null) return null;
-    const seen = asSeenBy(person, 'police');
-    return { pncId, croNumber: seen.cro, forenames: seen.givenName, surname: seen.familyName, dateOfBirth: seen.dateOfBirth };
-  };
-
-  const routes = identityAndBatchRoutes(
-    {
-      path: '/identities',
-      positions: population.size,
-      itemAt: identityAt,
-      cursor: { kind: 'position' },
-      maxLimit: 500,
-      refusal: 'cursor is optional; limit is a whole number from 1 to 500',
-    },
-    {
-      path: '/nominals/batch',
-      request: BatchRequest,
-      recordOf: nominals.byKey,
-      refusal: 'the body must be {"keys": [PNC IDs]} with 1 to 100 keys',
-    },
-  );
+  const routes = batchRoute({
+    path: '/nominals/batch',
+    request: BatchRequest,
+    recordOf: nominals.byKey,
+    refusal: 'the body must be {"keys": [PNC IDs]} with 1 to 100 keys',
+  });
 
   return createSimulatorApp({
     identities: populationIdentities('police', policePopulation, population),

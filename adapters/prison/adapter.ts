@@ -1,10 +1,9 @@
 /**
- * The prison adapter: the NOMIS identity feed as partnership identities, and prisoner records mapped onto
+ * The prison adapter: the NOMIS identity change feed as partnership identities, and prisoner records mapped onto
  * the unified schema's `PrisonRecord` (schema.graphql). Property names here are the SDL's field names.
  */
-import { canonicalCro, canonicalNomsNumber, canonicalPnc } from '../../schema/identifiers.js';
-import type { AdapterOptions, AgencyAdapter, AgencyEvent, IdentityRecord } from '../kit/contract.js';
-import { createPrisonClient, type MovementEvent, type Prisoner, type PrisonerIdentity } from './client.js';
+import type { AdapterOptions, AgencyAdapter, AgencyEvent } from '../kit/contract.js';
+import { createPrisonClient, type MovementEvent, type Prisoner } from './client.js';
 
 export interface StaffContact {
   name: string;
@@ -48,25 +47,6 @@ export function toPrisonRecord(prisoner: Prisoner): PrisonRecord {
   };
 }
 
-/** The feed's identifiers, canonical; one that fails its check is dropped rather than guessed at. */
-export function toIdentityRecord(identity: PrisonerIdentity): IdentityRecord {
-  const identifiers: IdentityRecord['identifiers'] = {};
-  const nomsNumber = canonicalNomsNumber(identity.offenderNo);
-  if (nomsNumber.ok) identifiers.nomsNumber = nomsNumber.value;
-  const pnc = identity.pncNumber === null ? null : canonicalPnc(identity.pncNumber);
-  if (pnc?.ok) identifiers.pnc = pnc.value;
-  const cro = identity.croNumber === null ? null : canonicalCro(identity.croNumber);
-  if (cro?.ok) identifiers.cro = cro.value;
-  return {
-    agency: 'prison',
-    key: identity.offenderNo,
-    identifiers,
-    givenName: identity.firstName,
-    familyName: identity.lastName,
-    dateOfBirth: identity.dateOfBirth,
-  };
-}
-
 /** A release from the movement feed, as the partnership's event; admissions are not alerted on (null). */
 export function toAgencyEvent(event: MovementEvent): AgencyEvent | null {
   if (event.movementType !== 'REL') return null;
@@ -91,9 +71,6 @@ export function createPrisonAdapter(options: AdapterOptions): AgencyAdapter<Pris
   const client = createPrisonClient(options);
   return {
     identityChanges: (after) => client.identityChanges(after),
-    async identities() {
-      return (await client.identities()).map(toIdentityRecord);
-    },
     async records(keys) {
       const records = new Map<string, PrisonRecord>();
       if (keys.length === 0) return records;

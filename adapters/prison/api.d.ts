@@ -21,23 +21,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/identities": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Page through every prisoner's identifying details. */
-        get: operations["listPrisonerIdentities"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/prisoners/batch": {
         parameters: {
             query?: never;
@@ -123,22 +106,6 @@ export interface components {
             establishment: components["schemas"]["Establishment"];
             /** @description e.g. "Released on licence", "Recalled to custody". */
             movementReason: string;
-        };
-        PrisonerIdentityPage: {
-            items: components["schemas"]["PrisonerIdentity"][];
-            /** @description Pass as cursor for the next page; null on the last page. */
-            nextCursor: string | null;
-        };
-        PrisonerIdentity: {
-            /** @description The prison number, A1234BC; the prisoner's key. */
-            offenderNo: string;
-            /** @description PNC ID as the police supplied it. */
-            pncNumber: string | null;
-            croNumber: string | null;
-            firstName: string;
-            lastName: string;
-            /** Format: date */
-            dateOfBirth: string;
         };
         BatchRequest: {
             /** @description Prison numbers. */
@@ -254,39 +221,6 @@ export interface operations {
             };
             /** @description The cursor is no longer served (the feed was rebuilt); read again from the start. */
             410: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    listPrisonerIdentities: {
-        parameters: {
-            query?: {
-                /** @description The nextCursor of the previous page; omit for the first page. */
-                cursor?: string;
-                limit?: number;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description One page of prisoner identities. */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["PrisonerIdentityPage"];
-                };
-            };
-            /** @description The cursor or limit is not valid. */
-            400: {
                 headers: {
                     [name: string]: unknown;
                 };

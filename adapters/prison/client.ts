@@ -1,11 +1,11 @@
 /**
- * The NOMIS prisoner API (openapi.yaml), typed: the identity feed paged to the end and prisoner records
- * fetched in batches. Every payload is parsed with a zod schema checked against the generated contract,
+ * The NOMIS prisoner API (openapi.yaml), typed: the identity change feed a page at a time, prisoner records
+ * fetched in batches and the movement feed. Every payload is parsed with a zod schema checked against the generated contract,
  * so a change to openapi.yaml that the schemas do not follow fails the type check.
  */
 import { z } from 'zod';
 import type { AdapterOptions, IdentityChangePage as IdentityChangePageOf } from '../kit/contract.js';
-import { inBatches, readWholeFeed } from '../kit/feeds.js';
+import { inBatches } from '../kit/feeds.js';
 import { readIdentityChanges, IdentityChange as SharedIdentityChange, IdentityChangePage as SharedIdentityChangePage } from '../kit/identity-changes.js';
 import { createUpstream } from '../kit/upstream.js';
 import type { components } from './api.js';
@@ -17,20 +17,6 @@ export const IdentityChange = SharedIdentityChange satisfies z.ZodType<Schemas['
 export const IdentityChangePage = SharedIdentityChangePage satisfies z.ZodType<Schemas['IdentityChangePage']>;
 
 const isoDate = z.iso.date();
-
-export const PrisonerIdentity = z.object({
-  offenderNo: z.string().min(1),
-  pncNumber: z.string().nullable(),
-  croNumber: z.string().nullable(),
-  firstName: z.string(),
-  lastName: z.string(),
-  dateOfBirth: isoDate,
-}) satisfies z.ZodType<Schemas['PrisonerIdentity']>;
-
-export const PrisonerIdentityPage = z.object({
-  items: z.array(PrisonerIdentity),
-  nextCursor: z.string().nullable(),
-}) satisfies z.ZodType<Schemas['PrisonerIdentityPage']>;
 
 export const BatchRequest = z.object({
   keys: z.array(z.string().min(1)).min(1).max(100),
@@ -84,13 +70,10 @@ export const MovementEventPage = z.object({
   cursor: z.string().min(1).nullable(),
 }) satisfies z.ZodType<Schemas['MovementEventPage']>;
 
-export type PrisonerIdentity = z.infer<typeof PrisonerIdentity>;
 export type Prisoner = z.infer<typeof Prisoner>;
 export type MovementEvent = z.infer<typeof MovementEvent>;
 export type MovementEventPage = z.infer<typeof MovementEventPage>;
 
-/** The largest page the identity feed serves, so the whole feed costs as few requests as it can. */
-const IDENTITY_PAGE_SIZE = 500;
 /** The contract's limit on keys per batch call. */
 const BATCH_SIZE = 100;
 /** The largest page of the event feed. */
@@ -99,8 +82,6 @@ const EVENT_PAGE_SIZE = 500;
 export interface PrisonClient {
   /** One page of the identity change feed after `after` (null: from the start). */
   identityChanges(after: string | null): Promise<IdentityChangePageOf>;
-  /** Every prisoner's identity, following the feed's cursor to its last page. */
-  identities(): Promise<PrisonerIdentity[]>;
   /** Prisoner records for the given prison numbers, in batches of 100 sent in parallel; unknown numbers are absent. */
   prisoners(offenderNos: readonly string[]): Promise<Prisoner[]>;
   /** One page of the movement feed after the cursor (null: from the start). */
@@ -112,7 +93,6 @@ export function createPrisonClient(options: AdapterOptions): PrisonClient {
 
   return {
     identityChanges: readIdentityChanges('prison', upstream),
-    identities: () => readWholeFeed('prison', (cursor) => upstream.get('/identities', { cursor, limit: IDENTITY_PAGE_SIZE }, PrisonerIdentityPage)),
 
     prisoners: (offenderNos) => inBatches(offenderNos, BATCH_SIZE, async (keys) => (await upstream.post('/prisoners/batch', { keys }, PrisonerBatch)).records),
 

@@ -3,7 +3,7 @@ import { buildASTSchema, concatAST, graphql, isObjectType, Kind, parse, visit } 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { canonicalCro, canonicalNomsNumber, canonicalPnc } from '../../schema/identifiers.js';
-import { useSimulator } from '../kit/agency-test-kit.js';
+import { identitiesFromTheStart, useSimulator } from '../kit/agency-test-kit.js';
 import { AgencyUnavailableError } from '../kit/errors.js';
 import { KEYS_PER_CALL } from '../kit/feeds.js';
 import { type RunningSimulator, startSimulator } from '../kit/simulator.js';
@@ -13,7 +13,7 @@ import type { PrisonRecord } from './adapter.js';
 import { MovementEvent } from './client.js';
 import prison from './index.js';
 
-// Large enough that the identity feed runs to more than one page.
+// Large enough that the identity change feed runs to more than one page.
 const population = createPopulation({ seed: 20261101, size: 3000 });
 const known = population.people.filter((p) => p.prison !== null && asSeenBy(p, 'prison').nomsNumber !== null);
 const numberOf = (person: SyntheticPerson): string => asSeenBy(person, 'prison').nomsNumber as string;
@@ -23,13 +23,13 @@ const sim = useSimulator(() => prison.createSimulator(population));
 
 const adapter = () => prison.createAdapter({ baseUrl: sim.url, timeoutMs: 2_000 });
 
-describe('prison identity feed', () => {
-  it('returns every prisoner once, paged 500 at a time, with canonical identifiers and the NOMIS spelling', async () => {
+describe('prison identity change feed', () => {
+  it('gives every prisoner once from the start, paged 500 at a time, with canonical identifiers and the NOMIS spelling', async () => {
     expect(known.length).toBeGreaterThan(500);
-    const identities = await adapter().identities();
+    const identities = await identitiesFromTheStart(adapter());
 
     expect(identities.map((i) => i.key).sort()).toEqual(known.map(numberOf).sort());
-    expect(sim.app.stats.counts()['GET /identities']).toBe(Math.ceil(known.length / 500));
+    expect(sim.app.stats.counts()['GET /identity-changes']).toBe(Math.ceil(known.length / 500));
     const byKey = new Map(identities.map((i) => [i.key, i]));
     for (const person of known) {
       const seen = asSeenBy(person, 'prison');
@@ -71,7 +71,7 @@ describe('prison identity feed', () => {
     const local = await startSimulator(prison.createSimulator(wrinkled));
     try {
       const localAdapter = prison.createAdapter({ baseUrl: local.url, timeoutMs: 2_000 });
-      const [a, b] = await localAdapter.identities();
+      const [a, b] = await identitiesFromTheStart(localAdapter);
       // The key stays as NOMIS holds it (records are fetched by it); the identifiers are canonical.
       expect(a?.key).toBe(lowerNumber);
       expect(a?.identifiers.nomsNumber).toBe(numberOf(first));
@@ -217,13 +217,13 @@ describe('prison faults', () => {
       agency: 'prison',
       reason: 'error-status',
     });
-    await expect(adapter().identities()).rejects.toBeInstanceOf(AgencyUnavailableError);
+    await expect(adapter().identityChanges(null)).rejects.toBeInstanceOf(AgencyUnavailableError);
   });
 
   it('reports a payload that breaks the contract as malformed-payload', async () => {
     sim.app.faults.set({ mode: 'malformed' });
     await expect(adapter().records([numberOf(known[0] as SyntheticPerson)])).rejects.toMatchObject({ reason: 'malformed-payload' });
-    await expect(adapter().identities()).rejects.toMatchObject({ reason: 'malformed-payload' });
+    await expect(adapter().identityChanges(null)).rejects.toMatchObject({ reason: 'malformed-payload' });
   });
 
   it('gives up after timeoutMs', async () => {
@@ -248,13 +248,6 @@ describe('prison simulator contract', () => {
     }
     const response = await post(tooMany);
     expect(((await response.json()) as { error: string }).error).toMatch(/100/);
-  });
-
-  it('answers 400 to a bad cursor or limit', async () => {
-    for (const query of ['limit=0', 'limit=501', 'limit=ten', 'cursor=abc', 'cursor=99999999']) {
-      const response = await fetch(`${sim.url}/identities?${query}`);
-      expect(response.status, query).toBe(400);
-    }
   });
 
   it('serves its OpenAPI contract', async () => {

@@ -8,7 +8,7 @@ import type { SimulatorApp } from '../kit/contract.js';
 import type { EventSource } from '../kit/event-log.js';
 import { populationIdentities } from '../kit/identity-changes.js';
 import { createSimulatorApp } from '../kit/simulator.js';
-import { identityAndBatchRoutes } from '../kit/simulator-routes.js';
+import { batchRoute } from '../kit/simulator-routes.js';
 import { type StreamedRecords, streamedRecords } from '../kit/streamed-records.js';
 import { builtInSlice, type PopulationSlice } from '../population/slice.js';
 import { asSeenBy, type Population, type PrisonFacts, type SyntheticPerson } from '../population/types.js';
@@ -89,30 +89,12 @@ export function createPrisonSimulator(population: Population): SimulatorApp {
     },
     (offenderNo) => population.indexOf('nomsNumber', offenderNo),
   );
-  const identityAt = (index: number): Schemas['PrisonerIdentity'] | null => {
-    const person = population.person(index);
-    const offenderNo = offenderNoOf(person);
-    if (offenderNo === null) return null;
-    const seen = asSeenBy(person, 'prison');
-    return { offenderNo, pncNumber: seen.pnc, croNumber: seen.cro, firstName: seen.givenName, lastName: seen.familyName, dateOfBirth: seen.dateOfBirth };
-  };
-
-  const routes = identityAndBatchRoutes(
-    {
-      path: '/identities',
-      positions: population.size,
-      itemAt: identityAt,
-      cursor: { kind: 'position' },
-      maxLimit: 500,
-      refusal: 'cursor is optional; limit is a whole number from 1 to 500',
-    },
-    {
-      path: '/prisoners/batch',
-      request: BatchRequest,
-      recordOf: prisoners.byKey,
-      refusal: 'the body must be {"keys": [prison numbers]} with 1 to 100 keys',
-    },
-  );
+  const routes = batchRoute({
+    path: '/prisoners/batch',
+    request: BatchRequest,
+    recordOf: prisoners.byKey,
+    refusal: 'the body must be {"keys": [prison numbers]} with 1 to 100 keys',
+  });
 
   return createSimulatorApp({
     identities: populationIdentities('prison', prisonPopulation, population),

@@ -1,12 +1,11 @@
 /**
- * The probation adapter: the nDelius identity feed for the gateway's identity index, and case summaries
+ * The probation adapter: the nDelius identity change feed for the gateway's identity index, and case summaries
  * mapped onto the unified schema's `ProbationRecord` (schema.graphql).
  */
-import type { IdentifierKind } from '../../schema/identifiers.js';
-import type { AdapterOptions, AgencyAdapter, AgencyEvent, IdentityRecord } from '../kit/contract.js';
-import { canonicalIdentifiers, inBatches, readWholeFeed } from '../kit/feeds.js';
+import type { AdapterOptions, AgencyAdapter, AgencyEvent } from '../kit/contract.js';
+import { inBatches } from '../kit/feeds.js';
 import type { components } from './api.js';
-import { AGENCY, type CaseEvent, type CaseIdentity, type CaseSummary, createProbationClient, MAX_BATCH_KEYS, MAX_PAGE_SIZE } from './client.js';
+import { AGENCY, type CaseEvent, type CaseSummary, createProbationClient, MAX_BATCH_KEYS } from './client.js';
 
 type Schemas = components['schemas'];
 
@@ -185,25 +184,6 @@ export function toProbationRecord(summary: CaseSummary): ProbationRecord {
   };
 }
 
-/** The case's identity with the identifiers canonicalised; one that fails validation is dropped, never repaired. */
-export function toIdentityRecord(identity: CaseIdentity): IdentityRecord {
-  const held: Record<IdentifierKind, string | null> = {
-    pnc: identity.otherIds.pncNumber,
-    cro: identity.otherIds.croNumber,
-    nomsNumber: identity.otherIds.nomsNumber,
-    crn: identity.crn,
-  };
-  const identifiers = canonicalIdentifiers(held);
-  return {
-    agency: AGENCY,
-    key: identity.crn,
-    identifiers,
-    givenName: identity.firstName,
-    familyName: identity.surname,
-    dateOfBirth: identity.dateOfBirth,
-  };
-}
-
 /** A breach action from the nDelius feed, as the partnership's event. */
 export function toAgencyEvent(event: CaseEvent): AgencyEvent {
   const { breach } = event;
@@ -222,9 +202,6 @@ export function createProbationAdapter(options: AdapterOptions): AgencyAdapter<P
   const client = createProbationClient(options);
   return {
     identityChanges: (after) => client.identityChanges(after),
-    async identities() {
-      return (await readWholeFeed(AGENCY, (cursor) => client.identityPage(cursor, MAX_PAGE_SIZE))).map(toIdentityRecord);
-    },
 
     async records(keys) {
       const asked = new Set(keys);

@@ -21,23 +21,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/identities": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Page through every case's identifying details. */
-        get: operations["listCaseIdentities"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/cases/batch": {
         parameters: {
             query?: never;
@@ -127,28 +110,6 @@ export interface components {
             breachCount: number;
             /** @description The failure to comply that started the action. */
             reason: string;
-        };
-        CaseIdentityPage: {
-            items: components["schemas"]["CaseIdentity"][];
-            /** @description Pass as `cursor` for the next page; null on the last page. */
-            nextCursor: string | null;
-        };
-        CaseIdentity: {
-            /** @description Case reference number, e.g. X123456. */
-            crn: string;
-            firstName: string;
-            surname: string;
-            /** Format: date */
-            dateOfBirth: string;
-            otherIds: components["schemas"]["OtherIds"];
-        };
-        /** @description Identifiers other systems use for the person, as recorded on the case. */
-        OtherIds: {
-            /** @description PNC ID, e.g. 2019/0012345X. */
-            pncNumber: string | null;
-            croNumber: string | null;
-            /** @description Prison number, e.g. A1234BC. */
-            nomsNumber: string | null;
         };
         CaseBatchRequest: {
             /** @description CRNs. */
@@ -319,39 +280,6 @@ export interface operations {
             };
             /** @description The cursor is no longer served (the feed was rebuilt); read again from the start. */
             410: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    listCaseIdentities: {
-        parameters: {
-            query?: {
-                /** @description The nextCursor of the previous page; omit for the first page. */
-                cursor?: string;
-                limit?: number;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description One page of case identities. */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["CaseIdentityPage"];
-                };
-            };
-            /** @description The cursor or limit is not valid. */
-            400: {
                 headers: {
                     [name: string]: unknown;
                 };

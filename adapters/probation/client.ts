@@ -15,36 +15,14 @@ export const IdentityChange = SharedIdentityChange satisfies z.ZodType<Schemas['
 export const IdentityChangePage = SharedIdentityChangePage satisfies z.ZodType<Schemas['IdentityChangePage']>;
 
 export const AGENCY = 'probation';
-export const IDENTITIES_PATH = '/identities';
 export const CASES_BATCH_PATH = '/cases/batch';
 export const EVENTS_PATH = '/events';
 /** The API's ceiling on CRNs per batch call. */
 export const MAX_BATCH_KEYS = 100;
-/** The API's ceiling on identities per page. */
+/** The API's ceiling on events per page. */
 export const MAX_PAGE_SIZE = 500;
 
 const isoDate = z.iso.date();
-
-export const OtherIds = z.object({
-  pncNumber: z.string().nullable(),
-  croNumber: z.string().nullable(),
-  nomsNumber: z.string().nullable(),
-}) satisfies z.ZodType<Schemas['OtherIds']>;
-
-export const CaseIdentity = z.object({
-  crn: z.string(),
-  firstName: z.string(),
-  surname: z.string(),
-  dateOfBirth: isoDate,
-  otherIds: OtherIds,
-}) satisfies z.ZodType<Schemas['CaseIdentity']>;
-export type CaseIdentity = z.infer<typeof CaseIdentity>;
-
-export const CaseIdentityPage = z.object({
-  items: z.array(CaseIdentity),
-  nextCursor: z.string().nullable(),
-}) satisfies z.ZodType<Schemas['CaseIdentityPage']>;
-export type CaseIdentityPage = z.infer<typeof CaseIdentityPage>;
 
 export const CaseBatchRequest = z
   .object({
@@ -183,8 +161,6 @@ export type CaseEventPage = z.infer<typeof CaseEventPage>;
 export interface ProbationClient {
   /** One page of the identity change feed after `after` (null: from the start). */
   identityChanges(after: string | null): Promise<IdentityChangePageOf>;
-  /** One page of the identity feed; `cursor` undefined for the first page. */
-  identityPage(cursor: string | undefined, limit: number): Promise<CaseIdentityPage>;
   /** Case summaries for at most MAX_BATCH_KEYS CRNs in one call. */
   caseSummaries(crns: readonly string[]): Promise<CaseSummary[]>;
   /** One page of the event feed after the cursor (null: from the start). */
@@ -195,7 +171,6 @@ export function createProbationClient(options: AdapterOptions): ProbationClient 
   const upstream = createUpstream({ agency: AGENCY, baseUrl: options.baseUrl, timeoutMs: options.timeoutMs });
   return {
     identityChanges: readIdentityChanges(AGENCY, upstream),
-    identityPage: (cursor, limit) => upstream.get(IDENTITIES_PATH, { cursor, limit }, CaseIdentityPage),
     caseSummaries: async (crns) => {
       const body: Schemas['CaseBatchRequest'] = { keys: [...crns] };
       return (await upstream.post(CASES_BATCH_PATH, body, CaseBatch)).records;

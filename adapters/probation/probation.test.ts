@@ -5,6 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { canonicalIdentifier, IDENTIFIER_KINDS, mintPnc } from '../../schema/identifiers.js';
 import { coreTypeDefs } from '../../schema/index.js';
+import { identitiesFromTheStart } from '../kit/agency-test-kit.js';
 import { AgencyUnavailableError } from '../kit/errors.js';
 import { KEYS_PER_CALL } from '../kit/feeds.js';
 import { type RunningSimulator, startSimulator } from '../kit/simulator.js';
@@ -16,7 +17,7 @@ import probation from './index.js';
 
 const TIMEOUT_MS = 2_000;
 const BATCH_ROUTE = 'POST /cases/batch';
-const IDENTITY_ROUTE = 'GET /identities';
+const IDENTITY_ROUTE = 'GET /identity-changes';
 
 const population = createPopulation();
 const probationPeople = population.people.filter((p): p is SyntheticPerson & { probation: ProbationFacts } => p.probation !== null);
@@ -93,9 +94,9 @@ describe('probation adapter against the nDelius simulator', () => {
     sim.app.stats.reset();
   });
 
-  it('reads the whole identity feed, page by page, with canonical identifiers and the names probation records', async () => {
+  it('reads the identity change feed from the start, page by page, with canonical identifiers and the names probation records', async () => {
     expect(probationPeople.length).toBeGreaterThan(500); // so the feed really pages
-    const identities = await adapter().identities();
+    const identities = await identitiesFromTheStart(adapter());
 
     expect(sim.app.stats.counts()[IDENTITY_ROUTE]).toBe(Math.ceil(probationPeople.length / 500));
     expect(identities).toHaveLength(probationPeople.length);
@@ -123,19 +124,30 @@ describe('probation adapter against the nDelius simulator', () => {
     }
   });
 
-  it('stops paging a feed whose cursor comes round again, as a malformed answer', async () => {
-    const looping = createServer((_req, res) => {
+  it('takes a change that carries the identity of another case as a malformed answer, not as either case', async () => {
+    const identity = {
+      reference: 'X000002',
+      givenName: 'A',
+      familyName: 'B',
+      dateOfBirth: '1990-01-01',
+      pnc: null,
+      cro: null,
+      nomsNumber: null,
+      crn: 'X000002',
+    };
+    const mismatched = createServer((_req, res) => {
       res.setHeader('content-type', 'application/json');
-      res.end(JSON.stringify({ items: [], nextCursor: 'X000001' }));
+      res.end(JSON.stringify({ items: [{ reference: 'X000001', identity }], cursor: 'c.1.1', more: false }));
     });
-    await new Promise<void>((resolve) => looping.listen(0, '127.0.0.1', resolve));
-    const { port } = looping.address() as AddressInfo;
+    await new Promise<void>((resolve) => mismatched.listen(0, '127.0.0.1', resolve));
+    const { port } = mismatched.address() as AddressInfo;
     try {
-      await expect(probation.createAdapter({ baseUrl: `http://127.0.0.1:${port}`, timeoutMs: TIMEOUT_MS }).identities()).rejects.toMatchObject({
+      await expect(probation.createAdapter({ baseUrl: `http://127.0.0.1:${port}`, timeoutMs: TIMEOUT_MS }).identityChanges(null)).rejects.toMatchObject({
+        agency: 'probation',
         reason: 'malformed-payload',
       });
     } finally {
-      await new Promise((resolve) => looping.close(resolve));
+      await new Promise((resolve) => mismatched.close(resolve));
     }
   });
 
@@ -149,7 +161,9 @@ describe('probation adapter against the nDelius simulator', () => {
     const wrongLetter = canonical.endsWith('A') ? 'B' : 'A';
     second.identifiers.pnc = canonical.slice(0, -1) + wrongLetter;
 
-    const identities = await withSimulator(altered, (running) => probation.createAdapter({ baseUrl: running.url, timeoutMs: TIMEOUT_MS }).identities());
+    const identities = await withSimulator(altered, (running) =>
+      identitiesFromTheStart(probation.createAdapter({ baseUrl: running.url, timeoutMs: TIMEOUT_MS })),
+    );
     const firstIdentity = identities.find((i) => i.key === crnOf(first));
     const secondIdentity = identities.find((i) => i.key === crnOf(second));
     expect(firstIdentity?.identifiers.pnc).toBe(canonical);
@@ -260,7 +274,7 @@ describe('probation adapter against the nDelius simulator', () => {
       agency: 'probation',
       reason: 'error-status',
     });
-    await expect(adapter().identities()).rejects.toBeInstanceOf(AgencyUnavailableError);
+    await expect(adapter().identityChanges(null)).rejects.toBeInstanceOf(AgencyUnavailableError);
   });
 
   it('reports a payload that breaks the contract as malformed', async () => {
@@ -269,7 +283,7 @@ describe('probation adapter against the nDelius simulator', () => {
       agency: 'probation',
       reason: 'malformed-payload',
     });
-    await expect(adapter().identities()).rejects.toMatchObject({ reason: 'malformed-payload' });
+    await expect(adapter().identityChanges(null)).rejects.toMatchObject({ reason: 'malformed-payload' });
   });
 
   it('gives up on an answer slower than the timeout', async () => {
@@ -309,9 +323,9 @@ describe('probation adapter against the nDelius simulator', () => {
     it.each([
       ['a limit above 500', '?limit=501', /limit/],
       ['a limit that is not a number', '?limit=many', /limit/],
-      ['a cursor the feed never gave', '?cursor=Z000000', /cursor/],
-    ])('identities with %s', async (_what, query, message) => {
-      const response = await fetch(`${sim.url}/identities${query}`);
+      ['a cursor the feed never gave', '?after=Z000000', /cursor/],
+    ])('identity changes with %s', async (_what, query, message) => {
+      const response = await fetch(`${sim.url}/identity-changes${query}`);
       expect(response.status).toBe(400);
       expect(((await response.json()) as { error: string }).error).toMatch(message);
     });

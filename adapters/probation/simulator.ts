@@ -8,7 +8,7 @@ import type { SimulatorApp } from '../kit/contract.js';
 import type { EventSource } from '../kit/event-log.js';
 import { populationIdentities } from '../kit/identity-changes.js';
 import { createSimulatorApp } from '../kit/simulator.js';
-import { identityAndBatchRoutes } from '../kit/simulator-routes.js';
+import { batchRoute } from '../kit/simulator-routes.js';
 import { type StreamedRecords, streamedRecords } from '../kit/streamed-records.js';
 import { builtInSlice, type PopulationSlice } from '../population/slice.js';
 import {
@@ -23,7 +23,7 @@ import {
   type SyntheticPerson,
 } from '../population/types.js';
 import type { components } from './api.js';
-import { AGENCY, CASES_BATCH_PATH, CaseBatchRequest, IDENTITIES_PATH, MAX_PAGE_SIZE } from './client.js';
+import { AGENCY, CASES_BATCH_PATH, CaseBatchRequest } from './client.js';
 
 type Schemas = components['schemas'];
 type Registration = ProbationFacts['registrations'][number];
@@ -195,36 +195,11 @@ export function createProbationSimulator(population: Population): SimulatorApp {
     },
     (crn) => population.indexOf('crn', crn),
   );
-  const identityAt = (index: number): Schemas['CaseIdentity'] | null => {
-    const person = population.person(index);
-    const crn = crnOf(person);
-    if (crn === null) return null;
-    const seen = asSeenBy(person, AGENCY);
-    return {
-      crn,
-      firstName: seen.givenName,
-      surname: seen.familyName,
-      dateOfBirth: seen.dateOfBirth,
-      otherIds: { pncNumber: seen.pnc, croNumber: seen.cro, nomsNumber: seen.nomsNumber },
-    };
-  };
-
   return createSimulatorApp({
     identities: populationIdentities('probation', probationPopulation, population),
     agency: AGENCY,
     openapiPath: fileURLToPath(new URL('./openapi.yaml', import.meta.url)),
     events: probationEvents(population, summaries),
-    routes: identityAndBatchRoutes(
-      // Cases page in the order nDelius opened them, each cursor the last CRN of the page before.
-      {
-        path: IDENTITIES_PATH,
-        positions: population.size,
-        itemAt: identityAt,
-        cursor: { kind: 'after-key', key: (identity) => identity.crn, positionOf: (crn) => population.indexOf('crn', crn) },
-        maxLimit: MAX_PAGE_SIZE,
-        refusal: 'query',
-      },
-      { path: CASES_BATCH_PATH, request: CaseBatchRequest, recordOf: summaries.byKey, refusal: 'request body' },
-    ),
+    routes: batchRoute({ path: CASES_BATCH_PATH, request: CaseBatchRequest, recordOf: summaries.byKey, refusal: 'request body' }),
   });
 }

@@ -1,10 +1,10 @@
 /**
- * The youth offending team's adapter: the YOT's identity feed as partnership identity records, and its cases mapped
+ * The youth offending team's adapter: the YOT's identity change feed as partnership identity records, and its cases mapped
  * onto the unified schema's `YouthJusticeRecord` (schema.graphql).
  */
 import type { AdapterOptions, AgencyAdapter, AgencyEvent } from '../kit/contract.js';
-import { inBatches, readWholeFeed } from '../kit/feeds.js';
-import { CONTRACT_LIMITS, identityRecordOf } from '../kit/identity-feed.js';
+import { inBatches } from '../kit/feeds.js';
+import { CONTRACT_LIMITS } from '../kit/identity-feed.js';
 import { type Case, type CaseEvent, createYouthApi } from './client.js';
 
 export interface StaffContact {
@@ -72,9 +72,6 @@ export function createYouthAdapter(options: AdapterOptions): AgencyAdapter<Youth
   const api = createYouthApi(options);
   return {
     identityChanges: (after) => api.identityChanges(after),
-    async identities() {
-      return (await readWholeFeed('youth', (cursor) => api.identityPage(cursor))).map((item) => identityRecordOf('youth', item));
-    },
 
     async records(keys) {
       const asked = new Set(keys);

@@ -21,23 +21,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/identities": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Page through the identifying details of everyone the system holds a record for. */
-        get: operations["listIdentities"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/cases/batch": {
         parameters: {
             query?: never;
@@ -104,27 +87,6 @@ export interface components {
                 nomsNumber: string | null;
                 crn: string | null;
             } | null;
-        };
-        IdentityPage: {
-            items: components["schemas"]["Identity"][];
-            /** @description Pass as cursor for the next page; null on the last page. */
-            nextCursor: string | null;
-        };
-        Identity: {
-            /** @description The system's own key for the record. */
-            reference: string;
-            givenName: string;
-            familyName: string;
-            /** Format: date */
-            dateOfBirth: string;
-            /** @description PNC ID, where the system holds one. */
-            pnc: string | null;
-            /** @description CRO number, where the system holds one. */
-            cro: string | null;
-            /** @description Prison number, where the system holds one. */
-            nomsNumber: string | null;
-            /** @description Probation case reference number, where the system holds one. */
-            crn: string | null;
         };
         BatchRequest: {
             /** @description Case references. */
@@ -259,39 +221,6 @@ export interface operations {
             };
             /** @description The cursor is no longer served (the feed was rebuilt); read again from the start. */
             410: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    listIdentities: {
-        parameters: {
-            query?: {
-                /** @description The nextCursor of the previous page; omit for the first page. */
-                cursor?: string;
-                limit?: number;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description One page of identities. */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["IdentityPage"];
-                };
-            };
-            /** @description The cursor or limit is not valid. */
-            400: {
                 headers: {
                     [name: string]: unknown;
                 };

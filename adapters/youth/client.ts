@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import type { AdapterOptions, IdentityChangePage as IdentityChangePageOf } from '../kit/contract.js';
 import { readIdentityChanges, IdentityChange as SharedIdentityChange, IdentityChangePage as SharedIdentityChangePage } from '../kit/identity-changes.js';
-import { CONTRACT_LIMITS, IdentityItem, IdentityPage as SharedIdentityPage } from '../kit/identity-feed.js';
+import { CONTRACT_LIMITS } from '../kit/identity-feed.js';
 import { createUpstream } from '../kit/upstream.js';
 import type { components } from './api.js';
 
@@ -16,9 +16,6 @@ export const IdentityChange = SharedIdentityChange satisfies z.ZodType<Schemas['
 export const IdentityChangePage = SharedIdentityChangePage satisfies z.ZodType<Schemas['IdentityChangePage']>;
 
 const isoDate = z.iso.date();
-
-export const Identity = IdentityItem satisfies z.ZodType<Schemas['Identity']>;
-export const IdentityPage = SharedIdentityPage satisfies z.ZodType<Schemas['IdentityPage']>;
 
 export const BatchRequest = z.object({
   keys: z.array(z.string().min(1)).min(1).max(CONTRACT_LIMITS.batchKeys),
@@ -97,8 +94,6 @@ export type CaseEvent = z.infer<typeof CaseEvent>;
 export interface YouthApi {
   /** One page of the identity change feed after `after` (null: from the start). */
   identityChanges(after: string | null): Promise<IdentityChangePageOf>;
-  /** One page of the identity feed; `cursor` is the previous page's `nextCursor`. */
-  identityPage(cursor: string | undefined): Promise<z.infer<typeof IdentityPage>>;
   /** Cases for at most CONTRACT_LIMITS.batchKeys references; unknown references are left out. */
   casesBatch(keys: readonly string[]): Promise<Case[]>;
   /** One page of the event feed after the cursor (null: from the start). */
@@ -109,7 +104,6 @@ export function createYouthApi(options: AdapterOptions): YouthApi {
   const upstream = createUpstream({ agency: 'youth', ...options });
   return {
     identityChanges: readIdentityChanges('youth', upstream),
-    identityPage: (cursor) => upstream.get('/identities', { cursor, limit: CONTRACT_LIMITS.identityPage }, IdentityPage),
     casesBatch: async (keys) => (await upstream.post('/cases/batch', { keys }, CaseBatch)).records,
     events: (after) => upstream.get('/events', { after: after ?? undefined, limit: CONTRACT_LIMITS.eventPage }, CaseEventPage),
   };

@@ -6,9 +6,9 @@ import { fileURLToPath } from 'node:url';
 import type { SimulatorApp } from '../kit/contract.js';
 import type { EventSource } from '../kit/event-log.js';
 import { populationIdentities } from '../kit/identity-changes.js';
-import { CONTRACT_LIMITS, identityItemOf } from '../kit/identity-feed.js';
+import { CONTRACT_LIMITS } from '../kit/identity-feed.js';
 import { createSimulatorApp } from '../kit/simulator.js';
-import { identityAndBatchRoutes } from '../kit/simulator-routes.js';
+import { batchRoute } from '../kit/simulator-routes.js';
 import { indexInReference, type StreamedRecords, streamedRecords } from '../kit/streamed-records.js';
 import type { Population } from '../population/types.js';
 import type { components } from './api.js';
@@ -74,32 +74,16 @@ export function createYouthSimulator(population: Population): SimulatorApp {
     },
     indexInReference('YOT-'),
   );
-  const identityAt = (index: number) => {
-    const person = population.person(index);
-    const facts = youthPopulation.factsFor(person, population);
-    return facts === null ? null : identityItemOf('youth', youthPopulation, person, facts);
-  };
-
   return createSimulatorApp({
     identities: populationIdentities('youth', youthPopulation, population),
     agency: 'youth',
     openapiPath: fileURLToPath(new URL('./openapi.yaml', import.meta.url)),
     events: caseEvents(population, cases),
-    routes: identityAndBatchRoutes(
-      {
-        path: '/identities',
-        positions: population.size,
-        itemAt: identityAt,
-        cursor: { kind: 'position' },
-        maxLimit: CONTRACT_LIMITS.identityPage,
-        refusal: 'bad identity query',
-      },
-      {
-        path: '/cases/batch',
-        request: BatchRequest,
-        recordOf: cases.byKey,
-        refusal: `the body must be {"keys": [1 to ${CONTRACT_LIMITS.batchKeys} case references]}`,
-      },
-    ),
+    routes: batchRoute({
+      path: '/cases/batch',
+      request: BatchRequest,
+      recordOf: cases.byKey,
+      refusal: `the body must be {"keys": [1 to ${CONTRACT_LIMITS.batchKeys} case references]}`,
+    }),
   });
 }

@@ -47,7 +47,6 @@ function scriptedAgency(agency: string, pageSize = 3) {
   const asked: (string | null)[] = [];
   let failure: Error | null = null;
   const adapter: AgencyAdapter = {
-    identities: async () => [],
     identityChanges: async () => ({ changes: [], cursor: 'end', more: false }),
     records: async () => new Map(),
     async events(after) {
