@@ -19,6 +19,8 @@ export type ErrorCode =
   | 'BAD_USER_INPUT'
   | 'CONFLICT'
   | 'NOT_FOUND'
+  // The gateway is still starting (its identity index loading): GET /ready says when to come back.
+  | 'GATEWAY_STARTING'
   // Refused at the edge, before any GraphQL work.
   | 'BAD_REQUEST'
   | 'UNSUPPORTED_MEDIA_TYPE'

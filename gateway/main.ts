@@ -241,7 +241,7 @@ async function main(): Promise<void> {
     directory.startRefreshing(config.IDENTITY_REFRESH_MS);
     const people = await directory.current().size();
     log.info(`identity index: ${people} people, loaded in ${((performance.now() - began) / 1000).toFixed(1)} s`);
-    if (population) {
+    if (population && !stopping) {
       starting = 'start-up: the synthetic cohort is being seeded';
       const seeded = await seedCohort(register, ledger, population, directory.current());
       if (seeded > 0) log.info(`cohort: ${seeded} members selected from the synthetic population`);
@@ -253,13 +253,21 @@ async function main(): Promise<void> {
     starting = null;
     log.info({ port }, `Partnership Gateway: http://${shown}:${port}/graphql (${people} people indexed); IG console: ${signInAt.publicUrl}/console`);
   };
-  // Stop accepting, let what is in flight finish (subscriptions end after what they hold), then sign and close.
-  const stop = async (signal: string) => {
+  let startingUp: Promise<void> = Promise.resolve();
+  // Stop accepting, let what is in flight finish (subscriptions end after what they hold) and start-up's current
+  // step end, within the drain deadline, then sign and close.
+  const stop = async (reason: string, exitCode = 0) => {
     if (stopping) return;
     stopping = true;
-    log.info(`${signal}: stopping; ${deliveries.inFlight} requests in flight may take up to ${config.SHUTDOWN_DRAIN_MS} ms`);
+    log.info(`${reason}: stopping; ${deliveries.inFlight} requests in flight may take up to ${config.SHUTDOWN_DRAIN_MS} ms`);
     directory.stop();
-    const cut = await deliveries.drain(server, config.SHUTDOWN_DRAIN_MS, () => events.endSubscriptions());
+    const drained = deliveries.drain(server, config.SHUTDOWN_DRAIN_MS, () => events.endSubscriptions());
+    const settled = await Promise.race([
+      startingUp.then(() => true),
+      new Promise<boolean>((resolve) => setTimeout(() => resolve(false), config.SHUTDOWN_DRAIN_MS).unref()),
+    ]);
+    if (!settled) log.warn('start-up was still running at the drain timeout; closing beneath it');
+    const cut = await drained;
     if (cut > 0) log.warn(`${cut} requests cut off at the drain timeout; any already recorded are recorded as not delivered`);
     try {
       await Promise.all(closers.map((close) => close()));
@@ -268,14 +276,14 @@ async function main(): Promise<void> {
       process.exit(1);
     }
     log.info('stopped: ledger checkpoint signed, database closed');
-    process.exit(0);
+    process.exit(exitCode);
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
-  startUp().catch((error: unknown) => {
+  startingUp = startUp().catch((error: unknown) => {
     if (stopping) return;
     log.error(`could not start: ${error instanceof Error ? error.message : String(error)}`);
-    process.exit(1);
+    void stop('start-up failed', 1);
   });
 }
 

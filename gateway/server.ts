@@ -205,6 +205,22 @@ export function createGateway(options: GatewayOptions) {
     const readiness = await readinessOf(options);
     res.status(readiness.status === 'ready' ? 200 : 503).json(readiness);
   });
+  // Until start-up is over nothing is answered from the index: its first ids are provisional, the cohort not yet
+  // seeded, and an answer would be a guess presented as fact.
+  const starting: express.RequestHandler = (_req, res, next) => {
+    const step = options.startup?.() ?? null;
+    if (step === null) return next();
+    res.status(503).setHeader('retry-after', '10');
+    res.json({
+      errors: [
+        {
+          message: `The gateway is starting (${step.replace(/^start-up: /, '')}) and answers nothing yet. Try again when GET /ready answers 200.`,
+          extensions: { code: 'GATEWAY_STARTING' },
+        },
+      ],
+    });
+  };
+  app.use(['/audit', yoga.graphqlEndpoint, '/console'], starting);
   const edge = { corsOrigins: surface.corsOrigins, maxBodyBytes: surface.maxBodyBytes, graphiql: surface.graphiql };
   // Checkpoints hold no person data (counts, hashes, times, signatures): published without a token, for partners' witnesses.
   app.use('/ledger', checkpointsRouter(ledger));

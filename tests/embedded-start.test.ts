@@ -1,7 +1,7 @@
 /**
- * The embedded start as `npm start` runs it, for a population large enough that its identity index takes a while
- * to load: the gateway listens at once, answers /health, and /ready names what start-up still has to do until the
- * index has loaded and the cohort is seeded. Simulators asked to run in processes of their own are the gateway's
+ * The embedded start as `npm start` runs it, with an agency slow enough that the identity index takes a while to
+ * load, as a large population's does: the gateway listens at once, answers /health, /ready names what start-up
+ * still has to do, and GraphQL and the console refuse, until the index has loaded and the cohort is seeded. Simulators asked to run in processes of their own are the gateway's
  * children and never outlive it, however it ends.
  */
 import { execFileSync } from 'node:child_process';
@@ -9,6 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { agencies } from '../adapters/registry.js';
 import { ensureLocalIssuer } from '../gateway/authentication/local-issuer.js';
 import { loadPolicy } from '../gateway/policy/index.js';
 import { type GatewayProcess, LISTENING, STARTED, startGatewayProcess } from './ledger-process.js';
@@ -63,7 +64,7 @@ describe('the embedded start', () => {
     const { problems } = (await loading.json()) as { problems: string[] };
     expect(problems).toContain('start-up: the identity index is loading');
     expect(problems).toContainEqual(expect.stringMatching(/^police: identity feed never loaded/));
-    // A question sent anyway is answered truthfully: not "no such person", but that the gateway cannot say yet.
+    // A question sent anyway is refused whole, for what it is: not "no such person", nor an id that may yet change.
     const issuer = await ensureLocalIssuer(dataDir, loadPolicy('policies/iom-partnership.yaml'));
     const token = await issuer.sign({ sub: 'coordinator-1', agency: 'iom', role: 'iom-coordinator', azp: 'embedded-start-suite' });
     const early = await fetch(gateway.url, {
@@ -71,9 +72,14 @@ describe('the embedded start', () => {
       headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, 'x-purpose': 'iom-case-management' },
       body: JSON.stringify({ query: '{ person(pnc: "2002/0949875C") { id } }' }),
     });
-    const answer = (await early.json()) as { data: { person: unknown }; errors?: { extensions: Record<string, unknown> }[] };
-    expect(answer.data.person).toBeNull();
-    expect(answer.errors?.map((error) => [error.extensions.code, error.extensions.reason])).toEqual([['AGENCY_UNAVAILABLE', 'not-linked']]);
+    expect(early.status).toBe(503);
+    const answer = (await early.json()) as { data?: unknown; errors: { message: string; extensions: Record<string, unknown> }[] };
+    expect(answer.data).toBeUndefined();
+    expect(answer.errors).toEqual([
+      { message: expect.stringMatching(/starting \(the identity index is loading\).*GET \/ready/), extensions: { code: 'GATEWAY_STARTING' } },
+    ]);
+    const console = await fetch(`${base}/console`, { redirect: 'manual' });
+    expect(console.status).toBe(503);
 
     await until(() => STARTED.test(gateway?.output() ?? ''), 90_000);
     const ready = await fetch(`${base}/ready`);
@@ -84,9 +90,9 @@ describe('the embedded start', () => {
   it('runs simulators in processes of their own when asked, and they go when the gateway is killed', { timeout: 120_000 }, async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'gateway-embedded-start-'));
     gateway = await startGatewayProcess({ DATA_DIR: dataDir, SIMULATOR_EVENT_INTERVAL_MS: '0', SIMULATORS: 'processes' });
-    expect(gateway.output().match(/simulator \w+ http:\S+ \(own process\)/g)?.length).toBeGreaterThanOrEqual(5);
+    expect(gateway.output().match(/simulator \w+ http:\S+ \(own process\)/g)?.length).toBe(agencies.length);
     const simulators = childrenOf(gateway.pid);
-    expect(simulators.length).toBeGreaterThanOrEqual(5);
+    expect(simulators).toHaveLength(agencies.length);
     // The gateway answers from them: its index holds the population they serve.
     expect(gateway.output()).toMatch(/\(\d{3,} people indexed\)/);
 

@@ -42,6 +42,8 @@ export class IdentityDirectory {
   private retries = new Map<string, NodeJS.Timeout>();
   private backoff = new Map<string, number>();
   private retrying = false;
+  /** Set by stop(): a read in progress ends at its next page, so closing the database need not wait for a whole feed. */
+  private stopped = false;
   /** True until the first refresh over an empty store ends: its people are linked provisionally (store.ts). */
   private firstLoad: boolean;
 
@@ -112,6 +114,7 @@ export class IdentityDirectory {
   }
 
   stop(): void {
+    this.stopped = true;
     this.retrying = false;
     clearInterval(this.timer);
     for (const timer of this.retries.values()) clearTimeout(timer);
@@ -132,6 +135,7 @@ export class IdentityDirectory {
       let cursor = (await this.store.feeds()).find((row) => row.agency === agency)?.cursor ?? null;
       let restarted = false;
       for (;;) {
+        if (this.stopped) throw new Error('the gateway is stopping');
         let page: IdentityChangePage;
         try {
           page = await adapter.identityChanges(cursor);
