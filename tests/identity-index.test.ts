@@ -83,11 +83,11 @@ describe('the identity index over the agencies’ change feeds', () => {
     const tenant = housing.find((person) => person.records.every((r) => r.agency === 'housing') && person.identifiers.pnc === undefined);
     const held = tenant?.records[0];
     if (!nominal || !tenant || !held) throw new Error('the population has no such pair');
-    const report = async (id: string) => {
+    const report = async (id: string, officer = { role: 'ig-officer', agency: 'iom' }) => {
       const answer = await system.query(
         'query Report($id: ID) { subjectAccessReport(personId: $id) { personIds entries { personId sequence } } }',
         { id },
-        { role: 'ig-officer', agency: 'iom', sub: 'ig-officer-merge', purpose: 'audit' },
+        { ...officer, sub: 'ig-officer-merge', purpose: 'audit' },
       );
       expect(answer.body.errors).toBeUndefined();
       return answer.body.data?.subjectAccessReport as { personIds: string[]; entries: { personId: string }[] };
@@ -101,11 +101,17 @@ describe('the identity index over the agencies’ change feeds', () => {
     await system.directory.refresh();
     const merged = await system.directory.current().byId(tenant.id);
     expect(merged?.id).toBe((await system.directory.current().byId(nominal.id))?.id);
+    // The earlier-created person keeps the id: the police nominal, linked first.
     const survivor = merged?.id ?? '';
-    const mergedAway = survivor === tenant.id ? nominal.id : tenant.id;
+    expect(survivor).toBe(nominal.id);
+    const mergedAway = tenant.id;
 
     const { personIds, entries } = await report(survivor);
     expect(personIds).toEqual([survivor, mergedAway]);
     expect(entries.map((entry) => entry.personId)).toContain(tenant.id);
+    // An agency's officer who holds neither learns nothing of the merge: the old id answers as an unknown one does.
+    const prison = { role: 'prison-ig-officer', agency: 'prison' };
+    expect((await report(mergedAway, prison)).personIds).toEqual((await report('GW-000000000000', prison)).personIds);
+    expect((await report(mergedAway, prison)).personIds).toEqual([]);
   });
 });

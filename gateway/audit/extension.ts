@@ -13,7 +13,7 @@ import type { SchemaExtension } from '../schema.js';
 import { type Checked, checkAuditFilter, checkPersonReference, described, instantSchema } from './filter.js';
 import { type AuditScope, auditRefusal, auditScopeOf } from './gate.js';
 import { gatewayIdsOf, identifiersOf, indexedPerson, personCriterion } from './people.js';
-import { scopedAlerts, scopedCriteria, scopedSubjectAccess } from './scope.js';
+import { scopedAlerts, scopedCriteria, scopedPerson, scopedSubjectAccess } from './scope.js';
 import { alertView, integrityView, recordView, subjectAccessView } from './views.js';
 
 /** A ledger record names at most this many people (gateway/ledger/record.ts); an answer about more cannot be recorded. */
@@ -160,14 +160,22 @@ export function auditExtension(ledger: Ledger): SchemaExtension {
         subjectAccessReport: async (_root: unknown, args: PersonArgs, context: AuditContext) => {
           const scope = admit(context);
           const reference = valid(checkPersonReference(args, true));
-          const personIds = await fromLedger(() => gatewayIdsOf(reference, ledger, context.index));
-          const reports = await fromLedger(() => Promise.all(personIds.map((id) => ledger.subjectAccess(id))));
+          const ids = await fromLedger(() => gatewayIdsOf(reference, ledger, context.index));
+          const person = scopedPerson(await indexedPerson(reference, context.index), scope);
+          const reports = (await fromLedger(() => Promise.all(ids.map((id) => ledger.subjectAccess(id))))).map((report) => ({
+            gatewayId: report.gatewayId,
+            entries: scopedSubjectAccess(report.entries, scope),
+          }));
+          // Outside the officer's scope an id is not shown unless the officer's share of the ledger names it (as the console does).
+          const personIds = reports
+            .filter((report) => scope.kind === 'partnership' || report.gatewayId === person?.id || report.entries.length > 0)
+            .map((report) => report.gatewayId);
           audited(
             context,
             personIds.map((gatewayId) => ({ gatewayId, identifiers: identifiersOf(reference) })),
           );
           const entries = reports
-            .flatMap((report) => scopedSubjectAccess(report.entries, scope).map((entry) => subjectAccessView(report.gatewayId, entry)))
+            .flatMap((report) => report.entries.map((entry) => subjectAccessView(report.gatewayId, entry)))
             .sort((a, b) => a.sequence - b.sequence || a.personId.localeCompare(b.personId));
           return { personIds, entries };
         },

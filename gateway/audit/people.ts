@@ -1,7 +1,8 @@
 /**
  * Which gateway ids a person reference stands for. The identity index gives the person's id now and the ids merged
  * into it (records written before a merge are under the old id); the ledger also knows ids recorded with the same
- * identifier before ids were kept for life. A subject access request must find all of those records.
+ * identifier before ids were kept for life. A subject access request must find all of those records. A split is not
+ * followed: what was recorded under the id before it may concern either part, and stays with the id it was recorded under.
  */
 import { IDENTIFIER_KINDS, type IdentifierKind } from '../../schema/identifiers.js';
 import type { RecordedIdentifiers } from '../enforcement/index.js';
@@ -45,10 +46,12 @@ export function identifiersOf(reference: PersonReference): RecordedIdentifiers {
  */
 export async function personCriterion(reference: PersonReference, index: IdentityIndex): Promise<Pick<LedgerFilter, 'person' | 'gatewayId' | 'identifier'>> {
   const person = await indexedPerson(reference, index);
-  const gatewayIds = new Set<string>(reference.kind === 'personId' ? await index.idsOf(reference.value) : []);
+  const gatewayIds = new Set<string>();
   const identifiers = new Map<string, { kind: IdentifierKind; value: string }>();
   const add = (kind: IdentifierKind, value: string) => identifiers.set(`${kind}:${value}`, { kind, value });
   if (reference.kind !== 'personId') add(reference.kind, reference.value);
+  // An id the index does not know still names the records written under it.
+  if (reference.kind === 'personId' && !person) gatewayIds.add(reference.value);
   if (person) {
     for (const id of await index.idsOf(person.id)) gatewayIds.add(id);
     for (const kind of IDENTIFIER_KINDS) {
