@@ -122,16 +122,19 @@ export function eligibilityExtension(options: { rules: EligibilityRules; registe
         return match && { person, rule: match.rule, facts: match.facts.map((fact) => ({ ...fact, clauseId: clauseOf(fact.dataItem) as string })) };
       }),
     );
-    const candidates = assessed.filter((candidate): candidate is Candidate => candidate !== null);
+    const candidates = assessed
+      .filter((candidate): candidate is Candidate => candidate !== null)
+      .map((candidate) => ({ ...candidate, person: context.index.keep(candidate.person) }));
     // The request's loaders would otherwise keep every record screened; only candidates' are read again.
-    const kept = new Set(candidates.map((candidate) => candidate.person));
-    for (const person of open) {
-      if (kept.has(person)) continue;
-      for (const agency of ['probation', 'police']) {
+    const named = new Set(candidates.map((candidate) => candidate.person.id));
+    const forget = (agency: string, screened: readonly LinkedPerson[]) => {
+      for (const person of screened) {
         const key = keyOf(person, agency);
-        if (key !== undefined) context.sections.get(agency)?.clear(key);
+        if (!named.has(person.id) && key !== undefined) context.sections.get(agency)?.clear(key);
       }
-    }
+    };
+    forget('probation', open);
+    forget('police', askPolice);
     return candidates;
   };
 

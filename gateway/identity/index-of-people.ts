@@ -43,8 +43,13 @@ export interface IdentityIndex {
   knowsHoldingsOf(agency: string): boolean;
   /** The agencies whose holdings the index does not know yet, in registry order. */
   notYetLoaded(): string[];
-  /** A page of the people this agency holds, by gateway id after `after`. */
+  /**
+   * A page of the people this agency holds, by gateway id after `after`. For walking everyone: the request does not
+   * keep them (a person it already holds comes back as that object); `keep` those it goes on to name.
+   */
   peopleHeldBy(agency: string, after: string | null, limit: number): Promise<LinkedPerson[]>;
+  /** This request's one object for the person, `person` itself if the request held none. */
+  keep(person: LinkedPerson): LinkedPerson;
 }
 
 /** Shared by every request's view: the totals match weights divide by, counted again once the index changes. */
@@ -158,13 +163,15 @@ export class StoredIdentityIndex implements IdentityIndex {
    * People as this request already holds them: one object per person however many ways it was found, so the
    * disclosure record (which groups by person) names each person once.
    */
-  private async people(sql: string, params: readonly unknown[]): Promise<LinkedPerson[]> {
-    return (await this.store.people(sql, params)).map((person) => {
-      const held = this.seen.get(person.id);
-      if (held) return held;
-      this.seen.set(person.id, person);
-      return person;
-    });
+  private async people(sql: string, params: readonly unknown[], remember = true): Promise<LinkedPerson[]> {
+    return (await this.store.people(sql, params)).map((person) => (remember ? this.keep(person) : (this.seen.get(person.id) ?? person)));
+  }
+
+  keep(person: LinkedPerson): LinkedPerson {
+    const held = this.seen.get(person.id);
+    if (held) return held;
+    this.seen.set(person.id, person);
+    return person;
   }
 
   async byIdentifier(kind: IdentifierKind, canonical: string): Promise<LinkedPerson | undefined> {
@@ -188,11 +195,11 @@ export class StoredIdentityIndex implements IdentityIndex {
   }
 
   peopleHeldBy(agency: string, after: string | null, limit: number): Promise<LinkedPerson[]> {
-    return this.people('SELECT DISTINCT gateway_id FROM identity_records WHERE agency = $1 AND gateway_id > $2 ORDER BY gateway_id LIMIT $3', [
-      agency,
-      after ?? '',
-      limit,
-    ]).then((people) => people.sort((a, b) => a.id.localeCompare(b.id)));
+    return this.people(
+      'SELECT DISTINCT gateway_id FROM identity_records WHERE agency = $1 AND gateway_id > $2 ORDER BY gateway_id LIMIT $3',
+      [agency, after ?? '', limit],
+      false,
+    ).then((people) => people.sort((a, b) => a.id.localeCompare(b.id)));
   }
 
   async search(name: string, dateOfBirth: string | undefined, limit: number, heldBy?: string): Promise<Candidate[]> {
