@@ -39,6 +39,7 @@ export function readIdentityChanges(agency: string, upstream: Upstream): (after:
     try {
       page = await upstream.get(IDENTITY_CHANGES_PATH, { after: after ?? undefined, limit: CONTRACT_LIMITS.identityPage }, IdentityChangePage, {
         timeoutMs: FEED_PAGE_TIMEOUT_MS,
+        background: true,
       });
     } catch (error) {
       if (error instanceof AgencyUnavailableError && error.status === 410) throw new IdentityFeedRestartedError(agency);

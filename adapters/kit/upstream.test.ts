@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { AgencyUnavailableError } from './errors.js';
+import { readIdentityChanges } from './identity-changes.js';
 import { createUpstream, MAX_ANSWER_BYTES } from './upstream.js';
 
 const Answer = z.object({ items: z.array(z.string()) });
@@ -55,6 +56,31 @@ describe('upstream client over its connection pool', () => {
     const upstream = createUpstream({ agency: 'test', baseUrl: agency.url, timeoutMs: 100 });
     expect(await reasonOf(upstream.get('/feed', {}, Answer))).toBe('timeout');
     expect(await upstream.get('/feed', {}, Answer, { timeoutMs: 5_000 })).toEqual({ items: ['late'] });
+  });
+
+  it('keeps background calls out of the circuit breaker: they neither open it nor are refused by it', async () => {
+    const agency = await agencyAnswering((_req, res) => {
+      res.statusCode = 500;
+      res.end('{}');
+    });
+    const upstream = createUpstream({ agency: 'test', baseUrl: agency.url, timeoutMs: 1_000 });
+    for (let i = 0; i < 8; i++) expect(await reasonOf(upstream.get('/feed', {}, Answer, { background: true }))).toBe('error-status');
+    expect(upstream.breaker.state).toBe('closed');
+    for (let i = 0; i < 5; i++) expect(await reasonOf(upstream.get('/things', {}, Answer))).toBe('error-status');
+    expect(await reasonOf(upstream.get('/things', {}, Answer))).toBe('circuit-open');
+    expect(await reasonOf(upstream.get('/feed', {}, Answer, { background: true }))).toBe('error-status');
+  });
+
+  it('reads an identity change page past a request timeout: a feed page has its own deadline', async () => {
+    const agency = await agencyAnswering((_req, res) => {
+      setTimeout(() => {
+        res.setHeader('content-type', 'application/json');
+        res.end(JSON.stringify({ items: [], cursor: 'g.r.0', more: false }));
+      }, 300);
+    });
+    const upstream = createUpstream({ agency: 'test', baseUrl: agency.url, timeoutMs: 100 });
+    expect(await readIdentityChanges('test', upstream)(null)).toEqual({ changes: [], cursor: 'g.r.0', more: false });
+    expect(upstream.breaker.state).toBe('closed');
   });
 
   it('refuses an answer larger than any record set as malformed, without holding it all', async () => {

@@ -37,9 +37,15 @@ interface Answer {
   text: string;
 }
 
-/** One call's own deadline, for reads no caller waits on (a background feed page) that may take longer than a request's. */
+/** For reads no caller waits on (a background feed page). */
 export interface CallOptions {
+  /** This call's own deadline, which may be longer than a request's. */
   timeoutMs?: number;
+  /**
+   * Kept out of the circuit breaker: a slow background page neither opens it for requests nor, succeeding, closes it
+   * while requests still fail, and is never the one trial call a resting breaker lets through.
+   */
+  background?: boolean;
 }
 
 export interface Upstream {
@@ -53,21 +59,22 @@ export function createUpstream(options: UpstreamOptions): Upstream {
   const baseUrl = options.baseUrl.replace(/\/+$/, '');
   const breaker = options.breaker ?? new CircuitBreaker({ failureThreshold: 5, cooldownMs: 10_000 });
 
-  async function call<T>(method: 'GET' | 'POST', url: string, body: unknown, schema: z.ZodType<T>, deadlineMs = timeoutMs): Promise<T> {
+  async function call<T>(method: 'GET' | 'POST', url: string, body: unknown, schema: z.ZodType<T>, options: CallOptions = {}): Promise<T> {
+    const guarded = options.background !== true;
     // Metrics and traces, when the gateway watches (upstream-observer.ts): one observation per call, here because
     // the breaker's skips and state count too; `send` carries the trace's headers.
     const observed = upstreamObserver()?.start(agency, method);
-    if (!breaker.allow()) {
+    if (guarded && !breaker.allow()) {
       observed?.end('circuit-open', breaker.state);
       throw new AgencyUnavailableError(agency, 'circuit-open', 'skipped: the agency failed repeatedly and is resting');
     }
     try {
-      const result = await send(method, url, body, schema, observed?.headers, deadlineMs);
-      breaker.succeeded();
+      const result = await send(method, url, body, schema, observed?.headers, options.timeoutMs ?? timeoutMs);
+      if (guarded) breaker.succeeded();
       observed?.end('ok', breaker.state);
       return result;
     } catch (error) {
-      breaker.failed();
+      if (guarded) breaker.failed();
       observed?.end(error instanceof AgencyUnavailableError ? error.reason : 'unreachable', breaker.state);
       throw error;
     }
@@ -156,7 +163,7 @@ export function createUpstream(options: UpstreamOptions): Upstream {
     get(path, query, schema, options) {
       const url = new URL(baseUrl + path);
       for (const [name, value] of Object.entries(query)) if (value !== undefined) url.searchParams.set(name, String(value));
-      return call('GET', url.toString(), undefined, schema, options?.timeoutMs ?? timeoutMs);
+      return call('GET', url.toString(), undefined, schema, options);
     },
     post(path, body, schema) {
       return call('POST', baseUrl + path, body, schema);
