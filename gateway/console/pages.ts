@@ -175,7 +175,8 @@ export function pages(parts: Parts): ConsolePages {
         if (person && indexed) {
           shown.push({ gatewayId: person.id, identifiers, disclosed: [], withheld: [] });
           // Records that may be the same person but share no identifier: a subject access request may concern them too.
-          probable = weighed(await parts.index().probableMatches(indexed), context, 'probable');
+          const { scope } = context;
+          probable = weighed(await parts.index().probableMatches(indexed, scope.kind === 'partnership' ? undefined : scope.agency), context, 'probable');
         }
       }
     } else if (form.name || form.dateOfBirth) {

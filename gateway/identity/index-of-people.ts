@@ -35,8 +35,11 @@ export interface IdentityIndex {
    * records are matched and weighed: an agency's officer learns nothing of how another agency records a person.
    */
   search(name: string, dateOfBirth: string | undefined, limit: number, heldBy?: string): Promise<Candidate[]>;
-  /** Other people with the same name and date of birth and no contradicting identifier. */
-  probableMatches(person: LinkedPerson): Promise<Candidate[]>;
+  /**
+   * Other people with the same name and date of birth and no contradicting identifier. With `heldBy`, only that
+   * agency's records of either side are compared, as `search` does.
+   */
+  probableMatches(person: LinkedPerson, heldBy?: string): Promise<Candidate[]>;
   /** People linked. */
   size(): Promise<number>;
   /** Whether the index knows whom this agency holds (its identity feed has loaded at least once). */
@@ -153,10 +156,12 @@ export class StoredIdentityIndex implements IdentityIndex {
       const byId = new Map(found.map((person) => [person.id, person]));
       for (const id of unread) {
         const survivor = survivors.get(id);
-        this.seen.set(id, survivor === undefined ? undefined : byId.get(survivor));
+        if (survivor === undefined) this.seen.set(id, undefined);
+        else if (byId.has(survivor)) this.seen.set(id, byId.get(survivor));
       }
     }
-    return ids.map((id) => this.seen.get(id));
+    // A survivor merged again between the two queries has no records of its own: those few are read one by one.
+    return Promise.all(ids.map((id) => (this.seen.has(id) ? this.seen.get(id) : this.byId(id))));
   }
 
   /**
@@ -227,20 +232,31 @@ export class StoredIdentityIndex implements IdentityIndex {
       .slice(0, limit);
   }
 
-  async probableMatches(person: LinkedPerson): Promise<Candidate[]> {
-    const dates = [...new Set(person.records.map((r) => r.dateOfBirth))];
-    const pool = await this.people('SELECT gateway_id FROM identity_records WHERE date_of_birth = ANY($1::text[]) AND gateway_id <> $2', [dates, person.id]);
-    const found: { person: LinkedPerson; match: NameMatch; tokens: string[]; dateOfBirth: string }[] = [];
-    for (const record of person.records) {
-      for (const other of pool) {
-        if (found.some((c) => c.person.id === other.id) || contradicts(person, other)) continue;
+  async probableMatches(person: LinkedPerson, heldBy?: string): Promise<Candidate[]> {
+    const seen = (someone: LinkedPerson): LinkedPerson =>
+      heldBy === undefined ? someone : { ...someone, records: someone.records.filter((record) => record.agency === heldBy) };
+    const subject = seen(person);
+    const dates = [...new Set(subject.records.map((r) => r.dateOfBirth))];
+    const pool = await this.people(
+      'SELECT gateway_id FROM identity_records WHERE date_of_birth = ANY($1::text[]) AND gateway_id <> $2 AND ($3::text IS NULL OR agency = $3)',
+      [dates, person.id, heldBy ?? null],
+    );
+    const found: { person: LinkedPerson; other: LinkedPerson; match: NameMatch; tokens: string[]; dateOfBirth: string }[] = [];
+    for (const record of subject.records) {
+      for (const candidate of pool) {
+        if (found.some((c) => c.person.id === candidate.id) || contradicts(person, candidate)) continue;
+        const other = seen(candidate);
         const tokens = nameTokens(`${record.givenName} ${record.familyName}`);
         const match = matchPerson(other, tokens, record.dateOfBirth);
-        if (match?.confidence === 'PROBABLE') found.push({ person: other, match, tokens, dateOfBirth: record.dateOfBirth });
+        if (match?.confidence === 'PROBABLE') found.push({ person: candidate, other, match, tokens, dateOfBirth: record.dateOfBirth });
       }
     }
-    const frequencies = await this.frequencies(found.map((f) => f.person));
-    return found.map(({ person: other, match, tokens, dateOfBirth }) => ({ person: other, ...match, ...weigh(other, tokens, dateOfBirth, frequencies) }));
+    const frequencies = await this.frequencies(found.map((f) => f.other));
+    return found.map(({ person: candidate, other, match, tokens, dateOfBirth }) => ({
+      person: candidate,
+      ...match,
+      ...weigh(other, tokens, dateOfBirth, frequencies),
+    }));
   }
 
   /** How often the candidates' names and dates of birth occur among all records: indexed counts, one query. */
