@@ -5,6 +5,13 @@ import { parseFaultSpec, SimulatorEnv, startSimulator } from './kit/simulator.js
 import { createPopulation } from './population/generate.js';
 import { agencies } from './registry.js';
 
+// Started by the gateway (gateway/agencies.ts) it goes when the gateway does, however the gateway ends, even while
+// it is still starting; and it leaves Ctrl-C to the gateway, which drains its requests before closing it.
+if (process.connected) {
+  process.once('disconnect', () => process.exit(0));
+  process.on('SIGINT', () => undefined);
+}
+
 const name = process.argv[2];
 const module = agencies.find((a) => a.agency === name);
 if (!module) {
@@ -24,7 +31,5 @@ app.events.every(env.data.SIMULATOR_EVENT_INTERVAL_MS);
 const running = await startSimulator(app, env.data.PORT, env.data.HOST);
 console.log(`${module.title} simulator: ${running.url}`);
 const stop = () => void running.close().then(() => process.exit(0));
-process.on('SIGINT', stop);
+if (!process.connected) process.on('SIGINT', stop);
 process.on('SIGTERM', stop);
-// Started by the gateway (gateway/agencies.ts): it goes when the gateway does, however the gateway ends.
-process.on('disconnect', stop);

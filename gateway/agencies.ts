@@ -6,6 +6,7 @@ import { fork } from 'node:child_process';
 import type { AgencyModule, Faults } from '../adapters/kit/contract.js';
 import { type RunningSimulator, startSimulator } from '../adapters/kit/simulator.js';
 import type { Population } from '../adapters/population/types.js';
+import { ConfigSchema } from './config.js';
 import type { AgencyConnection } from './enforcement/index.js';
 import { IdentityDirectory } from './identity/directory.js';
 import type { LedgerStore as Database } from './ledger/store.js';
@@ -46,12 +47,23 @@ export interface SimulatorProcessOptions {
   /** SIMULATOR_FAULTS as written, handed on to every simulator. */
   faults: string;
   eventIntervalMs: number;
+  /** Told when a simulator that was listening exits other than by close(): the agency is then unreachable. */
+  onExit?: (agency: string, code: number | null) => void;
+}
+
+/** How long a simulator may take to listen before the start fails naming it. */
+const SIMULATOR_START_MS = 60_000;
+
+/** This process's environment without the gateway's own settings (its database, keys, tokens): a simulator needs none. */
+function simulatorEnvironment(): NodeJS.ProcessEnv {
+  const gateway = new Set(Object.keys(ConfigSchema.shape));
+  return Object.fromEntries(Object.entries(process.env).filter(([name]) => !gateway.has(name) && !name.endsWith('_URL')));
 }
 
 /**
  * Starts every agency's simulator in its own process over the same population (each makes the people it needs from
  * the seed and the index): a large population's feeds are then made on other cores than the gateway's event loop.
- * Closed with the gateway; a simulator that exits before it listens fails the start, naming it.
+ * Closed with the gateway; a simulator that fails to listen within a minute fails the start, naming it and what it said.
  */
 export async function startSimulatorProcesses(modules: readonly AgencyModule[], options: SimulatorProcessOptions): Promise<SimulatorProcess[]> {
   // Beside this module: TypeScript run through tsx from the source tree, JavaScript once built.
@@ -64,7 +76,7 @@ export async function startSimulatorProcesses(modules: readonly AgencyModule[], 
           const child = fork(serve, [agency], {
             execArgv: source ? ['--import', 'tsx'] : [],
             env: {
-              ...process.env,
+              ...simulatorEnvironment(),
               PORT: String(options.basePort === 0 ? 0 : options.basePort + i),
               HOST: '127.0.0.1',
               POPULATION_SEED: String(options.seed),
@@ -72,26 +84,47 @@ export async function startSimulatorProcesses(modules: readonly AgencyModule[], 
               SIMULATOR_FAULTS: options.faults,
               SIMULATOR_EVENT_INTERVAL_MS: String(options.eventIntervalMs),
             },
-            stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+            stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
           });
+          let closing = false;
+          let listening = false;
           const exited = new Promise<void>((done) => child.once('exit', () => done()));
-          let output = '';
-          child.stdout?.on('data', (chunk: Buffer) => {
-            output += chunk.toString();
-            const url = /simulator: (http\S+)/.exec(output)?.[1];
-            if (url) {
-              child.stdout?.removeAllListeners('data').resume();
-              resolve({
-                agency,
-                url,
-                close: () => {
-                  child.kill('SIGTERM');
-                  return exited;
-                },
-              });
-            }
+          // What it says, for the error if it fails to start; passed on as it comes, as an in-process one's would be.
+          let said = '';
+          const hear = (chunk: Buffer) => {
+            said = (said + chunk.toString()).slice(-4_000);
+          };
+          child.stderr?.on('data', (chunk: Buffer) => {
+            hear(chunk);
+            process.stderr.write(chunk);
           });
-          child.once('exit', (code) => reject(new Error(`the ${agency} simulator exited (${code}) before listening: ${output.trim()}`)));
+          const fail = (reason: string) => {
+            clearTimeout(deadline);
+            child.kill('SIGKILL');
+            reject(new Error(`the ${agency} simulator ${reason}${said.trim() ? `: ${said.trim()}` : ''}`));
+          };
+          const deadline = setTimeout(() => fail(`did not listen within ${SIMULATOR_START_MS / 1000} s`), SIMULATOR_START_MS);
+          child.stdout?.on('data', (chunk: Buffer) => {
+            hear(chunk);
+            const url = /simulator: (http\S+)/.exec(said)?.[1];
+            if (!url || listening) return;
+            listening = true;
+            clearTimeout(deadline);
+            resolve({
+              agency,
+              url,
+              close: () => {
+                closing = true;
+                child.kill('SIGTERM');
+                return exited;
+              },
+            });
+          });
+          child.once('error', (error) => fail(`could not be started (${error.message})`));
+          child.once('exit', (code) => {
+            if (!listening) fail(`exited (${code}) before listening`);
+            else if (!closing) options.onExit?.(agency, code);
+          });
         }),
     ),
   );

@@ -102,6 +102,7 @@ async function main(): Promise<void> {
           basePort: config.SIMULATOR_BASE_PORT,
           faults: config.SIMULATOR_FAULTS,
           eventIntervalMs: config.SIMULATOR_EVENT_INTERVAL_MS,
+          onExit: (agency, code) => log.warn(`simulator ${agency}: exited (${code}); its agency is unreachable until the gateway is restarted`),
         })
       : (await startSimulators(agencies, population, { basePort: config.SIMULATOR_BASE_PORT, faults })).map((running) => {
           running.app.events.every(config.SIMULATOR_EVENT_INTERVAL_MS);
