@@ -48,6 +48,8 @@ export interface Access {
    */
   found(person: LinkedPerson | null): Promise<boolean>;
   decide(person: LinkedPerson, dataItem: string): Promise<AccessDecision>;
+  /** Each item's decision, in order, reached together once the person's facts are in: one wait, not one per item. */
+  decideAll(person: LinkedPerson, dataItems: readonly string[]): Promise<AccessDecision[]>;
   /** The decision `decide` has already reached for this person and item, if it has: a field then resolves without waiting. */
   decided(person: LinkedPerson, dataItem: string): AccessDecision | undefined;
   factsOf: FactsOf;
@@ -90,8 +92,19 @@ export function createAccess(options: {
 }): Access {
   const { policy, principal, declaration, factsOf, activeMember, now } = options;
   const role = principal.role;
-  const decisions = new Map<string, Promise<AccessDecision>>();
   const reached = new Map<string, AccessDecision>();
+  // Facts are gathered once per person (factsOf memoises them), so a decision reached once stands for the request.
+  const decideNow = (person: LinkedPerson, dataItem: string, subject: GatheredFacts): AccessDecision => {
+    const key = `${person.id}|${dataItem}`;
+    let decision = reached.get(key);
+    if (decision === undefined) {
+      decision = decideWithUnknowns(subject, (facts) =>
+        policy.decide({ role, purpose: declaration.purpose, dataItem, subject: facts, now, emergency: declaration.emergency }),
+      );
+      reached.set(key, decision);
+    }
+    return decision;
+  };
   const possible = possibleItems(policy, role, declaration, now);
   return {
     principal,
@@ -111,19 +124,11 @@ export function createAccess(options: {
       return person !== null && policy.inScope(role, declaration.purpose, { inActiveCohort });
     },
     decide(person, dataItem) {
-      const key = `${person.id}|${dataItem}`;
-      let decision = decisions.get(key);
-      if (!decision) {
-        decision = factsOf(person).then((subject) => {
-          const reachedNow = decideWithUnknowns(subject, (facts) =>
-            policy.decide({ role, purpose: declaration.purpose, dataItem, subject: facts, now, emergency: declaration.emergency }),
-          );
-          reached.set(key, reachedNow);
-          return reachedNow;
-        });
-        decisions.set(key, decision);
-      }
-      return decision;
+      const decision = reached.get(`${person.id}|${dataItem}`);
+      return decision === undefined ? factsOf(person).then((subject) => decideNow(person, dataItem, subject)) : Promise.resolve(decision);
+    },
+    decideAll(person, dataItems) {
+      return factsOf(person).then((subject) => dataItems.map((dataItem) => decideNow(person, dataItem, subject)));
     },
     decided(person, dataItem) {
       return reached.get(`${person.id}|${dataItem}`);
