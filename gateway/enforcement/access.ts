@@ -3,7 +3,7 @@
  * policy decides for each person and data item. Decisions are memoised per person and item for the request.
  */
 
-import type { AgencyFact } from '../../adapters/kit/contract.js';
+import { AGENCY_FACTS, type AgencyFact } from '../../adapters/kit/contract.js';
 import type { Principal } from '../authentication/principal.js';
 import { gatewayError } from '../errors.js';
 import type { LinkedPerson } from '../identity/link.js';
@@ -48,6 +48,8 @@ export interface Access {
    */
   found(person: LinkedPerson | null): Promise<boolean>;
   decide(person: LinkedPerson, dataItem: string): Promise<AccessDecision>;
+  /** Each item's decision, in order, reached together once the person's facts are in: one wait, not one per item. */
+  decideAll(person: LinkedPerson, dataItems: readonly string[]): Promise<AccessDecision[]>;
   /** The decision `decide` has already reached for this person and item, if it has: a field then resolves without waiting. */
   decided(person: LinkedPerson, dataItem: string): AccessDecision | undefined;
   factsOf: FactsOf;
@@ -90,8 +92,31 @@ export function createAccess(options: {
 }): Access {
   const { policy, principal, declaration, factsOf, activeMember, now } = options;
   const role = principal.role;
-  const decisions = new Map<string, Promise<AccessDecision>>();
-  const reached = new Map<string, AccessDecision>();
+  // Facts are gathered once per person (factsOf memoises them), so a decision reached once stands for the request.
+  const reached = new Map<string, Map<string, AccessDecision>>();
+  // Within a request a decision turns only on the item and the person's facts: people alike in them share it
+  // (a cohort page decides each item for a handful of kinds of person, not fifty people).
+  const byFacts = new Map<string, AccessDecision>();
+  const decideNow = (person: LinkedPerson, dataItem: string, subject: GatheredFacts): AccessDecision => {
+    let ofPerson = reached.get(person.id);
+    if (ofPerson === undefined) {
+      ofPerson = new Map();
+      reached.set(person.id, ofPerson);
+    }
+    let decision = ofPerson.get(dataItem);
+    if (decision === undefined) {
+      const key = `${dataItem}|${factsKey(subject)}`;
+      decision = byFacts.get(key);
+      if (decision === undefined) {
+        decision = decideWithUnknowns(subject, (facts) =>
+          policy.decide({ role, purpose: declaration.purpose, dataItem, subject: facts, now, emergency: declaration.emergency }),
+        );
+        byFacts.set(key, decision);
+      }
+      ofPerson.set(dataItem, decision);
+    }
+    return decision;
+  };
   const possible = possibleItems(policy, role, declaration, now);
   return {
     principal,
@@ -111,24 +136,23 @@ export function createAccess(options: {
       return person !== null && policy.inScope(role, declaration.purpose, { inActiveCohort });
     },
     decide(person, dataItem) {
-      const key = `${person.id}|${dataItem}`;
-      let decision = decisions.get(key);
-      if (!decision) {
-        decision = factsOf(person).then((subject) => {
-          const reachedNow = decideWithUnknowns(subject, (facts) =>
-            policy.decide({ role, purpose: declaration.purpose, dataItem, subject: facts, now, emergency: declaration.emergency }),
-          );
-          reached.set(key, reachedNow);
-          return reachedNow;
-        });
-        decisions.set(key, decision);
-      }
-      return decision;
+      const decision = reached.get(person.id)?.get(dataItem);
+      return decision === undefined ? factsOf(person).then((subject) => decideNow(person, dataItem, subject)) : Promise.resolve(decision);
+    },
+    decideAll(person, dataItems) {
+      return factsOf(person).then((subject) => dataItems.map((dataItem) => decideNow(person, dataItem, subject)));
     },
     decided(person, dataItem) {
-      return reached.get(`${person.id}|${dataItem}`);
+      return reached.get(person.id)?.get(dataItem);
     },
   };
+}
+
+/** Everything about a person a decision can turn on: the register's fact, and each agency fact with who could not give it. */
+function factsKey(subject: GatheredFacts): string {
+  let key = String(subject.inActiveCohort);
+  for (const name of AGENCY_FACTS) key += `|${subject[name]}|${subject.unreadable?.[name] ?? ''}`;
+  return key;
 }
 
 const FACT_OF_CONDITION: Readonly<Record<string, AgencyFact>> = { 'consent-recorded': 'consentRecorded', 'mappa-case': 'mappaCase' };

@@ -82,31 +82,36 @@ export class DisclosureSet {
     for (const { subject } of disclosing) this.consulted.add(subject);
   }
 
-  /** A field of `source` resolved at `path`: notes what that field of a marked value discloses there. */
-  placeField(source: unknown, field: string, path: () => string): void {
+  /** A field of `source` resolved at `at` (the executor's path): notes what that field of a marked value discloses there. */
+  placeField(source: unknown, field: string, at: ExecutionPath): void {
     const marked = typeof source === 'object' && source !== null ? this.marks.get(source)?.fields.get(field) : undefined;
-    if (marked) for (const entry of marked) this.allow({ ...entry, path: path() });
+    if (marked) this.allowAt(marked, responsePath(at));
   }
 
-  /** A value resolved at `path` (a list's items at `path.i`): notes what marked values disclose there. */
-  placeValue(value: unknown, path: () => string): void {
-    const at = (item: unknown, where: () => string) => {
-      const marked = typeof item === 'object' && item !== null ? this.marks.get(item)?.whole : undefined;
-      if (marked && marked.length > 0) {
-        const placed = where();
-        for (const entry of marked) this.allow({ ...entry, path: placed });
-      }
-    };
+  /** A value resolved at `at` (a list's items at `at.i`): notes what marked values disclose there. */
+  placeValue(value: unknown, at: ExecutionPath): void {
     if (!Array.isArray(value)) {
-      at(value, path);
+      const marked = this.markedWhole(value);
+      if (marked) this.allowAt(marked, responsePath(at));
       return;
     }
+    // The path is worked out only if some item is marked: most lists carry none.
     let base: string | undefined;
-    const listPath = () => {
-      base ??= path();
-      return base;
-    };
-    for (const [i, item] of value.entries()) at(item, () => `${listPath()}.${i}`);
+    for (let i = 0; i < value.length; i++) {
+      const marked = this.markedWhole(value[i]);
+      if (!marked) continue;
+      base ??= responsePath(at);
+      this.allowAt(marked, `${base}.${i}`);
+    }
+  }
+
+  private markedWhole(value: unknown): Disclosing[] | undefined {
+    const marked = typeof value === 'object' && value !== null ? this.marks.get(value)?.whole : undefined;
+    return marked && marked.length > 0 ? marked : undefined;
+  }
+
+  private allowAt(marked: readonly Disclosing[], path: string): void {
+    for (const entry of marked) this.allow({ ...entry, path });
   }
 
   consult(person: LinkedPerson): void {
@@ -152,8 +157,11 @@ function valueAt(data: unknown, path: string): unknown {
   return node === null ? undefined : node;
 }
 
-export function responsePath(path: { prev: unknown; key: string | number } | undefined): string {
+/** A response path as the executor links it, innermost key first. */
+export type ExecutionPath = { prev: unknown; key: string | number } | undefined;
+
+export function responsePath(path: ExecutionPath): string {
   const keys: (string | number)[] = [];
-  for (let at = path; at; at = at.prev as typeof path) keys.push(at.key);
+  for (let at = path; at; at = at.prev as ExecutionPath) keys.push(at.key);
   return keys.reverse().join('.');
 }

@@ -99,21 +99,30 @@ function subjectOf(source: unknown, typeName: string): LinkedPerson {
   return subject;
 }
 
+/** A classified field's value once its decision is reached: recorded, then resolved or refused. */
+function concluded(
+  resolve: Resolver,
+  dataItem: string,
+  subject: LinkedPerson,
+  decision: AccessDecision,
+  ...[source, args, context, info]: Parameters<Resolver>
+): unknown {
+  const path = responsePath(info.path);
+  if (!decision.allowed) {
+    context.disclosures.withhold({ path, subject, dataItem, reason: decision.reason, clauseId: decision.clauseId });
+    throw refusalError(dataItem, decision, context.access, locatedAt(info));
+  }
+  context.disclosures.allow({ path, subject, dataItem, clauseId: decision.clauseId });
+  return resolve(source, args, context, info);
+}
+
 /** Classified field: decide, record, and only then resolve; without waiting when the decision is already reached. */
 function decided(resolve: Resolver, dataItem: string, typeName: string): Resolver {
   return (source, args, context, info) => {
     const subject = subjectOf(source, typeName);
-    const conclude = (decision: AccessDecision) => {
-      const path = responsePath(info.path);
-      if (!decision.allowed) {
-        context.disclosures.withhold({ path, subject, dataItem, reason: decision.reason, clauseId: decision.clauseId });
-        throw refusalError(dataItem, decision, context.access, locatedAt(info));
-      }
-      context.disclosures.allow({ path, subject, dataItem, clauseId: decision.clauseId });
-      return resolve(source, args, context, info);
-    };
     const reached = context.access.decided(subject, dataItem);
-    return reached === undefined ? context.access.decide(subject, dataItem).then(conclude) : conclude(reached);
+    if (reached !== undefined) return concluded(resolve, dataItem, subject, reached, source, args, context, info);
+    return context.access.decide(subject, dataItem).then((decision) => concluded(resolve, dataItem, subject, decision, source, args, context, info));
   };
 }
 
@@ -132,7 +141,7 @@ function gatedSection(resolve: Resolver, agency: string, dataItems: readonly str
     const fetched = worthAsking ? (async () => resolve(source, args, context, info))() : undefined;
     // Heard now, so that a refusal below leaves no unheard rejection; awaited again where it is used.
     fetched?.catch(() => undefined);
-    const decisions = await Promise.all(dataItems.map((item) => context.access.decide(person, item)));
+    const decisions = await context.access.decideAll(person, dataItems);
     const path = responsePath(info.path);
     const dataItem = `${agency}.*`;
     if (!decisions.some((d) => d.allowed)) {
@@ -197,17 +206,16 @@ function scoped(resolve: Resolver, personOf: (value: unknown) => LinkedPerson): 
  */
 function placed(resolve: Resolver, returnsObjects: boolean): Resolver {
   return (source, args, context, info) => {
-    const path = () => responsePath(info.path);
-    context.disclosures.placeField(source, info.fieldName, path);
+    context.disclosures.placeField(source, info.fieldName, info.path);
     const value: unknown = resolve(source, args, context, info);
     if (!returnsObjects) return value;
     if (value instanceof Promise) {
       return value.then((resolved: unknown) => {
-        context.disclosures.placeValue(resolved, path);
+        context.disclosures.placeValue(resolved, info.path);
         return resolved;
       });
     }
-    context.disclosures.placeValue(value, path);
+    context.disclosures.placeValue(value, info.path);
     return value;
   };
 }

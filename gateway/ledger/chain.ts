@@ -12,17 +12,32 @@ export const GENESIS_HASH = '0'.repeat(64);
  * (as RFC 8785 does for the values a record can hold). One value, one text, one hash.
  */
 export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value === 'boolean' || typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'number') {
-    if (!Number.isFinite(value)) throw new TypeError(`canonical JSON cannot hold ${value}`);
-    return JSON.stringify(value);
-  }
-  if (Array.isArray(value)) return `[${value.map((element) => canonicalJson(element)).join(',')}]`;
-  if (typeof value === 'object') {
-    const entries = Object.entries(value)
-      .filter(([, property]) => property !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([key, property]) => `${JSON.stringify(key)}:${canonicalJson(property)}`).join(',')}}`;
+  switch (typeof value) {
+    case 'string':
+      return JSON.stringify(value);
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'number':
+      if (!Number.isFinite(value)) throw new TypeError(`canonical JSON cannot hold ${value}`);
+      return JSON.stringify(value);
+    case 'object': {
+      if (value === null) return 'null';
+      // Built by concatenation, not arrays of entries: a cohort page's record holds thousands of small objects.
+      if (Array.isArray(value)) {
+        let text = '[';
+        for (let i = 0; i < value.length; i++) text += (i === 0 ? '' : ',') + canonicalJson(value[i]);
+        return `${text}]`;
+      }
+      // sort() without a comparator orders strings by UTF-16 code unit.
+      const keys = Object.keys(value).sort();
+      let text = '{';
+      for (const key of keys) {
+        const property: unknown = (value as Record<string, unknown>)[key];
+        if (property === undefined) continue;
+        text += `${text.length === 1 ? '' : ','}${JSON.stringify(key)}:${canonicalJson(property)}`;
+      }
+      return `${text}}`;
+    }
   }
   throw new TypeError(`canonical JSON cannot hold a ${typeof value}`);
 }

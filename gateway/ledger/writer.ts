@@ -40,6 +40,8 @@ export class GroupCommitWriter {
   #queue: Pending[] = [];
   #draining: Promise<void> | undefined;
   #written = 0;
+  /** The chain head as this writer's last commit left it; undefined until then, or after a failure. */
+  #head: Appended | undefined;
 
   /** `onCommitted` hears of each committed batch's last record (to sign a checkpoint every N records) and its size. */
   constructor(
@@ -71,19 +73,21 @@ export class GroupCommitWriter {
       // more appends join the batch.
       await yieldToEventLoop();
       const batch = this.#queue.splice(0, MAX_BATCH);
+      const prepared = batch.map((pending) => pending.prepared);
       try {
-        const appended = await this.store.transaction((tx) =>
-          writeBatch(
-            tx,
-            batch.map((pending) => pending.prepared),
-          ),
-        );
+        const head = this.#head;
+        // The head this writer committed last is usually still the head: then the batch is one statement that
+        // extends the chain only if it is (one round trip). Otherwise, or at first, read the head under its lock.
+        const appended = (head && (await extendFrom(this.store, head, prepared))) ?? (await this.store.transaction((tx) => writeBatch(tx, prepared)));
+        this.#head = appended.at(-1);
         this.#written += batch.length;
         batch.forEach((pending, index) => {
           pending.resolve(appended[index] as Appended);
         });
         this.onCommitted(appended.at(-1) as Appended, batch.length);
       } catch (error) {
+        // Whether the batch was committed is unknown: the next one reads the head under its lock.
+        this.#head = undefined;
         // The database's own message stays in `cause`, for the logs rather than for the caller.
         const failure = new LedgerUnavailableError('the ledger database did not commit the write', { cause: error });
         for (const pending of batch) pending.reject(failure);
@@ -103,10 +107,8 @@ const names = (columns: string) =>
     .map((column) => column.trim().split(/\s+/)[0])
     .join(', ');
 
-async function writeBatch(tx: SqlClient, batch: readonly PreparedRecord[]): Promise<Appended[]> {
-  // The head row lock serialises chain extension across every process writing to this database.
-  const [headRow] = await tx.query('SELECT sequence, hash FROM ledger_head WHERE id = 1 FOR UPDATE');
-  const head = headSchema.parse(headRow);
+/** The batch's rows, chained on from `head`. */
+function chained(head: Appended, batch: readonly PreparedRecord[]): { records: object[]; subjects: object[]; appended: Appended[] } {
   let sequence = head.sequence;
   let prevHash = head.hash;
   const records: object[] = [];
@@ -120,19 +122,47 @@ async function writeBatch(tx: SqlClient, batch: readonly PreparedRecord[]): Prom
     appended.push({ sequence, hash });
     prevHash = hash;
   }
-  // One statement for the whole batch, whatever its size: rows travel as JSON parameters, and the records, their
-  // subjects and the new head are written together (one round trip, not three; the subjects' foreign key is
-  // checked at the statement's end, when the records are there).
-  await tx.query(
-    `WITH records AS (
-       INSERT INTO ledger_records (${names(RECORD_COLUMNS)})
-       SELECT ${names(RECORD_COLUMNS)} FROM jsonb_to_recordset($1::jsonb) AS r(${RECORD_COLUMNS})
-     ), subjects AS (
-       INSERT INTO ledger_subjects (${names(SUBJECT_COLUMNS)})
-       SELECT ${names(SUBJECT_COLUMNS)} FROM jsonb_to_recordset($2::jsonb) AS s(${SUBJECT_COLUMNS})
-     )
-     UPDATE ledger_head SET sequence = $3, hash = $4 WHERE id = 1`,
-    [JSON.stringify(records), JSON.stringify(subjects), sequence, prevHash],
-  );
+  return { records, subjects, appended };
+}
+
+// One statement for the whole batch, whatever its size: rows travel as JSON parameters, and the records, their
+// subjects and the new head are written together (the subjects' foreign key is checked at the statement's end, when
+// the records are there). Parameters: records, subjects, the new head's sequence and hash.
+const INSERT_RECORDS = `records AS (
+     INSERT INTO ledger_records (${names(RECORD_COLUMNS)})
+     SELECT ${names(RECORD_COLUMNS)} FROM jsonb_to_recordset($1::jsonb) AS r(${RECORD_COLUMNS})`;
+const INSERT_SUBJECTS = `subjects AS (
+     INSERT INTO ledger_subjects (${names(SUBJECT_COLUMNS)})
+     SELECT ${names(SUBJECT_COLUMNS)} FROM jsonb_to_recordset($2::jsonb) AS s(${SUBJECT_COLUMNS})`;
+
+/** Under the head row's lock, which serialises chain extension across every process writing to this database. */
+async function writeBatch(tx: SqlClient, batch: readonly PreparedRecord[]): Promise<Appended[]> {
+  const [headRow] = await tx.query('SELECT sequence, hash FROM ledger_head WHERE id = 1 FOR UPDATE');
+  const { records, subjects, appended } = chained(headSchema.parse(headRow), batch);
+  const head = appended.at(-1) as Appended;
+  await tx.query(`WITH ${INSERT_RECORDS}), ${INSERT_SUBJECTS}) UPDATE ledger_head SET sequence = $3, hash = $4 WHERE id = 1`, [
+    JSON.stringify(records),
+    JSON.stringify(subjects),
+    head.sequence,
+    head.hash,
+  ]);
   return appended;
+}
+
+/**
+ * The batch chained on from `head` in one statement, its own transaction, that writes anything only if the head is
+ * still `head`: the head's update then takes the row's lock and the rest follows it. Null, with nothing written, if
+ * another writer (another process) has moved the head since.
+ */
+async function extendFrom(store: SqlClient, head: Appended, batch: readonly PreparedRecord[]): Promise<Appended[] | null> {
+  const { records, subjects, appended } = chained(head, batch);
+  const next = appended.at(-1) as Appended;
+  const [row] = await store.query(
+    `WITH moved AS (UPDATE ledger_head SET sequence = $3, hash = $4 WHERE id = 1 AND sequence = $5 AND hash = $6 RETURNING id),
+     ${INSERT_RECORDS} WHERE EXISTS (SELECT 1 FROM moved)),
+     ${INSERT_SUBJECTS} WHERE EXISTS (SELECT 1 FROM moved))
+     SELECT count(*)::int AS moved FROM moved`,
+    [JSON.stringify(records), JSON.stringify(subjects), next.sequence, next.hash, head.sequence, head.hash],
+  );
+  return z.object({ moved: z.number() }).parse(row).moved === 1 ? appended : null;
 }
