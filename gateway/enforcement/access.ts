@@ -3,7 +3,7 @@
  * policy decides for each person and data item. Decisions are memoised per person and item for the request.
  */
 
-import { AGENCY_FACTS, type AgencyFact } from '../../adapters/kit/contract.js';
+import type { AgencyFact, SubjectFacts } from '../../adapters/kit/contract.js';
 import type { Principal } from '../authentication/principal.js';
 import { gatewayError } from '../errors.js';
 import type { LinkedPerson } from '../identity/link.js';
@@ -148,11 +148,17 @@ export function createAccess(options: {
   };
 }
 
-/** Everything about a person a decision can turn on: the register's fact, and each agency fact with who could not give it. */
+/** Every fact a decision can turn on, as a record: a fact added to SubjectFacts fails to compile here until it is in the key. */
+const FACT_KEYS: Record<keyof SubjectFacts, (subject: GatheredFacts) => string> = {
+  inActiveCohort: (subject) => String(subject.inActiveCohort),
+  consentRecorded: (subject) => `${subject.consentRecorded}/${subject.unreadable?.consentRecorded ?? ''}`,
+  mappaCase: (subject) => `${subject.mappaCase}/${subject.unreadable?.mappaCase ?? ''}`,
+};
+const factKeys = Object.values(FACT_KEYS);
+
+/** Everything about a person a decision can turn on: each fact, with the agency that could not give it, if one could not. */
 function factsKey(subject: GatheredFacts): string {
-  let key = String(subject.inActiveCohort);
-  for (const name of AGENCY_FACTS) key += `|${subject[name]}|${subject.unreadable?.[name] ?? ''}`;
-  return key;
+  return factKeys.map((keyOf) => keyOf(subject)).join('|');
 }
 
 const FACT_OF_CONDITION: Readonly<Record<string, AgencyFact>> = { 'consent-recorded': 'consentRecorded', 'mappa-case': 'mappaCase' };
