@@ -72,7 +72,7 @@ export async function sweepKept(tx: SqlClient, agency: string, pass: number): Pr
  */
 const STATEMENT_TARGET_MS = 250;
 const SMALLEST_BATCH = 500;
-const LARGEST_BATCH = 100_000;
+const LARGEST_BATCH = 50_000;
 
 class Batch {
   size = 2_000;
@@ -109,7 +109,7 @@ export async function linkArrivals(database: Database, loaded: readonly string[]
     const [lock] = z.array(z.object({ held: z.boolean() })).parse(await tx.query('SELECT pg_try_advisory_xact_lock($1) AS held', [LINKING_LOCK]));
     if (!lock?.held || !(await unlinked(tx))) return false;
     await tx.exec('ANALYZE identity_arrivals');
-    await spreadLabels(tx, new Batch());
+    await spreadLabels(tx);
     const [last] = z.array(z.object({ seq: z.coerce.number().nullable() })).parse(await tx.query('SELECT max(seq) AS seq FROM identity_arrivals'));
     const top = last?.seq ?? 0;
     await tx.exec(`CREATE TEMPORARY TABLE identity_components (label bigint PRIMARY KEY, anchor text NOT NULL, gateway_id text NOT NULL) ON COMMIT DROP;
@@ -159,10 +159,12 @@ async function bySeq(batch: Batch, top: number, work: (from: number, to: number)
  * component. Components are a person's few records, so a few rounds do. Each statement covers a range of one
  * column's values, so it stays bounded however large the load.
  */
-async function spreadLabels(tx: SqlClient, batch: Batch): Promise<void> {
+async function spreadLabels(tx: SqlClient): Promise<void> {
+  // One batch size per column: their values are shared by groups of very different sizes.
+  const batches = new Map(Object.values(IDENTIFIER_COLUMNS).map((column) => [column, new Batch()]));
   for (;;) {
     let moved = 0;
-    for (const column of Object.values(IDENTIFIER_COLUMNS)) {
+    for (const [column, batch] of batches) {
       // Values above '' are the non-empty ones: an empty identifier links nothing, as in link.ts.
       for (let after = ''; ; ) {
         const step = await batch.run(async (size) => {
