@@ -198,7 +198,11 @@ export class IdentityDirectory {
       }
       this.backoff.delete(agency);
       if (last === 'kept') this.awaiting.add(agency);
-      else this.markLoaded(agency);
+      else {
+        // Linked by this page, or by another gateway process linking what the first load kept.
+        this.awaiting.delete(agency);
+        this.markLoaded(agency);
+      }
       return true;
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
