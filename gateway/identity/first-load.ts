@@ -112,8 +112,9 @@ export async function linkArrivals(database: Database, loaded: readonly string[]
     await spreadLabels(tx);
     const [last] = z.array(z.object({ seq: z.coerce.number().nullable() })).parse(await tx.query('SELECT max(seq) AS seq FROM identity_arrivals'));
     const top = last?.seq ?? 0;
-    await tx.exec(`CREATE TEMPORARY TABLE identity_components (label bigint PRIMARY KEY, anchor text NOT NULL, gateway_id text NOT NULL) ON COMMIT DROP;
-      CREATE INDEX ON identity_components (gateway_id)`);
+    await tx.exec(
+      'CREATE TEMPORARY TABLE identity_components (label bigint PRIMARY KEY, anchor text NOT NULL, gateway_id text NOT NULL UNIQUE) ON COMMIT DROP',
+    );
     await bySeq(new Batch(), top, (from, to) => name(tx, from, to));
     // People in order of their first record's arrival: the earliest-created survives a later merge (store.ts).
     await bySeq(new Batch(), top, (from, to) =>
@@ -125,11 +126,13 @@ export async function linkArrivals(database: Database, loaded: readonly string[]
         [from, to],
       ),
     );
+    // A person's records in their order of arrival.
     await bySeq(new Batch(), top, (from, to) =>
       tx.query(
         `INSERT INTO identity_records (agency, key, gateway_id, given_name, family_name, date_of_birth, pnc, cro, noms_number, crn, given_key, family_key, initials, pass)
          SELECT a.agency, a.key, c.gateway_id, a.given_name, a.family_name, a.date_of_birth, a.pnc, a.cro, a.noms_number, a.crn, a.given_key, a.family_key, a.initials, a.pass
-         FROM identity_arrivals a JOIN identity_components c ON c.label = a.label WHERE a.seq > $1 AND a.seq <= $2 ORDER BY a.seq`,
+         FROM identity_arrivals a JOIN identity_components c ON c.label = a.label
+         WHERE a.label > $1 AND a.label <= $2 AND c.label > $1 AND c.label <= $2 ORDER BY a.label, a.seq`,
         [from, to],
       ),
     );
@@ -141,7 +144,10 @@ export async function linkArrivals(database: Database, loaded: readonly string[]
   });
 }
 
-/** Runs `work` over (from, to] ranges of arrival seq up to `top`, each as large as the batch says. */
+/**
+ * Runs `work` over (from, to] ranges of arrival seq (and so of labels) up to `top`, each as large as the batch says.
+ * Every statement names its range on every table it reads, so that no plan can scan a whole table.
+ */
 async function bySeq(batch: Batch, top: number, work: (from: number, to: number) => Promise<unknown>): Promise<void> {
   for (let from = 0; from < top; ) {
     const to = await batch.run(async (size) => {
@@ -179,7 +185,8 @@ async function spreadLabels(tx: SqlClient): Promise<void> {
             await tx.query(
               `WITH low AS (SELECT ${column} AS v, min(label) AS label FROM identity_arrivals WHERE ${column} > $1 AND ${column} <= $2
                  GROUP BY ${column} HAVING min(label) < max(label)),
-               moved AS (UPDATE identity_arrivals a SET label = low.label FROM low WHERE a.${column} = low.v AND a.label > low.label RETURNING 1)
+               moved AS (UPDATE identity_arrivals a SET label = low.label FROM low
+                 WHERE a.${column} > $1 AND a.${column} <= $2 AND a.${column} = low.v AND a.label > low.label RETURNING 1)
                SELECT count(*) AS n FROM moved`,
               [after, edge.bound],
             ),
@@ -201,24 +208,23 @@ async function spreadLabels(tx: SqlClient): Promise<void> {
  * new person does in store.ts when its id was given before.
  */
 async function name(tx: SqlClient, from: number, to: number): Promise<void> {
-  await tx.query(
-    `INSERT INTO identity_components (label, anchor, gateway_id)
-     SELECT label, anchor, ${GATEWAY_ID} FROM (SELECT label, ${anchorSql()} AS anchor FROM identity_arrivals WHERE label > $1 AND label <= $2 GROUP BY label) c`,
-    [from, to],
-  );
   const collided = Collided.parse(
     await tx.query(
-      `SELECT c.label, c.anchor FROM identity_components c WHERE c.label > $1 AND c.label <= $2
-       AND EXISTS (SELECT 1 FROM identity_components d WHERE d.gateway_id = c.gateway_id AND d.label < c.label) ORDER BY c.label`,
+      `WITH named AS (SELECT label, anchor, ${GATEWAY_ID} AS gateway_id
+         FROM (SELECT label, ${anchorSql()} AS anchor FROM identity_arrivals WHERE label > $1 AND label <= $2 GROUP BY label) c),
+       made AS (INSERT INTO identity_components (label, anchor, gateway_id) SELECT label, anchor, gateway_id FROM named ORDER BY label
+         ON CONFLICT (gateway_id) DO NOTHING RETURNING label)
+       SELECT label, anchor FROM named WHERE label NOT IN (SELECT label FROM made) ORDER BY label`,
       [from, to],
     ),
   );
   for (const { label, anchor } of collided) {
     for (let n = 2; ; n++) {
-      const id = gatewayIdFor(`${anchor}#${n}`);
-      if ((await tx.query('SELECT 1 FROM identity_components WHERE gateway_id = $1', [id])).length > 0) continue;
-      await tx.query('UPDATE identity_components SET gateway_id = $2 WHERE label = $1', [label, id]);
-      break;
+      const made = await tx.query(
+        'INSERT INTO identity_components (label, anchor, gateway_id) VALUES ($1, $2, $3) ON CONFLICT (gateway_id) DO NOTHING RETURNING label',
+        [label, anchor, gatewayIdFor(`${anchor}#${n}`)],
+      );
+      if (made.length > 0) break;
     }
   }
 }
