@@ -283,6 +283,26 @@ describeOnBackends('the persistent identity index', (backend) => {
     for (const made of feeds) expect(reopened.current().knowsHoldingsOf(made.agency)).toBe(true);
   });
 
+  it('forgets a record that a feed rebuilt during the first load no longer gives', async () => {
+    holdLinkedPeople();
+    for (const made of feeds) made.failAfterReads = 1;
+    const cut = await open();
+    await cut.refresh();
+    cut.stop();
+    // Police lose a record the first load has already kept, and rebuild their feed.
+    police.restart([pncA]);
+    for (const made of feeds) {
+      made.reads.length = 0;
+      made.failAfterReads = null;
+    }
+    const reopened = await open();
+    await reopened.refresh();
+    expect(police.reads.slice(0, 2)).toEqual(['1:2', null]);
+    expect(await reopened.current().byAgencyKey('police', pncA)).toBeUndefined();
+    expect((await reopened.current().byIdentifier('pnc', pncA))?.records.map((r) => r.agency)).toEqual(['probation']);
+    expect(await reopened.current().size()).toBe(5);
+  });
+
   it('links nothing when the first load fails while linking, and links it all at the next refresh', async () => {
     holdLinkedPeople();
     await (await open()).refresh();
