@@ -5,7 +5,9 @@
  * refresh ends they are linked at once with set-based SQL, in one transaction of bounded statements: a crash before
  * it commits leaves the arrivals and cursors as they were, and the next start reads on and links them then.
  * The result is the one page-by-page linking gave: records sharing an identifier are one person, named
- * `gatewayIdFor(anchorOf(records))` (link.ts); records keep their order of first arrival.
+ * `gatewayIdFor(anchorOf(records))` (link.ts); records keep their order of first arrival, people that of their first
+ * record. Each record's label starts as the anchor it would have alone and falls to its component's anchor, so
+ * naming a person needs no grouping of its records.
  */
 import { performance } from 'node:perf_hooks';
 import { z } from 'zod';
@@ -30,20 +32,18 @@ export async function keep(tx: SqlClient, agency: string, latest: ReadonlyMap<st
   const held = [...latest.values()].filter((record): record is IdentityRecord => record !== null);
   if (held.length === 0) return;
   const names = held.map((record) => nameKeys(record.givenName, record.familyName));
-  // Materialized, so each row draws its seq once and takes it as its own label.
   await tx.query(
-    `WITH page AS MATERIALIZED (
-       SELECT nextval('identity_arrivals_seq') AS seq, u.*
-       FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[])
-         AS u(key, given_name, family_name, date_of_birth, pnc, cro, noms_number, crn, given_key, family_key, initials))
-     INSERT INTO identity_arrivals (agency, key, seq, label, given_name, family_name, date_of_birth, pnc, cro, noms_number, crn, given_key, family_key, initials, pass)
-     SELECT $1, key, seq, seq, given_name, family_name, date_of_birth, pnc, cro, noms_number, crn, given_key, family_key, initials, $13 FROM page
-     ON CONFLICT (agency, key) DO UPDATE SET given_name = excluded.given_name, family_name = excluded.family_name,
+    `INSERT INTO identity_arrivals (agency, key, seq, label, given_name, family_name, date_of_birth, pnc, cro, noms_number, crn, given_key, family_key, initials, pass)
+     SELECT $1, key, nextval('identity_arrivals_seq'), label, given_name, family_name, date_of_birth, pnc, cro, noms_number, crn, given_key, family_key, initials, $14
+     FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[])
+       AS u(key, label, given_name, family_name, date_of_birth, pnc, cro, noms_number, crn, given_key, family_key, initials)
+     ON CONFLICT (agency, key) DO UPDATE SET label = excluded.label, given_name = excluded.given_name, family_name = excluded.family_name,
        date_of_birth = excluded.date_of_birth, pnc = excluded.pnc, cro = excluded.cro, noms_number = excluded.noms_number, crn = excluded.crn,
        given_key = excluded.given_key, family_key = excluded.family_key, initials = excluded.initials, pass = excluded.pass`,
     [
       agency,
       held.map((record) => record.key),
+      held.map(ownLabel),
       held.map((record) => record.givenName),
       held.map((record) => record.familyName),
       held.map((record) => record.dateOfBirth),
@@ -54,6 +54,13 @@ export async function keep(tx: SqlClient, agency: string, latest: ReadonlyMap<st
       pass,
     ],
   );
+}
+
+/** The anchor `record` would have alone (link.ts anchorOf), after the rank of its kind: a component's least label is its anchor. */
+function ownLabel(record: IdentityRecord): string {
+  const rank = IDENTIFIER_KINDS.findIndex((kind) => record.identifiers[kind]);
+  const kind = IDENTIFIER_KINDS[rank];
+  return kind === undefined ? `${IDENTIFIER_KINDS.length}local:${record.agency}:${record.key}` : `${rank}${kind}:${record.identifiers[kind]}`;
 }
 
 /** Removes up to a batch of `agency`'s arrivals from a pass before `pass` (a restarted feed's sweep); false once none are left. */
@@ -89,16 +96,10 @@ class Batch {
 
 const Count = z.array(z.object({ n: z.coerce.number() }));
 const Bound = z.array(z.object({ bound: z.string().nullable() }));
-const Collided = z.array(z.object({ label: z.coerce.number(), anchor: z.string() }));
+const Collided = z.array(z.object({ label: z.string() }));
 
-/**
- * The anchor of each component (link.ts anchorOf): its least value of the strongest identifier kind held, else its
- * least agency key. A function, as store.ts (whose column names it uses) imports this module.
- */
-const anchorSql = () => `coalesce(${IDENTIFIER_KINDS.map((kind) => `'${kind}:' || min(nullif(${IDENTIFIER_COLUMNS[kind]}, '') COLLATE "C")`).join(', ')},
-  'local:' || min((agency || ':' || key) COLLATE "C"))`;
-/** link.ts gatewayIdFor, in SQL. */
-const GATEWAY_ID = `'GW-' || upper(substr(encode(sha256(convert_to(anchor, 'UTF8')), 'hex'), 1, 12))`;
+/** link.ts gatewayIdFor of a label's anchor, in SQL. */
+const gatewayIdOf = (label: string) => `'GW-' || upper(substr(encode(sha256(convert_to(substr(${label}, 2), 'UTF8')), 'hex'), 1, 12))`;
 
 /**
  * Links every arrival at once, marks `loaded` (feeds read to their end) as loaded, and empties the arrivals, in one
@@ -111,31 +112,16 @@ export async function linkArrivals(database: Database, loaded: readonly string[]
     await tx.exec('ANALYZE identity_arrivals');
     await spreadLabels(tx);
     const [last] = z.array(z.object({ seq: z.coerce.number().nullable() })).parse(await tx.query('SELECT max(seq) AS seq FROM identity_arrivals'));
-    const top = last?.seq ?? 0;
-    await tx.exec(
-      'CREATE TEMPORARY TABLE identity_components (label bigint PRIMARY KEY, anchor text NOT NULL, gateway_id text NOT NULL UNIQUE) ON COMMIT DROP',
-    );
-    await bySeq(new Batch(), top, (from, to) => name(tx, from, to));
-    // People in order of their first record's arrival: the earliest-created survives a later merge (store.ts).
-    await bySeq(new Batch(), top, (from, to) =>
-      tx.query(
-        `WITH made AS (INSERT INTO identity_people (gateway_id) SELECT gateway_id FROM identity_components WHERE label > $1 AND label <= $2 ORDER BY label
-           RETURNING gateway_id)
-         INSERT INTO identity_links_history (change, gateway_id, reason)
-         SELECT 'NEW', gateway_id, anchor FROM identity_components WHERE label > $1 AND label <= $2 ORDER BY label`,
-        [from, to],
-      ),
-    );
-    // A person's records in their order of arrival.
-    await bySeq(new Batch(), top, (from, to) =>
-      tx.query(
-        `INSERT INTO identity_records (agency, key, gateway_id, given_name, family_name, date_of_birth, pnc, cro, noms_number, crn, given_key, family_key, initials, pass)
-         SELECT a.agency, a.key, c.gateway_id, a.given_name, a.family_name, a.date_of_birth, a.pnc, a.cro, a.noms_number, a.crn, a.given_key, a.family_key, a.initials, a.pass
-         FROM identity_arrivals a JOIN identity_components c ON c.label = a.label
-         WHERE a.label > $1 AND a.label <= $2 AND c.label > $1 AND c.label <= $2 ORDER BY a.label, a.seq`,
-        [from, to],
-      ),
-    );
+    // Components whose anchor's digest another component took first (one in 2^48): store.ts names them `anchor#2`, …
+    await tx.exec('CREATE TEMPORARY TABLE identity_renamed (label text COLLATE "C" PRIMARY KEY, gateway_id text NOT NULL) ON COMMIT DROP');
+    const batch = new Batch();
+    for (let from = 0, top = last?.seq ?? 0; from < top; ) {
+      from = await batch.run(async (size) => {
+        const to = Math.min(from + size, top);
+        await move(tx, from, to);
+        return to;
+      });
+    }
     await tx.query('UPDATE identity_feeds SET error = NULL, refreshed_at = now(), loaded_at = coalesce(loaded_at, now()) WHERE agency = ANY($1::text[])', [
       [...loaded],
     ]);
@@ -145,25 +131,10 @@ export async function linkArrivals(database: Database, loaded: readonly string[]
 }
 
 /**
- * Runs `work` over (from, to] ranges of arrival seq (and so of labels) up to `top`, each as large as the batch says.
- * Every statement names its range on every table it reads, so that no plan can scan a whole table.
- */
-async function bySeq(batch: Batch, top: number, work: (from: number, to: number) => Promise<unknown>): Promise<void> {
-  for (let from = 0; from < top; ) {
-    const to = await batch.run(async (size) => {
-      const to = Math.min(from + size, top);
-      await work(from, to);
-      return to;
-    });
-    from = to;
-  }
-}
-
-/**
  * Components by label propagation: each record's label falls to the least label of the records sharing any of its
- * identifier values, column by column, until a round moves none; then every record's label is the least seq of its
- * component. Components are a person's few records, so a few rounds do. Each statement covers a range of one
- * column's values, so it stays bounded however large the load.
+ * identifier values, column by column, until a round moves none; then every record's label is its component's
+ * anchor. Components are a person's few records, so a few rounds do. Each statement covers a range of one column's
+ * values, on both sides of its join, so it stays bounded however large the load.
  */
 async function spreadLabels(tx: SqlClient): Promise<void> {
   // One batch size per column: their values are shared by groups of very different sizes.
@@ -203,28 +174,41 @@ async function spreadLabels(tx: SqlClient): Promise<void> {
 }
 
 /**
- * Names the components whose label is in (from, to]: the digest of the anchor, as link.ts names a new person. Two
- * anchors with one digest are one in 2^48; should it happen, the later component takes `anchor#2` (and so on), as a
- * new person does in store.ts when its id was given before.
+ * Moves the arrivals with seq in (from, to] into the index: a person for each component met for the first time,
+ * in order of its first record, with its NEW history; then the records, in order of arrival.
  */
-async function name(tx: SqlClient, from: number, to: number): Promise<void> {
+async function move(tx: SqlClient, from: number, to: number): Promise<void> {
   const collided = Collided.parse(
     await tx.query(
-      `WITH named AS (SELECT label, anchor, ${GATEWAY_ID} AS gateway_id
-         FROM (SELECT label, ${anchorSql()} AS anchor FROM identity_arrivals WHERE label > $1 AND label <= $2 GROUP BY label) c),
-       made AS (INSERT INTO identity_components (label, anchor, gateway_id) SELECT label, anchor, gateway_id FROM named ORDER BY label
-         ON CONFLICT (gateway_id) DO NOTHING RETURNING label)
-       SELECT label, anchor FROM named WHERE label NOT IN (SELECT label FROM made) ORDER BY label`,
+      `WITH met AS (SELECT label, min(seq) AS first FROM identity_arrivals WHERE seq > $1 AND seq <= $2 GROUP BY label),
+       named AS (SELECT m.label, m.first, coalesce(r.gateway_id, ${gatewayIdOf('m.label')}) AS gateway_id, r.label IS NOT NULL AS renamed
+         FROM met m LEFT JOIN identity_renamed r ON r.label = m.label),
+       made AS (INSERT INTO identity_people (gateway_id) SELECT gateway_id FROM named ORDER BY first ON CONFLICT DO NOTHING RETURNING gateway_id),
+       told AS (INSERT INTO identity_links_history (change, gateway_id, reason)
+         SELECT 'NEW', n.gateway_id, substr(n.label, 2) FROM named n JOIN made USING (gateway_id)
+         WHERE NOT EXISTS (SELECT 1 FROM named o WHERE o.gateway_id = n.gateway_id AND o.first < n.first) ORDER BY n.first)
+       SELECT n.label FROM named n WHERE NOT n.renamed AND (
+         EXISTS (SELECT 1 FROM named o WHERE o.gateway_id = n.gateway_id AND o.first < n.first)
+         OR (n.gateway_id NOT IN (SELECT gateway_id FROM made) AND NOT EXISTS (SELECT 1 FROM identity_links_history h
+           WHERE h.gateway_id = n.gateway_id AND h.change = 'NEW' AND h.reason = substr(n.label, 2))))`,
       [from, to],
     ),
   );
-  for (const { label, anchor } of collided) {
+  for (const { label } of collided) {
+    const anchor = label.slice(1);
     for (let n = 2; ; n++) {
-      const made = await tx.query(
-        'INSERT INTO identity_components (label, anchor, gateway_id) VALUES ($1, $2, $3) ON CONFLICT (gateway_id) DO NOTHING RETURNING label',
-        [label, anchor, gatewayIdFor(`${anchor}#${n}`)],
-      );
-      if (made.length > 0) break;
+      const id = gatewayIdFor(`${anchor}#${n}`);
+      if ((await tx.query('INSERT INTO identity_people (gateway_id) VALUES ($1) ON CONFLICT DO NOTHING RETURNING gateway_id', [id])).length === 0) continue;
+      await tx.query(`INSERT INTO identity_links_history (change, gateway_id, reason) VALUES ('NEW', $1, $2)`, [id, anchor]);
+      await tx.query('INSERT INTO identity_renamed (label, gateway_id) VALUES ($1, $2)', [label, id]);
+      break;
     }
   }
+  await tx.query(
+    `INSERT INTO identity_records (agency, key, gateway_id, given_name, family_name, date_of_birth, pnc, cro, noms_number, crn, given_key, family_key, initials, pass)
+     SELECT agency, key, coalesce((SELECT r.gateway_id FROM identity_renamed r WHERE r.label = a.label), ${gatewayIdOf('a.label')}),
+       given_name, family_name, date_of_birth, pnc, cro, noms_number, crn, given_key, family_key, initials, pass
+     FROM identity_arrivals a WHERE seq > $1 AND seq <= $2 ORDER BY seq`,
+    [from, to],
+  );
 }

@@ -4,12 +4,14 @@
 -- Order of first arrival: a later change to a record keeps its place. Drawn in the page's order.
 CREATE SEQUENCE identity_arrivals_seq;
 
+-- Half-filled pages, and `label` in no index, so that linking rewrites a label in place (a HOT update).
 CREATE TABLE identity_arrivals (
   agency text NOT NULL,
   key text NOT NULL,
   seq bigint NOT NULL UNIQUE,
-  -- While linking: the least seq among the records this one is known to be linked to (its own seq until then).
-  label bigint NOT NULL,
+  -- The anchor the record would have alone (link.ts anchorOf), after the rank of its kind ('0pnc:…', '1cro:…', …,
+  -- '4local:…'), so that the least label among linked records is their anchor. Linking lowers it to that.
+  label text COLLATE "C" NOT NULL,
   given_name text NOT NULL,
   family_name text NOT NULL,
   date_of_birth text NOT NULL,
@@ -22,8 +24,7 @@ CREATE TABLE identity_arrivals (
   initials text NOT NULL,
   pass integer NOT NULL,
   PRIMARY KEY (agency, key)
-);
-CREATE INDEX identity_arrivals_label ON identity_arrivals (label);
+) WITH (fillfactor = 50);
 CREATE INDEX identity_arrivals_pnc ON identity_arrivals (pnc) WHERE pnc IS NOT NULL;
 CREATE INDEX identity_arrivals_cro ON identity_arrivals (cro) WHERE cro IS NOT NULL;
 CREATE INDEX identity_arrivals_noms_number ON identity_arrivals (noms_number) WHERE noms_number IS NOT NULL;
