@@ -181,14 +181,14 @@ async function move(tx: SqlClient, from: number, to: number): Promise<void> {
   const collided = Collided.parse(
     await tx.query(
       `WITH met AS (SELECT label, min(seq) AS first FROM identity_arrivals WHERE seq > $1 AND seq <= $2 GROUP BY label),
-       named AS (SELECT m.label, m.first, coalesce(r.gateway_id, ${gatewayIdOf('m.label')}) AS gateway_id, r.label IS NOT NULL AS renamed
+       digested AS (SELECT m.label, m.first, coalesce(r.gateway_id, ${gatewayIdOf('m.label')}) AS gateway_id, r.label IS NOT NULL AS renamed
          FROM met m LEFT JOIN identity_renamed r ON r.label = m.label),
-       made AS (INSERT INTO identity_people (gateway_id) SELECT gateway_id FROM named ORDER BY first ON CONFLICT DO NOTHING RETURNING gateway_id),
+       -- nth > 1: another component of this batch, met earlier, has the same digest.
+       named AS (SELECT *, row_number() OVER (PARTITION BY gateway_id ORDER BY first) AS nth FROM digested),
+       made AS (INSERT INTO identity_people (gateway_id) SELECT gateway_id FROM named WHERE nth = 1 ORDER BY first ON CONFLICT DO NOTHING RETURNING gateway_id),
        told AS (INSERT INTO identity_links_history (change, gateway_id, reason)
-         SELECT 'NEW', n.gateway_id, substr(n.label, 2) FROM named n JOIN made USING (gateway_id)
-         WHERE NOT EXISTS (SELECT 1 FROM named o WHERE o.gateway_id = n.gateway_id AND o.first < n.first) ORDER BY n.first)
-       SELECT n.label FROM named n WHERE NOT n.renamed AND (
-         EXISTS (SELECT 1 FROM named o WHERE o.gateway_id = n.gateway_id AND o.first < n.first)
+         SELECT 'NEW', n.gateway_id, substr(n.label, 2) FROM named n JOIN made USING (gateway_id) WHERE n.nth = 1 ORDER BY n.first)
+       SELECT n.label FROM named n WHERE NOT n.renamed AND (n.nth > 1
          OR (n.gateway_id NOT IN (SELECT gateway_id FROM made) AND NOT EXISTS (SELECT 1 FROM identity_links_history h
            WHERE h.gateway_id = n.gateway_id AND h.change = 'NEW' AND h.reason = substr(n.label, 2))))`,
       [from, to],
