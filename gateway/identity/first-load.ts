@@ -175,7 +175,10 @@ async function spreadLabels(tx: SqlClient): Promise<void> {
 
 /**
  * Moves the arrivals with seq in (from, to] into the index: a person for each component met for the first time,
- * in order of its first record, with its NEW history; then the records, in order of arrival.
+ * in order of its first record, with its NEW history; then the records, in order of arrival. A component met in an
+ * earlier batch has its person already; one whose digest a different anchor's person holds (its NEW history says
+ * which) is renamed. That history is read by one indexed look-up per component (a scalar subquery, which the planner
+ * cannot turn into a hash of the whole history, as it did an EXISTS).
  */
 async function move(tx: SqlClient, from: number, to: number): Promise<void> {
   const collided = Collided.parse(
@@ -189,8 +192,8 @@ async function move(tx: SqlClient, from: number, to: number): Promise<void> {
        told AS (INSERT INTO identity_links_history (change, gateway_id, reason)
          SELECT 'NEW', n.gateway_id, substr(n.label, 2) FROM named n JOIN made USING (gateway_id) WHERE n.nth = 1 ORDER BY n.first)
        SELECT n.label FROM named n WHERE NOT n.renamed AND (n.nth > 1
-         OR (n.gateway_id NOT IN (SELECT gateway_id FROM made) AND NOT EXISTS (SELECT 1 FROM identity_links_history h
-           WHERE h.gateway_id = n.gateway_id AND h.change = 'NEW' AND h.reason = substr(n.label, 2))))`,
+         OR (n.gateway_id NOT IN (SELECT gateway_id FROM made) AND substr(n.label, 2) IS DISTINCT FROM (SELECT h.reason FROM identity_links_history h
+           WHERE h.gateway_id = n.gateway_id AND h.change = 'NEW' ORDER BY h.seq LIMIT 1)))`,
       [from, to],
     ),
   );
