@@ -1,7 +1,9 @@
 /**
  * Keeps the identity index current: reads every agency's identity change feed from its durable cursor, at start
  * until each feed has no more, and then on an interval. Each page is linked and stored with its cursor in one
- * transaction (store.ts), so a restart reads on from where it stopped rather than from the start.
+ * transaction (store.ts), so a restart reads on from where it stopped rather than from the start. Until anyone has
+ * been linked, pages are kept instead and linked all at once when the refresh ends (first-load.ts): a feed so read
+ * is loaded only then. The next page is asked for while one is stored, so the agency serves it meanwhile.
  * An agency whose feed fails keeps the records it gave, so one outage does not unlink everyone, and its feed
  * alone is tried again after a short backoff (1 s, doubling to 30 s) rather than at the next scheduled refresh.
  */
@@ -9,7 +11,7 @@ import { type AgencyAdapter, type IdentityChangePage, IdentityFeedRestartedError
 import { AgencyUnavailableError } from '../../adapters/kit/errors.js';
 import type { LedgerStore as Database } from '../ledger/store.js';
 import { type IdentityIndex, IndexTotals, StoredIdentityIndex } from './index-of-people.js';
-import { IdentityStore } from './store.js';
+import { type Applied, IdentityStore } from './store.js';
 
 export interface FeedStatus {
   agency: string;
@@ -44,16 +46,15 @@ export class IdentityDirectory {
   private retrying = false;
   /** Set by stop(): a read in progress ends at its next page, so closing the database need not wait for a whole feed. */
   private stopped = false;
-  /** True until the first refresh over an empty store ends: its people are linked provisionally (store.ts). */
-  private firstLoad: boolean;
+  /** Feeds read to their end whose pages were kept for the first load's linking: loaded once that is done. */
+  private readonly awaiting = new Set<string>();
+  private linking: Promise<boolean> | undefined;
 
   private constructor(
     private readonly store: IdentityStore,
     private readonly feeds: readonly Feed[],
-    firstLoad: boolean,
   ) {
     this.totals = new IndexTotals(store);
-    this.firstLoad = firstLoad;
     for (const { agency } of feeds) this.status.set(agency, { agency, refreshedAt: null, error: 'not yet loaded' });
   }
 
@@ -62,7 +63,7 @@ export class IdentityDirectory {
       database,
       feeds.map((feed) => feed.agency),
     );
-    const directory = new IdentityDirectory(store, feeds, await store.isEmpty());
+    const directory = new IdentityDirectory(store, feeds);
     for (const row of await store.feeds()) {
       if (!directory.status.has(row.agency)) continue;
       if (row.loaded_at !== null) directory.loaded.add(row.agency);
@@ -96,13 +97,42 @@ export class IdentityDirectory {
   async refresh(): Promise<FeedStatus[]> {
     const before = this.applied;
     for (const feed of this.feeds) if (!(await this.pull(feed))) this.scheduleRetry(feed);
+    const linked = await this.linkKept();
     // Statistics only speed queries up: a load whose ANALYZE fails is still a load, and the next large one tries again.
-    if (this.firstLoad || this.applied - before >= ANALYZE_AFTER_CHANGES) await this.store.analyze().catch(() => undefined);
-    if (this.firstLoad) {
-      await this.store.endFirstLoad();
-      this.firstLoad = false;
-    }
+    if (linked || this.applied - before >= ANALYZE_AFTER_CHANGES) await this.store.analyze().catch(() => undefined);
     return this.feedStatus();
+  }
+
+  /**
+   * Links what the first load kept, if a feed has been read to its end since; true if it did. A failure is named on
+   * those feeds, which stay unloaded: the next refresh reads on from their cursors (nothing new) and links again.
+   */
+  private linkKept(): Promise<boolean> {
+    if (this.awaiting.size === 0) return Promise.resolve(false);
+    this.linking ??= (async () => {
+      const agencies = [...this.awaiting];
+      try {
+        if (!(await this.store.linkArrivals(agencies))) return false;
+      } catch (error) {
+        const message = `the first load could not be linked: ${error instanceof Error ? error.message : String(error)}`;
+        for (const agency of agencies) this.status.set(agency, { agency, refreshedAt: this.status.get(agency)?.refreshedAt ?? null, error: message });
+        return false;
+      }
+      this.totals.changed();
+      for (const agency of agencies) {
+        this.awaiting.delete(agency);
+        this.markLoaded(agency);
+      }
+      return true;
+    })().finally(() => {
+      this.linking = undefined;
+    });
+    return this.linking;
+  }
+
+  private markLoaded(agency: string): void {
+    this.loaded.add(agency);
+    this.status.set(agency, { agency, refreshedAt: new Date().toISOString(), error: null });
   }
 
   /** Refreshes every feed on the interval; from now on a feed that fails (or failed already) is retried with backoff until it loads. */
@@ -131,15 +161,20 @@ export class IdentityDirectory {
   }
 
   private async read({ agency, adapter }: Feed): Promise<boolean> {
+    /** The page after the cursor, asked for while the one before it was stored. */
+    let ahead: Promise<IdentityChangePage> | undefined;
     try {
       let cursor = (await this.store.feeds()).find((row) => row.agency === agency)?.cursor ?? null;
       let restarted = false;
+      let last: Applied = false;
+      let read = 0;
       for (;;) {
         if (this.stopped) throw new Error('the gateway is stopping');
         let page: IdentityChangePage;
         try {
-          page = await adapter.identityChanges(cursor);
+          page = await (ahead ?? adapter.identityChanges(cursor));
         } catch (error) {
+          ahead = undefined;
           if (!(error instanceof IdentityFeedRestartedError)) throw error;
           // Once from the start is a rebuilt feed; refusing its own start, or again, is a broken one: not a loop for ever.
           if (cursor === null || restarted)
@@ -149,23 +184,40 @@ export class IdentityDirectory {
           cursor = null;
           continue;
         }
+        ahead = undefined;
         if (page.more && page.cursor === cursor) {
           throw new AgencyUnavailableError(agency, 'malformed-payload', `the identity change feed said there was more but gave cursor ${cursor} again`);
         }
-        const applied = await this.store.apply(agency, cursor, page, this.firstLoad);
+        if (page.more) {
+          ahead = adapter.identityChanges(page.cursor);
+          // Its failure is met when it is awaited, or not at all if it is never needed.
+          ahead.catch(() => undefined);
+        }
+        const applied = await this.store.apply(agency, cursor, page);
         if (!applied) {
           // Another gateway process moved this feed on: read on from where it stands now.
+          ahead = undefined;
           cursor = (await this.store.feeds()).find((row) => row.agency === agency)?.cursor ?? null;
           continue;
         }
         if (page.changes.length > 0) this.totals.changed();
         this.applied += page.changes.length;
+        read += page.changes.length;
+        // Until it has loaded once, /ready says how far it has got: a first load can take minutes.
+        if (!this.loaded.has(agency)) this.status.set(agency, { agency, refreshedAt: null, error: `loading: ${read} changes read so far` });
         cursor = page.cursor;
+        last = applied;
         if (!page.more) break;
       }
-      this.loaded.add(agency);
-      this.status.set(agency, { agency, refreshedAt: new Date().toISOString(), error: null });
       this.backoff.delete(agency);
+      if (last === 'kept') {
+        this.awaiting.add(agency);
+        this.status.set(agency, { agency, refreshedAt: null, error: `read to its end (${read} changes); waiting for the first load to be linked` });
+      } else {
+        // Linked by this page, or by another gateway process linking what the first load kept.
+        this.awaiting.delete(agency);
+        this.markLoaded(agency);
+      }
       return true;
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
@@ -182,7 +234,10 @@ export class IdentityDirectory {
     this.backoff.set(agency, Math.min(delayMs * 2, LAST_RETRY_MS));
     const timer = setTimeout(() => {
       this.retries.delete(agency);
-      void this.pull(feed).then((loaded) => (loaded ? undefined : this.scheduleRetry(feed)));
+      void this.pull(feed).then(async (loaded) => {
+        if (loaded) await this.linkKept();
+        else this.scheduleRetry(feed);
+      });
     }, delayMs);
     timer.unref();
     this.retries.set(agency, timer);

@@ -29,6 +29,8 @@ class FakeFeed {
   /** The `after` of every read, in order. */
   readonly reads: (string | null)[] = [];
   failing = false;
+  /** Answers this many reads, then fails every one after (an agency going down part-way through its feed). */
+  failAfterReads: number | null = null;
   /** A broken agency: refuses every cursor (`restarting`), or says there is more while giving the same cursor (`stuck`). */
   broken: 'restarting' | 'stuck' | null = null;
 
@@ -51,7 +53,7 @@ class FakeFeed {
 
   async identityChanges(after: string | null): Promise<IdentityChangePage> {
     this.reads.push(after);
-    if (this.failing) throw new Error(`${this.agency}: no answer within 800 ms`);
+    if (this.failing || (this.failAfterReads !== null && this.reads.length > this.failAfterReads)) throw new Error(`${this.agency}: no answer within 800 ms`);
     if (this.broken === 'restarting') throw new IdentityFeedRestartedError(this.agency);
     if (this.broken === 'stuck') return { changes: [], cursor: 'same', more: true };
     let from = 0;
@@ -72,6 +74,17 @@ async function history(database: LedgerStore): Promise<{ change: string; gateway
     gateway_id: string;
     other_id: string | null;
   }[];
+}
+
+/** Every person as `id: agency:key, ...`, and every link change. */
+async function everyone(database: LedgerStore): Promise<{ people: string[]; history: string[] }> {
+  const people = (await database.query(
+    `SELECT gateway_id || ': ' || string_agg(agency || ':' || key, ', ' ORDER BY agency, key) AS person FROM identity_records GROUP BY gateway_id ORDER BY gateway_id`,
+  )) as { person: string }[];
+  const history = (await database.query(
+    `SELECT change || ' ' || gateway_id || ' ' || coalesce(other_id, '-') || ' ' || reason AS line FROM identity_links_history ORDER BY gateway_id, seq`,
+  )) as { line: string }[];
+  return { people: people.map((row) => row.person), history: history.map((row) => row.line) };
 }
 
 describeOnBackends('the persistent identity index', (backend) => {
@@ -226,6 +239,120 @@ describeOnBackends('the persistent identity index', (backend) => {
     expect(police.reads.length).toBeLessThanOrEqual(3);
     expect(directory.feedStatus().find((feed) => feed.agency === 'police')?.error).toMatch(/identity change feed/);
     expect((await directory.current().byIdentifier('crn', 'X100001'))?.id).toEqual(expect.any(String));
+  });
+
+  /** Records linked across agencies, some only through a record another agency gives later in its feed. */
+  const holdLinkedPeople = () => {
+    const pncC = mintPnc(2018, 42);
+    const croX = mintCro(5678, 11);
+    police.hold(record('police', pncA, { pnc: pncA }));
+    police.hold(record('police', pncB, { pnc: pncB }, ['Peter', 'Jones']));
+    police.hold(record('police', pncC, { pnc: pncC, cro: croX }, ['Ann', 'Lee']));
+    probation.hold(record('probation', 'X100001', { crn: 'X100001', cro: croX }, ['Ann', 'Lee']));
+    probation.hold(record('probation', 'X100002', { crn: 'X100002', pnc: pncA }));
+    probation.hold(record('probation', 'X100003', { crn: 'X100003' }, ['Mary', 'Shaw']));
+    prison.hold(record('prison', 'A1234BC', { nomsNumber: 'A1234BC', crn: 'X100003' }, ['Mary', 'Shaw']));
+    prison.hold(record('prison', 'A1111AA', { nomsNumber: 'A1111AA', crn: 'X100001' }, ['Ann', 'Lee']));
+    prison.hold(record('prison', 'A2222BB', { nomsNumber: 'A2222BB' }, ['Tom', 'Hart']));
+  };
+
+  it('ends a first load cut short by failing feeds, once reopened over the same database, with the people of one that was not', async () => {
+    holdLinkedPeople();
+    await (await open()).refresh();
+    const uninterrupted = await everyone(database().admin);
+    expect(uninterrupted.people).toHaveLength(5);
+
+    await forgetIdentities(database().admin);
+    for (const made of feeds) {
+      made.reads.length = 0;
+      made.failAfterReads = 1;
+    }
+    const cut = await open();
+    await cut.refresh();
+    // Part of every feed was read, and nobody linked: the index does not yet know whom any agency holds.
+    expect(police.reads).toEqual([null, '1:2']);
+    for (const made of feeds) expect(cut.current().knowsHoldingsOf(made.agency)).toBe(false);
+    expect(await cut.current().size()).toBe(0);
+    expect(await cut.current().byIdentifier('pnc', pncA)).toBeUndefined();
+    cut.stop();
+
+    for (const made of feeds) {
+      made.reads.length = 0;
+      made.failAfterReads = null;
+    }
+    const reopened = await open();
+    await reopened.refresh();
+    expect(police.reads[0]).toBe('1:2');
+    expect(await everyone(database().admin)).toEqual(uninterrupted);
+    for (const made of feeds) expect(reopened.current().knowsHoldingsOf(made.agency)).toBe(true);
+  });
+
+  it('forgets a record that a feed rebuilt during the first load no longer gives', async () => {
+    holdLinkedPeople();
+    for (const made of feeds) made.failAfterReads = 1;
+    const cut = await open();
+    await cut.refresh();
+    cut.stop();
+    // Police lose a record the first load has already kept, and rebuild their feed.
+    police.restart([pncA]);
+    for (const made of feeds) {
+      made.reads.length = 0;
+      made.failAfterReads = null;
+    }
+    const reopened = await open();
+    await reopened.refresh();
+    expect(police.reads.slice(0, 2)).toEqual(['1:2', null]);
+    expect(await reopened.current().byAgencyKey('police', pncA)).toBeUndefined();
+    expect((await reopened.current().byIdentifier('pnc', pncA))?.records.map((r) => r.agency)).toEqual(['probation']);
+    expect(await reopened.current().size()).toBe(5);
+  });
+
+  it('links nothing when the first load fails while linking, and links it all at the next refresh', async () => {
+    holdLinkedPeople();
+    await (await open()).refresh();
+    const uninterrupted = await everyone(database().admin);
+
+    await forgetIdentities(database().admin);
+    const admin = database().admin;
+    let diskFull = true;
+    const failing: LedgerStore = {
+      ...admin,
+      transaction: (work) =>
+        admin.transaction((tx) =>
+          work({
+            query: (sql, params) => (diskFull && sql.includes('INSERT INTO identity_records') ? Promise.reject(new Error('disk full')) : tx.query(sql, params)),
+            exec: (sql) => tx.exec(sql),
+          }),
+        ),
+    };
+    const directory = await IdentityDirectory.open(
+      failing,
+      feeds.map((made) => ({ agency: made.agency, adapter: made })),
+    );
+    await directory.refresh();
+    expect(directory.feedStatus().map((feed) => feed.error)).toEqual(feeds.map(() => 'the first load could not be linked: disk full'));
+    expect(directory.current().knowsHoldingsOf('police')).toBe(false);
+    expect(await directory.current().size()).toBe(0);
+
+    diskFull = false;
+    await directory.refresh();
+    expect(await everyone(admin)).toEqual(uninterrupted);
+    expect(directory.feedStatus().map((feed) => feed.error)).toEqual(feeds.map(() => null));
+    expect(directory.current().knowsHoldingsOf('police')).toBe(true);
+  });
+
+  it('links each record once when two gateway processes make the first load together', async () => {
+    holdLinkedPeople();
+    await (await open()).refresh();
+    const alone = await everyone(database().admin);
+
+    await forgetIdentities(database().admin);
+    const [first, second] = await Promise.all([open(), open()]);
+    await Promise.all([first.refresh(), second.refresh()]);
+    // Whichever did not link reads on at its next refresh, and then knows what the other linked.
+    await Promise.all([first.refresh(), second.refresh()]);
+    expect(await everyone(database().admin)).toEqual(alone);
+    for (const directory of [first, second]) for (const made of feeds) expect(directory.current().knowsHoldingsOf(made.agency)).toBe(true);
   });
 
   it('gives one request one object per person, however it was found', async () => {

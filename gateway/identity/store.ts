@@ -11,14 +11,13 @@ import type { IdentityChange, IdentityRecord } from '../../adapters/kit/contract
 import { IDENTIFIER_KINDS, type IdentifierKind } from '../../schema/identifiers.js';
 import { migrate } from '../database/migrate.js';
 import type { LedgerStore as Database, SqlClient } from '../ledger/store.js';
+import { keep, LINKING_LOCK, linkArrivals, sweepKept, unlinked } from './first-load.js';
 import { anchorOf, gatewayIdFor, type LinkedPerson, Links, personOf } from './link.js';
 import { nameTokens } from './match.js';
 
 /** The column holding each identifier kind. */
 export const IDENTIFIER_COLUMNS: Record<IdentifierKind, string> = { pnc: 'pnc', cro: 'cro', nomsNumber: 'noms_number', crn: 'crn' };
 
-/** Any fixed number: the lock that makes linking one page at a time, whichever gateway process applies it. */
-const LINKING_LOCK = 7_311_041;
 /** Changes linked per round of queries. */
 const LINK_SLICE = 1_000;
 
@@ -89,10 +88,12 @@ interface Held {
 interface Person {
   id: string;
   seq: number;
-  provisional: boolean;
 }
 
-const PersonRows = z.array(z.object({ gateway_id: z.string(), seq: z.coerce.number(), provisional: z.boolean() }));
+const PersonRows = z.array(z.object({ gateway_id: z.string(), seq: z.coerce.number() }));
+
+/** What became of a page: linked, kept for the first load's linking (first-load.ts), or not applied (another process did). */
+export type Applied = 'linked' | 'kept' | false;
 
 export class IdentityStore {
   private constructor(
@@ -111,11 +112,6 @@ export class IdentityStore {
     return z.array(FeedRow).parse(await this.database.query('SELECT * FROM identity_feeds ORDER BY agency'));
   }
 
-  /** Whether anyone was ever linked: the first load links its people provisionally (see `link`). */
-  async isEmpty(): Promise<boolean> {
-    return (await this.database.query('SELECT 1 FROM identity_people LIMIT 1')).length === 0;
-  }
-
   async recordFailure(agency: string, error: string): Promise<void> {
     await this.database.query('UPDATE identity_feeds SET error = $2 WHERE agency = $1', [agency, error]);
   }
@@ -125,15 +121,12 @@ export class IdentityStore {
     await this.database.query('UPDATE identity_feeds SET cursor = NULL, pass = pass + 1, sweeping = true WHERE agency = $1', [agency]);
   }
 
-  /** The first load is over: its ids are given out, and from now on kept for life. */
-  async endFirstLoad(): Promise<void> {
-    // In parts, so that a million people is many short statements within the database deadline, not one long one.
-    for (;;) {
-      const done = await this.database.query(
-        'UPDATE identity_people SET provisional = false WHERE gateway_id IN (SELECT gateway_id FROM identity_people WHERE provisional LIMIT 10000) RETURNING gateway_id',
-      );
-      if (done.length === 0) return;
-    }
+  /**
+   * The first load's linking: every record kept so far linked at once, and the feeds read to their end (`loaded`)
+   * marked loaded. False if another gateway process is linking them, or has.
+   */
+  linkArrivals(loaded: readonly string[]): Promise<boolean> {
+    return linkArrivals(this.database, loaded);
   }
 
   /**
@@ -145,43 +138,45 @@ export class IdentityStore {
   }
 
   /**
-   * Links one page of `agency`'s feed read after `after` and moves its cursor, in one transaction. Returns false, applying
-   * nothing, when the stored cursor is no longer `after` (another gateway process applied that page first).
+   * Links one page of `agency`'s feed read after `after` and moves its cursor, in one transaction; while nobody has been
+   * linked yet, keeps it for the first load's linking instead. Returns false, applying nothing, when the stored cursor
+   * is no longer `after` (another gateway process applied that page first).
    */
-  async apply(
-    agency: string,
-    after: string | null,
-    page: { changes: readonly IdentityChange[]; cursor: string; more: boolean },
-    provisional: boolean,
-  ): Promise<boolean> {
-    const applied = await this.database.transaction(async (tx) => {
+  async apply(agency: string, after: string | null, page: { changes: readonly IdentityChange[]; cursor: string; more: boolean }): Promise<Applied> {
+    const applied = await this.database.transaction(async (tx): Promise<Applied> => {
       await tx.query('SELECT pg_advisory_xact_lock($1)', [LINKING_LOCK]);
       const [feed] = z.array(FeedRow).parse(await tx.query('SELECT * FROM identity_feeds WHERE agency = $1', [agency]));
       if (feed === undefined || feed.cursor !== after) return false;
       const latest = new Map<string, IdentityRecord | null>();
       for (const { key, record } of page.changes) latest.set(key, record === null ? null : { ...record, agency, key });
-      // A long page is linked a slice at a time, so no one statement grows with it.
-      const entries = [...latest];
-      for (let at = 0; at < entries.length; at += LINK_SLICE) await link(tx, agency, new Map(entries.slice(at, at + LINK_SLICE)), feed.pass, provisional);
-      const loaded = !page.more;
+      const kept = await unlinked(tx);
+      if (kept) await keep(tx, agency, latest, feed.pass);
+      else {
+        // A long page is linked a slice at a time, so no one statement grows with it.
+        const entries = [...latest];
+        for (let at = 0; at < entries.length; at += LINK_SLICE) await link(tx, agency, new Map(entries.slice(at, at + LINK_SLICE)), feed.pass);
+      }
+      // A kept feed is loaded only once its records are linked.
+      const loaded = !page.more && !kept;
       await tx.query(
         `UPDATE identity_feeds SET cursor = $2, error = NULL, refreshed_at = CASE WHEN $3 THEN now() ELSE refreshed_at END,
          loaded_at = CASE WHEN $3 THEN coalesce(loaded_at, now()) ELSE loaded_at END WHERE agency = $1`,
         [agency, page.cursor, loaded],
       );
-      return true;
+      return kept ? 'kept' : 'linked';
     });
-    if (applied && !page.more) await this.sweep(agency, provisional);
+    if (applied && !page.more) await this.sweep(agency);
     return applied;
   }
 
   /** After a restarted feed's re-read: removes, a bounded batch per transaction, the agency's records that re-read did not give. */
-  private async sweep(agency: string, provisional: boolean): Promise<void> {
+  private async sweep(agency: string): Promise<void> {
     for (;;) {
       const done = await this.database.transaction(async (tx) => {
         await tx.query('SELECT pg_advisory_xact_lock($1)', [LINKING_LOCK]);
         const [feed] = z.array(FeedRow).parse(await tx.query('SELECT * FROM identity_feeds WHERE agency = $1', [agency]));
         if (!feed?.sweeping) return true;
+        if ((await unlinked(tx)) && (await sweepKept(tx, agency, feed.pass))) return false;
         const stale = z
           .array(z.object({ key: z.string() }))
           .parse(await tx.query('SELECT key FROM identity_records WHERE agency = $1 AND pass < $2 LIMIT $3', [agency, feed.pass, LINK_SLICE]));
@@ -189,7 +184,7 @@ export class IdentityStore {
           await tx.query('UPDATE identity_feeds SET sweeping = false WHERE agency = $1', [agency]);
           return true;
         }
-        await link(tx, agency, new Map(stale.map(({ key }) => [key, null])), feed.pass, provisional);
+        await link(tx, agency, new Map(stale.map(({ key }) => [key, null])), feed.pass);
         return false;
       });
       if (done) return;
@@ -229,11 +224,9 @@ export class IdentityStore {
 /**
  * Links a page's latest changes for `agency` (null: no longer held). The people they touch (the records' old people
  * and everyone sharing an identifier with a new version) are closed under linking, so relinking just their records
- * in memory gives the right components; ids are then kept, merged or split as the module comment says. During the
- * first load (`provisional`) no id has been given out yet, so a component of provisional people takes the id of its
- * anchor, exactly as a whole-population link would.
+ * in memory gives the right components; ids are then kept, merged or split as the module comment says.
  */
-async function link(tx: SqlClient, agency: string, latest: ReadonlyMap<string, IdentityRecord | null>, pass: number, provisional: boolean): Promise<void> {
+async function link(tx: SqlClient, agency: string, latest: ReadonlyMap<string, IdentityRecord | null>, pass: number): Promise<void> {
   const keys = [...latest.keys()];
   const values = (kind: IdentifierKind) => [...latest.values()].flatMap((record) => (record?.identifiers[kind] ? [record.identifiers[kind]] : []));
   const touched = z
@@ -248,9 +241,9 @@ async function link(tx: SqlClient, agency: string, latest: ReadonlyMap<string, I
     .map((row) => row.gateway_id);
   const rows = RecordRows.parse(await tx.query(`SELECT ${RECORD_COLUMNS} FROM identity_records WHERE gateway_id = ANY($1::text[]) ORDER BY seq`, [touched]));
   const people = new Map<string, Person>(
-    PersonRows.parse(await tx.query('SELECT gateway_id, seq, provisional FROM identity_people WHERE gateway_id = ANY($1::text[])', [touched])).map((row) => [
+    PersonRows.parse(await tx.query('SELECT gateway_id, seq FROM identity_people WHERE gateway_id = ANY($1::text[])', [touched])).map((row) => [
       row.gateway_id,
-      { id: row.gateway_id, seq: row.seq, provisional: row.provisional },
+      { id: row.gateway_id, seq: row.seq },
     ]),
   );
 
@@ -304,10 +297,9 @@ async function link(tx: SqlClient, agency: string, latest: ReadonlyMap<string, I
 
   const history: { change: 'NEW' | 'MERGE' | 'SPLIT'; id: string; other: string | null; reason: string }[] = [];
   const merged: { into: string; ids: string[] }[] = [];
-  const dropped = new Set<string>();
   const final = new Map<Held[], string>();
   /** Components that need a new id, named by their anchor. */
-  const unnamed: { component: Held[]; anchor: string; provisional: boolean; splitFrom: string | null }[] = [];
+  const unnamed: { component: Held[]; anchor: string; splitFrom: string | null }[] = [];
   const changedKeys = (component: Held[]) =>
     component
       .filter((m) => m.changed)
@@ -316,14 +308,7 @@ async function link(tx: SqlClient, agency: string, latest: ReadonlyMap<string, I
 
   for (const component of components.values()) {
     const claimants = (claims.get(component) ?? []).sort((a, b) => a.seq - b.seq);
-    const anchor = anchorOf(component.map((m) => m.record));
-    if (claimants.length > 0 && claimants.every((p) => p.provisional)) {
-      // Nobody has seen these ids: the component is named by its anchor, whatever order its records came in.
-      const keep = claimants.find((p) => p.id === gatewayIdFor(anchor));
-      for (const p of claimants) if (p !== keep) dropped.add(p.id);
-      if (keep) final.set(component, keep.id);
-      else unnamed.push({ component, anchor, provisional: true, splitFrom: null });
-    } else if (claimants.length > 0) {
+    if (claimants.length > 0) {
       const [survivor, ...others] = claimants as [Person, ...Person[]];
       final.set(component, survivor.id);
       if (others.length > 0) {
@@ -333,11 +318,9 @@ async function link(tx: SqlClient, agency: string, latest: ReadonlyMap<string, I
       }
     } else {
       const from = component.find((m) => m.was !== null)?.was ?? null;
-      unnamed.push({ component, anchor, provisional, splitFrom: from !== null && people.get(from)?.provisional === false ? from : null });
+      unnamed.push({ component, anchor: anchorOf(component.map((m) => m.record)), splitFrom: from !== null && people.has(from) ? from : null });
     }
   }
-  // Provisional people left with no records at all were never given out either.
-  for (const person of people.values()) if (person.provisional && !earliest.has(person.id)) dropped.add(person.id);
 
   // New ids: the anchor's digest, unless some person (even a merged-away one) has it already.
   const wanted = unnamed.map(({ anchor }) => gatewayIdFor(anchor));
@@ -347,30 +330,20 @@ async function link(tx: SqlClient, agency: string, latest: ReadonlyMap<string, I
       .parse(await tx.query('SELECT gateway_id FROM identity_people WHERE gateway_id = ANY($1::text[])', [wanted]))
       .map((row) => row.gateway_id),
   );
-  const created: { id: string; provisional: boolean }[] = [];
-  for (const [i, { component, anchor, provisional: fresh, splitFrom }] of unnamed.entries()) {
+  const created: string[] = [];
+  for (const [i, { component, anchor, splitFrom }] of unnamed.entries()) {
     let id = wanted[i] as string;
-    if (dropped.has(id)) {
-      // A provisional person's row named as this component wants: it stays, with these records.
-      dropped.delete(id);
-    } else {
-      for (let n = 2; existing.has(id) || created.some((c) => c.id === id); n++) {
-        id = gatewayIdFor(`${anchor}#${n}`);
-        if ((await tx.query('SELECT 1 FROM identity_people WHERE gateway_id = $1', [id])).length > 0) existing.add(id);
-      }
-      created.push({ id, provisional: fresh });
-      if (splitFrom !== null) history.push({ change: 'SPLIT', id: splitFrom, other: id, reason: changedKeys(component) || 'records removed' });
-      else history.push({ change: 'NEW', id, other: null, reason: anchor });
+    for (let n = 2; existing.has(id) || created.includes(id); n++) {
+      id = gatewayIdFor(`${anchor}#${n}`);
+      if ((await tx.query('SELECT 1 FROM identity_people WHERE gateway_id = $1', [id])).length > 0) existing.add(id);
     }
+    created.push(id);
+    if (splitFrom !== null) history.push({ change: 'SPLIT', id: splitFrom, other: id, reason: changedKeys(component) || 'records removed' });
+    else history.push({ change: 'NEW', id, other: null, reason: anchor });
     final.set(component, id);
   }
 
-  if (created.length > 0) {
-    await tx.query('INSERT INTO identity_people (gateway_id, provisional) SELECT * FROM unnest($1::text[], $2::boolean[])', [
-      created.map((c) => c.id),
-      created.map((c) => c.provisional),
-    ]);
-  }
+  if (created.length > 0) await tx.query('INSERT INTO identity_people (gateway_id) SELECT unnest($1::text[])', [created]);
   if (removed.length > 0) await tx.query('DELETE FROM identity_records WHERE agency = $1 AND key = ANY($2::text[])', [agency, removed]);
   const writes = [...final]
     .flatMap(([component, id]) => component.map((member) => [member, id] as const))
@@ -404,10 +377,6 @@ async function link(tx: SqlClient, agency: string, latest: ReadonlyMap<string, I
   for (const { into, ids } of merged) {
     // One hop for life: whatever named a merged-away id now names the survivor too.
     await tx.query('UPDATE identity_people SET merged_into = $1 WHERE gateway_id = ANY($2::text[]) OR merged_into = ANY($2::text[])', [into, ids]);
-  }
-  if (dropped.size > 0) {
-    await tx.query('DELETE FROM identity_links_history WHERE gateway_id = ANY($1::text[])', [[...dropped]]);
-    await tx.query('DELETE FROM identity_people WHERE gateway_id = ANY($1::text[])', [[...dropped]]);
   }
   if (history.length > 0) {
     await tx.query(

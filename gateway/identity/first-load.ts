@@ -1,0 +1,217 @@
+/**
+ * The first load over an empty index (docs/adr/0161). Until anyone has been linked no id has been given out, so
+ * linking page by page (store.ts `link`) would only rename people again and again as their records arrive. Instead
+ * each page's records are kept as *arrivals*, in the same transaction as the feed's cursor, and when the first
+ * refresh ends they are linked at once with set-based SQL, in one transaction of bounded statements: a crash before
+ * it commits leaves the arrivals and cursors as they were, and the next start reads on and links them then.
+ * The result is the one page-by-page linking gave: records sharing an identifier are one person, named
+ * `gatewayIdFor(anchorOf(records))` (link.ts); records keep their order of first arrival, people that of their first
+ * record. Each record's label starts as the anchor it would have alone and falls to its component's anchor, so
+ * naming a person needs no grouping of its records.
+ */
+import { performance } from 'node:perf_hooks';
+import { z } from 'zod';
+import type { IdentityRecord } from '../../adapters/kit/contract.js';
+import { IDENTIFIER_KINDS } from '../../schema/identifiers.js';
+import type { LedgerStore as Database, SqlClient } from '../ledger/store.js';
+import { gatewayIdFor } from './link.js';
+import { IDENTIFIER_COLUMNS, nameKeys } from './store.js';
+
+/** Any fixed number: the lock under which pages are applied and arrivals linked, whichever gateway process does it. */
+export const LINKING_LOCK = 7_311_041;
+
+/** Whether nobody has been linked yet, so that a page is kept as arrivals rather than linked. */
+export async function unlinked(tx: SqlClient): Promise<boolean> {
+  return (await tx.query('SELECT 1 FROM identity_people LIMIT 1')).length === 0;
+}
+
+/** Keeps a page's latest changes for `agency` (null: no longer held): a record already kept keeps its place in arrival order. */
+export async function keep(tx: SqlClient, agency: string, latest: ReadonlyMap<string, IdentityRecord | null>, pass: number): Promise<void> {
+  const gone = [...latest].filter(([, record]) => record === null).map(([key]) => key);
+  if (gone.length > 0) await tx.query('DELETE FROM identity_arrivals WHERE agency = $1 AND key = ANY($2::text[])', [agency, gone]);
+  const held = [...latest.values()].filter((record): record is IdentityRecord => record !== null);
+  if (held.length === 0) return;
+  const names = held.map((record) => nameKeys(record.givenName, record.familyName));
+  await tx.query(
+    `INSERT INTO identity_arrivals (agency, key, seq, label, given_name, family_name, date_of_birth, pnc, cro, noms_number, crn, given_key, family_key, initials, pass)
+     SELECT $1, key, nextval('identity_arrivals_seq'), label, given_name, family_name, date_of_birth, pnc, cro, noms_number, crn, given_key, family_key, initials, $14
+     FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[])
+       AS u(key, label, given_name, family_name, date_of_birth, pnc, cro, noms_number, crn, given_key, family_key, initials)
+     ON CONFLICT (agency, key) DO UPDATE SET label = excluded.label, given_name = excluded.given_name, family_name = excluded.family_name,
+       date_of_birth = excluded.date_of_birth, pnc = excluded.pnc, cro = excluded.cro, noms_number = excluded.noms_number, crn = excluded.crn,
+       given_key = excluded.given_key, family_key = excluded.family_key, initials = excluded.initials, pass = excluded.pass`,
+    [
+      agency,
+      held.map((record) => record.key),
+      held.map(ownLabel),
+      held.map((record) => record.givenName),
+      held.map((record) => record.familyName),
+      held.map((record) => record.dateOfBirth),
+      ...IDENTIFIER_KINDS.map((kind) => held.map((record) => record.identifiers[kind] ?? null)),
+      names.map((name) => name.given),
+      names.map((name) => name.family),
+      names.map((name) => name.initials),
+      pass,
+    ],
+  );
+}
+
+/** The anchor `record` would have alone (link.ts anchorOf), after the rank of its kind: a component's least label is its anchor. */
+function ownLabel(record: IdentityRecord): string {
+  const rank = IDENTIFIER_KINDS.findIndex((kind) => record.identifiers[kind]);
+  const kind = IDENTIFIER_KINDS[rank];
+  return kind === undefined ? `${IDENTIFIER_KINDS.length}local:${record.agency}:${record.key}` : `${rank}${kind}:${record.identifiers[kind]}`;
+}
+
+/** Removes up to a batch of `agency`'s arrivals from a pass before `pass` (a restarted feed's sweep); false once none are left. */
+export async function sweepKept(tx: SqlClient, agency: string, pass: number): Promise<boolean> {
+  const removed = await tx.query(
+    'DELETE FROM identity_arrivals WHERE (agency, key) IN (SELECT agency, key FROM identity_arrivals WHERE agency = $1 AND pass < $2 LIMIT 10000) RETURNING 1',
+    [agency, pass],
+  );
+  return removed.length > 0;
+}
+
+/**
+ * Statements are sized to take about this long, well inside the database deadline (2 s by default) even on a busy
+ * machine: each kind of statement starts small, and its batch doubles while statements are quicker and halves when
+ * one is slower.
+ */
+const STATEMENT_TARGET_MS = 250;
+const SMALLEST_BATCH = 500;
+const LARGEST_BATCH = 50_000;
+
+class Batch {
+  size = 2_000;
+
+  async run<T>(work: (size: number) => Promise<T>): Promise<T> {
+    const began = performance.now();
+    const result = await work(this.size);
+    const took = performance.now() - began;
+    if (took < STATEMENT_TARGET_MS / 2) this.size = Math.min(this.size * 2, LARGEST_BATCH);
+    else if (took > STATEMENT_TARGET_MS * 2) this.size = Math.max(Math.floor(this.size / 2), SMALLEST_BATCH);
+    return result;
+  }
+}
+
+const Count = z.array(z.object({ n: z.coerce.number() }));
+const Bound = z.array(z.object({ bound: z.string().nullable() }));
+const Collided = z.array(z.object({ label: z.string() }));
+
+/** link.ts gatewayIdFor of a label's anchor, in SQL. */
+const gatewayIdOf = (label: string) => `'GW-' || upper(substr(encode(sha256(convert_to(substr(${label}, 2), 'UTF8')), 'hex'), 1, 12))`;
+
+/**
+ * Links every arrival at once, marks `loaded` (feeds read to their end) as loaded, and empties the arrivals, in one
+ * transaction. False, doing nothing, when another gateway process is linking or someone has been linked already.
+ */
+export async function linkArrivals(database: Database, loaded: readonly string[]): Promise<boolean> {
+  return database.transaction(async (tx) => {
+    const [lock] = z.array(z.object({ held: z.boolean() })).parse(await tx.query('SELECT pg_try_advisory_xact_lock($1) AS held', [LINKING_LOCK]));
+    if (!lock?.held || !(await unlinked(tx))) return false;
+    await tx.exec('ANALYZE identity_arrivals');
+    await spreadLabels(tx);
+    const [last] = z.array(z.object({ seq: z.coerce.number().nullable() })).parse(await tx.query('SELECT max(seq) AS seq FROM identity_arrivals'));
+    // Components whose anchor's digest another component took first (one in 2^48): store.ts names them `anchor#2`, …
+    await tx.exec('CREATE TEMPORARY TABLE identity_renamed (label text COLLATE "C" PRIMARY KEY, gateway_id text NOT NULL) ON COMMIT DROP');
+    const batch = new Batch();
+    for (let from = 0, top = last?.seq ?? 0; from < top; ) {
+      from = await batch.run(async (size) => {
+        const to = Math.min(from + size, top);
+        await move(tx, from, to);
+        return to;
+      });
+    }
+    await tx.query('UPDATE identity_feeds SET error = NULL, refreshed_at = now(), loaded_at = coalesce(loaded_at, now()) WHERE agency = ANY($1::text[])', [
+      [...loaded],
+    ]);
+    await tx.exec('TRUNCATE identity_arrivals');
+    return true;
+  });
+}
+
+/**
+ * Components by label propagation: each record's label falls to the least label of the records sharing any of its
+ * identifier values, column by column, until a round moves none; then every record's label is its component's
+ * anchor. Components are a person's few records, so a few rounds do. Each statement covers a range of one column's
+ * values, on both sides of its join, so it stays bounded however large the load.
+ */
+async function spreadLabels(tx: SqlClient): Promise<void> {
+  // One batch size per column: their values are shared by groups of very different sizes.
+  const batches = new Map(Object.values(IDENTIFIER_COLUMNS).map((column) => [column, new Batch()]));
+  for (;;) {
+    let moved = 0;
+    for (const [column, batch] of batches) {
+      // Values above '' are the non-empty ones: an empty identifier links nothing, as in link.ts.
+      for (let after = ''; ; ) {
+        const step = await batch.run(async (size) => {
+          const [edge] = Bound.parse(
+            await tx.query(`SELECT max(v) AS bound FROM (SELECT ${column} AS v FROM identity_arrivals WHERE ${column} > $1 ORDER BY ${column} LIMIT $2) s`, [
+              after,
+              size,
+            ]),
+          );
+          if (!edge?.bound) return null;
+          const [count] = Count.parse(
+            await tx.query(
+              `WITH low AS (SELECT ${column} AS v, min(label) AS label FROM identity_arrivals WHERE ${column} > $1 AND ${column} <= $2
+                 GROUP BY ${column} HAVING min(label) < max(label)),
+               moved AS (UPDATE identity_arrivals a SET label = low.label FROM low
+                 WHERE a.${column} > $1 AND a.${column} <= $2 AND a.${column} = low.v AND a.label > low.label RETURNING 1)
+               SELECT count(*) AS n FROM moved`,
+              [after, edge.bound],
+            ),
+          );
+          return { bound: edge.bound, moved: count?.n ?? 0 };
+        });
+        if (step === null) break;
+        moved += step.moved;
+        after = step.bound;
+      }
+    }
+    if (moved === 0) return;
+  }
+}
+
+/**
+ * Moves the arrivals with seq in (from, to] into the index: a person for each component met for the first time,
+ * in order of its first record, with its NEW history; then the records, in order of arrival. A component met in an
+ * earlier batch has its person already; one whose digest a different anchor's person holds (its NEW history says
+ * which) is renamed. That history is read by one indexed look-up per component (a scalar subquery, which the planner
+ * cannot turn into a hash of the whole history, as it did an EXISTS).
+ */
+async function move(tx: SqlClient, from: number, to: number): Promise<void> {
+  const collided = Collided.parse(
+    await tx.query(
+      `WITH met AS (SELECT label, min(seq) AS first FROM identity_arrivals WHERE seq > $1 AND seq <= $2 GROUP BY label),
+       digested AS (SELECT m.label, m.first, coalesce(r.gateway_id, ${gatewayIdOf('m.label')}) AS gateway_id, r.label IS NOT NULL AS renamed
+         FROM met m LEFT JOIN identity_renamed r ON r.label = m.label),
+       -- nth > 1: another component of this batch, met earlier, has the same digest.
+       named AS (SELECT *, row_number() OVER (PARTITION BY gateway_id ORDER BY first) AS nth FROM digested),
+       made AS (INSERT INTO identity_people (gateway_id) SELECT gateway_id FROM named WHERE nth = 1 ORDER BY first ON CONFLICT DO NOTHING RETURNING gateway_id),
+       told AS (INSERT INTO identity_links_history (change, gateway_id, reason)
+         SELECT 'NEW', n.gateway_id, substr(n.label, 2) FROM named n JOIN made USING (gateway_id) WHERE n.nth = 1 ORDER BY n.first)
+       SELECT n.label FROM named n WHERE NOT n.renamed AND (n.nth > 1
+         OR (n.gateway_id NOT IN (SELECT gateway_id FROM made) AND substr(n.label, 2) IS DISTINCT FROM (SELECT h.reason FROM identity_links_history h
+           WHERE h.gateway_id = n.gateway_id AND h.change = 'NEW' ORDER BY h.seq LIMIT 1)))`,
+      [from, to],
+    ),
+  );
+  for (const { label } of collided) {
+    const anchor = label.slice(1);
+    for (let n = 2; ; n++) {
+      const id = gatewayIdFor(`${anchor}#${n}`);
+      if ((await tx.query('INSERT INTO identity_people (gateway_id) VALUES ($1) ON CONFLICT DO NOTHING RETURNING gateway_id', [id])).length === 0) continue;
+      await tx.query(`INSERT INTO identity_links_history (change, gateway_id, reason) VALUES ('NEW', $1, $2)`, [id, anchor]);
+      await tx.query('INSERT INTO identity_renamed (label, gateway_id) VALUES ($1, $2)', [label, id]);
+      break;
+    }
+  }
+  await tx.query(
+    `INSERT INTO identity_records (agency, key, gateway_id, given_name, family_name, date_of_birth, pnc, cro, noms_number, crn, given_key, family_key, initials, pass)
+     SELECT agency, key, coalesce((SELECT r.gateway_id FROM identity_renamed r WHERE r.label = a.label), ${gatewayIdOf('a.label')}),
+       given_name, family_name, date_of_birth, pnc, cro, noms_number, crn, given_key, family_key, initials, pass
+     FROM identity_arrivals a WHERE seq > $1 AND seq <= $2 ORDER BY seq`,
+    [from, to],
+  );
+}
