@@ -205,8 +205,8 @@ export function createGateway(options: GatewayOptions) {
     const readiness = await readinessOf(options);
     res.status(readiness.status === 'ready' ? 200 : 503).json(readiness);
   });
-  // Until start-up is over nothing is answered from the index: its first ids are provisional, the cohort not yet
-  // seeded, and an answer would be a guess presented as fact.
+  // Until start-up is over nothing is answered from the index: a first load links no one until every feed is read,
+  // the cohort is not yet seeded, and an answer would be a guess presented as fact.
   const starting: express.RequestHandler = (_req, res, next) => {
     const step = options.startup?.() ?? null;
     if (step === null) return next();
