@@ -15,6 +15,7 @@ import { discoverJwksUrlAtStartUp } from './authentication/discovery.js';
 import { ensureLocalIssuer } from './authentication/local-issuer.js';
 import type { RoleCatalogue } from './authentication/principal.js';
 import { loadEligibilityRules } from './cohort/eligibility-file.js';
+import { CohortMerges } from './cohort/merges.js';
 import { CohortRegister } from './cohort/register.js';
 import { seedCohort } from './cohort/seed.js';
 import { type Config, checkAgainstIsp, loadConfig, observabilityOf, SIMULATOR_PROCESSES_FROM, surfaceOf } from './config.js';
@@ -141,6 +142,23 @@ async function main(): Promise<void> {
     onBatchCommitted: (records) => metrics.ledgerBatch.observe(records),
   });
   const register = await CohortRegister.open(database);
+  // After each refresh of the index, the register follows its merges (docs/adr/0166); one it cannot follow yet (the
+  // ledger down) is tried again after the next, and logged once until it succeeds.
+  const merges = new CohortMerges(register, ledger, () => directory.current());
+  let mergeFailure = '';
+  directory.follow(() =>
+    merges.catchUp().then(
+      (moved) => {
+        if (moved > 0) log.info(`cohort register: ${moved} memberships moved to the person their gateway id was merged into`);
+        mergeFailure = '';
+      },
+      (error: unknown) => {
+        const message = error instanceof Error ? error.message : String(error);
+        if (message !== mergeFailure) log.warn(`cohort register: an identity merge could not be followed yet: ${message} (tried again after the next refresh)`);
+        mergeFailure = message;
+      },
+    ),
+  );
   const emergencies = await EmergencyWindows.open(database);
   // An agency's feed failing round after round is reported once, and again when its failure changes.
   const eventErrors = new Map<string, string>();

@@ -18,6 +18,7 @@ import { connectAgencies, openIdentityDirectory, startSimulatorProcesses, startS
 import { createAuthenticator } from '../gateway/authentication/authenticator.js';
 import type { RateLimits } from '../gateway/authentication/rate-limit.js';
 import { type EligibilityRules, loadEligibilityRules } from '../gateway/cohort/eligibility-file.js';
+import { CohortMerges } from '../gateway/cohort/merges.js';
 import { CohortRegister } from '../gateway/cohort/register.js';
 import { seedCohort } from '../gateway/cohort/seed.js';
 import { openConsole } from '../gateway/console/index.js';
@@ -191,6 +192,9 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
   });
   if (options.eventPollMs) events.start(options.eventPollMs);
   const ledger = options.ledger ?? embeddedLedger;
+  // As in gateway/main.ts: after each refresh the register follows the index's merges.
+  const merges = new CohortMerges(register, ledger, () => directory.current());
+  directory.follow(() => merges.catchUp());
   const consoleRouter =
     options.console &&
     (await openConsole({

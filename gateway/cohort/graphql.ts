@@ -13,7 +13,7 @@ import type { LinkedPerson } from '../identity/link.js';
 import type { DisclosureRecordInput, Ledger } from '../ledger/index.js';
 import { partnershipDate } from '../partnership-date.js';
 import type { SchemaExtension } from '../schema.js';
-import { type CohortAction, type CohortChange, CohortError, type CohortFilter, type CohortRegister, type Membership, type PlannedChange } from './register.js';
+import { type CohortChange, CohortError, type CohortFilter, type CohortRegister, type HistoryAction, type Membership, type PlannedChange } from './register.js';
 
 interface CohortContext {
   index: IdentityIndex;
@@ -32,11 +32,12 @@ const MEMBERSHIP = 'iom.membership';
 const upper = (value: string) => value.toUpperCase().replaceAll('-', '_');
 const lower = (value: string) => value.toLowerCase().replaceAll('_', '-');
 
-const ACTION_NAMES: Record<CohortAction['action'], string> = {
+const ACTION_NAMES: Record<HistoryAction, string> = {
   select: 'SELECTED',
   'change-service-level': 'SERVICE_LEVEL_CHANGED',
   'reassign-lead-professional': 'LEAD_PROFESSIONAL_REASSIGNED',
   deselect: 'DESELECTED',
+  merge: 'MERGED',
 };
 
 function describe(change: CohortChange): string {
@@ -50,6 +51,13 @@ function describe(change: CohortChange): string {
       return `Lead professional reassigned to ${String((d.leadProfessional as { name?: unknown } | undefined)?.name ?? 'someone else')}.`;
     case 'deselect':
       return `De-selected on ${String(d.deselectedOn)}. Exit plan: ${String(d.exitPlan)}`;
+    case 'merge': {
+      const replaced = d.replaced as { selectedOn?: unknown } | undefined;
+      const moved = replaced
+        ? `both were members: the membership selected on ${String(replaced.selectedOn)} ends here, its history kept above`
+        : 'the membership moved here with its history';
+      return `The identity index found ${String(d.mergedFrom)} to be this person; ${moved}.`;
+    }
   }
 }
 

@@ -49,9 +49,12 @@ export const CohortAction = z.discriminatedUnion('action', [
 ]);
 export type CohortAction = z.infer<typeof CohortAction>;
 
+/** What a line of a member's history says was done: a coordinator's change, or a merge the register followed (merges.ts). */
+export type HistoryAction = CohortAction['action'] | 'merge';
+
 export interface CohortChange {
   at: string;
-  action: CohortAction['action'];
+  action: HistoryAction;
   details: Record<string, unknown>;
   actor: string;
   requestId: string;
@@ -107,7 +110,7 @@ const MembershipRow = z.object({
 const HistoryRow = z.object({
   gateway_id: z.string(),
   occurred_at: z.union([z.string(), z.date()]),
-  action: z.enum(['select', 'change-service-level', 'reassign-lead-professional', 'deselect']),
+  action: z.enum(['select', 'change-service-level', 'reassign-lead-professional', 'deselect', 'merge']),
   details: z.record(z.string(), z.unknown()),
   actor: z.string(),
   request_id: z.string(),
@@ -115,7 +118,7 @@ const HistoryRow = z.object({
 
 const dateText = (value: string | Date) => (typeof value === 'string' ? value.slice(0, 10) : value.toISOString().slice(0, 10));
 
-function toMembership(row: unknown): Membership {
+export function toMembership(row: unknown): Membership {
   const r = MembershipRow.parse(row);
   return {
     gatewayId: r.gateway_id,
@@ -258,25 +261,40 @@ export class CohortRegister {
    * called once the change can no longer fail for any reason but the database's, and before it is committed: if
    * `record` throws, nothing changes. A CohortError before `record` means the change was not made and not recorded.
    */
-  async apply(
-    planned: PlannedChange,
-    by: { actor: string; requestId: string; at: Date },
-    record: () => Promise<void> = async () => undefined,
-  ): Promise<Membership> {
+  apply(planned: PlannedChange, by: { actor: string; requestId: string; at: Date }, record: () => Promise<void> = async () => undefined): Promise<Membership> {
+    return this.alter(
+      (client) => checkVersion(client, planned),
+      record,
+      // Checked again in the write's own transaction: the register's seed writes outside alter().
+      (tx) => applyChange(tx, planned, by),
+    );
+  }
+
+  /**
+   * Alters the register so that its ledger record is written once the alteration can fail only by the database
+   * failing, and before it is committed (docs/adr/0102); if `record` throws, nothing changes. `check` reads what the
+   * alteration depends on and refuses it if it cannot be made; `write` makes it.
+   */
+  async alter<P, T>(
+    check: (client: SqlClient) => Promise<P>,
+    record: (checked: P) => Promise<void>,
+    write: (tx: SqlClient, checked: P) => Promise<T>,
+  ): Promise<T> {
     if (this.database.engine === 'postgres') {
-      // The member's row stays locked from the check to the commit: a change racing in from another gateway waits, then fails its own check.
+      // The rows `check` read stay locked to the commit: an alteration racing in from another gateway waits, then fails its own check.
       return this.database.transaction(async (tx) => {
-        const membership = await applyChange(tx, planned, by);
-        await record();
-        return membership;
+        const checked = await check(tx);
+        const result = await write(tx, checked);
+        await record(checked);
+        return result;
       });
     }
     // PGlite serves one query at a time, so the ledger cannot write while a transaction here is open; and it is one
-    // process's database, so changes made one at a time cannot race: check, record, then write.
+    // process's database, so alterations made one at a time cannot race: check, record, then write.
     return this.oneAtATime(async () => {
-      await checkVersion(this.database, planned);
-      await record();
-      return this.database.transaction((tx) => applyChange(tx, planned, by));
+      const checked = await check(this.database);
+      await record(checked);
+      return this.database.transaction((tx) => write(tx, checked));
     });
   }
 

@@ -49,6 +49,8 @@ export class IdentityDirectory {
   /** Feeds read to their end whose pages were kept for the first load's linking: loaded once that is done. */
   private readonly awaiting = new Set<string>();
   private linking: Promise<boolean> | undefined;
+  /** Work that follows the index's link changes (the cohort register following merges, docs/adr/0166). */
+  private readonly followers: (() => Promise<unknown>)[] = [];
 
   private constructor(
     private readonly store: IdentityStore,
@@ -86,6 +88,18 @@ export class IdentityDirectory {
     );
   }
 
+  /**
+   * Runs `follower` after every refresh and every feed's successful retry, whether or not this process changed a link
+   * (another gateway process may have). It reports its own failures: one failing is tried again at the next refresh.
+   */
+  follow(follower: () => Promise<unknown>): void {
+    this.followers.push(follower);
+  }
+
+  private async followUp(): Promise<void> {
+    for (const follower of this.followers) await follower().catch(() => undefined);
+  }
+
   feedStatus(): FeedStatus[] {
     return [...this.status.values()];
   }
@@ -100,6 +114,7 @@ export class IdentityDirectory {
     const linked = await this.linkKept();
     // Statistics only speed queries up: a load whose ANALYZE fails is still a load, and the next large one tries again.
     if (linked || this.applied - before >= ANALYZE_AFTER_CHANGES) await this.store.analyze().catch(() => undefined);
+    await this.followUp();
     return this.feedStatus();
   }
 
@@ -235,8 +250,10 @@ export class IdentityDirectory {
     const timer = setTimeout(() => {
       this.retries.delete(agency);
       void this.pull(feed).then(async (loaded) => {
-        if (loaded) await this.linkKept();
-        else this.scheduleRetry(feed);
+        if (loaded) {
+          await this.linkKept();
+          await this.followUp();
+        } else this.scheduleRetry(feed);
       });
     }, delayMs);
     timer.unref();
