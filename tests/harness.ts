@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import request from 'supertest';
 import { stringify } from 'yaml';
-import type { Faults } from '../adapters/kit/contract.js';
+import type { Faults, IdentityRecord } from '../adapters/kit/contract.js';
 import type { RunningSimulator } from '../adapters/kit/simulator.js';
 import { defaultPopulation } from '../adapters/population/generate.js';
 import type { Population } from '../adapters/population/types.js';
@@ -272,4 +272,27 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** Has `agency`'s simulator give `record` as amended on its identity change feed; answers the HTTP status. */
+export async function amendIdentity(system: Pick<TestSystem, 'simulator'>, agency: string, record: IdentityRecord): Promise<number> {
+  const { key, givenName, familyName, dateOfBirth, identifiers } = record;
+  const response = await fetch(`${system.simulator(agency).url}/__admin/identity-changes`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      reference: key,
+      identity: {
+        reference: key,
+        givenName,
+        familyName,
+        dateOfBirth,
+        pnc: identifiers.pnc ?? null,
+        cro: identifiers.cro ?? null,
+        nomsNumber: identifiers.nomsNumber ?? null,
+        crn: identifiers.crn ?? null,
+      },
+    }),
+  });
+  return response.status;
 }

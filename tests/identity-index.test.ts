@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { IdentityRecord } from '../adapters/kit/contract.js';
 import { agencyNames } from '../adapters/registry.js';
 import { anchorOf, gatewayIdFor, type LinkedPerson } from '../gateway/identity/link.js';
-import { defaultPolicy, startTestSystem, type TestSystem } from './harness.js';
+import { amendIdentity, defaultPolicy, startTestSystem, type TestSystem } from './harness.js';
 
 let system: TestSystem;
 
@@ -28,29 +27,6 @@ async function everyone(): Promise<Map<string, LinkedPerson>> {
   return people;
 }
 
-/** Has `agency`'s simulator give `record` as amended on its identity change feed; answers the HTTP status. */
-async function amend(agency: string, record: IdentityRecord): Promise<number> {
-  const { key, givenName, familyName, dateOfBirth, identifiers } = record;
-  const response = await fetch(`${system.simulator(agency).url}/__admin/identity-changes`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      reference: key,
-      identity: {
-        reference: key,
-        givenName,
-        familyName,
-        dateOfBirth,
-        pnc: identifiers.pnc ?? null,
-        cro: identifiers.cro ?? null,
-        nomsNumber: identifiers.nomsNumber ?? null,
-        crn: identifiers.crn ?? null,
-      },
-    }),
-  });
-  return response.status;
-}
-
 describe('the identity index over the agencies’ change feeds', () => {
   it('gives each person at first start the id a whole-population link gives: the digest of their strongest identifier', async () => {
     const people = await everyone();
@@ -64,7 +40,7 @@ describe('the identity index over the agencies’ change feeds', () => {
     const tenant = (await system.directory.current().peopleHeldBy('housing', null, 1))[0];
     const held = tenant?.records.find((record) => record.agency === 'housing');
     if (!tenant || !held) throw new Error('housing holds nobody');
-    expect(await amend('housing', { ...held, givenName: 'Amended' })).toBe(201);
+    expect(await amendIdentity(system, 'housing', { ...held, givenName: 'Amended' })).toBe(201);
     system.resetUpstreamCalls();
 
     await system.directory.refresh();
@@ -97,7 +73,7 @@ describe('the identity index over the agencies’ change feeds', () => {
     expect((await report(tenant.id)).entries.map((entry) => entry.personId)).toContain(tenant.id);
 
     // Housing learns the tenant's PNC ID: the two are one person from now on.
-    expect(await amend('housing', { ...held, identifiers: { ...held.identifiers, pnc: nominal.identifiers.pnc } })).toBe(201);
+    expect(await amendIdentity(system, 'housing', { ...held, identifiers: { ...held.identifiers, pnc: nominal.identifiers.pnc } })).toBe(201);
     await system.directory.refresh();
     const merged = await system.directory.current().byId(tenant.id);
     expect(merged?.id).toBe((await system.directory.current().byId(nominal.id))?.id);
