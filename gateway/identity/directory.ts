@@ -6,6 +6,7 @@
  * is loaded only then. The next page is asked for while one is stored, so the agency serves it meanwhile.
  * An agency whose feed fails keeps the records it gave, so one outage does not unlink everyone, and its feed
  * alone is tried again after a short backoff (1 s, doubling to 30 s) rather than at the next scheduled refresh.
+ * After each refresh, whatever follows the index's link changes catches up (`follow`: the cohort register, 0166).
  */
 import { type AgencyAdapter, type IdentityChangePage, IdentityFeedRestartedError } from '../../adapters/kit/contract.js';
 import { AgencyUnavailableError } from '../../adapters/kit/errors.js';
