@@ -46,11 +46,19 @@ describeOnBackends('the cohort register following identity merges', (backend) =>
   beforeEach(async () => {
     await forgetIdentities(database().admin);
     register = await CohortRegister.open(database().admin);
-    // Registry order decides who is created first, and so who survives a merge: prison, then police, then probation.
-    [prison, police, probation] = [new Feed('prison'), new Feed('police'), new Feed('probation')];
+    // The feeds in registry order, as made: it decides who is linked first, and so who survives a merge.
+    const feeds: Feed[] = [];
+    const feed = (agency: string) => {
+      const made = new Feed(agency);
+      feeds.push(made);
+      return made;
+    };
+    prison = feed('prison');
+    police = feed('police');
+    probation = feed('probation');
     directory = await IdentityDirectory.open(
       database().admin,
-      [prison, police, probation].map((feed) => ({ agency: feed.agency, adapter: feed })),
+      feeds.map((made) => ({ agency: made.agency, adapter: made })),
     );
     merges = new CohortMerges(register, ledger, () => directory.current());
     serial += 1;
