@@ -46,10 +46,15 @@ export function gatewayError(
   extensions: Record<string, unknown> = {},
   located: Pick<GraphQLErrorOptions, 'nodes' | 'path'> = {},
 ): GraphQLError {
+  return withoutStackTraces(() => new GraphQLError(message, { ...located, extensions: { code, ...extensions } }));
+}
+
+/** Runs `work` with no stack trace captured by any error it builds: capturing one costs more than the rest of the error. */
+export function withoutStackTraces<T>(work: () => T): T {
   const limit = Error.stackTraceLimit;
   Error.stackTraceLimit = 0;
   try {
-    return new GraphQLError(message, { ...located, extensions: { code, ...extensions } });
+    return work();
   } finally {
     Error.stackTraceLimit = limit;
   }

@@ -242,4 +242,13 @@ describe('errors a caller can act on', () => {
     const bounded = await errorsOf({ query: 'query($r: String!) { person(crn: $r) { id } }', variables: { r: `X${'\u0000'.repeat(10)}` } });
     expect(bounded[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', argument: 'crn' });
   });
+
+  it('serialises an answer’s errors without their stack traces, and leaves the process capturing them for its own', async () => {
+    const before = Error.stackTraceLimit;
+    const errors = await errorsOf({ query: '{ a: persn { id } b: persn { id } }' });
+    expect(errors.length).toBeGreaterThan(0);
+    expect(errors.every((error) => !('stack' in error) && !('stacktrace' in error.extensions))).toBe(true);
+    expect(Error.stackTraceLimit).toBe(before);
+    expect(new Error('after').stack?.split('\n').length).toBeGreaterThan(1);
+  });
 });

@@ -9,6 +9,7 @@ import type { ExecutionResult } from 'graphql';
 import { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { ECHO_LIMIT } from '../bounded-text.js';
+import { withoutStackTraces } from '../errors.js';
 
 const MAX_MESSAGE = 600;
 
@@ -122,6 +123,11 @@ const notAcceptable: ResultProcessor = (_result, fetchAPI) =>
 
 export function useErrorDiscipline(): Plugin {
   return {
+    // yoga copies every error as it serialises an answer, and a copy captures a stack trace that is never shown: with
+    // one error per withheld field, those captures were most of the cost of a cohort page's errors (ADR 0167).
+    instrumentation: {
+      resultProcess: (_payload, serialise) => withoutStackTraces(serialise),
+    },
     onResultProcess({ result, setResult, resultProcessor, setResultProcessor }) {
       if (Array.isArray(result)) setResult(result.map(disciplinedResult));
       else if (Symbol.asyncIterator in result) setResult(disciplinedStream(result));
