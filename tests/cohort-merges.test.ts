@@ -3,6 +3,7 @@
  * of someone already known) stays a member, as the survivor: over HTTP, under the partnership's own ISP, on embedded
  * PGlite and on PostgreSQL. The move is recorded in the ledger by the system and shows in the member's history.
  */
+import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MERGE_ACTOR } from '../gateway/cohort/merges.js';
 import type { LinkedPerson } from '../gateway/identity/link.js';
@@ -87,6 +88,10 @@ for (const backend of BACKENDS) {
         expect(person?.iom).toMatchObject({ selectedOn: '2026-10-20', active: true });
         expect((await iomOf(id, HOUSING_OFFICER))?.id).toBe(nominal.id);
       }
+      // /ready shows how far the register has followed the index's link changes, and that it is not stuck.
+      const ready = await request(system.app).get('/ready');
+      expect(ready.body.cohortMerges).toMatchObject({ followedTo: expect.any(Number), error: null });
+      expect(ready.body.cohortMerges.followedTo).toBe(ready.body.cohortMerges.latest);
       const listed = await system.query(LISTED, { lead: 'Mergetest' });
       expect(listed.body.errors).toBeUndefined();
       expect(listed.body.data?.cohort).toEqual({ totalCount: 1, edges: [{ cursor: nominal.id, node: { id: nominal.id } }] });
