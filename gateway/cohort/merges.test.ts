@@ -36,6 +36,8 @@ describeOnBackends('the cohort register following identity merges', (backend) =>
   /** A fresh PNC per test: the register and the ledger are the suite's. */
   let serial = 0;
   let pnc: string;
+  /** Probation's case reference for the test's person: a letter and six digits. */
+  let crn: string;
 
   beforeAll(async () => {
     ledger = await openLedger(database().ledgerOptions());
@@ -64,15 +66,16 @@ describeOnBackends('the cohort register following identity merges', (backend) =>
     merges = new CohortMerges(register, ledger, () => directory.current());
     serial += 1;
     pnc = mintPnc(2015, serial);
+    crn = `X${100_000 + serial}`;
   });
 
   /** Police's nominal and probation's case: two people until probation learns the PNC. */
   async function twoPeople(): Promise<{ nominal: string; offender: string }> {
     police.hold(pnc, { pnc });
-    probation.hold(`X10000${serial}`, { crn: `X10000${serial}` });
+    probation.hold(crn, { crn });
     await directory.refresh();
     const nominal = (await directory.current().byIdentifier('pnc', pnc))?.id;
-    const offender = (await directory.current().byIdentifier('crn', `X10000${serial}`))?.id;
+    const offender = (await directory.current().byIdentifier('crn', crn))?.id;
     if (!nominal || !offender || nominal === offender) throw new Error('expected two people');
     return { nominal, offender };
   }
@@ -82,7 +85,7 @@ describeOnBackends('the cohort register following identity merges', (backend) =>
       await register.plan({ action: 'select', gatewayId, strand, serviceLevel: 'high', leadProfessional: lead, selectedOn, reason: 'Panel agreed' }),
       by,
     );
-  const probationLearnsThePnc = () => probation.hold(`X10000${serial}`, { crn: `X10000${serial}`, pnc });
+  const probationLearnsThePnc = () => probation.hold(crn, { crn, pnc });
   const mergeRecords = async (gatewayId: string) =>
     (await ledger.query({ kind: 'alteration', gatewayId }, { limit: 100 })).entries
       .map((entry) => entry.record)
@@ -106,6 +109,8 @@ describeOnBackends('the cohort register following identity merges', (backend) =>
       ['merge', MERGE_ACTOR],
     ]);
     expect(history[1]?.details).toMatchObject({ mergedFrom: offender, into: nominal, linkedBy: expect.stringContaining(`pnc:${pnc}`) });
+    // What linked them, not the agencies' record keys.
+    expect(history[1]?.details.linkedBy).not.toContain('probation:');
 
     const [record, ...more] = await mergeRecords(offender);
     expect(more).toEqual([]);
@@ -115,8 +120,8 @@ describeOnBackends('the cohort register following identity merges', (backend) =>
       outcome: 'altered',
       requestId: history[1]?.requestId,
       subjects: [
-        { gatewayId: nominal, identifiers: { pnc, crn: `X10000${serial}` } },
-        { gatewayId: offender, identifiers: { pnc, crn: `X10000${serial}` } },
+        { gatewayId: nominal, identifiers: { pnc, crn } },
+        { gatewayId: offender, identifiers: { pnc, crn } },
       ],
       alteration: { register: 'iom-cohort', action: 'merge', details: { mergedFrom: offender, into: nominal } },
     });
@@ -162,6 +167,8 @@ describeOnBackends('the cohort register following identity merges', (backend) =>
       ['merge', offender],
       ['merge', nominal],
     ]);
+    // Recorded once the nominal was merged in turn: the record names the person both ids resolve to now, too.
+    expect((await mergeRecords(offender))[0]?.subjects.map((subject) => subject.gatewayId)).toEqual([nominal, prisoner, offender]);
 
     // Prison's PNC corrected away: a split. The prisoner's id stays with the prison record, but the offender selected
     // is in the other part: the membership is suspended, the ledger recording it first, until a coordinator selects again.
@@ -188,9 +195,9 @@ describeOnBackends('the cohort register following identity merges', (backend) =>
     probationLearnsThePnc();
     await directory.refresh();
     expect(await merges.catchUp()).toBe(0);
-    probation.hold(`X10000${serial}`, { crn: `X10000${serial}` });
+    probation.hold(crn, { crn });
     await directory.refresh();
-    expect((await directory.current().byIdentifier('crn', `X10000${serial}`))?.id).not.toBe(nominal);
+    expect((await directory.current().byIdentifier('crn', crn))?.id).not.toBe(nominal);
     expect(await merges.catchUp()).toBe(0);
     expect((await register.memberships([nominal])).get(nominal)).toMatchObject({ active: true });
   });
@@ -310,6 +317,47 @@ describeOnBackends('the cohort register following identity merges', (backend) =>
     expect(await merges.catchUp()).toBe(1);
     expect((await mergeRecords(offender)).map((r) => r.outcome)).toEqual(['altered', 'error', 'altered']);
     expect(merges.status()).toMatchObject({ error: null, followedTo: merges.status().latest });
+  });
+
+  it('follows a merge made while a catch-up was running when asked again meanwhile', async () => {
+    const { nominal, offender } = await twoPeople();
+    await select(offender, '2026-09-01');
+    expect(await merges.catchUp()).toBe(0);
+    // The run's last step has read the register, seeing no merge, when the refresh merging them asks it to catch up.
+    let read = false;
+    let release = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const held = new CohortMerges(
+      {
+        alter: (check, record, write) =>
+          register.alter(
+            async (client) => {
+              const checked = await check(client);
+              if (!read) {
+                read = true;
+                await gate;
+              }
+              return checked;
+            },
+            record,
+            write,
+          ),
+      },
+      ledger,
+      () => directory.current(),
+    );
+    const running = held.catchUp();
+    while (!read) await new Promise((resolve) => setTimeout(resolve, 5));
+    probationLearnsThePnc();
+    await directory.refresh();
+    const asked = held.catchUp();
+    release();
+
+    expect(await asked).toBe(1);
+    expect(await running).toBe(1);
+    expect([...(await register.memberships([nominal, offender])).keys()]).toEqual([nominal]);
   });
 
   it('changes nothing when the ledger cannot write, and follows the merge at the next catch-up', async () => {

@@ -145,7 +145,8 @@ async function nextStep(client: SqlClient): Promise<Step> {
   if (change !== undefined)
     return { from: cursor.seq, to: change.seq, latest, move: await mergeMove(client, change, members.get(change.other_id) as Membership) };
   const to = changes.length === CHANGES_PER_READ ? (changes.at(-1)?.seq ?? cursor.seq) : Math.max(cursor.seq, latest);
-  return { from: cursor.seq, to, latest, move: to === latest ? await stranded(client) : null };
+  // Swept only once the cursor stands at the latest change, in a step of its own: a sweep that cannot be followed never holds the cursor back.
+  return { from: cursor.seq, to, latest, move: to === cursor.seq && to === latest ? await stranded(client) : null };
 }
 
 /** The memberships of these ids, locked (on PostgreSQL) to the commit. */
@@ -351,7 +352,8 @@ export class CohortMerges {
       if (person === undefined) throw new Error(`the identity index knows no person ${gatewayId}, so the link change naming them was not followed`);
       const identifiers = recordedIdentifiers(person);
       subjects.push({ gatewayId, identifiers, disclosed: [], withheld: [] });
-      if (person.id !== gatewayId && !ids.includes(person.id)) subjects.push({ gatewayId: person.id, identifiers, disclosed: [], withheld: [] });
+      if (!ids.includes(person.id) && !subjects.some((subject) => subject.gatewayId === person.id))
+        subjects.push({ gatewayId: person.id, identifiers, disclosed: [], withheld: [] });
     }
     const at = new Date();
     return {
