@@ -154,7 +154,7 @@ async function main(): Promise<void> {
       },
       (error: unknown) => {
         const message = error instanceof Error ? error.message : String(error);
-        if (message !== mergeFailure) log.warn(`cohort register: an identity link change could not be followed yet: ${message} (tried again after the next refresh)`);
+        if (message !== mergeFailure) log.warn(`cohort register: a link change not followed yet: ${message} (tried again after the next refresh)`);
         mergeFailure = message;
       },
     ),

@@ -49,7 +49,7 @@ describeOnBackends('the cohort register following identity merges', (backend) =>
   beforeEach(async () => {
     await forgetIdentities(database().admin);
     register = await CohortRegister.open(database().admin);
-    // The feeds in registry order, as made: it decides who is linked first, and so who survives a merge.
+    // The feeds in the order made here (prison, police, probation): it decides who is linked first, and so who survives a merge.
     const feeds: Feed[] = [];
     const feed = (agency: string) => {
       const made = new Feed(agency);
@@ -128,6 +128,18 @@ describeOnBackends('the cohort register following identity merges', (backend) =>
     // Nothing more to follow: a catch-up now moves nothing and records nothing.
     expect(await merges.catchUp()).toBe(0);
     expect(await mergeRecords(offender)).toHaveLength(1);
+  });
+
+  it('refuses a change planned before the merge as a CONFLICT: the membership it was planned on has moved', async () => {
+    const { nominal, offender } = await twoPeople();
+    await select(offender, '2026-09-01');
+    const planned = await register.plan({ action: 'change-service-level', gatewayId: offender, serviceLevel: 'low', reason: 'Doing well' });
+    probationLearnsThePnc();
+    await directory.refresh();
+    expect(await merges.catchUp()).toBe(1);
+
+    await expect(register.apply(planned, by)).rejects.toMatchObject({ name: 'CohortError', code: 'CONFLICT' });
+    expect((await register.memberships([nominal, offender])).get(nominal)).toMatchObject({ serviceLevel: 'high', version: 2 });
   });
 
   it('keeps one membership when both were members: the active one, else the one selected first, with both histories', async () => {
