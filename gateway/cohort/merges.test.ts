@@ -315,7 +315,7 @@ describeOnBackends('the cohort register following identity merges', (backend) =>
     );
 
     await expect(failing.catchUp()).rejects.toThrow('the commit failed');
-    expect(failing.status()).toMatchObject({ error: 'the commit failed' });
+    expect(failing.status()).toMatchObject({ error: 'the database failed while the change was being followed' });
     expect([...(await register.memberships([nominal, offender])).keys()]).toEqual([offender]);
     const [altered, failed, ...more] = await mergeRecords(offender);
     expect(more).toEqual([]);

@@ -12,7 +12,7 @@
 import { z } from 'zod';
 import { recordedIdentifiers } from '../enforcement/index.js';
 import type { IdentityIndex } from '../identity/index-of-people.js';
-import type { DisclosureRecordInput, Ledger } from '../ledger/index.js';
+import { type DisclosureRecordInput, type Ledger, LedgerUnavailableError } from '../ledger/index.js';
 import type { SqlClient } from '../ledger/store.js';
 import { partnershipDate } from '../partnership-date.js';
 import { type CohortRegister, type Membership, toMembership } from './register.js';
@@ -112,7 +112,7 @@ const actorOf = (move: Move) => (move.kind === 'merge' ? MERGE_ACTOR : SPLIT_ACT
 /** Reads the next step after the cursor, locking the cursor and the memberships it changes (on PostgreSQL) to the commit. */
 async function nextStep(client: SqlClient): Promise<Step> {
   const [cursor] = SeqRow.parse(await client.query('SELECT seq FROM cohort_identity_cursor FOR UPDATE'));
-  if (cursor === undefined) throw new Error('the cohort register has no identity cursor');
+  if (cursor === undefined) throw new FollowError('the cohort register has no identity cursor');
   // Link changes commit in seq order (one linking transaction at a time, under the index's advisory lock), so every
   // change up to the latest seq seen now can be read now: the cursor never passes one still to commit.
   const latest = SeqRow.parse(await client.query('SELECT coalesce(max(seq), 0) AS seq FROM identity_links_history'))[0]?.seq ?? 0;
@@ -184,14 +184,14 @@ async function stranded(client: SqlClient): Promise<MergeMove | null> {
 async function applyStep(tx: SqlClient, step: Step, at: Date): Promise<Step> {
   if (step.to !== step.from) {
     const moved = await tx.query('UPDATE cohort_identity_cursor SET seq = $2 WHERE seq = $1 RETURNING seq', [step.from, step.to]);
-    if (moved.length === 0) throw new Error('the cohort register’s identity cursor moved while a link change was being followed');
+    if (moved.length === 0) throw new FollowError('the cohort register’s identity cursor moved while a link change was being followed');
   }
   if (step.move?.kind === 'merge') await moveMembership(tx, step.move, at);
   else if (step.move?.kind === 'suspend') await suspend(tx, step.move, at);
   return step;
 }
 
-const changed = () => new Error('a membership changed while a link change was being followed');
+const changed = () => new FollowError('a membership changed while a link change was being followed');
 
 async function moveMembership(tx: SqlClient, move: MergeMove, at: Date): Promise<void> {
   const { merge, merged, survivor } = move;
@@ -243,6 +243,17 @@ async function writeHistory(tx: SqlClient, gatewayId: string, action: string, de
     actorOf(move),
     requestIdOf(move),
   ]);
+}
+
+/** Why a link change was not followed, in words naming no one: shown on /ready, which anyone may ask. */
+class FollowError extends Error {
+  override name = 'FollowError';
+}
+
+function failureOf(error: unknown): string {
+  if (error instanceof FollowError) return error.message;
+  if (error instanceof LedgerUnavailableError) return 'the ledger could not record the change';
+  return 'the database failed while the change was being followed';
 }
 
 /** How far the last catch-up got, for /ready: a catch-up failing round after round is a stuck one. */
@@ -305,7 +316,7 @@ export class CohortMerges {
         else if (step.to === step.from) return changed;
       }
     } catch (error) {
-      this.last = { ...this.last, error: error instanceof Error ? error.message : String(error), at: new Date().toISOString() };
+      this.last = { ...this.last, error: failureOf(error), at: new Date().toISOString() };
       throw error;
     }
   }
@@ -349,7 +360,7 @@ export class CohortMerges {
     const subjects: DisclosureRecordInput['subjects'] = [];
     for (const gatewayId of ids) {
       const person = await this.index().byId(gatewayId);
-      if (person === undefined) throw new Error(`the identity index knows no person ${gatewayId}, so the link change naming them was not followed`);
+      if (person === undefined) throw new FollowError('the identity index knows no person an id of the link change names, so it was not followed');
       const identifiers = recordedIdentifiers(person);
       subjects.push({ gatewayId, identifiers, disclosed: [], withheld: [] });
       if (!ids.includes(person.id) && !subjects.some((subject) => subject.gatewayId === person.id))
