@@ -149,12 +149,12 @@ async function main(): Promise<void> {
   directory.follow(() =>
     merges.catchUp().then(
       (moved) => {
-        if (moved > 0) log.info(`cohort register: ${moved} memberships moved to the person their gateway id was merged into`);
+        if (moved > 0) log.info(`cohort register: ${moved} memberships moved to the person their id was merged into, or suspended on a split`);
         mergeFailure = '';
       },
       (error: unknown) => {
         const message = error instanceof Error ? error.message : String(error);
-        if (message !== mergeFailure) log.warn(`cohort register: an identity merge could not be followed yet: ${message} (tried again after the next refresh)`);
+        if (message !== mergeFailure) log.warn(`cohort register: a link change not followed yet: ${message} (tried again after the next refresh)`);
         mergeFailure = message;
       },
     ),
@@ -211,6 +211,7 @@ async function main(): Promise<void> {
     policy,
     ledger,
     register,
+    cohortMerges: () => merges.status(),
     emergencies,
     eligibility,
     events,

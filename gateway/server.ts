@@ -14,6 +14,7 @@ import { checkpointsRouter } from './checkpoints-route.js';
 import type { EligibilityRules } from './cohort/eligibility-file.js';
 import { eligibilityExtension } from './cohort/eligibility-graphql.js';
 import { cohortExtension } from './cohort/graphql.js';
+import type { CohortMergesStatus } from './cohort/merges.js';
 import type { CohortRegister } from './cohort/register.js';
 import { TrustedDocuments } from './documents/manifest.js';
 import { useTrustedDocuments } from './documents/plugin.js';
@@ -60,6 +61,8 @@ export interface GatewayOptions {
   ledger: Ledger;
   /** The IOM cohort register (same database as the ledger). */
   register: CohortRegister;
+  /** How far the register's last catch-up with the identity index got (docs/adr/0166), for /ready; held in memory, no query. */
+  cohortMerges?: () => CohortMergesStatus;
   /** Cohort events polled from the agencies, for the `events` query and the `cohortEvents` subscription. */
   events: EventFeed;
   /** Break-glass windows (same database as the ledger). */
@@ -237,7 +240,7 @@ export function createGateway(options: GatewayOptions) {
  * Readiness: the database answers (asked now, unless it is known to be down) and every agency's identity feed has
  * loaded at least once. Each problem is named; no figures about people.
  */
-async function readinessOf(options: Pick<GatewayOptions, 'database' | 'directory' | 'startup'>) {
+async function readinessOf(options: Pick<GatewayOptions, 'database' | 'directory' | 'startup' | 'cohortMerges'>) {
   const { availability } = options.database;
   const databaseUp = availability.outage === null && (await availability.check());
   const outage = availability.outage;
@@ -253,5 +256,7 @@ async function readinessOf(options: Pick<GatewayOptions, 'database' | 'directory
     problems,
     database: databaseUp ? { available: true } : { available: false, reason: outage?.reason ?? 'did not answer' },
     identityFeeds: feeds.map((feed) => ({ agency: feed.agency, loaded: feed.refreshedAt !== null, refreshedAt: feed.refreshedAt, error: feed.error })),
+    // Not a problem for readiness (a merge not yet followed errs towards less disclosure), but an operator sees a stuck catch-up.
+    ...(options.cohortMerges ? { cohortMerges: options.cohortMerges() } : {}),
   };
 }

@@ -216,6 +216,7 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
     policy,
     ledger,
     register,
+    cohortMerges: () => merges.status(),
     emergencies,
     eligibility: options.eligibility ?? loadEligibilityRules(),
     events,

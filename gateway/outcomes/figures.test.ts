@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CohortChange, Membership } from '../cohort/register.js';
 import { partnershipDate } from '../partnership-date.js';
-import { type MembershipPeriod, membershipPeriods, type Offending, outcomeFigures, type StrandOutcome } from './figures.js';
+import { type MembershipPeriod, membershipPeriods, type Offending, outcomeFigures, overlaps, type StrandOutcome } from './figures.js';
 import { daysBetween, quarterOf, quartersBetween, yearBefore } from './quarters.js';
 
 describe('quarters', () => {
@@ -63,6 +63,38 @@ describe('membershipPeriods', () => {
     expect(membershipPeriods([{ membership: membership('p1', { strand: 'fixed', selectedOn: '2026-01-10' }), history }])).toEqual([
       { gatewayId: 'p1', strand: 'flex', selectedOn: '2025-02-01', deselectedOn: '2025-08-31' },
       { gatewayId: 'p1', strand: 'fixed', selectedOn: '2026-01-10', deselectedOn: null },
+    ]);
+  });
+
+  it('ends both spells of two members found to be one person: the replaced one at the merge, the kept one at its de-selection', () => {
+    const history = [
+      change('select', { strand: 'fixed', selectedOn: '2026-09-01' }),
+      change('select', { strand: 'flex', selectedOn: '2026-08-01' }),
+      {
+        ...change('merge', { kept: 'p1', replaced: { gatewayId: 'p3', strand: 'fixed', selectedOn: '2026-09-01', active: true, deselectedOn: null } }),
+        at: '2026-10-05T09:00:00.000Z',
+      },
+      change('deselect', { deselectedOn: '2026-11-01', reason: 'Progress', exitPlan: 'Handed to probation' }),
+    ];
+    const kept = membership('p3', { strand: 'flex', selectedOn: '2026-08-01', active: false, deselectedOn: '2026-11-01' });
+    const periods = membershipPeriods([{ membership: kept, history }]);
+    expect(periods).toEqual([
+      { gatewayId: 'p3', strand: 'fixed', selectedOn: '2026-09-01', deselectedOn: '2026-10-05' },
+      { gatewayId: 'p3', strand: 'flex', selectedOn: '2026-08-01', deselectedOn: '2026-11-01' },
+    ]);
+    expect(periods.filter((period) => overlaps(period, '2026-11-02', '2026-12-31'))).toEqual([]);
+  });
+
+  it('keeps the kept member’s spell open when the replaced member’s de-selection came before the merge', () => {
+    const history = [
+      change('select', { strand: 'fixed', selectedOn: '2026-08-01' }),
+      change('select', { strand: 'flex', selectedOn: '2026-09-01' }),
+      change('deselect', { deselectedOn: '2026-10-01', reason: 'Progress', exitPlan: 'Handed to probation' }),
+      change('merge', { kept: 'p5', replaced: { gatewayId: 'p4', strand: 'fixed', selectedOn: '2026-08-01', active: false, deselectedOn: '2026-10-01' } }),
+    ];
+    expect(membershipPeriods([{ membership: membership('p4', { strand: 'flex', selectedOn: '2026-09-01' }), history }])).toEqual([
+      { gatewayId: 'p4', strand: 'fixed', selectedOn: '2026-08-01', deselectedOn: '2026-10-01' },
+      { gatewayId: 'p4', strand: 'flex', selectedOn: '2026-09-01', deselectedOn: null },
     ]);
   });
 

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { type CohortChange, type Membership, STRANDS, type Strand } from '../cohort/register.js';
+import { partnershipDate } from '../partnership-date.js';
 import { addDays, daysBetween, type Quarter, yearBefore } from './quarters.js';
 
 export const SUPPRESSION_THRESHOLD = 5;
@@ -50,9 +51,15 @@ export interface QuarterOutcome extends Quarter {
 const SelectDetails = z.object({ strand: z.enum(STRANDS), selectedOn: z.iso.date() });
 const DeselectDetails = z.object({ deselectedOn: z.iso.date() });
 
+const MergeDetails = z.object({
+  replaced: z.object({ strand: z.enum(STRANDS), selectedOn: z.iso.date(), deselectedOn: z.iso.date().nullish() }).optional(),
+});
+
 /**
  * Every spell each person spent in the cohort, from the register's history: someone de-selected and selected
- * again has two, each on its own strand. A membership without history stands for one spell.
+ * again has two, each on its own strand. A membership without history stands for one spell. When two members were
+ * found to be one person (docs/adr/0166) both histories are the survivor's: the merge line naming the membership
+ * replaced ends that one's spell (at its de-selection, else the merge), and a de-selection after it ends the kept one's.
  */
 export function membershipPeriods(members: readonly { membership: Membership; history: readonly CohortChange[] }[]): MembershipPeriod[] {
   return members.flatMap(({ membership, history }) => {
@@ -62,14 +69,33 @@ export function membershipPeriods(members: readonly { membership: Membership; hi
         const { strand, selectedOn } = SelectDetails.parse(change.details);
         periods.push({ gatewayId: membership.gatewayId, strand, selectedOn, deselectedOn: null });
       } else if (change.action === 'deselect') {
-        const open = periods.at(-1);
-        if (open && open.deselectedOn === null) open.deselectedOn = DeselectDetails.parse(change.details).deselectedOn;
+        const open = lastOf(periods, (period) => period.deselectedOn === null);
+        if (open) open.deselectedOn = DeselectDetails.parse(change.details).deselectedOn;
+      } else if (change.action === 'merge') {
+        const { replaced } = MergeDetails.parse(change.details);
+        if (replaced) endReplaced(periods, replaced, partnershipDate(new Date(change.at)));
       }
     }
     if (periods.length > 0) return periods;
     const { gatewayId, strand, selectedOn, deselectedOn } = membership;
     return [{ gatewayId, strand, selectedOn, deselectedOn }];
   });
+}
+
+const lastOf = (periods: readonly MembershipPeriod[], test: (period: MembershipPeriod) => boolean) => [...periods].reverse().find(test);
+
+/** Ends the spell of a membership a merge replaced; its de-selection, read before the merge, may have ended the other's. */
+function endReplaced(periods: MembershipPeriod[], replaced: NonNullable<z.infer<typeof MergeDetails>['replaced']>, mergedOn: string): void {
+  const spell =
+    lastOf(periods, (p) => p.strand === replaced.strand && p.selectedOn === replaced.selectedOn && p.deselectedOn === null) ??
+    lastOf(periods, (p) => p.strand === replaced.strand && p.selectedOn === replaced.selectedOn);
+  if (spell === undefined) return;
+  if (spell.deselectedOn === null && replaced.deselectedOn) {
+    // Its de-selection line, interleaved with the other member's lines, ended the other's spell: that one is still open.
+    const ended = lastOf(periods, (p) => p !== spell && p.deselectedOn === replaced.deselectedOn);
+    if (ended) ended.deselectedOn = null;
+  }
+  spell.deselectedOn = replaced.deselectedOn ?? mergedOn;
 }
 
 /** Whether a spell overlaps the days from `start` to `end`. */
