@@ -109,8 +109,8 @@ export async function linkArrivals(database: Database, loaded: readonly string[]
   return database.transaction(async (tx) => {
     const [lock] = z.array(z.object({ held: z.boolean() })).parse(await tx.query('SELECT pg_try_advisory_xact_lock($1) AS held', [LINKING_LOCK]));
     if (!lock?.held || !(await unlinked(tx))) return false;
-    // Until ANALYZE sees them, the people and the history look empty to the planner, and its cost guesses for the
-    // moves passed the JIT threshold: compiling took ~90% of each move (242 s of 539,533 records' 250 s, docs/adr/0165).
+    // The people and the history look empty to the planner here, and its guesses for the moves passed the JIT
+    // threshold: compiling their plans took nine tenths of the linking (docs/adr/0165). PGlite has no JIT.
     await tx.exec('SET LOCAL jit = off');
     await tx.exec('ANALYZE identity_arrivals');
     await spreadLabels(tx);
