@@ -135,49 +135,61 @@ export async function linkArrivals(database: Database, loaded: readonly string[]
 
 /**
  * Components by label propagation: each record's label falls to the least label, and its `first` to the least seq
- * (`coalesce(first, seq)`), of the records sharing any of its identifier values, column by column, until a round moves
- * none; then every record's label is its component's anchor, and `first` is null only on its component's first
- * record (the planner, whose statistics saw it null everywhere, expects as much: see move).
- * Components are a person's few records, so a few rounds do. Each statement covers a range of one column's values, on
- * both sides of its join, so it stays bounded however large the load.
+ * (`coalesce(first, seq)`), of the records sharing any of its identifier values, a pass over one identifier column at
+ * a time, until every column has been passed without a move since the last pass that moved any; then every record's
+ * label is its component's anchor, and `first` is null only on its component's first record (the planner, whose
+ * statistics saw it null everywhere, expects as much: see move). The passes go to and fro over the columns (pnc, cro,
+ * noms_number, crn, noms_number, cro, pnc, …), so a value crosses a chain of links in either order of their kinds in
+ * one sweep. Components are a person's few records, so a few sweeps do. Each statement covers a range of one column's
+ * values, on both sides of its join, so it stays bounded however large the load.
  */
 async function spreadLabels(tx: SqlClient): Promise<void> {
+  const columns = Object.values(IDENTIFIER_COLUMNS);
   // One batch size per column: their values are shared by groups of very different sizes.
-  const batches = new Map(Object.values(IDENTIFIER_COLUMNS).map((column) => [column, new Batch()]));
-  for (;;) {
-    let moved = 0;
-    for (const [column, batch] of batches) {
-      // Values above '' are the non-empty ones: an empty identifier links nothing, as in link.ts.
-      for (let after = ''; ; ) {
-        const step = await batch.run(async (size) => {
-          const [edge] = Bound.parse(
-            await tx.query(`SELECT max(v) AS bound FROM (SELECT ${column} AS v FROM identity_arrivals WHERE ${column} > $1 ORDER BY ${column} LIMIT $2) s`, [
-              after,
-              size,
-            ]),
-          );
-          if (!edge?.bound) return null;
-          const [count] = Count.parse(
-            await tx.query(
-              `WITH low AS (SELECT ${column} AS v, min(label) AS label, min(coalesce(first, seq)) AS first FROM identity_arrivals
-                 WHERE ${column} > $1 AND ${column} <= $2
-                 GROUP BY ${column} HAVING min(label) < max(label) OR min(coalesce(first, seq)) < max(coalesce(first, seq))),
-               moved AS (UPDATE identity_arrivals a SET label = low.label,
-                   first = CASE WHEN coalesce(a.first, a.seq) > low.first THEN low.first ELSE a.first END FROM low
-                 WHERE a.${column} > $1 AND a.${column} <= $2 AND a.${column} = low.v AND (a.label > low.label OR coalesce(a.first, a.seq) > low.first)
-                 RETURNING 1)
-               SELECT count(*) AS n FROM moved`,
-              [after, edge.bound],
-            ),
-          );
-          return { bound: edge.bound, moved: count?.n ?? 0 };
-        });
-        if (step === null) break;
-        moved += step.moved;
-        after = step.bound;
-      }
-    }
-    if (moved === 0) return;
+  const batches = new Map(columns.map((column) => [column, new Batch()]));
+  // Columns passed without a move since the last pass that moved any (whose own groups that pass left even).
+  const settled = new Set<string>();
+  for (let at = 0, step = 1; settled.size < columns.length; ) {
+    const column = columns[at] as string;
+    const moved = await spread(tx, column, batches.get(column) as Batch);
+    if (moved > 0) settled.clear();
+    settled.add(column);
+    if (columns[at + step] === undefined) step = -step;
+    at += step;
+  }
+}
+
+/** One pass of label propagation over `column`'s values; how many records it moved. */
+async function spread(tx: SqlClient, column: string, batch: Batch): Promise<number> {
+  let moved = 0;
+  // Values above '' are the non-empty ones: an empty identifier links nothing, as in link.ts.
+  for (let after = ''; ; ) {
+    const step = await batch.run(async (size) => {
+      const [edge] = Bound.parse(
+        await tx.query(`SELECT max(v) AS bound FROM (SELECT ${column} AS v FROM identity_arrivals WHERE ${column} > $1 ORDER BY ${column} LIMIT $2) s`, [
+          after,
+          size,
+        ]),
+      );
+      if (!edge?.bound) return null;
+      const [count] = Count.parse(
+        await tx.query(
+          `WITH low AS (SELECT ${column} AS v, min(label) AS label, min(coalesce(first, seq)) AS first FROM identity_arrivals
+             WHERE ${column} > $1 AND ${column} <= $2
+             GROUP BY ${column} HAVING min(label) < max(label) OR min(coalesce(first, seq)) < max(coalesce(first, seq))),
+           moved AS (UPDATE identity_arrivals a SET label = low.label,
+               first = CASE WHEN coalesce(a.first, a.seq) > low.first THEN low.first ELSE a.first END FROM low
+             WHERE a.${column} > $1 AND a.${column} <= $2 AND a.${column} = low.v AND (a.label > low.label OR coalesce(a.first, a.seq) > low.first)
+             RETURNING 1)
+           SELECT count(*) AS n FROM moved`,
+          [after, edge.bound],
+        ),
+      );
+      return { bound: edge.bound, moved: count?.n ?? 0 };
+    });
+    if (step === null) return moved;
+    moved += step.moved;
+    after = step.bound;
   }
 }
 
