@@ -109,6 +109,13 @@ export async function linkArrivals(database: Database, loaded: readonly string[]
   return database.transaction(async (tx) => {
     const [lock] = z.array(z.object({ held: z.boolean() })).parse(await tx.query('SELECT pg_try_advisory_xact_lock($1) AS held', [LINKING_LOCK]));
     if (!lock?.held || !(await unlinked(tx))) return false;
+    // The people and the history look empty to the planner here, and its guesses for the moves passed the JIT
+    // threshold: compiling their plans took nine tenths of the linking (docs/adr/0165). PGlite has no JIT.
+    await tx.exec('SET LOCAL jit = off');
+    // A range at the edge of a column's histogram is estimated at one row, and the planner then joined it to itself in
+    // a nested loop, reading the range once for each of its rows: 60 s for a statement at 1,000,000 people. Every
+    // join here is of two ranges, which hash and merge joins read once.
+    await tx.exec('SET LOCAL enable_nestloop = off');
     await tx.exec('ANALYZE identity_arrivals');
     await spreadLabels(tx);
     const [last] = z.array(z.object({ seq: z.coerce.number().nullable() })).parse(await tx.query('SELECT max(seq) AS seq FROM identity_arrivals'));
@@ -131,69 +138,81 @@ export async function linkArrivals(database: Database, loaded: readonly string[]
 }
 
 /**
- * Components by label propagation: each record's label falls to the least label of the records sharing any of its
- * identifier values, column by column, until a round moves none; then every record's label is its component's
- * anchor. Components are a person's few records, so a few rounds do. Each statement covers a range of one column's
+ * Components by label propagation: each record's label falls to the least label, and its `first` to the least seq
+ * (`coalesce(first, seq)`), of the records sharing any of its identifier values, a pass over one identifier column at
+ * a time, until every column has been passed without a move since the last pass that moved any; then every record's
+ * label is its component's anchor, and `first` is null only on its component's first record (the planner, whose
+ * statistics saw it null everywhere, expects as much: see move). The passes go to and fro over the columns (pnc, cro,
+ * noms_number, crn, noms_number, cro, pnc, …), so a value crosses a chain of links in either order of their kinds in
+ * one sweep. Components are a person's few records, so a few sweeps do. Each statement covers a range of one column's
  * values, on both sides of its join, so it stays bounded however large the load.
  */
 async function spreadLabels(tx: SqlClient): Promise<void> {
+  const columns = Object.values(IDENTIFIER_COLUMNS);
   // One batch size per column: their values are shared by groups of very different sizes.
-  const batches = new Map(Object.values(IDENTIFIER_COLUMNS).map((column) => [column, new Batch()]));
-  for (;;) {
-    let moved = 0;
-    for (const [column, batch] of batches) {
-      // Values above '' are the non-empty ones: an empty identifier links nothing, as in link.ts.
-      for (let after = ''; ; ) {
-        const step = await batch.run(async (size) => {
-          const [edge] = Bound.parse(
-            await tx.query(`SELECT max(v) AS bound FROM (SELECT ${column} AS v FROM identity_arrivals WHERE ${column} > $1 ORDER BY ${column} LIMIT $2) s`, [
-              after,
-              size,
-            ]),
-          );
-          if (!edge?.bound) return null;
-          const [count] = Count.parse(
-            await tx.query(
-              `WITH low AS (SELECT ${column} AS v, min(label) AS label FROM identity_arrivals WHERE ${column} > $1 AND ${column} <= $2
-                 GROUP BY ${column} HAVING min(label) < max(label)),
-               moved AS (UPDATE identity_arrivals a SET label = low.label FROM low
-                 WHERE a.${column} > $1 AND a.${column} <= $2 AND a.${column} = low.v AND a.label > low.label RETURNING 1)
-               SELECT count(*) AS n FROM moved`,
-              [after, edge.bound],
-            ),
-          );
-          return { bound: edge.bound, moved: count?.n ?? 0 };
-        });
-        if (step === null) break;
-        moved += step.moved;
-        after = step.bound;
-      }
-    }
-    if (moved === 0) return;
+  const batches = new Map(columns.map((column) => [column, new Batch()]));
+  // Columns passed without a move since the last pass that moved any (whose own groups that pass left even).
+  const settled = new Set<string>();
+  for (let at = 0, step = 1; settled.size < columns.length; ) {
+    const column = columns[at] as string;
+    const moved = await spread(tx, column, batches.get(column) as Batch);
+    if (moved > 0) settled.clear();
+    settled.add(column);
+    if (columns[at + step] === undefined) step = -step;
+    at += step;
+  }
+}
+
+/** One pass of label propagation over `column`'s values; how many records it moved. */
+async function spread(tx: SqlClient, column: string, batch: Batch): Promise<number> {
+  let moved = 0;
+  // Values above '' are the non-empty ones: an empty identifier links nothing, as in link.ts.
+  for (let after = ''; ; ) {
+    const step = await batch.run(async (size) => {
+      const [edge] = Bound.parse(
+        await tx.query(`SELECT max(v) AS bound FROM (SELECT ${column} AS v FROM identity_arrivals WHERE ${column} > $1 ORDER BY ${column} LIMIT $2) s`, [
+          after,
+          size,
+        ]),
+      );
+      if (!edge?.bound) return null;
+      const [count] = Count.parse(
+        await tx.query(
+          `WITH low AS (SELECT ${column} AS v, min(label) AS label, min(coalesce(first, seq)) AS first FROM identity_arrivals
+             WHERE ${column} > $1 AND ${column} <= $2
+             GROUP BY ${column} HAVING min(label) < max(label) OR min(coalesce(first, seq)) < max(coalesce(first, seq))),
+           moved AS (UPDATE identity_arrivals a SET label = low.label,
+               first = CASE WHEN coalesce(a.first, a.seq) > low.first THEN low.first ELSE a.first END FROM low
+             WHERE a.${column} > $1 AND a.${column} <= $2 AND a.${column} = low.v AND (a.label > low.label OR coalesce(a.first, a.seq) > low.first)
+             RETURNING 1)
+           SELECT count(*) AS n FROM moved`,
+          [after, edge.bound],
+        ),
+      );
+      return { bound: edge.bound, moved: count?.n ?? 0 };
+    });
+    if (step === null) return moved;
+    moved += step.moved;
+    after = step.bound;
   }
 }
 
 /**
- * Moves the arrivals with seq in (from, to] into the index: a person for each component met for the first time,
- * in order of its first record, with its NEW history; then the records, in order of arrival. A component met in an
- * earlier batch has its person already; one whose digest a different anchor's person holds (its NEW history says
- * which) is renamed. That history is read by one indexed look-up per component (a scalar subquery, which the planner
- * cannot turn into a hash of the whole history, as it did an EXISTS).
+ * Moves the arrivals with seq in (from, to] into the index: a person for each component whose first record is among
+ * them, in that order, with its NEW history; then the records, in order of arrival. A component met first here whose
+ * digest is taken already, by a component met earlier in this batch or before it, is renamed (one in 2^48).
  */
 async function move(tx: SqlClient, from: number, to: number): Promise<void> {
   const collided = Collided.parse(
     await tx.query(
-      `WITH met AS (SELECT label, min(seq) AS first FROM identity_arrivals WHERE seq > $1 AND seq <= $2 GROUP BY label),
-       digested AS (SELECT m.label, m.first, coalesce(r.gateway_id, ${gatewayIdOf('m.label')}) AS gateway_id, r.label IS NOT NULL AS renamed
-         FROM met m LEFT JOIN identity_renamed r ON r.label = m.label),
+      `WITH firsts AS (SELECT seq, label, ${gatewayIdOf('label')} AS gateway_id FROM identity_arrivals
+         WHERE seq > $1 AND seq <= $2 AND first IS NULL),
        -- nth > 1: another component of this batch, met earlier, has the same digest.
-       named AS (SELECT *, row_number() OVER (PARTITION BY gateway_id ORDER BY first) AS nth FROM digested),
-       made AS (INSERT INTO identity_people (gateway_id) SELECT gateway_id FROM named WHERE nth = 1 ORDER BY first ON CONFLICT DO NOTHING RETURNING gateway_id),
+       named AS (SELECT *, row_number() OVER (PARTITION BY gateway_id ORDER BY seq) AS nth FROM firsts),
+       made AS (INSERT INTO identity_people (gateway_id) SELECT gateway_id FROM named WHERE nth = 1 ORDER BY seq ON CONFLICT DO NOTHING RETURNING gateway_id),
        told AS (INSERT INTO identity_links_history (change, gateway_id, reason)
-         SELECT 'NEW', n.gateway_id, substr(n.label, 2) FROM named n JOIN made USING (gateway_id) WHERE n.nth = 1 ORDER BY n.first)
-       SELECT n.label FROM named n WHERE NOT n.renamed AND (n.nth > 1
-         OR (n.gateway_id NOT IN (SELECT gateway_id FROM made) AND substr(n.label, 2) IS DISTINCT FROM (SELECT h.reason FROM identity_links_history h
-           WHERE h.gateway_id = n.gateway_id AND h.change = 'NEW' ORDER BY h.seq LIMIT 1)))`,
+         SELECT 'NEW', n.gateway_id, substr(n.label, 2) FROM named n JOIN made USING (gateway_id) WHERE n.nth = 1 ORDER BY n.seq)
+       SELECT n.label FROM named n WHERE n.nth > 1 OR n.gateway_id NOT IN (SELECT gateway_id FROM made) ORDER BY n.seq`,
       [from, to],
     ),
   );

@@ -178,6 +178,26 @@ describeOnBackends('the persistent identity index', (backend) => {
     expect((await index().byId(probationId as string))?.id).toBe(policeId);
   });
 
+  it('makes each person of the first load when its first record arrived, though its anchor arrived later', async () => {
+    const cro = mintCro(1234, 15);
+    // Kept in this order: a person known first by a CRO alone, a second person, then the first person's PNC.
+    police.hold(record('police', 'P1', { cro }));
+    police.hold(record('police', 'P2', { pnc: pncB }));
+    police.hold(record('police', 'P3', { pnc: pncA, cro }));
+    const directory = await open();
+    await directory.refresh();
+    const first = await directory.current().byIdentifier('cro', cro);
+    expect(first?.id).toBe(gatewayIdFor(`pnc:${pncA}`));
+    expect(first?.records.map((r) => r.key)).toEqual(['P1', 'P3']);
+    expect(await directory.current().size()).toBe(2);
+
+    // One record now links both: the person created first (its first record came first) keeps its id.
+    probation.hold(record('probation', 'X100001', { crn: 'X100001', pnc: pncB, cro }));
+    await directory.refresh();
+    expect((await directory.current().byIdentifier('crn', 'X100001'))?.id).toBe(first?.id);
+    expect(await history(database().admin)).toEqual([{ change: 'MERGE', gateway_id: first?.id, other_id: gatewayIdFor(`pnc:${pncB}`) }]);
+  });
+
   it('starts again over the same database without reading the feeds from the start', async () => {
     police.hold(record('police', pncA, { pnc: pncA }));
     police.hold(record('police', pncB, { pnc: pncB }, ['Peter', 'Jones']));
