@@ -49,7 +49,7 @@ describeOnBackends('the cohort register following identity merges', (backend) =>
   beforeEach(async () => {
     await forgetIdentities(database().admin);
     register = await CohortRegister.open(database().admin);
-    // The feeds in the order made here (prison, police, probation): it decides who is linked first, and so who survives a merge.
+    // The feeds in the order made here: it decides who is linked first, and so who survives a merge.
     const feeds: Feed[] = [];
     const feed = (agency: string) => {
       const made = new Feed(agency);
