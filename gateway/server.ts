@@ -167,6 +167,9 @@ export function createGateway(options: GatewayOptions) {
     logging: yogaLogger(logger),
     // A registered document by id (gateway/documents/): yoga's own check would refuse the parameter.
     extraParamNames: ['documentId'],
+    // The edge has read the body whole, within its own limit, before yoga is reached: yoga's limit would pipe the
+    // already-read body through a counting stream on every request, for nothing.
+    maxRequestBodySize: false,
     maskedErrors: { maskError: maskGatewayError },
     plugins: [
       useErrorDiscipline(),

@@ -5,7 +5,9 @@
  * is pglite), and a baseline that makes the same agency calls through the agencies' own adapters (the same client
  * and payload checks) and joins their answers as JSON, with nothing of the gateway around them.
  * Then, for BENCH_ROUNDS rounds, interleaved, it loads each with the one-person profile (31 fields across the
- * agencies) and the cohort page of 50, at BENCH_CONCURRENCY clients and at one client, each for BENCH_PHASE_MS.
+ * agencies) and the cohort page of 50, at BENCH_CONCURRENCY clients and at one client, each for BENCH_PHASE_MS, after
+ * an uncounted warm-up of BENCH_WARMUP_MS each (V8 was still optimising the gateway's code after a thousand requests:
+ * raise it for steady-state figures). It also prints what the gateway spends at rest, with no one asking.
  * Prints RPS, p50/p99 and CPU-ms per request of the gateway and baseline processes (from /proc/<pid>/stat), the
  * ratios, and the upstream calls per agency a cohort page cost. Stops by itself; BENCH_CPU_PROF=<dir> writes the
  * gateway's V8 CPU profile there.
@@ -33,6 +35,7 @@ const env = z
   .object({
     BENCH_ROUNDS: z.coerce.number().int().min(1).max(20).default(3),
     BENCH_PHASE_MS: z.coerce.number().int().min(500).max(60_000).default(3_000),
+    BENCH_WARMUP_MS: z.coerce.number().int().min(500).max(300_000).default(500),
     BENCH_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(50),
     BENCH_LATENCY_MS: z.coerce.number().int().min(0).max(1_000).default(5),
     BENCH_BACKEND: z.enum(['postgres', 'pglite']).default('postgres'),
@@ -465,6 +468,11 @@ async function orchestrate(): Promise<void> {
     });
     running.push(baseline);
 
+    // What the gateway spends with no one asking (timers, feeds, metrics): a share of every request's CPU below.
+    const restBefore = await cpuMs(gateway.child.pid as number);
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    const atRest = ((await cpuMs(gateway.child.pid as number)) - restBefore) / 3;
+
     const leafFields = countLeafFields(PROFILE);
     console.log(
       `bench:gateway: ${agencies.length} agencies (${env.BENCH_LATENCY_MS} ms each), ${env.BENCH_BACKEND} ledger, ${members.length} cohort members with a PNC, ` +
@@ -472,6 +480,7 @@ async function orchestrate(): Promise<void> {
     );
     console.log(`  profile: ${leafFields} fields asked, ${firstProfile.length} bytes answered; upstream calls per profile: ${describeCalls(profileCalls)}`);
     console.log(`  cohort page of 50: upstream calls per page: ${describeCalls(pageCalls)}`);
+    console.log(`  gateway at rest: ${atRest.toFixed(1)} ms CPU per second`);
 
     const cohortBody = JSON.stringify({ query: COHORT_PAGE });
     const results = new Map<string, Phase[]>();
@@ -503,7 +512,7 @@ async function orchestrate(): Promise<void> {
       const only = env.BENCH_ONLY.split(',');
       for (const name of Object.keys(targets)) if (!only.some((what) => name.includes(what))) delete targets[name];
       // Warm-up: JIT and connection pools, not counted.
-      for (const target of Object.values(targets)) await load(target, concurrency, 500);
+      for (const target of Object.values(targets)) await load(target, concurrency, env.BENCH_WARMUP_MS);
       for (let round = 0; round < env.BENCH_ROUNDS; round++) {
         for (const [name, target] of Object.entries(targets)) record(`${name} @${concurrency}`, await load(target, concurrency, env.BENCH_PHASE_MS));
       }
