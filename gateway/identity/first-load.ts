@@ -81,7 +81,7 @@ const STATEMENT_TARGET_MS = 250;
 const SMALLEST_BATCH = 500;
 const LARGEST_BATCH = 50_000;
 
-class Batch {
+export class Batch {
   size = 2_000;
 
   async run<T>(work: (size: number) => Promise<T>): Promise<T> {

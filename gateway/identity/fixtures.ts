@@ -33,5 +33,6 @@ export async function indexOf(records: readonly IdentityRecord[]): Promise<Ident
 /** Empties the identity index of `database`, if it has one, for a test that starts from nothing. */
 export async function forgetIdentities(database: Database): Promise<void> {
   const exists = await database.query("SELECT 1 FROM information_schema.tables WHERE table_name = 'identity_records'");
-  if (exists.length > 0) await database.exec('TRUNCATE identity_records, identity_people, identity_links_history, identity_feeds, identity_arrivals');
+  if (exists.length > 0)
+    await database.exec('TRUNCATE identity_records, identity_value_counts, identity_people, identity_links_history, identity_feeds, identity_arrivals');
 }

@@ -68,7 +68,8 @@ export class IndexTotals {
   }
 
   recordCount(): Promise<number> {
-    this.records ??= this.count('SELECT count(*) AS n FROM identity_records');
+    // Every record has one date of birth: their counts sum to the records, without reading the records.
+    this.records ??= this.count(`SELECT coalesce(sum(n), 0) AS n FROM identity_value_counts WHERE field = 'dob'`);
     return this.records;
   }
 
@@ -259,7 +260,7 @@ export class StoredIdentityIndex implements IdentityIndex {
     }));
   }
 
-  /** How often the candidates' names and dates of birth occur among all records: indexed counts, one query. */
+  /** How often the candidates' names and dates of birth occur among all records: kept counts (migration 004), one query. */
   private async frequencies(people: readonly LinkedPerson[]): Promise<FieldFrequencies> {
     const records = people.flatMap((p) => p.records);
     const keys = records.map((r) => nameKeys(r.givenName, r.familyName));
@@ -267,9 +268,8 @@ export class StoredIdentityIndex implements IdentityIndex {
       records.length === 0
         ? Promise.resolve([])
         : this.store.database.query(
-            `SELECT 'given' AS field, given_key AS value, count(*) AS n FROM identity_records WHERE given_key = ANY($1::text[]) GROUP BY given_key
-             UNION ALL SELECT 'family', family_key, count(*) FROM identity_records WHERE family_key = ANY($2::text[]) GROUP BY family_key
-             UNION ALL SELECT 'dob', date_of_birth, count(*) FROM identity_records WHERE date_of_birth = ANY($3::text[]) GROUP BY date_of_birth`,
+            `SELECT field, value, n FROM identity_value_counts
+              WHERE (field = 'given' AND value = ANY($1::text[])) OR (field = 'family' AND value = ANY($2::text[])) OR (field = 'dob' AND value = ANY($3::text[]))`,
             [[...new Set(keys.map((k) => k.given))], [...new Set(keys.map((k) => k.family))], [...new Set(records.map((r) => r.dateOfBirth))]],
           ),
       this.totals.recordCount(),

@@ -130,6 +130,50 @@ describeOnBackends('the persistent identity index', (backend) => {
     expect((await directory.current().search('Person Renamed', undefined, 5)).map((c) => c.person.id)).toEqual([renamed?.id]);
   });
 
+  it('keeps the name and date-of-birth counts that match weights divide, through a first load, arrivals, renames and removals', async () => {
+    const counted = async () =>
+      (await database().admin.query(`SELECT field, value, n::int AS n FROM identity_value_counts WHERE n <> 0 ORDER BY field, value`)) as object[];
+    const recounted = async () =>
+      (await database().admin.query(
+        `SELECT field, value, n::int AS n FROM (
+           SELECT 'given' AS field, given_key AS value, count(*) AS n FROM identity_records GROUP BY given_key
+           UNION ALL SELECT 'family', family_key, count(*) FROM identity_records GROUP BY family_key
+           UNION ALL SELECT 'dob', date_of_birth, count(*) FROM identity_records GROUP BY date_of_birth) c
+         ORDER BY field, value`,
+      )) as object[];
+    for (let n = 1; n <= 4; n++) police.hold(record('police', mintPnc(2011, n), { pnc: mintPnc(2011, n) }, ['Jonathan', n % 2 ? 'Smith' : 'Jones']));
+    probation.hold(record('probation', 'X200001', { crn: 'X200001', pnc: mintPnc(2011, 1) }));
+    const directory = await open();
+    await directory.refresh();
+    expect(await counted()).toContainEqual({ field: 'family', value: 'smith', n: 3 });
+    expect(await counted()).toEqual(await recounted());
+
+    police.hold(record('police', mintPnc(2011, 5), { pnc: mintPnc(2011, 5) }, ['Alan', 'Smith']));
+    police.hold(record('police', mintPnc(2011, 3), { pnc: mintPnc(2011, 3) }, ['Jonathan', 'Renamed']));
+    police.drop(mintPnc(2011, 2));
+    await directory.refresh();
+    expect(await counted()).toContainEqual({ field: 'family', value: 'smith', n: 3 });
+    expect(await counted()).toEqual(await recounted());
+
+    police.restart([mintPnc(2011, 1)]);
+    await directory.refresh();
+    expect(await counted()).toContainEqual({ field: 'family', value: 'smith', n: 2 });
+    expect(await counted()).toEqual(await recounted());
+
+    // A database from before the counts: its records held, no counts, the migration not yet run.
+    await database().admin.exec(
+      `DROP TABLE identity_value_counts, identity_counting; DROP FUNCTION identity_count_values CASCADE;
+       DELETE FROM identity_migrations WHERE name = '004_value_counts.sql'`,
+    );
+    const upgraded = await open();
+    expect(await counted()).toContainEqual({ field: 'family', value: 'smith', n: 2 });
+    expect(await counted()).toEqual(await recounted());
+    police.hold(record('police', mintPnc(2011, 6), { pnc: mintPnc(2011, 6) }, ['Alan', 'Smith']));
+    await upgraded.refresh();
+    expect(await counted()).toContainEqual({ field: 'family', value: 'smith', n: 3 });
+    expect(await counted()).toEqual(await recounted());
+  });
+
   it('keeps a gateway id when a stronger identifier arrives, and records merges and splits, old ids resolving for life', async () => {
     police.hold(record('police', pncA, { pnc: pncA }));
     probation.hold(record('probation', 'X100001', { crn: 'X100001' }));

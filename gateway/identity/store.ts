@@ -14,6 +14,7 @@ import type { LedgerStore as Database, SqlClient } from '../ledger/store.js';
 import { keep, LINKING_LOCK, linkArrivals, sweepKept, unlinked } from './first-load.js';
 import { anchorOf, gatewayIdFor, type LinkedPerson, Links, personOf } from './link.js';
 import { nameTokens } from './match.js';
+import { countEarlierRecords } from './value-counts.js';
 
 /** The column holding each identifier kind. */
 export const IDENTIFIER_COLUMNS: Record<IdentifierKind, string> = { pnc: 'pnc', cro: 'cro', nomsNumber: 'noms_number', crn: 'crn' };
@@ -104,6 +105,7 @@ export class IdentityStore {
 
   static async open(database: Database, agencyOrder: readonly string[]): Promise<IdentityStore> {
     await migrate(database, { directory: new URL('./migrations/', import.meta.url), table: 'identity_migrations', lock: 7_311_040 });
+    await countEarlierRecords(database);
     await database.query('INSERT INTO identity_feeds (agency) SELECT unnest($1::text[]) ON CONFLICT (agency) DO NOTHING', [[...agencyOrder]]);
     return new IdentityStore(database, agencyOrder);
   }
