@@ -55,6 +55,8 @@ export interface IdentityIndex {
   keep(person: LinkedPerson): LinkedPerson;
 }
 
+const Count = z.array(z.object({ n: z.coerce.number() }));
+
 /** Shared by every request's view: the totals match weights divide by, counted again once the index changes. */
 export class IndexTotals {
   private records: Promise<number> | undefined;
@@ -80,7 +82,7 @@ export class IndexTotals {
 
   private async count(sql: string): Promise<number> {
     try {
-      const [row] = z.array(z.object({ n: z.coerce.number() })).parse(await this.store.database.query(sql));
+      const [row] = Count.parse(await this.store.database.query(sql));
       return row?.n ?? 0;
     } catch (error) {
       // A database that failed once is asked again next time, not answered from a remembered failure.
@@ -214,12 +216,17 @@ export class StoredIdentityIndex implements IdentityIndex {
     // A date of birth narrows to those born that day; without one, to names with the same initials, which every
     // spelling variant match.ts accepts keeps. Each candidate is then checked as before.
     const [column, value] = dateOfBirth !== undefined ? ['date_of_birth', dateOfBirth] : ['initials', initialsOf(tokens)];
-    const pool = await this.people(`SELECT gateway_id FROM identity_records WHERE ${column} = $1 AND ($3::text IS NULL OR agency = $3) LIMIT $2`, [
-      value,
-      SEARCH_POOL_LIMIT + 1,
-      heldBy ?? null,
-    ]);
-    if (pool.length > SEARCH_POOL_LIMIT) throw new SearchTooBroadError(dateOfBirth !== undefined);
+    const narrowed = `${column} = $1 AND ($2::text IS NULL OR agency = $2)`;
+    // Counted before anyone is read: a search too broad to answer is refused without reading thousands of people first.
+    const [pooled] = Count.parse(
+      await this.store.database.query(`SELECT count(*) AS n FROM (SELECT 1 FROM identity_records WHERE ${narrowed} LIMIT $3) s`, [
+        value,
+        heldBy ?? null,
+        SEARCH_POOL_LIMIT + 1,
+      ]),
+    );
+    if ((pooled?.n ?? 0) > SEARCH_POOL_LIMIT) throw new SearchTooBroadError(dateOfBirth !== undefined);
+    const pool = await this.people(`SELECT gateway_id FROM identity_records WHERE ${narrowed}`, [value, heldBy ?? null]);
     const found: { person: LinkedPerson; seen: LinkedPerson; match: NameMatch }[] = [];
     for (const person of pool) {
       const seen = heldBy === undefined ? person : { ...person, records: person.records.filter((record) => record.agency === heldBy) };

@@ -5,6 +5,7 @@ import type { LedgerStore } from '../ledger/store.js';
 import { describeOnBackends, useDatabase } from '../ledger/test-backends.js';
 import { IdentityDirectory } from './directory.js';
 import { forgetIdentities } from './fixtures.js';
+import { SEARCH_POOL_LIMIT } from './index-of-people.js';
 import { gatewayIdFor } from './link.js';
 
 const pncA = mintPnc(2015, 12345);
@@ -29,6 +30,8 @@ class FakeFeed {
   /** The `after` of every read, in order. */
   readonly reads: (string | null)[] = [];
   failing = false;
+  /** Changes a page. */
+  pageSize = 2;
   /** Answers this many reads, then fails every one after (an agency going down part-way through its feed). */
   failAfterReads: number | null = null;
   /** A broken agency: refuses every cursor (`restarting`), or says there is more while giving the same cursor (`stuck`). */
@@ -62,7 +65,7 @@ class FakeFeed {
       if (epoch !== this.epoch) throw new IdentityFeedRestartedError(this.agency);
       from = position as number;
     }
-    const changes = this.log.slice(from, from + 2);
+    const changes = this.log.slice(from, from + this.pageSize);
     const to = from + changes.length;
     return { changes, cursor: `${this.epoch}:${to}`, more: to < this.log.length };
   }
@@ -172,6 +175,19 @@ describeOnBackends('the persistent identity index', (backend) => {
     await upgraded.refresh();
     expect(await counted()).toContainEqual({ field: 'family', value: 'smith', n: 3 });
     expect(await counted()).toEqual(await recounted());
+  });
+
+  it('refuses a search more records answer than it weighs, naming what would narrow it, and answers once fewer do', async () => {
+    police.pageSize = 1_000;
+    for (let n = 1; n <= SEARCH_POOL_LIMIT + 1; n++) police.hold(record('police', mintPnc(2012, n), { pnc: mintPnc(2012, n) }, ['Nia', `Price${n}`]));
+    const directory = await open();
+    await directory.refresh();
+    await expect(directory.current().search('Nia Price', undefined, 5)).rejects.toThrow(`More than ${SEARCH_POOL_LIMIT} records share those initials`);
+    await expect(directory.current().search('Nia Price', '1990-04-23', 5)).rejects.toThrow(`More than ${SEARCH_POOL_LIMIT} records share that date of birth`);
+
+    police.drop(mintPnc(2012, 1));
+    await directory.refresh();
+    expect(await directory.current().search('Nia Price', '1990-04-23', 5)).toHaveLength(5);
   });
 
   it('keeps a gateway id when a stronger identifier arrives, and records merges and splits, old ids resolving for life', async () => {
