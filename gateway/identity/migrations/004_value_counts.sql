@@ -11,13 +11,13 @@ CREATE TABLE identity_value_counts (
 );
 
 -- Records already held when this migration ran (seq up to `upto`) are counted after it, in bounded statements under
--- the linking lock (store.ts countEarlierRecords): counted here in one statement, a large index would overrun the
--- database deadline at every start. Until then the triggers leave those records alone; `upto` is 0 once counted.
+-- the linking lock (value-counts.ts countEarlierRecords): counted here in one statement, a large index would overrun
+-- the database deadline at every start. Until then the triggers leave those records alone; `upto` is 0 once counted.
+-- The first load sets it past every record while it links, and counts them once at its end (first-load.ts).
 CREATE TABLE identity_counting (
   id integer PRIMARY KEY CHECK (id = 1),
   upto bigint NOT NULL
 );
-INSERT INTO identity_counting (id, upto) SELECT 1, coalesce(max(seq), 0) FROM identity_records;
 
 -- Each trigger names its transition tables `added` and `taken`, so one function serves all three: records added count
 -- +1 for each of their values, records taken -1, and an update is both.
@@ -33,7 +33,7 @@ BEGIN
     $sql$INSERT INTO identity_value_counts (field, value, n)
       SELECT v.field, v.value, sum(r.d) FROM (%s) r,
         LATERAL (VALUES ('given', r.given_key), ('family', r.family_key), ('dob', r.date_of_birth)) AS v (field, value)
-      WHERE r.seq > (SELECT upto FROM identity_counting)
+      WHERE r.seq > coalesce((SELECT upto FROM identity_counting), 0)
       GROUP BY v.field, v.value HAVING sum(r.d) <> 0
       ON CONFLICT (field, value) DO UPDATE SET n = identity_value_counts.n + excluded.n$sql$,
     changed);
@@ -47,3 +47,7 @@ CREATE TRIGGER identity_records_counted_update AFTER UPDATE ON identity_records
   REFERENCING OLD TABLE AS taken NEW TABLE AS added FOR EACH STATEMENT EXECUTE FUNCTION identity_count_values();
 CREATE TRIGGER identity_records_counted_delete AFTER DELETE ON identity_records
   REFERENCING OLD TABLE AS taken FOR EACH STATEMENT EXECUTE FUNCTION identity_count_values();
+
+-- Read after the triggers exist: creating them waited for every write in flight and holds off new ones until this
+-- migration commits, so no record is both above `upto` and written before a trigger could count it.
+INSERT INTO identity_counting (id, upto) SELECT 1, coalesce(max(seq), 0) FROM identity_records;
