@@ -16,7 +16,7 @@ import { IDENTIFIER_KINDS } from '../../schema/identifiers.js';
 import type { LedgerStore as Database, SqlClient } from '../ledger/store.js';
 import { gatewayIdFor } from './link.js';
 import { IDENTIFIER_COLUMNS, nameKeys } from './store.js';
-import { countRecords, EVERY_RECORD } from './value-counts.js';
+import { countRecords, EVERY_RECORD, MaxSeq } from './value-counts.js';
 
 /** Any fixed number: the lock under which pages are applied and arrivals linked, whichever gateway process does it. */
 export const LINKING_LOCK = 7_311_041;
@@ -121,7 +121,7 @@ export async function linkArrivals(database: Database, loaded: readonly string[]
     // Counted once at the end: the triggers would rewrite the same name counts at every batch (docs/adr/0168).
     await tx.query('UPDATE identity_counting SET upto = $1', [EVERY_RECORD]);
     await spreadLabels(tx);
-    const [last] = z.array(z.object({ seq: z.coerce.number().nullable() })).parse(await tx.query('SELECT max(seq) AS seq FROM identity_arrivals'));
+    const [last] = MaxSeq.parse(await tx.query('SELECT max(seq) AS seq FROM identity_arrivals'));
     // Components whose anchor's digest another component took first (one in 2^48): store.ts names them `anchor#2`, …
     await tx.exec('CREATE TEMPORARY TABLE identity_renamed (label text COLLATE "C" PRIMARY KEY, gateway_id text NOT NULL) ON COMMIT DROP');
     const batch = new Batch();
@@ -132,8 +132,7 @@ export async function linkArrivals(database: Database, loaded: readonly string[]
         return to;
       });
     }
-    const [made] = z.array(z.object({ seq: z.coerce.number().nullable() })).parse(await tx.query('SELECT max(seq) AS seq FROM identity_records'));
-    await countRecords(tx, made?.seq ?? 0);
+    await countRecords(tx, Number.MAX_SAFE_INTEGER);
     await tx.query('UPDATE identity_feeds SET error = NULL, refreshed_at = now(), loaded_at = coalesce(loaded_at, now()) WHERE agency = ANY($1::text[])', [
       [...loaded],
     ]);

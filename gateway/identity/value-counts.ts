@@ -6,15 +6,20 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
+import { LedgerUnavailableError } from '../ledger/errors.js';
 import type { LedgerStore as Database, SqlClient } from '../ledger/store.js';
 import { Batch, LINKING_LOCK } from './first-load.js';
 
 const Upto = z.array(z.object({ upto: z.coerce.number() }));
+export const MaxSeq = z.array(z.object({ seq: z.coerce.number().nullable() }));
 const Held = z.array(z.object({ held: z.boolean() }));
 const Values = z.array(z.object({ given_key: z.string(), family_key: z.string(), date_of_birth: z.string() }));
 
 /** Rows written per statement: small enough for the deadline, each value written once. */
 const WRITE_SLICE = 5_000;
+
+/** How long a start waits its turn to count an upgraded index before it says why it cannot start. */
+const COUNTING_PATIENCE_MS = 60_000;
 
 /** Past any record's seq: the triggers leave every record to `countRecords`. */
 export const EVERY_RECORD = '9223372036854775807';
@@ -26,6 +31,7 @@ export const EVERY_RECORD = '9223372036854775807';
  * turns until they are counted.
  */
 export async function countEarlierRecords(database: Database): Promise<void> {
+  const giveUpAt = Date.now() + COUNTING_PATIENCE_MS;
   for (;;) {
     const [pending] = Upto.parse(await database.query('SELECT upto FROM identity_counting'));
     if (!pending || pending.upto === 0) return;
@@ -37,17 +43,25 @@ export async function countEarlierRecords(database: Database): Promise<void> {
       return true;
     });
     if (counted) return;
+    if (Date.now() > giveUpAt) {
+      throw new LedgerUnavailableError(
+        `the identity index's name counts could not be made: another gateway process held the linking lock for ${COUNTING_PATIENCE_MS / 1_000} s`,
+      );
+    }
     await sleep(500);
   }
 }
 
 /**
- * Adds the records with seq up to `upto` to the counts and sets `upto` to 0; the caller holds the linking lock. The
+ * Adds the records with seq up to `below` to the counts and sets `upto` to 0; the caller holds the linking lock. The
  * records are read a bounded range at a time and counted here, each value's count then written once: adding range by
  * range in SQL updated the same rows again and again within one transaction, slower with every range (minutes at
  * 2,700,000 records). What is held here grows with the distinct names and dates, not with the records.
  */
-export async function countRecords(tx: SqlClient, upto: number): Promise<void> {
+export async function countRecords(tx: SqlClient, below: number): Promise<void> {
+  // Never past the last record: a range of seqs up to EVERY_RECORD would be read for ever.
+  const [last] = MaxSeq.parse(await tx.query('SELECT max(seq) AS seq FROM identity_records'));
+  const upto = Math.min(below, last?.seq ?? 0);
   const counts = new Map<string, number>();
   const add = (field: string, value: string) => {
     const key = `${field}\u0000${value}`;
