@@ -28,7 +28,7 @@ export const EVERY_RECORD = '9223372036854775807';
  * Counts the records held before migration 004, under the linking lock so that no record changes meanwhile, in one
  * transaction, so a crash leaves them to be counted at the next start. The lock is tried, not waited for: another
  * process counting them holds it for seconds at a million people, past the database deadline, so this one waits in
- * turns until they are counted.
+ * turns until they are counted, for at most COUNTING_PATIENCE_MS.
  */
 export async function countEarlierRecords(database: Database): Promise<void> {
   const giveUpAt = Date.now() + COUNTING_PATIENCE_MS;
