@@ -8,6 +8,7 @@ import { IdentityDirectory } from './directory.js';
 import { forgetIdentities } from './fixtures.js';
 import { SEARCH_POOL_LIMIT } from './index-of-people.js';
 import { gatewayIdFor } from './link.js';
+import { IDENTITY_MIGRATIONS } from './store.js';
 
 const pncA = mintPnc(2015, 12345);
 const pncB = mintPnc(2016, 777);
@@ -31,7 +32,7 @@ class FakeFeed {
   /** The `after` of every read, in order. */
   readonly reads: (string | null)[] = [];
   failing = false;
-  /** Changes a page. */
+  /** How many changes a page holds. */
   pageSize = 2;
   /** Answers this many reads, then fails every one after (an agency going down part-way through its feed). */
   failAfterReads: number | null = null;
@@ -170,7 +171,7 @@ describeOnBackends('the persistent identity index', (backend) => {
        DELETE FROM identity_migrations WHERE name = '004_value_counts.sql'`,
     );
     // The migration alone, then a record held before it renamed before they are counted (the triggers leave it be).
-    await migrate(database().admin, { directory: new URL('./migrations/', import.meta.url), table: 'identity_migrations', lock: 7_311_040 });
+    await migrate(database().admin, IDENTITY_MIGRATIONS);
     await database().admin.query(`UPDATE identity_records SET family_name = 'Jones', family_key = 'jones' WHERE key = $1`, [mintPnc(2011, 5)]);
     await open();
     expect(await counted()).toContainEqual({ field: 'family', value: 'smith', n: 1 });

@@ -16,6 +16,9 @@ import { anchorOf, gatewayIdFor, type LinkedPerson, Links, personOf } from './li
 import { nameTokens } from './match.js';
 import { countEarlierRecords } from './value-counts.js';
 
+/** The identity index's migrations (gateway/database/migrate.ts). */
+export const IDENTITY_MIGRATIONS = { directory: new URL('./migrations/', import.meta.url), table: 'identity_migrations', lock: 7_311_040 };
+
 /** The column holding each identifier kind. */
 export const IDENTIFIER_COLUMNS: Record<IdentifierKind, string> = { pnc: 'pnc', cro: 'cro', nomsNumber: 'noms_number', crn: 'crn' };
 
@@ -104,7 +107,7 @@ export class IdentityStore {
   ) {}
 
   static async open(database: Database, agencyOrder: readonly string[]): Promise<IdentityStore> {
-    await migrate(database, { directory: new URL('./migrations/', import.meta.url), table: 'identity_migrations', lock: 7_311_040 });
+    await migrate(database, IDENTITY_MIGRATIONS);
     await countEarlierRecords(database);
     await database.query('INSERT INTO identity_feeds (agency) SELECT unnest($1::text[]) ON CONFLICT (agency) DO NOTHING', [[...agencyOrder]]);
     return new IdentityStore(database, agencyOrder);
