@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { canonicalIdentifier, IDENTIFIER_LABELS, type IdentifierKind } from '../../schema/identifiers.js';
+import { canonicalJson } from './chain.js';
 import { LedgerRecordError } from './errors.js';
 
 export const RECORD_KINDS = ['disclosure', 'consultation', 'alteration', 'audit', 'aggregate', 'lookup'] as const;
@@ -34,75 +35,79 @@ function identifier(kind: IdentifierKind) {
 /** Stored in UTC with milliseconds, so the hashed text has one spelling for one instant. */
 export const instant = z.iso.datetime({ offset: true }).transform((value) => new Date(value).toISOString());
 
+// Every object's keys below are in code-unit order. zod builds a parsed object in its schema's key order, so a parsed
+// record's JSON is already its canonical JSON (canonicalRecordText): a page's thousands of small objects are not
+// sorted again. A test fails if a key is added out of order.
+
 export const principalSchema = z.strictObject({
-  userId: text(200),
-  displayName: text(200),
   agency: text(100),
+  clientApplication: text(200).optional(),
+  displayName: text(200),
   role: text(100),
   team: text(200).optional(),
-  clientApplication: text(200).optional(),
+  userId: text(200),
 });
 
 export const disclosedItemSchema = z.strictObject({
+  clauseId: text(200),
   dataItem: text(200),
   path: text(1000),
-  clauseId: text(200),
 });
 
 export const withheldItemSchema = z.strictObject({
+  clauseId: text(200).optional(),
   dataItem: text(200),
   path: text(1000),
   reason: text(1000),
-  clauseId: text(200).optional(),
 });
 
 export const subjectSchema = z.strictObject({
+  disclosed: z.array(disclosedItemSchema).max(20_000),
   gatewayId: text(200),
   identifiers: z.strictObject({
-    pnc: identifier('pnc').optional(),
-    cro: identifier('cro').optional(),
-    nomsNumber: identifier('nomsNumber').optional(),
     crn: identifier('crn').optional(),
+    cro: identifier('cro').optional(),
     localReferences: z
       .array(z.strictObject({ agency: text(100), reference: text(200) }))
       .max(100)
       .optional(),
+    nomsNumber: identifier('nomsNumber').optional(),
+    pnc: identifier('pnc').optional(),
   }),
   inActiveCohort: z.boolean().optional(),
-  disclosed: z.array(disclosedItemSchema).max(20_000),
   withheld: z.array(withheldItemSchema).max(20_000),
 });
 
 export const disclosureRecordSchema = z
   .strictObject({
-    occurredAt: instant,
-    principal: principalSchema,
-    purpose: text(200),
-    justification: text(4000).optional(),
-    kind: z.enum(RECORD_KINDS),
-    subjects: z.array(subjectSchema).max(10_000),
-    ispVersion: text(100),
-    operationName: text(200).optional(),
-    documentHash: text(200),
-    /** The registered (trusted) document run, `sha256:<hex>`, when the request named one by id. */
-    documentId: text(200).optional(),
-    requestId: text(200),
-    outcome: z.enum(RECORD_OUTCOMES),
-    emergency: z.boolean().optional(),
-    /** Look-ups of one person by identifier that found no one the caller may see: kind `lookup` when nothing else happened. */
-    lookups: z
-      .array(z.strictObject({ field: text(100), argument: text(40), value: text(200) }))
-      .max(100)
-      .optional(),
     /** For kind `alteration`: which register changed, how, and the values written; or, with outcome `error`, why it was not. */
     alteration: z
       .strictObject({
-        register: text(100),
         action: text(100),
         details: z.record(z.string(), z.unknown()),
         failure: z.strictObject({ code: text(100), reason: text(1000) }).optional(),
+        register: text(100),
       })
       .optional(),
+    documentHash: text(200),
+    /** The registered (trusted) document run, `sha256:<hex>`, when the request named one by id. */
+    documentId: text(200).optional(),
+    emergency: z.boolean().optional(),
+    ispVersion: text(100),
+    justification: text(4000).optional(),
+    kind: z.enum(RECORD_KINDS),
+    /** Look-ups of one person by identifier that found no one the caller may see: kind `lookup` when nothing else happened. */
+    lookups: z
+      .array(z.strictObject({ argument: text(40), field: text(100), value: text(200) }))
+      .max(100)
+      .optional(),
+    occurredAt: instant,
+    operationName: text(200).optional(),
+    outcome: z.enum(RECORD_OUTCOMES),
+    principal: principalSchema,
+    purpose: text(200),
+    requestId: text(200),
+    subjects: z.array(subjectSchema).max(10_000),
   })
   .refine((record) => record.emergency !== true || record.justification !== undefined, {
     message: 'an emergency access must carry its justification',
@@ -138,6 +143,14 @@ export function parseRecord(input: unknown): DisclosureRecord {
   const result = disclosureRecordSchema.safeParse(input);
   if (!result.success) throw new LedgerRecordError(z.prettifyError(result.error));
   return result.data;
+}
+
+/**
+ * A parsed record's canonical JSON (chain.ts): its own JSON, the schema's keys being in order; an alteration's details
+ * are free-form, so such a record is sorted as any value is.
+ */
+export function canonicalRecordText(record: DisclosureRecord): string {
+  return record.alteration === undefined ? JSON.stringify(record) : canonicalJson(record);
 }
 
 /** Every clause a record cites, disclosed or withheld, sorted and distinct. */

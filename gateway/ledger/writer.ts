@@ -3,10 +3,10 @@
  * so one writer loop turns many concurrent requests into few, larger commits.
  */
 import { z } from 'zod';
-import { canonicalJson, chainHash } from './chain.js';
+import { chainHash } from './chain.js';
 import { type RecordColumns, recordColumns, type SubjectColumns, subjectColumns } from './columns.js';
 import { LedgerUnavailableError } from './errors.js';
-import type { DisclosureRecord } from './record.js';
+import { canonicalRecordText, type DisclosureRecord } from './record.js';
 import { type LedgerStore, type SqlClient, yieldToEventLoop } from './store.js';
 
 export interface Appended {
@@ -22,7 +22,7 @@ export interface PreparedRecord {
 }
 
 export function prepareRecord(record: DisclosureRecord): PreparedRecord {
-  return { canonical: canonicalJson(record), columns: recordColumns(record), subjects: subjectColumns(record) };
+  return { canonical: canonicalRecordText(record), columns: recordColumns(record), subjects: subjectColumns(record) };
 }
 
 /** Bounds one transaction's size; under load batches are usually as large as the number of waiting requests. */

@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import type { z } from 'zod';
+import { canonicalJson } from './chain.js';
+import { sampleRecord, sampleSubject } from './fixtures.js';
+import { canonicalRecordText, type DisclosureRecordInput, disclosureRecordSchema, parseRecord } from './record.js';
+
+/** The value with every object's keys written in reverse order, at every depth. */
+function reversed(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(reversed);
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(
+    Object.entries(value)
+      .reverse()
+      .map(([key, inner]) => [key, reversed(inner)]),
+  );
+}
+
+/** Every object schema within `schema`, by where it is. */
+function objectSchemas(schema: z.core.$ZodType, at: string, found: Map<string, string[]>): Map<string, string[]> {
+  const def = schema._zod.def;
+  if (def.type === 'object') {
+    const shape = (def as z.core.$ZodObjectDef).shape;
+    found.set(at, Object.keys(shape));
+    for (const [key, inner] of Object.entries(shape)) objectSchemas(inner, `${at}.${key}`, found);
+  } else if (def.type === 'array') objectSchemas((def as z.core.$ZodArrayDef).element, `${at}[]`, found);
+  else if (def.type === 'optional') objectSchemas((def as z.core.$ZodOptionalDef).innerType, at, found);
+  else if (def.type === 'pipe') objectSchemas((def as z.core.$ZodPipeDef).in, at, found);
+  return found;
+}
+
+const everyOptionalField: DisclosureRecordInput = sampleRecord(3, {
+  justification: 'case conference, ref CC-003',
+  emergency: true,
+  documentId: `sha256:${'b'.repeat(64)}`,
+  lookups: [{ field: 'person', argument: 'pnc', value: '2019/0000001A' }],
+  subjects: [
+    sampleSubject(3, {
+      identifiers: { ...sampleSubject(3).identifiers, localReferences: [{ agency: 'housing', reference: 'H-0003' }] },
+      withheld: [{ dataItem: 'drugs.treatment', path: 'person.drugs', reason: 'no-clause' }],
+    }),
+    sampleSubject(4),
+  ],
+});
+
+describe('a record’s canonical text', () => {
+  it('is the canonical JSON of the parsed record, whatever order its keys were written in', () => {
+    for (const input of [sampleRecord(1), everyOptionalField]) {
+      const expected = canonicalJson(parseRecord(input));
+      expect(canonicalRecordText(parseRecord(input))).toBe(expected);
+      expect(canonicalRecordText(parseRecord(reversed(input)))).toBe(expected);
+    }
+  });
+
+  it('sorts an alteration’s free-form details, as any value is sorted', () => {
+    const altered = sampleRecord(2, {
+      kind: 'alteration',
+      outcome: 'altered',
+      subjects: [sampleSubject(2, { disclosed: [], withheld: [] })],
+      alteration: { register: 'cohort', action: 'add', details: { strand: 'fixed', added: ['gw-000002'], by: { team: 'x', agency: 'police' } } },
+    });
+    const text = canonicalRecordText(parseRecord(altered));
+    expect(text).toBe(canonicalJson(parseRecord(altered)));
+    expect(text).toContain('"details":{"added":["gw-000002"],"by":{"agency":"police","team":"x"},"strand":"fixed"}');
+  });
+
+  it('relies on every object of the record schema listing its keys in code-unit order', () => {
+    const objects = objectSchemas(disclosureRecordSchema, 'record', new Map());
+    expect([...objects.keys()]).toEqual(expect.arrayContaining(['record', 'record.principal', 'record.subjects[]', 'record.subjects[].disclosed[]']));
+    for (const [at, keys] of objects) expect({ at, keys }).toEqual({ at, keys: [...keys].sort() });
+  });
+});
