@@ -5,7 +5,7 @@
  * anything the caller sent.
  */
 
-import type { ExecutionResult } from 'graphql';
+import type { ExecutionResult, GraphQLFormattedError } from 'graphql';
 import { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { ECHO_LIMIT } from '../bounded-text.js';
@@ -92,6 +92,24 @@ function disciplinedResult<T extends ExecutionResult>(result: T): T {
   };
 }
 
+/**
+ * An answer that ran, with its errors as the JSON yoga would send for them, when none carries what yoga's copy of
+ * every error leaves out (`http`, `unexpected`): yoga sends such errors as they are, and its copy (a GraphQLError, two
+ * per withheld field with the gateway's own) is never made. The status is the same, 200: an answer with data and no
+ * `http` extension has no other. Anything else is left for yoga to process as it always does (ADR 0169).
+ */
+export function sentAsJson(result: ExecutionResult): ExecutionResult {
+  const { errors } = result;
+  if (!errors || errors.length === 0 || !('data' in result) || result.extensions?.http !== undefined) return result;
+  const formatted: GraphQLFormattedError[] = [];
+  for (const error of errors) {
+    if (!(error instanceof GraphQLError) || 'http' in error.extensions || 'unexpected' in error.extensions) return result;
+    formatted.push(error.toJSON());
+  }
+  // yoga's type says GraphQLError; what it does with an error that is not one is the plain serialisation wanted here.
+  return { ...result, errors: formatted as unknown as GraphQLError[] };
+}
+
 /** Maps each payload, and forwards return() at once: a client leaving must end the source, not wait for its next event. */
 function disciplinedStream<T extends ExecutionResult>(stream: AsyncIterable<T>): AsyncIterableIterator<T> {
   const source = stream[Symbol.asyncIterator]();
@@ -131,7 +149,7 @@ export function useErrorDiscipline(): Plugin {
     onResultProcess({ result, setResult, resultProcessor, setResultProcessor }) {
       if (Array.isArray(result)) setResult(result.map(disciplinedResult));
       else if (Symbol.asyncIterator in result) setResult(disciplinedStream(result));
-      else setResult(disciplinedResult(result));
+      else setResult(sentAsJson(disciplinedResult(result)));
       // A stream (a subscription) asked for as one JSON answer has no processor: yoga would send a bare 406.
       if (resultProcessor === undefined) setResultProcessor(notAcceptable, 'application/json');
     },
