@@ -156,9 +156,17 @@ const FACT_KEYS: Record<keyof SubjectFacts, (subject: GatheredFacts) => string> 
 };
 const factKeys = Object.values(FACT_KEYS);
 
+/** Worked out once per person: a request's facts about someone are one object (factsOf memoises them). */
+const factsKeys = new WeakMap<GatheredFacts, string>();
+
 /** Everything about a person a decision can turn on: each fact, with the agency that could not give it, if one could not. */
 function factsKey(subject: GatheredFacts): string {
-  return factKeys.map((keyOf) => keyOf(subject)).join('|');
+  let key = factsKeys.get(subject);
+  if (key === undefined) {
+    key = factKeys.map((keyOf) => keyOf(subject)).join('|');
+    factsKeys.set(subject, key);
+  }
+  return key;
 }
 
 const FACT_OF_CONDITION: Readonly<Record<string, AgencyFact>> = { 'consent-recorded': 'consentRecorded', 'mappa-case': 'mappaCase' };

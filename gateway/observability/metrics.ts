@@ -172,13 +172,18 @@ export class GatewayMetrics {
   recorded(record: DisclosureRecordInput): void {
     const { role } = record.principal;
     if (record.emergency === true) this.breakGlassRequests.inc({ role });
+    // Counted per data item first: a page withholds the same few items from many people, and each inc hashes its labels.
+    const withheld = new Map<string, number>();
+    const breakGlass = new Map<string, number>();
     for (const subject of record.subjects) {
       for (const item of subject.withheld) {
         // An agency that could not be read is not the ISP withholding (docs/adr/0091).
-        if (!item.reason.startsWith('agency-unavailable:')) this.withheld.inc({ data_item: item.dataItem, role });
+        if (!item.reason.startsWith('agency-unavailable:')) withheld.set(item.dataItem, (withheld.get(item.dataItem) ?? 0) + 1);
       }
-      if (record.emergency === true) for (const item of subject.disclosed) this.breakGlass.inc({ data_item: item.dataItem, role });
+      if (record.emergency === true) for (const item of subject.disclosed) breakGlass.set(item.dataItem, (breakGlass.get(item.dataItem) ?? 0) + 1);
     }
+    for (const [dataItem, n] of withheld) this.withheld.inc({ data_item: dataItem, role }, n);
+    for (const [dataItem, n] of breakGlass) this.breakGlass.inc({ data_item: dataItem, role }, n);
   }
 }
 
