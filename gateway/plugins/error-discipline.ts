@@ -97,6 +97,7 @@ function disciplinedResult<T extends ExecutionResult>(result: T): T {
  * every error leaves out (`http`, `unexpected`): yoga sends such errors as they are, and its copy (a GraphQLError, two
  * per withheld field with the gateway's own) is never made. The status is the same, 200: an answer with data and no
  * `http` extension has no other. Anything else is left for yoga to process as it always does (ADR 0169).
+ * A result hook after this plugin's sees such errors as plain objects: codes are in `extensions.code` as before.
  */
 export function sentAsJson(result: ExecutionResult): ExecutionResult {
   const { errors } = result;
