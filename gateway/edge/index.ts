@@ -116,6 +116,23 @@ function boundedBody(maxBodyBytes: number): RequestHandler {
   return express.text({ type: () => true, limit: maxBodyBytes });
 }
 
+/**
+ * The body handed on parsed, once: yoga's adapter takes a parsed JSON object or array as the request's JSON as it is,
+ * where a text body had the index of every character listed (`Object.keys`, about 50 µs for a 1 kB query) before
+ * yoga parsed it again. Anything else (not JSON, a bare value, `{}`) is left as text, for yoga to refuse as before.
+ */
+const parsedBody: RequestHandler = (req, _res, next) => {
+  if (typeof req.body !== 'string') return next();
+  let value: unknown;
+  try {
+    value = JSON.parse(req.body);
+  } catch {
+    return next();
+  }
+  if (value !== null && typeof value === 'object' && Object.keys(value).length > 0) req.body = value;
+  next();
+};
+
 function bodyFaults(maxBodyBytes: number): ErrorRequestHandler {
   return (error: unknown, _req, res, next) => {
     const type = (error as { type?: unknown }).type;
@@ -175,6 +192,7 @@ export function graphqlEdge(options: EdgeOptions): (RequestHandler | ErrorReques
     jsonOnly,
     boundedBody(options.maxBodyBytes),
     bodyFaults(options.maxBodyBytes),
+    parsedBody,
   ];
 }
 
