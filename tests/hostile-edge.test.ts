@@ -115,6 +115,38 @@ describe('bodies and heads', () => {
     expect(response.body.errors[0].extensions).toEqual({ code: 'BAD_REQUEST' });
   });
 
+  it('refuses an empty body with BAD_REQUEST at once, rather than waiting for one', async () => {
+    const response = await request(system.app)
+      .post('/graphql')
+      .set('authorization', `Bearer ${await coordinator()}`)
+      .set('x-purpose', 'iom-case-management')
+      .set('content-type', 'application/json')
+      .timeout(5_000)
+      .send('');
+    expect(response.status).toBe(400);
+    expect(response.body.errors[0].extensions).toEqual({ code: 'BAD_REQUEST' });
+    expect(response.body.errors[0].message).toMatch(/body is empty/);
+  });
+
+  it('takes the JSON media type in any letter case, and answers each body as it does in lower case', async () => {
+    for (const body of ['{"query":"{ __typename }"}', '{}', '[]', '5']) {
+      const answers = [];
+      for (const type of ['application/json', 'Application/JSON; charset=UTF-8', 'application/json ; charset=utf-8']) {
+        const response = await request(system.app)
+          .post('/graphql')
+          .set('authorization', `Bearer ${await coordinator()}`)
+          .set('x-purpose', 'iom-case-management')
+          .set('content-type', type)
+          .set('x-request-id', 'media-type-case-0001')
+          .send(body);
+        answers.push({ status: response.status, body: response.body as unknown });
+      }
+      expect(answers[1]).toEqual(answers[0]);
+      expect(answers[2]).toEqual(answers[0]);
+      expect(answers[0]?.status).not.toBe(415);
+    }
+  });
+
   it('refuses headers over 16 kB with 431 HEADERS_TOO_LARGE in the usual error shape', async () => {
     const response = await raw(['authorization', `Bearer ${'a'.repeat(20_000)}`]);
     expect(response.status).toBe(431);

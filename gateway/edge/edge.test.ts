@@ -1,12 +1,13 @@
-import express from 'express';
+import express, { type RequestHandler } from 'express';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 import { graphqlEdge } from './index.js';
 
-/** The edge in front of a handler that says what it was handed as the body. */
-const app = express().use('/graphql', ...graphqlEdge({ maxBodyBytes: 1024, corsOrigins: [], graphiql: false }), (req, res) => {
+/** Says what the edge handed on as the body. */
+const report: RequestHandler = (req, res) => {
   res.json({ kind: Array.isArray(req.body) ? 'array' : typeof req.body, body: req.body as unknown });
-});
+};
+const app = express().use('/graphql', ...graphqlEdge({ maxBodyBytes: 1024, corsOrigins: [], graphiql: false }), report);
 
 const post = (body: string) => request(app).post('/graphql').set('content-type', 'application/json').send(body);
 
