@@ -115,7 +115,7 @@ describe('bodies and heads', () => {
     expect(response.body.errors[0].extensions).toEqual({ code: 'BAD_REQUEST' });
   });
 
-  it('refuses an empty body with BAD_REQUEST at once, rather than waiting for one', async () => {
+  it('refuses an empty body with 400 BAD_REQUEST and a sentence that says so, before yoga reads it', async () => {
     const response = await request(system.app)
       .post('/graphql')
       .set('authorization', `Bearer ${await coordinator()}`)
