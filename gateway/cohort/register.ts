@@ -116,6 +116,7 @@ const HistoryRow = z.object({
   request_id: z.string(),
 });
 
+const Count = z.object({ n: z.number() });
 const dateText = (value: string | Date) => (typeof value === 'string' ? value.slice(0, 10) : value.toISOString().slice(0, 10));
 
 export function toMembership(row: unknown): Membership {
@@ -213,7 +214,7 @@ export class CohortRegister {
   async count(filter: CohortFilter): Promise<number> {
     const { where, params } = activeWhere(filter);
     const [count] = await this.database.query(`SELECT count(*)::int AS n FROM cohort_memberships WHERE ${where}`, params);
-    return z.object({ n: z.number() }).parse(count).n;
+    return Count.parse(count).n;
   }
 
   /** Every membership ever recorded, active or not, with its history (for outcome reports). */

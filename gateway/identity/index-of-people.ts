@@ -106,6 +106,7 @@ export class SearchTooBroadError extends Error {
   }
 }
 
+const GatewayIds = z.array(z.object({ gateway_id: z.string() }));
 const Counts = z.array(z.object({ field: z.enum(['given', 'family', 'dob']), value: z.string(), n: z.coerce.number() }));
 
 /** One request's view of the index. */
@@ -139,7 +140,7 @@ export class StoredIdentityIndex implements IdentityIndex {
   }
 
   async idsOf(id: string): Promise<string[]> {
-    const rows = z.array(z.object({ gateway_id: z.string() })).parse(
+    const rows = GatewayIds.parse(
       await this.store.database.query(
         `WITH now AS (SELECT coalesce(merged_into, gateway_id) AS id FROM identity_people WHERE gateway_id = $1)
            SELECT p.gateway_id FROM identity_people p, now WHERE p.gateway_id = now.id OR p.merged_into = now.id

@@ -95,6 +95,8 @@ interface Person {
 }
 
 const PersonRows = z.array(z.object({ gateway_id: z.string(), seq: z.coerce.number() }));
+/** Made once, as every schema a request uses: zod compiles an object schema at its first parse. */
+const SurvivorRows = z.array(z.object({ gateway_id: z.string(), survivor: z.string() }));
 
 /** What became of a page: linked, kept for the first load's linking (first-load.ts), or not applied (another process did). */
 export type Applied = 'linked' | 'kept' | false;
@@ -198,13 +200,11 @@ export class IdentityStore {
 
   /** For each of these gateway ids the index gave, the id of the person it names now (itself, or its merge survivor). */
   async survivors(ids: readonly string[]): Promise<Map<string, string>> {
-    const rows = z
-      .array(z.object({ gateway_id: z.string(), survivor: z.string() }))
-      .parse(
-        await this.database.query('SELECT gateway_id, coalesce(merged_into, gateway_id) AS survivor FROM identity_people WHERE gateway_id = ANY($1::text[])', [
-          ids,
-        ]),
-      );
+    const rows = SurvivorRows.parse(
+      await this.database.query('SELECT gateway_id, coalesce(merged_into, gateway_id) AS survivor FROM identity_people WHERE gateway_id = ANY($1::text[])', [
+        ids,
+      ]),
+    );
     return new Map(rows.map((row) => [row.gateway_id, row.survivor]));
   }
 

@@ -76,3 +76,17 @@ describe('a record’s canonical text', () => {
     for (const [at, keys] of objects) expect({ at, keys }).toEqual({ at, keys: [...keys].sort() });
   });
 });
+
+describe('a record’s text', () => {
+  it('refuses empty, overlong, NUL-bearing and ill-formed text, each with its reason', () => {
+    const cases: [string, RegExp][] = [
+      ['', /must not be empty\n.*at purpose/],
+      ['x'.repeat(201), /must be at most 200 characters\n.*at purpose/],
+      ['bad\u0000text', /must be well-formed text without NUL characters\n.*at purpose/],
+      ['lone \ud800 surrogate', /must be well-formed text without NUL characters\n.*at purpose/],
+    ];
+    for (const [purpose, reason] of cases) expect(() => parseRecord(sampleRecord(5, { purpose }))).toThrow(reason);
+    expect(parseRecord(sampleRecord(5, { purpose: 'p'.repeat(200) })).purpose).toHaveLength(200);
+    expect(parseRecord(sampleRecord(5, { purpose: 'paired \ud83d\ude00 surrogates' })).purpose).toContain('\ud83d\ude00');
+  });
+});
