@@ -354,6 +354,12 @@ interface Summary {
   failures: number;
 }
 
+/** The CPU ratio of each round, gateway phase to the baseline phase that followed it. */
+function roundRatios(gateway: readonly Phase[], baseline: readonly Phase[]): string {
+  const perRequest = (phase: Phase) => phase.cpuMs / Math.max(1, phase.requests);
+  return gateway.map((phase, round) => (baseline[round] ? (perRequest(phase) / perRequest(baseline[round])).toFixed(2) : '?')).join(', ');
+}
+
 function summarise(phases: readonly Phase[]): Summary {
   const latencies = phases.flatMap((phase) => phase.latencies).sort((a, b) => a - b);
   const requests = phases.reduce((sum, phase) => sum + phase.requests, 0);
@@ -534,9 +540,11 @@ async function orchestrate(): Promise<void> {
         const g = summaries.get(`gateway ${what} @${concurrency}`);
         const b = summaries.get(`baseline ${what} @${concurrency}`);
         if (!g || !b) continue;
+        // Each round's ratio too: the machine's speed drifts between runs by more than most changes are worth.
+        const rounds = roundRatios(results.get(`gateway ${what} @${concurrency}`) ?? [], results.get(`baseline ${what} @${concurrency}`) ?? []);
         console.log(
-          `${`${what} @${concurrency}`.padEnd(18)} gateway/fan-out: CPU ${(g.cpuPerRequest / b.cpuPerRequest).toFixed(2)}x, throughput ${(g.rps / b.rps).toFixed(2)}x, ` +
-            `p50 +${(g.p50 - b.p50).toFixed(1)} ms`,
+          `${`${what} @${concurrency}`.padEnd(18)} gateway/fan-out: CPU ${(g.cpuPerRequest / b.cpuPerRequest).toFixed(2)}x (rounds ${rounds}), ` +
+            `throughput ${(g.rps / b.rps).toFixed(2)}x, p50 +${(g.p50 - b.p50).toFixed(1)} ms`,
         );
       }
     }
