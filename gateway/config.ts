@@ -41,6 +41,8 @@ export const ConfigSchema = z.object({
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
   /** Every database call is abandoned after this long; requests needing the database then get LEDGER_UNAVAILABLE. */
   DATABASE_TIMEOUT_MS: Milliseconds.default(2_000),
+  /** `false` behind a pooler that cannot keep named prepared statements (PgBouncer before 1.21 in transaction mode). */
+  DATABASE_PREPARED_STATEMENTS: z.enum(['true', 'false']).default('true'),
   /** `embedded` starts the five simulators in-process; `external` reaches agencies at <AGENCY>_URL. */
   AGENCIES: z.enum(['embedded', 'external']).default('embedded'),
   AGENCY_TIMEOUT_MS: Milliseconds.default(2000),

@@ -120,6 +120,7 @@ async function main(): Promise<void> {
   const database = await openStore({
     ...(config.DATABASE_URL ? { databaseUrl: config.DATABASE_URL } : { dataDir: config.DATA_DIR }),
     timeoutMs: config.DATABASE_TIMEOUT_MS,
+    preparedStatements: config.DATABASE_PREPARED_STATEMENTS === 'true',
     // One line per change of state, not a stack trace per request.
     onAvailability: (change) =>
       change.available

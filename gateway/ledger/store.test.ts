@@ -2,10 +2,12 @@ import { spawnSync } from 'node:child_process';
 import { access, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sampleRecord } from './fixtures.js';
 import { openLedger } from './ledger.js';
 import { migrate } from './migrations.js';
+import { type LedgerStore, openStore } from './store.js';
 import { describeOnBackends, useDatabase } from './test-backends.js';
 
 describe('the embedded ledger on disk', () => {
@@ -49,5 +51,40 @@ describeOnBackends('migrations', (backend) => {
     expect(await migrate(database().admin)).toEqual([]);
     const applied = await database().admin.query('SELECT name FROM ledger_migrations ORDER BY name');
     expect(applied).toEqual([{ name: '001_ledger.sql' }, { name: '002_ledger_indexes_by_sequence.sql' }]);
+  });
+});
+
+describeOnBackends('statements with parameters', (backend) => {
+  const database = useDatabase(backend);
+  const PROBE = 'SELECT * FROM statement_probe WHERE id = $1';
+  /** The statements prepared on one connection of `store`, by their text. */
+  const preparedOn = (store: LedgerStore) =>
+    store.transaction(async (tx) => {
+      await tx.query(PROBE, [1]);
+      return (await tx.query('SELECT statement FROM pg_prepared_statements')).map((row) => row.statement);
+    });
+
+  it.skipIf(backend.name !== 'postgres')('are prepared once on each connection, unless that is turned off', async () => {
+    const { admin, ledgerOptions } = database();
+    await admin.exec("CREATE TABLE statement_probe (id int PRIMARY KEY, label text); INSERT INTO statement_probe VALUES (1, 'one')");
+    expect(await preparedOn(admin)).toContain(PROBE);
+    const unprepared = await openStore({ databaseUrl: ledgerOptions().databaseUrl as string, preparedStatements: false });
+    try {
+      expect(await preparedOn(unprepared)).not.toContain(PROBE);
+    } finally {
+      await unprepared.close();
+    }
+  });
+
+  it.skipIf(backend.name !== 'postgres')('still answer when another process’s migration changes the columns of a table read with *', async () => {
+    const { admin, ledgerOptions } = database();
+    expect(await admin.query(PROBE, [1])).toEqual([{ id: 1, label: 'one' }]);
+    const migrator = new pg.Client({ connectionString: ledgerOptions().databaseUrl });
+    await migrator.connect();
+    await migrator.query('ALTER TABLE statement_probe ADD COLUMN added int DEFAULT 7');
+    await migrator.end();
+    // Every connection of the pool that prepared the statement before the change is asked again.
+    const answers = await Promise.all(Array.from({ length: 8 }, () => admin.query(PROBE, [1])));
+    for (const answer of answers) expect(answer).toEqual([{ id: 1, label: 'one', added: 7 }]);
   });
 });

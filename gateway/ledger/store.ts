@@ -41,6 +41,11 @@ export interface StoreSettings {
   timeoutMs?: number;
   /** Told once each time the database becomes unavailable or available again. */
   onAvailability?: (change: AvailabilityChange) => void;
+  /**
+   * PostgreSQL: statements with parameters are prepared by name on each connection, and planned once rather than at
+   * every call (default true). False behind a pooler that cannot keep them (PgBouncer before 1.21 in transaction mode).
+   */
+  preparedStatements?: boolean;
 }
 
 export type StoreOptions = ({ databaseUrl: string } | { dataDir: string }) & StoreSettings;
@@ -52,6 +57,40 @@ export async function openStore(options: StoreOptions): Promise<LedgerStore> {
 function availability(settings: StoreSettings, ping: () => Promise<unknown>): DatabaseAvailability {
   return new DatabaseAvailability(settings.timeoutMs ?? DEFAULT_DATABASE_TIMEOUT_MS, ping, settings.onAvailability ?? (() => undefined));
 }
+
+/** At most this many statement texts are prepared by name in a process; any further run unnamed. */
+const MAX_PREPARED = 256;
+
+/**
+ * Names for the statements a process prepares: one per statement text, the same on every connection (node-postgres
+ * prepares a name on a connection at its first use there).
+ */
+function statementNames(enabled: boolean) {
+  let names = new Map<string, string>();
+  let generation = 0;
+  return {
+    nameOf(sql: string, values: readonly unknown[]): string | undefined {
+      if (!enabled || values.length === 0) return undefined;
+      let name = names.get(sql);
+      if (name === undefined && names.size < MAX_PREPARED) {
+        name = `gateway_${generation}_${names.size}`;
+        names.set(sql, name);
+      }
+      return name;
+    },
+    /** Every text is prepared again, under new names. */
+    forget(): void {
+      names = new Map();
+      generation += 1;
+    },
+  };
+}
+
+/**
+ * PostgreSQL refuses a prepared statement whose result's columns a schema change altered (a migration run by a newer
+ * replica adding a column to a table read with `*`): "cached plan must not change result type".
+ */
+const stalePlan = (error: unknown) => error instanceof Error && 'code' in error && error.code === '0A000';
 
 function openPostgres(databaseUrl: string, settings: StoreSettings): LedgerStore {
   const timeoutMs = settings.timeoutMs ?? DEFAULT_DATABASE_TIMEOUT_MS;
@@ -70,9 +109,20 @@ function openPostgres(databaseUrl: string, settings: StoreSettings): LedgerStore
   const state = availability(settings, () => pool.query('SELECT 1'));
   const replicas = postgresCoordination(databaseUrl, timeoutMs);
 
-  const client = (target: pg.Pool | pg.PoolClient): SqlClient => ({
+  const statements = statementNames(settings.preparedStatements ?? true);
+  // In a transaction a failed statement aborts it, so a stale plan is only forgotten there; the next try prepares anew.
+  const client = (target: pg.Pool | pg.PoolClient, inTransaction = false): SqlClient => ({
     async query(sql, params = []) {
-      return (await state.call(() => target.query(sql, [...params]))).rows as Row[];
+      const values = [...params];
+      const name = statements.nameOf(sql, values);
+      try {
+        return (await state.call(() => target.query(name === undefined ? sql : { name, text: sql }, values))).rows as Row[];
+      } catch (error) {
+        if (name === undefined || !stalePlan(error)) throw error;
+        statements.forget();
+        if (inTransaction) throw error;
+        return (await state.call(() => target.query(sql, values))).rows as Row[];
+      }
     },
     async exec(sql) {
       await state.call(() => target.query(sql));
@@ -99,7 +149,7 @@ function openPostgres(databaseUrl: string, settings: StoreSettings): LedgerStore
       connection.on('error', lost);
       try {
         await client(connection).exec('BEGIN');
-        const result = await work(client(connection));
+        const result = await work(client(connection, true));
         await client(connection).exec('COMMIT');
         return result;
       } catch (error) {
