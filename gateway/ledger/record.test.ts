@@ -17,8 +17,8 @@ function reversed(value: unknown): unknown {
 
 /** The one place a record holds free-form values: canonicalRecordText sorts such a record as any value. */
 const FREE_FORM = 'record.alteration.details';
-/** Values whose JSON is the same text however they were written. */
-const LEAVES = new Set(['string', 'boolean', 'enum']);
+/** Values whose JSON is the same text however they were written; `custom` is a list of text items (`textItems`), whose keys it orders itself. */
+const LEAVES = new Set(['string', 'boolean', 'enum', 'custom']);
 
 /** Every object schema within `schema`, by where it is; fails on any other kind of value than those walked or LEAVES. */
 function objectSchemas(schema: z.core.$ZodType, at: string, found: Map<string, string[]>): Map<string, string[]> {
@@ -72,7 +72,7 @@ describe('a record’s canonical text', () => {
 
   it('relies on every object of the record schema listing its keys in code-unit order, and holding nothing but text and flags', () => {
     const objects = objectSchemas(disclosureRecordSchema, 'record', new Map());
-    expect([...objects.keys()]).toEqual(expect.arrayContaining(['record', 'record.principal', 'record.subjects[]', 'record.subjects[].disclosed[]']));
+    expect([...objects.keys()]).toEqual(expect.arrayContaining(['record', 'record.principal', 'record.subjects[]', 'record.subjects[].identifiers']));
     for (const [at, keys] of objects) expect({ at, keys }).toEqual({ at, keys: [...keys].sort() });
   });
 });
@@ -88,5 +88,33 @@ describe('a record’s text', () => {
     for (const [purpose, reason] of cases) expect(() => parseRecord(sampleRecord(5, { purpose }))).toThrow(reason);
     expect(parseRecord(sampleRecord(5, { purpose: 'p'.repeat(200) })).purpose).toHaveLength(200);
     expect(parseRecord(sampleRecord(5, { purpose: 'paired \ud83d\ude00 surrogates' })).purpose).toContain('\ud83d\ude00');
+  });
+});
+
+describe('a record’s disclosed and withheld items', () => {
+  const withItems = (disclosed: unknown[], withheld: unknown[] = []) =>
+    sampleRecord(6, { subjects: [sampleSubject(6, { disclosed, withheld } as Partial<ReturnType<typeof sampleSubject>>)] });
+
+  it('are kept as they were given when their keys are in order, and written in order when not', () => {
+    const inOrder = { clauseId: 'isp-2.1', dataItem: 'identity.name', path: 'person.name' };
+    const parsed = parseRecord(withItems([inOrder]));
+    expect(parsed.subjects[0]?.disclosed[0]).toBe(inOrder);
+    const shuffled = parseRecord(withItems([{ path: 'person.name', dataItem: 'identity.name', clauseId: 'isp-2.1' }]));
+    expect(Object.keys(shuffled.subjects[0]?.disclosed[0] ?? {})).toEqual(['clauseId', 'dataItem', 'path']);
+    const withheld = parseRecord(withItems([], [{ reason: 'no-clause', path: 'person.drugs', dataItem: 'drugs.treatment' }]));
+    expect(Object.keys(withheld.subjects[0]?.withheld[0] ?? {})).toEqual(['dataItem', 'path', 'reason']);
+  });
+
+  it('refuses an item with bad text, a missing or unknown field, or no object at all, saying where', () => {
+    const item = { clauseId: 'isp-2.1', dataItem: 'identity.name', path: 'person.name' };
+    const cases: [unknown[], unknown[], RegExp][] = [
+      [[item, { ...item, path: 'p'.repeat(1001) }], [], /must be at most 1000 characters\n.*at subjects\[0\]\.disclosed\[1\]\.path/],
+      [[{ ...item, dataItem: 'nul\u0000' }], [], /without NUL characters\n.*at subjects\[0\]\.disclosed\[0\]\.dataItem/],
+      [[{ dataItem: 'identity.name', path: 'person.name' }], [], /must be text\n.*at subjects\[0\]\.disclosed\[0\]\.clauseId/],
+      [[{ ...item, extra: 'x' }], [], /unknown key "extra"\n.*at subjects\[0\]\.disclosed\[0\]/],
+      [[], [{ dataItem: 'drugs.treatment', path: 'person.drugs', reason: '' }], /must not be empty\n.*at subjects\[0\]\.withheld\[0\]\.reason/],
+      [['person.name'], [], /must be an object\n.*at subjects\[0\]\.disclosed\[0\]/],
+    ];
+    for (const [disclosed, withheld, reason] of cases) expect(() => parseRecord(withItems(disclosed, withheld))).toThrow(reason);
   });
 });

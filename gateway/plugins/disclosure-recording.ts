@@ -69,11 +69,12 @@ async function recordOf(
   const { lookups } = disclosures;
   if (people.size === 0 && disclosures.audited === null && !aggregated && lookups.length === 0) return null;
 
-  // Each person's entries, gathered in one pass (a page of 50 people carries hundreds).
+  // Each person's entries, gathered in one pass (a page of 50 people carries hundreds), their keys in the order the
+  // record keeps them (code-unit order), so that the ledger takes them as they are (ledger/record.ts).
   const entries = new Map<LinkedPerson, Pick<SubjectInput, 'disclosed' | 'withheld'>>([...people].map((person) => [person, { disclosed: [], withheld: [] }]));
-  for (const { subject, dataItem, path, clauseId } of disclosed) entries.get(subject)?.disclosed.push({ dataItem, path, clauseId });
+  for (const { subject, dataItem, path, clauseId } of disclosed) entries.get(subject)?.disclosed.push({ clauseId, dataItem, path });
   for (const { subject, dataItem, path, reason, clauseId } of disclosures.withheld) {
-    entries.get(subject)?.withheld.push({ dataItem, path, reason, ...(clauseId ? { clauseId } : {}) });
+    entries.get(subject)?.withheld.push({ ...(clauseId ? { clauseId } : {}), dataItem, path, reason });
   }
   const subjects: SubjectInput[] = await Promise.all(
     [...entries].map(async ([person, { disclosed, withheld }]) => ({
