@@ -69,6 +69,18 @@ describeOnBackends('appending', (backend) => {
     expect(await count(database(), 'ledger_records')).toBe(before + 300);
     expect(await ledger.verify()).toMatchObject({ ok: true, checked: before + 300 });
   });
+
+  it('stores each record of a batch with its own text, whatever control characters, quotes and backslashes it holds', async () => {
+    // The batch's texts travel to the database as one parameter, split on a control character (writer.ts).
+    const purposes = ['unit\u001fseparator', 'quote " and \\ backslash', 'line\nbreak\u001e\u001d', 'plain'];
+    const inputs = purposes.map((purpose, i) => sampleRecord(500 + i, { purpose }));
+    const appended = await Promise.all(inputs.map((input) => ledger.append(input)));
+    for (const [i, { sequence }] of appended.entries()) {
+      const [stored] = await database().admin.query('SELECT canonical, purpose FROM ledger_records WHERE sequence = $1', [sequence]);
+      expect(stored).toEqual({ canonical: canonicalJson(parseRecord(inputs[i])), purpose: purposes[i] });
+    }
+    expect(await ledger.verify()).toMatchObject({ ok: true });
+  });
 });
 
 describeOnBackends('appending under a steady stream', (backend) => {

@@ -99,18 +99,36 @@ export class GroupCommitWriter {
   }
 }
 
-const RECORD_COLUMNS = `sequence bigint, prev_hash text, hash text, canonical text, occurred_at timestamptz, user_id text,
+/** Every column of a record row but its canonical text, which travels apart (see `chained`). */
+const RECORD_COLUMNS = `sequence bigint, prev_hash text, hash text, occurred_at timestamptz, user_id text,
   agency text, role text, purpose text, kind text, outcome text, emergency boolean, clause_ids text[]`;
 const SUBJECT_COLUMNS = `sequence bigint, position integer, gateway_id text, pnc text, cro text, noms_number text,
   crn text, in_active_cohort boolean`;
-const names = (columns: string) =>
+const names = (columns: string, prefix = '') =>
   columns
     .split(',')
-    .map((column) => column.trim().split(/\s+/)[0])
+    .map((column) => prefix + column.trim().split(/\s+/)[0])
     .join(', ');
 
-/** The batch's rows, chained on from `head`. */
-function chained(head: Appended, batch: readonly PreparedRecord[]): { records: object[]; subjects: object[]; appended: Appended[] } {
+/**
+ * Between two records' canonical texts in one parameter. JSON escapes every control character, so no canonical text
+ * holds this one.
+ */
+const TEXT_SEPARATOR = '\u001f';
+
+interface Chained {
+  records: object[];
+  /** The batch's canonical texts, in order, joined by TEXT_SEPARATOR. */
+  texts: string;
+  subjects: object[];
+  appended: Appended[];
+}
+
+/**
+ * The batch's rows, chained on from `head`. The canonical texts are not put in the rows' JSON, where every quote in
+ * them would be escaped again (for a page of 50 people, as long as writing the record's JSON in the first place).
+ */
+function chained(head: Appended, batch: readonly PreparedRecord[]): Chained {
   let sequence = head.sequence;
   let prevHash = head.hash;
   const records: object[] = [];
@@ -119,20 +137,24 @@ function chained(head: Appended, batch: readonly PreparedRecord[]): { records: o
   for (const prepared of batch) {
     sequence += 1;
     const hash = chainHash(sequence, prevHash, prepared.canonical);
-    records.push({ sequence, prev_hash: prevHash, hash, canonical: prepared.canonical, ...prepared.columns });
+    // `position` pairs the row with its text: the texts' place in the list, from 1.
+    records.push({ position: records.length + 1, sequence, prev_hash: prevHash, hash, ...prepared.columns });
     for (const subject of prepared.subjects) subjects.push({ sequence, ...subject });
     appended.push({ sequence, hash });
     prevHash = hash;
   }
-  return { records, subjects, appended };
+  return { records, texts: batch.map((prepared) => prepared.canonical).join(TEXT_SEPARATOR), subjects, appended };
 }
 
-// One statement for the whole batch, whatever its size: rows travel as JSON parameters, and the records, their
-// subjects and the new head are written together (the subjects' foreign key is checked at the statement's end, when
-// the records are there). Parameters: records, subjects, the new head's sequence and hash.
+// One statement for the whole batch, whatever its size: rows travel as JSON parameters, the canonical texts as one
+// text, and the records, their subjects and the new head are written together (the subjects' foreign key is checked at
+// the statement's end, when the records are there). Parameters: records, subjects, canonical texts, the new head's
+// sequence and hash.
 const INSERT_RECORDS = `records AS (
-     INSERT INTO ledger_records (${names(RECORD_COLUMNS)})
-     SELECT ${names(RECORD_COLUMNS)} FROM jsonb_to_recordset($1::jsonb) AS r(${RECORD_COLUMNS})`;
+     INSERT INTO ledger_records (${names(RECORD_COLUMNS)}, canonical)
+     SELECT ${names(RECORD_COLUMNS, 'r.')}, t.canonical
+     FROM jsonb_to_recordset($1::jsonb) AS r(${RECORD_COLUMNS}, position bigint)
+     JOIN unnest(string_to_array($3::text, chr(31))) WITH ORDINALITY AS t(canonical, position) USING (position)`;
 const INSERT_SUBJECTS = `subjects AS (
      INSERT INTO ledger_subjects (${names(SUBJECT_COLUMNS)})
      SELECT ${names(SUBJECT_COLUMNS)} FROM jsonb_to_recordset($2::jsonb) AS s(${SUBJECT_COLUMNS})`;
@@ -140,11 +162,12 @@ const INSERT_SUBJECTS = `subjects AS (
 /** Under the head row's lock, which serialises chain extension across every process writing to this database. */
 async function writeBatch(tx: SqlClient, batch: readonly PreparedRecord[]): Promise<Appended[]> {
   const [headRow] = await tx.query('SELECT sequence, hash FROM ledger_head WHERE id = 1 FOR UPDATE');
-  const { records, subjects, appended } = chained(headSchema.parse(headRow), batch);
+  const { records, texts, subjects, appended } = chained(headSchema.parse(headRow), batch);
   const head = appended.at(-1) as Appended;
-  await tx.query(`WITH ${INSERT_RECORDS}), ${INSERT_SUBJECTS}) UPDATE ledger_head SET sequence = $3, hash = $4 WHERE id = 1`, [
+  await tx.query(`WITH ${INSERT_RECORDS}), ${INSERT_SUBJECTS}) UPDATE ledger_head SET sequence = $4, hash = $5 WHERE id = 1`, [
     JSON.stringify(records),
     JSON.stringify(subjects),
+    texts,
     head.sequence,
     head.hash,
   ]);
@@ -157,14 +180,14 @@ async function writeBatch(tx: SqlClient, batch: readonly PreparedRecord[]): Prom
  * another writer (another process) has moved the head since.
  */
 async function extendFrom(store: SqlClient, head: Appended, batch: readonly PreparedRecord[]): Promise<Appended[] | null> {
-  const { records, subjects, appended } = chained(head, batch);
+  const { records, texts, subjects, appended } = chained(head, batch);
   const next = appended.at(-1) as Appended;
   const [row] = await store.query(
-    `WITH moved AS (UPDATE ledger_head SET sequence = $3, hash = $4 WHERE id = 1 AND sequence = $5 AND hash = $6 RETURNING id),
+    `WITH moved AS (UPDATE ledger_head SET sequence = $4, hash = $5 WHERE id = 1 AND sequence = $6 AND hash = $7 RETURNING id),
      ${INSERT_RECORDS} WHERE EXISTS (SELECT 1 FROM moved)),
      ${INSERT_SUBJECTS} WHERE EXISTS (SELECT 1 FROM moved))
      SELECT count(*)::int AS moved FROM moved`,
-    [JSON.stringify(records), JSON.stringify(subjects), next.sequence, next.hash, head.sequence, head.hash],
+    [JSON.stringify(records), JSON.stringify(subjects), texts, next.sequence, next.hash, head.sequence, head.hash],
   );
   return Moved.parse(row).moved === 1 ? appended : null;
 }
