@@ -10,7 +10,8 @@
  * raise it for steady-state figures). It also prints what the gateway spends at rest, with no one asking.
  * Prints RPS, p50/p99 and CPU-ms per request of the gateway and baseline processes (from /proc/<pid>/stat), the
  * ratios, and the upstream calls per agency a cohort page cost. Stops by itself; BENCH_CPU_PROF=<dir> writes the
- * gateway's V8 CPU profile there.
+ * gateway's V8 CPU profile there, BENCH_ALLOCATION_PROF=<file> its sampled allocations (collected ones included: what
+ * the garbage collector has to clear, by where it was allocated).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -41,6 +42,7 @@ const env = z
     BENCH_BACKEND: z.enum(['postgres', 'pglite']).default('postgres'),
     BENCH_DATABASE_URL: z.string().default('postgres://postgres@127.0.0.1:5432/test'),
     BENCH_CPU_PROF: z.string().optional(),
+    BENCH_ALLOCATION_PROF: z.string().optional(),
     /** Only these loads (a comma list of profile, cohort), for a CPU profile of one. */
     BENCH_ONLY: z.string().default('profile,cohort'),
     POPULATION_SIZE: z.coerce.number().int().min(100).max(POPULATION_SIZE_LIMIT).default(2_000),
@@ -151,15 +153,33 @@ async function serveGateway(): Promise<void> {
   const file = join(dataDir, 'members.json');
   await writeFile(file, JSON.stringify(members));
   console.log(`STARTED ${JSON.stringify({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, members: [] })} ${file}`);
+  const allocations = env.BENCH_ALLOCATION_PROF ? await sampleAllocations(env.BENCH_ALLOCATION_PROF) : async () => undefined;
   const stop = () =>
-    void ledger
-      .close()
+    void allocations()
+      .then(() => ledger.close())
       .then(() => database.close())
       .finally(() => process.exit(0));
   process.on('SIGTERM', stop);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
+/**
+ * Samples every allocation from now on, kept or collected (node's --heap-prof keeps only what is still alive at exit);
+ * the returned function writes the profile (Chrome DevTools' .heapprofile format) to `file`.
+ */
+async function sampleAllocations(file: string): Promise<() => Promise<void>> {
+  const { Session } = await import('node:inspector/promises');
+  const session = new Session();
+  session.connect();
+  // The two include flags are V8's, absent from node's protocol types.
+  const sampling: object = { samplingInterval: 16_384, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true };
+  await session.post('HeapProfiler.startSampling', sampling);
+  return async () => {
+    const { profile } = await session.post('HeapProfiler.stopSampling');
+    await writeFile(file, JSON.stringify(profile));
+  };
+}
+
 // Child: the baseline, the least a program can do to make the same agency calls and join their answers.
 
 async function serveBaseline(): Promise<void> {
