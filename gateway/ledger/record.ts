@@ -56,17 +56,18 @@ export const principalSchema = z.strictObject({
   userId: text(200),
 });
 
-/** The text fields of a small object, each with its greatest length; `optional` ones may be absent. */
-type TextFields = Readonly<Record<string, { max: number; optional?: true }>>;
+/** Each text field of a small object `T`, with its greatest length; `optional` ones may be absent. */
+type TextFields<T> = Readonly<Record<keyof T & string, { max: number; optional?: true }>>;
 
 /**
  * A list of small objects holding only text, checked where they are rather than copied field by field as zod's objects
- * are: a page's record holds thousands of them, and copying them was a third of the record's cost (ADR 0172). An item
- * whose keys are not in code-unit order is written again in that order, so that the record's JSON stays canonical.
+ * are: a page's record holds thousands of them, and copying them was most of what parsing the record allocated (ADR
+ * 0172). An item whose keys are not in code-unit order is written again in that order, so that the record's JSON stays
+ * canonical.
  */
-function textItems<T extends object>(fields: TextFields, maxItems: number) {
-  const keys = Object.keys(fields).sort();
-  const known = new Set(keys);
+function textItems<T extends object>(fields: TextFields<T>, maxItems: number) {
+  const keys: (keyof T & string)[] = Object.keys(fields).sort() as (keyof T & string)[];
+  const known = new Set<string>(keys);
   return z
     .custom<T[]>((value) => Array.isArray(value), { message: 'must be a list' })
     .transform((list, ctx) => {
@@ -87,9 +88,9 @@ function textItems<T extends object>(fields: TextFields, maxItems: number) {
         let expected = 0;
         for (const key of keys) {
           const value = (item as Record<string, unknown>)[key];
-          if (value === undefined && fields[key]?.optional) continue;
+          if (value === undefined && fields[key].optional) continue;
           if (present[expected] === key) expected += 1;
-          const fault = typeof value === 'string' ? textFault(value, fields[key]?.max ?? 0) : 'must be text';
+          const fault = typeof value === 'string' ? textFault(value, fields[key].max) : 'must be text';
           if (fault !== null) ctx.addIssue({ code: 'custom', message: fault, path: [index, key], input: value });
         }
         if (expected !== present.length) {
