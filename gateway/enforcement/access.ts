@@ -95,8 +95,9 @@ export function createAccess(options: {
   // Facts are gathered once per person (factsOf memoises them), so a decision reached once stands for the request.
   const reached = new Map<string, Map<string, AccessDecision>>();
   // Within a request a decision turns only on the item and the person's facts: people alike in them share it
-  // (a cohort page decides each item for a handful of kinds of person, not fifty people).
-  const byFacts = new Map<string, AccessDecision>();
+  // (a cohort page decides each item for a handful of kinds of person, not fifty people). Keyed by the facts, then
+  // the item: no key is built per decision.
+  const byFacts = new Map<string, Map<string, AccessDecision>>();
   const decideNow = (person: LinkedPerson, dataItem: string, subject: GatheredFacts): AccessDecision => {
     let ofPerson = reached.get(person.id);
     if (ofPerson === undefined) {
@@ -105,13 +106,18 @@ export function createAccess(options: {
     }
     let decision = ofPerson.get(dataItem);
     if (decision === undefined) {
-      const key = `${dataItem}|${factsKey(subject)}`;
-      decision = byFacts.get(key);
+      const key = factsKey(subject);
+      let alike = byFacts.get(key);
+      if (alike === undefined) {
+        alike = new Map();
+        byFacts.set(key, alike);
+      }
+      decision = alike.get(dataItem);
       if (decision === undefined) {
         decision = decideWithUnknowns(subject, (facts) =>
           policy.decide({ role, purpose: declaration.purpose, dataItem, subject: facts, now, emergency: declaration.emergency }),
         );
-        byFacts.set(key, decision);
+        alike.set(dataItem, decision);
       }
       ofPerson.set(dataItem, decision);
     }
