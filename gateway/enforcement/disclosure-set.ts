@@ -161,9 +161,7 @@ function valueAt(data: unknown, path: string): unknown {
 export type ExecutionPath = { prev: unknown; key: string | number } | undefined;
 
 export function responsePath(path: ExecutionPath): string {
-  if (path === undefined) return '';
-  // Joined from the inside out, with no list of keys to build and reverse: a page works out thousands of these.
-  let text = String(path.key);
-  for (let at = path.prev as ExecutionPath; at; at = at.prev as ExecutionPath) text = `${at.key}.${text}`;
-  return text;
+  const keys: (string | number)[] = [];
+  for (let at = path; at; at = at.prev as ExecutionPath) keys.push(at.key);
+  return keys.reverse().join('.');
 }
