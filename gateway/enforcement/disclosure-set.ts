@@ -7,13 +7,15 @@ import type { RecordedIdentifiers } from './record-envelope.js';
 
 export interface Allowed {
   path: string;
+  /** The path's keys, where the executor gave them: the result is checked along them without splitting `path`. */
+  keys?: readonly (string | number)[];
   subject: LinkedPerson;
   dataItem: string;
   clauseId: string;
 }
 
 /** What a value says about someone, under which clause: placed in the result at its own response path. */
-export type Disclosing = Omit<Allowed, 'path'>;
+export type Disclosing = Omit<Allowed, 'path' | 'keys'>;
 
 interface Marks {
   /** Disclosed wherever the value itself appears in the result. */
@@ -136,7 +138,7 @@ export class DisclosureSet {
 
   /** The aggregate reports the final result carries. */
   aggregatesIn(data: unknown): string[] {
-    return this.aggregates.filter((path) => valueAt(data, path) !== undefined);
+    return this.aggregates.filter((path) => valueAt(data, path.split('.')) !== undefined);
   }
 
   /**
@@ -144,13 +146,13 @@ export class DisclosureSet {
    * non-null child) or never returned is not a disclosure. An empty list is: it says "none".
    */
   disclosedIn(data: unknown): Allowed[] {
-    return [...this.allowed.values()].filter((entry) => valueAt(data, entry.path) !== undefined);
+    return [...this.allowed.values()].filter((entry) => valueAt(data, entry.keys ?? entry.path.split('.')) !== undefined);
   }
 }
 
-function valueAt(data: unknown, path: string): unknown {
+function valueAt(data: unknown, keys: readonly (string | number)[]): unknown {
   let node: unknown = data;
-  for (const key of path.split('.')) {
+  for (const key of keys) {
     if (node === null || typeof node !== 'object') return undefined;
     node = (node as Record<string, unknown>)[key];
   }
@@ -161,7 +163,12 @@ function valueAt(data: unknown, path: string): unknown {
 export type ExecutionPath = { prev: unknown; key: string | number } | undefined;
 
 export function responsePath(path: ExecutionPath): string {
+  return responseKeys(path).join('.');
+}
+
+/** The keys of a response path, outermost first. */
+export function responseKeys(path: ExecutionPath): (string | number)[] {
   const keys: (string | number)[] = [];
   for (let at = path; at; at = at.prev as ExecutionPath) keys.push(at.key);
-  return keys.reverse().join('.');
+  return keys.reverse();
 }

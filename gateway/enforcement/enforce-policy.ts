@@ -22,7 +22,7 @@ import type { LinkedPerson } from '../identity/link.js';
 import type { Decision } from '../policy/index.js';
 import { type Access, type AccessDecision, assertMayLookUpPeople } from './access.js';
 import type { Classification } from './classification.js';
-import { type DisclosureSet, responsePath } from './disclosure-set.js';
+import { type DisclosureSet, responseKeys, responsePath } from './disclosure-set.js';
 
 export interface EnforcedContext {
   access: Access;
@@ -107,12 +107,13 @@ function concluded(
   decision: AccessDecision,
   ...[source, args, context, info]: Parameters<Resolver>
 ): unknown {
-  const path = responsePath(info.path);
+  const keys = responseKeys(info.path);
+  const path = keys.join('.');
   if (!decision.allowed) {
     context.disclosures.withhold({ path, subject, dataItem, reason: decision.reason, clauseId: decision.clauseId });
     throw refusalError(dataItem, decision, context.access, locatedAt(info));
   }
-  context.disclosures.allow({ path, subject, dataItem, clauseId: decision.clauseId });
+  context.disclosures.allow({ path, keys, subject, dataItem, clauseId: decision.clauseId });
   return resolve(source, args, context, info);
 }
 
