@@ -162,7 +162,6 @@ async function serveGateway(): Promise<void> {
   process.on('SIGTERM', stop);
 }
 
-// ---------------------------------------------------------------------------------------------------------------
 /**
  * Samples every allocation from now on, kept or collected (node's --heap-prof keeps only what is still alive at exit);
  * the returned function writes the profile (Chrome DevTools' .heapprofile format) to `file`.
@@ -180,6 +179,7 @@ async function sampleAllocations(file: string): Promise<() => Promise<void>> {
   };
 }
 
+// ---------------------------------------------------------------------------------------------------------------
 // Child: the baseline, the least a program can do to make the same agency calls and join their answers.
 
 async function serveBaseline(): Promise<void> {
