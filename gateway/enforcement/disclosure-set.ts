@@ -113,7 +113,8 @@ export class DisclosureSet {
   }
 
   private allowAt(marked: readonly Disclosing[], path: string): void {
-    for (const entry of marked) this.allow({ ...entry, path });
+    // Named field by field: an entry's own `keys`, were it to carry any, would belong to another path.
+    for (const { subject, dataItem, clauseId } of marked) this.allow({ path, subject, dataItem, clauseId });
   }
 
   consult(person: LinkedPerson): void {

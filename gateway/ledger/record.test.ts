@@ -107,6 +107,12 @@ describe('a record’s disclosed and withheld items', () => {
 
   it('refuses an item with bad text, a missing or unknown field, or no object at all, saying where', () => {
     const item = { clauseId: 'isp-2.1', dataItem: 'identity.name', path: 'person.name' };
+    // A list with nothing at index 0: its JSON would say null there.
+    const withHole = (last: object): unknown[] => {
+      const list: unknown[] = [];
+      list[1] = last;
+      return list;
+    };
     const cases: [unknown[], unknown[], RegExp][] = [
       [[item, { ...item, path: 'p'.repeat(1001) }], [], /must be at most 1000 characters\n.*at subjects\[0\]\.disclosed\[1\]\.path/],
       [[{ ...item, dataItem: 'nul\u0000' }], [], /without NUL characters\n.*at subjects\[0\]\.disclosed\[0\]\.dataItem/],
@@ -114,6 +120,7 @@ describe('a record’s disclosed and withheld items', () => {
       [[{ ...item, extra: 'x' }], [], /unknown key "extra"\n.*at subjects\[0\]\.disclosed\[0\]/],
       [[], [{ dataItem: 'drugs.treatment', path: 'person.drugs', reason: '' }], /must not be empty\n.*at subjects\[0\]\.withheld\[0\]\.reason/],
       [['person.name'], [], /must be an object\n.*at subjects\[0\]\.disclosed\[0\]/],
+      [withHole(item), [], /must be an object\n.*at subjects\[0\]\.disclosed\[0\]/],
     ];
     for (const [disclosed, withheld, reason] of cases) expect(() => parseRecord(withItems(disclosed, withheld))).toThrow(reason);
   });

@@ -76,10 +76,12 @@ function textItems<T extends object>(fields: TextFields<T>, maxItems: number) {
         return z.NEVER;
       }
       let checked = list;
-      list.forEach((item: object, index) => {
+      // Every index, holes included (forEach would skip one, and its JSON would be null).
+      for (let index = 0; index < list.length; index++) {
+        const item: unknown = list[index];
         if (typeof item !== 'object' || item === null || Array.isArray(item)) {
           ctx.addIssue({ code: 'custom', message: 'must be an object', path: [index], input: item });
-          return;
+          continue;
         }
         const present = Object.keys(item);
         for (const key of present) {
@@ -97,7 +99,7 @@ function textItems<T extends object>(fields: TextFields<T>, maxItems: number) {
           if (checked === list) checked = [...list];
           checked[index] = Object.fromEntries(keys.flatMap((key) => (key in item ? [[key, (item as Record<string, unknown>)[key]]] : []))) as T;
         }
-      });
+      }
       return checked;
     });
 }
