@@ -15,6 +15,8 @@ export type ErrorCode =
   | 'WITHHELD'
   | 'AGENCY_UNAVAILABLE'
   | 'LEDGER_UNAVAILABLE'
+  // The ledger's checks refused the request's record: a fault in the gateway (HTTP 500), nothing disclosed.
+  | 'RECORD_REFUSED'
   | 'BAD_IDENTIFIER'
   | 'BAD_USER_INPUT'
   | 'CONFLICT'

@@ -192,6 +192,7 @@ export function createGateway(options: GatewayOptions) {
         ledger,
         mode: options.enforcement ?? 'redact',
         onRecorded: (record, context) => deliveries.recorded((context as { res?: unknown }).res, record),
+        onRecordRefused: (error) => logger.error({ err: error }, 'the ledger refused a disclosure record the gateway made; nothing was disclosed'),
       }),
       useDatabaseFailures(),
     ],

@@ -32,7 +32,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHttpServer } from '../gateway/edge/http-server.js';
 import { defaultPolicy, startTestSystem, type TestSystem } from './harness.js';
-import { faultsOf, type HostileRequest, inPool, type Listening, listen, send } from './hostile-requests.js';
+import { faultsOf, type HostileRequest, type HostileResponse, inPool, type Listening, listen, send } from './hostile-requests.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261202);
 const RUNS = 2_000;
@@ -812,6 +812,52 @@ describe('requests the fuzz found answered outside the error discipline', () => 
   it('echoes at most 100 characters of a literal the caller wrote in a validation message', async () => {
     const { hostile, response } = await postQuery(`{ person(crn: ${'{a: '.repeat(60)}"x"${'}'.repeat(60)}) { id } }`);
     expect(faultsOf(hostile, response, MAX_MS)).toEqual([]);
+  });
+
+  // The ledger bounds a record's operation name and each path it names; a name past those must be refused at the
+  // edge as the caller's, not reach the ledger and come back as the ledger being down.
+  const crn = () => realValues.get('crn')?.[0] ?? '';
+  const refusedAsTooLong = (hostile: HostileRequest, response: HostileResponse) => {
+    expect(faultsOf(hostile, response, MAX_MS)).toEqual([]);
+    expect(response.text).not.toContain('LEDGER_UNAVAILABLE');
+    // As every other limit: the document is refused whole, in a GraphQL answer.
+    expect(response.status).toBe(200);
+    expect(JSON.parse(response.text).errors[0].extensions).toMatchObject({ code: 'LIMIT_EXCEEDED', limit: 'names', max: 64 });
+  };
+
+  it('refuses an operation name longer than the limit as the caller’s, not as the ledger’s failure', async () => {
+    const name = `Q${'q'.repeat(300)}`;
+    const { hostile, response } = await postQuery(`query ${name} { person(crn: "${crn()}") { id name { familyName } } }`);
+    refusedAsTooLong(hostile, response);
+  });
+
+  it('refuses an alias longer than the limit as the caller’s, not as the ledger’s failure', async () => {
+    const { hostile, response } = await postQuery(`{ person(crn: "${crn()}") { ${'a'.repeat(1_100)}: name { familyName } } }`);
+    refusedAsTooLong(hostile, response);
+  });
+
+  it('accepts names up to the limit, nested as deep as the depth limit allows, and records the answer', async () => {
+    const alias = (n: number) => `${String.fromCharCode(97 + n)}${'x'.repeat(63)}`;
+    const query = `query ${'O'.repeat(64)} { ${alias(0)}: person(crn: "${crn()}") { ${alias(1)}: name { ${alias(2)}: familyName } } }`;
+    const { hostile, response } = await postQuery(query);
+    expect(faultsOf(hostile, response, MAX_MS)).toEqual([]);
+    expect(response.status).toBe(200);
+    expect(response.text).not.toContain('LEDGER_UNAVAILABLE');
+  });
+
+  it('does not echo a long operationName the document does not hold', async () => {
+    const operationName = 'N'.repeat(5_000);
+    const hostile: HostileRequest = {
+      method: 'POST',
+      path: '/graphql',
+      headers: await asCoordinator([['content-type', 'application/json']]),
+      body: JSON.stringify({ query: 'query A { __typename }', operationName }),
+      sent: [operationName],
+      label: 'operationName 5,000 characters',
+    };
+    const response = await send(gateway.url, hostile, agent);
+    expect(faultsOf(hostile, response, MAX_MS)).toEqual([]);
+    expect(response.status).toBe(400);
   });
 
   it('answers a look-up by an empty gateway id as any unknown id, not as LEDGER_UNAVAILABLE', async () => {

@@ -9,7 +9,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import express, { type Request, type Response } from 'express';
 import { z } from 'zod';
-import { AuthenticationError, type Authenticator } from '../authentication/authenticator.js';
+import { AuthenticationError, type Authenticator, KeySetUnavailableError } from '../authentication/authenticator.js';
 import type { Principal } from '../authentication/principal.js';
 import { type RateLimiter, rateLimitedMessage } from '../authentication/rate-limit.js';
 import { recordEnvelope, recordedIdentifiers } from '../enforcement/index.js';
@@ -153,6 +153,7 @@ export function auditRouter(options: AuditRouterOptions): express.Router {
     try {
       principal = await authenticator.authenticate(req.get('authorization') ?? null);
     } catch (error) {
+      if (error instanceof KeySetUnavailableError) return refuse(res, 503, 'AUTHENTICATION_UNAVAILABLE', error.sentence);
       if (!(error instanceof AuthenticationError)) throw error;
       res.setHeader('www-authenticate', `Bearer realm="partnership-gateway"${error.bearerError ? `, error="${error.bearerError}"` : ''}`);
       return refuse(res, 401, 'UNAUTHENTICATED', `authentication failed: ${error.reason}`);

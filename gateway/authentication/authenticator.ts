@@ -66,6 +66,20 @@ export class AuthenticationError extends Error {
   }
 }
 
+/**
+ * The identity provider's key set could not be loaded: an outage, not a bad token (HTTP 503, not 401, so that a
+ * client does not throw a good token away). The message names the URL and the cause, for the operators' log.
+ */
+export class KeySetUnavailableError extends Error {
+  /** What the caller is told. */
+  readonly sentence = 'The gateway could not load the identity provider’s keys to check your token; the token itself may be fine. Try again shortly.';
+
+  constructor(message: string) {
+    super(message);
+    this.name = 'KeySetUnavailableError';
+  }
+}
+
 const algorithmSchema = z.enum(ASYMMETRIC_ALGORITHMS, {
   error: (issue) =>
     typeof issue.input === 'string' && /^(none|HS\d*)$/i.test(issue.input)
@@ -248,10 +262,7 @@ function trustedKeys(jwks: CheckedKeys): JWTVerifyGetKey {
         return await remote(header, token);
       } catch (error) {
         if (error instanceof errors.JWKSNoMatchingKey || error instanceof errors.JWKSMultipleMatchingKeys) throw error;
-        // An outage of the identity provider is not the caller's fault; say so.
-        throw new AuthenticationError(
-          `the gateway could not load its trusted keys from ${url} (${messageOf(error)}); the token itself may be fine, try again shortly`,
-        );
+        throw new KeySetUnavailableError(`the gateway could not load its trusted keys from ${url} (${messageOf(error)})`);
       }
     };
   }

@@ -1,3 +1,5 @@
+import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:net';
 import express from 'express';
 import { createSchema, createYoga, type Plugin } from 'graphql-yoga';
 import { base64url, type CryptoKey, exportJWK, exportSPKI, generateKeyPair, type JWK, type JWTPayload, SignJWT } from 'jose';
@@ -372,6 +374,32 @@ describe('useAuthentication when something else goes wrong', () => {
     const healthy = await request(server).post('/graphql').send({ query: '{ userId }' });
     expect(healthy.body).toEqual({ data: { userId: 'pc-1234' } });
     expect(calls()).toBe(1);
+  });
+
+  it('answers 503, not 401 invalid_token, when the identity provider’s key set cannot be loaded', async () => {
+    // A port nothing listens on: the key set's fetch is refused at once.
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const { port } = closed.address() as AddressInfo;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const keysUrl = `http://127.0.0.1:${port}/jwks.json`;
+    const authenticator = createAuthenticator({
+      jwks: { url: keysUrl },
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      catalogue: loadPolicy('policies/iom-partnership.yaml'),
+    });
+    const { server, calls } = appWith(authenticator);
+    const response = await request(server)
+      .post('/graphql')
+      .set('authorization', `Bearer ${await sign()}`)
+      .send({ query: '{ userId }' });
+    expect(response.status).toBe(503);
+    expect(response.headers['www-authenticate']).toBeUndefined();
+    expect(response.body.errors[0].extensions.code).toBe('AUTHENTICATION_UNAVAILABLE');
+    expect(response.body.errors[0].message).toMatch(/identity provider’s keys.*the token itself may be fine/);
+    expect(response.text).not.toContain(keysUrl);
+    expect(calls()).toBe(0);
   });
 
   it('fails closed when the request reaching GraphQL is not the one that was authenticated', async () => {

@@ -5,7 +5,7 @@
  */
 import type { Plugin, YogaLogger } from 'graphql-yoga';
 import { gatewayError } from '../errors.js';
-import { AuthenticationError, type Authenticator } from './authenticator.js';
+import { AuthenticationError, type Authenticator, KeySetUnavailableError } from './authenticator.js';
 import type { Principal } from './principal.js';
 import { type RateLimiter, rateLimitedMessage } from './rate-limit.js';
 
@@ -48,9 +48,13 @@ export function useAuthentication(authenticator: Authenticator, options: Authent
         // Exceptions escaping onRequest are not caught by the server, so every failure ends here.
         if (error instanceof AuthenticationError) {
           endResponse(refusal(fetchAPI, error, realm));
+        } else if (error instanceof KeySetUnavailableError) {
+          // The URL and cause are for the operators; the caller learns it is an outage, and that the token may be fine.
+          logger.error(error.message);
+          endResponse(unavailable(fetchAPI, error.sentence));
         } else {
           logger.error('authentication failed unexpectedly', error);
-          endResponse(internalFailure(fetchAPI));
+          endResponse(unavailable(fetchAPI, 'The gateway could not check your token just now; try again shortly.'));
         }
       }
     },
@@ -109,10 +113,8 @@ function tooMany(fetchAPI: { Response: typeof Response }, message: string, retry
 }
 
 /** The token was not judged either way: a fault of the gateway's, named so, which the caller may retry. */
-function internalFailure(fetchAPI: { Response: typeof Response }): Response {
-  const body = {
-    errors: [gatewayError('AUTHENTICATION_UNAVAILABLE', 'The gateway could not check your token just now; try again shortly.').toJSON()],
-  };
+function unavailable(fetchAPI: { Response: typeof Response }, message: string): Response {
+  const body = { errors: [gatewayError('AUTHENTICATION_UNAVAILABLE', message).toJSON()] };
   return new fetchAPI.Response(JSON.stringify(body), {
     status: 503,
     headers: { 'content-type': 'application/json; charset=utf-8' },

@@ -13,7 +13,7 @@ import { DisclosureSet, recordEnvelope, recordedIdentifiers } from '../enforceme
 import { gatewayError } from '../errors.js';
 import type { IdentityIndex } from '../identity/index-of-people.js';
 import type { LinkedPerson } from '../identity/link.js';
-import type { DisclosureRecordInput, Ledger, RecordKind, RecordOutcome } from '../ledger/index.js';
+import { type DisclosureRecordInput, type Ledger, LedgerRecordError, type RecordKind, type RecordOutcome } from '../ledger/index.js';
 import { yieldToEventLoop } from '../ledger/store.js';
 
 export type EnforcementMode = 'redact' | 'reject';
@@ -123,7 +123,8 @@ async function recordOf(
 interface RecordingOptions {
   ledger: Ledger;
   mode: EnforcementMode;
-  onLedgerError?: (error: unknown) => void;
+  /** Told of a record the ledger's own checks refused: a fault in the gateway, which an outage never is. */
+  onRecordRefused?: (error: LedgerRecordError) => void;
   /** Told of each record once committed, with the request's context (graceful shutdown follows its delivery). */
   onRecorded?: (record: DisclosureRecordInput, context: RecordingContext) => void;
 }
@@ -163,18 +164,21 @@ async function release(
       await ledger.append(record);
       options.onRecorded?.(record, context);
     } catch (error) {
-      options.onLedgerError?.(error);
-      return {
-        recorded: false,
-        result: {
-          data: null,
-          errors: [
-            gatewayError('LEDGER_UNAVAILABLE', 'The disclosure ledger could not record this request, so nothing was disclosed. Try again shortly.', {
-              http: { status: 503 },
-            }),
-          ],
-        },
-      };
+      if (!(error instanceof LedgerRecordError)) {
+        const unavailable = gatewayError(
+          'LEDGER_UNAVAILABLE',
+          'The disclosure ledger could not record this request, so nothing was disclosed. Try again shortly.',
+          { http: { status: 503 } },
+        );
+        return { recorded: false, result: { data: null, errors: [unavailable] } };
+      }
+      options.onRecordRefused?.(error);
+      const refusedRecord = gatewayError(
+        'RECORD_REFUSED',
+        'The gateway could not make a valid disclosure record of this request, so nothing was disclosed. This is a fault in the gateway, not an outage, and trying again will not help: report it with this request id.',
+        { requestId: context.requestId, http: { status: 500 } },
+      );
+      return { recorded: false, result: { data: null, errors: [refusedRecord] } };
     }
   }
   return { recorded: true, result: { ...released, extensions: { ...released.extensions, requestId: context.requestId } } };

@@ -24,6 +24,7 @@ import {
   parse,
   type SelectionSetNode,
   type ValidationContext,
+  visit,
 } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 
@@ -38,9 +39,15 @@ export interface Limits {
   maxTokens: number;
   /** Cost as `operationCost` counts it. */
   maxCost: number;
+  /**
+   * Characters in any one name the document writes: its operation, aliases, fragments, variables, fields. The ledger
+   * records the operation's name and each disclosed value's path of response keys, and bounds both (200 and 1,000
+   * characters): names past this would have a request's record refused after it ran.
+   */
+  maxNameLength: number;
 }
 
-export const DEFAULT_LIMITS: Limits = { maxDepth: 12, maxAliases: 100, maxDirectives: 20, maxTokens: 10_000, maxCost: 10_000 };
+export const DEFAULT_LIMITS: Limits = { maxDepth: 12, maxAliases: 100, maxDirectives: 20, maxTokens: 10_000, maxCost: 10_000, maxNameLength: 64 };
 
 /**
  * A list field without a `first` argument is counted as this many items. Such lists (a person's arrests, a
@@ -49,7 +56,7 @@ export const DEFAULT_LIMITS: Limits = { maxDepth: 12, maxAliases: 100, maxDirect
  */
 const LIST_SIZE = 2;
 
-type LimitName = 'depth' | 'nesting' | 'aliases' | 'directives' | 'tokens' | 'cost';
+type LimitName = 'depth' | 'nesting' | 'aliases' | 'directives' | 'tokens' | 'cost' | 'names';
 
 const ADVICE: Record<LimitName, string> = {
   depth: 'nest fewer fields',
@@ -58,6 +65,7 @@ const ADVICE: Record<LimitName, string> = {
   directives: 'use fewer directives',
   tokens: 'send a shorter document',
   cost: 'ask for fewer items (a smaller first:) or fewer fields per item, or split the request',
+  names: 'give the operation, its aliases, fragments and variables shorter names',
 };
 
 /** `found` is null where counting stopped at the limit (tokens: the parser gives up there). */
@@ -138,6 +146,27 @@ function countRule(limit: 'aliases' | 'directives', max: number) {
       },
     };
   };
+}
+
+function parseWithin(source: Parameters<typeof parse>[0], options: Parameters<typeof parse>[1], maxTokens: number): DocumentNode {
+  try {
+    return parse(source, { ...options, maxTokens });
+  } catch (error) {
+    if (error instanceof GraphQLError && TOKEN_LIMIT_MESSAGE.test(error.message)) throw limitError('tokens', maxTokens, null);
+    // Lists and objects nested thousands deep, within the token limit, exhaust graphql-js's recursive parser.
+    if (error instanceof RangeError) throw limitError('nesting', MAX_NESTING, null);
+    throw error;
+  }
+}
+
+function longestName(document: DocumentNode): number {
+  let longest = 0;
+  visit(document, {
+    Name(node) {
+      longest = Math.max(longest, node.value.length);
+    },
+  });
+  return longest;
 }
 
 /**
@@ -241,16 +270,11 @@ export function useLimits(limits: Limits = DEFAULT_LIMITS): Plugin {
   return {
     onParse({ setParseFn }) {
       setParseFn((source, options) => {
-        try {
-          return parse(source, { ...options, maxTokens: limits.maxTokens });
-        } catch (error) {
-          if (error instanceof GraphQLError && TOKEN_LIMIT_MESSAGE.test(error.message)) {
-            throw limitError('tokens', limits.maxTokens, null);
-          }
-          // Lists and objects nested thousands deep, within the token limit, exhaust graphql-js's recursive parser.
-          if (error instanceof RangeError) throw limitError('nesting', MAX_NESTING, null);
-          throw error;
-        }
+        const document = parseWithin(source, options, limits.maxTokens);
+        // Checked before validation, whose messages would quote a long field name back.
+        const longest = longestName(document);
+        if (longest > limits.maxNameLength) throw limitError('names', limits.maxNameLength, longest);
+        return document;
       });
     },
     onValidate({ addValidationRule }) {
