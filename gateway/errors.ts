@@ -31,6 +31,8 @@ export type ErrorCode =
   | 'PAYLOAD_TOO_LARGE'
   | 'HEADERS_TOO_LARGE'
   | 'RATE_LIMITED'
+  // A costly operation waited too long for its turn (HTTP 503, Retry-After): nothing was run.
+  | 'GATEWAY_BUSY'
   | 'LIMIT_EXCEEDED'
   | 'GRAPHQL_PARSE_FAILED'
   | 'GRAPHQL_VALIDATION_FAILED'

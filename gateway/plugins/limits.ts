@@ -27,6 +27,8 @@ import {
   visit,
 } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import { gatewayError } from '../errors.js';
+import { type Refusal, Turns } from './turns.js';
 
 export interface Limits {
   /** Nesting of fields, fragments expanded; introspection's own fields do not count. */
@@ -239,28 +241,39 @@ const MAX_NESTING = 32;
 const TOKEN_LIMIT_MESSAGE = /Document contains more th(?:at|an) \d+ tokens/;
 
 /**
- * Operations costing more than this share of the limit run one at a time. Each is allowed, but several at once
- * would keep the process busy end to end and everyone else (a cheap look-up, /health) would queue behind them;
- * one at a time leaves turns of the event loop free for the rest.
+ * Operations costing more than this share of the limit run one at a time, in turns by caller (turns.ts). Each is
+ * allowed, but several at once would keep the process busy end to end and everyone else (a cheap look-up, /health)
+ * would queue behind them; one at a time leaves turns of the event loop free for the rest.
  */
 const EXPENSIVE_SHARE = 0.25;
 
-/** A queue of one: run `work` when no other expensive operation is running. */
-class OneAtATime {
-  private tail: Promise<void> = Promise.resolve();
+/** A caller's costly operations that may wait for their turn, and how long one may wait before it is refused. */
+const MAX_WAITING_PER_CALLER = 4;
+const MAX_WAIT_MS = 20_000;
 
-  run<T>(work: () => Promise<T>): Promise<T> {
-    const turn = this.tail.then(work);
-    this.tail = turn.then(
-      () => undefined,
-      () => undefined,
+/** Whose turn an operation takes: the caller's agency and user, as the rate limit counts them. */
+function callerOf(context: unknown): string {
+  const principal = (context as { principal?: { agency: string; userId: string } } | undefined)?.principal;
+  return principal ? `${principal.agency}\u0000${principal.userId}` : '';
+}
+
+function turnRefused(why: Refusal): GraphQLError {
+  if (why === 'too-many-waiting') {
+    return gatewayError(
+      'RATE_LIMITED',
+      `You already have ${MAX_WAITING_PER_CALLER} costly operations waiting to run; wait for their answers before sending more, or ask for less.`,
+      { retryAfterSeconds: 1, http: { status: 429, headers: { 'retry-after': '1' } } },
     );
-    return turn;
   }
+  return gatewayError(
+    'GATEWAY_BUSY',
+    `The gateway is busy with other callers' costly operations and yours did not start within ${MAX_WAIT_MS / 1000} s; nothing was run. Try again shortly, or ask for less (a smaller first:).`,
+    { retryAfterSeconds: 5, http: { status: 503, headers: { 'retry-after': '5' } } },
+  );
 }
 
 export function useLimits(limits: Limits = DEFAULT_LIMITS): Plugin {
-  const expensive = new OneAtATime();
+  const turns = new Turns(MAX_WAITING_PER_CALLER, MAX_WAIT_MS);
   const costOf = (args: { schema: GraphQLSchema; document: DocumentNode; operationName?: string | null; variableValues?: Record<string, unknown> | null }) =>
     operationCost(args.schema, args.document, args.operationName, args.variableValues);
   const checkCost = (args: Parameters<typeof costOf>[0]) => {
@@ -286,7 +299,15 @@ export function useLimits(limits: Limits = DEFAULT_LIMITS): Plugin {
     onExecute({ args, setResultAndStopExecution, executeFn, setExecuteFn }) {
       const cost = costOf(args);
       if (cost > limits.maxCost) return setResultAndStopExecution({ errors: [limitError('cost', limits.maxCost, cost)] });
-      if (cost > limits.maxCost * EXPENSIVE_SHARE) setExecuteFn((executeArgs) => expensive.run(async () => executeFn(executeArgs)));
+      if (cost > limits.maxCost * EXPENSIVE_SHARE) {
+        setExecuteFn((executeArgs) =>
+          turns.run(
+            callerOf(executeArgs.contextValue),
+            async () => executeFn(executeArgs),
+            (why) => ({ errors: [turnRefused(why)] }),
+          ),
+        );
+      }
     },
     onSubscribe({ args, setResultAndStopExecution }) {
       const refusal = checkCost(args);
