@@ -336,7 +336,12 @@ describe('subject access', () => {
     });
     expect(coordinator?.disclosed).toContainEqual({ dataItem: 'identity.name', path: 'person.name', clause: 'C-01' });
     const housing = report.entries.find((e) => e.recipient.userId === HOUSING.sub);
-    expect(housing?.disclosed).toEqual([{ dataItem: 'identity.name', path: 'person.name', clause: 'C-01' }]);
+    // The police section came back (a clause shares some of it with housing) with arrests withheld: that the police
+    // hold the person is itself disclosed.
+    expect(housing?.disclosed).toEqual([
+      { dataItem: 'identity.name', path: 'person.name', clause: 'C-01' },
+      { dataItem: 'police.*', path: 'person.police', clause: 'C-03' },
+    ]);
     expect(housing?.withheld).toEqual([{ dataItem: 'police.arrests', path: 'person.police.arrests', reason: 'no-clause', clause: null }]);
     // Nobody else's disclosures: the police officer asked only about someone else.
     expect(report.entries.some((e) => e.recipient.userId === POLICE.sub)).toBe(false);

@@ -165,6 +165,20 @@ export class IspOracle {
     return role.subjectScope === 'all-linked' || this.isEmergency(asking.purpose) || facts.inActiveCohort;
   }
 
+  /**
+   * A recorded item's decision: as `decide`, but a section shown with nothing of it (`<section>.*`, ADR 0173) is allowed
+   * under any clause that allows one of its items.
+   */
+  decideRecorded(asking: Asking, dataItem: string, facts: PersonFacts, now: Date, catalogue: PersonCatalogue): OracleDecision {
+    const section = dataItem.endsWith('.*') ? catalogue.sections.get(dataItem.slice(0, -2)) : undefined;
+    if (!section) return this.decide(asking, dataItem, facts, now);
+    const clauses = section.flatMap((field) => {
+      const decision = this.decide(asking, field.dataItem, facts, now);
+      return decision.allowed ? decision.clauses : [];
+    });
+    return clauses.length > 0 ? { allowed: true, clauses } : { allowed: false, refusals: [{ reason: 'no-clause' }] };
+  }
+
   decide(asking: Asking, dataItem: string, facts: PersonFacts, now: Date): OracleDecision {
     if (this.auditOnly(asking.role)) return { allowed: false, refusals: [{ reason: 'audit-only' }] };
     const candidates = this.isp.clauses.filter(

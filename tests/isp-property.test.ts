@@ -194,7 +194,7 @@ describe('the disclosure invariant, property-tested over HTTP', () => {
           for (const { path, dataItem, clauseId } of subject.disclosed) {
             recorded.set(path, dataItem);
             expect(valueAt(body.data, path.split('.')) ?? null, `${context}\nledger records ${path}, which the response does not carry`).not.toBeNull();
-            const decision = oracle.decide(asking, dataItem, facts, now);
+            const decision = oracle.decideRecorded(asking, dataItem, facts, now, catalogue);
             expect(decision.allowed && decision.clauses.includes(clauseId), `${context}\nledger cites ${clauseId} for ${dataItem} at ${path}`).toBe(true);
           }
         }
@@ -391,7 +391,7 @@ function expectRecorded(
     expect(valueAt(data, path.split('.')) ?? null, `${context}\nledger records ${path}, which the response does not carry`).not.toBeNull();
     const person = whoIs(subject);
     if (!person) continue;
-    const decision = oracle.decide(asking, dataItem, factsOf(person), now);
+    const decision = oracle.decideRecorded(asking, dataItem, factsOf(person), now, catalogue);
     expect(decision.allowed && decision.clauses.includes(clauseId), `${context}\n${dataItem} at ${path} about #${person.index} under ${clauseId}`).toBe(true);
   }
   if (reading.disclosed.length > 0) expect(record.outcome, context).toBe('disclosed');

@@ -89,6 +89,11 @@ function dataItemOf(walk: Walk, type: GraphQLObjectType, fieldName: string): str
   return typeof name === 'string' ? name : undefined;
 }
 
+/** An agency's section of Person: a type whose own fields carry data items, reached by a field that carries none. */
+function isSection(walk: Walk, type: GraphQLObjectType): boolean {
+  return Object.keys(type.getFields()).some((name) => dataItemOf(walk, type, name) !== undefined);
+}
+
 function walkValue(walk: Walk, type: GraphQLObjectType, sets: readonly SelectionSetNode[], value: unknown, path: (string | number)[], subject: string | null) {
   if (value === null || value === undefined) return;
   if (Array.isArray(value)) {
@@ -123,7 +128,13 @@ function walkValue(walk: Walk, type: GraphQLObjectType, sets: readonly Selection
     const named = getNamedType(type.getFields()[fieldName]?.type);
     if (named && isObjectType(named)) {
       const childSets = nodes.flatMap((node) => (node.selectionSet ? [node.selectionSet] : []));
+      const before = walk.reading.disclosed.length;
       walkValue(walk, named, childSets, child, childPath, at);
+      // An agency section shown says the agency holds the person: disclosed in itself when nothing in it is.
+      const nothingBeneath = walk.reading.disclosed.length === before;
+      if (nothingBeneath && child !== null && dataItem === undefined && type.name === 'Person' && isSection(walk, named)) {
+        walk.reading.disclosed.push({ path: childPath.join('.'), dataItem: `${fieldName}.*`, subject: at });
+      }
     } else if (named && isAbstractType(named)) {
       throw new Error(`abstract type ${named.name} at ${childPath.join('.')}: the walk does not resolve __typename yet`);
     }

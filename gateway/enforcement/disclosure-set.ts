@@ -24,6 +24,20 @@ interface Marks {
   fields: Map<string, Disclosing[]>;
 }
 
+/**
+ * An agency section shown for a person: it says the agency holds them, whatever is asked of it. Disclosed as
+ * `<agency>.*` where the result carries the section and nothing of it (a withheld field asked alone, `__typename`).
+ */
+export interface Shown {
+  keys: readonly (string | number)[];
+  subject: LinkedPerson;
+  agency: string;
+  /** The section's data items: a value of one of them beneath it is what the section discloses instead. */
+  items: ReadonlySet<string>;
+  /** The clause that let the section be shown: one sharing an item of it. */
+  clauseId: string;
+}
+
 export interface Withholding {
   path: string;
   subject: LinkedPerson;
@@ -54,6 +68,7 @@ export class DisclosureSet {
   audited: Map<string, RecordedIdentifiers> | null = null;
   /** Response paths of aggregate reports (figures about no one in particular): recorded as kind `aggregate`. */
   private readonly aggregates: string[] = [];
+  private readonly sections: Shown[] = [];
   /** Values a resolver made that disclose something wherever the result places them (connection edges, events). */
   private readonly marks = new WeakMap<object, Marks>();
 
@@ -61,6 +76,12 @@ export class DisclosureSet {
     // One path can carry several items (a candidate's rule rests on OGRS and RoSH): keep each.
     this.allowed.set(`${entry.path}|${entry.dataItem}`, entry);
     this.consulted.add(entry.subject);
+  }
+
+  /** An agency section shown: disclosed in itself if the result carries it with nothing of it (see `Shown`). */
+  show(section: Shown): void {
+    this.sections.push(section);
+    this.consulted.add(section.subject);
   }
 
   withhold(entry: Withholding): void {
@@ -147,7 +168,22 @@ export class DisclosureSet {
    * non-null child) or never returned is not a disclosure. An empty list is: it says "none".
    */
   disclosedIn(data: unknown): Allowed[] {
-    return [...this.allowed.values()].filter((entry) => valueAt(data, entry.keys ?? entry.path.split('.')) !== undefined);
+    const disclosed = [...this.allowed.values()].filter((entry) => valueAt(data, entry.keys ?? entry.path.split('.')) !== undefined);
+    if (this.sections.length === 0) return disclosed;
+    const bySubject = new Map<LinkedPerson, Allowed[]>();
+    for (const entry of disclosed) {
+      const held = bySubject.get(entry.subject);
+      if (held) held.push(entry);
+      else bySubject.set(entry.subject, [entry]);
+    }
+    for (const { keys, subject, agency, items, clauseId } of this.sections) {
+      if (valueAt(data, keys) === undefined) continue;
+      const path = keys.join('.');
+      const within = `${path}.`;
+      const beneath = bySubject.get(subject)?.some((entry) => items.has(entry.dataItem) && entry.path.startsWith(within));
+      if (!beneath) disclosed.push({ path, keys, subject, dataItem: `${agency}.*`, clauseId });
+    }
+    return disclosed;
   }
 }
 

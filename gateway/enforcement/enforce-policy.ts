@@ -22,7 +22,7 @@ import type { LinkedPerson } from '../identity/link.js';
 import type { Decision } from '../policy/index.js';
 import { type Access, type AccessDecision, assertMayLookUpPeople } from './access.js';
 import type { Classification } from './classification.js';
-import { type DisclosureSet, responseKeys, responsePath } from './disclosure-set.js';
+import { type DisclosureSet, responseKeys } from './disclosure-set.js';
 
 export interface EnforcedContext {
   access: Access;
@@ -136,6 +136,7 @@ function decided(resolve: Resolver, dataItem: string, typeName: string): Resolve
  * items the caller's role and purpose could ever receive is never asked for: a refused caller costs the agency nothing.
  */
 function gatedSection(resolve: Resolver, agency: string, dataItems: readonly string[]): Resolver {
+  const sectionItems = new Set(dataItems);
   return async (source, args, context, info) => {
     const person = source as LinkedPerson;
     const worthAsking = dataItems.some((item) => context.access.mayEverReceive(item));
@@ -143,9 +144,11 @@ function gatedSection(resolve: Resolver, agency: string, dataItems: readonly str
     // Heard now, so that a refusal below leaves no unheard rejection; awaited again where it is used.
     fetched?.catch(() => undefined);
     const decisions = await context.access.decideAll(person, dataItems);
-    const path = responsePath(info.path);
+    const keys = responseKeys(info.path);
+    const path = keys.join('.');
     const dataItem = `${agency}.*`;
-    if (!decisions.some((d) => d.allowed)) {
+    const allowing = decisions.find((d): d is Extract<AccessDecision, { allowed: true }> => d.allowed);
+    if (!allowing) {
       // If any item turns on an agency that could not be read, the section may yet be shared: say which agency.
       const waiting = decisions.find((d): d is Extract<Refusal, { agency: string }> => !d.allowed && 'agency' in d);
       if (waiting) {
@@ -177,6 +180,7 @@ function gatedSection(resolve: Resolver, agency: string, dataItems: readonly str
     if (section === null || typeof section !== 'object') return section;
     const copy = { ...section };
     sectionSubjects.set(copy, person);
+    context.disclosures.show({ keys, subject: person, agency, items: sectionItems, clauseId: allowing.clauseId });
     return copy;
   };
 }
