@@ -4,12 +4,14 @@
  * Retry-After, rather than queued without end.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_LIMITS } from '../gateway/plugins/limits.js';
 import { COORDINATOR, defaultPolicy, startTestSystem, type TestSystem } from './harness.js';
 
 let system: TestSystem;
 
 beforeAll(async () => {
-  system = await startTestSystem({ policy: defaultPolicy() });
+  // Four waiting per caller, not the default, to reach the bound with a burst of a few.
+  system = await startTestSystem({ policy: defaultPolicy(), limits: { ...DEFAULT_LIMITS, maxCostlyWaiting: 4 } });
 });
 afterAll(async () => {
   await system?.close();

@@ -47,9 +47,22 @@ export interface Limits {
    * characters): names past this would have a request's record refused after it ran.
    */
   maxNameLength: number;
+  /**
+   * Costly operations one caller may have waiting for their turn. The rate limit and the wait's deadline bound the
+   * queue anyway; this refuses a burst at once, and the rotation keeps it from delaying anyone else by more than a turn.
+   */
+  maxCostlyWaiting: number;
 }
 
-export const DEFAULT_LIMITS: Limits = { maxDepth: 12, maxAliases: 100, maxDirectives: 20, maxTokens: 10_000, maxCost: 10_000, maxNameLength: 64 };
+export const DEFAULT_LIMITS: Limits = {
+  maxDepth: 12,
+  maxAliases: 100,
+  maxDirectives: 20,
+  maxTokens: 10_000,
+  maxCost: 10_000,
+  maxNameLength: 64,
+  maxCostlyWaiting: 50,
+};
 
 /**
  * A list field without a `first` argument is counted as this many items. Such lists (a person's arrests, a
@@ -247,8 +260,7 @@ const TOKEN_LIMIT_MESSAGE = /Document contains more th(?:at|an) \d+ tokens/;
  */
 const EXPENSIVE_SHARE = 0.25;
 
-/** A caller's costly operations that may wait for their turn, and how long one may wait before it is refused. */
-const MAX_WAITING_PER_CALLER = 4;
+/** How long a costly operation may wait for its turn before it is refused. */
 const MAX_WAIT_MS = 20_000;
 
 /** Whose turn an operation takes: the caller's agency and user, as the rate limit counts them. */
@@ -257,11 +269,11 @@ function callerOf(context: unknown): string {
   return principal ? `${principal.agency}\u0000${principal.userId}` : '';
 }
 
-function turnRefused(why: Refusal): GraphQLError {
+function turnRefused(why: Refusal, maxWaiting: number): GraphQLError {
   if (why === 'too-many-waiting') {
     return gatewayError(
       'RATE_LIMITED',
-      `You already have ${MAX_WAITING_PER_CALLER} costly operations waiting to run; wait for their answers before sending more, or ask for less.`,
+      `You already have ${maxWaiting} costly operations waiting to run; wait for their answers before sending more, or ask for less.`,
       { retryAfterSeconds: 1, http: { status: 429, headers: { 'retry-after': '1' } } },
     );
   }
@@ -273,7 +285,7 @@ function turnRefused(why: Refusal): GraphQLError {
 }
 
 export function useLimits(limits: Limits = DEFAULT_LIMITS): Plugin {
-  const turns = new Turns(MAX_WAITING_PER_CALLER, MAX_WAIT_MS);
+  const turns = new Turns(limits.maxCostlyWaiting, MAX_WAIT_MS);
   const costOf = (args: { schema: GraphQLSchema; document: DocumentNode; operationName?: string | null; variableValues?: Record<string, unknown> | null }) =>
     operationCost(args.schema, args.document, args.operationName, args.variableValues);
   const checkCost = (args: Parameters<typeof costOf>[0]) => {
@@ -304,7 +316,7 @@ export function useLimits(limits: Limits = DEFAULT_LIMITS): Plugin {
           turns.run(
             callerOf(executeArgs.contextValue),
             async () => executeFn(executeArgs),
-            (why) => ({ errors: [turnRefused(why)] }),
+            (why) => ({ errors: [turnRefused(why, limits.maxCostlyWaiting)] }),
           ),
         );
       }
