@@ -12,8 +12,10 @@
  * ratios, and the upstream calls per agency a cohort page cost. Stops by itself; BENCH_CPU_PROF=<dir> writes the
  * gateway's V8 CPU profile there, BENCH_ALLOCATION_PROF=<file> its sampled allocations (collected ones included: what
  * the garbage collector has to clear, by where it was allocated).
+ * The processes run the compiled `dist/`, as the Docker image does: it builds first (`npm run build`). BENCH_RUN=source
+ * runs the TypeScript through tsx instead, whose transpiled code (a helper naming every function made) costs more.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { Agent, createServer, request } from 'node:http';
@@ -45,6 +47,7 @@ const env = z
     BENCH_ALLOCATION_PROF: z.string().optional(),
     /** Only these loads (a comma list of profile, cohort), for a CPU profile of one. */
     BENCH_ONLY: z.string().default('profile,cohort'),
+    BENCH_RUN: z.enum(['build', 'source']).default('build'),
     POPULATION_SIZE: z.coerce.number().int().min(100).max(POPULATION_SIZE_LIMIT).default(2_000),
   })
   .parse(process.env);
@@ -243,7 +246,9 @@ interface Running {
 }
 
 function start(name: string, args: string[], extraEnv: Record<string, string>, nodeFlags: string[] = []): Promise<Running> {
-  const child = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', ...args], {
+  const [script = '', ...rest] = args;
+  const entry = env.BENCH_RUN === 'build' ? [join('dist', script.replace(/\.ts$/, '.js'))] : ['--import', 'tsx', script];
+  const child = spawn(process.execPath, [...nodeFlags, ...entry, ...rest], {
     cwd: ROOT,
     env: { ...process.env, NODE_ENV: 'production', ...extraEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -395,6 +400,7 @@ function summarise(phases: readonly Phase[]): Summary {
 }
 
 async function orchestrate(): Promise<void> {
+  if (env.BENCH_RUN === 'build') execFileSync('npm', ['run', '-s', 'build'], { cwd: ROOT, stdio: 'inherit' });
   const dataDir = await mkdtemp(join(tmpdir(), 'bench-gateway-'));
   const running: Running[] = [];
   let dropDatabase: (() => Promise<void>) | undefined;
