@@ -109,14 +109,18 @@ export async function findPerson(index: IdentityIndex, args: PersonArgs): Promis
 
 /** The name most of the person's records give; ties go to the earlier agency in the registry. */
 function usualName(person: LinkedPerson): { givenName: string; familyName: string } {
-  const counts = new Map<string, { givenName: string; familyName: string; count: number }>();
-  for (const { givenName, familyName } of person.records) {
-    const key = `${givenName}\u0000${familyName}`;
-    const entry = counts.get(key) ?? { givenName, familyName, count: 0 };
-    entry.count += 1;
-    counts.set(key, entry);
+  // A person has a record or two per agency: counted pairwise, without a map and a sort for every person of a page.
+  const { records } = person;
+  let best: (typeof records)[number] | undefined;
+  let bestCount = 0;
+  for (const record of records) {
+    let count = 0;
+    for (const other of records) if (other.givenName === record.givenName && other.familyName === record.familyName) count += 1;
+    if (count > bestCount) {
+      best = record;
+      bestCount = count;
+    }
   }
-  const [best] = [...counts.values()].sort((a, b) => b.count - a.count);
   return { givenName: best?.givenName ?? '', familyName: best?.familyName ?? '' };
 }
 

@@ -31,8 +31,11 @@ export interface EnforcedContext {
 
 type Resolver = GraphQLFieldResolver<unknown, EnforcedContext>;
 
-/** Agency section objects, each copied per person, back to the person they describe. */
-const sectionSubjects = new WeakMap<object, LinkedPerson>();
+/**
+ * An agency section object, copied per person, carries the person it describes under this key: a symbol, so neither
+ * a field nor the answer's JSON ever shows it (a WeakMap cost more than the rest of a section's resolution).
+ */
+const SUBJECT = Symbol('subject');
 
 const CONDITION_TEXT: Record<string, string> = {
   'in-active-cohort': 'the person is in the active IOM cohort',
@@ -93,7 +96,12 @@ export function withheldError(dataItem: string, decision: Exclude<Decision, { al
 }
 
 function subjectOf(source: unknown, typeName: string): LinkedPerson {
-  const subject = typeName === 'Person' ? (source as LinkedPerson) : sectionSubjects.get(source as object);
+  const subject =
+    typeName === 'Person'
+      ? (source as LinkedPerson)
+      : typeof source === 'object' && source !== null
+        ? (source as { [SUBJECT]?: LinkedPerson })[SUBJECT]
+        : undefined;
   // A classified field on a type no section produced would be a schema fault; fail closed.
   if (!subject) throw gatewayError('WITHHELD', 'This value cannot be tied to a person, so it is not disclosed.');
   return subject;
@@ -178,8 +186,7 @@ function gatedSection(resolve: Resolver, agency: string, dataItems: readonly str
       throw gatewayError('AGENCY_UNAVAILABLE', error.message, { ...error.extensions, dataItem }, locatedAt(info));
     }
     if (section === null || typeof section !== 'object') return section;
-    const copy = { ...section };
-    sectionSubjects.set(copy, person);
+    const copy = { ...section, [SUBJECT]: person };
     context.disclosures.show({ keys, subject: person, agency, items: sectionItems, clauseId: allowing.clauseId });
     return copy;
   };
