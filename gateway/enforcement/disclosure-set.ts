@@ -12,10 +12,12 @@ export interface Allowed {
   subject: LinkedPerson;
   dataItem: string;
   clauseId: string;
+  /** The agency section the value is a field of. */
+  section?: Shown;
 }
 
 /** What a value says about someone, under which clause: placed in the result at its own response path. */
-export type Disclosing = Omit<Allowed, 'path' | 'keys'>;
+export type Disclosing = Omit<Allowed, 'path' | 'keys' | 'section'>;
 
 interface Marks {
   /** Disclosed wherever the value itself appears in the result. */
@@ -26,16 +28,17 @@ interface Marks {
 
 /**
  * An agency section shown for a person: it says the agency holds them, whatever is asked of it. Disclosed as
- * `<agency>.*` where the result carries the section and nothing of it (a withheld field asked alone, `__typename`).
+ * `<agency>.*` where the result carries the section and no value of a field of it (a withheld field asked alone,
+ * `__typename`); a field's value, where carried, says as much.
  */
 export interface Shown {
   keys: readonly (string | number)[];
   subject: LinkedPerson;
   agency: string;
-  /** The section's data items: a value of one of them beneath it is what the section discloses instead. */
-  items: ReadonlySet<string>;
   /** The clause that let the section be shown: one sharing an item of it. */
   clauseId: string;
+  /** Set while reading the result: a value of a field of the section is carried. */
+  carried?: boolean;
 }
 
 export interface Withholding {
@@ -168,20 +171,16 @@ export class DisclosureSet {
    * non-null child) or never returned is not a disclosure. An empty list is: it says "none".
    */
   disclosedIn(data: unknown): Allowed[] {
-    const disclosed = [...this.allowed.values()].filter((entry) => valueAt(data, entry.keys ?? entry.path.split('.')) !== undefined);
-    if (this.sections.length === 0) return disclosed;
-    const bySubject = new Map<LinkedPerson, Allowed[]>();
-    for (const entry of disclosed) {
-      const held = bySubject.get(entry.subject);
-      if (held) held.push(entry);
-      else bySubject.set(entry.subject, [entry]);
+    const disclosed: Allowed[] = [];
+    for (const entry of this.allowed.values()) {
+      if (valueAt(data, entry.keys ?? entry.path.split('.')) === undefined) continue;
+      disclosed.push(entry);
+      if (entry.section) entry.section.carried = true;
     }
-    for (const { keys, subject, agency, items, clauseId } of this.sections) {
-      if (valueAt(data, keys) === undefined) continue;
-      const path = keys.join('.');
-      const within = `${path}.`;
-      const beneath = bySubject.get(subject)?.some((entry) => items.has(entry.dataItem) && entry.path.startsWith(within));
-      if (!beneath) disclosed.push({ path, keys, subject, dataItem: `${agency}.*`, clauseId });
+    for (const section of this.sections) {
+      if (section.carried || valueAt(data, section.keys) === undefined) continue;
+      const { keys, subject, agency, clauseId } = section;
+      disclosed.push({ path: keys.join('.'), keys, subject, dataItem: `${agency}.*`, clauseId });
     }
     return disclosed;
   }

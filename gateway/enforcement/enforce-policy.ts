@@ -22,7 +22,7 @@ import type { LinkedPerson } from '../identity/link.js';
 import type { Decision } from '../policy/index.js';
 import { type Access, type AccessDecision, assertMayLookUpPeople } from './access.js';
 import type { Classification } from './classification.js';
-import { type DisclosureSet, responseKeys } from './disclosure-set.js';
+import { type DisclosureSet, responseKeys, type Shown } from './disclosure-set.js';
 
 export interface EnforcedContext {
   access: Access;
@@ -35,7 +35,12 @@ type Resolver = GraphQLFieldResolver<unknown, EnforcedContext>;
  * An agency section object, copied per person, carries the person it describes under this key: a symbol, so neither
  * a field nor the answer's JSON ever shows it (a WeakMap cost more than the rest of a section's resolution).
  */
-const SUBJECT = Symbol('subject');
+const SECTION = Symbol('section');
+
+/** The section `source` is, for a field of an agency section's type; undefined for any other source. */
+function sectionOf(source: unknown): Shown | undefined {
+  return typeof source === 'object' && source !== null ? (source as { [SECTION]?: Shown })[SECTION] : undefined;
+}
 
 const CONDITION_TEXT: Record<string, string> = {
   'in-active-cohort': 'the person is in the active IOM cohort',
@@ -96,12 +101,7 @@ export function withheldError(dataItem: string, decision: Exclude<Decision, { al
 }
 
 function subjectOf(source: unknown, typeName: string): LinkedPerson {
-  const subject =
-    typeName === 'Person'
-      ? (source as LinkedPerson)
-      : typeof source === 'object' && source !== null
-        ? (source as { [SUBJECT]?: LinkedPerson })[SUBJECT]
-        : undefined;
+  const subject = typeName === 'Person' ? (source as LinkedPerson) : sectionOf(source)?.subject;
   // A classified field on a type no section produced would be a schema fault; fail closed.
   if (!subject) throw gatewayError('WITHHELD', 'This value cannot be tied to a person, so it is not disclosed.');
   return subject;
@@ -111,6 +111,7 @@ function subjectOf(source: unknown, typeName: string): LinkedPerson {
 function concluded(
   resolve: Resolver,
   dataItem: string,
+  typeName: string,
   subject: LinkedPerson,
   decision: AccessDecision,
   ...[source, args, context, info]: Parameters<Resolver>
@@ -121,7 +122,9 @@ function concluded(
     context.disclosures.withhold({ path, subject, dataItem, reason: decision.reason, clauseId: decision.clauseId });
     throw refusalError(dataItem, decision, context.access, locatedAt(info));
   }
-  context.disclosures.allow({ path, keys, subject, dataItem, clauseId: decision.clauseId });
+  // A field of a section says, where its value is carried, what the section's presence would have said (see `Shown`).
+  const section = typeName === 'Person' ? undefined : sectionOf(source);
+  context.disclosures.allow({ path, keys, subject, dataItem, clauseId: decision.clauseId, ...(section ? { section } : {}) });
   return resolve(source, args, context, info);
 }
 
@@ -130,8 +133,8 @@ function decided(resolve: Resolver, dataItem: string, typeName: string): Resolve
   return (source, args, context, info) => {
     const subject = subjectOf(source, typeName);
     const reached = context.access.decided(subject, dataItem);
-    if (reached !== undefined) return concluded(resolve, dataItem, subject, reached, source, args, context, info);
-    return context.access.decide(subject, dataItem).then((decision) => concluded(resolve, dataItem, subject, decision, source, args, context, info));
+    if (reached !== undefined) return concluded(resolve, dataItem, typeName, subject, reached, source, args, context, info);
+    return context.access.decide(subject, dataItem).then((decision) => concluded(resolve, dataItem, typeName, subject, decision, source, args, context, info));
   };
 }
 
@@ -144,7 +147,6 @@ function decided(resolve: Resolver, dataItem: string, typeName: string): Resolve
  * items the caller's role and purpose could ever receive is never asked for: a refused caller costs the agency nothing.
  */
 function gatedSection(resolve: Resolver, agency: string, dataItems: readonly string[]): Resolver {
-  const sectionItems = new Set(dataItems);
   return async (source, args, context, info) => {
     const person = source as LinkedPerson;
     const worthAsking = dataItems.some((item) => context.access.mayEverReceive(item));
@@ -186,9 +188,9 @@ function gatedSection(resolve: Resolver, agency: string, dataItems: readonly str
       throw gatewayError('AGENCY_UNAVAILABLE', error.message, { ...error.extensions, dataItem }, locatedAt(info));
     }
     if (section === null || typeof section !== 'object') return section;
-    const copy = { ...section, [SUBJECT]: person };
-    context.disclosures.show({ keys, subject: person, agency, items: sectionItems, clauseId: allowing.clauseId });
-    return copy;
+    const shown: Shown = { keys, subject: person, agency, clauseId: allowing.clauseId };
+    context.disclosures.show(shown);
+    return { ...section, [SECTION]: shown };
   };
 }
 
