@@ -124,7 +124,7 @@ function concluded(
   }
   // A field of a section says, where its value is carried, what the section's presence would have said (see `Shown`).
   const section = typeName === 'Person' ? undefined : sectionOf(source);
-  context.disclosures.allow({ path, keys, subject, dataItem, clauseId: decision.clauseId, ...(section ? { section } : {}) });
+  context.disclosures.allow({ path, keys, subject, dataItem, clauseId: decision.clauseId, section });
   return resolve(source, args, context, info);
 }
 
