@@ -53,6 +53,14 @@ export function gatewayError(
   return withoutStackTraces(() => new GraphQLError(message, { ...located, extensions: { code, ...extensions } }));
 }
 
+/**
+ * What the caller is told when the ledger's own checks refused a record the gateway made (LedgerRecordError): a fault
+ * in the gateway, not an outage, so trying again will not help. `consequence` says what was therefore not done.
+ */
+export function recordRefusedMessage(consequence: string): string {
+  return `The gateway could not make a valid disclosure record of this request, so ${consequence}. This is a fault in the gateway, not an outage, and trying again will not help: report it with this request id.`;
+}
+
 /** Runs `work` with no stack trace captured by any error it builds: capturing one costs more than the rest of the error. */
 export function withoutStackTraces<T>(work: () => T): T {
   const limit = Error.stackTraceLimit;

@@ -4,6 +4,7 @@
  * Retry-After, rather than queued without end.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { agencies } from '../adapters/registry.js';
 import { DEFAULT_LIMITS } from '../gateway/plugins/limits.js';
 import { COORDINATOR, defaultPolicy, startTestSystem, type TestSystem } from './harness.js';
 
@@ -12,6 +13,8 @@ let system: TestSystem;
 beforeAll(async () => {
   // Four waiting per caller, not the default, to reach the bound with a burst of a few.
   system = await startTestSystem({ policy: defaultPolicy(), limits: { ...DEFAULT_LIMITS, maxCostlyWaiting: 4 } });
+  // Each agency slow enough that the first costly operation is still running when the whole burst has arrived.
+  for (const module of agencies) system.setFaults(module.agency, { latencyMs: 300 });
 });
 afterAll(async () => {
   await system?.close();

@@ -836,7 +836,7 @@ describe('requests the fuzz found answered outside the error discipline', () => 
     refusedAsTooLong(hostile, response);
   });
 
-  it('accepts names up to the limit, nested as deep as the depth limit allows, and records the answer', async () => {
+  it('accepts names up to the limit and records the answer', async () => {
     const alias = (n: number) => `${String.fromCharCode(97 + n)}${'x'.repeat(63)}`;
     const query = `query ${'O'.repeat(64)} { ${alias(0)}: person(crn: "${crn()}") { ${alias(1)}: name { ${alias(2)}: familyName } } }`;
     const { hostile, response } = await postQuery(query);

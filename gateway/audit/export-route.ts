@@ -13,7 +13,7 @@ import { AuthenticationError, type Authenticator, KeySetUnavailableError } from 
 import type { Principal } from '../authentication/principal.js';
 import { type RateLimiter, rateLimitedMessage } from '../authentication/rate-limit.js';
 import { recordEnvelope, recordedIdentifiers } from '../enforcement/index.js';
-import { type ErrorCode, gatewayError } from '../errors.js';
+import { type ErrorCode, gatewayError, recordRefusedMessage } from '../errors.js';
 import type { IdentityIndex } from '../identity/index-of-people.js';
 import {
   canonicalJson,
@@ -23,6 +23,7 @@ import {
   exportPage,
   type Ledger,
   type LedgerFilter,
+  LedgerRecordError,
   LedgerUnavailableError,
 } from '../ledger/index.js';
 import { requestIdOf } from '../plugins/disclosure-recording.js';
@@ -153,7 +154,10 @@ export function auditRouter(options: AuditRouterOptions): express.Router {
     try {
       principal = await authenticator.authenticate(req.get('authorization') ?? null);
     } catch (error) {
-      if (error instanceof KeySetUnavailableError) return refuse(res, 503, 'AUTHENTICATION_UNAVAILABLE', error.sentence);
+      if (error instanceof KeySetUnavailableError) {
+        res.setHeader('retry-after', '5');
+        return refuse(res, 503, 'AUTHENTICATION_UNAVAILABLE', error.sentence);
+      }
       if (!(error instanceof AuthenticationError)) throw error;
       res.setHeader('www-authenticate', `Bearer realm="partnership-gateway"${error.bearerError ? `, error="${error.bearerError}"` : ''}`);
       return refuse(res, 401, 'UNAUTHENTICATED', `authentication failed: ${error.reason}`);
@@ -188,6 +192,7 @@ export function auditRouter(options: AuditRouterOptions): express.Router {
       });
       last = (await ledger.append(record)).sequence;
     } catch (error) {
+      if (error instanceof LedgerRecordError) return refuse(res, 500, 'RECORD_REFUSED', recordRefusedMessage('nothing was exported'));
       if (!(error instanceof LedgerUnavailableError)) throw error;
       return refuse(res, 503, 'LEDGER_UNAVAILABLE', 'The disclosure ledger could not record this export, so nothing was exported. Try again shortly.');
     }

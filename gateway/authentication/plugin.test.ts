@@ -396,6 +396,7 @@ describe('useAuthentication when something else goes wrong', () => {
       .send({ query: '{ userId }' });
     expect(response.status).toBe(503);
     expect(response.headers['www-authenticate']).toBeUndefined();
+    expect(response.headers['retry-after']).toBe('5');
     expect(response.body.errors[0].extensions.code).toBe('AUTHENTICATION_UNAVAILABLE');
     expect(response.body.errors[0].message).toMatch(/identity provider’s keys.*the token itself may be fine/);
     expect(response.text).not.toContain(keysUrl);

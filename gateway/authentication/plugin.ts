@@ -117,6 +117,6 @@ function unavailable(fetchAPI: { Response: typeof Response }, message: string): 
   const body = { errors: [gatewayError('AUTHENTICATION_UNAVAILABLE', message).toJSON()] };
   return new fetchAPI.Response(JSON.stringify(body), {
     status: 503,
-    headers: { 'content-type': 'application/json; charset=utf-8' },
+    headers: { 'content-type': 'application/json; charset=utf-8', 'retry-after': '5' },
   });
 }

@@ -7,10 +7,10 @@
 import DataLoader from 'dataloader';
 import type { DisclosureSet } from '../enforcement/index.js';
 import { type Access, assertMayLookUpPeople, recordEnvelope, recordedIdentifiers } from '../enforcement/index.js';
-import { gatewayError } from '../errors.js';
+import { gatewayError, recordRefusedMessage } from '../errors.js';
 import type { IdentityIndex } from '../identity/index-of-people.js';
 import type { LinkedPerson } from '../identity/link.js';
-import type { DisclosureRecordInput, Ledger } from '../ledger/index.js';
+import { type DisclosureRecordInput, type Ledger, LedgerRecordError } from '../ledger/index.js';
 import { partnershipDate } from '../partnership-date.js';
 import type { SchemaExtension } from '../schema.js';
 import { type CohortChange, CohortError, type CohortFilter, type CohortRegister, type HistoryAction, type Membership, type PlannedChange } from './register.js';
@@ -160,19 +160,23 @@ export function cohortExtension(options: { register: CohortRegister; ledger: Led
       if (error instanceof CohortError) throw gatewayError(error.code, error.message);
       throw error;
     }
-    const ledgerState = { failed: false };
+    const ledgerState: { failure?: unknown } = {};
     const record = async () => {
       try {
         await ledger.append(alterationRecord(context, person, planned, { outcome: 'altered' }));
       } catch (error) {
-        ledgerState.failed = true;
+        ledgerState.failure = error;
         throw error;
       }
     };
     try {
       await register.apply(planned, { actor: context.access.principal.userId, requestId: context.requestId, at: new Date() }, record);
     } catch (error) {
-      if (ledgerState.failed) throw gatewayError('LEDGER_UNAVAILABLE', 'The ledger could not record this change, so it was not made. Try again shortly.');
+      if (ledgerState.failure instanceof LedgerRecordError) {
+        throw gatewayError('RECORD_REFUSED', recordRefusedMessage('the change was not made'), { requestId: context.requestId, http: { status: 500 } });
+      }
+      if (ledgerState.failure !== undefined)
+        throw gatewayError('LEDGER_UNAVAILABLE', 'The ledger could not record this change, so it was not made. Try again shortly.');
       // Not made: recorded once, as failed, with the reason. (Recorded as altered and then not committed, only a
       // database failing between the two can do: the second record corrects the first.)
       await ledger.append(alterationRecord(context, person, planned, { outcome: 'error', failure: failureOf(error) })).catch(() => undefined);

@@ -10,7 +10,7 @@ import { type DocumentNode, type ExecutionArgs, type ExecutionResult, print } fr
 import type { Plugin } from 'graphql-yoga';
 import type { Access } from '../enforcement/index.js';
 import { DisclosureSet, recordEnvelope, recordedIdentifiers } from '../enforcement/index.js';
-import { gatewayError } from '../errors.js';
+import { gatewayError, recordRefusedMessage } from '../errors.js';
 import type { IdentityIndex } from '../identity/index-of-people.js';
 import type { LinkedPerson } from '../identity/link.js';
 import { type DisclosureRecordInput, type Ledger, LedgerRecordError, type RecordKind, type RecordOutcome } from '../ledger/index.js';
@@ -173,11 +173,10 @@ async function release(
         return { recorded: false, result: { data: null, errors: [unavailable] } };
       }
       options.onRecordRefused?.(error);
-      const refusedRecord = gatewayError(
-        'RECORD_REFUSED',
-        'The gateway could not make a valid disclosure record of this request, so nothing was disclosed. This is a fault in the gateway, not an outage, and trying again will not help: report it with this request id.',
-        { requestId: context.requestId, http: { status: 500 } },
-      );
+      const refusedRecord = gatewayError('RECORD_REFUSED', recordRefusedMessage('nothing was disclosed'), {
+        requestId: context.requestId,
+        http: { status: 500 },
+      });
       return { recorded: false, result: { data: null, errors: [refusedRecord] } };
     }
   }

@@ -277,9 +277,10 @@ function turnRefused(why: Refusal, maxWaiting: number): GraphQLError {
       { retryAfterSeconds: 1, http: { status: 429, headers: { 'retry-after': '1' } } },
     );
   }
+  if (why === 'abandoned') return gatewayError('BAD_REQUEST', 'The client closed the request before its turn came; nothing was run.');
   return gatewayError(
     'GATEWAY_BUSY',
-    `The gateway is busy with other callers' costly operations and yours did not start within ${MAX_WAIT_MS / 1000} s; nothing was run. Try again shortly, or ask for less (a smaller first:).`,
+    `The gateway is busy with costly operations (yours among them, perhaps) and this one did not start within ${MAX_WAIT_MS / 1000} s; nothing was run. Try again shortly, or ask for less (a smaller first:).`,
     { retryAfterSeconds: 5, http: { status: 503, headers: { 'retry-after': '5' } } },
   );
 }
@@ -317,6 +318,7 @@ export function useLimits(limits: Limits = DEFAULT_LIMITS): Plugin {
             callerOf(executeArgs.contextValue),
             async () => executeFn(executeArgs),
             (why) => ({ errors: [turnRefused(why, limits.maxCostlyWaiting)] }),
+            (executeArgs.contextValue as { request?: Request } | undefined)?.request?.signal,
           ),
         );
       }

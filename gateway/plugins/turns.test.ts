@@ -81,6 +81,54 @@ describe('costly operations taking turns', () => {
     expect(started).toEqual(['a1', 'c1']);
   });
 
+  it('puts a caller just served behind every other caller waiting, even one whose first operation did not wait', async () => {
+    const turns = new Turns(4, 10_000);
+    const started: string[] = [];
+    const ops = new Map(['a1', 'a2', 'a3', 'b1', 'b2', 'c1'].map((name) => [name, operation(name, started)]));
+    const answers = ['a1', 'a2', 'a3', 'b1', 'b2', 'c1'].map((name) =>
+      turns.run(name[0] as string, (ops.get(name) as ReturnType<typeof operation>).work, refusedAs),
+    );
+    for (let i = 0; i < 6; i++) {
+      await settle();
+      ops.get(started.at(-1) as string)?.release();
+    }
+    await Promise.all(answers);
+    expect(started).toEqual(['a1', 'b1', 'c1', 'a2', 'b2', 'a3']);
+  });
+
+  it('does not refuse an operation that started before its deadline, however long it then runs', async () => {
+    const turns = new Turns(4, 40);
+    const started: string[] = [];
+    const first = operation('a1', started);
+    const long = operation('b1', started);
+    const firstAnswer = turns.run('a', first.work, refusedAs);
+    const longAnswer = turns.run('b', long.work, refusedAs);
+    await settle();
+    first.release();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    long.release();
+    expect([await firstAnswer, await longAnswer]).toEqual(['a1', 'b1']);
+  });
+
+  it('lets an operation whose client has gone leave its queue without running, freeing its place', async () => {
+    const turns = new Turns(1, 10_000);
+    const started: string[] = [];
+    const running = operation('a1', started);
+    const first = turns.run('a', running.work, refusedAs);
+    const client = new AbortController();
+    const gone = turns.run('b', operation('b1', started).work, refusedAs, client.signal);
+    client.abort();
+    expect(await gone).toBe('refused: abandoned');
+    const next = operation('b2', started);
+    const nextAnswer = turns.run('b', next.work, refusedAs);
+    await settle();
+    running.release();
+    await settle();
+    next.release();
+    expect([await first, await nextAnswer]).toEqual(['a1', 'b2']);
+    expect(started).toEqual(['a1', 'b2']);
+  });
+
   it('hands the turn on when an operation fails', async () => {
     const turns = new Turns(4, 10_000);
     const started: string[] = [];
