@@ -61,6 +61,11 @@ export function recordRefusedMessage(consequence: string): string {
   return `The gateway could not make a valid disclosure record of this request, so ${consequence}. This is a fault in the gateway, not an outage, and trying again will not help: report it with this request id.`;
 }
 
+/** RECORD_REFUSED (HTTP 500) for a GraphQL answer, with the request id to report. */
+export function recordRefused(consequence: string, requestId: string): GraphQLError {
+  return gatewayError('RECORD_REFUSED', recordRefusedMessage(consequence), { requestId, http: { status: 500 } });
+}
+
 /** Runs `work` with no stack trace captured by any error it builds: capturing one costs more than the rest of the error. */
 export function withoutStackTraces<T>(work: () => T): T {
   const limit = Error.stackTraceLimit;

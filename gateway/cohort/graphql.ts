@@ -7,7 +7,7 @@
 import DataLoader from 'dataloader';
 import type { DisclosureSet } from '../enforcement/index.js';
 import { type Access, assertMayLookUpPeople, recordEnvelope, recordedIdentifiers } from '../enforcement/index.js';
-import { gatewayError, recordRefusedMessage } from '../errors.js';
+import { gatewayError, recordRefused } from '../errors.js';
 import type { IdentityIndex } from '../identity/index-of-people.js';
 import type { LinkedPerson } from '../identity/link.js';
 import { type DisclosureRecordInput, type Ledger, LedgerRecordError } from '../ledger/index.js';
@@ -172,9 +172,7 @@ export function cohortExtension(options: { register: CohortRegister; ledger: Led
     try {
       await register.apply(planned, { actor: context.access.principal.userId, requestId: context.requestId, at: new Date() }, record);
     } catch (error) {
-      if (ledgerState.failure instanceof LedgerRecordError) {
-        throw gatewayError('RECORD_REFUSED', recordRefusedMessage('the change was not made'), { requestId: context.requestId, http: { status: 500 } });
-      }
+      if (ledgerState.failure instanceof LedgerRecordError) throw recordRefused('the change was not made', context.requestId);
       if (ledgerState.failure !== undefined)
         throw gatewayError('LEDGER_UNAVAILABLE', 'The ledger could not record this change, so it was not made. Try again shortly.');
       // Not made: recorded once, as failed, with the reason. (Recorded as altered and then not committed, only a

@@ -111,7 +111,6 @@ function subjectOf(source: unknown, typeName: string): LinkedPerson {
 function concluded(
   resolve: Resolver,
   dataItem: string,
-  typeName: string,
   subject: LinkedPerson,
   decision: AccessDecision,
   ...[source, args, context, info]: Parameters<Resolver>
@@ -123,8 +122,7 @@ function concluded(
     throw refusalError(dataItem, decision, context.access, locatedAt(info));
   }
   // A field of a section says, where its value is carried, what the section's presence would have said (see `Shown`).
-  const section = typeName === 'Person' ? undefined : sectionOf(source);
-  context.disclosures.allow({ path, keys, subject, dataItem, clauseId: decision.clauseId, section });
+  context.disclosures.allow({ path, keys, subject, dataItem, clauseId: decision.clauseId, section: sectionOf(source) });
   return resolve(source, args, context, info);
 }
 
@@ -133,8 +131,8 @@ function decided(resolve: Resolver, dataItem: string, typeName: string): Resolve
   return (source, args, context, info) => {
     const subject = subjectOf(source, typeName);
     const reached = context.access.decided(subject, dataItem);
-    if (reached !== undefined) return concluded(resolve, dataItem, typeName, subject, reached, source, args, context, info);
-    return context.access.decide(subject, dataItem).then((decision) => concluded(resolve, dataItem, typeName, subject, decision, source, args, context, info));
+    if (reached !== undefined) return concluded(resolve, dataItem, subject, reached, source, args, context, info);
+    return context.access.decide(subject, dataItem).then((decision) => concluded(resolve, dataItem, subject, decision, source, args, context, info));
   };
 }
 

@@ -10,7 +10,7 @@ import { type DocumentNode, type ExecutionArgs, type ExecutionResult, print } fr
 import type { Plugin } from 'graphql-yoga';
 import type { Access } from '../enforcement/index.js';
 import { DisclosureSet, recordEnvelope, recordedIdentifiers } from '../enforcement/index.js';
-import { gatewayError, recordRefusedMessage } from '../errors.js';
+import { gatewayError, recordRefused } from '../errors.js';
 import type { IdentityIndex } from '../identity/index-of-people.js';
 import type { LinkedPerson } from '../identity/link.js';
 import { type DisclosureRecordInput, type Ledger, LedgerRecordError, type RecordKind, type RecordOutcome } from '../ledger/index.js';
@@ -173,11 +173,7 @@ async function release(
         return { recorded: false, result: { data: null, errors: [unavailable] } };
       }
       options.onRecordRefused?.(error);
-      const refusedRecord = gatewayError('RECORD_REFUSED', recordRefusedMessage('nothing was disclosed'), {
-        requestId: context.requestId,
-        http: { status: 500 },
-      });
-      return { recorded: false, result: { data: null, errors: [refusedRecord] } };
+      return { recorded: false, result: { data: null, errors: [recordRefused('nothing was disclosed', context.requestId)] } };
     }
   }
   return { recorded: true, result: { ...released, extensions: { ...released.extensions, requestId: context.requestId } } };
