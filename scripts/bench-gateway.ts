@@ -9,7 +9,7 @@
  * an uncounted warm-up of BENCH_WARMUP_MS each (V8 was still optimising the gateway's code after a thousand requests:
  * raise it for steady-state figures). It also prints what the gateway spends at rest, with no one asking.
  * Prints RPS, p50/p99 and CPU-ms per request of the gateway and baseline processes (from /proc/<pid>/stat), the
- * ratios, and the upstream calls per agency a cohort page cost. Stops by itself; BENCH_CPU_PROF=<dir> writes the
+ * ratios, the upstream calls per agency a cohort page cost, and the gateway's peak RSS. Stops by itself; BENCH_CPU_PROF=<dir> writes the
  * gateway's V8 CPU profile there, BENCH_ALLOCATION_PROF=<file> its sampled allocations (collected ones included: what
  * the garbage collector has to clear, by where it was allocated).
  * The processes run the compiled `dist/`, as the Docker image does: it builds first (`npm run build`). BENCH_RUN=source
@@ -449,7 +449,8 @@ async function orchestrate(): Promise<void> {
         BENCH_DATA_DIR: dataDir,
         ...(gatewayDatabase ? { BENCH_GATEWAY_DATABASE: gatewayDatabase } : {}),
       },
-      env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${env.BENCH_CPU_PROF}`] : [],
+      // The young generation the image and `npm start` give the gateway (ADR 0174).
+      ['--max-semi-space-size=64', ...(env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${env.BENCH_CPU_PROF}`] : [])],
     );
     running.push(gateway);
     const membersFile = gateway.extra as string;
@@ -550,6 +551,9 @@ async function orchestrate(): Promise<void> {
       }
     }
 
+    const status = await readFile(`/proc/${gateway.child.pid}/status`, 'utf8');
+    const peakKb = Number(/^VmHWM:\s+(\d+)/m.exec(status)?.[1] ?? Number.NaN);
+    console.log(`  gateway peak RSS: ${(peakKb / 1024).toFixed(0)} MB`);
     console.log('');
     console.log(
       `${'what'.padEnd(30)} ${'rps'.padStart(8)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'CPU ms/req'.padStart(11)} ${'failed'.padStart(7)}`,

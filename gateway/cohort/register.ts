@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { partyAgencies } from '../../adapters/registry.js';
 import { migrate } from '../database/migrate.js';
+import { SharedReads } from '../database/shared-reads.js';
 import type { LedgerStore as Database, SqlClient } from '../ledger/store.js';
 import { partnershipDate } from '../partnership-date.js';
 
@@ -168,7 +169,15 @@ function sameProfessional(a: LeadProfessional, b: LeadProfessional): boolean {
 }
 
 export class CohortRegister {
-  private constructor(private readonly database: Database) {}
+  /** Every request's membership look-ups, read together (a membership is shared between requests: never change one). */
+  private readonly current: SharedReads<Membership>;
+
+  private constructor(private readonly database: Database) {
+    this.current = new SharedReads(async (ids) => {
+      const rows = await this.database.query('SELECT * FROM cohort_memberships WHERE gateway_id = ANY($1::text[])', [ids]);
+      return new Map(rows.map(toMembership).map((m) => [m.gatewayId, m]));
+    });
+  }
 
   static async open(database: Database): Promise<CohortRegister> {
     await migrate(database, { directory: new URL('./migrations/', import.meta.url), table: 'cohort_migrations', lock: 7_311_005 });
@@ -176,9 +185,7 @@ export class CohortRegister {
   }
 
   async memberships(gatewayIds: readonly string[]): Promise<Map<string, Membership>> {
-    if (gatewayIds.length === 0) return new Map();
-    const rows = await this.database.query('SELECT * FROM cohort_memberships WHERE gateway_id = ANY($1::text[])', [[...gatewayIds]]);
-    return new Map(rows.map(toMembership).map((m) => [m.gatewayId, m]));
+    return gatewayIds.length === 0 ? new Map() : this.current.loadMany(gatewayIds);
   }
 
   async history(gatewayIds: readonly string[]): Promise<Map<string, CohortChange[]>> {

@@ -9,7 +9,7 @@ import type { IdentifierKind } from '../../schema/identifiers.js';
 import { contradicts, type LinkedPerson } from './link.js';
 import { matchCandidate, type NameMatch, nameTokens, similarToken } from './match.js';
 import { type FieldFrequencies, type MatchWeights, matchWeights, ValueFrequencies } from './match-weights.js';
-import { IDENTIFIER_COLUMNS, type IdentityStore, initialsOf, nameKeys } from './store.js';
+import { type IdentityStore, initialsOf, nameKeys } from './store.js';
 
 export interface Candidate extends NameMatch, MatchWeights {
   person: LinkedPerson;
@@ -184,8 +184,8 @@ export class StoredIdentityIndex implements IdentityIndex {
   }
 
   async byIdentifier(kind: IdentifierKind, canonical: string): Promise<LinkedPerson | undefined> {
-    const column = IDENTIFIER_COLUMNS[kind];
-    return (await this.people(`SELECT gateway_id FROM identity_records WHERE ${column} = $1 LIMIT 1`, [canonical]))[0];
+    const found = await this.store.personWith(kind, canonical);
+    return found && this.keep(found);
   }
 
   async byAgencyKey(agency: string, key: string): Promise<LinkedPerson | undefined> {

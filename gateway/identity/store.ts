@@ -10,6 +10,7 @@ import { z } from 'zod';
 import type { IdentityChange, IdentityRecord } from '../../adapters/kit/contract.js';
 import { IDENTIFIER_KINDS, type IdentifierKind } from '../../schema/identifiers.js';
 import { migrate } from '../database/migrate.js';
+import { SharedReads } from '../database/shared-reads.js';
 import type { LedgerStore as Database, SqlClient } from '../ledger/store.js';
 import { keep, LINKING_LOCK, linkArrivals, sweepKept, unlinked } from './first-load.js';
 import { anchorOf, gatewayIdFor, type LinkedPerson, Links, personOf } from './link.js';
@@ -102,6 +103,8 @@ const SurvivorRows = z.array(z.object({ gateway_id: z.string(), survivor: z.stri
 export type Applied = 'linked' | 'kept' | false;
 
 export class IdentityStore {
+  private readonly identifierReads = new Map<IdentifierKind, SharedReads<LinkedPerson>>();
+
   private constructor(
     readonly database: Database,
     /** Agencies in registry order: a person's records, and so the precedence of conflicting identifiers, follow it. */
@@ -206,6 +209,29 @@ export class IdentityStore {
       ]),
     );
     return new Map(rows.map((row) => [row.gateway_id, row.survivor]));
+  }
+
+  /**
+   * The person an identifier names, asked for by every request at once: one shared read per identifier kind, so
+   * the person found is shared between requests (never change one).
+   */
+  personWith(kind: IdentifierKind, value: string): Promise<LinkedPerson | undefined> {
+    let reads = this.identifierReads.get(kind);
+    if (!reads) {
+      const column = IDENTIFIER_COLUMNS[kind];
+      reads = new SharedReads(async (values) => {
+        const found = new Map<string, LinkedPerson>();
+        for (const person of await this.people(`SELECT gateway_id FROM identity_records WHERE ${column} = ANY($1::text[])`, [values])) {
+          for (const record of person.records) {
+            const held = record.identifiers[kind];
+            if (held !== undefined && !found.has(held)) found.set(held, person);
+          }
+        }
+        return found;
+      });
+      this.identifierReads.set(kind, reads);
+    }
+    return reads.load(value);
   }
 
   /** People with these gateway ids (ids merged away answer as their survivor), records in precedence order. */
