@@ -200,7 +200,7 @@ export function createGateway(options: GatewayOptions) {
 
   const app = express();
   app.disable('x-powered-by');
-  app.use(...observeRequests({ logger, metrics }));
+  app.use(observeRequests({ logger, metrics }));
   if (options.metrics !== false) app.get('/metrics', metricsRoute(metrics, options.metrics ?? {}));
   app.use(deliveries.track);
   // Liveness: the process serves HTTP, whatever its dependencies say.

@@ -1,6 +1,6 @@
 /**
  * What observing a request costs on the request path: an express app answering a small JSON body, bare and with
- * the gateway's request observation (request id, pino-http JSON line, metrics, and tracing when
+ * the gateway's request observation (request id, JSON log line, metrics, and tracing when
  * OTEL_EXPORTER_OTLP_ENDPOINT is set), each loaded over loopback by sequential keep-alive requests. Prints the
  * mean and p99 per request and the difference. `BENCH_REQUESTS` (default 5000).
  */
@@ -21,7 +21,7 @@ function app(observed: boolean) {
   if (observed) {
     // Lines are written (JSON serialised) but not kept: what is measured is the gateway's work, not the terminal's.
     const sink = new Writable({ write: (_chunk, _encoding, done) => done() });
-    served.use(...observeRequests({ logger: createLogger({ level: 'info', format: 'json', destination: sink }), metrics }), activateTrace);
+    served.use(observeRequests({ logger: createLogger({ level: 'info', format: 'json', destination: sink }), metrics }), activateTrace);
   }
   served.post('/graphql', (_req, res) => {
     res.json({ data: { __typename: 'Query' } });

@@ -1,5 +1,5 @@
 /**
- * The gateway's logs: JSON lines (pino), one per request (pino-http) and one per change of a dependency's state,
+ * The gateway's logs: JSON lines (pino), one per request (observability/request.ts) and one per change of a dependency's state,
  * never a stack per request. A request's line names its request id, trace id, the principal's user id, the
  * operation, status and duration, and nothing about people: the request line is built from a fixed set of fields
  * (no URL query, no headers, no variables), and personal fields are redacted wherever they might be passed.
