@@ -133,10 +133,7 @@ export class StoredIdentityIndex implements IdentityIndex {
   }
 
   async byId(id: string): Promise<LinkedPerson | undefined> {
-    if (this.seen.has(id)) return this.seen.get(id);
-    const [found] = await this.people('SELECT coalesce(merged_into, gateway_id) FROM identity_people WHERE gateway_id = $1', [id]);
-    this.seen.set(id, found);
-    return found;
+    return (await this.byIds([id]))[0];
   }
 
   async idsOf(id: string): Promise<string[]> {
@@ -154,18 +151,13 @@ export class StoredIdentityIndex implements IdentityIndex {
   async byIds(ids: readonly string[]): Promise<(LinkedPerson | undefined)[]> {
     const unread = [...new Set(ids.filter((id) => !this.seen.has(id)))];
     if (unread.length > 0) {
-      // Two queries however many are asked: which person each id names now (merges followed), and those people.
-      const survivors = await this.store.survivors(unread);
-      const found = await this.people('SELECT unnest($1::text[])', [[...new Set(survivors.values())]]);
-      const byId = new Map(found.map((person) => [person.id, person]));
+      const found = await this.store.peopleByIds(unread);
       for (const id of unread) {
-        const survivor = survivors.get(id);
-        if (survivor === undefined) this.seen.set(id, undefined);
-        else if (byId.has(survivor)) this.seen.set(id, byId.get(survivor));
+        const person = found.get(id);
+        this.seen.set(id, person && this.keep(person));
       }
     }
-    // A survivor merged again between the two queries has no records of its own: those few are read one by one.
-    return Promise.all(ids.map((id) => (this.seen.has(id) ? this.seen.get(id) : this.byId(id))));
+    return ids.map((id) => this.seen.get(id));
   }
 
   /**

@@ -226,6 +226,7 @@ describeOnBackends('the persistent identity index', (backend) => {
     const view = index();
     const [viaOld, viaSurvivor, unknown] = await view.byIds([probationId as string, policeId as string, 'GW-000000000000']);
     expect(viaOld?.id).toBe(policeId);
+    expect(viaOld?.records.map((r) => r.agency)).toEqual(['police', 'probation']);
     expect(viaSurvivor).toBe(viaOld);
     expect(unknown).toBeUndefined();
     // Either id names every id the person has had: the survivor's first, for a subject access request.

@@ -44,6 +44,8 @@ type RecordRow = z.infer<typeof RecordRow>;
 const RecordRows = z.array(RecordRow);
 
 export const RECORD_COLUMNS = 'agency, key, seq, gateway_id, given_name, family_name, date_of_birth, pnc, cro, noms_number, crn, pass';
+/** A record with the gateway id it was asked for by (itself, or an id merged into it). */
+const AskedRows = z.array(RecordRow.extend({ asked: z.string() }));
 
 const FeedRow = z.object({
   agency: z.string(),
@@ -97,13 +99,42 @@ interface Person {
 
 const PersonRows = z.array(z.object({ gateway_id: z.string(), seq: z.coerce.number() }));
 /** Made once, as every schema a request uses: zod compiles an object schema at its first parse. */
-const SurvivorRows = z.array(z.object({ gateway_id: z.string(), survivor: z.string() }));
 
 /** What became of a page: linked, kept for the first load's linking (first-load.ts), or not applied (another process did). */
 export type Applied = 'linked' | 'kept' | false;
 
 export class IdentityStore {
   private readonly identifierReads = new Map<IdentifierKind, SharedReads<LinkedPerson>>();
+  /** People by gateway id, asked for by every request at once: one statement follows merges and reads the records. */
+  private readonly idReads = new SharedReads<LinkedPerson>(async (ids) => {
+    const rows = AskedRows.parse(
+      await this.database.query(
+        `SELECT p.gateway_id AS asked, ${RECORD_COLUMNS.split(', ')
+          .map((column) => `r.${column}`)
+          .join(', ')}
+           FROM identity_people p JOIN identity_records r ON r.gateway_id = coalesce(p.merged_into, p.gateway_id)
+          WHERE p.gateway_id = ANY($1::text[])`,
+        [ids],
+      ),
+    );
+    // Each survivor's records once, however many of the ids asked name it (a record, agency and key, is one person's).
+    const named = new Map<string, string>();
+    const records = new Set<string>();
+    const own = rows.filter((row) => {
+      named.set(row.asked, row.gateway_id);
+      const record = `${row.agency}\u0000${row.key}`;
+      if (records.has(record)) return false;
+      records.add(record);
+      return true;
+    });
+    const people = new Map(this.group(own).map((person) => [person.id, person]));
+    const found = new Map<string, LinkedPerson>();
+    for (const [asked, survivor] of named) {
+      const person = people.get(survivor);
+      if (person) found.set(asked, person);
+    }
+    return found;
+  });
 
   private constructor(
     readonly database: Database,
@@ -201,16 +232,6 @@ export class IdentityStore {
     }
   }
 
-  /** For each of these gateway ids the index gave, the id of the person it names now (itself, or its merge survivor). */
-  async survivors(ids: readonly string[]): Promise<Map<string, string>> {
-    const rows = SurvivorRows.parse(
-      await this.database.query('SELECT gateway_id, coalesce(merged_into, gateway_id) AS survivor FROM identity_people WHERE gateway_id = ANY($1::text[])', [
-        ids,
-      ]),
-    );
-    return new Map(rows.map((row) => [row.gateway_id, row.survivor]));
-  }
-
   /**
    * The person an identifier names, asked for by every request at once: one shared read per identifier kind, so
    * the person found is shared between requests (never change one).
@@ -234,9 +255,21 @@ export class IdentityStore {
     return reads.load(value);
   }
 
+  /**
+   * The people these gateway ids name now (an id merged away answers as its survivor), by the id asked: read with
+   * every other request's, so a person found is shared between requests (never change one).
+   */
+  peopleByIds(ids: readonly string[]): Promise<Map<string, LinkedPerson>> {
+    return this.idReads.loadMany(ids);
+  }
+
   /** People with these gateway ids (ids merged away answer as their survivor), records in precedence order. */
   async people(sql: string, params: readonly unknown[]): Promise<LinkedPerson[]> {
-    const rows = RecordRows.parse(await this.database.query(`SELECT ${RECORD_COLUMNS} FROM identity_records WHERE gateway_id IN (${sql})`, params));
+    return this.group(RecordRows.parse(await this.database.query(`SELECT ${RECORD_COLUMNS} FROM identity_records WHERE gateway_id IN (${sql})`, params)));
+  }
+
+  /** Records grouped into people, each person's records in precedence order. */
+  private group(rows: RecordRow[]): LinkedPerson[] {
     const rank = (agency: string) => {
       const at = this.agencyOrder.indexOf(agency);
       return at < 0 ? this.agencyOrder.length : at;
