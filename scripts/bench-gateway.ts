@@ -9,7 +9,8 @@
  * an uncounted warm-up of BENCH_WARMUP_MS each (V8 was still optimising the gateway's code after a thousand requests:
  * raise it for steady-state figures). It also prints what the gateway spends at rest, with no one asking.
  * Prints RPS, p50/p99 and CPU-ms per request of the gateway and baseline processes (from /proc/<pid>/stat), the
- * ratios, the upstream calls per agency a cohort page cost, and the gateway's peak RSS. Stops by itself; BENCH_CPU_PROF=<dir> writes the
+ * ratios, the upstream calls per agency a profile and a cohort page cost alone and, joined with other requests' calls,
+ * under each load, and the gateway's peak RSS. Stops by itself; BENCH_CPU_PROF=<dir> writes the
  * gateway's V8 CPU profile there, BENCH_ALLOCATION_PROF=<file> its sampled allocations (collected ones included: what
  * the garbage collector has to clear, by where it was allocated).
  * The processes run the compiled `dist/`, as the Docker image does: it builds first (`npm run build`). BENCH_RUN=source
@@ -517,6 +518,15 @@ async function orchestrate(): Promise<void> {
 
     const cohortBody = JSON.stringify({ query: COHORT_PAGE });
     const results = new Map<string, Phase[]>();
+    const upstream = new Map<string, { calls: Map<string, number>; requests: number }>();
+    const tallyCalls = (key: string, calls: Record<string, Record<string, number>>, requests: number) => {
+      const tally = upstream.get(key) ?? { calls: new Map<string, number>(), requests: 0 };
+      for (const [agency, counts] of Object.entries(calls)) {
+        tally.calls.set(agency, (tally.calls.get(agency) ?? 0) + Object.values(counts).reduce((sum, n) => sum + n, 0));
+      }
+      tally.requests += requests;
+      upstream.set(key, tally);
+    };
     const record = (key: string, phase: Phase) => results.set(key, [...(results.get(key) ?? []), phase]);
     for (const concurrency of [env.BENCH_CONCURRENCY, 1]) {
       const send = client(concurrency);
@@ -547,7 +557,14 @@ async function orchestrate(): Promise<void> {
       // Warm-up: JIT and connection pools, not counted.
       for (const target of Object.values(targets)) await load(target, concurrency, env.BENCH_WARMUP_MS);
       for (let round = 0; round < env.BENCH_ROUNDS; round++) {
-        for (const [name, target] of Object.entries(targets)) record(`${name} @${concurrency}`, await load(target, concurrency, env.BENCH_PHASE_MS));
+        for (const [name, target] of Object.entries(targets)) {
+          // The simulators count the gateway's calls during its own phases: under load it joins requests' calls.
+          const gatewayPhase = name.startsWith('gateway');
+          if (gatewayPhase) await resetStats();
+          const phase = await load(target, concurrency, env.BENCH_PHASE_MS);
+          record(`${name} @${concurrency}`, phase);
+          if (gatewayPhase) tallyCalls(`${name} @${concurrency}`, await stats(), phase.requests + phase.failures);
+        }
       }
     }
 
@@ -563,6 +580,11 @@ async function orchestrate(): Promise<void> {
       console.log(
         `${key.padEnd(30)} ${s.rps.toFixed(0).padStart(8)} ${s.p50.toFixed(1).padStart(8)} ${s.p99.toFixed(1).padStart(8)} ${s.cpuPerRequest.toFixed(2).padStart(11)} ${String(s.failures).padStart(7)}`,
       );
+    }
+    console.log('');
+    for (const [key, { calls, requests }] of upstream) {
+      const perRequest = [...calls].map(([agency, n]) => `${agency} ${(n / Math.max(1, requests)).toFixed(2)}`).join(', ');
+      console.log(`${key.padEnd(30)} upstream calls per request: ${perRequest}`);
     }
     console.log('');
     for (const concurrency of [env.BENCH_CONCURRENCY, 1]) {
