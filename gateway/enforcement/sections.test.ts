@@ -1,0 +1,50 @@
+import { GraphQLError } from 'graphql';
+import { describe, expect, it } from 'vitest';
+import type { AgencyAdapter } from '../../adapters/kit/contract.js';
+import { AgencyUnavailableError } from '../../adapters/kit/errors.js';
+import { type AgencyConnection, createSectionLoaders } from './sections.js';
+
+/** An agency whose records calls are counted, answering or failing as `answer` says. */
+function agency(answer: (keys: readonly string[]) => Promise<Map<string, unknown>>) {
+  const calls: string[][] = [];
+  const adapter: AgencyAdapter = {
+    identityChanges: () => Promise.reject(new Error('not used')),
+    records: (keys) => {
+      calls.push([...keys]);
+      return answer(keys);
+    },
+  };
+  const connection: AgencyConnection = { agency: 'testing', title: 'Testing service', adapter };
+  return { calls, connection };
+}
+
+const held = (keys: readonly string[]) => Promise.resolve(new Map(keys.filter((key) => key !== 'unknown').map((key) => [key, { key }])));
+
+describe('section loaders', () => {
+  it('send the keys of every request in one turn to the agency in one call, each request given its own', async () => {
+    const { calls, connection } = agency(held);
+    const first = createSectionLoaders([connection]).get('testing');
+    const second = createSectionLoaders([connection]).get('testing');
+    const answers = await Promise.all([first?.load('A1'), second?.load('B2'), second?.load('A1'), first?.load('unknown')]);
+    expect(calls).toEqual([['A1', 'unknown', 'B2']]);
+    expect(answers).toEqual([{ key: 'A1' }, { key: 'B2' }, { key: 'A1' }, null]);
+  });
+
+  it('call the agency again for a later request: nothing is kept between turns', async () => {
+    const { calls, connection } = agency(held);
+    await createSectionLoaders([connection]).get('testing')?.load('A1');
+    await createSectionLoaders([connection]).get('testing')?.load('A1');
+    expect(calls).toEqual([['A1'], ['A1']]);
+  });
+
+  it('give every request in a failed call the agency’s failure, by name', async () => {
+    const { connection } = agency(() => Promise.reject(new AgencyUnavailableError('testing', 'timeout', 'no answer within 5000 ms')));
+    const loads = [createSectionLoaders([connection]).get('testing')?.load('A1'), createSectionLoaders([connection]).get('testing')?.load('B2')];
+    for (const load of loads) {
+      const failure = await load?.catch((error: unknown) => error);
+      expect(failure).toBeInstanceOf(GraphQLError);
+      expect((failure as GraphQLError).extensions).toMatchObject({ code: 'AGENCY_UNAVAILABLE', agency: 'testing', reason: 'timeout' });
+      expect((failure as GraphQLError).message).toContain('Testing service could not answer (timeout)');
+    }
+  });
+});
