@@ -63,6 +63,22 @@ describe('SharedReads', () => {
     expect(await later).toBe(1);
   });
 
+  it('reads a full batch at once rather than behind the read in flight, and no more than four at a time', async () => {
+    const { shared, reads } = table(new Map());
+    void shared.load('first');
+    await turn();
+    const keys = Array.from({ length: 5_000 }, (_, i) => `k${i}`);
+    const many = shared.loadMany(keys);
+    await turn();
+    // The read in flight, and three more of 1,000 keys each; the rest wait for one of them to end.
+    expect(reads.map((read) => read.keys.length)).toEqual([1, 1_000, 1_000, 1_000]);
+    for (const read of reads) read.finish();
+    await turn();
+    expect(reads.map((read) => read.keys.length)).toEqual([1, 1_000, 1_000, 1_000, 1_000, 1_000]);
+    for (const read of reads.slice(4)) read.finish();
+    expect((await many).size).toBe(0);
+  });
+
   it('answers many keys as a map of those known', async () => {
     const { shared, reads } = table(
       new Map([

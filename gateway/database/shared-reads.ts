@@ -1,8 +1,10 @@
 /**
- * Look-ups by key that every request makes (a person by identifier, a cohort membership), taken together: keys
- * asked for while a read is in flight wait for it and go in the next one, so under load one statement answers
- * many requests, as the ledger's group commit does for writes. A key never joins a read already sent, so an answer
- * is never older than its question: a change committed before `load` is called is seen.
+ * Look-ups by key that every request makes (a person by identifier or gateway id, a cohort membership), taken
+ * together: keys asked for while a read is in flight wait for it and go in the next one, so under load one statement
+ * answers many requests, as the ledger's group commit does for writes. A key never joins a read already sent, so an
+ * answer is never older than its question: a change committed before `load` is called is seen.
+ * A full batch waiting does not queue behind the read in flight: up to MAX_READS run at once, so a burst of keys is
+ * read in parallel rather than one statement after another.
  */
 
 interface Waiter<V> {
@@ -12,12 +14,18 @@ interface Waiter<V> {
 
 /** Bounds one statement's key list; under load a read holds about as many keys as requests are waiting. */
 const MAX_KEYS = 1_000;
+/** Reads in flight at once, below the database pool's connections so other statements still get one. */
+const MAX_READS = 4;
 
 export class SharedReads<V> {
   #waiting = new Map<string, Waiter<V>[]>();
-  #reading = false;
+  #reads = 0;
+  #scheduled = false;
 
-  /** `read` answers the keys it was given that exist; a key it leaves out is answered `undefined`. */
+  /**
+   * `read` answers the keys it was given that exist; a key it leaves out is answered `undefined`. It must settle:
+   * every read here goes through the database's own deadline (database/availability.ts).
+   */
   constructor(private readonly read: (keys: string[]) => Promise<ReadonlyMap<string, V>>) {}
 
   load(key: string): Promise<V | undefined> {
@@ -25,10 +33,7 @@ export class SharedReads<V> {
       const waiters = this.#waiting.get(key);
       if (waiters) waiters.push({ resolve, reject });
       else this.#waiting.set(key, [{ resolve, reject }]);
-      if (!this.#reading) {
-        this.#reading = true;
-        void this.#drain();
-      }
+      this.#next();
     });
   }
 
@@ -43,23 +48,41 @@ export class SharedReads<V> {
     return found;
   }
 
-  async #drain(): Promise<void> {
+  /** Starts a read when none is in flight, or when a full batch waits and another read may start. */
+  #next(): void {
+    if (this.#scheduled || this.#waiting.size === 0) return;
+    if (this.#reads > 0 && (this.#waiting.size < MAX_KEYS || this.#reads >= MAX_READS)) return;
+    this.#scheduled = true;
     // One turn of the microtask queue first: the keys one request asks for together go in one read.
-    await Promise.resolve();
-    while (this.#waiting.size > 0) {
-      const batch = new Map<string, Waiter<V>[]>();
-      for (const [key, waiters] of this.#waiting) {
-        if (batch.size === MAX_KEYS) break;
-        batch.set(key, waiters);
-      }
-      for (const key of batch.keys()) this.#waiting.delete(key);
-      try {
-        const found = await this.read([...batch.keys()]);
-        for (const [key, waiters] of batch) for (const waiter of waiters) waiter.resolve(found.get(key));
-      } catch (error) {
-        for (const waiters of batch.values()) for (const waiter of waiters) waiter.reject(error);
-      }
+    queueMicrotask(() => {
+      this.#scheduled = false;
+      this.#send();
+    });
+  }
+
+  #send(): void {
+    const batch = new Map<string, Waiter<V>[]>();
+    for (const [key, waiters] of this.#waiting) {
+      if (batch.size === MAX_KEYS) break;
+      batch.set(key, waiters);
     }
-    this.#reading = false;
+    if (batch.size === 0) return;
+    for (const key of batch.keys()) this.#waiting.delete(key);
+    this.#reads += 1;
+    this.read([...batch.keys()])
+      .then(
+        (found) => {
+          for (const [key, waiters] of batch) for (const waiter of waiters) waiter.resolve(found.get(key));
+        },
+        (error: unknown) => {
+          for (const waiters of batch.values()) for (const waiter of waiters) waiter.reject(error);
+        },
+      )
+      .finally(() => {
+        this.#reads -= 1;
+        this.#next();
+      });
+    // More than a batch may still wait.
+    this.#next();
   }
 }

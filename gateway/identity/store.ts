@@ -46,6 +46,12 @@ const RecordRows = z.array(RecordRow);
 export const RECORD_COLUMNS = 'agency, key, seq, gateway_id, given_name, family_name, date_of_birth, pnc, cro, noms_number, crn, pass';
 /** A record with the gateway id it was asked for by (itself, or an id merged into it). */
 const AskedRows = z.array(RecordRow.extend({ asked: z.string() }));
+/** The people asked for by gateway id, merges followed, with each record. */
+const PEOPLE_BY_ID = `SELECT p.gateway_id AS asked, ${RECORD_COLUMNS.split(', ')
+  .map((column) => `r.${column}`)
+  .join(', ')}
+  FROM identity_people p JOIN identity_records r ON r.gateway_id = coalesce(p.merged_into, p.gateway_id)
+ WHERE p.gateway_id = ANY($1::text[])`;
 
 const FeedRow = z.object({
   agency: z.string(),
@@ -98,7 +104,6 @@ interface Person {
 }
 
 const PersonRows = z.array(z.object({ gateway_id: z.string(), seq: z.coerce.number() }));
-/** Made once, as every schema a request uses: zod compiles an object schema at its first parse. */
 
 /** What became of a page: linked, kept for the first load's linking (first-load.ts), or not applied (another process did). */
 export type Applied = 'linked' | 'kept' | false;
@@ -107,16 +112,7 @@ export class IdentityStore {
   private readonly identifierReads = new Map<IdentifierKind, SharedReads<LinkedPerson>>();
   /** People by gateway id, asked for by every request at once: one statement follows merges and reads the records. */
   private readonly idReads = new SharedReads<LinkedPerson>(async (ids) => {
-    const rows = AskedRows.parse(
-      await this.database.query(
-        `SELECT p.gateway_id AS asked, ${RECORD_COLUMNS.split(', ')
-          .map((column) => `r.${column}`)
-          .join(', ')}
-           FROM identity_people p JOIN identity_records r ON r.gateway_id = coalesce(p.merged_into, p.gateway_id)
-          WHERE p.gateway_id = ANY($1::text[])`,
-        [ids],
-      ),
-    );
+    const rows = AskedRows.parse(await this.database.query(PEOPLE_BY_ID, [ids]));
     // Each survivor's records once, however many of the ids asked name it (a record, agency and key, is one person's).
     const named = new Map<string, string>();
     const records = new Set<string>();
@@ -263,7 +259,7 @@ export class IdentityStore {
     return this.idReads.loadMany(ids);
   }
 
-  /** People with these gateway ids (ids merged away answer as their survivor), records in precedence order. */
+  /** The people with the gateway ids `sql` selects, records in precedence order. */
   async people(sql: string, params: readonly unknown[]): Promise<LinkedPerson[]> {
     return this.group(RecordRows.parse(await this.database.query(`SELECT ${RECORD_COLUMNS} FROM identity_records WHERE gateway_id IN (${sql})`, params)));
   }

@@ -98,6 +98,8 @@ export function observeRequests(options: { logger: Logger; metrics: GatewayMetri
           operation: observation.operation === null ? null : operation,
           ...(observation.codes.length > 0 ? { codes: observation.codes } : {}),
           ...(observation.documentId ? { documentId: observation.documentId } : {}),
+          // As pino-http wrote it, for alerts that key on it.
+          ...(failed ? { err: new Error(`failed with status code ${status}`) } : {}),
         },
         failed ? 'request failed' : 'request',
       );
