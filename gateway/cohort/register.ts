@@ -61,19 +61,20 @@ export interface CohortChange {
   requestId: string;
 }
 
+/** Shared between requests that read the same membership (SharedReads): read-only, so none can change it. */
 export interface Membership {
-  gatewayId: string;
-  strand: Strand;
-  scheme: string | null;
-  serviceLevel: ServiceLevel;
-  leadProfessional: LeadProfessional;
-  selectedOn: string;
-  selectionReason: string;
-  active: boolean;
-  deselectedOn: string | null;
-  deselectionReason: string | null;
-  exitPlan: string | null;
-  version: number;
+  readonly gatewayId: string;
+  readonly strand: Strand;
+  readonly scheme: string | null;
+  readonly serviceLevel: ServiceLevel;
+  readonly leadProfessional: LeadProfessional;
+  readonly selectedOn: string;
+  readonly selectionReason: string;
+  readonly active: boolean;
+  readonly deselectedOn: string | null;
+  readonly deselectionReason: string | null;
+  readonly exitPlan: string | null;
+  readonly version: number;
 }
 
 /** A change checked against the register as it stood; `apply` refuses it if the member changed since. */

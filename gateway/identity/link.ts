@@ -12,15 +12,16 @@ export interface IdentifierConflict {
   values: { value: string; agencies: string[] }[];
 }
 
+/** Shared between requests that read the same person (identity/store.ts): read-only, so none can change it. */
 export interface LinkedPerson {
   /** Gateway id, stable for life: given when the person was first linked (store.ts, docs/adr/0150). */
-  id: string;
-  records: IdentityRecord[];
+  readonly id: string;
+  readonly records: readonly Readonly<IdentityRecord>[];
   /** One value per identifier kind; where records disagree, the first by kind precedence (see conflicts). */
-  identifiers: Partial<Record<IdentifierKind, string>>;
-  conflicts: IdentifierConflict[];
+  readonly identifiers: Readonly<Partial<Record<IdentifierKind, string>>>;
+  readonly conflicts: readonly IdentifierConflict[];
   /** The agency keys of this person's records, by agency (several where an agency holds duplicates). */
-  keys: ReadonlyMap<string, string[]>;
+  readonly keys: ReadonlyMap<string, readonly string[]>;
 }
 
 /** Union–find over record positions. */
