@@ -37,14 +37,40 @@ describe('section loaders', () => {
     expect(calls).toEqual([['A1'], ['A1']]);
   });
 
-  it('give every request in a failed call the agency’s failure, by name', async () => {
-    const { connection } = agency(() => Promise.reject(new AgencyUnavailableError('testing', 'timeout', 'no answer within 5000 ms')));
+  it('give every request in a call that timed out the agency’s failure, by name', async () => {
+    const { calls, connection } = agency(() => Promise.reject(new AgencyUnavailableError('testing', 'timeout', 'no answer within 5000 ms')));
     const loads = [createSectionLoaders([connection]).get('testing')?.load('A1'), createSectionLoaders([connection]).get('testing')?.load('B2')];
-    for (const load of loads) {
-      const failure = await load?.catch((error: unknown) => error);
+    const settled = await Promise.allSettled(loads);
+    // An agency that is down is down for everyone: not asked again key by key.
+    expect(calls).toEqual([['A1', 'B2']]);
+    for (const outcome of settled) {
+      const failure = outcome.status === 'rejected' ? outcome.reason : outcome.value;
       expect(failure).toBeInstanceOf(GraphQLError);
       expect((failure as GraphQLError).extensions).toMatchObject({ code: 'AGENCY_UNAVAILABLE', agency: 'testing', reason: 'timeout' });
       expect((failure as GraphQLError).message).toContain('Testing service could not answer (timeout)');
     }
+  });
+
+  it('ask again for each request’s own keys when a joined answer was malformed, so one is not failed by another’s', async () => {
+    const { calls, connection } = agency((keys) =>
+      keys.includes('BAD') ? Promise.reject(new AgencyUnavailableError('testing', 'malformed-payload', 'the answer did not match the contract')) : held(keys),
+    );
+    const [bad, good] = await Promise.allSettled([
+      createSectionLoaders([connection]).get('testing')?.load('BAD'),
+      createSectionLoaders([connection]).get('testing')?.load('A1'),
+    ]);
+    expect(calls).toEqual([['BAD', 'A1'], ['BAD'], ['A1']]);
+    expect(bad?.status === 'rejected' && (bad.reason as GraphQLError).extensions).toMatchObject({ code: 'AGENCY_UNAVAILABLE', reason: 'malformed-payload' });
+    expect(good).toEqual({ status: 'fulfilled', value: { key: 'A1' } });
+  });
+
+  it('send more keys than one call carries in further calls, at once', async () => {
+    const { calls, connection } = agency(held);
+    const keys = (prefix: string) => Array.from({ length: 600 }, (_, i) => `${prefix}${i}`);
+    const first = createSectionLoaders([connection]).get('testing');
+    const second = createSectionLoaders([connection]).get('testing');
+    const answers = await Promise.all([first?.loadMany(keys('A')), second?.loadMany(keys('B'))]);
+    expect(calls.map((call) => call.length)).toEqual([600, 600]);
+    expect(answers.map((answer) => answer?.length)).toEqual([600, 600]);
   });
 });

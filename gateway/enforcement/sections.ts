@@ -1,11 +1,13 @@
 /**
- * Agency sections of a person, fetched through the adapters: one batch per agency per request
- * (DataLoader), agencies in parallel. A failing agency fails only its own sections.
+ * Agency sections of a person, fetched through the adapters: one batch per agency per request (DataLoader),
+ * agencies in parallel, and the batches of one turn joined into one call per agency. A failing agency fails only its
+ * own sections.
  */
 import DataLoader from 'dataloader';
 import type { AgencyAdapter } from '../../adapters/kit/contract.js';
 import { AgencyUnavailableError } from '../../adapters/kit/errors.js';
 import { gatewayError } from '../errors.js';
+import { outsideRequests, traceContext, withTrace } from '../observability/tracing.js';
 
 export interface AgencyConnection {
   agency: string;
@@ -15,27 +17,88 @@ export interface AgencyConnection {
 
 export type SectionLoaders = ReadonlyMap<string, DataLoader<string, unknown>>;
 
+/** The most keys one shared call carries; more asked in one turn go in further calls, at once. */
+const MAX_SHARED_KEYS = 1_000;
+
+interface Ask {
+  keys: readonly string[];
+  /** The asking request's trace: a call made for it alone is part of it. */
+  trace: ReturnType<typeof traceContext>;
+  resolve: (records: ReadonlyMap<string, unknown>) => void;
+  reject: (error: unknown) => void;
+}
+
 /**
- * Each agency's record reads, shared by every request: the keys all requests send in one turn of the event loop go
+ * One agency's record reads, shared by every request: the keys all requests send in one turn of the event loop go
  * to the agency in one call, so under load the agency answers many requests at once (docs/adr/0175). Nothing waits
  * for a call in flight. A record so read is shared between requests: never change one.
  */
-const sharedReads = new WeakMap<AgencyAdapter, DataLoader<string, unknown>>();
+class SharedRecords {
+  #asks: Ask[] = [];
+  #scheduled = false;
 
-function recordsOf(adapter: AgencyAdapter): DataLoader<string, unknown> {
-  let reads = sharedReads.get(adapter);
-  if (!reads) {
-    reads = new DataLoader<string, unknown>(
-      async (keys) => {
-        const records = await adapter.records([...new Set(keys)]);
-        return keys.map((key) => records.get(key) ?? null);
-      },
+  constructor(private readonly adapter: AgencyAdapter) {}
+
+  /** The records of these keys, in a map that may hold other requests' keys too: take only your own. */
+  records(keys: readonly string[]): Promise<ReadonlyMap<string, unknown>> {
+    return new Promise((resolve, reject) => {
+      this.#asks.push({ keys, trace: traceContext(), resolve, reject });
+      if (this.#scheduled) return;
+      this.#scheduled = true;
       // Per-request loaders dispatch on setImmediate: their calls in one turn are gathered for the next.
-      { cache: false, maxBatchSize: 1_000, batchScheduleFn: (dispatch) => setImmediate(dispatch) },
-    );
-    sharedReads.set(adapter, reads);
+      setImmediate(() => {
+        this.#scheduled = false;
+        while (this.#asks.length > 0) this.#call(this.#take());
+      });
+    });
   }
-  return reads;
+
+  #take(): Ask[] {
+    let keys = 0;
+    let count = 0;
+    while (count < this.#asks.length && (count === 0 || keys + (this.#asks[count]?.keys.length ?? 0) <= MAX_SHARED_KEYS)) {
+      keys += this.#asks[count]?.keys.length ?? 0;
+      count += 1;
+    }
+    return this.#asks.splice(0, count);
+  }
+
+  #call(asks: Ask[]): void {
+    // A promise even if an adapter throws before its first await.
+    const call = (keys: readonly string[]) => new Promise<ReadonlyMap<string, unknown>>((resolve) => resolve(this.adapter.records(keys)));
+    const alone = (ask: Ask) => withTrace(ask.trace, () => call(ask.keys)).then(ask.resolve, ask.reject);
+    if (asks.length === 1) {
+      // One request's keys: its own call, in its own trace, as without sharing.
+      for (const ask of asks) void alone(ask);
+      return;
+    }
+    const keys = [...new Set(asks.flatMap((ask) => ask.keys))];
+    outsideRequests(() => call(keys)).then(
+      (records) => {
+        for (const ask of asks) ask.resolve(records);
+      },
+      (error: unknown) => {
+        // An answer the agency got wrong (a malformed record, a refusal) may be about one request's keys only: each
+        // request asks again for its own, so that none is failed by another's. An agency that is down is down for all.
+        if (error instanceof AgencyUnavailableError && (error.reason === 'malformed-payload' || error.reason === 'error-status')) {
+          for (const ask of asks) void alone(ask);
+        } else {
+          for (const ask of asks) ask.reject(error);
+        }
+      },
+    );
+  }
+}
+
+const sharedRecords = new WeakMap<AgencyAdapter, SharedRecords>();
+
+function recordsOf(adapter: AgencyAdapter): SharedRecords {
+  let shared = sharedRecords.get(adapter);
+  if (!shared) {
+    shared = new SharedRecords(adapter);
+    sharedRecords.set(adapter, shared);
+  }
+  return shared;
 }
 
 export function createSectionLoaders(connections: readonly AgencyConnection[]): SectionLoaders {
@@ -44,9 +107,13 @@ export function createSectionLoaders(connections: readonly AgencyConnection[]): 
       agency,
       new DataLoader<string, unknown>(
         async (keys) => {
-          // A failed call fails every key it carried, each as this agency's failure.
-          const records = await recordsOf(adapter).loadMany(keys);
-          return records.map((record) => (record instanceof Error ? agencyFailure(agency, title, record) : record));
+          try {
+            const records = await recordsOf(adapter).records(keys);
+            return keys.map((key) => records.get(key) ?? null);
+          } catch (error) {
+            const failure = agencyFailure(agency, title, error);
+            return keys.map(() => failure);
+          }
         },
         // Policy decisions wait on facts before sections are asked for, so loads arrive over many microtasks:
         // gather them until the event loop turns, for one batch per agency per wave of the query.

@@ -92,6 +92,23 @@ export async function traced<T>(name: string, work: () => Promise<T>): Promise<T
 }
 
 /** The W3C traceparent for a call made from within `span`, to pass on to an agency. */
+/** The trace context work runs in now, to run later work in (`withTrace`) from wherever it is called. */
+export function traceContext(): Context | undefined {
+  return enabled ? context.active() : undefined;
+}
+
+export function withTrace<T>(saved: Context | undefined, work: () => T): T {
+  return saved ? context.with(saved, work) : work();
+}
+
+/**
+ * Runs `work` in no request's trace: a call made for several requests at once (a shared agency call) must not carry
+ * one caller's trace context, which that caller chose, on the others' behalf.
+ */
+export function outsideRequests<T>(work: () => T): T {
+  return enabled ? context.with(ROOT_CONTEXT, work) : work();
+}
+
 export function traceHeaders(span: Span): Record<string, string> {
   const headers: Record<string, string> = {};
   propagation.inject(trace.setSpan(context.active() as Context, span), headers);
