@@ -64,6 +64,18 @@ describe('section loaders', () => {
     expect(good).toEqual({ status: 'fulfilled', value: { key: 'A1' } });
   });
 
+  it('ask a struggling agency no more: a 5xx to a joined call is every request’s answer', async () => {
+    const { calls, connection } = agency(() =>
+      Promise.reject(new AgencyUnavailableError('testing', 'error-status', 'the agency system answered HTTP 503', 503)),
+    );
+    const settled = await Promise.allSettled([
+      createSectionLoaders([connection]).get('testing')?.load('A1'),
+      createSectionLoaders([connection]).get('testing')?.load('B2'),
+    ]);
+    expect(calls).toEqual([['A1', 'B2']]);
+    expect(settled.map((outcome) => outcome.status)).toEqual(['rejected', 'rejected']);
+  });
+
   it('send more keys than one call carries in further calls, at once', async () => {
     const { calls, connection } = agency(held);
     const keys = (prefix: string) => Array.from({ length: 600 }, (_, i) => `${prefix}${i}`);

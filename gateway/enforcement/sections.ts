@@ -78,9 +78,10 @@ class SharedRecords {
         for (const ask of asks) ask.resolve(records);
       },
       (error: unknown) => {
-        // An answer the agency got wrong (a malformed record, a refusal) may be about one request's keys only: each
-        // request asks again for its own, so that none is failed by another's. An agency that is down is down for all.
-        if (error instanceof AgencyUnavailableError && (error.reason === 'malformed-payload' || error.reason === 'error-status')) {
+        // An answer the agency got wrong (a malformed record, a 4xx refusal) may be about one request's keys only: each
+        // request asks again for its own, so that none is failed by another's. An agency that is down or struggling
+        // (timeout, unreachable, 5xx) is so for all, and is not asked more.
+        if (isAboutTheKeys(error)) {
           for (const ask of asks) void alone(ask);
         } else {
           for (const ask of asks) ask.reject(error);
@@ -88,6 +89,11 @@ class SharedRecords {
       },
     );
   }
+}
+
+function isAboutTheKeys(error: unknown): boolean {
+  if (!(error instanceof AgencyUnavailableError)) return false;
+  return error.reason === 'malformed-payload' || (error.reason === 'error-status' && error.status !== undefined && error.status < 500);
 }
 
 const sharedRecords = new WeakMap<AgencyAdapter, SharedRecords>();

@@ -91,7 +91,6 @@ export async function traced<T>(name: string, work: () => Promise<T>): Promise<T
   }
 }
 
-/** The W3C traceparent for a call made from within `span`, to pass on to an agency. */
 /** The trace context work runs in now, to run later work in (`withTrace`) from wherever it is called. */
 export function traceContext(): Context | undefined {
   return enabled ? context.active() : undefined;
@@ -109,6 +108,7 @@ export function outsideRequests<T>(work: () => T): T {
   return enabled ? context.with(ROOT_CONTEXT, work) : work();
 }
 
+/** The W3C traceparent for a call made from within `span`, to pass on to an agency. */
 export function traceHeaders(span: Span): Record<string, string> {
   const headers: Record<string, string> = {};
   propagation.inject(trace.setSpan(context.active() as Context, span), headers);
