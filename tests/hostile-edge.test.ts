@@ -266,6 +266,23 @@ describe('errors a caller can act on', () => {
     }
   });
 
+  it('counts the cost of each request’s variables, though the document was counted before', async () => {
+    const pages = (n: number) => ({
+      query: `query($n: Int) { ${Array.from({ length: 20 }, (_, i) => `c${i}: cohort(first: $n) { edges { node { id police { arrests { offence } } } } }`).join(' ')} }`,
+      variables: { n },
+    });
+    const codes = async (body: object) => ((await errorsOf(body)) ?? []).map((error) => error.extensions.code);
+    expect(await codes(pages(1))).not.toContain('LIMIT_EXCEEDED');
+    expect(await codes(pages(100))).toEqual(['LIMIT_EXCEEDED']);
+    expect(await codes(pages(1))).not.toContain('LIMIT_EXCEEDED');
+    // A document whose cost no variable changes is refused every time, not only when first counted.
+    const literal = {
+      query: `{ ${Array.from({ length: 20 }, (_, i) => `c${i}: cohort(first: 100) { edges { node { id police { arrests { offence } } } } }`).join(' ')} }`,
+    };
+    expect(await codes(literal)).toEqual(['LIMIT_EXCEEDED']);
+    expect(await codes(literal)).toEqual(['LIMIT_EXCEEDED']);
+  });
+
   it('codes bad variables BAD_USER_INPUT and echoes at most 100 characters of what was sent', async () => {
     const sent = 'x'.repeat(5000);
     const errors = await errorsOf({ query: 'query($n: Int) { cohort(first: $n) { totalCount } }', variables: { n: sent } });

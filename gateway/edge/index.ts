@@ -25,8 +25,11 @@ const CHALLENGE = 'Bearer realm="partnership-gateway", error="invalid_request"';
  * which credentials count must never be ambiguous, so a request carrying more than one is refused whole.
  */
 const oneCredential: RequestHandler = (req, res, next) => {
-  const authorizations = req.rawHeaders.filter((_value, index) => index % 2 === 0 && /^authorization$/i.test(req.rawHeaders[index] ?? ''));
-  if (authorizations.length > 1) {
+  let authorizations = 0;
+  for (let index = 0; index < req.rawHeaders.length; index += 2) {
+    if (req.rawHeaders[index]?.toLowerCase() === 'authorization') authorizations += 1;
+  }
+  if (authorizations > 1) {
     return refuseHttp(
       res,
       401,
@@ -37,7 +40,7 @@ const oneCredential: RequestHandler = (req, res, next) => {
       },
     );
   }
-  if (new URL(req.originalUrl, 'http://gateway.invalid').searchParams.has('access_token')) {
+  if (req.originalUrl.includes('?') && new URL(req.originalUrl, 'http://gateway.invalid').searchParams.has('access_token')) {
     return refuseHttp(
       res,
       401,

@@ -195,13 +195,27 @@ export function operationCost(
   operationName: string | null | undefined,
   variables: Record<string, unknown> | null | undefined,
 ): number {
+  return costing(schema, document, operationName, variables).cost;
+}
+
+/** The cost, and whether it read a variable (a `first: $n`): one that did not is the same for every request of the document. */
+function costing(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operationName: string | null | undefined,
+  variables: Record<string, unknown> | null | undefined,
+): { cost: number; readVariables: boolean } {
   const operation = getOperationAST(document, operationName);
-  if (!operation) return 0;
+  if (!operation) return { cost: 0, readVariables: false };
   const root = schema.getRootType(operation.operation);
-  if (!root) return 0;
-  // Variables as execution will see them; when they do not coerce, execution refuses them and nothing runs.
-  const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], variables ?? {});
-  const values = coerced.coerced ?? {};
+  if (!root) return { cost: 0, readVariables: false };
+  // Variables as execution will see them, coerced only when a `first:` names one; when they do not coerce,
+  // execution refuses them and nothing runs.
+  let values: Record<string, unknown> | undefined;
+  const variableValues = () => {
+    values ??= getVariableValues(schema, operation.variableDefinitions ?? [], variables ?? {}).coerced ?? {};
+    return values;
+  };
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const definition of document.definitions) {
     if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
@@ -209,8 +223,9 @@ export function operationCost(
 
   const itemsOf = (field: GraphQLField<unknown, unknown>, node: Parameters<typeof getArgumentValues>[1]): number => {
     if (field.args.some((arg) => arg.name === 'first')) {
+      const given = node.arguments?.find((argument) => argument.name.value === 'first');
       try {
-        const first = getArgumentValues(field, node, values).first;
+        const first = getArgumentValues(field, node, given?.value.kind === Kind.VARIABLE ? variableValues() : undefined).first;
         if (typeof first === 'number' && Number.isFinite(first)) return Math.max(1, first);
       } catch {
         // Bad arguments are execution's to report; count the field as a list.
@@ -244,7 +259,8 @@ export function operationCost(
     }
     return total;
   };
-  return costOf(operation.selectionSet, root, new Set());
+  const cost = costOf(operation.selectionSet, root, new Set());
+  return { cost, readVariables: values !== undefined };
 }
 
 // graphql-js 16 writes "more that"; a later release may correct it.
@@ -287,8 +303,20 @@ function turnRefused(why: Refusal, maxWaiting: number): GraphQLError {
 
 export function useLimits(limits: Limits = DEFAULT_LIMITS): Plugin {
   const turns = new Turns(limits.maxCostlyWaiting, MAX_WAIT_MS);
-  const costOf = (args: { schema: GraphQLSchema; document: DocumentNode; operationName?: string | null; variableValues?: Record<string, unknown> | null }) =>
-    operationCost(args.schema, args.document, args.operationName, args.variableValues);
+  // A document's cost by operation, where no variable changes it: yoga's parse cache hands each request of a document
+  // the same DocumentNode, so a registered profile is counted once, not on every request.
+  const known = new WeakMap<GraphQLSchema, WeakMap<DocumentNode, Map<string, number>>>();
+  const costOf = (args: { schema: GraphQLSchema; document: DocumentNode; operationName?: string | null; variableValues?: Record<string, unknown> | null }) => {
+    const bySchema = known.get(args.schema) ?? new WeakMap<DocumentNode, Map<string, number>>();
+    known.set(args.schema, bySchema);
+    const byOperation = bySchema.get(args.document);
+    const operation = args.operationName ?? '';
+    const cached = byOperation?.get(operation);
+    if (cached !== undefined) return cached;
+    const { cost, readVariables } = costing(args.schema, args.document, args.operationName, args.variableValues);
+    if (!readVariables) bySchema.set(args.document, (byOperation ?? new Map<string, number>()).set(operation, cost));
+    return cost;
+  };
   const checkCost = (args: Parameters<typeof costOf>[0]) => {
     const cost = costOf(args);
     return cost > limits.maxCost ? limitError('cost', limits.maxCost, cost) : null;
