@@ -64,6 +64,8 @@ interface Grant {
   /** ISO date; compared as text with today's date in the partnership's time zone. */
   reviewDate: string;
   lawfulBasis: Readonly<LawfulBasis>;
+  /** What this clause decides where it applies: made once, shared by every decision it allows (none may change one). */
+  allows: Decision;
 }
 
 const CONDITION_MET: Record<Condition, (subject: SubjectFacts, emergency: boolean) => boolean> = {
@@ -72,8 +74,6 @@ const CONDITION_MET: Record<Condition, (subject: SubjectFacts, emergency: boolea
   'mappa-case': (subject) => subject.mappaCase,
   emergency: (_subject, emergency) => emergency,
 };
-
-const grantKey = (role: string, purpose: string, dataItem: string) => `${role}|${purpose}|${dataItem}`;
 
 export function compilePolicy(policy: LoadedPolicy, catalogue: DataItemCatalogue): CompiledPolicy {
   const faults: PolicyFault[] = [];
@@ -95,8 +95,10 @@ export function compilePolicy(policy: LoadedPolicy, catalogue: DataItemCatalogue
   const isEmergency = (code: string) => purposes.get(code)?.emergency !== undefined;
   const purposesOfRole = new Map(policy.roles.map((role) => [role.name, policy.purposes.filter((purpose) => role.purposes.includes(purpose.code))]));
 
-  const grants = new Map<string, Grant[]>();
+  // Role, then purpose, then data item: a decision looks up three names it was given, building no key.
+  const grants = new Map<string, Map<string, Map<string, Grant[]>>>();
   for (const clause of policy.clauses) {
+    const allows: Decision = Object.freeze({ allowed: true, clauseId: clause.id, lawfulBasis: clause.lawfulBasis });
     for (const roleName of clause.roles) {
       const scopedToCohort = roles.get(roleName)?.subjectScope === 'active-cohort';
       for (const purpose of clause.purposes) {
@@ -104,11 +106,14 @@ export function compilePolicy(policy: LoadedPolicy, catalogue: DataItemCatalogue
           scopedToCohort && !isEmergency(purpose) && !clause.conditions.includes('in-active-cohort')
             ? [...clause.conditions, 'in-active-cohort' as const]
             : clause.conditions;
+        const ofRole = grants.get(roleName) ?? new Map<string, Map<string, Grant[]>>();
+        grants.set(roleName, ofRole);
+        const ofPurpose = ofRole.get(purpose) ?? new Map<string, Grant[]>();
+        ofRole.set(purpose, ofPurpose);
         for (const dataItem of clause.dataItems) {
-          const key = grantKey(roleName, purpose, dataItem);
-          const candidates = grants.get(key) ?? [];
-          candidates.push({ clauseId: clause.id, conditions, reviewDate: clause.reviewDate, lawfulBasis: clause.lawfulBasis });
-          grants.set(key, candidates);
+          const candidates = ofPurpose.get(dataItem) ?? [];
+          candidates.push({ clauseId: clause.id, conditions, reviewDate: clause.reviewDate, lawfulBasis: clause.lawfulBasis, allows });
+          ofPurpose.set(dataItem, candidates);
         }
       }
     }
@@ -117,7 +122,7 @@ export function compilePolicy(policy: LoadedPolicy, catalogue: DataItemCatalogue
 
   const decide = ({ role, purpose, dataItem, subject, now, emergency = false }: DecisionRequest): Decision => {
     if (roles.get(role)?.auditOnly) return { allowed: false, reason: 'audit-only' };
-    const candidates = grants.get(grantKey(role, purpose, dataItem));
+    const candidates = grants.get(role)?.get(purpose)?.get(dataItem);
     if (!candidates) return { allowed: false, reason: 'no-clause' };
     const today = partnershipDate(now);
     let unmet: Decision | undefined;
@@ -128,7 +133,7 @@ export function compilePolicy(policy: LoadedPolicy, catalogue: DataItemCatalogue
         continue;
       }
       const failing = grant.conditions.find((condition) => !CONDITION_MET[condition](subject, emergency));
-      if (failing === undefined) return { allowed: true, clauseId: grant.clauseId, lawfulBasis: grant.lawfulBasis };
+      if (failing === undefined) return grant.allows;
       unmet ??= { allowed: false, reason: `condition-not-met:${failing}`, clauseId: grant.clauseId };
     }
     // A live clause whose condition fails says more about what would change the answer than an expired one.
