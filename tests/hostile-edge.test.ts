@@ -281,6 +281,21 @@ describe('errors a caller can act on', () => {
     };
     expect(await codes(literal)).toEqual(['LIMIT_EXCEEDED']);
     expect(await codes(literal)).toEqual(['LIMIT_EXCEEDED']);
+    // A variable in another argument than first: changes neither the count nor whether it can be kept.
+    const searches = {
+      query: `query($n: String!) { ${Array.from({ length: 60 }, (_, i) => `s${i}: people(name: $n, first: 100) { confidence person { id } }`).join(' ')} }`,
+      variables: { n: 'Smith' },
+    };
+    expect(await codes(searches)).toEqual(['LIMIT_EXCEEDED']);
+    expect(await codes(searches)).toEqual(['LIMIT_EXCEEDED']);
+  });
+
+  it('keeps no cost for an operation name that names no operation', async () => {
+    const query = `query Pages { ${Array.from({ length: 20 }, (_, i) => `c${i}: cohort(first: 100) { edges { node { id police { arrests { offence } } } } }`).join(' ')} }`;
+    const codes = async (body: object) => ((await errorsOf(body)) ?? []).map((error) => error.extensions.code);
+    expect(await codes({ query, operationName: '' })).not.toContain('LIMIT_EXCEEDED');
+    expect(await codes({ query })).toEqual(['LIMIT_EXCEEDED']);
+    expect(await codes({ query, operationName: 'Pages' })).toEqual(['LIMIT_EXCEEDED']);
   });
 
   it('codes bad variables BAD_USER_INPUT and echoes at most 100 characters of what was sent', async () => {

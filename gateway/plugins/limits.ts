@@ -6,12 +6,12 @@
 import {
   type ASTVisitor,
   type DocumentNode,
+  type FieldNode,
   type FragmentDefinitionNode,
   type GraphQLCompositeType,
   GraphQLError,
   type GraphQLField,
   type GraphQLSchema,
-  getArgumentValues,
   getNamedType,
   getNullableType,
   getOperationAST,
@@ -21,9 +21,11 @@ import {
   isListType,
   isObjectType,
   Kind,
+  type OperationDefinitionNode,
   parse,
   type SelectionSetNode,
   type ValidationContext,
+  valueFromAST,
   visit,
 } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
@@ -195,18 +197,21 @@ export function operationCost(
   operationName: string | null | undefined,
   variables: Record<string, unknown> | null | undefined,
 ): number {
-  return costing(schema, document, operationName, variables).cost;
+  const operation = getOperationAST(document, operationName);
+  return operation ? costing(schema, document, operation, variables).cost : 0;
 }
 
-/** The cost, and whether it read a variable (a `first: $n`): one that did not is the same for every request of the document. */
+/**
+ * The cost, and whether it read a variable (a `first: $n`): one that did not is the same for every request of the
+ * operation. Only `first` is worked out, so a variable in another argument (`people(name: $n, first: 100)`) neither
+ * changes the count nor makes it depend on the request.
+ */
 function costing(
   schema: GraphQLSchema,
   document: DocumentNode,
-  operationName: string | null | undefined,
+  operation: OperationDefinitionNode,
   variables: Record<string, unknown> | null | undefined,
 ): { cost: number; readVariables: boolean } {
-  const operation = getOperationAST(document, operationName);
-  if (!operation) return { cost: 0, readVariables: false };
   const root = schema.getRootType(operation.operation);
   if (!root) return { cost: 0, readVariables: false };
   // Variables as execution will see them, coerced only when a `first:` names one; when they do not coerce,
@@ -221,16 +226,21 @@ function costing(
     if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
   }
 
-  const itemsOf = (field: GraphQLField<unknown, unknown>, node: Parameters<typeof getArgumentValues>[1]): number => {
-    if (field.args.some((arg) => arg.name === 'first')) {
-      const given = node.arguments?.find((argument) => argument.name.value === 'first');
-      try {
-        const first = getArgumentValues(field, node, given?.value.kind === Kind.VARIABLE ? variableValues() : undefined).first;
-        if (typeof first === 'number' && Number.isFinite(first)) return Math.max(1, first);
-      } catch {
-        // Bad arguments are execution's to report; count the field as a list.
-      }
-    }
+  /** `first` as execution will see it: the variable's value or the argument's default, the literal, or none written. */
+  const firstOf = (field: GraphQLField<unknown, unknown>, node: FieldNode): unknown => {
+    const argument = field.args.find((arg) => arg.name === 'first');
+    if (!argument) return undefined;
+    const given = node.arguments?.find((written) => written.name.value === 'first');
+    if (!given) return argument.defaultValue;
+    if (given.value.kind !== Kind.VARIABLE) return valueFromAST(given.value, argument.type);
+    const name = given.value.name.value;
+    const coerced = variableValues();
+    return Object.hasOwn(coerced, name) ? coerced[name] : argument.defaultValue;
+  };
+
+  const itemsOf = (field: GraphQLField<unknown, unknown>, node: FieldNode): number => {
+    const first = firstOf(field, node);
+    if (typeof first === 'number' && Number.isFinite(first)) return Math.max(1, first);
     return isListType(getNullableType(field.type)) ? LIST_SIZE : 1;
   };
 
@@ -303,18 +313,22 @@ function turnRefused(why: Refusal, maxWaiting: number): GraphQLError {
 
 export function useLimits(limits: Limits = DEFAULT_LIMITS): Plugin {
   const turns = new Turns(limits.maxCostlyWaiting, MAX_WAIT_MS);
-  // A document's cost by operation, where no variable changes it: yoga's parse cache hands each request of a document
-  // the same DocumentNode, so a registered profile is counted once, not on every request.
-  const known = new WeakMap<GraphQLSchema, WeakMap<DocumentNode, Map<string, number>>>();
+  // An operation's cost where no variable changes it, by its node: yoga's parse cache hands each request of a document
+  // the same DocumentNode, so a registered profile is counted once, not on every request. An operation name that
+  // names none is execution's to refuse, and nothing is kept for it.
+  const known = new WeakMap<GraphQLSchema, WeakMap<OperationDefinitionNode, number>>();
   const costOf = (args: { schema: GraphQLSchema; document: DocumentNode; operationName?: string | null; variableValues?: Record<string, unknown> | null }) => {
-    const bySchema = known.get(args.schema) ?? new WeakMap<DocumentNode, Map<string, number>>();
-    known.set(args.schema, bySchema);
-    const byOperation = bySchema.get(args.document);
-    const operation = args.operationName ?? '';
-    const cached = byOperation?.get(operation);
+    const operation = getOperationAST(args.document, args.operationName);
+    if (!operation) return 0;
+    let bySchema = known.get(args.schema);
+    if (bySchema === undefined) {
+      bySchema = new WeakMap();
+      known.set(args.schema, bySchema);
+    }
+    const cached = bySchema.get(operation);
     if (cached !== undefined) return cached;
-    const { cost, readVariables } = costing(args.schema, args.document, args.operationName, args.variableValues);
-    if (!readVariables) bySchema.set(args.document, (byOperation ?? new Map<string, number>()).set(operation, cost));
+    const { cost, readVariables } = costing(args.schema, args.document, operation, args.variableValues);
+    if (!readVariables) bySchema.set(operation, cost);
     return cost;
   };
   const checkCost = (args: Parameters<typeof costOf>[0]) => {
