@@ -1,6 +1,6 @@
 /**
- * Compiles a loaded ISP into lookup tables once, at start-up: a decision is one map lookup on
- * role|purpose|data item plus a check of the few candidate clauses' conditions, never a scan of the clauses.
+ * Compiles a loaded ISP into lookup tables once, at start-up: a decision looks up the role, purpose and data item it
+ * was given, then checks the few candidate clauses' conditions, never a scan of the clauses.
  */
 
 import { partnershipDate } from '../partnership-date.js';
@@ -63,9 +63,8 @@ interface Grant {
   conditions: readonly Condition[];
   /** ISO date; compared as text with today's date in the partnership's time zone. */
   reviewDate: string;
-  lawfulBasis: Readonly<LawfulBasis>;
-  /** What this clause decides where it applies: made once, shared by every decision it allows (none may change one). */
-  allows: Decision;
+  /** What this clause decides where it applies: made once, shared by every decision it allows. */
+  allows: Readonly<Extract<Decision, { allowed: true }>>;
 }
 
 const CONDITION_MET: Record<Condition, (subject: SubjectFacts, emergency: boolean) => boolean> = {
@@ -98,7 +97,7 @@ export function compilePolicy(policy: LoadedPolicy, catalogue: DataItemCatalogue
   // Role, then purpose, then data item: a decision looks up three names it was given, building no key.
   const grants = new Map<string, Map<string, Map<string, Grant[]>>>();
   for (const clause of policy.clauses) {
-    const allows: Decision = Object.freeze({ allowed: true, clauseId: clause.id, lawfulBasis: clause.lawfulBasis });
+    const allows = Object.freeze({ allowed: true as const, clauseId: clause.id, lawfulBasis: clause.lawfulBasis });
     for (const roleName of clause.roles) {
       const scopedToCohort = roles.get(roleName)?.subjectScope === 'active-cohort';
       for (const purpose of clause.purposes) {
@@ -112,7 +111,7 @@ export function compilePolicy(policy: LoadedPolicy, catalogue: DataItemCatalogue
         ofRole.set(purpose, ofPurpose);
         for (const dataItem of clause.dataItems) {
           const candidates = ofPurpose.get(dataItem) ?? [];
-          candidates.push({ clauseId: clause.id, conditions, reviewDate: clause.reviewDate, lawfulBasis: clause.lawfulBasis, allows });
+          candidates.push({ clauseId: clause.id, conditions, reviewDate: clause.reviewDate, allows });
           ofPurpose.set(dataItem, candidates);
         }
       }
