@@ -6,8 +6,8 @@
  * and payload checks) and joins their answers as JSON, with nothing of the gateway around them.
  * Then, for BENCH_ROUNDS rounds, interleaved, it loads each with the one-person profile (31 fields across the
  * agencies) and the cohort page of 50, at BENCH_CONCURRENCY clients and at one client, each for BENCH_PHASE_MS, after
- * an uncounted warm-up of BENCH_WARMUP_MS each (8 s, as for the figures in docs/adr: V8 was still optimising the
- * gateway's code after a thousand requests). It also prints what the gateway spends at rest, with no one asking.
+ * an uncounted warm-up of BENCH_WARMUP_MS each (8 s, as for the figures in ADRs 0169, 0172 and 0176: V8 was still
+ * optimising the gateway's code after a thousand requests). It also prints what the gateway spends at rest, with no one asking.
  * Prints RPS, p50/p99 and CPU-ms per request of the gateway and baseline processes (from /proc/<pid>/stat), the
  * ratios, the upstream calls per agency a profile and a cohort page cost alone and, joined with other requests' calls,
  * under each load, and the gateway's peak RSS. Stops by itself; BENCH_CPU_PROF=<dir> writes the
