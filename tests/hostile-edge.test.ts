@@ -128,6 +128,25 @@ describe('bodies and heads', () => {
     expect(response.body.errors[0].message).toMatch(/body is empty/);
   });
 
+  it('refuses a document whose operation cannot be chosen with 400 BAD_REQUEST and a sentence that says what to send', async () => {
+    const bodies = [
+      { query: 'query Q { cohort(first: 1) { totalCount } }', operationName: 'Nope' },
+      { query: 'query Q { cohort(first: 1) { totalCount } }', operationName: '' },
+      { query: 'query Q { cohort(first: 1) { totalCount } } query R { cohort(first: 2) { totalCount } }' },
+    ];
+    for (const body of bodies) {
+      const response = await request(system.app)
+        .post('/graphql')
+        .set('authorization', `Bearer ${await coordinator()}`)
+        .set('x-purpose', 'iom-case-management')
+        .send(body);
+      expect(response.status, JSON.stringify(body)).toBe(400);
+      expect(response.body.errors).toEqual([
+        { message: expect.stringMatching(/Send operationName with the name of one operation/), extensions: { code: 'BAD_REQUEST' } },
+      ]);
+    }
+  });
+
   it('takes the JSON media type in any letter case, and answers each body as it does in lower case', async () => {
     for (const body of ['{"query":"{ __typename }"}', '{}', '[]', '5']) {
       const answers = [];

@@ -44,8 +44,17 @@ export function disciplinedMessage(message: string): string {
   return text.length > MAX_MESSAGE ? `${text.slice(0, MAX_MESSAGE - 3)}...` : text;
 }
 
+/**
+ * yoga's refusal of a document whose operation cannot be chosen ("Could not determine what operation to execute."):
+ * a request at fault like any other the edge refuses, with a sentence that says what to send.
+ */
+const UNRESOLVED_OPERATION = 'OPERATION_RESOLUTION_FAILURE';
+const UNRESOLVED_OPERATION_MESSAGE =
+  'The request does not say which operation of its document to run: operationName names none of them, or the document has several and operationName is missing. Send operationName with the name of one operation in the document.';
+
 function codeFor(error: GraphQLError): string {
   const code = error.extensions.code;
+  if (code === UNRESOLVED_OPERATION) return 'BAD_REQUEST';
   if (typeof code === 'string' && code !== '') return code;
   // graphql-js's variable coercion ("Variable "$n" got invalid value ...") carries no code of its own.
   if (/^Variable "\$/.test(error.message)) return 'BAD_USER_INPUT';
@@ -64,7 +73,7 @@ export function disciplined(error: GraphQLError): GraphQLError {
   // originalError and stack are internals; everything else is the gateway's own, or caller text to be cut short.
   const { originalError: _originalError, stacktrace: _stacktrace, ...rest } = error.extensions as Record<string, unknown>;
   const extensions = Object.fromEntries(Object.entries(rest).map(([key, value]) => [key, key === 'http' ? value : shortened(value)]));
-  const message = disciplinedMessage(error.message);
+  const message = error.extensions.code === UNRESOLVED_OPERATION ? UNRESOLVED_OPERATION_MESSAGE : disciplinedMessage(error.message);
   // Already in order (the gateway's own refusals, one per withheld field): passed on as it is, not built again.
   const unchanged =
     error.originalError === undefined &&
