@@ -8,7 +8,9 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import type { AgencyAdapter } from '../adapters/kit/contract.js';
 import { createUpstream } from '../adapters/kit/upstream.js';
+import { createSectionLoaders } from '../gateway/enforcement/sections.js';
 import { flushTracing, startRequestSpan, startTracing, stopTracing, withSpan } from '../gateway/observability/tracing.js';
 import { COORDINATOR, startTestSystem, type TestSystem } from './harness.js';
 import { type Listening, listen } from './hostile-requests.js';
@@ -151,6 +153,32 @@ describe('a trace per request, exported over OTLP/HTTP', () => {
     await system.events.poll();
     await flushTracing();
     expect(spans.slice(before)).toEqual([]);
+  });
+
+  it('shows a call several requests shared in each one’s trace, as the step each waited on', async () => {
+    const asked: string[][] = [];
+    const adapter: AgencyAdapter = {
+      identityChanges: () => Promise.reject(new Error('not used')),
+      records: async (keys) => {
+        asked.push([...keys]);
+        return new Map(keys.map((key) => [key, { key }]));
+      },
+    };
+    const connection = { agency: 'test-agency', title: 'Test agency', adapter };
+    const requests = ['shared-call-0001', 'shared-call-0002'].map((id) => ({
+      span: startRequestSpan('POST /graphql', {}, id),
+      loaders: createSectionLoaders([connection]),
+    }));
+    // Both ask in the same turn of the event loop, as concurrent requests do: one call serves them.
+    await Promise.all(requests.map(({ span, loaders }, i) => withSpan(span, () => loaders.get('test-agency')?.load(`K${i}`))));
+    for (const { span } of requests) span?.end();
+    expect(asked).toEqual([['K0', 'K1']]);
+    for (const { span } of requests) {
+      const trace = await spansOf(span?.spanContext().traceId as string, 2);
+      const wait = trace.find((found) => found.name === 'records test-agency (shared)');
+      expect(wait?.parentSpanId).toBe(span?.spanContext().spanId);
+      expect(wait?.attributes).toContainEqual({ key: 'gateway.shared_by', value: { stringValue: '2' } });
+    }
   });
 
   it('passes the trace on to the agency in a traceparent header', async () => {

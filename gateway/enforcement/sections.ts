@@ -7,7 +7,7 @@ import DataLoader from 'dataloader';
 import type { AgencyAdapter } from '../../adapters/kit/contract.js';
 import { AgencyUnavailableError } from '../../adapters/kit/errors.js';
 import { gatewayError } from '../errors.js';
-import { outsideRequests, traceContext, withTrace } from '../observability/tracing.js';
+import { outsideRequests, SpanStatusCode, startChildSpan, traceContext, withTrace } from '../observability/tracing.js';
 
 export interface AgencyConnection {
   agency: string;
@@ -37,7 +37,10 @@ class SharedRecords {
   #asks: Ask[] = [];
   #scheduled = false;
 
-  constructor(private readonly adapter: AgencyAdapter) {}
+  constructor(
+    private readonly agency: string,
+    private readonly adapter: AgencyAdapter,
+  ) {}
 
   /** The records of these keys, in a map that may hold other requests' keys too: take only your own. */
   records(keys: readonly string[]): Promise<ReadonlyMap<string, unknown>> {
@@ -73,11 +76,20 @@ class SharedRecords {
       return;
     }
     const keys = [...new Set(asks.flatMap((ask) => ask.keys))];
+    // The call is in no request's trace; each request's trace still shows the step it waited on, and how many shared it.
+    const waits = asks.map((ask) =>
+      withTrace(ask.trace, () => startChildSpan(`records ${this.agency} (shared)`, undefined, { 'gateway.shared_by': String(asks.length) })),
+    );
     outsideRequests(() => call(keys)).then(
       (records) => {
+        for (const wait of waits) wait?.end();
         for (const ask of asks) ask.resolve(records);
       },
       (error: unknown) => {
+        for (const wait of waits) {
+          wait?.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof AgencyUnavailableError ? error.reason : 'unreachable' });
+          wait?.end();
+        }
         // An answer the agency got wrong (a malformed record, a 4xx refusal) may be about one request's keys only: each
         // request asks again for its own, so that none is failed by another's. An agency that is down or struggling
         // (timeout, unreachable, 5xx) is so for all, and is not asked more.
@@ -98,10 +110,10 @@ function isAboutTheKeys(error: unknown): boolean {
 
 const sharedRecords = new WeakMap<AgencyAdapter, SharedRecords>();
 
-function recordsOf(adapter: AgencyAdapter): SharedRecords {
+function recordsOf(agency: string, adapter: AgencyAdapter): SharedRecords {
   let shared = sharedRecords.get(adapter);
   if (!shared) {
-    shared = new SharedRecords(adapter);
+    shared = new SharedRecords(agency, adapter);
     sharedRecords.set(adapter, shared);
   }
   return shared;
@@ -114,7 +126,7 @@ export function createSectionLoaders(connections: readonly AgencyConnection[]): 
       new DataLoader<string, unknown>(
         async (keys) => {
           try {
-            const records = await recordsOf(adapter).records(keys);
+            const records = await recordsOf(agency, adapter).records(keys);
             return keys.map((key) => records.get(key) ?? null);
           } catch (error) {
             const failure = agencyFailure(agency, title, error);
