@@ -76,9 +76,11 @@ class SharedRecords {
       return;
     }
     const keys = [...new Set(asks.flatMap((ask) => ask.keys))];
-    // The call is in no request's trace; each request's trace still shows the step it waited on, and how many shared it.
-    const waits = asks.map((ask) =>
-      withTrace(ask.trace, () => startChildSpan(`records ${this.agency} (shared)`, undefined, { 'gateway.shared_by': String(asks.length) })),
+    // The call is in no request's trace; each request's trace still shows the step it waited on, and how many shared
+    // it, counted by trace (a request whose keys went in two batches is one).
+    const traces = [...new Set(asks.map((ask) => ask.trace))];
+    const waits = traces.map((trace) =>
+      withTrace(trace, () => startChildSpan(`records ${this.agency} (shared)`, undefined, { 'gateway.shared_by': String(traces.length) })),
     );
     outsideRequests(() => call(keys)).then(
       (records) => {

@@ -50,7 +50,7 @@ export function disciplinedMessage(message: string): string {
  */
 const UNRESOLVED_OPERATION = 'OPERATION_RESOLUTION_FAILURE';
 const UNRESOLVED_OPERATION_MESSAGE =
-  'The request does not say which operation of its document to run: operationName names none of them, or the document has several and operationName is missing. Send operationName with the name of one operation in the document.';
+  'The gateway cannot tell which operation of the document to run. Send a document with an operation in it; if it has several, send operationName naming one of them; if it has one without a name, send no operationName.';
 
 function codeFor(error: GraphQLError): string {
   const code = error.extensions.code;

@@ -316,7 +316,7 @@ export function useLimits(limits: Limits = DEFAULT_LIMITS): Plugin {
   // An operation's cost where no variable changes it, by its node: yoga's parse cache hands each request of a document
   // the same DocumentNode, so a registered profile is counted once, not on every request. An operation name that
   // names none is execution's to refuse, and nothing is kept for it.
-  const known = new WeakMap<GraphQLSchema, WeakMap<OperationDefinitionNode, number>>();
+  const known = new WeakMap<GraphQLSchema, WeakMap<DocumentNode, WeakMap<OperationDefinitionNode, number>>>();
   const costOf = (args: { schema: GraphQLSchema; document: DocumentNode; operationName?: string | null; variableValues?: Record<string, unknown> | null }) => {
     const operation = getOperationAST(args.document, args.operationName);
     if (!operation) return 0;
@@ -325,10 +325,16 @@ export function useLimits(limits: Limits = DEFAULT_LIMITS): Plugin {
       bySchema = new WeakMap();
       known.set(args.schema, bySchema);
     }
-    const cached = bySchema.get(operation);
+    // By document too: the operation's fragments are the document's.
+    let byDocument = bySchema.get(args.document);
+    if (byDocument === undefined) {
+      byDocument = new WeakMap();
+      bySchema.set(args.document, byDocument);
+    }
+    const cached = byDocument.get(operation);
     if (cached !== undefined) return cached;
     const { cost, readVariables } = costing(args.schema, args.document, operation, args.variableValues);
-    if (!readVariables) bySchema.set(operation, cost);
+    if (!readVariables) byDocument.set(operation, cost);
     return cost;
   };
   const checkCost = (args: Parameters<typeof costOf>[0]) => {
