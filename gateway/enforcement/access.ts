@@ -50,7 +50,7 @@ export interface Access {
   decide(person: LinkedPerson, dataItem: string): Promise<AccessDecision>;
   /** Each item's decision, in order, reached together once the person's facts are in: one wait, not one per item. */
   decideAll(person: LinkedPerson, dataItems: readonly string[]): Promise<AccessDecision[]>;
-  /** The decision `decide` has already reached for this person and item, if it has: a field then resolves without waiting. */
+  /** The decision `decide` would give, if it is already reached (for this person or one alike in facts): a field then resolves without waiting. */
   decided(person: LinkedPerson, dataItem: string): AccessDecision | undefined;
   factsOf: FactsOf;
 }
@@ -92,34 +92,32 @@ export function createAccess(options: {
 }): Access {
   const { policy, principal, declaration, factsOf, activeMember, now } = options;
   const role = principal.role;
-  // Facts are gathered once per person (factsOf memoises them), so a decision reached once stands for the request.
-  const reached = new Map<string, Map<string, AccessDecision>>();
-  // Within a request a decision turns only on the item and the person's facts: people alike in them share it
-  // (a cohort page decides each item for a handful of kinds of person, not fifty people). Keyed by the facts, then
-  // the item: no key is built per decision.
+  // Within a request a decision turns only on the item and the person's facts: people alike in them share one map of
+  // decisions (a cohort page decides each item for a handful of kinds of person, not fifty people). A person's facts are
+  // gathered once (factsOf memoises them), so the map they lead to stands for the request: no key or map per decision.
   const byFacts = new Map<string, Map<string, AccessDecision>>();
-  const decideNow = (person: LinkedPerson, dataItem: string, subject: GatheredFacts): AccessDecision => {
-    let ofPerson = reached.get(person.id);
-    if (ofPerson === undefined) {
-      ofPerson = new Map();
-      reached.set(person.id, ofPerson);
-    }
-    let decision = ofPerson.get(dataItem);
-    if (decision === undefined) {
+  const reached = new Map<string, Map<string, AccessDecision>>();
+  const decisionsOf = (person: LinkedPerson, subject: GatheredFacts): Map<string, AccessDecision> => {
+    let decisions = reached.get(person.id);
+    if (decisions === undefined) {
       const key = factsKey(subject);
-      let alike = byFacts.get(key);
-      if (alike === undefined) {
-        alike = new Map();
-        byFacts.set(key, alike);
+      decisions = byFacts.get(key);
+      if (decisions === undefined) {
+        decisions = new Map();
+        byFacts.set(key, decisions);
       }
-      decision = alike.get(dataItem);
-      if (decision === undefined) {
-        decision = decideWithUnknowns(subject, (facts) =>
-          policy.decide({ role, purpose: declaration.purpose, dataItem, subject: facts, now, emergency: declaration.emergency }),
-        );
-        alike.set(dataItem, decision);
-      }
-      ofPerson.set(dataItem, decision);
+      reached.set(person.id, decisions);
+    }
+    return decisions;
+  };
+  const decideNow = (person: LinkedPerson, dataItem: string, subject: GatheredFacts): AccessDecision => {
+    const decisions = decisionsOf(person, subject);
+    let decision = decisions.get(dataItem);
+    if (decision === undefined) {
+      decision = decideWithUnknowns(subject, (facts) =>
+        policy.decide({ role, purpose: declaration.purpose, dataItem, subject: facts, now, emergency: declaration.emergency }),
+      );
+      decisions.set(dataItem, decision);
     }
     return decision;
   };
@@ -162,17 +160,9 @@ const FACT_KEYS: Record<keyof SubjectFacts, (subject: GatheredFacts) => string> 
 };
 const factKeys = Object.values(FACT_KEYS);
 
-/** Worked out once per person: a request's facts about someone are one object (factsOf memoises them). */
-const factsKeys = new WeakMap<GatheredFacts, string>();
-
 /** Everything about a person a decision can turn on: each fact, with the agency that could not give it, if one could not. */
 function factsKey(subject: GatheredFacts): string {
-  let key = factsKeys.get(subject);
-  if (key === undefined) {
-    key = factKeys.map((keyOf) => keyOf(subject)).join('|');
-    factsKeys.set(subject, key);
-  }
-  return key;
+  return factKeys.map((keyOf) => keyOf(subject)).join('|');
 }
 
 const FACT_OF_CONDITION: Readonly<Record<string, AgencyFact>> = { 'consent-recorded': 'consentRecorded', 'mappa-case': 'mappaCase' };

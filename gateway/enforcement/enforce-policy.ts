@@ -147,16 +147,15 @@ function decided(resolve: Resolver, dataItem: string, typeName: string): Resolve
 function gatedSection(resolve: Resolver, agency: string, dataItems: readonly string[]): Resolver {
   return async (source, args, context, info) => {
     const person = source as LinkedPerson;
-    const worthAsking = dataItems.some((item) => context.access.mayEverReceive(item));
-    const fetched = worthAsking ? (async () => resolve(source, args, context, info))() : undefined;
+    const fetched = dataItems.some((item) => context.access.mayEverReceive(item)) ? asked(resolve, source, args, context, info) : undefined;
     // Heard now, so that a refusal below leaves no unheard rejection; awaited again where it is used.
     fetched?.catch(() => undefined);
     const decisions = await context.access.decideAll(person, dataItems);
     const keys = responseKeys(info.path);
-    const path = keys.join('.');
     const dataItem = `${agency}.*`;
     const allowing = decisions.find((d): d is Extract<AccessDecision, { allowed: true }> => d.allowed);
     if (!allowing) {
+      const path = keys.join('.');
       // If any item turns on an agency that could not be read, the section may yet be shared: say which agency.
       const waiting = decisions.find((d): d is Extract<Refusal, { agency: string }> => !d.allowed && 'agency' in d);
       if (waiting) {
@@ -182,7 +181,7 @@ function gatedSection(resolve: Resolver, agency: string, dataItems: readonly str
     } catch (error) {
       // The ledger says why the section is missing: the agency, not the ISP.
       if (!(error instanceof GraphQLError) || error.extensions.code !== 'AGENCY_UNAVAILABLE') throw error;
-      context.disclosures.withhold({ path, subject: person, dataItem, reason: agencyUnavailable(agency) });
+      context.disclosures.withhold({ path: keys.join('.'), subject: person, dataItem, reason: agencyUnavailable(agency) });
       throw gatewayError('AGENCY_UNAVAILABLE', error.message, { ...error.extensions, dataItem }, locatedAt(info));
     }
     if (section === null || typeof section !== 'object') return section;
@@ -190,6 +189,15 @@ function gatedSection(resolve: Resolver, agency: string, dataItems: readonly str
     context.disclosures.show(shown);
     return { ...section, [SECTION]: shown };
   };
+}
+
+/** `resolve`'s value as a promise, a throw included (a promise it returns is used as it is, not wrapped in another). */
+function asked(resolve: Resolver, ...[source, args, context, info]: Parameters<Resolver>): Promise<unknown> {
+  try {
+    return Promise.resolve(resolve(source, args, context, info));
+  } catch (error) {
+    return Promise.reject(error);
+  }
 }
 
 /** A field that brings people into the answer keeps only those in the caller's scope. */
@@ -245,7 +253,9 @@ export function enforcePolicy(schema: GraphQLSchema, classification: Classificat
       if (agencyItems) resolve = gatedSection(resolve, fieldName, agencyItems);
       const dataItem = classification.items.get(`${typeName}.${fieldName}`);
       if (dataItem) resolve = decided(resolve, dataItem, typeName);
-      return { ...config, resolve: placed(resolve, isCompositeType(getNamedType(config.type))) };
+      // A section's value is a copy made above, which no resolver can have marked: not looked at again.
+      const returnsObjects = !agencyItems && isCompositeType(getNamedType(config.type));
+      return { ...config, resolve: placed(resolve, returnsObjects) };
     },
   });
 }

@@ -18,6 +18,9 @@ export interface GatheredFacts extends SubjectFacts {
 
 export type FactsOf = (person: LinkedPerson) => Promise<GatheredFacts>;
 
+/** What one agency says, or that it could not be read. */
+type Part = Partial<SubjectFacts> | 'unreadable';
+
 /**
  * `activeMember` answers active IOM cohort membership from the cohort register, the partnership's own record
  * of it; the agencies answer the rest.
@@ -31,23 +34,24 @@ export function createFactsOf(
   const sources = modules.filter((module) => module.subjectFacts !== undefined);
   const known = new Map<LinkedPerson, Promise<GatheredFacts>>();
 
-  const gather = async (person: LinkedPerson): Promise<GatheredFacts> => {
-    const unreadable: Partial<Record<AgencyFact, string>> = {};
-    const facts: GatheredFacts = { inActiveCohort: await activeMember(person.id), consentRecorded: false, mappaCase: false, unreadable };
-    const parts = await Promise.all(
-      sources.map(async (module): Promise<Partial<SubjectFacts> | 'unreadable'> => {
-        const key = person.keys.get(module.agency)?.[0];
-        const loader = sections.get(module.agency);
-        if (!loader) return {};
-        // Not linked to this agency: it holds nothing on them, unless its feed never loaded and nobody can tell.
-        if (key === undefined) return index.knowsHoldingsOf(module.agency) ? {} : 'unreadable';
-        const section = await loader.load(key).then(
-          (value) => value,
-          () => 'unreadable' as const,
-        );
-        return section === 'unreadable' ? section : section === null ? {} : (module.subjectFacts?.(section) ?? {});
-      }),
+  /** What one agency's section says about the person: asked through the loader the section's field shares. */
+  const partOf = (module: AgencyModule, person: LinkedPerson): Part | Promise<Part> => {
+    const loader = sections.get(module.agency);
+    if (!loader) return {};
+    const key = person.keys.get(module.agency)?.[0];
+    // Not linked to this agency: it holds nothing on them, unless its feed never loaded and nobody can tell.
+    if (key === undefined) return index.knowsHoldingsOf(module.agency) ? {} : 'unreadable';
+    return loader.load(key).then(
+      (section) => (section === null ? {} : (module.subjectFacts?.(section) ?? {})),
+      () => 'unreadable' as const,
     );
+  };
+
+  // One wait for the register and every agency together: a page gathers this for each of its people.
+  const gather = async (person: LinkedPerson): Promise<GatheredFacts> => {
+    const [inActiveCohort, ...parts] = await Promise.all([activeMember(person.id), ...sources.map((module) => partOf(module, person))]);
+    const unreadable: Partial<Record<AgencyFact, string>> = {};
+    const facts: GatheredFacts = { inActiveCohort, consentRecorded: false, mappaCase: false, unreadable };
     parts.forEach((part, i) => {
       const module = sources[i] as AgencyModule;
       if (part === 'unreadable') {
