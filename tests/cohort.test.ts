@@ -467,6 +467,19 @@ describe('the cohort connection', () => {
     }
   });
 
+  it('asks no agency for a page of cursors, and records its people as active members from the register alone', async () => {
+    system.resetUpstreamCalls();
+    const { body } = await registerReads(() => system.query('query { cohort(first: 50) { edges { cursor } } }'), 1);
+    const cursors = (body.data?.cohort as { edges: { cursor: string }[] }).edges.map((edge) => edge.cursor);
+    expect(cursors).toHaveLength(50);
+    const calls = Object.values(system.upstreamCalls()).flatMap((byPath) => Object.values(byPath));
+    expect(calls.reduce((sum, n) => sum + n, 0)).toBe(0);
+    const [entry] = (await system.ledger.query({}, { order: 'newest-first', limit: 1 })).entries;
+    const subjects = entry?.record.subjects ?? [];
+    expect(subjects.map((subject) => subject.gatewayId).sort()).toEqual([...cursors].sort());
+    expect(subjects.every((subject) => subject.inActiveCohort === true)).toBe(true);
+  });
+
   it('reads the register once for a person and their membership, and their history only when asked', async () => {
     const id = await gatewayIdOf(member('fixed'));
     const { body } = await registerReads(() => system.query('query($id: ID) { person(id: $id) { id iom { strand serviceLevel } } }', { id }), 1);

@@ -1,6 +1,6 @@
 /**
  * One request's standing under the ISP: who is asking, for which declared purpose, and what the compiled
- * policy decides for each person and data item. Decisions are memoised per person and item for the request.
+ * policy decides for each person and data item. Decisions are kept for the request, shared by people alike in facts.
  */
 
 import type { AgencyFact, SubjectFacts } from '../../adapters/kit/contract.js';
@@ -42,6 +42,8 @@ export interface Access {
   readonly now: Date;
   /** Whether the person exists for this caller: out of scope looks exactly like unknown. */
   visible(person: LinkedPerson): Promise<boolean>;
+  /** Whether the person is an active IOM cohort member, from the register alone: no agency is asked. */
+  inActiveCohort(person: LinkedPerson): Promise<boolean>;
   /**
    * Whether a looked-up person (null: nobody has that identifier) is found for this caller. Unknown and out of
    * scope take the same path, one query of the register, so that not even timing tells them apart.
@@ -93,12 +95,12 @@ export function createAccess(options: {
   const { policy, principal, declaration, factsOf, activeMember, now } = options;
   const role = principal.role;
   // Within a request a decision turns only on the item and the person's facts: people alike in them share one map of
-  // decisions (a cohort page decides each item for a handful of kinds of person, not fifty people). A person's facts are
-  // gathered once (factsOf memoises them), so the map they lead to stands for the request: no key or map per decision.
+  // decisions (a cohort page decides each item for a handful of kinds of person, not fifty people). Kept by the person
+  // object, as factsOf keeps their facts: two reads of one id may differ in facts, and each then has its own.
   const byFacts = new Map<string, Map<string, AccessDecision>>();
-  const reached = new Map<string, Map<string, AccessDecision>>();
+  const reached = new Map<LinkedPerson, Map<string, AccessDecision>>();
   const decisionsOf = (person: LinkedPerson, subject: GatheredFacts): Map<string, AccessDecision> => {
-    let decisions = reached.get(person.id);
+    let decisions = reached.get(person);
     if (decisions === undefined) {
       const key = factsKey(subject);
       decisions = byFacts.get(key);
@@ -106,7 +108,7 @@ export function createAccess(options: {
         decisions = new Map();
         byFacts.set(key, decisions);
       }
-      reached.set(person.id, decisions);
+      reached.set(person, decisions);
     }
     return decisions;
   };
@@ -131,6 +133,7 @@ export function createAccess(options: {
     auditOnly: policy.role(role)?.auditOnly ?? true,
     grantsPersonData: possible.size > 0,
     mayEverReceive: (dataItem) => possible.has(dataItem),
+    inActiveCohort: (person) => activeMember(person.id),
     async visible(person) {
       return policy.inScope(role, declaration.purpose, { inActiveCohort: await activeMember(person.id) });
     },
@@ -140,14 +143,14 @@ export function createAccess(options: {
       return person !== null && policy.inScope(role, declaration.purpose, { inActiveCohort });
     },
     decide(person, dataItem) {
-      const decision = reached.get(person.id)?.get(dataItem);
+      const decision = reached.get(person)?.get(dataItem);
       return decision === undefined ? factsOf(person).then((subject) => decideNow(person, dataItem, subject)) : Promise.resolve(decision);
     },
     decideAll(person, dataItems) {
       return factsOf(person).then((subject) => dataItems.map((dataItem) => decideNow(person, dataItem, subject)));
     },
     decided(person, dataItem) {
-      return reached.get(person.id)?.get(dataItem);
+      return reached.get(person)?.get(dataItem);
     },
   };
 }

@@ -49,7 +49,9 @@ export function createFactsOf(
 
   // One wait for the register and every agency together: a page gathers this for each of its people.
   const gather = async (person: LinkedPerson): Promise<GatheredFacts> => {
-    const [inActiveCohort, ...parts] = await Promise.all([activeMember(person.id), ...sources.map((module) => partOf(module, person))]);
+    // The agencies' parts first: one that throws at once then leaves no read of the register unheard.
+    const asked = sources.map((module) => partOf(module, person));
+    const [inActiveCohort, ...parts] = await Promise.all([activeMember(person.id), ...asked]);
     const unreadable: Partial<Record<AgencyFact, string>> = {};
     const facts: GatheredFacts = { inActiveCohort, consentRecorded: false, mappaCase: false, unreadable };
     parts.forEach((part, i) => {

@@ -80,7 +80,8 @@ async function recordOf(
     [...entries].map(async ([person, { disclosed, withheld }]) => ({
       gatewayId: person.id,
       identifiers: recordedIdentifiers(person),
-      inActiveCohort: (await access.factsOf(person)).inActiveCohort,
+      // From the register: a person consulted but asked nothing of (a page of cursors) costs the agencies nothing.
+      inActiveCohort: await access.inActiveCohort(person),
       disclosed,
       withheld,
     })),
