@@ -13,6 +13,7 @@ import type { LinkedPerson } from '../identity/link.js';
 import { type DisclosureRecordInput, type Ledger, LedgerRecordError } from '../ledger/index.js';
 import { partnershipDate } from '../partnership-date.js';
 import type { SchemaExtension } from '../schema.js';
+import { type MembershipReads, membershipReads } from './membership-reads.js';
 import { type CohortChange, CohortError, type CohortFilter, type CohortRegister, type HistoryAction, type Membership, type PlannedChange } from './register.js';
 
 interface CohortContext {
@@ -21,7 +22,7 @@ interface CohortContext {
   disclosures: DisclosureSet;
   requestId: string;
   /** The register rows the request's scope checks read (gateway/enforcement/person-view.ts). */
-  memberships: DataLoader<string, Membership | null>;
+  memberships: MembershipReads;
 }
 
 /** A membership as the schema shows it, with the person it belongs to, for its history. */
@@ -87,7 +88,7 @@ export function cohortExtension(options: { register: CohortRegister; ledger: Led
   const { register, ledger } = options;
   // Person.iom reads the rows the request's scope checks read (one query for both), and a membership's history
   // only when it is asked for; after a change in this request, both are read again.
-  const reread = new WeakMap<object, { memberships: DataLoader<string, Membership | null>; histories: DataLoader<string, CohortChange[]> }>();
+  const reread = new WeakMap<object, { memberships: MembershipReads; histories: DataLoader<string, CohortChange[]> }>();
   const readsFor = (context: CohortContext) => {
     let reads = reread.get(context);
     if (!reads) {
@@ -100,11 +101,6 @@ export function cohortExtension(options: { register: CohortRegister; ledger: Led
     new DataLoader<string, CohortChange[]>(async (ids) => {
       const histories = await register.history(ids);
       return ids.map((id) => histories.get(id) ?? []);
-    });
-  const membershipLoader = () =>
-    new DataLoader<string, Membership | null>(async (ids) => {
-      const memberships = await register.memberships(ids);
-      return ids.map((id) => memberships.get(id) ?? null);
     });
 
   const requireManager = (access: Access) => {
@@ -181,16 +177,19 @@ export function cohortExtension(options: { register: CohortRegister; ledger: Led
       if (error instanceof CohortError) throw gatewayError(error.code, error.message);
       throw error;
     }
-    reread.set(context, { memberships: membershipLoader(), histories: historyLoader() });
+    reread.set(context, { memberships: membershipReads(register), histories: historyLoader() });
     return person;
   };
 
   return {
     resolvers: {
       Person: {
-        iom: async (person: LinkedPerson, _args: unknown, context: CohortContext) => {
-          const found = await readsFor(context).memberships.load(person.id);
-          return found ? toGraphQL(found) : null;
+        // At once where the row is already read (a listed page's people).
+        iom: (person: LinkedPerson, _args: unknown, context: CohortContext) => {
+          const { memberships } = readsFor(context);
+          const shown = (found: Membership | null) => (found ? toGraphQL(found) : null);
+          const found = memberships.readNow(person.id);
+          return found === undefined ? memberships.load(person.id).then(shown) : shown(found);
         },
       },
       CohortMembership: {

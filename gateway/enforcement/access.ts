@@ -42,6 +42,8 @@ export interface Access {
   readonly now: Date;
   /** Whether the person exists for this caller: out of scope looks exactly like unknown. */
   visible(person: LinkedPerson): Promise<boolean>;
+  /** `visible`'s answer, if the person's register row is already read; undefined if it is not. */
+  visibleNow(person: LinkedPerson): boolean | undefined;
   /** Whether the person is an active IOM cohort member, from the register alone: no agency is asked. */
   inActiveCohort(person: LinkedPerson): Promise<boolean>;
   /**
@@ -90,9 +92,11 @@ export function createAccess(options: {
   factsOf: FactsOf;
   /** Active cohort membership alone, from the register: scope must not wait on agencies (timing would tell). */
   activeMember: (gatewayId: string) => Promise<boolean>;
+  /** `activeMember`'s answer where the register row is already read; undefined where it is not (the default). */
+  activeMemberNow?: (gatewayId: string) => boolean | undefined;
   now: Date;
 }): Access {
-  const { policy, principal, declaration, factsOf, activeMember, now } = options;
+  const { policy, principal, declaration, factsOf, activeMember, activeMemberNow = () => undefined, now } = options;
   const role = principal.role;
   // Within a request a decision turns only on the item and the person's facts: people alike in them share one map of
   // decisions (a cohort page decides each item for a handful of kinds of person, not fifty people). Kept by the person
@@ -136,6 +140,10 @@ export function createAccess(options: {
     inActiveCohort: (person) => activeMember(person.id),
     async visible(person) {
       return policy.inScope(role, declaration.purpose, { inActiveCohort: await activeMember(person.id) });
+    },
+    visibleNow(person) {
+      const inActiveCohort = activeMemberNow(person.id);
+      return inActiveCohort === undefined ? undefined : policy.inScope(role, declaration.purpose, { inActiveCohort });
     },
     async found(person) {
       // No gateway id has this form, so the register answers "not a member" for it, in the usual time.

@@ -202,22 +202,33 @@ function asked(resolve: Resolver, ...[source, args, context, info]: Parameters<R
 
 /** A field that brings people into the answer keeps only those in the caller's scope. */
 function scoped(resolve: Resolver, personOf: (value: unknown) => LinkedPerson): Resolver {
-  return async (source, args, context, info) => {
+  return (source, args, context, info) => {
     assertMayLookUpPeople(context.access);
-    const value: unknown = await resolve(source, args, context, info);
-    const keep = async (item: unknown) => {
-      const person = personOf(item);
-      const visible = await context.access.visible(person);
-      if (visible) context.disclosures.consult(person);
-      return visible;
-    };
-    if (value === null || value === undefined) return value;
-    if (Array.isArray(value)) {
-      const kept = await Promise.all(value.map(keep));
-      return value.filter((_, i) => kept[i]);
-    }
-    return (await keep(value)) ? value : null;
+    const value: unknown = resolve(source, args, context, info);
+    return value instanceof Promise ? value.then((resolved: unknown) => inScope(resolved, personOf, context)) : inScope(value, personOf, context);
   };
+}
+
+/**
+ * `value` with only the people in the caller's scope: at once where their register rows are already read (a listed
+ * page's people), otherwise once they are. Either way the answer turns on the register alone.
+ */
+function inScope(value: unknown, personOf: (value: unknown) => LinkedPerson, context: EnforcedContext): unknown {
+  if (value === null || value === undefined) return value;
+  const items: unknown[] = Array.isArray(value) ? value : [value];
+  const people = items.map(personOf);
+  const now = people.map((person) => context.access.visibleNow(person));
+  if (now.includes(undefined))
+    return Promise.all(people.map((person) => context.access.visible(person))).then((visible) => kept(value, people, visible, context));
+  return kept(value, people, now as boolean[], context);
+}
+
+function kept(value: unknown, people: readonly LinkedPerson[], visible: readonly boolean[], context: EnforcedContext): unknown {
+  people.forEach((person, i) => {
+    if (visible[i]) context.disclosures.consult(person);
+  });
+  if (Array.isArray(value)) return value.filter((_, i) => visible[i]);
+  return visible[0] ? value : null;
 }
 
 /**

@@ -3,9 +3,9 @@
  * subject facts the ISP's conditions need (cohort membership from the register, the rest from the agencies),
  * and the caller's access under the ISP. Built per request, and again per event for a subscription.
  */
-import DataLoader from 'dataloader';
 import type { AgencyModule } from '../../adapters/kit/contract.js';
-import type { CohortRegister, Membership } from '../cohort/register.js';
+import { type MembershipReads, membershipReads } from '../cohort/membership-reads.js';
+import type { CohortRegister } from '../cohort/register.js';
 import type { IdentityIndex } from '../identity/index-of-people.js';
 import { type Access, createAccess } from './access.js';
 import { type AgencyConnection, createSectionLoaders, type SectionLoaders } from './sections.js';
@@ -16,7 +16,7 @@ export interface PersonView {
   sections: SectionLoaders;
   access: Access;
   /** Cohort register rows read for this view: the scope check, the ISP's facts and `Person.iom` share one query. */
-  memberships: DataLoader<string, Membership | null>;
+  memberships: MembershipReads;
 }
 
 export interface ViewSources {
@@ -34,16 +34,13 @@ export interface ViewSources {
  */
 export interface ViewLoaders {
   sections: SectionLoaders;
-  memberships: DataLoader<string, Membership | null>;
+  memberships: MembershipReads;
 }
 
 export function viewLoaders(sources: Pick<ViewSources, 'connections' | 'register'>): ViewLoaders {
   return {
     sections: createSectionLoaders(sources.connections),
-    memberships: new DataLoader<string, Membership | null>(async (ids) => {
-      const memberships = await sources.register.memberships(ids);
-      return ids.map((id) => memberships.get(id) ?? null);
-    }),
+    memberships: membershipReads(sources.register),
   };
 }
 
@@ -55,12 +52,17 @@ export function personView(
   const { sections, memberships } = loaders;
   const index = sources.index();
   const activeMember = async (gatewayId: string) => (await memberships.load(gatewayId))?.active === true;
+  const activeMemberNow = (gatewayId: string) => {
+    const row = memberships.readNow(gatewayId);
+    return row === undefined ? undefined : row?.active === true;
+  };
   const access = createAccess({
     policy: standing.policy,
     principal: standing.principal,
     declaration: standing.declaration,
     factsOf: createFactsOf(sources.modules, sections, activeMember, index),
     activeMember,
+    activeMemberNow,
     now: (sources.now ?? (() => new Date()))(),
   });
   return { index, sections, access, memberships };
