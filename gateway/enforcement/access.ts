@@ -56,6 +56,8 @@ export interface Access {
   decideAll(person: LinkedPerson, dataItems: readonly string[]): Promise<AccessDecision[]>;
   /** The decision `decide` would give, if it is already reached (for this person or one alike in facts): a field then resolves without waiting. */
   decided(person: LinkedPerson, dataItem: string): AccessDecision | undefined;
+  /** `decideAll`'s answer, if every one of its decisions is already reached; undefined if any is not. */
+  decidedAll(person: LinkedPerson, dataItems: readonly string[]): AccessDecision[] | undefined;
   factsOf: FactsOf;
 }
 
@@ -159,6 +161,17 @@ export function createAccess(options: {
     },
     decided(person, dataItem) {
       return reached.get(person)?.get(dataItem);
+    },
+    decidedAll(person, dataItems) {
+      const decisions = reached.get(person);
+      if (decisions === undefined) return undefined;
+      const all: AccessDecision[] = [];
+      for (const dataItem of dataItems) {
+        const decision = decisions.get(dataItem);
+        if (decision === undefined) return undefined;
+        all.push(decision);
+      }
+      return all;
     },
   };
 }

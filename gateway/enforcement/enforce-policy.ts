@@ -5,12 +5,14 @@
  * the people in the caller's scope, and an agency section appears only where something in it may be shown.
  * Decided by type and directive, never by field name, so new fields are covered without code here.
  */
-import { MapperKind, mapSchema } from '@graphql-tools/utils';
+import { collectSubFields, MapperKind, mapSchema } from '@graphql-tools/utils';
 import {
   defaultFieldResolver,
+  type FieldNode,
   GraphQLError,
   type GraphQLErrorOptions,
   type GraphQLFieldResolver,
+  type GraphQLObjectType,
   type GraphQLResolveInfo,
   type GraphQLSchema,
   getNamedType,
@@ -65,10 +67,8 @@ type Refusal = Exclude<AccessDecision, { allowed: true }>;
 type Located = Pick<GraphQLErrorOptions, 'nodes' | 'path'>;
 
 /** Where a field's error belongs, given when it is made: the executor then uses it as it is. */
-function locatedAt(info: GraphQLResolveInfo): Located {
-  const path: (string | number)[] = [];
-  for (let at: GraphQLResolveInfo['path'] | undefined = info.path; at; at = at.prev) path.push(at.key);
-  return { nodes: info.fieldNodes, path: path.reverse() };
+function locatedAt(info: GraphQLResolveInfo, keys: readonly (string | number)[] = responseKeys(info.path)): Located {
+  return { nodes: info.fieldNodes, path: keys };
 }
 
 /** Not disclosed: withheld by the ISP, or waiting on an agency that could not be read (never dressed as the ISP's). */
@@ -145,50 +145,79 @@ function decided(resolve: Resolver, dataItem: string, typeName: string): Resolve
  * items the caller's role and purpose could ever receive is never asked for: a refused caller costs the agency nothing.
  */
 function gatedSection(resolve: Resolver, agency: string, dataItems: readonly string[]): Resolver {
-  return async (source, args, context, info) => {
+  return (source, args, context, info) => {
     const person = source as LinkedPerson;
-    const fetched = dataItems.some((item) => context.access.mayEverReceive(item)) ? asked(resolve, source, args, context, info) : undefined;
-    // Heard now, so that a refusal below leaves no unheard rejection; awaited again where it is used.
-    fetched?.catch(() => undefined);
-    const decisions = await context.access.decideAll(person, dataItems);
-    const keys = responseKeys(info.path);
-    const dataItem = `${agency}.*`;
-    const allowing = decisions.find((d): d is Extract<AccessDecision, { allowed: true }> => d.allowed);
-    if (!allowing) {
-      const path = keys.join('.');
-      // If any item turns on an agency that could not be read, the section may yet be shared: say which agency.
-      const waiting = decisions.find((d): d is Extract<Refusal, { agency: string }> => !d.allowed && 'agency' in d);
-      if (waiting) {
-        context.disclosures.withhold({ path, subject: person, dataItem, reason: waiting.reason });
-        throw refusalError(dataItem, waiting, context.access, locatedAt(info));
-      }
-      const first = decisions.find((d): d is Exclude<Decision, { allowed: true }> => !d.allowed);
-      const reason = first?.reason ?? 'no-clause';
-      context.disclosures.withhold({ path, subject: person, dataItem, reason });
-      throw gatewayError(
-        'WITHHELD',
-        `Nothing from ${agency} is shared with ${context.access.principal.role} for ${context.access.declaration.purpose} about this person.`,
-        {
-          dataItem,
-          reason,
-        },
-        locatedAt(info),
-      );
-    }
-    let section: unknown;
-    try {
-      section = await (fetched ?? resolve(source, args, context, info));
-    } catch (error) {
-      // The ledger says why the section is missing: the agency, not the ISP.
-      if (!(error instanceof GraphQLError) || error.extensions.code !== 'AGENCY_UNAVAILABLE') throw error;
-      context.disclosures.withhold({ path: keys.join('.'), subject: person, dataItem, reason: agencyUnavailable(agency) });
-      throw gatewayError('AGENCY_UNAVAILABLE', error.message, { ...error.extensions, dataItem }, locatedAt(info));
-    }
-    if (section === null || typeof section !== 'object') return section;
-    const shown: Shown = { keys, subject: person, agency, clauseId: allowing.clauseId };
-    context.disclosures.show(shown);
-    return { ...section, [SECTION]: shown };
+    // Decided already (the person made ready with the rest of a page, see `ready`): concluded without a wait, and the
+    // section asked for only if it will be shown.
+    const reached = context.access.decidedAll(person, dataItems);
+    if (reached !== undefined) return sectionConcluded(reached, () => resolve(source, args, context, info), agency, person, context, info);
+    let worthAsking = false;
+    for (const item of dataItems) worthAsking ||= context.access.mayEverReceive(item);
+    const fetched = worthAsking ? asked(resolve, source, args, context, info) : undefined;
+    // Heard now, so that a refusal below leaves no unheard rejection; used again where it is concluded.
+    fetched?.catch(ignore);
+    return context.access
+      .decideAll(person, dataItems)
+      .then((decisions) => sectionConcluded(decisions, () => fetched ?? resolve(source, args, context, info), agency, person, context, info));
   };
+}
+
+const ignore = () => undefined;
+
+/** A section once its items are decided: refused as the decisions say, or fetched, recorded as shown and returned. */
+function sectionConcluded(
+  decisions: readonly AccessDecision[],
+  fetch: () => unknown,
+  agency: string,
+  person: LinkedPerson,
+  context: EnforcedContext,
+  info: GraphQLResolveInfo,
+): unknown {
+  const keys = responseKeys(info.path);
+  const dataItem = `${agency}.*`;
+  let allowing: Extract<AccessDecision, { allowed: true }> | undefined;
+  for (const decision of decisions) if (decision.allowed) allowing ??= decision;
+  if (!allowing) {
+    const path = keys.join('.');
+    // If any item turns on an agency that could not be read, the section may yet be shared: say which agency.
+    const waiting = decisions.find((d): d is Extract<Refusal, { agency: string }> => !d.allowed && 'agency' in d);
+    if (waiting) {
+      context.disclosures.withhold({ path, subject: person, dataItem, reason: waiting.reason });
+      throw refusalError(dataItem, waiting, context.access, locatedAt(info, keys));
+    }
+    const first = decisions.find((d): d is Exclude<Decision, { allowed: true }> => !d.allowed);
+    const reason = first?.reason ?? 'no-clause';
+    context.disclosures.withhold({ path, subject: person, dataItem, reason });
+    throw gatewayError(
+      'WITHHELD',
+      `Nothing from ${agency} is shared with ${context.access.principal.role} for ${context.access.declaration.purpose} about this person.`,
+      {
+        dataItem,
+        reason,
+      },
+      locatedAt(info, keys),
+    );
+  }
+  const { clauseId } = allowing;
+  const unavailable = (error: unknown): never => {
+    // The ledger says why the section is missing: the agency, not the ISP.
+    if (!(error instanceof GraphQLError) || error.extensions.code !== 'AGENCY_UNAVAILABLE') throw error;
+    context.disclosures.withhold({ path: keys.join('.'), subject: person, dataItem, reason: agencyUnavailable(agency) });
+    throw gatewayError('AGENCY_UNAVAILABLE', error.message, { ...error.extensions, dataItem }, locatedAt(info, keys));
+  };
+  const shown = (section: unknown) => {
+    if (section === null || typeof section !== 'object') return section;
+    const shownSection: Shown = { keys, subject: person, agency, clauseId };
+    context.disclosures.show(shownSection);
+    return { ...section, [SECTION]: shownSection };
+  };
+  let section: unknown;
+  try {
+    section = fetch();
+  } catch (error) {
+    return unavailable(error);
+  }
+  return section instanceof Promise ? section.then(shown, unavailable) : shown(section);
 }
 
 /** `resolve`'s value as a promise, a throw included (a promise it returns is used as it is, not wrapped in another). */
@@ -200,12 +229,20 @@ function asked(resolve: Resolver, ...[source, args, context, info]: Parameters<R
   }
 }
 
-/** A field that brings people into the answer keeps only those in the caller's scope. */
-function scoped(resolve: Resolver, personOf: (value: unknown) => LinkedPerson): Resolver {
+type Readiness = (people: readonly LinkedPerson[], context: EnforcedContext, info: GraphQLResolveInfo) => Promise<void> | undefined;
+
+/** A field that brings people into the answer keeps only those in the caller's scope, made `ready` if it is given. */
+function scoped(resolve: Resolver, personOf: (value: unknown) => LinkedPerson, ready?: Readiness): Resolver {
   return (source, args, context, info) => {
     assertMayLookUpPeople(context.access);
     const value: unknown = resolve(source, args, context, info);
-    return value instanceof Promise ? value.then((resolved: unknown) => inScope(resolved, personOf, context)) : inScope(value, personOf, context);
+    const kept = value instanceof Promise ? value.then((resolved: unknown) => inScope(resolved, personOf, context)) : inScope(value, personOf, context);
+    if (!ready) return kept;
+    const readied = (people: unknown) => {
+      const waiting = ready(people === null || people === undefined ? [] : Array.isArray(people) ? people : [people], context, info);
+      return waiting ? waiting.then(() => people) : people;
+    };
+    return kept instanceof Promise ? kept.then(readied) : readied(kept);
   };
 }
 
@@ -251,14 +288,47 @@ function placed(resolve: Resolver, returnsObjects: boolean): Resolver {
   };
 }
 
+/**
+ * What a person's fields asked by the operation turn on: the data items of its classified fields and of its sections.
+ * Deciding them all before the fields run lets every field of the person resolve at once: one wait per person, not
+ * one per field and section. Nothing is decided (and so no agency asked) for fields that turn on nothing, such as `id`.
+ */
+function readiness(classification: Classification, sections: ReadonlyMap<string, readonly string[]>) {
+  const itemsOf = new Map<string, readonly string[]>(sections);
+  for (const [coordinate, dataItem] of classification.items) {
+    const [type, field] = coordinate.split('.') as [string, string];
+    if (type === 'Person') itemsOf.set(field, [dataItem]);
+  }
+  // By the fields collected, which collectSubFields keeps per request's variables (@include, @skip) and field nodes:
+  // a page's people are worked out once.
+  const asked = new WeakMap<object, readonly string[]>();
+  const itemsAsked = (info: GraphQLResolveInfo): readonly string[] => {
+    const person = info.schema.getType('Person') as GraphQLObjectType;
+    const { fields } = collectSubFields(info.schema, info.fragments, info.variableValues, person, info.fieldNodes as FieldNode[]);
+    let items = asked.get(fields);
+    if (items === undefined) {
+      items = [...new Set([...fields.values()].flatMap(([node]) => (node ? (itemsOf.get(node.name.value) ?? []) : [])))];
+      asked.set(fields, items);
+    }
+    return items;
+  };
+  return (people: readonly LinkedPerson[], context: EnforcedContext, info: GraphQLResolveInfo): Promise<void> | undefined => {
+    const items = itemsAsked(info);
+    if (items.length === 0 || people.length === 0) return undefined;
+    // A decision that fails is left for its field to report: readiness only spares the fields a wait.
+    return Promise.all(people.map((person) => context.access.decideAll(person, items).then(ignore, ignore))).then(ignore);
+  };
+}
+
 export function enforcePolicy(schema: GraphQLSchema, classification: Classification, modules: readonly AgencyModule[]): GraphQLSchema {
   const sections = new Map(modules.map((m) => [m.agency, Object.keys(m.dataItems)]));
+  const ready = readiness(classification, sections);
   return mapSchema(schema, {
     [MapperKind.OBJECT_FIELD]: (config, fieldName, typeName) => {
       let resolve = (config.resolve ?? defaultFieldResolver) as Resolver;
       const returns = getNamedType(config.type).name;
       // Matches are filtered where the list is produced; their `person` is then always in scope.
-      if (typeName !== 'PersonMatch' && returns === 'Person') resolve = scoped(resolve, (p) => p as LinkedPerson);
+      if (typeName !== 'PersonMatch' && returns === 'Person') resolve = scoped(resolve, (p) => p as LinkedPerson, ready);
       if (returns === 'PersonMatch') resolve = scoped(resolve, (m) => (m as { person: LinkedPerson }).person);
       const agencyItems = typeName === 'Person' ? sections.get(fieldName) : undefined;
       if (agencyItems) resolve = gatedSection(resolve, fieldName, agencyItems);
