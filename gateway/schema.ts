@@ -10,7 +10,7 @@ import { canonicalIdentifier, IDENTIFIER_KINDS, IDENTIFIER_LABELS, type Identifi
 import { coreDataItems, coreTypeDefs } from '../schema/index.js';
 import { echo } from './bounded-text.js';
 import type { Access, DisclosureSet, SectionLoaders } from './enforcement/index.js';
-import { type Classification, classifySchema } from './enforcement/index.js';
+import { type Classification, classifySchema, sectionKey } from './enforcement/index.js';
 import { gatewayError } from './errors.js';
 import { type Candidate, type IdentityIndex, SearchTooBroadError } from './identity/index-of-people.js';
 import type { LinkedPerson } from './identity/link.js';
@@ -150,7 +150,7 @@ export function buildGatewaySchema(agencies: readonly AgencyModule[], extensions
     agencies.map(({ agency, title }) => [
       agency,
       (person: LinkedPerson, _args: unknown, context: PersonContext) => {
-        const key = person.keys.get(agency)?.[0];
+        const key = sectionKey(person, agency);
         const loader = context.sections.get(agency);
         if (key === undefined && !context.index.knowsHoldingsOf(agency)) {
           // Its identity feed never loaded: "holds nothing on them" would be a guess, so say it is not known.
@@ -163,7 +163,12 @@ export function buildGatewaySchema(agencies: readonly AgencyModule[], extensions
             },
           );
         }
-        return key === undefined || !loader ? null : loader.load(key);
+        if (key === undefined || !loader) return null;
+        // Read already (the person made ready with the rest of a page): answered at once.
+        const read = loader.readNow(key);
+        if (read === undefined) return loader.load(key);
+        if ('failure' in read) throw read.failure;
+        return read.section;
       },
     ]),
   );

@@ -25,10 +25,12 @@ import type { Decision } from '../policy/index.js';
 import { type Access, type AccessDecision, assertMayLookUpPeople } from './access.js';
 import type { Classification } from './classification.js';
 import { type DisclosureSet, responseKeys, type Shown } from './disclosure-set.js';
+import { type SectionLoaders, sectionKey } from './sections.js';
 
 export interface EnforcedContext {
   access: Access;
   disclosures: DisclosureSet;
+  sections: SectionLoaders;
 }
 
 type Resolver = GraphQLFieldResolver<unknown, EnforcedContext>;
@@ -289,9 +291,10 @@ function placed(resolve: Resolver, returnsObjects: boolean): Resolver {
 }
 
 /**
- * What a person's fields asked by the operation turn on: the data items of its classified fields and of its sections.
- * Deciding them all before the fields run lets every field of the person resolve at once: one wait per person, not
- * one per field and section. Nothing is decided (and so no agency asked) for fields that turn on nothing, such as `id`.
+ * A person brought into the answer is made ready before its fields run: every data item its asked fields turn on
+ * (its classified fields' and its sections') decided, and the sections it asks and may be shown read. Its fields and
+ * sections then conclude at once: one wait per person, not one per field and section, and a page's people still ask
+ * each agency together. Nothing is decided or read for fields that turn on nothing, such as `id`.
  */
 function readiness(classification: Classification, sections: ReadonlyMap<string, readonly string[]>) {
   const itemsOf = new Map<string, readonly string[]>(sections);
@@ -301,22 +304,34 @@ function readiness(classification: Classification, sections: ReadonlyMap<string,
   }
   // By the fields collected, which collectSubFields keeps per request's variables (@include, @skip) and field nodes:
   // a page's people are worked out once.
-  const asked = new WeakMap<object, readonly string[]>();
-  const itemsAsked = (info: GraphQLResolveInfo): readonly string[] => {
+  const asked = new WeakMap<object, { items: readonly string[]; agencies: readonly string[] }>();
+  const askedOf = (info: GraphQLResolveInfo) => {
     const person = info.schema.getType('Person') as GraphQLObjectType;
     const { fields } = collectSubFields(info.schema, info.fragments, info.variableValues, person, info.fieldNodes as FieldNode[]);
-    let items = asked.get(fields);
-    if (items === undefined) {
-      items = [...new Set([...fields.values()].flatMap(([node]) => (node ? (itemsOf.get(node.name.value) ?? []) : [])))];
-      asked.set(fields, items);
+    let found = asked.get(fields);
+    if (found === undefined) {
+      const names = [...fields.values()].flatMap(([node]) => (node ? [node.name.value] : []));
+      found = { items: [...new Set(names.flatMap((name) => itemsOf.get(name) ?? []))], agencies: [...new Set(names.filter((name) => sections.has(name)))] };
+      asked.set(fields, found);
     }
-    return items;
+    return found;
   };
   return (people: readonly LinkedPerson[], context: EnforcedContext, info: GraphQLResolveInfo): Promise<void> | undefined => {
-    const items = itemsAsked(info);
+    const { items, agencies } = askedOf(info);
     if (items.length === 0 || people.length === 0) return undefined;
-    // A decision that fails is left for its field to report: readiness only spares the fields a wait.
-    return Promise.all(people.map((person) => context.access.decideAll(person, items).then(ignore, ignore))).then(ignore);
+    // As gatedSection asks: only sections something of which the caller could ever receive.
+    const shown = agencies.filter((agency) => (sections.get(agency) ?? []).some((item) => context.access.mayEverReceive(item)));
+    const waits: Promise<unknown>[] = [];
+    for (const person of people) {
+      waits.push(context.access.decideAll(person, items));
+      for (const agency of shown) {
+        const key = sectionKey(person, agency);
+        const reads = context.sections.get(agency);
+        if (key !== undefined && reads) waits.push(reads.load(key));
+      }
+    }
+    // A failure is left for its field to report: readiness only spares the fields a wait.
+    return Promise.all(waits.map((wait) => wait.catch(ignore))).then(ignore);
   };
 }
 

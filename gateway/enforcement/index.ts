@@ -16,6 +16,7 @@
 export { classifySchema, type Classification } from './classification.js';
 export { personView, viewLoaders, type PersonView, type ViewLoaders, type ViewSources } from './person-view.js';
 export type { AgencyConnection, SectionLoaders } from './sections.js';
+export { sectionKey } from './sections.js';
 export { assertMayLookUpPeople, createAccess, type Access, type Declaration } from './access.js';
 export { enforcePolicy } from './enforce-policy.js';
 export { DisclosureSet, responsePath, type Disclosing } from './disclosure-set.js';

@@ -15,7 +15,23 @@ export interface AgencyConnection {
   adapter: AgencyAdapter;
 }
 
-export type SectionLoaders = ReadonlyMap<string, DataLoader<string, unknown>>;
+/** One agency's sections for a request: asked by agency key, and each kept once read. */
+export interface SectionReads {
+  load(key: string): Promise<unknown>;
+  /** Each key's section, or the agency's failure in its place. */
+  loadMany(keys: readonly string[]): Promise<unknown[]>;
+  /** Forgets a key's section (a screened record not kept), so that it is not held for the rest of the request. */
+  clear(key: string): void;
+  /** The section, if it is already read (null: the agency holds nothing), or the agency's failure; undefined if not yet. */
+  readNow(key: string): { section: unknown } | { failure: Error } | undefined;
+}
+
+export type SectionLoaders = ReadonlyMap<string, SectionReads>;
+
+/** The key a person's section at `agency` is read by: their first record's there; undefined where they have none. */
+export function sectionKey(person: { keys: ReadonlyMap<string, readonly string[]> }, agency: string): string | undefined {
+  return person.keys.get(agency)?.[0];
+}
 
 /** The most keys one shared call carries; more asked in one turn go in further calls, at once. */
 const MAX_SHARED_KEYS = 1_000;
@@ -122,25 +138,39 @@ function recordsOf(agency: string, adapter: AgencyAdapter): SharedRecords {
 }
 
 export function createSectionLoaders(connections: readonly AgencyConnection[]): SectionLoaders {
-  return new Map(
-    connections.map(({ agency, title, adapter }) => [
-      agency,
-      new DataLoader<string, unknown>(
-        async (keys) => {
-          try {
-            const records = await recordsOf(agency, adapter).records(keys);
-            return keys.map((key) => records.get(key) ?? null);
-          } catch (error) {
-            const failure = agencyFailure(agency, title, error);
-            return keys.map(() => failure);
-          }
-        },
-        // Policy decisions wait on facts before sections are asked for, so loads arrive over many microtasks:
-        // gather them until the event loop turns, for one batch per agency per wave of the query.
-        { maxBatchSize: 500, batchScheduleFn: (dispatch) => setImmediate(dispatch) },
-      ),
-    ]),
+  return new Map(connections.map(({ agency, title, adapter }) => [agency, sectionReads(agency, title, adapter)]));
+}
+
+function sectionReads(agency: string, title: string, adapter: AgencyAdapter): SectionReads {
+  const read = new Map<string, { section: unknown } | { failure: Error }>();
+  const loader = new DataLoader<string, unknown>(
+    async (keys) => {
+      try {
+        const records = await recordsOf(agency, adapter).records(keys);
+        return keys.map((key) => {
+          const section = records.get(key) ?? null;
+          read.set(key, { section });
+          return section;
+        });
+      } catch (error) {
+        const failure = agencyFailure(agency, title, error);
+        for (const key of keys) read.set(key, { failure });
+        return keys.map(() => failure);
+      }
+    },
+    // Policy decisions wait on facts before sections are asked for, so loads arrive over many microtasks:
+    // gather them until the event loop turns, for one batch per agency per wave of the query.
+    { maxBatchSize: 500, batchScheduleFn: (dispatch) => setImmediate(dispatch) },
   );
+  return {
+    load: (key) => loader.load(key),
+    loadMany: (keys) => loader.loadMany(keys),
+    clear(key) {
+      loader.clear(key);
+      read.delete(key);
+    },
+    readNow: (key) => read.get(key),
+  };
 }
 
 function agencyFailure(agency: string, title: string, error: unknown): Error {

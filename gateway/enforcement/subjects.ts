@@ -7,7 +7,7 @@
 import { AGENCY_FACTS, type AgencyFact, type AgencyModule, type SubjectFacts } from '../../adapters/kit/contract.js';
 import type { IdentityIndex } from '../identity/index-of-people.js';
 import type { LinkedPerson } from '../identity/link.js';
-import type { SectionLoaders } from './sections.js';
+import { type SectionLoaders, sectionKey } from './sections.js';
 
 export type { SubjectFacts };
 
@@ -38,7 +38,7 @@ export function createFactsOf(
   const partOf = (module: AgencyModule, person: LinkedPerson): Part | Promise<Part> => {
     const loader = sections.get(module.agency);
     if (!loader) return {};
-    const key = person.keys.get(module.agency)?.[0];
+    const key = sectionKey(person, module.agency);
     // Not linked to this agency: it holds nothing on them, unless its feed never loaded and nobody can tell.
     if (key === undefined) return index.knowsHoldingsOf(module.agency) ? {} : 'unreadable';
     return loader.load(key).then(
