@@ -331,7 +331,7 @@ function readiness(classification: Classification, sections: ReadonlyMap<string,
       }
     }
     // A failure is left for its field to report: readiness only spares the fields a wait.
-    return Promise.all(waits.map((wait) => wait.catch(ignore))).then(ignore);
+    return Promise.allSettled(waits).then(ignore);
   };
 }
 
