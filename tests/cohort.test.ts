@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { SyntheticPerson } from '../adapters/population/types.js';
-import { agencyNames } from '../adapters/registry.js';
+import { agencies, agencyNames } from '../adapters/registry.js';
 import { type Caller, COORDINATOR, defaultPolicy, startTestSystem, type TestSystem } from './harness.js';
 
 const HOUSING_OFFICER: Caller = { role: 'housing-officer', agency: 'housing', purpose: 'iom-case-management' };
@@ -465,6 +465,26 @@ describe('the cohort connection', () => {
       const total = Object.values(calls[agency] ?? {}).reduce((sum, n) => sum + n, 0);
       expect(total, `${agency}: ${JSON.stringify(calls[agency])}`).toBe(1);
     }
+  });
+
+  it('asks only the sections a page selects, under @skip, @include and fragments, with the facts the ISP needs', async () => {
+    system.resetUpstreamCalls();
+    const query = /* GraphQL */ `
+      query ($skip: Boolean!) {
+        cohort(first: 50) { edges { node { id police @skip(if: $skip) { arrests { arrestedOn } } ... on Person { prison { inCustody } } ...Housing } } }
+      }
+      fragment Housing on Person { housing @include(if: false) { accommodationStatus } }
+    `;
+    const { body } = await system.query(query, { skip: true });
+    const nodes = (body.data?.cohort as { edges: { node: Record<string, unknown> }[] }).edges.map((edge) => edge.node);
+    expect(nodes).toHaveLength(50);
+    expect(nodes.every((node) => 'prison' in node && !('police' in node) && !('housing' in node))).toBe(true);
+    const calls = system.upstreamCalls();
+    const total = (agency: string) => Object.values(calls[agency] ?? {}).reduce((sum, n) => sum + n, 0);
+    // The ISP's conditions read consent and MAPPA from the agencies that give them, whatever the page selects.
+    const factSources = new Set(agencies.filter((module) => module.subjectFacts !== undefined).map((module) => module.agency));
+    const selected = (agency: string) => agency === 'prison';
+    for (const agency of agencyNames) expect(total(agency), agency).toBe(selected(agency) || factSources.has(agency) ? 1 : 0);
   });
 
   it('asks no agency for a page of cursors, and records its people as active members from the register alone', async () => {

@@ -88,12 +88,13 @@ export function cohortExtension(options: { register: CohortRegister; ledger: Led
   const { register, ledger } = options;
   // Person.iom reads the rows the request's scope checks read (one query for both), and a membership's history
   // only when it is asked for; after a change in this request, both are read again.
-  const reread = new WeakMap<object, { memberships: MembershipReads; histories: DataLoader<string, CohortChange[]> }>();
+  // Kept by the view's reads, not the context: a subscription's context takes a view renewed for each event.
+  const reread = new WeakMap<MembershipReads, { memberships: MembershipReads; histories: DataLoader<string, CohortChange[]> }>();
   const readsFor = (context: CohortContext) => {
-    let reads = reread.get(context);
+    let reads = reread.get(context.memberships);
     if (!reads) {
       reads = { memberships: context.memberships, histories: historyLoader() };
-      reread.set(context, reads);
+      reread.set(context.memberships, reads);
     }
     return reads;
   };
@@ -177,7 +178,7 @@ export function cohortExtension(options: { register: CohortRegister; ledger: Led
       if (error instanceof CohortError) throw gatewayError(error.code, error.message);
       throw error;
     }
-    reread.set(context, { memberships: membershipReads(register), histories: historyLoader() });
+    reread.set(context.memberships, { memberships: membershipReads(register), histories: historyLoader() });
     return person;
   };
 

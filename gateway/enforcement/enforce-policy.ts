@@ -141,16 +141,17 @@ function decided(resolve: Resolver, dataItem: string, typeName: string): Resolve
 /**
  * Agency section: shown only where at least one of its data items may be, so that "known to the drug service"
  * is not disclosed by an empty section. Decided before saying whether the agency knows the person at all.
- * The section is asked for at once, beside the decisions, and used only if they allow: every person's section of a
- * page then joins one batch per agency (decisions finish at different times, waiting on different agencies' facts),
- * and the agency's answer and the facts arrive together rather than one after the other. A section none of whose
- * items the caller's role and purpose could ever receive is never asked for: a refused caller costs the agency nothing.
+ * A person made ready (see `readiness`) has its section's items decided and the section read already: it concludes at
+ * once. Otherwise the section is asked for at once, beside the decisions, and used only if they allow: every person's
+ * section of a page then joins one batch per agency, and the agency's answer and the facts arrive together rather than
+ * one after the other. Either way a section none of whose items the caller's role and purpose could ever receive is
+ * never asked for: a refused caller costs the agency nothing.
  */
 function gatedSection(resolve: Resolver, agency: string, dataItems: readonly string[]): Resolver {
   return (source, args, context, info) => {
     const person = source as LinkedPerson;
-    // Decided already (the person made ready with the rest of a page, see `ready`): concluded without a wait, and the
-    // section asked for only if it will be shown.
+    // Decided already (the person made ready, see `readiness`): concluded without a wait; the section, read then if the
+    // caller could ever receive something of it, is used only if the decisions allow.
     const reached = context.access.decidedAll(person, dataItems);
     if (reached !== undefined) return sectionConcluded(reached, () => resolve(source, args, context, info), agency, person, context, info);
     let worthAsking = false;
@@ -292,9 +293,9 @@ function placed(resolve: Resolver, returnsObjects: boolean): Resolver {
 
 /**
  * A person brought into the answer is made ready before its fields run: every data item its asked fields turn on
- * (its classified fields' and its sections') decided, and the sections it asks and may be shown read. Its fields and
- * sections then conclude at once: one wait per person, not one per field and section, and a page's people still ask
- * each agency together. Nothing is decided or read for fields that turn on nothing, such as `id`.
+ * (its classified fields' and its sections') decided, and the sections it asks that its decisions let be shown read.
+ * Its fields and sections then conclude at once: one wait per person, not one per field and section. A page's people
+ * ask each agency together, as gatedSection would. Nothing is decided or read for fields that turn on nothing (`id`).
  */
 function readiness(classification: Classification, sections: ReadonlyMap<string, readonly string[]>) {
   const itemsOf = new Map<string, readonly string[]>(sections);
@@ -319,19 +320,28 @@ function readiness(classification: Classification, sections: ReadonlyMap<string,
   return (people: readonly LinkedPerson[], context: EnforcedContext, info: GraphQLResolveInfo): Promise<void> | undefined => {
     const { items, agencies } = askedOf(info);
     if (items.length === 0 || people.length === 0) return undefined;
-    // As gatedSection asks: only sections something of which the caller could ever receive.
-    const shown = agencies.filter((agency) => (sections.get(agency) ?? []).some((item) => context.access.mayEverReceive(item)));
-    const waits: Promise<unknown>[] = [];
-    for (const person of people) {
-      waits.push(context.access.decideAll(person, items));
-      for (const agency of shown) {
+    // As gatedSection asks: only sections something of which the caller could ever receive, all asked at once so that
+    // a page's people ask each agency together.
+    const worthAsking = agencies.filter((agency) => (sections.get(agency) ?? []).some((item) => context.access.mayEverReceive(item)));
+    const ready = people.map((person) => {
+      const reading = new Map<string, Promise<unknown>>();
+      for (const agency of worthAsking) {
         const key = sectionKey(person, agency);
         const reads = context.sections.get(agency);
-        if (key !== undefined && reads) waits.push(reads.load(key));
+        if (key === undefined || !reads) continue;
+        const load = reads.load(key);
+        // Heard now: a section the decisions refuse is not waited for, and its failure is no one's to report.
+        load.catch(ignore);
+        reading.set(agency, load);
       }
-    }
+      // Waits only for the sections the person's decisions let be shown: a slow agency holds up no one it is refused for.
+      return context.access.decideAll(person, items).then(() => {
+        const shown = [...reading].filter(([agency]) => (sections.get(agency) ?? []).some((item) => context.access.decided(person, item)?.allowed));
+        return Promise.allSettled(shown.map(([, load]) => load));
+      });
+    });
     // A failure is left for its field to report: readiness only spares the fields a wait.
-    return Promise.allSettled(waits).then(ignore);
+    return Promise.allSettled(ready).then(ignore);
   };
 }
 

@@ -143,18 +143,26 @@ export function createSectionLoaders(connections: readonly AgencyConnection[]): 
 
 function sectionReads(agency: string, title: string, adapter: AgencyAdapter): SectionReads {
   const read = new Map<string, { section: unknown } | { failure: Error }>();
+  // A key cleared while its read is in flight is not kept when the read ends: `readNow` then agrees with `load`.
+  const clearings = new Map<string, number>();
+  const keep = (key: string, clearedBefore: number, answer: { section: unknown } | { failure: Error }) => {
+    if ((clearings.get(key) ?? 0) === clearedBefore) read.set(key, answer);
+  };
   const loader = new DataLoader<string, unknown>(
     async (keys) => {
+      const cleared = keys.map((key) => clearings.get(key) ?? 0);
       try {
         const records = await recordsOf(agency, adapter).records(keys);
-        return keys.map((key) => {
+        return keys.map((key, i) => {
           const section = records.get(key) ?? null;
-          read.set(key, { section });
+          keep(key, cleared[i] ?? 0, { section });
           return section;
         });
       } catch (error) {
         const failure = agencyFailure(agency, title, error);
-        for (const key of keys) read.set(key, { failure });
+        keys.forEach((key, i) => {
+          keep(key, cleared[i] ?? 0, { failure });
+        });
         return keys.map(() => failure);
       }
     },
@@ -168,6 +176,7 @@ function sectionReads(agency: string, title: string, adapter: AgencyAdapter): Se
     clear(key) {
       loader.clear(key);
       read.delete(key);
+      clearings.set(key, (clearings.get(key) ?? 0) + 1);
     },
     readNow: (key) => read.get(key),
   };
