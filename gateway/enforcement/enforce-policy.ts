@@ -17,6 +17,8 @@ import {
   type GraphQLSchema,
   getNamedType,
   isCompositeType,
+  Kind,
+  type SelectionNode,
 } from 'graphql';
 import type { AgencyModule } from '../../adapters/kit/contract.js';
 import { gatewayError } from '../errors.js';
@@ -303,17 +305,23 @@ function readiness(classification: Classification, sections: ReadonlyMap<string,
     const [type, field] = coordinate.split('.') as [string, string];
     if (type === 'Person') itemsOf.set(field, [dataItem]);
   }
-  // By the fields collected, which collectSubFields keeps per request's variables (@include, @skip) and field nodes:
-  // a page's people are worked out once.
-  const asked = new WeakMap<object, { items: readonly string[]; agencies: readonly string[] }>();
-  const askedOf = (info: GraphQLResolveInfo) => {
+  type Asked = { items: readonly string[]; agencies: readonly string[] };
+  // Worked out once per document's field where no variable decides which of the person's fields are asked (yoga's
+  // parse cache hands every request of a document the same nodes); otherwise once per request's fields collected
+  // (collectSubFields keeps them per request's variables), so a page's people are worked out once.
+  const byNodes = new WeakMap<readonly FieldNode[], Asked>();
+  const byFields = new WeakMap<object, Asked>();
+  const askedOf = (info: GraphQLResolveInfo): Asked => {
+    const kept = byNodes.get(info.fieldNodes);
+    if (kept) return kept;
     const person = info.schema.getType('Person') as GraphQLObjectType;
     const { fields } = collectSubFields(info.schema, info.fragments, info.variableValues, person, info.fieldNodes as FieldNode[]);
-    let found = asked.get(fields);
+    let found = byFields.get(fields);
     if (found === undefined) {
       const names = [...fields.values()].flatMap(([node]) => (node ? [node.name.value] : []));
       found = { items: [...new Set(names.flatMap((name) => itemsOf.get(name) ?? []))], agencies: [...new Set(names.filter((name) => sections.has(name)))] };
-      asked.set(fields, found);
+      byFields.set(fields, found);
+      if (!variablesDecide(info.fieldNodes, info.fragments)) byNodes.set(info.fieldNodes, found);
     }
     return found;
   };
@@ -343,6 +351,21 @@ function readiness(classification: Classification, sections: ReadonlyMap<string,
     // A failure is left for its field to report: readiness only spares the fields a wait.
     return Promise.allSettled(ready).then(ignore);
   };
+}
+
+/** Whether a variable (in @skip or @include) decides which fields these nodes' selections ask, fragments included. */
+function variablesDecide(nodes: readonly FieldNode[], fragments: GraphQLResolveInfo['fragments']): boolean {
+  const seen = new Set<string>();
+  const decides = (selections: readonly SelectionNode[]): boolean =>
+    selections.some((selection) => {
+      if (selection.directives?.some((directive) => directive.arguments?.some((argument) => argument.value.kind === Kind.VARIABLE))) return true;
+      if (selection.kind === Kind.INLINE_FRAGMENT) return decides(selection.selectionSet.selections);
+      if (selection.kind !== Kind.FRAGMENT_SPREAD || seen.has(selection.name.value)) return false;
+      seen.add(selection.name.value);
+      const fragment = fragments[selection.name.value];
+      return fragment !== undefined && decides(fragment.selectionSet.selections);
+    });
+  return nodes.some((node) => node.selectionSet !== undefined && decides(node.selectionSet.selections));
 }
 
 export function enforcePolicy(schema: GraphQLSchema, classification: Classification, modules: readonly AgencyModule[]): GraphQLSchema {
