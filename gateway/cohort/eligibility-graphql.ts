@@ -6,7 +6,7 @@
  */
 import type { GraphQLError, GraphQLResolveInfo } from 'graphql';
 import type { Access, SectionLoaders } from '../enforcement/index.js';
-import { type Disclosing, type DisclosureSet, responsePath } from '../enforcement/index.js';
+import { type Disclosing, type DisclosureSet, responsePath, sectionKey } from '../enforcement/index.js';
 import { gatewayError } from '../errors.js';
 import type { IdentityIndex } from '../identity/index-of-people.js';
 import type { LinkedPerson } from '../identity/link.js';
@@ -68,8 +68,6 @@ async function recordsOf(context: CandidateContext, agency: string, keys: readon
   return records;
 }
 
-const keyOf = (person: LinkedPerson, agency: string) => person.keys.get(agency)?.[0];
-
 const factsOf = (candidate: Candidate): Disclosing[] => candidate.facts.map(({ dataItem, clauseId }) => ({ subject: candidate.person, dataItem, clauseId }));
 
 function recordFacts(context: CandidateContext, candidate: Candidate, path: string): void {
@@ -93,17 +91,17 @@ export function eligibilityExtension(options: { rules: EligibilityRules; registe
     const probationRecords = await recordsOf(
       context,
       'probation',
-      open.map((person) => keyOf(person, 'probation') as string),
+      open.map((person) => sectionKey(person, 'probation') as string),
     );
     const probation = new Map<LinkedPerson, ProbationEvidence | null>(
       open.map((person, i) => [person, readEvidence({ probation: probationRecords[i] }).probation]),
     );
 
-    const askPolice = open.filter((person) => keyOf(person, 'police') !== undefined && needsPolice(rules, probation.get(person) ?? null));
+    const askPolice = open.filter((person) => sectionKey(person, 'police') !== undefined && needsPolice(rules, probation.get(person) ?? null));
     const policeRecords = await recordsOf(
       context,
       'police',
-      askPolice.map((person) => keyOf(person, 'police') as string),
+      askPolice.map((person) => sectionKey(person, 'police') as string),
     );
     const police = new Map(askPolice.map((person, i) => [person, readEvidence({ police: policeRecords[i] }).police]));
 
@@ -129,7 +127,7 @@ export function eligibilityExtension(options: { rules: EligibilityRules; registe
     const named = new Set(candidates.map((candidate) => candidate.person.id));
     const forget = (agency: string, screened: readonly LinkedPerson[]) => {
       for (const person of screened) {
-        const key = keyOf(person, agency);
+        const key = sectionKey(person, agency);
         if (!named.has(person.id) && key !== undefined) context.sections.get(agency)?.clear(key);
       }
     };

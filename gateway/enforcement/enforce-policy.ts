@@ -261,11 +261,12 @@ function inScope(value: unknown, personOf: (value: unknown) => LinkedPerson, con
   const people = items.map(personOf);
   const now = people.map((person) => context.access.visibleNow(person));
   if (now.includes(undefined))
-    return Promise.all(people.map((person) => context.access.visible(person))).then((visible) => kept(value, people, visible, context));
-  return kept(value, people, now as boolean[], context);
+    return Promise.all(people.map((person) => context.access.visible(person))).then((visible) => visibleOnly(value, people, visible, context));
+  return visibleOnly(value, people, now as boolean[], context);
 }
 
-function kept(value: unknown, people: readonly LinkedPerson[], visible: readonly boolean[], context: EnforcedContext): unknown {
+/** `value` with the people not visible taken out, and the visible ones noted as consulted. */
+function visibleOnly(value: unknown, people: readonly LinkedPerson[], visible: readonly boolean[], context: EnforcedContext): unknown {
   people.forEach((person, i) => {
     if (visible[i]) context.disclosures.consult(person);
   });
